@@ -1,0 +1,29 @@
+package org.agentos.kernel.api.hal;
+
+/**
+ * The hardware abstraction layer: what the host really has. The kernel sizes its CPU workers
+ * from {@link #cpuCount()} and reads time only through this interface, so that a different HAL
+ * (another OS, a simulated clock) can be swapped in.
+ */
+public interface Hal {
+
+    /** A short name for {@code kernel:subsystems}, e.g. {@code linux}. */
+    String name();
+
+    /** CPUs this process may use (cgroup and affinity limits included). */
+    int cpuCount();
+
+    /** CPU time consumed by the calling thread, in nanoseconds. */
+    long threadCpuTimeNanos();
+
+    /** A monotonic clock in nanoseconds, for durations. */
+    long nanoTime();
+
+    /** Wall-clock time in milliseconds since the epoch. */
+    long currentTimeMillis();
+
+    /** The one-minute load average, or a negative number when the host does not say. */
+    default double loadAverage() {
+        return -1;
+    }
+}

@@ -1,0 +1,30 @@
+package org.agentos.kernel.api.process;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Objects;
+import org.agentos.kernel.api.syscall.Args;
+
+/**
+ * What to start. Capabilities and quotas are attenuated against the parent's: a child never
+ * holds more than its parent.
+ *
+ * @param program      registered program name
+ * @param args         arguments for the program's {@code init}
+ * @param owner        tenant; null = the parent's
+ * @param nice         niceness -20..19; a child may not be less nice than its parent
+ * @param capabilities capability patterns; null = all of the parent's
+ * @param quotas       limits; null = the parent's
+ */
+public record SpawnSpec(String program, JsonNode args, String owner, int nice, List<String> capabilities,
+                        Quotas quotas) {
+    public SpawnSpec {
+        Objects.requireNonNull(program, "program");
+        args = args == null ? Args.none() : args;
+        capabilities = capabilities == null ? null : List.copyOf(capabilities);
+    }
+
+    public static SpawnSpec of(String program, JsonNode args) {
+        return new SpawnSpec(program, args, null, 0, null, null);
+    }
+}

@@ -1,0 +1,12 @@
+package org.agentos.kernel.api.sched;
+
+/** What a scheduler sees of a runnable process. Implemented by the kernel. */
+public interface SchedEntity {
+    long pid();
+
+    /** Niceness, -20 (most favoured) to 19 (least). */
+    int nice();
+
+    /** The tenant the process belongs to, for per-owner fairness. */
+    String owner();
+}

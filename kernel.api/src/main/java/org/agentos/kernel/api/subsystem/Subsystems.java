@@ -1,0 +1,8 @@
+package org.agentos.kernel.api.subsystem;
+
+import java.util.List;
+
+/** What the kernel has bound for each of its SPIs. */
+public interface Subsystems {
+    List<SubsystemBinding> bindings();
+}

@@ -1,0 +1,20 @@
+package org.agentos.kernel.api.syscall;
+
+/**
+ * The calling process as a tool sees it during one system call. Given by the kernel; valid only
+ * while the call runs.
+ */
+public interface ToolContext {
+    long pid();
+
+    String owner();
+
+    /** Whether the caller holds a capability that permits {@code capability}. */
+    boolean permits(String capability);
+
+    /** Charges bytes moved by this call to the caller's accounting and byte quota. */
+    void chargeBytes(long bytes) throws SyscallException;
+
+    /** Charges language-model tokens to the caller's accounting and token quota. */
+    void chargeTokens(long tokens) throws SyscallException;
+}

@@ -1,0 +1,83 @@
+package org.agentos.kernel.api.security;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.junit.jupiter.api.Test;
+
+class CapabilitySetTest {
+
+    private static CapabilitySet caps(String... p) throws SyscallException {
+        return CapabilitySet.of(List.of(p));
+    }
+
+    @Test
+    void singleStarStopsAtSeparators() throws Exception {
+        CapabilitySet c = caps("fs:read:/home/*");
+        assertTrue(c.permits("fs:read:/home/alice"));
+        assertFalse(c.permits("fs:read:/home/alice/notes"));
+        assertFalse(c.permits("fs:write:/home/alice"));
+    }
+
+    @Test
+    void doubleStarCrossesSeparators() throws Exception {
+        CapabilitySet c = caps("fs:read:/home/**");
+        assertTrue(c.permits("fs:read:/home/alice/notes/today"));
+        assertFalse(c.permits("fs:read:/etc/passwd"));
+        assertTrue(CapabilitySet.ALL.permits("anything:at/all"));
+    }
+
+    @Test
+    void literalPatternPermitsOnlyItself() throws Exception {
+        CapabilitySet c = caps("proc:spawn");
+        assertTrue(c.permits("proc:spawn"));
+        assertFalse(c.permits("proc:spawned"));
+        assertFalse(c.permits("proc:kill"));
+    }
+
+    @Test
+    void childMayNarrowButNotWiden() throws Exception {
+        CapabilitySet parent = caps("fs:read:/home/**", "proc:*");
+        assertTrue(parent.covers("fs:read:/home/alice/**"));
+        assertTrue(parent.covers("proc:spawn"));
+        assertTrue(parent.covers("proc:*"));
+        assertFalse(parent.covers("fs:read:/**"));
+        assertFalse(parent.covers("fs:write:/home/alice"));
+    }
+
+    @Test
+    void singleStarDoesNotCoverDoubleStar() throws Exception {
+        // "a:*" grants one segment; a child asking for "a:**" would gain deeper ones.
+        assertFalse(caps("a:*").covers("a:**"));
+        assertTrue(caps("a:**").covers("a:*"));
+    }
+
+    @Test
+    void attenuationNamesTheMissingCapability() throws Exception {
+        CapabilitySet parent = caps("proc:spawn");
+        SyscallException e = assertThrows(SyscallException.class,
+                () -> parent.attenuate(caps("proc:spawn", "net:connect")));
+        assertEquals(Errno.EPERM, e.errno());
+        assertTrue(e.getMessage().contains("net:connect"), e.getMessage());
+    }
+
+    @Test
+    void malformedPatternsAreEinval() {
+        for (String bad : new String[] {"", "a b", "x:***", "x".repeat(300)}) {
+            SyscallException e = assertThrows(SyscallException.class, () -> caps(bad));
+            assertEquals(Errno.EINVAL, e.errno());
+        }
+    }
+
+    @Test
+    void wellKnownSetsAreShared() throws Exception {
+        assertSame(CapabilitySet.ALL, caps("**"));
+        assertSame(CapabilitySet.NONE, caps());
+    }
+}
