@@ -1,0 +1,98 @@
+package org.agentos.apps.examples;
+
+import java.util.List;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.api.syscall.SyscallException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.process.ProgramInfo;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo workload the distribution starts with (configured by {@code etc/org.agentos.demo.cfg}):
+ * heartbeat agents for two tenants, plus fan-out and ping-pong families that run, wait for their
+ * children and exit. Spawned once: after a restart the restored processes carry on instead.
+ */
+@Component(configurationPid = "org.agentos.demo", configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
+        service = {})
+@Designate(ocd = DemoWorkload.Config.class)
+public class DemoWorkload {
+    private static final Logger LOG = LoggerFactory.getLogger(DemoWorkload.class);
+    static final List<String> OWNERS = List.of("demo-alice", "demo-bob");
+
+    @ObjectClassDefinition(name = "Agent OS demo workload", description = "Processes started with the distribution.")
+    public @interface Config {
+        @AttributeDefinition(description = "heartbeat processes to start (0 = no demo)")
+        int processes() default 200;
+
+        @AttributeDefinition(description = "longest sleep of a heartbeat between beats, ms")
+        int maxSleepMs() default 2000;
+
+        @AttributeDefinition(description = "fan-out parents (each spawns 4 counters) and ping-pong players to start")
+        int families() default 4;
+    }
+
+    @Reference
+    ProcessManager processes;
+
+    private volatile boolean active;
+
+    @Activate
+    void activate(Config config) {
+        active = true;
+        if (config.processes() > 0) start(config, 0);
+    }
+
+    @Deactivate
+    void deactivate() {
+        active = false;
+    }
+
+    private void start(Config config, int attempt) {
+        if (!active) return;
+        List<String> names = processes.programs().stream().map(ProgramInfo::name).toList();
+        if (!names.containsAll(List.of("heartbeat", "fanout", "ping", "pong", "counter"))) {
+            // The programs are services of this bundle too; the kernel may bind them a moment later.
+            if (attempt < 100) {
+                CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS).execute(() -> start(config, attempt + 1));
+            } else {
+                LOG.error("demo workload not started: the kernel does not know its programs ({} known)", names);
+            }
+            return;
+        }
+        for (ProcessInfo p : processes.list(Integer.MAX_VALUE)) {
+            if (OWNERS.contains(p.owner())) {
+                LOG.info("demo workload already present (restored after a restart); not spawning again");
+                return;
+            }
+        }
+        try {
+            for (int i = 0; i < config.processes(); i++) {
+                processes.spawn(new SpawnSpec("heartbeat", Args.of("maxSleepMs", config.maxSleepMs()),
+                        OWNERS.get(i % 2), i % 3 == 0 ? 5 : 0, null, null));
+            }
+            for (int i = 0; i < config.families(); i++) {
+                processes.spawn(new SpawnSpec("fanout", Args.of("children", 4, "count", 20, "sleepMs", 250),
+                        OWNERS.get(i % 2), 0, List.of("proc:spawn"), null));
+                processes.spawn(new SpawnSpec("ping", Args.of("rounds", 50), OWNERS.get(i % 2), 0,
+                        List.of("proc:spawn"), null));
+            }
+            LOG.info("demo workload started: {} heartbeats, {} fan-out and {} ping-pong families",
+                    config.processes(), config.families(), config.families());
+        } catch (SyscallException e) {
+            LOG.error("demo workload could not start: {}", e.toString());
+        }
+    }
+}

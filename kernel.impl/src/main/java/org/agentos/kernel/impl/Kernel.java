@@ -1,0 +1,1264 @@
+package org.agentos.kernel.impl;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.audit.AuditQuery;
+import org.agentos.kernel.api.audit.AuditRecord;
+import org.agentos.kernel.api.hal.Hal;
+import org.agentos.kernel.api.process.ExitStatus;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.process.ProgramInfo;
+import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.program.Program;
+import org.agentos.kernel.api.program.Step;
+import org.agentos.kernel.api.sched.SchedEntity;
+import org.agentos.kernel.api.sched.Scheduler;
+import org.agentos.kernel.api.security.CapabilitySet;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.syscall.ToolContext;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kernel core, free of OSGi so that tests and benchmarks drive it directly: the process
+ * table, the process lifecycle, syscall mediation, accounting, the audit log and checkpoints.
+ * {@code KernelComponent} wires it to the OSGi service registry.
+ *
+ * <p>Locking: each {@link Proc}'s monitor guards its state; {@link #tree} guards parent/child
+ * links. The tree lock is always taken before a process lock, never after.
+ */
+public final class Kernel implements ProcessManager, AuditLog {
+    private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
+    private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
+    static final String INIT = "init";
+
+    record ProgramEntry(Program<Object> program, String bundle) {}
+
+    final Hal hal;
+    final KernelSettings settings;
+    final ObjectMapper json;
+    private final ConcurrentHashMap<Long, Proc> table = new ConcurrentHashMap<>();
+    private final AtomicLong nextPid = new AtomicLong(2);
+    private final Object tree = new Object();
+    private final Proc init;
+    private final ArrayDeque<Proc> initZombies = new ArrayDeque<>();
+    private final ConcurrentHashMap<String, ProgramEntry> programs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, SyscallEntry> syscalls = new ConcurrentHashMap<>();
+    private final Set<Proc> waitingForProgram = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedQueue<Proc> dirty = new ConcurrentLinkedQueue<>();
+    private final CapabilitySet defaultCaps;
+    private final AuditWriter audit;
+    private final ProcStore store;
+    private final Dispatcher dispatcher;
+    final ScheduledThreadPoolExecutor timers;
+    private final ExecutorService io;
+    private volatile Scheduler scheduler;
+    private volatile String schedulerProvider;
+    private volatile boolean started;
+    private ScheduledFuture<?> checkpointTask;
+
+    public Kernel(Hal hal, KernelSettings settings) {
+        this.hal = hal;
+        this.settings = settings;
+        this.json = new ObjectMapper()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+        try {
+            this.defaultCaps = CapabilitySet.of(settings.defaultCapabilities());
+        } catch (SyscallException e) {
+            throw new IllegalArgumentException("defaultCapabilities: " + e.getMessage(), e);
+        }
+        this.audit = new AuditWriter(settings.dataDir() == null ? null : settings.dataDir().resolve("audit"),
+                settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(), json);
+        this.store = settings.dataDir() == null ? null : new ProcStore(settings.dataDir(), json, 256L << 20);
+        this.init = new Proc(INIT_PID, 0, "root", INIT, 0, CapabilitySet.ALL, Quotas.NONE, hal.currentTimeMillis());
+        init.state = ProcessState.BLOCKED;
+        init.waitingOn = "proc.wait";
+        table.put(INIT_PID, init);
+        int workers = settings.workers() > 0 ? settings.workers() : Math.max(1, hal.cpuCount());
+        this.dispatcher = new Dispatcher(new Dispatcher.Runner() {
+            @Override
+            public Proc pick() {
+                return Kernel.this.pick();
+            }
+
+            @Override
+            public void run(Proc p, Dispatcher.Worker w) {
+                Kernel.this.run(p, w);
+            }
+
+            @Override
+            public void watchdogExpired(Proc p, long ranMillis) {
+                end(p, ProcessState.KILLED, 137, "watchdog: one step ran for " + ranMillis + " ms (limit "
+                        + settings.stepTimeoutMillis() + " ms)", true);
+            }
+        }, workers, settings.stepTimeoutMillis());
+        this.timers = new ScheduledThreadPoolExecutor(1, daemon("agentos-timer"));
+        timers.setRemoveOnCancelPolicy(true);
+        this.io = new ThreadPoolExecutor(settings.ioThreads(), settings.ioThreads(), 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), daemon("agentos-io"));
+        ((ThreadPoolExecutor) io).allowCoreThreadTimeOut(true);
+        KernelSyscalls.register(this);
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ------------------------------------------------------------------ life of the kernel
+
+    /** Restores the process table from the last checkpoint and starts the CPU workers. */
+    public synchronized void start() {
+        if (started) return;
+        if (store != null) {
+            restore(store.load());
+        }
+        started = true;
+        dispatcher.start();
+        if (store != null && settings.checkpointMillis() > 0) {
+            checkpointTask = timers.scheduleWithFixedDelay(this::checkpointSafely, settings.checkpointMillis(),
+                    settings.checkpointMillis(), TimeUnit.MILLISECONDS);
+        }
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "boot", AuditRecord.OK, 0,
+                table.size() - 1 + " processes restored", null, null);
+    }
+
+    /** Stops the workers after their current step, checkpoints every process and closes the logs. */
+    public synchronized void stop() {
+        if (!started) return;
+        started = false;
+        dispatcher.stop(settings.stepTimeoutMillis() + 2000);
+        if (checkpointTask != null) checkpointTask.cancel(false);
+        timers.shutdownNow();
+        io.shutdownNow();
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "shutdown", AuditRecord.OK, 0,
+                table.size() - 1 + " processes checkpointed", null, null);
+        if (store != null) {
+            checkpoint();
+            store.close();
+        }
+        audit.close();
+    }
+
+    // ------------------------------------------------------------------ subsystems
+
+    @SuppressWarnings("unchecked")
+    public void addProgram(Program<?> program, String bundle) {
+        String name = program.name();
+        ProgramEntry prev = programs.putIfAbsent(name, new ProgramEntry((Program<Object>) program, bundle));
+        if (prev != null) {
+            LOG.warn("program '{}' from {} ignored: {} already provides it", name, bundle, prev.bundle());
+            return;
+        }
+        for (Proc p : waitingForProgram) {
+            if (p.programName.equals(name) && waitingForProgram.remove(p)) {
+                synchronized (p) {
+                    if (p.state == ProcessState.READY) {
+                        p.waitingOn = null;
+                        enqueueLocked(p);
+                    }
+                }
+            }
+        }
+    }
+
+    public void removeProgram(Program<?> program) {
+        programs.computeIfPresent(program.name(), (k, e) -> e.program() == program ? null : e);
+    }
+
+    /** Adds a bundle's tool to the syscall table; refused when the name is taken. */
+    public boolean addTool(Tool tool, String bundle) {
+        ToolDescriptor d;
+        SyscallEntry e;
+        try {
+            d = tool.descriptor();
+            e = new SyscallEntry(d, tool, null, bundle);
+        } catch (RuntimeException ex) {
+            LOG.error("tool from {} refused: bad descriptor: {}", bundle, ex.getMessage());
+            return false;
+        }
+        SyscallEntry prev = syscalls.putIfAbsent(e.name, e);
+        if (prev != null) {
+            LOG.error("tool '{}' from {} refused: {} already provides that syscall", e.name, bundle, prev.provider);
+            return false;
+        }
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.add", AuditRecord.OK, 0,
+                e.name + " from " + bundle, null, null);
+        return true;
+    }
+
+    public void removeTool(Tool tool) {
+        for (SyscallEntry e : syscalls.values()) {
+            if (e.tool == tool && syscalls.remove(e.name, e)) {
+                e.removed = true;
+                audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.remove", AuditRecord.OK,
+                        0, e.name + " from " + e.provider, null, null);
+            }
+        }
+    }
+
+    void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+        syscalls.put(d.name(), new SyscallEntry(d, null, call, "kernel"));
+    }
+
+    /**
+     * Binds a scheduler (null: none). Every READY process is handed to the new one from the
+     * process table, the kernel's own truth, so nothing queued in the old one is lost.
+     */
+    public void setScheduler(Scheduler next, String provider) {
+        scheduler = next;
+        schedulerProvider = next == null ? null : provider;
+        if (next == null) return;
+        for (Proc p : table.values()) {
+            synchronized (p) {
+                if (p.state == ProcessState.READY && p.queued) {
+                    next.enqueue(p);
+                }
+            }
+        }
+        for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    String schedulerProvider() {
+        return schedulerProvider;
+    }
+
+    int readyCount() {
+        int n = 0;
+        for (Proc p : table.values()) {
+            if (p.state == ProcessState.READY) n++;
+        }
+        return n;
+    }
+
+    List<SyscallEntry> syscallTable() {
+        List<SyscallEntry> all = new ArrayList<>(syscalls.values());
+        all.sort(Comparator.comparing(e -> e.name));
+        return all;
+    }
+
+    int workers() {
+        return dispatcher.size();
+    }
+
+    // ------------------------------------------------------------------ ProcessManager
+
+    @Override
+    public long spawn(SpawnSpec spec) throws SyscallException {
+        return spawn(init, spec, true);
+    }
+
+    long spawn(Proc parent, SpawnSpec spec, boolean byOperator) throws SyscallException {
+        ProgramEntry pe = programs.get(spec.program());
+        if (pe == null) {
+            throw new SyscallException(Errno.ENOENT, "no program '" + spec.program() + "' (agent:programs lists them)");
+        }
+        if (spec.nice() < -20 || spec.nice() > 19) {
+            throw new SyscallException(Errno.EINVAL, "nice must be between -20 and 19, not " + spec.nice());
+        }
+        if (!byOperator && spec.nice() < parent.nice) {
+            throw new SyscallException(Errno.EPERM, "a child may not be less nice (" + spec.nice()
+                    + ") than its parent (" + parent.nice + ")");
+        }
+        CapabilitySet caps;
+        if (spec.capabilities() == null) {
+            caps = byOperator ? defaultCaps : parent.caps;
+        } else {
+            CapabilitySet wanted = CapabilitySet.of(spec.capabilities());
+            caps = byOperator ? wanted : parent.caps.attenuate(wanted);
+        }
+        Quotas quotas = spec.quotas() == null ? parent.quotas
+                : byOperator ? spec.quotas() : spec.quotas().min(parent.quotas);
+        String owner;
+        if (byOperator) {
+            owner = spec.owner() == null ? "root" : spec.owner();
+            if (!OWNER.matcher(owner).matches()) {
+                throw new SyscallException(Errno.EINVAL, "owner must be 1-64 letters, digits or . _ @ -: '" + owner + "'");
+            }
+        } else {
+            if (spec.owner() != null && !spec.owner().equals(parent.owner)) {
+                throw new SyscallException(Errno.EPERM, "a process cannot spawn for another owner ('" + spec.owner() + "')");
+            }
+            owner = parent.owner;
+        }
+        Object state;
+        try {
+            state = pe.program().init(spec.args());
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, spec.program() + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("program {} failed to initialise", spec.program(), e);
+            throw new SyscallException(Errno.EINVAL, spec.program() + " rejected its arguments: " + e);
+        }
+        long pid = nextPid.getAndIncrement();
+        Proc p = new Proc(pid, parent.pid, owner.intern(), pe.program().name(), spec.nice(), caps, quotas,
+                hal.currentTimeMillis());
+        p.programState = state;
+        table.put(pid, p);
+        synchronized (tree) {
+            Proc actual = parent;
+            // end() marks a process terminal before it re-parents its children under this lock.
+            if (parent.state.isTerminal()) {
+                actual = init;
+            }
+            p.ppid = actual.pid;
+            if (actual != init) {
+                if (actual.children == null) actual.children = new LinkedHashSet<>(4);
+                actual.children.add(p);
+            }
+        }
+        audit.append(p.startedMillis, AuditRecord.LIFECYCLE, pid, p.owner, "spawn", AuditRecord.OK, 0,
+                p.programName + " by pid " + parent.pid, null, null);
+        synchronized (p) {
+            p.state = ProcessState.READY;
+            markDirtyLocked(p);
+            enqueueLocked(p);
+        }
+        return pid;
+    }
+
+    @Override
+    public void pause(long pid) throws SyscallException {
+        Proc p = lookup(pid);
+        synchronized (p) {
+            switch (p.state) {
+                case READY -> {
+                    p.state = ProcessState.PAUSED;
+                    dequeueLocked(p);
+                }
+                case BLOCKED -> p.state = ProcessState.PAUSED;
+                case RUNNING, NEW -> {
+                    if (p.pausePending) throw new SyscallException(Errno.EINVAL, "process " + pid + " is already being paused");
+                    p.pausePending = true;
+                }
+                case PAUSED -> throw new SyscallException(Errno.EINVAL, "process " + pid + " is already paused");
+                default -> throw new SyscallException(Errno.EINVAL, "process " + pid + " has already ended");
+            }
+            markDirtyLocked(p);
+        }
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "pause", AuditRecord.OK, 0, null, null, null);
+    }
+
+    @Override
+    public void resume(long pid) throws SyscallException {
+        Proc p = lookup(pid);
+        synchronized (p) {
+            if (p.state == ProcessState.PAUSED) {
+                if (p.callInFlight) {
+                    p.state = ProcessState.BLOCKED;
+                } else {
+                    p.state = ProcessState.READY;
+                    enqueueLocked(p);
+                }
+            } else if (p.pausePending) {
+                p.pausePending = false;
+            } else if (p.state.isTerminal()) {
+                throw new SyscallException(Errno.EINVAL, "process " + pid + " has already ended");
+            } else {
+                throw new SyscallException(Errno.EINVAL, "process " + pid + " is not paused (it is " + p.state + ")");
+            }
+            markDirtyLocked(p);
+        }
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "resume", AuditRecord.OK, 0, null, null, null);
+    }
+
+    @Override
+    public void terminate(long pid) throws SyscallException {
+        signal(lookup(pid), false, "operator");
+    }
+
+    @Override
+    public void kill(long pid) throws SyscallException {
+        signal(lookup(pid), true, "operator");
+    }
+
+    /** Kill ends the process now; terminate asks it to end at its next step (interrupting a sleep or wait). */
+    void signal(Proc p, boolean kill, String by) throws SyscallException {
+        if (p == init) throw new SyscallException(Errno.EPERM, "init cannot be " + (kill ? "killed" : "terminated"));
+        if (kill) {
+            if (!end(p, ProcessState.KILLED, 137, "killed by " + by, true)) {
+                throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
+            }
+            return;
+        }
+        Future<?> interrupt = null;
+        synchronized (p) {
+            if (p.state.isTerminal()) throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
+            p.terminatePending = true;
+            markDirtyLocked(p);
+            if (p.callInFlight && "proc.sleep".equals(p.callName)) {
+                interrupt = p.cancelCall;
+            } else if (p.callInFlight && "proc.wait".equals(p.callName) && p.waitFor != Long.MIN_VALUE) {
+                p.waitFor = Long.MIN_VALUE;
+                interrupt = p.cancelCall == null ? CompletableFuture.completedFuture(null) : p.cancelCall;
+            }
+        }
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, p.pid, p.owner, "terminate", AuditRecord.OK, 0,
+                "requested by " + by, null, null);
+        if (interrupt != null) {
+            interrupt.cancel(false);
+            complete(p, SyscallResult.error(Errno.EINTR, "interrupted by a terminate request"));
+        }
+    }
+
+    @Override
+    public CompletionStage<ExitStatus> awaitExit(long pid) throws SyscallException {
+        Proc p = lookup(pid);
+        synchronized (p) {
+            if (p.exit != null) return CompletableFuture.completedFuture(p.exit);
+            if (p.exitFuture == null) p.exitFuture = new CompletableFuture<>();
+            return p.exitFuture.copy();
+        }
+    }
+
+    @Override
+    public Optional<ProcessInfo> info(long pid) {
+        Proc p = table.get(pid);
+        return p == null ? Optional.empty() : Optional.of(info(p));
+    }
+
+    private ProcessInfo info(Proc p) {
+        List<Long> children;
+        synchronized (tree) {
+            children = p.childPids();
+        }
+        return p.info(hal.currentTimeMillis(), children);
+    }
+
+    @Override
+    public List<ProcessInfo> list(int limit) {
+        List<Proc> all = new ArrayList<>(table.values());
+        all.sort(Comparator.comparingLong(p -> p.pid));
+        List<ProcessInfo> out = new ArrayList<>(Math.min(limit, all.size()));
+        for (Proc p : all) {
+            if (out.size() >= limit) break;
+            out.add(info(p));
+        }
+        return out;
+    }
+
+    @Override
+    public int count() {
+        return table.size();
+    }
+
+    @Override
+    public List<ProgramInfo> programs() {
+        List<ProgramInfo> out = new ArrayList<>();
+        programs.forEach((name, e) -> out.add(new ProgramInfo(name, e.program().description(), e.bundle())));
+        out.sort(Comparator.comparing(ProgramInfo::name));
+        return out;
+    }
+
+    private Proc lookup(long pid) throws SyscallException {
+        Proc p = table.get(pid);
+        if (p == null) throw new SyscallException(Errno.ESRCH, "no process " + pid);
+        return p;
+    }
+
+    Proc proc(long pid) {
+        return table.get(pid);
+    }
+
+    // ------------------------------------------------------------------ AuditLog
+
+    @Override
+    public List<AuditRecord> read(AuditQuery query) {
+        return audit.read(query);
+    }
+
+    @Override
+    public void sync() {
+        audit.sync();
+    }
+
+    // ------------------------------------------------------------------ scheduling and stepping
+
+    private void enqueueLocked(Proc p) {
+        if (p.queued) return;
+        p.queued = true;
+        Scheduler s = scheduler;
+        if (s != null) {
+            s.enqueue(p);
+            dispatcher.signalWork();
+        }
+    }
+
+    private void dequeueLocked(Proc p) {
+        if (!p.queued) return;
+        p.queued = false;
+        Scheduler s = scheduler;
+        if (s != null) s.remove(p);
+    }
+
+    private Proc pick() {
+        Scheduler s = scheduler;
+        if (s == null || !started) return null;
+        while (true) {
+            SchedEntity e = s.pickNext();
+            if (e == null) return null;
+            if (!(e instanceof Proc p)) {
+                LOG.error("scheduler {} returned an entity the kernel did not give it: {}", s.name(), e);
+                continue;
+            }
+            synchronized (p) {
+                // Stale entries (paused, killed, or already taken after a swap) are dropped here.
+                if (p.queued && p.state == ProcessState.READY) {
+                    p.queued = false;
+                    p.state = ProcessState.RUNNING;
+                    return p;
+                }
+            }
+        }
+    }
+
+    /** Runs one step of {@code p} on worker {@code w}, then the syscall it asked for. */
+    void run(Proc p, Dispatcher.Worker w) {
+        ProgramEntry pe = programs.get(p.programName);
+        if (pe == null) {
+            synchronized (p) {
+                if (p.state != ProcessState.RUNNING) return;
+                p.state = ProcessState.READY;
+                p.waitingOn = "program '" + p.programName + "' to be installed";
+            }
+            waitingForProgram.add(p);
+            if (programs.containsKey(p.programName) && waitingForProgram.remove(p)) {
+                synchronized (p) {
+                    if (p.state == ProcessState.READY) enqueueLocked(p);
+                }
+            }
+            return;
+        }
+        Object state;
+        SyscallResult last;
+        boolean terminate;
+        boolean heldCall;
+        String badState = null;
+        synchronized (p) {
+            heldCall = p.callName != null;
+            if (!heldCall && p.programState instanceof JsonNode node
+                    && !JsonNode.class.isAssignableFrom(pe.program().stateType())) {
+                // Restored from a checkpoint as JSON: give the program its typed state back.
+                try {
+                    p.programState = json.convertValue(node, pe.program().stateType());
+                } catch (IllegalArgumentException e) {
+                    badState = "cannot restore its state as " + pe.program().stateType().getName() + ": " + e.getMessage();
+                }
+            }
+            state = p.programState;
+            last = p.lastResult;
+            terminate = !heldCall && p.terminatePending;
+            if (terminate) p.terminatePending = false;
+        }
+        if (badState != null) {
+            end(p, ProcessState.KILLED, 134, badState, false);
+            return;
+        }
+        if (heldCall) {
+            // Held at a syscall boundary (pause, restart): make that call, not a new step.
+            w.begin(p);
+            execute(p);
+            w.end();
+            return;
+        }
+        w.begin(p);
+        long t0 = hal.nanoTime();
+        Step<Object> step = null;
+        Throwable fault = null;
+        try {
+            step = terminate ? pe.program().onTerminate(state) : pe.program().step(state, last);
+            if (step == null) fault = new NullPointerException("step returned null");
+        } catch (Throwable t) {
+            fault = t;
+        }
+        long ran = hal.nanoTime() - t0;
+        if (w.end()) return;
+        Scheduler s = scheduler;
+        if (s != null) s.charge(p, ran);
+        String endReason = null;
+        int endCode = 0;
+        ProcessState endState = ProcessState.EXITED;
+        synchronized (p) {
+            p.cpuNanos += ran;
+            p.steps++;
+            if (p.state != ProcessState.RUNNING) return;
+            markDirtyLocked(p);
+            if (fault != null) {
+                LOG.warn("{} failed in a step", p, fault);
+                endCode = 134;
+                endState = ProcessState.KILLED;
+                endReason = "step failed: " + fault;
+            } else {
+                p.programState = step.state();
+                p.lastResult = null;
+                String over = overQuotaLocked(p);
+                if (over != null) {
+                    endCode = 137;
+                    endState = ProcessState.KILLED;
+                    endReason = over;
+                } else if (step instanceof Step.Exit<Object> x) {
+                    endCode = x.code();
+                    endReason = x.reason();
+                } else {
+                    Step.Call<Object> c = (Step.Call<Object>) step;
+                    p.callName = c.syscall();
+                    p.callArgs = c.args();
+                    if (p.pausePending) {
+                        p.pausePending = false;
+                        p.state = ProcessState.PAUSED;
+                        return;
+                    }
+                }
+            }
+        }
+        if (endReason != null) {
+            end(p, endState, endCode, endReason, false);
+            return;
+        }
+        w.begin(p);
+        execute(p);
+        w.end();
+    }
+
+    private String overQuotaLocked(Proc p) {
+        Quotas q = p.quotas;
+        if (p.cpuNanos > q.cpuNanos()) {
+            return "EQUOTA: used " + p.cpuNanos / 1000 + " us of CPU, over its quota of " + q.cpuNanos() / 1000 + " us";
+        }
+        if (q.wallMillis() != Quotas.UNLIMITED && hal.currentTimeMillis() - p.startedMillis > q.wallMillis()) {
+            return "EQUOTA: ran for " + (hal.currentTimeMillis() - p.startedMillis) + " ms, over its wall-time quota of "
+                    + q.wallMillis() + " ms";
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ syscall mediation
+
+    /**
+     * The mediation path for the call {@code p} has pending: lookup, schema validation,
+     * capability check, quota check and charge, then run it (inline, blocking in the kernel, or
+     * on the I/O executor); {@link #complete} maps, audits and journals the outcome.
+     */
+    private void execute(Proc p) {
+        String name;
+        JsonNode args;
+        synchronized (p) {
+            if (p.state != ProcessState.RUNNING || p.callName == null) return;
+            name = p.callName;
+            args = p.callArgs;
+            p.callInFlight = true;
+            p.callStartNanos = hal.nanoTime();
+        }
+        SyscallEntry e = syscalls.get(name);
+        SyscallResult r = admit(p, e, name, args);
+        if (r == null) {
+            if (e.kernelCall != null) {
+                try {
+                    r = e.kernelCall.call(p, args);
+                } catch (SyscallException ex) {
+                    r = SyscallResult.error(ex);
+                } catch (RuntimeException ex) {
+                    r = failure(name, ex);
+                }
+            } else if (e.inline) {
+                r = invokeTool(e, p, args);
+            } else {
+                submit(p, e, args, 0);
+            }
+        }
+        if (r != null) complete(p, r);
+    }
+
+    /** Steps 1-4 of mediation; null when the call may run, else the error to return. */
+    private SyscallResult admit(Proc p, SyscallEntry e, String name, JsonNode args) {
+        if (e == null) {
+            synchronized (p) {
+                p.countSyscall(name);
+            }
+            return SyscallResult.error(Errno.ENOSYS, "no syscall '" + name + "'");
+        }
+        String over = null;
+        synchronized (p) {
+            if (p.syscalls >= p.quotas.syscalls()) {
+                over = "EQUOTA: " + p.syscalls + " syscalls made, its quota is " + p.quotas.syscalls();
+            } else {
+                p.countSyscall(e.name);
+                over = overQuotaLocked(p);
+            }
+        }
+        if (over != null) return SyscallResult.error(Errno.EQUOTA, over.substring("EQUOTA: ".length()));
+        String invalid = e.validator.validate(args);
+        if (invalid != null) return SyscallResult.error(Errno.EINVAL, name + ": " + invalid);
+        String missing = e.missingCapability(p.caps, args);
+        if (missing != null) {
+            return SyscallResult.error(Errno.EPERM, name + " needs capability '" + missing + "', which pid " + p.pid
+                    + " does not hold");
+        }
+        return null;
+    }
+
+    private SyscallResult invokeTool(SyscallEntry e, Proc p, JsonNode args) {
+        try {
+            JsonNode v = e.tool.call(new CallContext(p), args);
+            if (e.removed) return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call");
+            return SyscallResult.ok(v);
+        } catch (SyscallException ex) {
+            return SyscallResult.error(ex);
+        } catch (RuntimeException | LinkageError ex) {
+            if (e.removed) return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call");
+            return failure(e.name, ex);
+        }
+    }
+
+    private SyscallResult failure(String name, Throwable ex) {
+        LOG.warn("syscall {} failed", name, ex);
+        return SyscallResult.error(Errno.EIO, name + " failed: " + ex);
+    }
+
+    /** Runs a non-CPU tool on the I/O executor with its timeout; the caller is BLOCKED meanwhile. */
+    private void submit(Proc p, SyscallEntry e, JsonNode args, int attempt) {
+        CompletableFuture<SyscallResult> f;
+        synchronized (p) {
+            if (p.state.isTerminal()) return;
+            blockLocked(p, e.name);
+            try {
+                f = CompletableFuture.supplyAsync(() -> invokeTool(e, p, args), io);
+            } catch (RejectedExecutionException ex) {
+                f = CompletableFuture.completedFuture(SyscallResult.error(Errno.EAGAIN, "the kernel is shutting down"));
+            }
+            p.cancelCall = f;
+        }
+        long timeoutMs = e.descriptor.timeout().toMillis();
+        f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
+            SyscallResult result = r;
+            if (ex != null) {
+                Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+                if (cause instanceof TimeoutException) {
+                    result = SyscallResult.error(Errno.ETIMEDOUT, e.name + " did not finish within " + timeoutMs + " ms");
+                } else if (cause instanceof CancellationException) {
+                    return; // killed or interrupted: whoever cancelled completes the process
+                } else {
+                    result = failure(e.name, cause);
+                }
+            }
+            if (e.removed && result.isOk()) {
+                result = SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call");
+            }
+            if (!result.isOk() && result.errno().isTransient() && e.descriptor.idempotent()
+                    && attempt < settings.retries()) {
+                long backoff = 10L << attempt;
+                try {
+                    timers.schedule(() -> submit(p, e, args, attempt + 1), backoff, TimeUnit.MILLISECONDS);
+                    return;
+                } catch (RejectedExecutionException shuttingDown) {
+                    // fall through with the error
+                }
+            }
+            complete(p, result);
+        });
+    }
+
+    /** The process waits for its call; paused instead if a pause was requested meanwhile. Holds p. */
+    void blockLocked(Proc p, String what) {
+        p.waitingOn = what;
+        if (p.pausePending) {
+            p.pausePending = false;
+            p.state = ProcessState.PAUSED;
+        } else if (p.state == ProcessState.RUNNING) {
+            p.state = ProcessState.BLOCKED;
+        }
+    }
+
+    /**
+     * The call {@code p} made has its result: audit and journal it, then make the process READY
+     * (or keep it PAUSED). An {@code EQUOTA} result stops the process.
+     */
+    void complete(Proc p, SyscallResult r) {
+        String name;
+        JsonNode args;
+        long nanos;
+        synchronized (p) {
+            if (p.state.isTerminal() || !p.callInFlight) return;
+            name = p.callName;
+            args = p.callArgs;
+            nanos = hal.nanoTime() - p.callStartNanos;
+            p.lastResult = r;
+            p.callName = null;
+            p.callArgs = null;
+            p.callInFlight = false;
+            p.cancelCall = null;
+            p.waitingOn = null;
+            p.waitFor = Long.MIN_VALUE;
+            p.sleepUntilMillis = 0;
+            markDirtyLocked(p);
+        }
+        auditCall(p, name, args, r, nanos);
+        if (r.errno() == Errno.EQUOTA) {
+            end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
+            return;
+        }
+        synchronized (p) {
+            if (p.state == ProcessState.PAUSED || p.state.isTerminal()) return;
+            if (p.pausePending) {
+                p.pausePending = false;
+                p.state = ProcessState.PAUSED;
+                return;
+            }
+            p.state = ProcessState.READY;
+            enqueueLocked(p);
+        }
+    }
+
+    private void auditCall(Proc p, String name, JsonNode args, SyscallResult r, long nanos) {
+        SyscallEntry e = syscalls.get(name);
+        boolean record = e != null && e.recordResult && r.isOk();
+        audit.append(hal.currentTimeMillis(), AuditRecord.SYSCALL, p.pid, p.owner, name,
+                r.isOk() ? AuditRecord.OK : r.errno().name(), nanos, r.isOk() ? null : r.message(),
+                args == null || args.isEmpty() ? null : args, record ? r.value() : null);
+    }
+
+    /**
+     * Makes a system call on behalf of process {@code pid} from outside its program (the console's
+     * {@code tool:call}, benchmarks): the same mediation, accounting and audit, without touching
+     * the process's own pending call. Blocking kernel calls are refused with {@code EINVAL}.
+     */
+    public SyscallResult call(long pid, String name, JsonNode args) {
+        Proc p = table.get(pid);
+        if (p == null) return SyscallResult.error(Errno.ESRCH, "no process " + pid);
+        if (args == null) args = json.createObjectNode();
+        long t0 = hal.nanoTime();
+        SyscallEntry e = syscalls.get(name);
+        SyscallResult r = admit(p, e, name, args);
+        if (r == null) {
+            if (e.kernelCall != null) {
+                if (KernelSyscalls.BLOCKING.contains(name)) {
+                    r = SyscallResult.error(Errno.EINVAL, name + " can only be called by the process itself");
+                } else {
+                    try {
+                        r = e.kernelCall.call(p, args);
+                    } catch (SyscallException ex) {
+                        r = SyscallResult.error(ex);
+                    }
+                }
+            } else {
+                r = invokeTool(e, p, args);
+            }
+        }
+        auditCall(p, name, args, r, hal.nanoTime() - t0);
+        if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
+        return r;
+    }
+
+    /** A tool's view of the calling process. */
+    private final class CallContext implements ToolContext {
+        private final Proc p;
+
+        CallContext(Proc p) {
+            this.p = p;
+        }
+
+        @Override
+        public long pid() {
+            return p.pid;
+        }
+
+        @Override
+        public String owner() {
+            return p.owner;
+        }
+
+        @Override
+        public boolean permits(String capability) {
+            return p.caps.permits(capability);
+        }
+
+        @Override
+        public void chargeBytes(long bytes) throws SyscallException {
+            synchronized (p) {
+                p.bytes += bytes;
+                if (p.bytes > p.quotas.bytes()) {
+                    throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
+                }
+            }
+        }
+
+        @Override
+        public void chargeTokens(long tokens) throws SyscallException {
+            synchronized (p) {
+                p.tokens += tokens;
+                if (p.tokens > p.quotas.tokens()) {
+                    throw new SyscallException(Errno.EQUOTA, "used " + p.tokens + " LLM tokens, its quota is " + p.quotas.tokens());
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ exit, reaping, waiting
+
+    /**
+     * Ends {@code p} (unless it already ended): records the exit, cancels its call, re-parents its
+     * children to init, and tells its parent. Returns false when it had already ended.
+     */
+    boolean end(Proc p, ProcessState how, int code, String reason, boolean fromOutside) {
+        Future<?> cancel;
+        String inFlight = null;
+        ExitStatus status = new ExitStatus(code, reason, how);
+        CompletableFuture<ExitStatus> waiters;
+        synchronized (p) {
+            if (p.state.isTerminal()) return false;
+            // A RUNNING process's worker drops the step when it returns: the state is no longer RUNNING.
+            dequeueLocked(p);
+            p.state = how;
+            p.exit = status;
+            p.endedMillis = hal.currentTimeMillis();
+            cancel = p.cancelCall;
+            if (p.callInFlight) inFlight = p.callName;
+            p.callInFlight = false;
+            p.cancelCall = null;
+            p.callName = null;
+            p.callArgs = null;
+            p.waitingOn = null;
+            p.pausePending = false;
+            waiters = p.exitFuture;
+            p.exitFuture = null;
+            markDirtyLocked(p);
+        }
+        waitingForProgram.remove(p);
+        if (cancel != null) cancel.cancel(false);
+        if (inFlight != null) {
+            audit.append(hal.currentTimeMillis(), AuditRecord.SYSCALL, p.pid, p.owner, inFlight,
+                    Errno.ECANCELED.name(), 0, "the process ended during the call", null, null);
+        }
+        audit.append(p.endedMillis, AuditRecord.LIFECYCLE, p.pid, p.owner, how == ProcessState.KILLED ? "kill" : "exit",
+                AuditRecord.OK, 0, "code " + code + ": " + reason, null, null);
+        Proc parent;
+        List<Proc> orphanZombies = new ArrayList<>();
+        List<Proc> toReap = new ArrayList<>();
+        Proc wokenParent = null;
+        Future<?> parentTimer = null;
+        synchronized (tree) {
+            if (p.children != null) {
+                for (Proc c : p.children) {
+                    c.ppid = INIT_PID;
+                    if (c.state.isTerminal()) orphanZombies.add(c);
+                }
+                p.children = null;
+            }
+            parent = table.get(p.ppid);
+            if (parent == null || parent == init) {
+                orphanZombies.add(p);
+            } else {
+                synchronized (parent) {
+                    if (parent.callInFlight && "proc.wait".equals(parent.callName)
+                            && (parent.waitFor == -1 || parent.waitFor == p.pid)) {
+                        parent.waitFor = Long.MIN_VALUE; // claimed: a racing timeout or EINTR now backs off
+                        parent.children.remove(p);
+                        toReap.add(p);
+                        wokenParent = parent;
+                        parentTimer = parent.cancelCall;
+                    }
+                }
+            }
+            for (Proc z : orphanZombies) {
+                initZombies.addLast(z);
+            }
+            while (initZombies.size() > settings.zombieRetention()) {
+                toReap.add(initZombies.removeFirst());
+            }
+        }
+        for (Proc z : toReap) reap(z);
+        if (wokenParent != null) {
+            if (parentTimer != null) parentTimer.cancel(false);
+            complete(wokenParent, SyscallResult.ok(exitJson(p)));
+        }
+        if (waiters != null) waiters.complete(status);
+        return true;
+    }
+
+    JsonNode exitJson(Proc child) {
+        ExitStatus x = child.exit;
+        return json.createObjectNode().put("pid", child.pid).put("code", x.code()).put("reason", x.reason())
+                .put("state", x.state().name());
+    }
+
+    /** Removes an ended process from the table for good. */
+    void reap(Proc z) {
+        if (table.remove(z.pid, z)) {
+            synchronized (z) {
+                z.reaped = true;
+                markDirtyLocked(z);
+            }
+        }
+    }
+
+    /**
+     * proc.wait: reaps an ended child at once, or blocks {@code p} until one ends. {@code pid} -1
+     * means any child. Returns null when the caller blocked.
+     */
+    SyscallResult waitChild(Proc p, long pid, long timeoutMillis) throws SyscallException {
+        Proc zombie = null;
+        synchronized (tree) {
+            if (p.children == null || p.children.isEmpty()) {
+                throw new SyscallException(Errno.ECHILD, "pid " + p.pid + " has no children to wait for");
+            }
+            if (pid == -1) {
+                for (Proc c : p.children) {
+                    if (c.state.isTerminal()) {
+                        zombie = c;
+                        break;
+                    }
+                }
+            } else {
+                Proc c = table.get(pid);
+                if (c == null || !p.children.contains(c)) {
+                    throw new SyscallException(Errno.ECHILD, "process " + pid + " is not a child of pid " + p.pid);
+                }
+                if (c.state.isTerminal()) zombie = c;
+            }
+            if (zombie != null) {
+                p.children.remove(zombie);
+            } else {
+                synchronized (p) {
+                    p.waitFor = pid;
+                    blockLocked(p, "proc.wait");
+                    if (timeoutMillis > 0) {
+                        p.cancelCall = timers.schedule(() -> {
+                            if (claimWait(p)) {
+                                complete(p, SyscallResult.error(Errno.ETIMEDOUT, "no child ended within " + timeoutMillis + " ms"));
+                            }
+                        }, timeoutMillis, TimeUnit.MILLISECONDS);
+                    }
+                }
+            }
+        }
+        if (zombie == null) return null;
+        reap(zombie);
+        return SyscallResult.ok(exitJson(zombie));
+    }
+
+    /** Takes a blocked proc.wait away from child exits (for a timeout or an interrupt); false if a child won. */
+    private boolean claimWait(Proc p) {
+        synchronized (p) {
+            if (!p.callInFlight || p.waitFor == Long.MIN_VALUE) return false;
+            p.waitFor = Long.MIN_VALUE;
+            return true;
+        }
+    }
+
+    /** proc.sleep: blocks {@code p} until {@code untilMillis} (epoch), surviving a restart. */
+    SyscallResult sleepUntil(Proc p, long untilMillis) {
+        long delay = untilMillis - hal.currentTimeMillis();
+        if (delay <= 0) return SyscallResult.OK;
+        synchronized (p) {
+            p.sleepUntilMillis = untilMillis;
+            blockLocked(p, "proc.sleep");
+            try {
+                p.cancelCall = timers.schedule(() -> complete(p, SyscallResult.OK), delay, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                // The kernel is stopping; the checkpoint keeps the wake-up time and the restart resumes the sleep.
+            }
+        }
+        return null;
+    }
+
+    boolean isDescendant(Proc ancestor, Proc p) {
+        synchronized (tree) {
+            for (Proc q = p; q != null && q.pid != INIT_PID; q = table.get(q.ppid)) {
+                if (q.ppid == ancestor.pid) return true;
+            }
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ checkpoints
+
+    private void markDirtyLocked(Proc p) {
+        if (store == null || p.dirty) return;
+        p.dirty = true;
+        dirty.add(p);
+    }
+
+    private void checkpointSafely() {
+        try {
+            checkpoint();
+        } catch (RuntimeException e) {
+            LOG.error("checkpoint failed; will retry", e);
+        }
+    }
+
+    /** Writes every changed process to the store with one fsync. */
+    synchronized void checkpoint() {
+        if (store == null) return;
+        List<ProcRecord> batch = new ArrayList<>();
+        Proc p;
+        while ((p = dirty.poll()) != null) {
+            synchronized (p) {
+                p.dirty = false;
+                batch.add(p.reaped ? ProcRecord.tombstone(p.pid) : record(p));
+            }
+            if (batch.size() >= 10_000) {
+                store.append(batch);
+                batch.clear();
+            }
+        }
+        store.append(batch);
+        if (store.wantsCompaction()) {
+            List<ProcRecord> live = new ArrayList<>();
+            for (Proc q : table.values()) {
+                if (q == init) continue;
+                synchronized (q) {
+                    live.add(record(q));
+                }
+            }
+            store.rewrite(live);
+        }
+    }
+
+    private ProcRecord record(Proc p) {
+        Map<String, Long> byName = new HashMap<>();
+        if (p.callNames != null) {
+            for (int i = 0; i < p.callNames.length; i++) byName.put(p.callNames[i], p.callCounts[i]);
+        }
+        SyscallResult last = p.lastResult;
+        return new ProcRecord(ProcRecord.VERSION, p.pid, p.ppid, p.owner, p.programName, p.state, p.nice,
+                p.caps.patterns(), p.quotas, p.startedMillis, p.cpuNanos, p.steps, p.syscalls, p.bytes, p.tokens,
+                byName, json.valueToTree(p.programState), last == null ? null : last.value(),
+                last == null ? null : last.errno(), last == null || last.isOk() ? null : last.message(),
+                p.callName, p.callArgs, p.sleepUntilMillis, p.waitFor, p.pausePending, p.terminatePending, p.exit,
+                p.endedMillis, false);
+    }
+
+    /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */
+    private void restore(Map<Long, ProcRecord> records) {
+        long maxPid = 1;
+        List<Proc> restored = new ArrayList<>();
+        for (ProcRecord r : records.values()) {
+            maxPid = Math.max(maxPid, r.pid());
+            if (r.pid() == INIT_PID) continue;
+            CapabilitySet caps;
+            try {
+                caps = CapabilitySet.of(r.caps() == null ? List.of() : r.caps());
+            } catch (SyscallException e) {
+                LOG.error("checkpoint of pid {} has bad capabilities; it gets none: {}", r.pid(), e.getMessage());
+                caps = CapabilitySet.NONE;
+            }
+            Proc p = new Proc(r.pid(), r.ppid(), r.owner().intern(), r.program().intern(), r.nice(), caps,
+                    r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
+            p.cpuNanos = r.cpuNanos();
+            p.steps = r.steps();
+            p.syscalls = r.syscalls();
+            p.bytes = r.bytes();
+            p.tokens = r.tokens();
+            if (r.syscallsByName() != null && !r.syscallsByName().isEmpty()) {
+                p.callNames = r.syscallsByName().keySet().toArray(new String[0]);
+                p.callCounts = new long[p.callNames.length];
+                for (int i = 0; i < p.callNames.length; i++) {
+                    p.callNames[i] = p.callNames[i].intern();
+                    p.callCounts[i] = r.syscallsByName().get(p.callNames[i]);
+                }
+            }
+            p.programState = r.programState();
+            if (r.lastErrno() != null) p.lastResult = SyscallResult.error(r.lastErrno(), r.lastMessage());
+            else if (r.lastValue() != null) p.lastResult = SyscallResult.ok(r.lastValue());
+            p.callName = r.callName();
+            p.callArgs = r.callArgs();
+            p.sleepUntilMillis = r.sleepUntilMillis();
+            p.waitFor = r.waitFor();
+            p.pausePending = r.pausePending();
+            p.terminatePending = r.terminatePending();
+            p.exit = r.exit();
+            p.endedMillis = r.endedMillis();
+            ProcessState s = r.state();
+            if (s == ProcessState.PAUSED) {
+                p.state = ProcessState.PAUSED;
+            } else if (s.isTerminal()) {
+                p.state = s;
+            } else {
+                p.state = ProcessState.READY; // RUNNING, BLOCKED, READY: run again from the last checkpoint
+            }
+            table.put(p.pid, p);
+            restored.add(p);
+        }
+        nextPid.set(maxPid + 1);
+        synchronized (tree) {
+            for (Proc p : restored) {
+                Proc parent = table.get(p.ppid);
+                if (parent == null || parent.state.isTerminal()) {
+                    p.ppid = INIT_PID;
+                    parent = init;
+                }
+                if (parent == init) {
+                    if (p.state.isTerminal()) initZombies.addLast(p);
+                } else {
+                    if (parent.children == null) parent.children = new LinkedHashSet<>(4);
+                    parent.children.add(p);
+                }
+            }
+        }
+        // Program states come back as JSON trees; run() turns them into typed values once the program is bound.
+        for (Proc p : restored) {
+            synchronized (p) {
+                if (p.state == ProcessState.READY) enqueueLocked(p);
+            }
+        }
+        if (!restored.isEmpty()) LOG.info("restored {} processes from the checkpoint", restored.size());
+    }
+
+    ProcStore store() {
+        return store;
+    }
+
+    int zombiesOfInit() {
+        synchronized (tree) {
+            return initZombies.size();
+        }
+    }
+}

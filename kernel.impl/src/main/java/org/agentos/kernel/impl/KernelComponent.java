@@ -1,0 +1,307 @@
+package org.agentos.kernel.impl;
+
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.audit.AuditQuery;
+import org.agentos.kernel.api.audit.AuditRecord;
+import org.agentos.kernel.api.hal.Hal;
+import org.agentos.kernel.api.process.ExitStatus;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProgramInfo;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.program.Program;
+import org.agentos.kernel.api.sched.Scheduler;
+import org.agentos.kernel.api.subsystem.SubsystemBinding;
+import org.agentos.kernel.api.subsystem.Subsystems;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.Tool;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The kernel bundle's main component: runs a {@link Kernel} and connects it to the service
+ * registry: the HAL it sizes itself from, the highest-ranked {@link Scheduler}, and every
+ * {@link Program} and {@link Tool} service, which come and go at runtime. Publishes the kernel
+ * as {@link ProcessManager}, {@link AuditLog} and {@link Subsystems}.
+ */
+@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class}, immediate = true,
+        configurationPid = "org.agentos.kernel")
+@Designate(ocd = KernelComponent.Config.class)
+public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
+
+    @ObjectClassDefinition(name = "Agent OS kernel", description = "Process table, CPU workers, syscall mediation and audit.")
+    public @interface Config {
+        @AttributeDefinition(description = "CPU workers; 0 = one per CPU reported by the HAL")
+        int workers() default 0;
+
+        @AttributeDefinition(description = "Watchdog: a step running longer than this (ms) ends its process")
+        long stepTimeoutMillis() default 1000;
+
+        @AttributeDefinition(description = "How often changed processes are checkpointed (ms); 0 = only at shutdown")
+        long checkpointMillis() default 500;
+
+        @AttributeDefinition(description = "Exited children of init kept for inspection before they are reaped")
+        int zombieRetention() default 1000;
+
+        @AttributeDefinition(description = "fsync every group commit of the audit log")
+        boolean auditFsync() default true;
+
+        @AttributeDefinition(description = "Audit segment size in MiB before rotation")
+        int auditSegmentMiB() default 64;
+
+        @AttributeDefinition(description = "Audit segments kept")
+        int auditSegments() default 16;
+
+        @AttributeDefinition(description = "Capabilities of operator-spawned processes that name none")
+        String[] defaultCapabilities() default {"proc:*"};
+
+        @AttributeDefinition(description = "Threads running I/O, network and LLM tools")
+        int ioThreads() default 32;
+
+        @AttributeDefinition(description = "Retries of idempotent calls failing with a transient errno")
+        int retries() default 2;
+
+        @AttributeDefinition(description = "Directory of the kernel's state; empty = ${karaf.data}/agentos")
+        String dataDir() default "";
+    }
+
+    private final Object lock = new Object();
+    private final List<Object[]> early = new ArrayList<>();
+    private final Map<ServiceReference<?>, String> schedulers = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
+    private final Map<ServiceReference<?>, String> hals = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
+    private volatile Kernel kernel;
+    private volatile Scheduler boundScheduler;
+    private volatile ServiceReference<?> boundSchedulerRef;
+
+    @Reference
+    Hal hal;
+
+    @Activate
+    void activate(Config config, BundleContext context) {
+        Path dataDir;
+        if (!config.dataDir().isBlank()) {
+            dataDir = Path.of(config.dataDir());
+        } else if (System.getProperty("karaf.data") != null) {
+            dataDir = Path.of(System.getProperty("karaf.data"), "agentos");
+        } else {
+            File f = context.getDataFile("agentos");
+            dataDir = f == null ? null : f.toPath();
+        }
+        KernelSettings settings = new KernelSettings(config.workers(), config.stepTimeoutMillis(),
+                config.checkpointMillis(), config.zombieRetention(), config.auditFsync(),
+                (long) config.auditSegmentMiB() << 20, config.auditSegments(), List.of(config.defaultCapabilities()),
+                config.ioThreads(), config.retries(), dataDir);
+        Kernel k = new Kernel(hal, settings);
+        synchronized (lock) {
+            for (Object[] e : early) {
+                if (e[0] instanceof Program<?> p) k.addProgram(p, (String) e[1]);
+                else k.addTool((Tool) e[0], (String) e[1]);
+            }
+            early.clear();
+            if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
+            kernel = k;
+        }
+        k.start();
+    }
+
+    @Deactivate
+    void deactivate() {
+        Kernel k;
+        synchronized (lock) {
+            k = kernel;
+            kernel = null;
+        }
+        if (k != null) k.stop();
+    }
+
+    // ------------------------------------------------------------------ dynamic references
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindProgram(Program<?> program, ServiceReference<?> ref) {
+        synchronized (lock) {
+            if (kernel == null) early.add(new Object[] {program, bundleOf(ref)});
+            else kernel.addProgram(program, bundleOf(ref));
+        }
+    }
+
+    void unbindProgram(Program<?> program) {
+        synchronized (lock) {
+            early.removeIf(e -> e[0] == program);
+            if (kernel != null) kernel.removeProgram(program);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindTool(Tool tool, ServiceReference<?> ref) {
+        synchronized (lock) {
+            if (kernel == null) early.add(new Object[] {tool, bundleOf(ref)});
+            else kernel.addTool(tool, bundleOf(ref));
+        }
+    }
+
+    void unbindTool(Tool tool) {
+        synchronized (lock) {
+            early.removeIf(e -> e[0] == tool);
+            if (kernel != null) kernel.removeTool(tool);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindScheduler(Scheduler s, ServiceReference<?> ref) {
+        synchronized (lock) {
+            boundScheduler = s;
+            boundSchedulerRef = ref;
+            if (kernel != null) kernel.setScheduler(s, bundleOf(ref));
+        }
+    }
+
+    void unbindScheduler(Scheduler s) {
+        synchronized (lock) {
+            if (boundScheduler != s) return; // a greedy rebind already replaced it
+            boundScheduler = null;
+            boundSchedulerRef = null;
+            if (kernel != null) kernel.setScheduler(null, null);
+        }
+    }
+
+    /** Every registered scheduler, for kernel:subsystems; the bound one is tracked above. */
+    @Reference(service = Scheduler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addSchedulerCandidate(ServiceReference<Scheduler> ref) {
+        schedulers.put(ref, describe(ref));
+    }
+
+    void removeSchedulerCandidate(ServiceReference<Scheduler> ref) {
+        schedulers.remove(ref);
+    }
+
+    @Reference(service = Hal.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addHalCandidate(ServiceReference<Hal> ref) {
+        hals.put(ref, describe(ref));
+    }
+
+    void removeHalCandidate(ServiceReference<Hal> ref) {
+        hals.remove(ref);
+    }
+
+    private static String describe(ServiceReference<?> ref) {
+        Object name = ref.getProperty("agentos.subsystem.name");
+        return (name == null ? "service " + ref.getProperty(Constants.SERVICE_ID) : name.toString())
+                + " (" + bundleOf(ref) + ")";
+    }
+
+    private static String bundleOf(ServiceReference<?> ref) {
+        return ref == null || ref.getBundle() == null ? "unknown" : ref.getBundle().getSymbolicName();
+    }
+
+    // ------------------------------------------------------------------ Subsystems
+
+    @Override
+    public List<SubsystemBinding> bindings() {
+        Kernel k = kernel();
+        Scheduler s = k.scheduler();
+        List<SubsystemBinding> out = new ArrayList<>();
+        String schedNote = s == null ? "no scheduler bound: " + k.readyCount() + " processes wait READY"
+                : s.runnable() + " queued, " + k.workers() + " CPU workers";
+        out.add(new SubsystemBinding("scheduler", Scheduler.class.getName(), s == null ? null : s.name(),
+                k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
+        out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), null, new ArrayList<>(hals.values()),
+                hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage())));
+        List<String> tools = new ArrayList<>();
+        for (SyscallEntry e : k.syscallTable()) tools.add(e.name + " (" + e.provider + ")");
+        out.add(new SubsystemBinding("syscalls", Tool.class.getName(), tools.size() + " syscalls", null, tools,
+                "kernel calls and Tool services"));
+        List<String> progs = new ArrayList<>();
+        for (ProgramInfo p : k.programs()) progs.add(p.name() + " (" + p.bundle() + ")");
+        out.add(new SubsystemBinding("programs", Program.class.getName(), progs.size() + " programs", null, progs, ""));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ delegation
+
+    private Kernel kernel() {
+        Kernel k = kernel;
+        if (k == null) throw new IllegalStateException("the kernel is not running");
+        return k;
+    }
+
+    @Override
+    public long spawn(SpawnSpec spec) throws SyscallException {
+        return kernel().spawn(spec);
+    }
+
+    @Override
+    public void pause(long pid) throws SyscallException {
+        kernel().pause(pid);
+    }
+
+    @Override
+    public void resume(long pid) throws SyscallException {
+        kernel().resume(pid);
+    }
+
+    @Override
+    public void terminate(long pid) throws SyscallException {
+        kernel().terminate(pid);
+    }
+
+    @Override
+    public void kill(long pid) throws SyscallException {
+        kernel().kill(pid);
+    }
+
+    @Override
+    public CompletionStage<ExitStatus> awaitExit(long pid) throws SyscallException {
+        return kernel().awaitExit(pid);
+    }
+
+    @Override
+    public Optional<ProcessInfo> info(long pid) {
+        return kernel().info(pid);
+    }
+
+    @Override
+    public List<ProcessInfo> list(int limit) {
+        return kernel().list(limit);
+    }
+
+    @Override
+    public int count() {
+        return kernel().count();
+    }
+
+    @Override
+    public List<ProgramInfo> programs() {
+        return kernel().programs();
+    }
+
+    @Override
+    public List<AuditRecord> read(AuditQuery query) {
+        return kernel().read(query);
+    }
+
+    @Override
+    public void sync() {
+        kernel().sync();
+    }
+}

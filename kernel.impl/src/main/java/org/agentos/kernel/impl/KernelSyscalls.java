@@ -1,0 +1,148 @@
+package org.agentos.kernel.impl;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.syscall.Determinism;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
+
+/**
+ * The kernel's own system calls ({@code proc.*}, {@code clock.now}, {@code random.int}),
+ * registered in the same syscall table as bundle tools and mediated the same way.
+ */
+final class KernelSyscalls {
+
+    /** Calls that block the calling process, so only the process itself can make them. */
+    static final Set<String> BLOCKING = Set.of("proc.sleep", "proc.wait");
+
+    private static final long MAX_SLEEP_MS = 86_400_000L;
+
+    private KernelSyscalls() {}
+
+    static void register(Kernel k) {
+        k.addKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
+                "{}", Determinism.PURE), (p, a) -> SyscallResult.OK);
+
+        k.addKernelCall(describe(k, "proc.getpid", "the caller's pid and its parent's pid", "{}", Determinism.PURE),
+                (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("pid", p.pid).put("ppid", p.ppid)));
+
+        k.addKernelCall(describe(k, "proc.sleep", "blocks the caller for ms milliseconds; survives a restart",
+                "{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":" + MAX_SLEEP_MS
+                        + "}},\"required\":[\"ms\"],\"additionalProperties\":false}", Determinism.PURE),
+                (p, a) -> {
+                    long until;
+                    synchronized (p) {
+                        // After a restart the call is made again: keep the original wake-up time.
+                        until = p.sleepUntilMillis != 0 ? p.sleepUntilMillis
+                                : k.hal.currentTimeMillis() + a.get("ms").asLong();
+                    }
+                    return k.sleepUntil(p, until);
+                });
+
+        k.addKernelCall(ToolDescriptor.builder("proc.spawn").version("0.1.0")
+                .description("starts a child process running a program; it gets at most the caller's capabilities and quotas")
+                .args(schema(k, "{\"type\":\"object\",\"properties\":{"
+                        + "\"program\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
+                        + "\"args\":{\"type\":\"object\"},"
+                        + "\"nice\":{\"type\":\"integer\",\"minimum\":-20,\"maximum\":19},"
+                        + "\"capabilities\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":64},"
+                        + "\"quotas\":{\"type\":\"object\",\"properties\":{"
+                        + "\"cpuNanos\":{\"type\":\"integer\",\"minimum\":1},\"wallMillis\":{\"type\":\"integer\",\"minimum\":1},"
+                        + "\"syscalls\":{\"type\":\"integer\",\"minimum\":1},\"bytes\":{\"type\":\"integer\",\"minimum\":0},"
+                        + "\"tokens\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}},"
+                        + "\"required\":[\"program\"],\"additionalProperties\":false}"))
+                .capabilities("proc:spawn").determinism(Determinism.RECORDED).timeout(Duration.ofSeconds(5)).build(),
+                (p, a) -> {
+                    List<String> caps = null;
+                    if (a.has("capabilities")) {
+                        caps = new ArrayList<>();
+                        for (JsonNode c : a.get("capabilities")) caps.add(c.asText());
+                    }
+                    Quotas q = null;
+                    if (a.has("quotas")) {
+                        JsonNode j = a.get("quotas");
+                        q = new Quotas(j.path("cpuNanos").asLong(Quotas.UNLIMITED), j.path("wallMillis").asLong(Quotas.UNLIMITED),
+                                j.path("syscalls").asLong(Quotas.UNLIMITED), j.path("bytes").asLong(Quotas.UNLIMITED),
+                                j.path("tokens").asLong(Quotas.UNLIMITED));
+                    }
+                    SpawnSpec spec = new SpawnSpec(a.get("program").asText(), a.get("args"), null,
+                            a.path("nice").asInt(p.nice), caps, q);
+                    long pid = k.spawn(p, spec, false);
+                    return SyscallResult.ok(k.json.createObjectNode().put("pid", pid));
+                });
+
+        k.addKernelCall(describe(k, "proc.wait",
+                "waits for a child (pid, or -1 for any) to end and reaps it; ECHILD when there is no such child",
+                "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":-1},"
+                        + "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}",
+                Determinism.RECORDED),
+                (p, a) -> k.waitChild(p, a.path("pid").asLong(-1), a.path("timeoutMs").asLong(0)));
+
+        k.addKernelCall(ToolDescriptor.builder("proc.kill").version("0.1.0")
+                .description("sends term (catchable) or kill to a descendant; other processes need proc:kill:any")
+                .args(schema(k, "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1},"
+                        + "\"signal\":{\"enum\":[\"term\",\"kill\"]}},\"required\":[\"pid\"],\"additionalProperties\":false}"))
+                .capabilities("proc:kill").determinism(Determinism.PURE).build(),
+                (p, a) -> {
+                    Proc target = k.proc(a.get("pid").asLong());
+                    if (target == null) throw new SyscallException(Errno.ESRCH, "no process " + a.get("pid").asLong());
+                    if (!k.isDescendant(p, target) && !p.caps.permits("proc:kill:any")) {
+                        throw new SyscallException(Errno.EPERM, "process " + target.pid
+                                + " is not a descendant of pid " + p.pid + " (signalling it needs proc:kill:any)");
+                    }
+                    k.signal(target, "kill".equals(a.path("signal").asText("term")), "pid " + p.pid);
+                    return SyscallResult.OK;
+                });
+
+        k.addKernelCall(describe(k, "proc.info", "the process-table entry of the caller or of one of its descendants",
+                "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1}},\"additionalProperties\":false}",
+                Determinism.RECORDED),
+                (p, a) -> {
+                    long pid = a.path("pid").asLong(p.pid);
+                    Proc target = k.proc(pid);
+                    if (target == null) throw new SyscallException(Errno.ESRCH, "no process " + pid);
+                    if (target != p && !k.isDescendant(p, target) && !p.caps.permits("proc:info:any")) {
+                        throw new SyscallException(Errno.EPERM, "process " + pid + " is not a descendant of pid " + p.pid
+                                + " (reading it needs proc:info:any)");
+                    }
+                    ProcessInfo info = k.info(pid).orElseThrow(() -> new SyscallException(Errno.ESRCH, "no process " + pid));
+                    return SyscallResult.ok(k.json.valueToTree(info));
+                });
+
+        k.addKernelCall(describe(k, "clock.now", "wall-clock time (epoch ms) and a monotonic clock (ns); journaled for replay",
+                "{}", Determinism.RECORDED),
+                (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("millis", k.hal.currentTimeMillis())
+                        .put("nanos", k.hal.nanoTime())));
+
+        k.addKernelCall(describe(k, "random.int", "a uniformly random integer in [0, bound); journaled for replay",
+                "{\"type\":\"object\",\"properties\":{\"bound\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":2147483647}},"
+                        + "\"additionalProperties\":false}", Determinism.RECORDED),
+                (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("value",
+                        ThreadLocalRandom.current().nextInt(a.path("bound").asInt(Integer.MAX_VALUE)))));
+    }
+
+    private static ToolDescriptor describe(Kernel k, String name, String description, String schema, Determinism d) {
+        return ToolDescriptor.builder(name).version("0.1.0").description(description)
+                .args("{}".equals(schema) ? ToolDescriptor.emptyObjectSchema() : schema(k, schema))
+                .determinism(d).idempotent(d == Determinism.PURE).timeout(Duration.ofDays(1)).build();
+    }
+
+    private static ObjectNode schema(Kernel k, String text) {
+        try {
+            return (ObjectNode) k.json.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("bad built-in schema: " + text, e);
+        }
+    }
+}

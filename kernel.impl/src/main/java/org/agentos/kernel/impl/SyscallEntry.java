@@ -1,0 +1,83 @@
+package org.agentos.kernel.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.agentos.kernel.api.security.CapabilitySet;
+import org.agentos.kernel.api.syscall.Determinism;
+import org.agentos.kernel.api.syscall.ResourceClass;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
+
+/**
+ * One row of the syscall table: a descriptor compiled for the hot path (schema validator,
+ * capability templates) and what runs the call, a bundle's {@link Tool} or one of the kernel's
+ * own calls.
+ */
+final class SyscallEntry {
+
+    /** A kernel-implemented call. Returns the result, or {@code null} when the caller blocked. */
+    interface KernelCall {
+        SyscallResult call(Proc caller, JsonNode args) throws SyscallException;
+    }
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
+
+    final String name;
+    final ToolDescriptor descriptor;
+    final SchemaValidator validator;
+    final Tool tool;
+    final KernelCall kernelCall;
+    final String provider;
+    final boolean recordResult;
+    final boolean inline;
+    private final String[] capTemplates;
+    private final boolean[] capHasArgs;
+    volatile boolean removed;
+
+    SyscallEntry(ToolDescriptor d, Tool tool, KernelCall kernelCall, String provider) {
+        this.name = d.name().intern();
+        this.descriptor = d;
+        this.validator = SchemaValidator.compile(d.argsSchema());
+        this.tool = tool;
+        this.kernelCall = kernelCall;
+        this.provider = provider;
+        this.recordResult = d.determinism() == Determinism.RECORDED;
+        this.inline = kernelCall != null || d.resourceClass() == ResourceClass.CPU;
+        this.capTemplates = d.capabilities().toArray(new String[0]);
+        this.capHasArgs = new boolean[capTemplates.length];
+        for (int i = 0; i < capTemplates.length; i++) {
+            capHasArgs[i] = PLACEHOLDER.matcher(capTemplates[i]).find();
+        }
+    }
+
+    /** The first required capability {@code caps} does not permit, or null when all are held. */
+    String missingCapability(CapabilitySet caps, JsonNode args) {
+        for (int i = 0; i < capTemplates.length; i++) {
+            String required = capHasArgs[i] ? expand(capTemplates[i], args) : capTemplates[i];
+            if (!caps.permits(required)) {
+                return required;
+            }
+        }
+        return null;
+    }
+
+    List<String> capabilities() {
+        return new ArrayList<>(List.of(capTemplates));
+    }
+
+    private static String expand(String template, JsonNode args) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            JsonNode v = args.get(m.group(1));
+            m.appendReplacement(out, Matcher.quoteReplacement(v == null || v.isNull() ? "" : v.asText()));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+}

@@ -1,0 +1,56 @@
+package org.agentos.kernel.impl.shell;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.Quotas;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Service
+@Command(scope = "agent", name = "info", description = "Shows one process: state, capabilities, quotas, usage by syscall.")
+public class InfoCommand implements Action {
+    @Reference
+    ProcessManager processes;
+
+    @Argument(index = 0, name = "pid", required = true, description = "process id")
+    @Completion(PidCompleter.class)
+    long pid;
+
+    @Override
+    public Object execute() {
+        ProcessInfo p = processes.info(pid).orElseThrow(() -> ConsoleErrors.of("ESRCH", "no process " + pid));
+        Quotas q = p.quotas();
+        var out = System.out;
+        out.println("pid          " + p.pid());
+        out.println("ppid         " + p.ppid());
+        out.println("owner        " + p.owner());
+        out.println("program      " + p.program());
+        out.println("state        " + p.state() + (p.pausePending() ? " (pause pending)" : ""));
+        if (p.waitingOn() != null) out.println("waiting on   " + p.waitingOn());
+        if (p.exit() != null) out.println("exit         code " + p.exit().code() + ": " + p.exit().reason());
+        out.println("nice         " + p.nice());
+        out.println("capabilities " + (p.capabilities().isEmpty() ? "(none)" : String.join(" ", p.capabilities())));
+        out.println("quotas       cpu " + limit(q.cpuNanos(), 1e6, "ms") + ", wall " + limit(q.wallMillis(), 1, "ms")
+                + ", syscalls " + limit(q.syscalls(), 1, "") + ", bytes " + limit(q.bytes(), 1, "")
+                + ", tokens " + limit(q.tokens(), 1, ""));
+        out.println("usage        cpu " + String.format(Locale.ROOT, "%.2f ms", p.usage().cpuNanos() / 1e6)
+                + ", wall " + p.usage().wallMillis() + " ms, steps " + p.usage().steps() + ", syscalls "
+                + p.usage().syscalls() + ", bytes " + p.usage().bytes() + ", tokens " + p.usage().tokens());
+        Map<String, Long> byName = new TreeMap<>(p.usage().syscallsByName());
+        byName.forEach((name, n) -> out.println("  " + name + " " + n));
+        if (!p.children().isEmpty()) out.println("children     " + p.children());
+        return null;
+    }
+
+    private static String limit(long v, double unit, String suffix) {
+        if (v == Quotas.UNLIMITED) return "unlimited";
+        return (unit == 1 ? Long.toString(v) : String.format(Locale.ROOT, "%.1f", v / unit)) + (suffix.isEmpty() ? "" : " " + suffix);
+    }
+}

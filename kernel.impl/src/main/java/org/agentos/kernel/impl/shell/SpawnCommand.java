@@ -1,0 +1,86 @@
+package org.agentos.kernel.impl.shell;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Service
+@Command(scope = "agent", name = "spawn", description = "Starts processes running a program, as children of init.",
+        detailedDescription = "Example: agent:spawn -o alice --count 10 counter '{\"limit\":100,\"sleepMs\":50}'")
+public class SpawnCommand implements Action {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Reference
+    ProcessManager processes;
+
+    @Argument(index = 0, name = "program", required = true, description = "program name (see agent:programs)")
+    @Completion(ProgramCompleter.class)
+    String program;
+
+    @Argument(index = 1, name = "args", description = "program arguments as a JSON object, e.g. {\"limit\":10}")
+    String args;
+
+    @Option(name = "-o", aliases = "--owner", description = "owner (tenant) of the process; default root")
+    String owner;
+
+    @Option(name = "-n", aliases = "--nice", description = "niceness, -20 (favoured) to 19")
+    int nice;
+
+    @Option(name = "-c", aliases = "--cap", multiValued = true,
+            description = "capability pattern to grant (repeatable); default: the kernel's defaultCapabilities")
+    List<String> caps;
+
+    @Option(name = "--cpu-ms", description = "CPU time quota in milliseconds")
+    long cpuMs;
+
+    @Option(name = "--wall-ms", description = "wall-clock quota in milliseconds")
+    long wallMs;
+
+    @Option(name = "--max-syscalls", description = "syscall count quota")
+    long maxSyscalls;
+
+    @Option(name = "--count", description = "how many identical processes to start")
+    int count = 1;
+
+    @Override
+    public Object execute() throws Exception {
+        JsonNode parsed;
+        try {
+            parsed = args == null ? JSON.createObjectNode() : JSON.readTree(args);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ConsoleErrors.of("EINVAL", "args must be a JSON object: " + e.getOriginalMessage());
+        }
+        if (parsed == null || !parsed.isObject()) throw ConsoleErrors.of("EINVAL", "args must be a JSON object, e.g. {\"limit\":10}");
+        if (count < 1 || count > 1_000_000) throw ConsoleErrors.of("EINVAL", "--count must be between 1 and 1000000");
+        if (cpuMs < 0 || wallMs < 0 || maxSyscalls < 0) throw ConsoleErrors.of("EINVAL", "quotas must not be negative");
+        Quotas q = null;
+        if (cpuMs > 0 || wallMs > 0 || maxSyscalls > 0) {
+            q = new Quotas(cpuMs > 0 ? cpuMs * 1_000_000 : Quotas.UNLIMITED, wallMs > 0 ? wallMs : Quotas.UNLIMITED,
+                    maxSyscalls > 0 ? maxSyscalls : Quotas.UNLIMITED, Quotas.UNLIMITED, Quotas.UNLIMITED);
+        }
+        SpawnSpec spec = new SpawnSpec(program, parsed, owner, nice, caps, q);
+        long first = -1;
+        long last = -1;
+        try {
+            for (int i = 0; i < count; i++) {
+                last = processes.spawn(spec);
+                if (first < 0) first = last;
+            }
+        } catch (SyscallException e) {
+            throw ConsoleErrors.of(e);
+        }
+        System.out.println(count == 1 ? "spawned pid " + first : "spawned " + count + " processes, pids " + first + ".." + last);
+        return null;
+    }
+}

@@ -1,0 +1,84 @@
+package org.agentos.kernel.impl;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.agentos.kernel.api.hal.Hal;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessState;
+
+/** A kernel on the real clock with a round-robin scheduler, for tests. */
+final class KernelHarness implements AutoCloseable {
+    static final Hal HAL = new Hal() {
+        @Override
+        public String name() {
+            return "test";
+        }
+
+        @Override
+        public int cpuCount() {
+            return 2;
+        }
+
+        @Override
+        public long threadCpuTimeNanos() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public long currentTimeMillis() {
+            return System.currentTimeMillis();
+        }
+    };
+
+    final Kernel kernel;
+
+    KernelHarness(KernelSettings settings) {
+        kernel = new Kernel(HAL, settings);
+        kernel.setScheduler(new RoundRobinScheduler(), "test");
+        kernel.start();
+    }
+
+    static KernelHarness inMemory() {
+        return new KernelHarness(KernelSettings.defaults(null).withWorkers(2));
+    }
+
+    static KernelHarness persistent(Path dir) {
+        return new KernelHarness(KernelSettings.defaults(dir).withWorkers(2));
+    }
+
+    ProcessInfo info(long pid) {
+        return kernel.info(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+    }
+
+    ProcessState state(long pid) {
+        return info(pid).state();
+    }
+
+    /** Waits (at most 10 s) for the condition. */
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out waiting for: " + what);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+        }
+    }
+
+    void awaitState(long pid, ProcessState s) {
+        await("pid " + pid + " to be " + s, () -> kernel.info(pid).map(i -> i.state() == s).orElse(false));
+    }
+
+    @Override
+    public void close() {
+        kernel.stop();
+    }
+}

@@ -1,0 +1,88 @@
+package org.agentos.kernel.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.audit.AuditQuery;
+import org.agentos.kernel.api.audit.AuditRecord;
+import org.agentos.kernel.api.process.ExitStatus;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.program.Step;
+import org.agentos.kernel.api.syscall.Args;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PersistenceTest {
+    @TempDir
+    Path dir;
+
+    /** Counts to its limit, sleeping 20 ms per count, and exits with the count as its code. */
+    private static void install(Kernel k) {
+        k.addProgram(TestPrograms.program("slowcount", TestPrograms.Count.class,
+                a -> new TestPrograms.Count(0, a.path("limit").asLong()),
+                (s, last) -> s.n() >= s.limit() ? Step.exit(s, (int) s.n(), "counted")
+                        : Step.call(new TestPrograms.Count(s.n() + 1, s.limit()), "proc.sleep", Args.of("ms", 20))), "test");
+        k.addProgram(TestPrograms.sleeper(), "test");
+    }
+
+    @Test
+    void processesContinueFromTheirLastStepAfterARestart() throws Exception {
+        long counter;
+        long paused;
+        long stepsBefore;
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            install(h.kernel);
+            counter = h.kernel.spawn(new SpawnSpec("slowcount", Args.of("limit", 60), "alice", 3, List.of("x:y"), null));
+            paused = h.kernel.spawn(SpawnSpec.of("sleeper", null));
+            KernelHarness.await("some progress", () -> h.info(counter).usage().steps() >= 10);
+            h.awaitState(paused, ProcessState.BLOCKED);
+            h.kernel.pause(paused);
+            stepsBefore = h.info(counter).usage().steps();
+        }
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            install(h.kernel);
+            ProcessInfo c = h.info(counter);
+            assertEquals("alice", c.owner());
+            assertEquals(3, c.nice());
+            assertEquals(List.of("x:y"), c.capabilities());
+            assertTrue(c.usage().steps() >= stepsBefore, "usage survives the restart");
+            assertEquals(ProcessState.PAUSED, h.state(paused));
+            ExitStatus s = h.kernel.awaitExit(counter).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(60, s.code(), "the counter went on from where it was, to its limit");
+            assertTrue(h.info(counter).usage().steps() == 61, "no step was run twice or skipped: " + h.info(counter).usage().steps());
+            h.kernel.resume(paused);
+            h.awaitState(paused, ProcessState.BLOCKED); // back in its sleep, which the restart interrupted
+            assertEquals("proc.sleep", h.info(paused).waitingOn());
+            long fresh = h.kernel.spawn(SpawnSpec.of("sleeper", null));
+            assertTrue(fresh > paused, "pids are not reused after a restart");
+        }
+    }
+
+    @Test
+    void theAuditLogSurvivesARestartAndATornLastRecord() throws Exception {
+        long pid;
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            install(h.kernel);
+            pid = h.kernel.spawn(SpawnSpec.of("slowcount", Args.of("limit", 2)));
+            h.kernel.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        Path segment = Files.list(dir.resolve("audit")).sorted().reduce((a, b) -> b).orElseThrow();
+        Files.writeString(segment, "{\"seq\":99999,\"time\":1,\"ki", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            List<AuditRecord> records = h.kernel.read(new AuditQuery(pid, null, null, 100));
+            assertEquals(List.of("spawn", "proc.sleep", "proc.sleep", "exit"), records.stream().map(AuditRecord::name).toList());
+            List<AuditRecord> all = h.kernel.read(AuditQuery.tail(1000));
+            for (int i = 1; i < all.size(); i++) {
+                assertTrue(all.get(i).seq() > all.get(i - 1).seq(), "sequence numbers increase across restarts");
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package org.agentos.kernel.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.audit.AuditQuery;
+import org.agentos.kernel.api.audit.AuditRecord;
+import org.agentos.kernel.api.process.ExitStatus;
+import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.ResourceClass;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.syscall.ToolContext;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SyscallMediationTest {
+    private KernelHarness h;
+    private Kernel k;
+
+    @BeforeEach
+    void start() {
+        h = KernelHarness.inMemory();
+        k = h.kernel;
+        k.addProgram(TestPrograms.oneCall(), "test");
+        k.addProgram(TestPrograms.looping("yielder", "proc.yield", null), "test");
+        k.addProgram(TestPrograms.sleeper(), "test");
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    private static Tool tool(ToolDescriptor d, ToolBody body) {
+        return new Tool() {
+            public ToolDescriptor descriptor() { return d; }
+            public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException { return body.call(ctx, args); }
+        };
+    }
+
+    interface ToolBody {
+        JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException;
+    }
+
+    /** Spawns a process that makes one call, and returns the result it saw, via its exit reason. */
+    private ExitStatus oneCall(String syscall, JsonNode args, List<String> caps) throws Exception {
+        long pid = k.spawn(new SpawnSpec("onecall", Args.of("syscall", syscall, "args", args), null, 0, caps, null));
+        return k.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void unknownSyscallIsEnosys() throws Exception {
+        assertTrue(oneCall("no.such", Args.none(), null).reason().startsWith("ENOSYS"));
+    }
+
+    @Test
+    void argumentsAreValidatedAgainstTheSchema() throws Exception {
+        String reason = oneCall("proc.sleep", Args.of("ms", "soon"), null).reason();
+        assertTrue(reason.startsWith("EINVAL: proc.sleep: args.ms must be an integer"), reason);
+        reason = oneCall("proc.sleep", Args.none(), null).reason();
+        assertTrue(reason.contains("args.ms is required"), reason);
+    }
+
+    @Test
+    void aDeniedCallIsEpermNamesTheCapabilityAndIsAudited() throws Exception {
+        ExitStatus s = oneCall("proc.spawn", Args.of("program", "yielder"), List.of());
+        assertTrue(s.reason().startsWith("EPERM: proc.spawn needs capability 'proc:spawn'"), s.reason());
+        List<AuditRecord> denied = k.read(new AuditQuery(0, "proc.spawn", "EPERM", 10));
+        assertEquals(1, denied.size());
+        assertTrue(denied.get(0).detail().contains("proc:spawn"));
+    }
+
+    @Test
+    void aChildCannotGetACapabilityItsParentLacks() throws Exception {
+        ExitStatus s = oneCall("proc.spawn", Args.of("program", "yielder", "capabilities",
+                k.json.valueToTree(List.of("proc:spawn", "net:connect:*"))), List.of("proc:spawn"));
+        assertTrue(s.reason().startsWith("EPERM"), s.reason());
+        assertTrue(s.reason().contains("net:connect:*"), s.reason());
+        assertEquals(1, k.read(new AuditQuery(0, "proc.spawn", "EPERM", 10)).size());
+    }
+
+    @Test
+    void aChildInheritsItsParentsCapabilitiesWhenItNamesNone() throws Exception {
+        ExitStatus s = oneCall("proc.spawn", Args.of("program", "sleeper"), List.of("proc:spawn", "x:y"));
+        assertEquals(0, s.code(), s.reason());
+        long child = k.json.readTree(s.reason()).path("pid").asLong();
+        assertEquals(List.of("proc:spawn", "x:y"), h.info(child).capabilities());
+    }
+
+    @Test
+    void toolCapabilityTemplatesAreFilledFromArguments() throws Exception {
+        k.addTool(tool(ToolDescriptor.builder("test.read").args(k.json.readTree(
+                "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}"))
+                .capabilities("fs:read:{path}").build(), (c, a) -> a), "test");
+        assertEquals(0, oneCall("test.read", Args.of("path", "/home/a/x"), List.of("fs:read:/home/a/**")).code());
+        String reason = oneCall("test.read", Args.of("path", "/etc/passwd"), List.of("fs:read:/home/a/**")).reason();
+        assertTrue(reason.contains("fs:read:/etc/passwd"), reason);
+    }
+
+    @Test
+    void aToolThatThrowsGivesEioAndTheKernelCarriesOn() throws Exception {
+        k.addTool(tool(ToolDescriptor.builder("test.broken").build(), (c, a) -> {
+            throw new IllegalStateException("disk on fire");
+        }), "test");
+        String reason = oneCall("test.broken", Args.none(), null).reason();
+        assertTrue(reason.startsWith("EIO: test.broken failed"), reason);
+        assertEquals(0, oneCall("proc.yield", Args.none(), null).code());
+    }
+
+    @Test
+    void aToolsOwnErrnoReachesTheCaller() throws Exception {
+        k.addTool(tool(ToolDescriptor.builder("test.missing").build(), (c, a) -> {
+            throw new SyscallException(Errno.ENOENT, "no such thing");
+        }), "test");
+        assertEquals("ENOENT: no such thing", oneCall("test.missing", Args.none(), null).reason());
+    }
+
+    @Test
+    void aSlowIoToolTimesOutWithEtimedout() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        k.addTool(tool(ToolDescriptor.builder("test.slow").resourceClass(ResourceClass.IO).timeout(Duration.ofMillis(100))
+                .build(), (c, a) -> {
+            try {
+                never.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }), "test");
+        String reason = oneCall("test.slow", Args.none(), null).reason();
+        never.countDown();
+        assertTrue(reason.startsWith("ETIMEDOUT"), reason);
+    }
+
+    @Test
+    void aToolUninstalledDuringACallGivesEnosys() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Tool t = tool(ToolDescriptor.builder("test.leaving").resourceClass(ResourceClass.NET).build(), (c, a) -> {
+            entered.countDown();
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Args.of("ok", true);
+        });
+        k.addTool(t, "test");
+        long pid = k.spawn(SpawnSpec.of("onecall", Args.of("syscall", "test.leaving", "args", Args.none())));
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        assertEquals(ProcessState.BLOCKED, h.state(pid));
+        k.removeTool(t);
+        release.countDown();
+        String reason = k.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS).reason();
+        assertTrue(reason.startsWith("ENOSYS"), reason);
+    }
+
+    @Test
+    void aProcessOverItsSyscallQuotaIsStoppedAndOthersCarryOn() throws Exception {
+        long greedy = k.spawn(new SpawnSpec("yielder", null, null, 0, null,
+                Quotas.NONE.withSyscalls(50)));
+        long modest = k.spawn(SpawnSpec.of("yielder", Args.of("limit", 200)));
+        ExitStatus s = k.awaitExit(greedy).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(ProcessState.KILLED, s.state());
+        assertTrue(s.reason().startsWith("EQUOTA"), s.reason());
+        assertTrue(s.reason().contains("50"), s.reason());
+        assertEquals(50, h.info(greedy).usage().syscalls());
+        assertEquals(0, k.awaitExit(modest).toCompletableFuture().get(10, TimeUnit.SECONDS).code());
+    }
+
+    @Test
+    void aProcessOverItsCpuQuotaIsStopped() throws Exception {
+        long pid = k.spawn(new SpawnSpec("yielder", null, null, 0, null, Quotas.NONE.withCpuNanos(2_000_000)));
+        ExitStatus s = k.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(ProcessState.KILLED, s.state());
+        assertTrue(s.reason().startsWith("EQUOTA: used") && s.reason().contains("CPU"), s.reason());
+    }
+
+    @Test
+    void aStepThatThrowsEndsOnlyItsProcess() throws Exception {
+        k.addProgram(TestPrograms.program("crasher", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 0),
+                (s, last) -> {
+                    throw new IllegalStateException("bug in agent");
+                }), "test");
+        long bystander = k.spawn(SpawnSpec.of("yielder", Args.of("limit", 100)));
+        long pid = k.spawn(SpawnSpec.of("crasher", null));
+        ExitStatus s = k.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(ProcessState.KILLED, s.state());
+        assertTrue(s.reason().contains("bug in agent"), s.reason());
+        assertEquals(0, k.awaitExit(bystander).toCompletableFuture().get(10, TimeUnit.SECONDS).code());
+    }
+
+    @Test
+    void aStepThatLoopsIsEndedByTheWatchdogAndItsWorkerReplaced() throws Exception {
+        try (KernelHarness fast = new KernelHarness(KernelSettings.defaults(null).withWorkers(1).withStepTimeoutMillis(200))) {
+            fast.kernel.addProgram(TestPrograms.looping("yielder", "proc.yield", null), "test");
+            fast.kernel.addProgram(TestPrograms.program("spinner", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 0),
+                    (s, last) -> {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            Thread.onSpinWait();
+                        }
+                        return org.agentos.kernel.api.program.Step.exit(s, 0);
+                    }), "test");
+            long spinner = fast.kernel.spawn(SpawnSpec.of("spinner", null));
+            ExitStatus s = fast.kernel.awaitExit(spinner).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(ProcessState.KILLED, s.state());
+            assertTrue(s.reason().startsWith("watchdog"), s.reason());
+            // The only worker was stuck; its replacement runs everyone else.
+            long after = fast.kernel.spawn(SpawnSpec.of("yielder", Args.of("limit", 10)));
+            assertEquals(0, fast.kernel.awaitExit(after).toCompletableFuture().get(10, TimeUnit.SECONDS).code());
+        }
+    }
+
+    @Test
+    void everySyscallIsAuditedWithItsOutcomeAndRecordedResult() throws Exception {
+        assertEquals(0, oneCall("clock.now", Args.none(), null).code());
+        AuditRecord r = k.read(new AuditQuery(0, "clock.now", null, 1)).get(0);
+        assertEquals(AuditRecord.SYSCALL, r.kind());
+        assertEquals("ok", r.outcome());
+        assertTrue(r.result().has("millis"), "a recorded syscall's result is journaled for replay");
+    }
+
+    @Test
+    void callOnBehalfOfAProcessIsMediatedAndAccounted() throws Exception {
+        long pid = k.spawn(new SpawnSpec("sleeper", null, null, 0, List.of(), null));
+        SyscallResult r = k.call(pid, "proc.spawn", Args.of("program", "yielder"));
+        assertEquals(Errno.EPERM, r.errno());
+        assertEquals(Errno.EINVAL, k.call(pid, "proc.sleep", Args.of("ms", 1)).errno());
+        assertTrue(k.call(pid, "random.int", Args.of("bound", 10)).value().path("value").asInt() < 10);
+        assertEquals(Errno.ESRCH, k.call(424242, "proc.yield", null).errno());
+        assertFalse(h.info(pid).usage().syscallsByName().isEmpty());
+    }
+}
