@@ -195,8 +195,7 @@ final class AuditWriter implements AutoCloseable {
                             p.detail, p.args, p.result);
                     records[i] = r;
                     writeRecord(g, r);
-                    g.flush();
-                    buf.write('\n');
+                    g.writeRaw('\n');
                 }
             } catch (IOException e) {
                 LOG.error("cannot serialize audit records", e);

@@ -109,7 +109,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         }
         KernelSettings settings = new KernelSettings(config.workers(), config.stepTimeoutMillis(),
                 config.checkpointMillis(), config.zombieRetention(), config.auditFsync(),
-                (long) config.auditSegmentMiB() << 20, config.auditSegments(), List.of(config.defaultCapabilities()),
+                (long) config.auditSegmentMiB() << 20, config.auditSegments(), splitCommas(config.defaultCapabilities()),
                 config.ioThreads(), config.retries(), dataDir);
         Kernel k = new Kernel(hal, settings);
         synchronized (lock) {
@@ -122,6 +122,17 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
             kernel = k;
         }
         k.start();
+    }
+
+    /** A .cfg file gives "a, b" as one string; the web console gives an array. Accept both. */
+    private static List<String> splitCommas(String[] values) {
+        List<String> out = new ArrayList<>();
+        for (String v : values) {
+            for (String part : v.split(",")) {
+                if (!part.isBlank()) out.add(part.strip());
+            }
+        }
+        return out;
     }
 
     @Deactivate

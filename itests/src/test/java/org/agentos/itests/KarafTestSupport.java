@@ -1,0 +1,262 @@
+package org.agentos.itests;
+
+import static org.junit.Assert.assertNotNull;
+import static org.ops4j.pax.exam.CoreOptions.maven;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.when;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import javax.inject.Inject;
+
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * Base class of the integration tests: boots the Agent OS distribution zip in Karaf with Pax Exam.
+ *
+ * <p>Subclasses are JUnit 4 classes annotated with {@code @RunWith(PaxExam.class)} and
+ * {@code @ExamReactorStrategy(PerClass.class)} (one Karaf per test class; a boot costs seconds).
+ * They run inside the framework, as the test probe bundle: they see the packages the runtime
+ * exports (kernel.api, the Karaf shell API, the OSGi framework), not implementation classes.
+ * Extra Pax Exam options go in {@link #additionalOptions()}.
+ */
+public abstract class KarafTestSupport {
+
+    /** Default bound for {@link #executeCommand(String)} and {@link #assertBundleActive(String)}. */
+    protected static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+
+    @Inject
+    protected BundleContext bundleContext;
+
+    @Inject
+    protected SessionFactory sessionFactory;
+
+    // ---------------------------------------------------------------------------------------------
+    // Configuration (runs in the test JVM, once per test class)
+    // ---------------------------------------------------------------------------------------------
+
+    @Configuration
+    public Option[] config() {
+        int[] ports = freePorts(3);
+        // the local repository Maven uses (failsafe passes it), so that Karaf resolves the Pax Exam
+        // bundles and features from the same place
+        String localRepository = System.getProperty("org.ops4j.pax.url.mvn.localRepository");
+        Option[] base = options(
+                karafDistributionConfiguration()
+                        .frameworkUrl(distributionUrl())
+                        .name("Agent OS")
+                        .unpackDirectory(new File("target/exam"))
+                        .useDeployFolder(false),
+                // no keepRuntimeFolder(): each class's unpacked runtime is deleted after it ran
+                configureConsole().ignoreLocalConsole(),
+                logLevel(LogLevel.WARN),
+                // free ports, so that a running Agent OS (8101/1099/44444) and other forks never collide
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(ports[0])),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort",
+                        Integer.toString(ports[1])),
+                editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort",
+                        Integer.toString(ports[2])),
+                // the demo workload stays idle in tests
+                editConfigurationFilePut("etc/org.agentos.demo.cfg", "processes", "0"),
+                // never look for newer SNAPSHOTs of the features while testing
+                editConfigurationFilePut("etc/org.apache.karaf.features.cfg", "updateSnapshots", "none"),
+                when(localRepository != null && !localRepository.isEmpty()).useOptions(
+                        editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
+                                "org.ops4j.pax.url.mvn.localRepository", String.valueOf(localRepository))));
+        return Stream.concat(Arrays.stream(base), Arrays.stream(additionalOptions())).toArray(Option[]::new);
+    }
+
+    /**
+     * The zip this build made (failsafe passes its path), so that {@code mvn verify} on a fresh
+     * clone tests the assembly it just built, never an older one installed in the local repository.
+     */
+    static String distributionUrl() {
+        String zip = System.getProperty("agentos.distribution.zip");
+        if (zip != null && new File(zip).isFile()) {
+            return new File(zip).toURI().toString();
+        }
+        return maven().groupId("org.agentos").artifactId("distribution").type("zip").versionAsInProject().getURL();
+    }
+
+    /** Options a test class adds to {@link #config()}; none by default. */
+    protected Option[] additionalOptions() {
+        return new Option[0];
+    }
+
+    /**
+     * Finds {@code count} distinct free TCP ports: all sockets stay open until every port is
+     * chosen, so the same port cannot be returned twice.
+     */
+    protected static int[] freePorts(int count) {
+        ServerSocket[] sockets = new ServerSocket[count];
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free TCP port", e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // the port is released anyway when the JVM exits
+                    }
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Helpers (run inside Karaf)
+    // ---------------------------------------------------------------------------------------------
+
+    /** {@link #executeCommand(String, Duration)} with {@link #DEFAULT_TIMEOUT}. */
+    protected String executeCommand(String command) {
+        return executeCommand(command, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * Runs a Karaf console command line in a new shell session and returns what it printed (its
+     * standard output and error, then its result, if any). Waits first (bounded) for the command to
+     * be registered, as commands are services that appear asynchronously.
+     *
+     * @throws AssertionError if the command is not registered in time, fails (for example
+     *         "Command not found"), or does not finish within {@code timeout}; the message
+     *         includes the output so far
+     */
+    protected String executeCommand(String command, Duration timeout) {
+        waitForCommand(command, timeout);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "itest-command");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
+        try {
+            Future<Object> result = executor.submit(() -> session.execute(command));
+            Object value = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (value != null) {
+                out.println(value);
+            }
+            out.flush();
+            return bytes.toString(StandardCharsets.UTF_8);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new AssertionError("command '" + command + "' failed: " + cause + output(bytes), cause);
+        } catch (TimeoutException e) {
+            throw new AssertionError("command '" + command + "' did not finish within " + timeout + output(bytes));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running '" + command + "'", e);
+        } finally {
+            executor.shutdownNow();
+            session.close();
+        }
+    }
+
+    private static String output(ByteArrayOutputStream bytes) {
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        return text.isEmpty() ? "" : "; output:\n" + text;
+    }
+
+    private void waitForCommand(String commandLine, Duration timeout) {
+        String first = commandLine.trim().split("\\s+", 2)[0];
+        int colon = first.indexOf(':');
+        String scope = colon > 0 ? first.substring(0, colon) : "*";
+        String name = colon > 0 ? first.substring(colon + 1) : first;
+        waitFor(() -> sessionFactory.getRegistry().getCommand(scope, name) != null, timeout,
+                "command " + scope + ":" + name + " to be registered");
+    }
+
+    /** Asserts (waiting up to {@link #DEFAULT_TIMEOUT}) that the bundle is installed and ACTIVE. */
+    protected void assertBundleActive(String symbolicName) {
+        waitFor(() -> bundle(symbolicName) != null, DEFAULT_TIMEOUT, "bundle " + symbolicName + " to be installed");
+        Bundle bundle = bundle(symbolicName);
+        assertNotNull(symbolicName, bundle);
+        waitFor(() -> bundle.getState() == Bundle.ACTIVE, DEFAULT_TIMEOUT,
+                () -> "bundle " + symbolicName + " to be ACTIVE (state: " + stateName(bundle.getState()) + ")");
+    }
+
+    /** The installed bundle with this symbolic name, or null. */
+    protected Bundle bundle(String symbolicName) {
+        for (Bundle bundle : bundleContext.getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName())) {
+                return bundle;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Polls {@code condition} until it holds; fails with {@code message} after {@code timeout}.
+     * No fixed sleeps: it parks for short intervals, never past the deadline.
+     */
+    protected static void waitFor(BooleanSupplier condition, Duration timeout, String message) {
+        waitFor(condition, timeout, () -> message);
+    }
+
+    private static void waitFor(BooleanSupplier condition, Duration timeout,
+                                java.util.function.Supplier<String> message) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + message.get());
+            }
+            LockSupport.parkNanos(Math.min(left, POLL_INTERVAL.toNanos()));
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for " + message.get());
+            }
+        }
+    }
+
+    private static String stateName(int state) {
+        switch (state) {
+            case Bundle.UNINSTALLED: return "UNINSTALLED";
+            case Bundle.INSTALLED: return "INSTALLED";
+            case Bundle.RESOLVED: return "RESOLVED";
+            case Bundle.STARTING: return "STARTING";
+            case Bundle.STOPPING: return "STOPPING";
+            case Bundle.ACTIVE: return "ACTIVE";
+            default: return Integer.toString(state);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package org.agentos.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.inject.Inject;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessState;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Drives the kernel from the Karaf console of the real distribution, as an operator does:
+ * spawn, ps, info, pause, resume, kill, wait, audit, subsystems, and bad input.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class KernelConsoleIT extends KarafTestSupport {
+    private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Inject
+    protected ProcessManager processes;
+
+    private long spawn(String commandLine) {
+        String out = executeCommand(commandLine);
+        Matcher m = SPAWNED.matcher(out);
+        assertTrue(out, m.find());
+        return Long.parseLong(m.group(1));
+    }
+
+    private ProcessInfo info(long pid) {
+        return processes.info(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+    }
+
+    /** The one-line error a failing command prints. */
+    private String errorOf(String commandLine) {
+        try {
+            String out = executeCommand(commandLine);
+            throw new AssertionError("expected '" + commandLine + "' to fail, it printed: " + out);
+        } catch (AssertionError e) {
+            if (e.getMessage().startsWith("expected '")) throw e;
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    public void spawnedProcessesAppearInPsAndRunTheirSyscalls() {
+        long pid = spawn("agent:spawn -o itest counter '{\"limit\":1000000,\"sleepMs\":10}'");
+        String ps = executeCommand("agent:ps -o itest");
+        assertTrue(ps, ps.contains("PID") && ps.contains("STATE"));
+        assertTrue(ps, Pattern.compile("(?m)^" + pid + "\\s+1\\s+itest\\s+counter\\s").matcher(ps).find());
+        waitFor(() -> info(pid).usage().steps() > 10, WAIT, "steps of " + pid);
+        String info = executeCommand("agent:info " + pid);
+        assertTrue(info, info.contains("program      counter"));
+        assertTrue(info, info.contains("clock.now"));
+        executeCommand("agent:kill " + pid);
+    }
+
+    @Test
+    public void pauseResumeAndKillFromTheConsoleAreAudited() {
+        long pid = spawn("agent:spawn -o itest counter '{\"sleepMs\":10}'");
+        waitFor(() -> info(pid).usage().steps() > 5, WAIT, "steps of " + pid);
+        assertTrue(executeCommand("agent:pause " + pid).contains("paused " + pid));
+        waitFor(() -> info(pid).state() == ProcessState.PAUSED, WAIT, "pid " + pid + " PAUSED");
+        String paused = executeCommand("agent:ps -s paused");
+        assertTrue(paused, paused.contains(Long.toString(pid)));
+        long steps = info(pid).usage().steps();
+        assertTrue(executeCommand("agent:resume " + pid).contains("resumed " + pid));
+        waitFor(() -> info(pid).usage().steps() > steps, WAIT, "steps after resume");
+        assertTrue(executeCommand("agent:kill " + pid).contains("killed " + pid));
+        String waited = executeCommand("agent:wait " + pid);
+        assertTrue(waited, waited.contains("killed: code 137"));
+        String audit = executeCommand("kernel:audit -n 500 -p " + pid);
+        for (String event : new String[] {"spawn", "pause", "resume", "kill", "clock.now"}) {
+            assertTrue("audit of " + pid + " lacks " + event + ":\n" + audit, audit.contains(" " + event + " "));
+        }
+        assertEquals(ProcessState.KILLED, info(pid).state());
+    }
+
+    @Test
+    public void aFanOutFamilySpawnsWaitsAndExitsCleanly() {
+        long pid = spawn("agent:spawn -c proc:spawn fanout '{\"children\":3,\"count\":5}'");
+        String waited = executeCommand("agent:wait -t 30 " + pid, Duration.ofSeconds(40));
+        assertTrue(waited, waited.contains("exited: code 0"));
+        assertTrue(info(pid).children().isEmpty());
+        String audit = executeCommand("kernel:audit -n 50 -p " + pid + " --name proc.wait");
+        assertTrue(audit, audit.contains("proc.wait ok"));
+    }
+
+    @Test
+    public void aDeniedSyscallIsEpermAndAudited() {
+        long pid = spawn("agent:spawn -o itest -c none:here fanout '{\"children\":1}'");
+        String waited = executeCommand("agent:wait " + pid);
+        assertTrue(waited, waited.contains("code 1"));
+        String denied = executeCommand("kernel:audit -p " + pid + " --outcome EPERM");
+        assertTrue(denied, denied.contains("proc.spawn EPERM") && denied.contains("proc:spawn"));
+    }
+
+    @Test
+    public void badInputGivesOneLineErrorsWithAnErrno() {
+        assertTrue(errorOf("agent:info 999999").contains("ESRCH: no process 999999"));
+        assertTrue(errorOf("agent:spawn nosuchprogram").contains("ENOENT: no program 'nosuchprogram'"));
+        assertTrue(errorOf("agent:spawn counter '[1,2]'").contains("EINVAL"));
+        assertTrue(errorOf("agent:spawn counter '{\"limit\":-1}'").contains("EINVAL: counter: limit must be"));
+        assertTrue(errorOf("agent:ps -s sleepy").contains("EINVAL: unknown state"));
+        String e = errorOf("agent:resume 1");
+        assertTrue(e, e.contains("EINVAL") && e.contains("not paused"));
+        assertFalse(e, e.contains("\tat "));
+    }
+
+    @Test
+    public void programsAndSubsystemsShowWhatIsInstalledAndBound() {
+        String programs = executeCommand("agent:programs");
+        for (String p : new String[] {"counter", "fanout", "heartbeat", "ping", "pong"}) {
+            assertTrue(programs, programs.contains(p));
+        }
+        String subsystems = executeCommand("kernel:subsystems");
+        assertTrue(subsystems, subsystems.contains("round-robin") && subsystems.contains("linux"));
+    }
+
+    @Test
+    public void theKernelBundleRestartsAndItsProcessesContinue() throws Exception {
+        long pid = spawn("agent:spawn -o itest counter '{\"sleepMs\":10}'");
+        waitFor(() -> info(pid).usage().steps() > 10, WAIT, "steps of " + pid);
+        executeCommand("bundle:restart org.agentos.kernel.impl");
+        waitFor(() -> {
+            try {
+                return processes.info(pid).map(i -> i.usage().steps() > 20).orElse(false);
+            } catch (RuntimeException kernelStillStarting) {
+                return false;
+            }
+        }, WAIT, "pid " + pid + " to go on after the kernel restarted");
+        assertEquals("itest", info(pid).owner());
+        executeCommand("agent:kill " + pid);
+    }
+}
