@@ -100,8 +100,9 @@ class DistributionRestartIT {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
+    /** Heartbeat rows of an agent:ps table (the demo's long-lived processes). */
     private static long countLines(String table) {
-        return table.lines().filter(l -> l.matches("^\\d+\\s.*")).count();
+        return table.lines().filter(l -> l.matches("^\\d+\\s.*") && l.contains(" heartbeat ")).count();
     }
 
     private static String console(String command) {
