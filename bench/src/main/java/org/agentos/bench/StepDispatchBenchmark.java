@@ -119,7 +119,7 @@ public class StepDispatchBenchmark {
         }
     }
 
-    /** Waits, parking 100 us at a time (so the waiting thread takes little CPU from the workers), until {@code n} more steps were counted. */
+    /** Waits, parking 1 ms at a time (so the waiting thread takes little CPU from the workers), until {@code n} more steps were counted. */
     static long awaitSteps(LongAdder steps, long n) {
         long target = steps.sum() + n;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -128,7 +128,7 @@ public class StepDispatchBenchmark {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("only " + (now - target + n) + " of " + n + " steps in 120 s");
             }
-            LockSupport.parkNanos(100_000);
+            LockSupport.parkNanos(1_000_000);
         }
         return now;
     }

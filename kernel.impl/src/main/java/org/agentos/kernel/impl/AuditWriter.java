@@ -1,11 +1,8 @@
 package org.agentos.kernel.impl;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -20,6 +17,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
@@ -37,24 +35,64 @@ final class AuditWriter implements AutoCloseable {
     private static final String PREFIX = "audit-";
     private static final String SUFFIX = ".jsonl";
     private static final int RING = 16384;
+    private static final int STRIPES = 4;
 
-    /** An appended record before the writer gives it its sequence number. */
-    private record Pending(long time, String kind, long pid, String owner, String name, String outcome, long nanos,
-                           String detail, JsonNode args, JsonNode result) {}
+    /** An appended record; the writer gives it its sequence number, in file order. */
+    static final class Entry {
+        long seq;
+        final long time;
+        final String kind;
+        final long pid;
+        final String owner;
+        final String name;
+        final String outcome;
+        final long nanos;
+        final String detail;
+        /** When positive, the writer adds " by pid {ref}" to the detail: no string building on the hot path. */
+        final long byPid;
+        final JsonNode args;
+        final JsonNode result;
+
+        Entry(long time, String kind, long pid, String owner, String name, String outcome, long nanos, String detail,
+              long byPid, JsonNode args, JsonNode result) {
+            this.time = time;
+            this.kind = kind;
+            this.pid = pid;
+            this.owner = owner;
+            this.name = name;
+            this.outcome = outcome;
+            this.nanos = nanos;
+            this.detail = detail;
+            this.byPid = byPid;
+            this.args = args;
+            this.result = result;
+        }
+
+        String fullDetail() {
+            return byPid > 0 ? detail + " by pid " + byPid : detail;
+        }
+
+        AuditRecord toRecord() {
+            return new AuditRecord(seq, time, kind, pid, owner, name, outcome, nanos, fullDetail(), args, result);
+        }
+    }
 
     private final Path dir;
     private final boolean fsync;
     private final long segmentBytes;
     private final int segmentsKept;
     private final ObjectMapper mapper;
-    private final JsonFactory factory;
-    private final ArrayBlockingQueue<Pending> queue = new ArrayBlockingQueue<>(1 << 16);
-    private final AuditRecord[] ring = new AuditRecord[RING];
+    /** Appenders spread over stripes so that CPU workers do not contend on one queue lock. */
+    private final ArrayBlockingQueue<Entry>[] stripes;
+    private final ThreadLocal<ArrayBlockingQueue<Entry>> myStripe;
+    private final java.util.concurrent.atomic.AtomicInteger nextStripe = new java.util.concurrent.atomic.AtomicInteger();
+    private final Entry[] ring = new Entry[RING];
     private final Thread writer;
     private final Object flushed = new Object();
     private long ringCount;
-    private final java.util.concurrent.atomic.AtomicLong appended = new java.util.concurrent.atomic.AtomicLong();
-    private volatile long written;
+    /** sync() takes a ticket; the writer completes a ticket once a drain that began after it is on disk. */
+    private final java.util.concurrent.atomic.AtomicLong syncTickets = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long syncedTicket;
     private volatile boolean closing;
     private long seq;
     private FileChannel segment;
@@ -66,7 +104,11 @@ final class AuditWriter implements AutoCloseable {
         this.segmentBytes = segmentBytes;
         this.segmentsKept = Math.max(1, segmentsKept);
         this.mapper = mapper;
-        this.factory = mapper.getFactory();
+        @SuppressWarnings("unchecked")
+        ArrayBlockingQueue<Entry>[] qs = new ArrayBlockingQueue[STRIPES];
+        for (int i = 0; i < qs.length; i++) qs[i] = new ArrayBlockingQueue<>(1 << 14);
+        this.stripes = qs;
+        this.myStripe = ThreadLocal.withInitial(() -> stripes[nextStripe.getAndIncrement() % STRIPES]);
         if (dir != null) {
             try {
                 Files.createDirectories(dir);
@@ -82,30 +124,35 @@ final class AuditWriter implements AutoCloseable {
 
     void append(long time, String kind, long pid, String owner, String name, String outcome, long nanos,
                 String detail, JsonNode args, JsonNode result) {
-        Pending p = new Pending(time, kind, pid, owner, name, outcome, nanos, detail, args, result);
-        if (!queue.offer(p)) {
-            try {
-                queue.put(p);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                // The record still matters more than the interrupt: keep it, then return.
-                while (!queue.offer(p)) {
-                    Thread.onSpinWait();
+        append(new Entry(time, kind, pid, owner, name, outcome, nanos, detail, 0, args, result));
+    }
+
+    void append(Entry e) {
+        ArrayBlockingQueue<Entry> q = myStripe.get();
+        if (!q.offer(e)) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    q.put(e);
+                    break;
+                } catch (InterruptedException ie) {
+                    // The record matters more than the interrupt: keep it, restore the flag after.
+                    interrupted = true;
                 }
             }
+            if (interrupted) Thread.currentThread().interrupt();
         }
-        appended.incrementAndGet();
     }
 
     /** Waits until every record appended before this call is written (and fsynced if configured). */
     void sync() {
-        long target = appended.get();
+        long ticket = syncTickets.incrementAndGet();
         synchronized (flushed) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (written < target && writer.isAlive()) {
+            while (syncedTicket < ticket && writer.isAlive()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    LOG.warn("audit log sync timed out: {} of {} records written", written, target);
+                    LOG.warn("audit log sync timed out after 10 s");
                     return;
                 }
                 try {
@@ -125,9 +172,9 @@ final class AuditWriter implements AutoCloseable {
         long oldestInRing;
         synchronized (ring) {
             long n = Math.min(ringCount, RING);
-            oldestInRing = n == 0 ? Long.MAX_VALUE : ring[(int) ((ringCount - n) % RING)].seq();
+            oldestInRing = n == 0 ? Long.MAX_VALUE : ring[(int) ((ringCount - n) % RING)].seq;
             for (long i = ringCount - 1; i >= ringCount - n && newestFirst.size() < q.limit(); i--) {
-                AuditRecord r = ring[(int) (i % RING)];
+                AuditRecord r = ring[(int) (i % RING)].toRecord();
                 if (q.matches(r)) newestFirst.addLast(r);
             }
         }
@@ -169,78 +216,82 @@ final class AuditWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Drains every stripe, gives the records their sequence numbers, writes and fsyncs them as one
+     * group commit. Between drains it naps briefly while busy (so appenders never pay for waking
+     * it) and blocks on a stripe once the log has been idle for a while.
+     */
     private void writeLoop() {
-        List<Pending> batch = new ArrayList<>(8192);
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(1 << 20);
+        List<Entry> batch = new ArrayList<>(8192);
+        JsonLines out = new JsonLines();
+        int idleRounds = 0;
         while (true) {
-            Pending first;
-            try {
-                first = queue.poll(50, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                first = null;
-            }
-            if (first == null) {
-                if (closing && queue.isEmpty()) break;
-                continue;
-            }
-            batch.add(first);
-            queue.drainTo(batch, 8191);
-            AuditRecord[] records = new AuditRecord[batch.size()];
-            buf.reset();
-            try (JsonGenerator g = factory.createGenerator(buf)) {
-                g.setRootValueSeparator(null);
-                for (int i = 0; i < records.length; i++) {
-                    Pending p = batch.get(i);
-                    AuditRecord r = new AuditRecord(++seq, p.time, p.kind, p.pid, p.owner, p.name, p.outcome, p.nanos,
-                            p.detail, p.args, p.result);
-                    records[i] = r;
-                    writeRecord(g, r);
-                    g.writeRaw('\n');
+            long ticket = syncTickets.get();
+            for (ArrayBlockingQueue<Entry> q : stripes) q.drainTo(batch);
+            if (batch.isEmpty()) {
+                completeSync(ticket);
+                if (closing) break;
+                if (++idleRounds < 100) {
+                    LockSupport.parkNanos(this, 200_000);
+                } else {
+                    try {
+                        Entry first = stripes[0].poll(20, TimeUnit.MILLISECONDS);
+                        if (first != null) batch.add(first);
+                    } catch (InterruptedException e) {
+                        // closing: the next round drains what is left
+                    }
                 }
-            } catch (IOException e) {
-                LOG.error("cannot serialize audit records", e);
+                if (batch.isEmpty()) continue;
             }
-            commit(buf);
+            idleRounds = 0;
+            out.reset();
+            for (Entry e : batch) {
+                e.seq = ++seq;
+                if (segment != null) encode(out, e);
+            }
+            if (segment != null) commit(out);
             synchronized (ring) {
-                for (AuditRecord r : records) {
-                    ring[(int) (ringCount++ % RING)] = r;
+                for (Entry e : batch) {
+                    ring[(int) (ringCount++ % RING)] = e;
                 }
-            }
-            synchronized (flushed) {
-                written += records.length;
-                flushed.notifyAll();
             }
             batch.clear();
+            completeSync(ticket);
         }
         closeSegment();
     }
 
-    private static void writeRecord(JsonGenerator g, AuditRecord r) throws IOException {
-        g.writeStartObject();
-        g.writeNumberField("seq", r.seq());
-        g.writeNumberField("time", r.time());
-        g.writeStringField("kind", r.kind());
-        g.writeNumberField("pid", r.pid());
-        if (r.owner() != null) g.writeStringField("owner", r.owner());
-        g.writeStringField("name", r.name());
-        g.writeStringField("outcome", r.outcome());
-        g.writeNumberField("nanos", r.nanos());
-        if (r.detail() != null) g.writeStringField("detail", r.detail());
-        if (r.args() != null) {
-            g.writeFieldName("args");
-            g.writeTree(r.args());
+    private void completeSync(long ticket) {
+        if (ticket <= syncedTicket) return;
+        synchronized (flushed) {
+            syncedTicket = ticket;
+            flushed.notifyAll();
         }
-        if (r.result() != null) {
-            g.writeFieldName("result");
-            g.writeTree(r.result());
-        }
-        g.writeEndObject();
     }
 
-    private void commit(ByteArrayOutputStream buf) {
-        if (segment == null) return;
+    private boolean allEmpty() {
+        for (ArrayBlockingQueue<Entry> q : stripes) {
+            if (!q.isEmpty()) return false;
+        }
+        return true;
+    }
+
+    /** One JSON line, in the field order of {@link AuditRecord}. */
+    private static void encode(JsonLines out, Entry e) {
+        out.raw('{').field("seq", true).number(e.seq).field("time", false).number(e.time)
+                .field("kind", false).string(e.kind).field("pid", false).number(e.pid);
+        if (e.owner != null) out.field("owner", false).string(e.owner);
+        out.field("name", false).string(e.name).field("outcome", false).string(e.outcome)
+                .field("nanos", false).number(e.nanos);
+        if (e.detail != null) out.field("detail", false).string(e.fullDetail());
+        if (e.args != null) out.field("args", false).json(e.args);
+        if (e.result != null) out.field("result", false).json(e.result);
+        out.raw('}').raw('\n');
+    }
+
+    private void commit(JsonLines buf) {
         try {
-            ByteBuffer bytes = ByteBuffer.wrap(buf.toByteArray());
+            ByteBuffer bytes = ByteBuffer.wrap(buf.array(), 0, buf.length());
             while (bytes.hasRemaining()) {
                 segment.write(bytes);
             }

@@ -55,19 +55,19 @@ final class Dispatcher {
             }
         }
 
-        void begin(Proc p) {
-            since = System.nanoTime();
+        /** The worker runs a step of {@code p} from {@code nanos} (the kernel's clock) on. */
+        void begin(Proc p, long nanos) {
+            since = nanos;
             current = p;
         }
 
-        /** True when the watchdog gave up on this worker during the step: drop the step's result. */
-        boolean end() {
+        void end() {
             current = null;
-            return abandoned;
         }
     }
 
     private final Runner runner;
+    private final java.util.function.LongSupplier clock;
     private final int size;
     private final long stepTimeoutNanos;
     private final List<Worker> workers = new ArrayList<>();
@@ -76,8 +76,9 @@ final class Dispatcher {
     private Thread watchdog;
     private int nextId;
 
-    Dispatcher(Runner runner, int size, long stepTimeoutMillis) {
+    Dispatcher(Runner runner, java.util.function.LongSupplier clock, int size, long stepTimeoutMillis) {
         this.runner = runner;
+        this.clock = clock;
         this.size = size;
         this.stepTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stepTimeoutMillis);
     }
@@ -145,7 +146,7 @@ final class Dispatcher {
             synchronized (this) {
                 snapshot = new ArrayList<>(workers);
             }
-            long now = System.nanoTime();
+            long now = clock.getAsLong();
             for (Worker w : snapshot) {
                 Proc p = w.current;
                 long since = w.since;

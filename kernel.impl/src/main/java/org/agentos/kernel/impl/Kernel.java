@@ -76,7 +76,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     final Hal hal;
     final KernelSettings settings;
     final ObjectMapper json;
-    private final ConcurrentHashMap<Long, Proc> table = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Proc> table = new ConcurrentHashMap<>(1 << 12);
     private final AtomicLong nextPid = new AtomicLong(2);
     private final Object tree = new Object();
     private final Proc init;
@@ -91,10 +91,13 @@ public final class Kernel implements ProcessManager, AuditLog {
     private final Dispatcher dispatcher;
     final ScheduledThreadPoolExecutor timers;
     private final ExecutorService io;
+    private volatile long nowMillis;
+    private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
     private volatile Scheduler scheduler;
     private volatile String schedulerProvider;
     private volatile boolean started;
     private ScheduledFuture<?> checkpointTask;
+    private java.util.concurrent.ScheduledExecutorService checkpointer;
 
     public Kernel(Hal hal, KernelSettings settings) {
         this.hal = hal;
@@ -131,9 +134,13 @@ public final class Kernel implements ProcessManager, AuditLog {
                 end(p, ProcessState.KILLED, 137, "watchdog: one step ran for " + ranMillis + " ms (limit "
                         + settings.stepTimeoutMillis() + " ms)", true);
             }
-        }, workers, settings.stepTimeoutMillis());
+        }, hal::nanoTime, workers, settings.stepTimeoutMillis());
         this.timers = new ScheduledThreadPoolExecutor(1, daemon("agentos-timer"));
         timers.setRemoveOnCancelPolicy(true);
+        // Audit timestamps and wall-time quotas read a clock the timer refreshes every millisecond:
+        // reading the host clock costs tens of ns on some VMs, on every syscall.
+        nowMillis = hal.currentTimeMillis();
+        timers.scheduleAtFixedRate(() -> nowMillis = hal.currentTimeMillis(), 1, 1, TimeUnit.MILLISECONDS);
         this.io = new ThreadPoolExecutor(settings.ioThreads(), settings.ioThreads(), 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("agentos-io"));
         ((ThreadPoolExecutor) io).allowCoreThreadTimeOut(true);
@@ -160,7 +167,9 @@ public final class Kernel implements ProcessManager, AuditLog {
         started = true;
         dispatcher.start();
         if (store != null && settings.checkpointMillis() > 0) {
-            checkpointTask = timers.scheduleWithFixedDelay(this::checkpointSafely, settings.checkpointMillis(),
+            // Its own thread: a large checkpoint must not delay timers (sleeps, the clock).
+            checkpointer = Executors.newSingleThreadScheduledExecutor(daemon("agentos-checkpoint"));
+            checkpointTask = checkpointer.scheduleWithFixedDelay(this::checkpointSafely, settings.checkpointMillis(),
                     settings.checkpointMillis(), TimeUnit.MILLISECONDS);
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "boot", AuditRecord.OK, 0,
@@ -172,7 +181,14 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (!started) return;
         started = false;
         dispatcher.stop(settings.stepTimeoutMillis() + 2000);
-        if (checkpointTask != null) checkpointTask.cancel(false);
+        if (checkpointer != null) {
+            checkpointer.shutdown();
+            try {
+                checkpointer.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         timers.shutdownNow();
         io.shutdownNow();
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "shutdown", AuditRecord.OK, 0,
@@ -182,6 +198,11 @@ public final class Kernel implements ProcessManager, AuditLog {
             store.close();
         }
         audit.close();
+    }
+
+    /** Wall-clock milliseconds, refreshed every millisecond. */
+    long now() {
+        return nowMillis;
     }
 
     // ------------------------------------------------------------------ subsystems
@@ -319,10 +340,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 : byOperator ? spec.quotas() : spec.quotas().min(parent.quotas);
         String owner;
         if (byOperator) {
-            owner = spec.owner() == null ? "root" : spec.owner();
-            if (!OWNER.matcher(owner).matches()) {
-                throw new SyscallException(Errno.EINVAL, "owner must be 1-64 letters, digits or . _ @ -: '" + owner + "'");
-            }
+            owner = canonicalOwner(spec.owner() == null ? "root" : spec.owner());
         } else {
             if (spec.owner() != null && !spec.owner().equals(parent.owner)) {
                 throw new SyscallException(Errno.EPERM, "a process cannot spawn for another owner ('" + spec.owner() + "')");
@@ -339,8 +357,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             throw new SyscallException(Errno.EINVAL, spec.program() + " rejected its arguments: " + e);
         }
         long pid = nextPid.getAndIncrement();
-        Proc p = new Proc(pid, parent.pid, owner.intern(), pe.program().name(), spec.nice(), caps, quotas,
-                hal.currentTimeMillis());
+        Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), caps, quotas, now());
         p.programState = state;
         table.put(pid, p);
         synchronized (tree) {
@@ -355,14 +372,26 @@ public final class Kernel implements ProcessManager, AuditLog {
                 actual.children.add(p);
             }
         }
-        audit.append(p.startedMillis, AuditRecord.LIFECYCLE, pid, p.owner, "spawn", AuditRecord.OK, 0,
-                p.programName + " by pid " + parent.pid, null, null);
+        audit.append(new AuditWriter.Entry(p.startedMillis, AuditRecord.LIFECYCLE, pid, p.owner, "spawn", AuditRecord.OK,
+                0, p.programName, parent.pid, null, null));
         synchronized (p) {
             p.state = ProcessState.READY;
             markDirtyLocked(p);
             enqueueLocked(p);
         }
         return pid;
+    }
+
+    /** Validates an owner name once and returns one shared instance of it (a million processes, a few owners). */
+    private String canonicalOwner(String owner) throws SyscallException {
+        String known = owners.get(owner);
+        if (known != null) return known;
+        if (!OWNER.matcher(owner).matches()) {
+            throw new SyscallException(Errno.EINVAL, "owner must be 1-64 letters, digits or . _ @ -: '" + owner + "'");
+        }
+        if (owners.size() > 100_000) return owner.intern();
+        String prev = owners.putIfAbsent(owner, owner);
+        return prev == null ? owner : prev;
     }
 
     @Override
@@ -560,21 +589,15 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
     }
 
-    /** Runs one step of {@code p} on worker {@code w}, then the syscall it asked for. */
+    /**
+     * Runs one step of {@code p} on worker {@code w}, then the syscall it asked for. The fast path
+     * takes the process lock four times per step (pick, before, after, completion) and reads the
+     * clock twice.
+     */
     void run(Proc p, Dispatcher.Worker w) {
         ProgramEntry pe = programs.get(p.programName);
         if (pe == null) {
-            synchronized (p) {
-                if (p.state != ProcessState.RUNNING) return;
-                p.state = ProcessState.READY;
-                p.waitingOn = "program '" + p.programName + "' to be installed";
-            }
-            waitingForProgram.add(p);
-            if (programs.containsKey(p.programName) && waitingForProgram.remove(p)) {
-                synchronized (p) {
-                    if (p.state == ProcessState.READY) enqueueLocked(p);
-                }
-            }
+            parkUntilProgram(p);
             return;
         }
         Object state;
@@ -602,70 +625,108 @@ public final class Kernel implements ProcessManager, AuditLog {
             end(p, ProcessState.KILLED, 134, badState, false);
             return;
         }
-        if (heldCall) {
-            // Held at a syscall boundary (pause, restart): make that call, not a new step.
-            w.begin(p);
-            execute(p);
-            w.end();
-            return;
-        }
-        w.begin(p);
         long t0 = hal.nanoTime();
-        Step<Object> step = null;
-        Throwable fault = null;
+        w.begin(p, t0);
         try {
-            step = terminate ? pe.program().onTerminate(state) : pe.program().step(state, last);
-            if (step == null) fault = new NullPointerException("step returned null");
-        } catch (Throwable t) {
-            fault = t;
-        }
-        long ran = hal.nanoTime() - t0;
-        if (w.end()) return;
-        Scheduler s = scheduler;
-        if (s != null) s.charge(p, ran);
-        String endReason = null;
-        int endCode = 0;
-        ProcessState endState = ProcessState.EXITED;
-        synchronized (p) {
-            p.cpuNanos += ran;
-            p.steps++;
-            if (p.state != ProcessState.RUNNING) return;
-            markDirtyLocked(p);
-            if (fault != null) {
-                LOG.warn("{} failed in a step", p, fault);
-                endCode = 134;
-                endState = ProcessState.KILLED;
-                endReason = "step failed: " + fault;
-            } else {
-                p.programState = step.state();
-                p.lastResult = null;
-                String over = overQuotaLocked(p);
-                if (over != null) {
-                    endCode = 137;
+            if (heldCall) {
+                // Held at a syscall boundary (pause, restart): make that call, not a new step.
+                SyscallEntry e;
+                SyscallResult early;
+                String name;
+                JsonNode args;
+                synchronized (p) {
+                    if (p.state != ProcessState.RUNNING || p.callName == null) return;
+                    name = p.callName;
+                    args = p.callArgs;
+                    e = syscalls.get(name);
+                    early = beginCallLocked(p, e, name, t0);
+                }
+                execute(p, e, name, args, early);
+                return;
+            }
+            Step<Object> step = null;
+            Throwable fault = null;
+            try {
+                step = terminate ? pe.program().onTerminate(state) : pe.program().step(state, last);
+                if (step == null) fault = new NullPointerException("step returned null");
+            } catch (Throwable t) {
+                fault = t;
+            }
+            long t1 = hal.nanoTime();
+            if (w.abandoned) return; // the watchdog ended the process and replaced this worker
+            long ran = t1 - t0;
+            Scheduler s = scheduler;
+            if (s != null) s.charge(p, ran);
+            String endReason = null;
+            int endCode = 0;
+            ProcessState endState = ProcessState.EXITED;
+            SyscallEntry e = null;
+            SyscallResult early = null;
+            String name = null;
+            JsonNode args = null;
+            synchronized (p) {
+                p.cpuNanos += ran;
+                p.steps++;
+                if (p.state != ProcessState.RUNNING) return;
+                markDirtyLocked(p);
+                if (fault != null) {
+                    LOG.warn("{} failed in a step", p, fault);
+                    endCode = 134;
                     endState = ProcessState.KILLED;
-                    endReason = over;
-                } else if (step instanceof Step.Exit<Object> x) {
-                    endCode = x.code();
-                    endReason = x.reason();
+                    endReason = "step failed: " + fault;
                 } else {
-                    Step.Call<Object> c = (Step.Call<Object>) step;
-                    p.callName = c.syscall();
-                    p.callArgs = c.args();
-                    if (p.pausePending) {
-                        p.pausePending = false;
-                        p.state = ProcessState.PAUSED;
-                        return;
+                    p.programState = step.state();
+                    p.lastResult = null;
+                    String over = p.cpuNanos > p.quotas.cpuNanos() ? overQuotaLocked(p) : null;
+                    if (over != null) {
+                        endCode = 137;
+                        endState = ProcessState.KILLED;
+                        endReason = over;
+                    } else if (step instanceof Step.Exit<Object> x) {
+                        endCode = x.code();
+                        endReason = x.reason();
+                    } else {
+                        Step.Call<Object> c = (Step.Call<Object>) step;
+                        name = c.syscall();
+                        args = c.args();
+                        p.callName = name;
+                        p.callArgs = args;
+                        if (p.pausePending) {
+                            p.pausePending = false;
+                            p.state = ProcessState.PAUSED;
+                            return;
+                        }
+                        e = syscalls.get(name);
+                        early = beginCallLocked(p, e, name, t1);
                     }
                 }
             }
+            if (endReason != null) {
+                end(p, endState, endCode, endReason, false);
+                return;
+            }
+            execute(p, e, name, args, early);
+        } finally {
+            w.end();
         }
-        if (endReason != null) {
-            end(p, endState, endCode, endReason, false);
-            return;
+    }
+
+    /** The process's program is not installed: it waits READY (off the run queue) until it is. */
+    private void parkUntilProgram(Proc p) {
+        synchronized (p) {
+            if (p.state != ProcessState.RUNNING) return;
+            p.state = ProcessState.READY;
+            p.waitingOn = "program '" + p.programName + "' to be installed";
         }
-        w.begin(p);
-        execute(p);
-        w.end();
+        waitingForProgram.add(p);
+        if (programs.containsKey(p.programName) && waitingForProgram.remove(p)) {
+            synchronized (p) {
+                if (p.state == ProcessState.READY) {
+                    p.waitingOn = null;
+                    enqueueLocked(p);
+                }
+            }
+        }
     }
 
     private String overQuotaLocked(Proc p) {
@@ -673,8 +734,8 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (p.cpuNanos > q.cpuNanos()) {
             return "EQUOTA: used " + p.cpuNanos / 1000 + " us of CPU, over its quota of " + q.cpuNanos() / 1000 + " us";
         }
-        if (q.wallMillis() != Quotas.UNLIMITED && hal.currentTimeMillis() - p.startedMillis > q.wallMillis()) {
-            return "EQUOTA: ran for " + (hal.currentTimeMillis() - p.startedMillis) + " ms, over its wall-time quota of "
+        if (q.wallMillis() != Quotas.UNLIMITED && now() - p.startedMillis > q.wallMillis()) {
+            return "EQUOTA: ran for " + (now() - p.startedMillis) + " ms, over its wall-time quota of "
                     + q.wallMillis() + " ms";
         }
         return null;
@@ -683,22 +744,47 @@ public final class Kernel implements ProcessManager, AuditLog {
     // ------------------------------------------------------------------ syscall mediation
 
     /**
-     * The mediation path for the call {@code p} has pending: lookup, schema validation,
-     * capability check, quota check and charge, then run it (inline, blocking in the kernel, or
-     * on the I/O executor); {@link #complete} maps, audits and journals the outcome.
+     * Starts the call {@code p} asked for (caller holds p): marks it in flight, then steps 1-2 of
+     * mediation, lookup and quota check and charge. Returns the error to complete with, or null.
      */
-    private void execute(Proc p) {
-        String name;
-        JsonNode args;
-        synchronized (p) {
-            if (p.state != ProcessState.RUNNING || p.callName == null) return;
-            name = p.callName;
-            args = p.callArgs;
-            p.callInFlight = true;
-            p.callStartNanos = hal.nanoTime();
+    private SyscallResult beginCallLocked(Proc p, SyscallEntry e, String name, long nowNanos) {
+        p.callInFlight = true;
+        p.callStartNanos = nowNanos;
+        p.callEntry = e;
+        if (e == null) {
+            p.countSyscall(name);
+            return SyscallResult.error(Errno.ENOSYS, "no syscall '" + name + "'");
         }
-        SyscallEntry e = syscalls.get(name);
-        SyscallResult r = admit(p, e, name, args);
+        if (p.syscalls >= p.quotas.syscalls()) {
+            return SyscallResult.error(Errno.EQUOTA, p.syscalls + " syscalls made, its quota is " + p.quotas.syscalls());
+        }
+        p.countSyscall(e.name);
+        if (p.quotas.wallMillis() != Quotas.UNLIMITED || p.cpuNanos > p.quotas.cpuNanos()) {
+            String over = overQuotaLocked(p);
+            if (over != null) return SyscallResult.error(Errno.EQUOTA, over.substring("EQUOTA: ".length()));
+        }
+        return null;
+    }
+
+    /** Steps 3-4 of mediation, validation and capabilities: null when the call may run. */
+    private static SyscallResult check(Proc p, SyscallEntry e, JsonNode args) {
+        String invalid = e.validator.validate(args);
+        if (invalid != null) return SyscallResult.error(Errno.EINVAL, e.name + ": " + invalid);
+        String missing = e.missingCapability(p.caps, args);
+        if (missing != null) {
+            return SyscallResult.error(Errno.EPERM, e.name + " needs capability '" + missing + "', which pid " + p.pid
+                    + " does not hold");
+        }
+        return null;
+    }
+
+    /**
+     * The rest of the mediation path for a call begun with {@link #beginCallLocked}: validation,
+     * capabilities, then run it (inline, blocking in the kernel, or on the I/O executor);
+     * {@link #complete} maps, audits and journals the outcome.
+     */
+    private void execute(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult early) {
+        SyscallResult r = early != null ? early : check(p, e, args);
         if (r == null) {
             if (e.kernelCall != null) {
                 try {
@@ -715,34 +801,6 @@ public final class Kernel implements ProcessManager, AuditLog {
             }
         }
         if (r != null) complete(p, r);
-    }
-
-    /** Steps 1-4 of mediation; null when the call may run, else the error to return. */
-    private SyscallResult admit(Proc p, SyscallEntry e, String name, JsonNode args) {
-        if (e == null) {
-            synchronized (p) {
-                p.countSyscall(name);
-            }
-            return SyscallResult.error(Errno.ENOSYS, "no syscall '" + name + "'");
-        }
-        String over = null;
-        synchronized (p) {
-            if (p.syscalls >= p.quotas.syscalls()) {
-                over = "EQUOTA: " + p.syscalls + " syscalls made, its quota is " + p.quotas.syscalls();
-            } else {
-                p.countSyscall(e.name);
-                over = overQuotaLocked(p);
-            }
-        }
-        if (over != null) return SyscallResult.error(Errno.EQUOTA, over.substring("EQUOTA: ".length()));
-        String invalid = e.validator.validate(args);
-        if (invalid != null) return SyscallResult.error(Errno.EINVAL, name + ": " + invalid);
-        String missing = e.missingCapability(p.caps, args);
-        if (missing != null) {
-            return SyscallResult.error(Errno.EPERM, name + " needs capability '" + missing + "', which pid " + p.pid
-                    + " does not hold");
-        }
-        return null;
     }
 
     private SyscallResult invokeTool(SyscallEntry e, Proc p, JsonNode args) {
@@ -818,51 +876,43 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /**
-     * The call {@code p} made has its result: audit and journal it, then make the process READY
-     * (or keep it PAUSED). An {@code EQUOTA} result stops the process.
+     * The call {@code p} made has its result: audit and journal it (in the process's call
+     * order, under its lock), then make the process READY, or keep it PAUSED. An {@code EQUOTA}
+     * result stops the process.
      */
     void complete(Proc p, SyscallResult r) {
-        String name;
-        JsonNode args;
-        long nanos;
+        boolean quota = r.errno() == Errno.EQUOTA;
         synchronized (p) {
             if (p.state.isTerminal() || !p.callInFlight) return;
-            name = p.callName;
-            args = p.callArgs;
-            nanos = hal.nanoTime() - p.callStartNanos;
+            auditCall(p, p.callEntry, p.callName, p.callArgs, r, hal.nanoTime() - p.callStartNanos);
             p.lastResult = r;
             p.callName = null;
             p.callArgs = null;
+            p.callEntry = null;
             p.callInFlight = false;
             p.cancelCall = null;
             p.waitingOn = null;
             p.waitFor = Long.MIN_VALUE;
             p.sleepUntilMillis = 0;
             markDirtyLocked(p);
-        }
-        auditCall(p, name, args, r, nanos);
-        if (r.errno() == Errno.EQUOTA) {
-            end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
-            return;
-        }
-        synchronized (p) {
-            if (p.state == ProcessState.PAUSED || p.state.isTerminal()) return;
-            if (p.pausePending) {
-                p.pausePending = false;
-                p.state = ProcessState.PAUSED;
-                return;
+            if (!quota && p.state != ProcessState.PAUSED) {
+                if (p.pausePending) {
+                    p.pausePending = false;
+                    p.state = ProcessState.PAUSED;
+                } else {
+                    p.state = ProcessState.READY;
+                    enqueueLocked(p);
+                }
             }
-            p.state = ProcessState.READY;
-            enqueueLocked(p);
         }
+        if (quota) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
     }
 
-    private void auditCall(Proc p, String name, JsonNode args, SyscallResult r, long nanos) {
-        SyscallEntry e = syscalls.get(name);
+    private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long nanos) {
         boolean record = e != null && e.recordResult && r.isOk();
-        audit.append(hal.currentTimeMillis(), AuditRecord.SYSCALL, p.pid, p.owner, name,
-                r.isOk() ? AuditRecord.OK : r.errno().name(), nanos, r.isOk() ? null : r.message(),
-                args == null || args.isEmpty() ? null : args, record ? r.value() : null);
+        audit.append(new AuditWriter.Entry(now(), AuditRecord.SYSCALL, p.pid, p.owner, name,
+                r.isOk() ? AuditRecord.OK : r.errno().name(), nanos, r.isOk() ? null : r.message(), 0,
+                args == null || args.isEmpty() ? null : args, record ? r.value() : null));
     }
 
     /**
@@ -876,10 +926,22 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (args == null) args = json.createObjectNode();
         long t0 = hal.nanoTime();
         SyscallEntry e = syscalls.get(name);
-        SyscallResult r = admit(p, e, name, args);
+        SyscallResult r;
+        synchronized (p) {
+            if (e == null) {
+                p.countSyscall(name);
+                r = SyscallResult.error(Errno.ENOSYS, "no syscall '" + name + "'");
+            } else if (p.syscalls >= p.quotas.syscalls()) {
+                r = SyscallResult.error(Errno.EQUOTA, p.syscalls + " syscalls made, its quota is " + p.quotas.syscalls());
+            } else {
+                p.countSyscall(e.name);
+                r = null;
+            }
+        }
+        if (r == null) r = check(p, e, args);
         if (r == null) {
             if (e.kernelCall != null) {
-                if (KernelSyscalls.BLOCKING.contains(name)) {
+                if (e.blocking) {
                     r = SyscallResult.error(Errno.EINVAL, name + " can only be called by the process itself");
                 } else {
                     try {
@@ -892,7 +954,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 r = invokeTool(e, p, args);
             }
         }
-        auditCall(p, name, args, r, hal.nanoTime() - t0);
+        auditCall(p, e, name, args, r, hal.nanoTime() - t0);
         if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return r;
     }
@@ -985,7 +1047,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         Proc wokenParent = null;
         Future<?> parentTimer = null;
         synchronized (tree) {
-            if (p.children != null) {
+            if (p.children != null) {  // re-parent to init
                 for (Proc c : p.children) {
                     c.ppid = INIT_PID;
                     if (c.state.isTerminal()) orphanZombies.add(c);

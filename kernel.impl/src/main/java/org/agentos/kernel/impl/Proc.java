@@ -43,6 +43,8 @@ final class Proc implements SchedEntity {
     String callName;
     JsonNode callArgs;
     boolean callInFlight;
+    /** The syscall-table row of the call in flight (null for an unknown syscall). */
+    SyscallEntry callEntry;
     long callStartNanos;
     String waitingOn;
     /** Cancels an in-flight call (a timer, an I/O future) when the process is killed or interrupted. */

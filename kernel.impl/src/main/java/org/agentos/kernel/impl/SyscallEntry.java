@@ -35,6 +35,8 @@ final class SyscallEntry {
     final String provider;
     final boolean recordResult;
     final boolean inline;
+    /** A kernel call that blocks its caller (proc.sleep, proc.wait): only the process itself can make it. */
+    final boolean blocking;
     private final String[] capTemplates;
     private final boolean[] capHasArgs;
     volatile boolean removed;
@@ -48,6 +50,7 @@ final class SyscallEntry {
         this.provider = provider;
         this.recordResult = d.determinism() == Determinism.RECORDED;
         this.inline = kernelCall != null || d.resourceClass() == ResourceClass.CPU;
+        this.blocking = kernelCall != null && KernelSyscalls.BLOCKING.contains(name);
         this.capTemplates = d.capabilities().toArray(new String[0]);
         this.capHasArgs = new boolean[capTemplates.length];
         for (int i = 0; i < capTemplates.length; i++) {
