@@ -45,11 +45,42 @@ final class Bench {
         }
     };
 
-    /** An in-memory kernel (nothing persisted), started, with no scheduler bound yet. */
-    static Kernel kernel(int workers) {
-        Kernel k = new Kernel(HAL, KernelSettings.defaults(null).withWorkers(workers));
+    private static final java.util.Map<Kernel, java.nio.file.Path> DIRS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A started kernel with no scheduler bound yet. {@code storage} "memory": nothing persisted;
+     * "disk": the production defaults, state in a temporary directory (audit log fsynced at
+     * every group commit, changed processes checkpointed every 500 ms).
+     */
+    static Kernel kernel(int workers, String storage) {
+        java.nio.file.Path dir = null;
+        if ("disk".equals(storage)) {
+            try {
+                dir = java.nio.file.Files.createTempDirectory("agentos-bench");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        } else if (!"memory".equals(storage)) {
+            throw new IllegalArgumentException("storage is memory or disk, not " + storage);
+        }
+        Kernel k = new Kernel(HAL, KernelSettings.defaults(dir).withWorkers(workers));
+        if (dir != null) DIRS.put(k, dir);
         k.start();
         return k;
+    }
+
+    /** Stops the kernel and deletes its temporary state directory. */
+    static void stop(Kernel k) {
+        k.stop();
+        java.nio.file.Path dir = DIRS.remove(k);
+        if (dir == null) return;
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(dir)) {
+            for (java.nio.file.Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static <S> Program<S> program(String name, Class<S> type, Function<JsonNode, S> init,

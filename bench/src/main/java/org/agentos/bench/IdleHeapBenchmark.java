@@ -97,7 +97,7 @@ public class IdleHeapBenchmark {
         Reference.reachabilityFence(agents);
         agents = null;
 
-        kernel = Bench.kernel(2);
+        kernel = Bench.kernel(2, "memory");
         LongAdder counter = blocked;
         boolean shared = "shared".equals(sleepArgs);
         kernel.addProgram(Bench.program("sleeper", Sleeper.class, a -> new Sleeper(0), (s, last) -> {
@@ -139,7 +139,7 @@ public class IdleHeapBenchmark {
         if (inTable != processes || !isBlocked(firstPid)) {
             System.out.println("idle-heap WARNING: expected " + processes + " blocked processes, table has " + inTable);
         }
-        kernel.stop();
+        Bench.stop(kernel);
     }
 
     /** Heap in use after full collections, repeated until two readings agree within 256 KiB. */

@@ -19,6 +19,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -93,6 +94,10 @@ public class NullSyscallBenchmark {
         }
     }
 
+    /** memory: nothing persisted; disk: audit fsynced and processes checkpointed, as in production. */
+    @Param({"memory", "disk"})
+    String storage;
+
     Kernel kernel;
     long pid;
     Tool tool;
@@ -100,7 +105,7 @@ public class NullSyscallBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws SyscallException {
-        kernel = Bench.kernel(2);
+        kernel = Bench.kernel(2, storage);
         kernel.addProgram(Bench.program("idle", Idle.class, a -> new Idle(0),
                 (s, last) -> Step.call(new Idle(1), "proc.sleep", Args.of("ms", 3_600_000L))), "bench");
         pid = kernel.spawn(SpawnSpec.of("idle", Args.none()));
@@ -114,7 +119,7 @@ public class NullSyscallBenchmark {
     public void tearDown() {
         SyscallResult last = kernel.call(pid, "proc.yield", EMPTY_ARGS);
         if (!last.isOk()) throw new IllegalStateException("proc.yield failed during the run: " + last);
-        kernel.stop();
+        Bench.stop(kernel);
     }
 
     @Benchmark

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -39,12 +40,16 @@ public class SpawnBenchmark {
     /** A fresh kernel per iteration: the process table grows by millions during one. */
     @State(Scope.Benchmark)
     public static class KernelState {
+        /** memory: nothing persisted; disk: audit fsynced and processes checkpointed, as in production. */
+        @Param({"memory", "disk"})
+        String storage;
+
         Kernel kernel;
         SpawnSpec spec;
 
         @Setup(Level.Iteration)
         public void setUp() {
-            kernel = Bench.kernel(2);
+            kernel = Bench.kernel(2, storage);
             // No scheduler is bound (the default), so nothing ever runs: spawned processes stay READY.
             kernel.addProgram(Bench.program("idle", Idle.class, a -> new Idle(0),
                     (s, last) -> Step.call(new Idle(1), "proc.sleep", Args.of("ms", 3_600_000L))), "bench");
@@ -53,7 +58,7 @@ public class SpawnBenchmark {
 
         @TearDown(Level.Iteration)
         public void tearDown() {
-            kernel.stop();
+            Bench.stop(kernel);
             kernel = null;
         }
     }

@@ -49,6 +49,10 @@ public class StepDispatchBenchmark {
 
     @State(Scope.Benchmark)
     public static class KernelState {
+        /** memory: nothing persisted; disk: audit fsynced and processes checkpointed, as in production. */
+        @Param({"memory", "disk"})
+        String storage;
+
         @Param("1000")
         int processes;
 
@@ -57,7 +61,7 @@ public class StepDispatchBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() throws SyscallException {
-            kernel = Bench.kernel(2);
+            kernel = Bench.kernel(2, storage);
             LongAdder counter = steps;
             kernel.addProgram(Bench.program("yielder", Count.class, a -> new Count(0), (s, last) -> {
                 counter.increment();
@@ -73,7 +77,7 @@ public class StepDispatchBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            kernel.stop();
+            Bench.stop(kernel);
         }
     }
 

@@ -88,6 +88,10 @@ final class AuditWriter implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger nextStripe = new java.util.concurrent.atomic.AtomicInteger();
     private final Entry[] ring = new Entry[RING];
     private final Thread writer;
+    /** Writes and fsyncs encoded batches; null in memory-only mode. */
+    private final Thread syncer;
+    private final java.util.concurrent.BlockingQueue<Batch> toSyncer = new ArrayBlockingQueue<>(2);
+    private final java.util.concurrent.BlockingQueue<JsonLines> freeBuffers = new ArrayBlockingQueue<>(2);
     private final Object flushed = new Object();
     private long ringCount;
     /** sync() takes a ticket; the writer completes a ticket once a drain that began after it is on disk. */
@@ -116,6 +120,15 @@ final class AuditWriter implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the audit log in " + dir, e);
             }
+        }
+        freeBuffers.add(new JsonLines());
+        freeBuffers.add(new JsonLines());
+        if (segment != null) {
+            syncer = new Thread(this::syncLoop, "agentos-audit-sync");
+            syncer.setDaemon(true);
+            syncer.start();
+        } else {
+            syncer = null;
         }
         writer = new Thread(this::writeLoop, "agentos-audit-writer");
         writer.setDaemon(true);
@@ -149,7 +162,7 @@ final class AuditWriter implements AutoCloseable {
         long ticket = syncTickets.incrementAndGet();
         synchronized (flushed) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (syncedTicket < ticket && writer.isAlive()) {
+            while (syncedTicket < ticket && (writer.isAlive() || (syncer != null && syncer.isAlive()))) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     LOG.warn("audit log sync timed out after 10 s");
@@ -217,48 +230,90 @@ final class AuditWriter implements AutoCloseable {
     }
 
     /**
-     * Drains every stripe, gives the records their sequence numbers, writes and fsyncs them as one
-     * group commit. Between drains it naps briefly while busy (so appenders never pay for waking
-     * it) and blocks on a stripe once the log has been idle for a while.
+     * Drains every stripe, gives the records their sequence numbers and encodes them; the syncer
+     * thread writes and fsyncs the previous batch meanwhile (two buffers: group commit without
+     * stopping the drain during an fsync). Between drains the writer naps briefly while busy (so
+     * appenders never pay to wake it) and blocks on a stripe once the log has been idle a while.
      */
     private void writeLoop() {
         List<Entry> batch = new ArrayList<>(8192);
-        JsonLines out = new JsonLines();
         int idleRounds = 0;
-        while (true) {
-            long ticket = syncTickets.get();
-            for (ArrayBlockingQueue<Entry> q : stripes) q.drainTo(batch);
-            if (batch.isEmpty()) {
-                completeSync(ticket);
-                if (closing) break;
-                if (++idleRounds < 100) {
-                    LockSupport.parkNanos(this, 200_000);
-                } else {
-                    try {
+        long submitted = 0;
+        try {
+            while (true) {
+                long ticket = syncTickets.get();
+                for (ArrayBlockingQueue<Entry> q : stripes) q.drainTo(batch);
+                if (batch.isEmpty()) {
+                    if (syncer == null) {
+                        completeSync(ticket);
+                    } else if (ticket > submitted) {
+                        toSyncer.put(new Batch(null, ticket));
+                        submitted = ticket;
+                    }
+                    if (closing) break;
+                    if (++idleRounds < 100) {
+                        LockSupport.parkNanos(this, 200_000);
+                    } else {
                         Entry first = stripes[0].poll(20, TimeUnit.MILLISECONDS);
                         if (first != null) batch.add(first);
-                    } catch (InterruptedException e) {
-                        // closing: the next round drains what is left
+                    }
+                    if (batch.isEmpty()) continue;
+                }
+                idleRounds = 0;
+                JsonLines out = syncer == null ? null : freeBuffers.take();
+                if (out != null) out.reset();
+                for (Entry e : batch) {
+                    e.seq = ++seq;
+                    if (out != null) encode(out, e);
+                }
+                synchronized (ring) {
+                    for (Entry e : batch) {
+                        ring[(int) (ringCount++ % RING)] = e;
                     }
                 }
-                if (batch.isEmpty()) continue;
-            }
-            idleRounds = 0;
-            out.reset();
-            for (Entry e : batch) {
-                e.seq = ++seq;
-                if (segment != null) encode(out, e);
-            }
-            if (segment != null) commit(out);
-            synchronized (ring) {
-                for (Entry e : batch) {
-                    ring[(int) (ringCount++ % RING)] = e;
+                batch.clear();
+                if (syncer == null) {
+                    completeSync(ticket);
+                } else {
+                    toSyncer.put(new Batch(out, ticket));
+                    submitted = ticket;
                 }
             }
-            batch.clear();
-            completeSync(ticket);
+        } catch (InterruptedException e) {
+            LOG.warn("audit writer interrupted; records still queued are lost");
+        } finally {
+            if (syncer != null) {
+                try {
+                    toSyncer.put(Batch.END);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
-        closeSegment();
+    }
+
+    /** Encoded lines for the syncer ({@code lines} null: nothing new, just complete the ticket). */
+    private record Batch(JsonLines lines, long ticket) {
+        static final Batch END = new Batch(null, -1);
+    }
+
+    /** Writes and fsyncs batches in order, then completes their sync tickets. */
+    private void syncLoop() {
+        try {
+            while (true) {
+                Batch b = toSyncer.take();
+                if (b == Batch.END) break;
+                if (b.lines() != null) {
+                    commit(b.lines());
+                    freeBuffers.put(b.lines());
+                }
+                completeSync(b.ticket());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeSegment();
+        }
     }
 
     private void completeSync(long ticket) {
@@ -276,17 +331,36 @@ final class AuditWriter implements AutoCloseable {
         return true;
     }
 
-    /** One JSON line, in the field order of {@link AuditRecord}. */
-    private static void encode(JsonLines out, Entry e) {
-        out.raw('{').field("seq", true).number(e.seq).field("time", false).number(e.time)
-                .field("kind", false).string(e.kind).field("pid", false).number(e.pid);
-        if (e.owner != null) out.field("owner", false).string(e.owner);
-        out.field("name", false).string(e.name).field("outcome", false).string(e.outcome)
-                .field("nanos", false).number(e.nanos);
-        if (e.detail != null) out.field("detail", false).string(e.fullDetail());
-        if (e.args != null) out.field("args", false).json(e.args);
-        if (e.result != null) out.field("result", false).json(e.result);
-        out.raw('}').raw('\n');
+    private static final byte[] SEQ = JsonLines.encodeAscii("{\"seq\":");
+    private static final byte[] TIME = JsonLines.encodeAscii(",\"time\":");
+    private static final byte[] KIND_SYSCALL = JsonLines.encodeAscii(",\"kind\":\"syscall\",\"pid\":");
+    private static final byte[] KIND_LIFECYCLE = JsonLines.encodeAscii(",\"kind\":\"lifecycle\",\"pid\":");
+    private static final byte[] OWNER = JsonLines.encodeAscii(",\"owner\":");
+    private static final byte[] NAME = JsonLines.encodeAscii(",\"name\":");
+    private static final byte[] OUTCOME_OK = JsonLines.encodeAscii(",\"outcome\":\"ok\",\"nanos\":");
+    private static final byte[] OUTCOME = JsonLines.encodeAscii(",\"outcome\":");
+    private static final byte[] NANOS = JsonLines.encodeAscii(",\"nanos\":");
+    private static final byte[] DETAIL = JsonLines.encodeAscii(",\"detail\":");
+    private static final byte[] ARGS = JsonLines.encodeAscii(",\"args\":");
+    private static final byte[] RESULT = JsonLines.encodeAscii(",\"result\":");
+    private static final byte[] END = JsonLines.encodeAscii("}\n");
+
+    /** One JSON line, in the field order of {@link AuditRecord}; constant parts are pre-encoded. */
+    static void encode(JsonLines out, Entry e) {
+        out.bytes(SEQ).sequence(e.seq).bytes(TIME).repeatedNumber(e.time);
+        if (AuditRecord.SYSCALL.equals(e.kind)) out.bytes(KIND_SYSCALL);
+        else if (AuditRecord.LIFECYCLE.equals(e.kind)) out.bytes(KIND_LIFECYCLE);
+        else out.field("kind", false).string(e.kind).field("pid", false);
+        out.number(e.pid);
+        if (e.owner != null) out.bytes(OWNER).string(e.owner);
+        out.bytes(NAME).string(e.name);
+        if (AuditRecord.OK.equals(e.outcome)) out.bytes(OUTCOME_OK);
+        else out.bytes(OUTCOME).string(e.outcome).bytes(NANOS);
+        out.number(e.nanos);
+        if (e.detail != null) out.bytes(DETAIL).string(e.fullDetail());
+        if (e.args != null) out.bytes(ARGS).json(e.args);
+        if (e.result != null) out.bytes(RESULT).json(e.result);
+        out.bytes(END);
     }
 
     private void commit(JsonLines buf) {
@@ -389,6 +463,7 @@ final class AuditWriter implements AutoCloseable {
         closing = true;
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));
+            if (syncer != null) syncer.join(TimeUnit.SECONDS.toMillis(30));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

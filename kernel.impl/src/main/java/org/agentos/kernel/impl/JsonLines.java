@@ -33,6 +33,17 @@ final class JsonLines {
         }
     }
 
+    static byte[] encodeAscii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    JsonLines bytes(byte[] b) {
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
+        return this;
+    }
+
     JsonLines raw(char c) {
         ensure(1);
         buf[len++] = (byte) c;
@@ -50,6 +61,70 @@ final class JsonLines {
         return this;
     }
 
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
+
+    private long cachedValue = Long.MIN_VALUE;
+    private final byte[] cachedDigits = new byte[20];
+    private int cachedLength;
+
+    /** Like {@link #number} for a value that repeats (a millisecond timestamp): encoded once per value. */
+    JsonLines repeatedNumber(long v) {
+        if (v != cachedValue || cachedLength == 0) {
+            int start = len;
+            number(v);
+            cachedLength = len - start;
+            System.arraycopy(buf, start, cachedDigits, 0, cachedLength);
+            cachedValue = v;
+            return this;
+        }
+        ensure(cachedLength);
+        System.arraycopy(cachedDigits, 0, buf, len, cachedLength);
+        len += cachedLength;
+        return this;
+    }
+
+    private long lastSequence = -1;
+    private final byte[] sequenceDigits = new byte[20];
+    private int sequenceStart = 20;
+
+    /**
+     * Like {@link #number} for a strictly increasing counter (the audit sequence number): the
+     * next value is the last one's decimal digits plus one, with no division.
+     */
+    JsonLines sequence(long v) {
+        if (v < 0 || v != lastSequence + 1 || lastSequence < 0) {
+            int start = len;
+            number(v);
+            int n = len - start;
+            sequenceStart = 20 - n;
+            System.arraycopy(buf, start, sequenceDigits, sequenceStart, n);
+        } else {
+            int i = 19;
+            while (i >= sequenceStart && sequenceDigits[i] == '9') {
+                sequenceDigits[i--] = '0';
+            }
+            if (i < sequenceStart) {
+                sequenceDigits[--sequenceStart] = '1';
+            } else {
+                sequenceDigits[i]++;
+            }
+            int n = 20 - sequenceStart;
+            ensure(n);
+            System.arraycopy(sequenceDigits, sequenceStart, buf, len, n);
+            len += n;
+        }
+        lastSequence = v;
+        return this;
+    }
+
+    /** Decimal digits, two at a time (half the divisions of the schoolbook loop). */
     JsonLines number(long v) {
         if (v == Long.MIN_VALUE) {
             return ascii("-9223372036854775808");
@@ -59,15 +134,21 @@ final class JsonLines {
             buf[len++] = '-';
             v = -v;
         }
-        int start = len;
-        do {
-            buf[len++] = (byte) ('0' + (v % 10));
-            v /= 10;
-        } while (v != 0);
-        for (int i = start, j = len - 1; i < j; i++, j--) {
-            byte t = buf[i];
-            buf[i] = buf[j];
-            buf[j] = t;
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) digits++;
+        int pos = len + digits;
+        len = pos;
+        while (v >= 100) {
+            int r = (int) (v % 100);
+            v /= 100;
+            buf[--pos] = DIGIT_PAIRS[2 * r + 1];
+            buf[--pos] = DIGIT_PAIRS[2 * r];
+        }
+        if (v >= 10) {
+            buf[--pos] = DIGIT_PAIRS[2 * (int) v + 1];
+            buf[--pos] = DIGIT_PAIRS[2 * (int) v];
+        } else {
+            buf[--pos] = (byte) ('0' + v);
         }
         return this;
     }
@@ -79,7 +160,15 @@ final class JsonLines {
     }
 
     JsonLines string(String s) {
-        ensure(s.length() + 2);
+        int n = s.length();
+        ensure(n + 2);
+        if (plain(s, n)) {
+            // The common case (names, owners, errnos): printable ASCII with nothing to escape.
+            buf[len++] = '"';
+            for (int i = 0; i < n; i++) buf[len++] = (byte) s.charAt(i);
+            buf[len++] = '"';
+            return this;
+        }
         buf[len++] = '"';
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -112,6 +201,14 @@ final class JsonLines {
         ensure(1);
         buf[len++] = '"';
         return this;
+    }
+
+    private static boolean plain(String s, int n) {
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+        }
+        return true;
     }
 
     JsonLines json(JsonNode node) {

@@ -71,7 +71,10 @@ final class SchemaValidator {
                 }
             }
             String expected = String.join(" or ", types);
-            checks.add((v, p) -> typeMatches(v, types) ? null : p + " must be " + article(expected) + ", not " + describe(v));
+            int mask = 0;
+            for (String t : types) mask |= typeBit(t);
+            int allowed = mask;
+            checks.add((v, p) -> typeMatches(v, allowed) ? null : p + " must be " + article(expected) + ", not " + describe(v));
         }
         JsonNode en = schema.get("enum");
         if (en != null) {
@@ -173,21 +176,33 @@ final class SchemaValidator {
         };
     }
 
-    private static boolean typeMatches(JsonNode v, Set<String> types) {
-        for (String t : types) {
-            boolean ok = switch (t) {
-                case "object" -> v.isObject();
-                case "array" -> v.isArray();
-                case "string" -> v.isTextual();
-                case "integer" -> v.isIntegralNumber() || (v.isNumber() && v.asDouble() == Math.rint(v.asDouble()));
-                case "number" -> v.isNumber();
-                case "boolean" -> v.isBoolean();
-                case "null" -> v.isNull();
-                default -> throw new IllegalArgumentException("unknown type '" + t + "'");
-            };
-            if (ok) return true;
+    private static final int OBJECT = 1, ARRAY = 2, STRING = 4, INTEGER = 8, NUMBER = 16, BOOLEAN = 32, NULL = 64;
+
+    private static int typeBit(String type) {
+        return switch (type) {
+            case "object" -> OBJECT;
+            case "array" -> ARRAY;
+            case "string" -> STRING;
+            case "integer" -> INTEGER;
+            case "number" -> NUMBER;
+            case "boolean" -> BOOLEAN;
+            case "null" -> NULL;
+            default -> throw new IllegalArgumentException("unknown type '" + type + "'");
+        };
+    }
+
+    /** Whether the value has one of the types in {@code mask}; an integral number is also a "number". */
+    private static boolean typeMatches(JsonNode v, int mask) {
+        if (v.isObject()) return (mask & OBJECT) != 0;
+        if (v.isTextual()) return (mask & STRING) != 0;
+        if (v.isNumber()) {
+            if ((mask & NUMBER) != 0) return true;
+            return (mask & INTEGER) != 0
+                    && (v.isIntegralNumber() || v.asDouble() == Math.rint(v.asDouble()));
         }
-        return false;
+        if (v.isArray()) return (mask & ARRAY) != 0;
+        if (v.isBoolean()) return (mask & BOOLEAN) != 0;
+        return v.isNull() && (mask & NULL) != 0;
     }
 
     private static String describe(JsonNode v) {
