@@ -30,6 +30,9 @@ final class Dispatcher {
         volatile Proc current;
         volatile long since;
         volatile boolean abandoned;
+        /** This worker thread's CPU time (from the HAL), sampled every 256 steps and when it goes idle. */
+        volatile long cpuNanos;
+        private int steps;
 
         Worker(int id) {
             thread = new Thread(this, "agentos-cpu-" + id);
@@ -41,6 +44,7 @@ final class Dispatcher {
             while (running && !abandoned) {
                 Proc p = runner.pick();
                 if (p == null) {
+                    cpuNanos = threadCpu.getAsLong();
                     idle.add(this);
                     // Re-check after registering: an enqueue between pick() and add() must not be missed.
                     p = runner.pick();
@@ -52,6 +56,7 @@ final class Dispatcher {
                     idle.remove(this);
                 }
                 runner.run(p, this);
+                if ((++steps & 255) == 0) cpuNanos = threadCpu.getAsLong();
             }
         }
 
@@ -68,6 +73,7 @@ final class Dispatcher {
 
     private final Runner runner;
     private final java.util.function.LongSupplier clock;
+    private final java.util.function.LongSupplier threadCpu;
     private final int size;
     private final long stepTimeoutNanos;
     private final List<Worker> workers = new ArrayList<>();
@@ -76,9 +82,11 @@ final class Dispatcher {
     private Thread watchdog;
     private int nextId;
 
-    Dispatcher(Runner runner, java.util.function.LongSupplier clock, int size, long stepTimeoutMillis) {
+    Dispatcher(Runner runner, java.util.function.LongSupplier clock, java.util.function.LongSupplier threadCpu, int size,
+               long stepTimeoutMillis) {
         this.runner = runner;
         this.clock = clock;
+        this.threadCpu = threadCpu;
         this.size = size;
         this.stepTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(stepTimeoutMillis);
     }
@@ -111,8 +119,16 @@ final class Dispatcher {
         return size;
     }
 
+    /** Workers the watchdog replaced because a step would not end. */
     synchronized int replaced() {
         return nextId - size;
+    }
+
+    /** CPU time the current workers have used, as the HAL measures it per thread. */
+    synchronized long cpuNanos() {
+        long sum = 0;
+        for (Worker w : workers) sum += w.cpuNanos;
+        return sum;
     }
 
     /** Stops the workers after their current step; waits at most {@code millis} for them. */

@@ -134,7 +134,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 end(p, ProcessState.KILLED, 137, "watchdog: one step ran for " + ranMillis + " ms (limit "
                         + settings.stepTimeoutMillis() + " ms)", true);
             }
-        }, hal::nanoTime, workers, settings.stepTimeoutMillis());
+        }, hal::nanoTime, hal::threadCpuTimeNanos, workers, settings.stepTimeoutMillis());
         this.timers = new ScheduledThreadPoolExecutor(1, daemon("agentos-timer"));
         timers.setRemoveOnCancelPolicy(true);
         // Audit timestamps and wall-time quotas read a clock the timer refreshes every millisecond:
@@ -308,6 +308,13 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     int workers() {
         return dispatcher.size();
+    }
+
+    /** One line on the CPU workers for kernel:subsystems. */
+    String workerSummary() {
+        int replaced = dispatcher.replaced();
+        return dispatcher.size() + " CPU workers, " + String.format(java.util.Locale.ROOT, "%.1f", dispatcher.cpuNanos() / 1e9)
+                + " s CPU" + (replaced > 0 ? ", " + replaced + " replaced by the watchdog" : "");
     }
 
     // ------------------------------------------------------------------ ProcessManager

@@ -233,7 +233,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         Scheduler s = k.scheduler();
         List<SubsystemBinding> out = new ArrayList<>();
         String schedNote = s == null ? "no scheduler bound: " + k.readyCount() + " processes wait READY"
-                : s.runnable() + " queued, " + k.workers() + " CPU workers";
+                : s.runnable() + " queued; " + k.workerSummary();
         out.add(new SubsystemBinding("scheduler", Scheduler.class.getName(), s == null ? null : s.name(),
                 k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), null, new ArrayList<>(hals.values()),
