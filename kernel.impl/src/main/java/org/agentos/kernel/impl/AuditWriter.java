@@ -324,13 +324,6 @@ final class AuditWriter implements AutoCloseable {
         }
     }
 
-    private boolean allEmpty() {
-        for (ArrayBlockingQueue<Entry> q : stripes) {
-            if (!q.isEmpty()) return false;
-        }
-        return true;
-    }
-
     private static final byte[] SEQ = JsonLines.encodeAscii("{\"seq\":");
     private static final byte[] TIME = JsonLines.encodeAscii(",\"time\":");
     private static final byte[] KIND_SYSCALL = JsonLines.encodeAscii(",\"kind\":\"syscall\",\"pid\":");

@@ -1321,10 +1321,6 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (!restored.isEmpty()) LOG.info("restored {} processes from the checkpoint", restored.size());
     }
 
-    ProcStore store() {
-        return store;
-    }
-
     int zombiesOfInit() {
         synchronized (tree) {
             return initZombies.size();
