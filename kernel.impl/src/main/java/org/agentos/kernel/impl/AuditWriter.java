@@ -40,6 +40,8 @@ final class AuditWriter implements AutoCloseable {
     /** An appended record; the writer gives it its sequence number, in file order. */
     static final class Entry {
         long seq;
+        /** The kernel's monotonic clock when the record was made: the writer orders records by it. */
+        final long stamp;
         final long time;
         final String kind;
         final long pid;
@@ -53,8 +55,9 @@ final class AuditWriter implements AutoCloseable {
         final JsonNode args;
         final JsonNode result;
 
-        Entry(long time, String kind, long pid, String owner, String name, String outcome, long nanos, String detail,
-              long byPid, JsonNode args, JsonNode result) {
+        Entry(long stamp, long time, String kind, long pid, String owner, String name, String outcome, long nanos,
+              String detail, long byPid, JsonNode args, JsonNode result) {
+            this.stamp = stamp;
             this.time = time;
             this.kind = kind;
             this.pid = pid;
@@ -77,6 +80,7 @@ final class AuditWriter implements AutoCloseable {
         }
     }
 
+    private final java.util.function.LongSupplier clock;
     private final Path dir;
     private final boolean fsync;
     private final long segmentBytes;
@@ -102,7 +106,10 @@ final class AuditWriter implements AutoCloseable {
     private FileChannel segment;
     private int segmentNo;
 
-    AuditWriter(Path dir, boolean fsync, long segmentBytes, int segmentsKept, ObjectMapper mapper) {
+    /** {@code clock}: the monotonic clock (ns) that stamps every {@link Entry}. */
+    AuditWriter(Path dir, boolean fsync, long segmentBytes, int segmentsKept, ObjectMapper mapper,
+                java.util.function.LongSupplier clock) {
+        this.clock = clock;
         this.dir = dir;
         this.fsync = fsync;
         this.segmentBytes = segmentBytes;
@@ -137,7 +144,7 @@ final class AuditWriter implements AutoCloseable {
 
     void append(long time, String kind, long pid, String owner, String name, String outcome, long nanos,
                 String detail, JsonNode args, JsonNode result) {
-        append(new Entry(time, kind, pid, owner, name, outcome, nanos, detail, 0, args, result));
+        append(new Entry(clock.getAsLong(), time, kind, pid, owner, name, outcome, nanos, detail, 0, args, result));
     }
 
     void append(Entry e) {
@@ -237,27 +244,36 @@ final class AuditWriter implements AutoCloseable {
      */
     private void writeLoop() {
         List<Entry> batch = new ArrayList<>(8192);
+        List<Entry> held = new ArrayList<>();
         int idleRounds = 0;
         long submitted = 0;
         try {
             while (true) {
                 long ticket = syncTickets.get();
+                long drainStart = clock.getAsLong();
+                batch.addAll(held);
+                held.clear();
                 for (ArrayBlockingQueue<Entry> q : stripes) q.drainTo(batch);
+                if (!batch.isEmpty()) {
+                    orderAndHoldBack(batch, held, drainStart);
+                }
                 if (batch.isEmpty()) {
-                    if (syncer == null) {
-                        completeSync(ticket);
-                    } else if (ticket > submitted) {
-                        toSyncer.put(new Batch(null, ticket));
-                        submitted = ticket;
+                    if (held.isEmpty()) {
+                        if (syncer == null) {
+                            completeSync(ticket);
+                        } else if (ticket > submitted) {
+                            toSyncer.put(new Batch(null, ticket));
+                            submitted = ticket;
+                        }
+                        if (closing) break;
                     }
-                    if (closing) break;
-                    if (++idleRounds < 100) {
+                    if (++idleRounds < 100 || !held.isEmpty()) {
                         LockSupport.parkNanos(this, 200_000);
                     } else {
                         Entry first = stripes[0].poll(20, TimeUnit.MILLISECONDS);
-                        if (first != null) batch.add(first);
+                        if (first != null) held.add(first);
                     }
-                    if (batch.isEmpty()) continue;
+                    continue;
                 }
                 idleRounds = 0;
                 JsonLines out = syncer == null ? null : freeBuffers.take();
@@ -272,6 +288,7 @@ final class AuditWriter implements AutoCloseable {
                     }
                 }
                 batch.clear();
+                // Records stamped before this round began are all written now; later ones may be held.
                 if (syncer == null) {
                     completeSync(ticket);
                 } else {
@@ -291,6 +308,28 @@ final class AuditWriter implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * Puts a drained batch in stamp order and moves the records stamped at or after
+     * {@code drainStart} to {@code held}, for the next round. Why: appenders use per-thread
+     * stripes, and a process whose steps move between workers appends to several of them. A
+     * record's stamp is taken before it is queued, and a process's next record is made only
+     * after that, so once every record stamped before the drain began is in the batch (which
+     * holding back the later ones guarantees), stamp order keeps each process's records in the
+     * order they happened.
+     */
+    private static void orderAndHoldBack(List<Entry> batch, List<Entry> held, long drainStart) {
+        batch.sort(BY_STAMP); // TimSort: the stripes' runs are already sorted, so this is a merge
+        int cut = batch.size();
+        while (cut > 0 && batch.get(cut - 1).stamp - drainStart >= 0) cut--;
+        if (cut < batch.size()) {
+            List<Entry> later = batch.subList(cut, batch.size());
+            held.addAll(later);
+            later.clear();
+        }
+    }
+
+    private static final java.util.Comparator<Entry> BY_STAMP = (a, b) -> Long.compare(a.stamp - b.stamp, 0);
 
     /** Encoded lines for the syncer ({@code lines} null: nothing new, just complete the ticket). */
     private record Batch(JsonLines lines, long ticket) {

@@ -111,7 +111,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             throw new IllegalArgumentException("defaultCapabilities: " + e.getMessage(), e);
         }
         this.audit = new AuditWriter(settings.dataDir() == null ? null : settings.dataDir().resolve("audit"),
-                settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(), json);
+                settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(), json, hal::nanoTime);
         this.store = settings.dataDir() == null ? null : new ProcStore(settings.dataDir(), json, 256L << 20);
         this.init = new Proc(INIT_PID, 0, "root", INIT, 0, CapabilitySet.ALL, Quotas.NONE, hal.currentTimeMillis());
         init.state = ProcessState.BLOCKED;
@@ -379,8 +379,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                 actual.children.add(p);
             }
         }
-        audit.append(new AuditWriter.Entry(p.startedMillis, AuditRecord.LIFECYCLE, pid, p.owner, "spawn", AuditRecord.OK,
-                0, p.programName, parent.pid, null, null));
+        audit.append(new AuditWriter.Entry(hal.nanoTime(), p.startedMillis, AuditRecord.LIFECYCLE, pid, p.owner, "spawn",
+                AuditRecord.OK, 0, p.programName, parent.pid, null, null));
         synchronized (p) {
             p.state = ProcessState.READY;
             markDirtyLocked(p);
@@ -891,7 +891,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         boolean quota = r.errno() == Errno.EQUOTA;
         synchronized (p) {
             if (p.state.isTerminal() || !p.callInFlight) return;
-            auditCall(p, p.callEntry, p.callName, p.callArgs, r, hal.nanoTime() - p.callStartNanos);
+            auditCall(p, p.callEntry, p.callName, p.callArgs, r, p.callStartNanos, hal.nanoTime());
             p.lastResult = r;
             p.callName = null;
             p.callArgs = null;
@@ -915,10 +915,12 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (quota) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
     }
 
-    private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long nanos) {
+    /** Audits a finished call that began at {@code startNanos} and ended at {@code endNanos} (the HAL's clock). */
+    private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long startNanos,
+                           long endNanos) {
         boolean record = e != null && e.recordResult && r.isOk();
-        audit.append(new AuditWriter.Entry(now(), AuditRecord.SYSCALL, p.pid, p.owner, name,
-                r.isOk() ? AuditRecord.OK : r.errno().name(), nanos, r.isOk() ? null : r.message(), 0,
+        audit.append(new AuditWriter.Entry(endNanos, now(), AuditRecord.SYSCALL, p.pid, p.owner, name,
+                r.isOk() ? AuditRecord.OK : r.errno().name(), endNanos - startNanos, r.isOk() ? null : r.message(), 0,
                 args == null || args.isEmpty() ? null : args, record ? r.value() : null));
     }
 
@@ -961,7 +963,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 r = invokeTool(e, p, args);
             }
         }
-        auditCall(p, e, name, args, r, hal.nanoTime() - t0);
+        auditCall(p, e, name, args, r, t0, hal.nanoTime());
         if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return r;
     }

@@ -52,7 +52,7 @@ class JsonLinesTest {
 
     @Test
     void anEncodedAuditLineReadsBackAsTheRecord() throws Exception {
-        AuditWriter.Entry e = new AuditWriter.Entry(1795587378962L, AuditRecord.SYSCALL, 42, "alice", "proc.sleep", "EINTR",
+        AuditWriter.Entry e = new AuditWriter.Entry(0, 1795587378962L, AuditRecord.SYSCALL, 42, "alice", "proc.sleep", "EINTR",
                 1234, "interrupted \"now\"", 0, Args.of("ms", 5), null);
         e.seq = 9;
         JsonLines j = new JsonLines();

@@ -1,0 +1,75 @@
+package org.agentos.kernel.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.agentos.kernel.api.audit.AuditQuery;
+import org.agentos.kernel.api.audit.AuditRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditWriterTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A process whose steps alternate between two CPU workers appends its records from two
+     * threads (two stripes); the log must still show them in the order they happened.
+     */
+    @Test
+    void aProcessesRecordsKeepTheirOrderWhenItMovesBetweenThreads() throws Exception {
+        AuditWriter audit = new AuditWriter(dir, false, 64L << 20, 4, new ObjectMapper(), System::nanoTime);
+        int n = 20_000;
+        Object processLock = new Object();
+        int[] next = {0};
+        class Worker extends Thread {
+            final int parity;
+
+            Worker(int parity) {
+                this.parity = parity;
+            }
+
+            @Override
+            public void run() {
+                synchronized (processLock) {
+                    while (true) {
+                        // The process's steps alternate between the two workers, as under the kernel's process lock.
+                        while (next[0] < n && next[0] % 2 != parity) {
+                            try {
+                                processLock.wait(1000);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                        if (next[0] >= n) {
+                            processLock.notifyAll();
+                            return;
+                        }
+                        audit.append(System.currentTimeMillis(), AuditRecord.SYSCALL, 7, "t", "proc.yield", "ok", 0,
+                                Integer.toString(next[0]), null, null);
+                        next[0]++;
+                        processLock.notifyAll();
+                    }
+                }
+            }
+        }
+        Worker even = new Worker(0);
+        Worker odd = new Worker(1);
+        even.start();
+        odd.start();
+        even.join(30_000);
+        odd.join(30_000);
+        audit.sync();
+        List<AuditRecord> records = audit.read(new AuditQuery(7, null, null, n));
+        audit.close();
+        for (int i = 1; i < records.size(); i++) {
+            assertEquals(Integer.parseInt(records.get(i - 1).detail()) + 1, Integer.parseInt(records.get(i).detail()),
+                    "record " + i + " out of order");
+        }
+        List<String> lines = Files.readAllLines(Files.list(dir).findFirst().orElseThrow());
+        assertEquals(records.size(), lines.size());
+    }
+}
