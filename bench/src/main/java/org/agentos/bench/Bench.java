@@ -6,6 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.agentos.hal.linux.LinuxHal;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.program.Program;
 import org.agentos.kernel.api.program.Step;
@@ -17,33 +18,8 @@ import org.agentos.kernel.impl.KernelSettings;
 final class Bench {
     private Bench() {}
 
-    /** The host as the kernel sees it in the benchmarks: real clocks, the JVM's CPU count. */
-    static final Hal HAL = new Hal() {
-        @Override
-        public String name() {
-            return "bench";
-        }
-
-        @Override
-        public int cpuCount() {
-            return Runtime.getRuntime().availableProcessors();
-        }
-
-        @Override
-        public long threadCpuTimeNanos() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public long currentTimeMillis() {
-            return System.currentTimeMillis();
-        }
-    };
+    /** The host as the kernel sees it in the benchmarks: the real Linux HAL. */
+    static final Hal HAL = new LinuxHal();
 
     private static final java.util.Map<Kernel, java.nio.file.Path> DIRS = new java.util.concurrent.ConcurrentHashMap<>();
 

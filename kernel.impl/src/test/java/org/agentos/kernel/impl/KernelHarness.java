@@ -7,38 +7,14 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import org.agentos.hal.linux.LinuxHal;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessState;
 
-/** A kernel on the real clock with a round-robin scheduler, for tests. */
+/** A kernel on the Linux HAL with a round-robin scheduler, for tests. */
 final class KernelHarness implements AutoCloseable {
-    static final Hal HAL = new Hal() {
-        @Override
-        public String name() {
-            return "test";
-        }
-
-        @Override
-        public int cpuCount() {
-            return 2;
-        }
-
-        @Override
-        public long threadCpuTimeNanos() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public long currentTimeMillis() {
-            return System.currentTimeMillis();
-        }
-    };
+    static final Hal HAL = new LinuxHal();
 
     final Kernel kernel;
 
