@@ -93,8 +93,15 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     private volatile Scheduler boundScheduler;
     private volatile ServiceReference<?> boundSchedulerRef;
 
+    private Hal hal;
+    private String halBundle;
+
+    /** Static: a different HAL means a different machine model, so the kernel restarts (checkpoint, restore). */
     @Reference
-    Hal hal;
+    void bindHal(Hal hal, ServiceReference<Hal> ref) {
+        this.hal = hal;
+        this.halBundle = bundleOf(ref);
+    }
 
     @Activate
     void activate(Config config, BundleContext context) {
@@ -236,7 +243,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
                 : s.runnable() + " queued; " + k.workerSummary();
         out.add(new SubsystemBinding("scheduler", Scheduler.class.getName(), s == null ? null : s.name(),
                 k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
-        out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), null, new ArrayList<>(hals.values()),
+        out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
                 hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage())));
         List<String> tools = new ArrayList<>();
         for (SyscallEntry e : k.syscallTable()) tools.add(e.name + " (" + e.provider + ")");
