@@ -149,12 +149,9 @@ public class IdleHeapBenchmark {
         long used = 0;
         for (int i = 0; i < 10; i++) {
             System.gc();
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            // No condition to wait on here: give reference processing a moment between collections.
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+            if (Thread.currentThread().isInterrupted()) break;
             used = mx.getHeapMemoryUsage().getUsed();
             if (Math.abs(prev - used) < 256 * 1024) break;
             prev = used;
