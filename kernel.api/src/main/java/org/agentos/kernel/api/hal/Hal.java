@@ -5,6 +5,7 @@ package org.agentos.kernel.api.hal;
  * from {@link #cpuCount()} and reads time only through this interface, so that a different HAL
  * (another OS, a simulated clock) can be swapped in.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface Hal {
 
     /** A short name for {@code kernel:subsystems}, e.g. {@code linux}. */

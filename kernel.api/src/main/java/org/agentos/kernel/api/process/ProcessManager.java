@@ -14,6 +14,7 @@ import org.agentos.kernel.api.syscall.SyscallException;
  * pid, {@code ENOENT} for an unknown program, {@code EINVAL} for bad arguments or a transition
  * that does not apply (resuming a process that is not paused).
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ProcessManager {
 
     /** pid of init, the ancestor of every process and the reaper of orphans. */

@@ -15,6 +15,7 @@ import org.agentos.kernel.api.syscall.SyscallResult;
  *
  * @param <S> the state type
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface Program<S> {
 
     /** Registered name, as given to {@code agent:spawn}, e.g. {@code counter}. */

@@ -1,6 +1,7 @@
 package org.agentos.kernel.api.sched;
 
 /** What a scheduler sees of a runnable process. Implemented by the kernel. */
+@org.osgi.annotation.versioning.ProviderType
 public interface SchedEntity {
     long pid();
 

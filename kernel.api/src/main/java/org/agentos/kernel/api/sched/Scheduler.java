@@ -9,6 +9,7 @@ package org.agentos.kernel.api.sched;
  * The kernel tolerates stale entries: an entity returned by {@link #pickNext()} that is no longer
  * READY is dropped, so {@link #remove} may be lazy.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface Scheduler {
 
     /** A short name for {@code kernel:subsystems}, e.g. {@code round-robin}. */

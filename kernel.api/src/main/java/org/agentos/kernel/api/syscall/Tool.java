@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * capabilities and quotas before {@link #call} runs. A tool reports failure by throwing
  * {@link SyscallException}; any other exception becomes {@code EIO}.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface Tool {
     ToolDescriptor descriptor();
 

@@ -4,6 +4,7 @@ package org.agentos.kernel.api.syscall;
  * The calling process as a tool sees it during one system call. Given by the kernel; valid only
  * while the call runs.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ToolContext {
     long pid();
 
