@@ -1,8 +1,8 @@
 package org.agentos.apps.examples;
 
 import java.util.List;
-import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -72,8 +72,8 @@ public class DemoWorkload {
             }
             return;
         }
-        for (ProcessInfo p : processes.list(Integer.MAX_VALUE)) {
-            if (OWNERS.contains(p.owner())) {
+        for (String owner : OWNERS) {
+            if (processes.list(new ProcessQuery(owner, null, true, 1)).matching() > 0) {
                 LOG.info("demo workload already present (restored after a restart); not spawning again");
                 return;
             }

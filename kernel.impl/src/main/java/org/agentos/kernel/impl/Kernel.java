@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +40,9 @@ import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.ProgramInfo;
 import org.agentos.kernel.api.process.Quotas;
@@ -511,14 +514,33 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     @Override
     public List<ProcessInfo> list(int limit) {
-        List<Proc> all = new ArrayList<>(table.values());
-        all.sort(Comparator.comparingLong(p -> p.pid));
-        List<ProcessInfo> out = new ArrayList<>(Math.min(limit, all.size()));
-        for (Proc p : all) {
-            if (out.size() >= limit) break;
-            out.add(info(p));
+        return list(ProcessQuery.all(limit)).processes();
+    }
+
+    /** One pass over the table keeping the {@code limit} lowest matching pids in a bounded heap. */
+    @Override
+    public ProcessListing list(ProcessQuery q) {
+        PriorityQueue<Proc> lowest = new PriorityQueue<>(Comparator.comparingLong((Proc p) -> p.pid).reversed());
+        int matching = 0;
+        for (Proc p : table.values()) {
+            ProcessState state;
+            synchronized (p) {
+                state = p.state;
+            }
+            if (!q.matches(p.pid, p.owner, state)) continue;
+            matching++;
+            if (lowest.size() < q.limit()) {
+                lowest.add(p);
+            } else if (p.pid < lowest.peek().pid) {
+                lowest.poll();
+                lowest.add(p);
+            }
         }
-        return out;
+        List<Proc> page = new ArrayList<>(lowest);
+        page.sort(Comparator.comparingLong(p -> p.pid));
+        List<ProcessInfo> out = new ArrayList<>(page.size());
+        for (Proc p : page) out.add(info(p));
+        return new ProcessListing(out, matching);
     }
 
     @Override

@@ -15,7 +15,9 @@ import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.ProgramInfo;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.program.Program;
@@ -301,6 +303,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     @Override
     public List<ProcessInfo> list(int limit) {
         return kernel().list(limit);
+    }
+
+    @Override
+    public ProcessListing list(ProcessQuery query) {
+        return kernel().list(query);
     }
 
     @Override

@@ -257,4 +257,19 @@ class ProcessLifecycleTest {
         k.addProgram(prog, "test");
         assertEquals(0, exitOf(pid).code());
     }
+
+    @Test
+    void aQueryListsTheLowestMatchingPidsAndCountsAllMatches() throws Exception {
+        long[] alice = new long[5];
+        for (int i = 0; i < alice.length; i++) alice[i] = k.spawn(new SpawnSpec("sleeper", null, "alice", 0, null, null));
+        k.spawn(new SpawnSpec("sleeper", null, "bob", 0, null, null));
+        var page = k.list(new org.agentos.kernel.api.process.ProcessQuery("alice", null, false, 3));
+        assertEquals(5, page.matching());
+        assertEquals(List.of(alice[0], alice[1], alice[2]), page.processes().stream().map(ProcessInfo::pid).toList());
+        k.kill(alice[0]);
+        var live = k.list(new org.agentos.kernel.api.process.ProcessQuery("alice", null, false, 10));
+        assertEquals(4, live.matching(), "ended processes are left out unless asked for");
+        var withEnded = k.list(new org.agentos.kernel.api.process.ProcessQuery("alice", ProcessState.KILLED, true, 10));
+        assertEquals(List.of(alice[0]), withEnded.processes().stream().map(ProcessInfo::pid).toList());
+    }
 }

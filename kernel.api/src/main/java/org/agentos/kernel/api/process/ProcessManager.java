@@ -42,6 +42,14 @@ public interface ProcessManager {
     /** All processes, ordered by pid, at most {@code limit} of them. */
     List<ProcessInfo> list(int limit);
 
+    /**
+     * The processes matching {@code query}, lowest pids first, and how many matched: only the
+     * page is materialised, so listing a few rows of a table of a million processes is cheap.
+     *
+     * @since 1.1
+     */
+    ProcessListing list(ProcessQuery query);
+
     /** Number of entries in the process table (zombies included). */
     int count();
 

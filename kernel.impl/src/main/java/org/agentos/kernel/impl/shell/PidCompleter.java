@@ -3,6 +3,7 @@ package org.agentos.kernel.impl.shell;
 import java.util.List;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.CommandLine;
@@ -10,7 +11,7 @@ import org.apache.karaf.shell.api.console.Completer;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
 
-/** Completes pids of live processes (the first 1000 by pid). */
+/** Completes pids of live processes (the lowest 1000). */
 @Service
 public class PidCompleter implements Completer {
     @Reference
@@ -19,10 +20,8 @@ public class PidCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
-        for (ProcessInfo p : processes.list(1000)) {
-            if (!p.state().isTerminal() && p.pid() != ProcessManager.INIT_PID) {
-                delegate.getStrings().add(Long.toString(p.pid()));
-            }
+        for (ProcessInfo p : processes.list(new ProcessQuery(null, null, false, 1000)).processes()) {
+            delegate.getStrings().add(Long.toString(p.pid()));
         }
         return delegate.complete(session, commandLine, candidates);
     }

@@ -2,7 +2,9 @@ package org.agentos.kernel.impl.shell;
 
 import java.util.Locale;
 import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.ProcessState;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
@@ -40,20 +42,15 @@ public class PsCommand implements Action {
         }
         if (limit <= 0) throw ConsoleErrors.of("EINVAL", "--limit must be positive");
         TextTable t = new TextTable("PID", "PPID", "OWNER", "PROGRAM", "STATE", "NI", "STEPS", "SYSCALLS", "CPU(ms)", "WAITING ON");
-        int total = 0;
-        for (ProcessInfo p : processes.list(Integer.MAX_VALUE)) {
-            if (!all && (p.state().isTerminal() || p.pid() == ProcessManager.INIT_PID)) continue;
-            if (owner != null && !owner.equals(p.owner())) continue;
-            if (only != null && p.state() != only) continue;
-            total++;
-            if (t.size() >= limit) continue;
+        ProcessListing page = processes.list(new ProcessQuery(owner, only, all, limit));
+        for (ProcessInfo p : page.processes()) {
             String st = p.state().name() + (p.pausePending() ? "(pausing)" : "");
             t.row(p.pid(), p.ppid(), p.owner(), p.program(), st, p.nice(), p.usage().steps(), p.usage().syscalls(),
                     String.format(Locale.ROOT, "%.1f", p.usage().cpuNanos() / 1e6),
                     p.exit() != null ? "exit " + p.exit().code() : p.waitingOn());
         }
         t.print(System.out);
-        if (total > t.size()) System.out.println("... " + (total - t.size()) + " more (use --limit)");
+        if (page.matching() > t.size()) System.out.println("... " + (page.matching() - t.size()) + " more (use --limit)");
         return null;
     }
 }
