@@ -4,12 +4,11 @@ import static org.junit.Assert.assertTrue;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /** Smoke test: the assembly boots and the Agent OS bundles are active. */
-@RunWith(PaxExam.class)
+@RunWith(RetryingPaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class DistributionBootsIT extends KarafTestSupport {
 

@@ -42,7 +42,7 @@ import org.osgi.framework.BundleContext;
 /**
  * Base class of the integration tests: boots the Agent OS distribution zip in Karaf with Pax Exam.
  *
- * <p>Subclasses are JUnit 4 classes annotated with {@code @RunWith(PaxExam.class)} and
+ * <p>Subclasses are JUnit 4 classes annotated with {@code @RunWith(RetryingPaxExam.class)} and
  * {@code @ExamReactorStrategy(PerClass.class)} (one Karaf per test class; a boot costs seconds).
  * They run inside the framework, as the test probe bundle: they see the packages the runtime
  * exports (kernel.api, the Karaf shell API, the OSGi framework), not implementation classes.
@@ -170,7 +170,10 @@ public abstract class KarafTestSupport {
         });
         Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
         try {
-            Future<Object> result = executor.submit(() -> session.execute(command));
+            // As the operator logged in through bin/agentos-console (user karaf, admin group), so that
+            // Karaf's command ACLs show admin commands such as feature:install.
+            Future<Object> result = executor.submit(() -> javax.security.auth.Subject.doAs(operator(),
+                    (java.security.PrivilegedExceptionAction<Object>) () -> session.execute(command)));
             Object value = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (value != null) {
                 out.println(value);
@@ -189,6 +192,16 @@ public abstract class KarafTestSupport {
             executor.shutdownNow();
             session.close();
         }
+    }
+
+    /** The karaf user with the roles of the distribution's admingroup. */
+    protected static javax.security.auth.Subject operator() {
+        javax.security.auth.Subject subject = new javax.security.auth.Subject();
+        subject.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.UserPrincipal("karaf"));
+        for (String role : new String[] {"admin", "manager", "viewer", "systembundles", "ssh"}) {
+            subject.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.RolePrincipal(role));
+        }
+        return subject;
     }
 
     private static String output(ByteArrayOutputStream bytes) {

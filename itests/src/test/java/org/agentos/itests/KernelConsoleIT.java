@@ -13,7 +13,6 @@ import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessState;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
@@ -21,7 +20,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
  * Drives the kernel from the Karaf console of the real distribution, as an operator does:
  * spawn, ps, info, pause, resume, kill, wait, audit, subsystems, and bad input.
  */
-@RunWith(PaxExam.class)
+@RunWith(RetryingPaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class KernelConsoleIT extends KarafTestSupport {
     private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");

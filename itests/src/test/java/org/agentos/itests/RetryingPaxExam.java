@@ -1,0 +1,116 @@
+package org.agentos.itests;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.runner.Description;
+import org.junit.runner.Runner;
+import org.junit.runner.notification.Failure;
+import org.junit.runner.notification.RunListener;
+import org.junit.runner.notification.RunNotifier;
+import org.junit.runners.model.InitializationError;
+import org.ops4j.pax.exam.junit.PaxExam;
+
+/**
+ * {@link PaxExam}, retried once when the test probe could not be installed because Karaf was
+ * still provisioning its boot features: Pax Exam installs the probe as soon as its own bundle
+ * is up, and Karaf's features resolver hook refuses to resolve a bundle installed in the middle
+ * of a deployment ("Resolver hook prevented resolution"). Only that failure, at class level,
+ * before any test ran, is retried; everything else is reported as it happened.
+ */
+public class RetryingPaxExam extends Runner {
+    static final String BOOT_RACE = "Resolver hook prevented resolution";
+
+    private final Class<?> testClass;
+    private final Runner first;
+
+    public RetryingPaxExam(Class<?> testClass) throws InitializationError {
+        this.testClass = testClass;
+        this.first = delegate(testClass);
+    }
+
+    /** The runner to retry; PaxExam here, a plain runner in RetryingPaxExamTest. */
+    protected Runner delegate(Class<?> testClass) throws InitializationError {
+        return new PaxExam(testClass);
+    }
+
+    @Override
+    public Description getDescription() {
+        return first.getDescription();
+    }
+
+    @Override
+    public void run(RunNotifier notifier) {
+        Recording attempt = record(first);
+        if (attempt.hitBootRace()) {
+            System.err.println(testClass.getName() + ": the probe met Karaf's boot provisioning ("
+                    + BOOT_RACE + "); starting the container again");
+            try {
+                attempt = record(delegate(testClass));
+            } catch (InitializationError e) {
+                notifier.fireTestFailure(new Failure(getDescription(), e));
+                return;
+            }
+        }
+        attempt.replay(notifier);
+    }
+
+    private static Recording record(Runner runner) {
+        Recording r = new Recording();
+        RunNotifier n = new RunNotifier();
+        n.addListener(r);
+        runner.run(n);
+        return r;
+    }
+
+    /** The events of one attempt, to be replayed to the real notifier. */
+    private static final class Recording extends RunListener {
+        private final List<Consumer<RunNotifier>> events = new ArrayList<>();
+        private boolean testsStarted;
+        private boolean bootRace;
+
+        @Override
+        public void testStarted(Description d) {
+            testsStarted = true;
+            events.add(n -> n.fireTestStarted(d));
+        }
+
+        @Override
+        public void testFinished(Description d) {
+            events.add(n -> n.fireTestFinished(d));
+        }
+
+        @Override
+        public void testFailure(Failure f) {
+            if (!testsStarted && String.valueOf(rootMessage(f.getException())).contains(BOOT_RACE)
+                    || !testsStarted && String.valueOf(f.getException()).contains(BOOT_RACE)) {
+                bootRace = true;
+            }
+            events.add(n -> n.fireTestFailure(f));
+        }
+
+        @Override
+        public void testAssumptionFailure(Failure f) {
+            events.add(n -> n.fireTestAssumptionFailed(f));
+        }
+
+        @Override
+        public void testIgnored(Description d) {
+            events.add(n -> n.fireTestIgnored(d));
+        }
+
+        boolean hitBootRace() {
+            return bootRace;
+        }
+
+        void replay(RunNotifier notifier) {
+            events.forEach(e -> e.accept(notifier));
+        }
+
+        private static String rootMessage(Throwable t) {
+            StringBuilder all = new StringBuilder();
+            for (Throwable c = t; c != null; c = c.getCause()) all.append(c).append(" | ");
+            return all.toString();
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.agentos.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.runner.Runner;
+import org.junit.runner.notification.Failure;
+import org.junit.runner.notification.RunListener;
+import org.junit.runner.notification.RunNotifier;
+import org.junit.runners.BlockJUnit4ClassRunner;
+import org.junit.runners.model.InitializationError;
+
+/** The retry covers Karaf's boot race once, and nothing else. Runs with the unit tests. */
+class RetryingPaxExamTest {
+
+    /** Fails its class setup with the boot race on the first attempt only. */
+    public static class RacyOnce {
+        static int attempts;
+
+        @org.junit.BeforeClass
+        public static void setUp() {
+            if (attempts++ == 0) {
+                throw new RuntimeException("Bundle cannot be installed",
+                        new IllegalStateException(RetryingPaxExam.BOOT_RACE + ". Unresolved requirements: []"));
+            }
+        }
+
+        @org.junit.Test
+        public void works() {
+        }
+    }
+
+    /** Always fails for another reason. */
+    public static class Broken {
+        static int attempts;
+
+        @org.junit.BeforeClass
+        public static void setUp() {
+            attempts++;
+            throw new IllegalStateException("the container did not start");
+        }
+
+        @org.junit.Test
+        public void works() {
+        }
+    }
+
+    static final class Plain extends RetryingPaxExam {
+        Plain(Class<?> c) throws InitializationError {
+            super(c);
+        }
+
+        @Override
+        protected Runner delegate(Class<?> testClass) throws InitializationError {
+            return new BlockJUnit4ClassRunner(testClass);
+        }
+    }
+
+    private static List<Failure> run(Class<?> c) throws Exception {
+        List<Failure> failures = new ArrayList<>();
+        RunNotifier n = new RunNotifier();
+        n.addListener(new RunListener() {
+            @Override
+            public void testFailure(Failure f) {
+                failures.add(f);
+            }
+        });
+        new Plain(c).run(n);
+        return failures;
+    }
+
+    @org.junit.jupiter.api.Test
+    void theBootRaceIsRetriedOnceAndThenPasses() throws Exception {
+        assertTrue(run(RacyOnce.class).isEmpty());
+        assertEquals(2, RacyOnce.attempts);
+    }
+
+    @org.junit.jupiter.api.Test
+    void otherFailuresAreReportedWithoutRetry() throws Exception {
+        List<Failure> failures = run(Broken.class);
+        assertEquals(1, failures.size());
+        assertEquals(1, Broken.attempts);
+    }
+}
