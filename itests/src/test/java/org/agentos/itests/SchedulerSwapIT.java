@@ -17,8 +17,9 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
- * Installing the fair scheduler's feature from the console swaps it in under a running
- * workload; uninstalling it falls back to round robin. No process is lost either way.
+ * Installing and uninstalling scheduler features from the console swaps the bound scheduler
+ * under a running workload: round robin, fair, priority, fair, round robin. No process is lost
+ * and every one keeps running after each swap.
  */
 @RunWith(RetryingPaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -39,6 +40,15 @@ public class SchedulerSwapIT extends KarafTestSupport {
         waitFor(() -> totalSteps(ps) > before + ps.size(), WAIT, "every process to keep running");
     }
 
+    /** Runs a feature command, waits until {@code scheduler} is bound, and checks the workload is whole and running. */
+    private void swapTo(String featureCommand, String scheduler, List<ProcessInfo> workload) {
+        executeCommand(featureCommand, Duration.ofSeconds(60));
+        waitFor(() -> executeCommand("kernel:subsystems").matches("(?s).*\\nscheduler\\s+" + scheduler + "\\s.*"),
+                WAIT, scheduler + " to be bound after " + featureCommand);
+        awaitProgress(workload);
+        assertEquals(workload.size(), processes.list(new ProcessQuery("swap", null, false, 1000)).matching());
+    }
+
     @Test
     public void featureInstallSwapsTheSchedulerUnderLoadAndNothingIsLost() {
         String out = executeCommand("agent:spawn -o swap --count 50 counter '{\"sleepMs\":5}'");
@@ -48,16 +58,12 @@ public class SchedulerSwapIT extends KarafTestSupport {
         assertEquals(50, workload.size());
         awaitProgress(workload);
 
-        executeCommand("feature:install agentos-scheduler-fair", Duration.ofSeconds(60));
-        waitFor(() -> executeCommand("kernel:subsystems").matches("(?s).*scheduler\\s+fair\\s+org\\.agentos\\.scheduler\\.fair.*"),
-                WAIT, "the fair scheduler to be bound");
-        awaitProgress(workload);
-        assertEquals(50, processes.list(new ProcessQuery("swap", null, false, 1000)).matching());
-
-        executeCommand("feature:uninstall agentos-scheduler-fair", Duration.ofSeconds(60));
-        waitFor(() -> executeCommand("kernel:subsystems").contains("scheduler  round-robin"), WAIT,
-                "round robin to be bound again");
-        awaitProgress(workload);
-        assertEquals(50, processes.list(new ProcessQuery("swap", null, false, 1000)).matching());
+        swapTo("feature:install agentos-scheduler-fair", "fair", workload);
+        // Both installed: the higher ranking (fair) stays bound; removing it hands over to priority.
+        executeCommand("feature:install agentos-scheduler-priority", Duration.ofSeconds(60));
+        swapTo("feature:uninstall agentos-scheduler-fair", "priority", workload);
+        swapTo("feature:install agentos-scheduler-fair", "fair", workload);
+        executeCommand("feature:uninstall agentos-scheduler-priority", Duration.ofSeconds(60));
+        swapTo("feature:uninstall agentos-scheduler-fair", "round-robin", workload);
     }
 }
