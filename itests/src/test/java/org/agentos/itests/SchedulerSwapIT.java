@@ -18,8 +18,9 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
  * Installing and uninstalling scheduler features from the console swaps the bound scheduler
- * under a running workload: round robin, fair, priority, fair, round robin. No process is lost
- * and every one keeps running after each swap.
+ * under a running workload, and kernel:swap chooses among the installed ones: round robin,
+ * fair, priority (by kernel:swap), fair, priority, fair, round robin. No process is lost and
+ * every one keeps running after each swap.
  */
 @RunWith(RetryingPaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -61,6 +62,15 @@ public class SchedulerSwapIT extends KarafTestSupport {
         swapTo("feature:install agentos-scheduler-fair", "fair", workload);
         // Both installed: the higher ranking (fair) stays bound; removing it hands over to priority.
         executeCommand("feature:install agentos-scheduler-priority", Duration.ofSeconds(60));
+        // An explicit choice overrides the ranking, and auto returns to it.
+        swapTo("kernel:swap scheduler priority", "priority", workload);
+        swapTo("kernel:swap scheduler auto", "fair", workload);
+        try {
+            executeCommand("kernel:swap scheduler nosuch");
+            throw new IllegalStateException("kernel:swap accepted an unknown scheduler");
+        } catch (AssertionError expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("ENOENT: no scheduler 'nosuch'"));
+        }
         swapTo("feature:uninstall agentos-scheduler-fair", "priority", workload);
         swapTo("feature:install agentos-scheduler-fair", "fair", workload);
         executeCommand("feature:uninstall agentos-scheduler-priority", Duration.ofSeconds(60));

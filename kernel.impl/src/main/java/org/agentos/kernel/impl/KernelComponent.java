@@ -32,6 +32,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -88,7 +89,9 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     }
 
     private final Object lock = new Object();
-    private final List<Object[]> early = new ArrayList<>();
+    // What is registered, kept here too, so that a kernel restarted for new settings gets it all.
+    private final Map<Program<?>, String> programs = new java.util.LinkedHashMap<>();
+    private final Map<Tool, String> tools = new java.util.LinkedHashMap<>();
     private final Map<ServiceReference<?>, String> schedulers = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
     private final Map<ServiceReference<?>, String> hals = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
     private volatile Kernel kernel;
@@ -107,6 +110,34 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
 
     @Activate
     void activate(Config config, BundleContext context) {
+        KernelSettings settings = settings(config, context);
+        synchronized (lock) {
+            kernel = newKernel(settings);
+        }
+        kernel.start();
+    }
+
+    /**
+     * A configuration change. A new {@code Scheduler.target} filter (set by kernel:swap) is applied
+     * by SCR itself, by rebinding the scheduler reference: the kernel keeps running. Changed kernel
+     * settings restart the kernel in place: checkpoint, stop, start, restore.
+     */
+    @Modified
+    void modified(Config config, BundleContext context) {
+        KernelSettings settings = settings(config, context);
+        Kernel old;
+        Kernel fresh;
+        synchronized (lock) {
+            old = kernel;
+            if (old != null && old.settings.equals(settings)) return;
+            if (old != null) old.stop();
+            fresh = newKernel(settings);
+            kernel = fresh;
+        }
+        fresh.start();
+    }
+
+    private static KernelSettings settings(Config config, BundleContext context) {
         Path dataDir;
         if (!config.dataDir().isBlank()) {
             dataDir = Path.of(config.dataDir());
@@ -116,21 +147,19 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
             File f = context.getDataFile("agentos");
             dataDir = f == null ? null : f.toPath();
         }
-        KernelSettings settings = new KernelSettings(config.workers(), config.stepTimeoutMillis(),
+        return new KernelSettings(config.workers(), config.stepTimeoutMillis(),
                 config.checkpointMillis(), config.zombieRetention(), config.auditFsync(),
                 (long) config.auditSegmentMiB() << 20, config.auditSegments(), splitCommas(config.defaultCapabilities()),
                 config.ioThreads(), config.retries(), dataDir);
+    }
+
+    /** A kernel with everything registered so far. Caller holds the lock. */
+    private Kernel newKernel(KernelSettings settings) {
         Kernel k = new Kernel(hal, settings);
-        synchronized (lock) {
-            for (Object[] e : early) {
-                if (e[0] instanceof Program<?> p) k.addProgram(p, (String) e[1]);
-                else k.addTool((Tool) e[0], (String) e[1]);
-            }
-            early.clear();
-            if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
-            kernel = k;
-        }
-        k.start();
+        programs.forEach(k::addProgram);
+        tools.forEach(k::addTool);
+        if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
+        return k;
     }
 
     /** A .cfg file gives "a, b" as one string; the web console gives an array. Accept both. */
@@ -159,14 +188,14 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindProgram(Program<?> program, ServiceReference<?> ref) {
         synchronized (lock) {
-            if (kernel == null) early.add(new Object[] {program, bundleOf(ref)});
-            else kernel.addProgram(program, bundleOf(ref));
+            programs.put(program, bundleOf(ref));
+            if (kernel != null) kernel.addProgram(program, bundleOf(ref));
         }
     }
 
     void unbindProgram(Program<?> program) {
         synchronized (lock) {
-            early.removeIf(e -> e[0] == program);
+            programs.remove(program);
             if (kernel != null) kernel.removeProgram(program);
         }
     }
@@ -174,14 +203,14 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindTool(Tool tool, ServiceReference<?> ref) {
         synchronized (lock) {
-            if (kernel == null) early.add(new Object[] {tool, bundleOf(ref)});
-            else kernel.addTool(tool, bundleOf(ref));
+            tools.put(tool, bundleOf(ref));
+            if (kernel != null) kernel.addTool(tool, bundleOf(ref));
         }
     }
 
     void unbindTool(Tool tool) {
         synchronized (lock) {
-            early.removeIf(e -> e[0] == tool);
+            tools.remove(tool);
             if (kernel != null) kernel.removeTool(tool);
         }
     }

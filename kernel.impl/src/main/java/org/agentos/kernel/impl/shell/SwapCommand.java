@@ -1,0 +1,81 @@
+package org.agentos.kernel.impl.shell;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import org.agentos.kernel.api.subsystem.SubsystemBinding;
+import org.agentos.kernel.api.subsystem.Subsystems;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.StringsCompleter;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+@Service
+@Command(scope = "kernel", name = "swap", description = "Binds another implementation of a kernel subsystem while the system runs.",
+        detailedDescription = "kernel:swap scheduler fair   binds the scheduler named fair (it must be installed, e.g. "
+                + "feature:install agentos-scheduler-fair)\nkernel:swap scheduler auto   binds the highest-ranked one again\n"
+                + "The choice is kept in the kernel's configuration (PID org.agentos.kernel, Scheduler.target) and so "
+                + "survives a restart.")
+public class SwapCommand implements Action {
+    static final String AUTO = "auto";
+    static final String PID = "org.agentos.kernel";
+
+    @Reference
+    ConfigurationAdmin configAdmin;
+
+    @Reference
+    Subsystems subsystems;
+
+    @Argument(index = 0, name = "subsystem", required = true, description = "the subsystem: scheduler")
+    @Completion(value = StringsCompleter.class, values = {"scheduler"})
+    String subsystem;
+
+    @Argument(index = 1, name = "implementation", required = true,
+            description = "the implementation's name as kernel:subsystems lists it, or auto")
+    @Completion(SchedulerCompleter.class)
+    String implementation;
+
+    /** The names of the installed implementations of {@code subsystem} ("fair (bundle)" -> "fair"). */
+    static List<String> installed(Subsystems subsystems, String subsystem) {
+        List<String> names = new ArrayList<>();
+        for (SubsystemBinding b : subsystems.bindings()) {
+            if (!b.subsystem().equals(subsystem)) continue;
+            for (String c : b.candidates()) names.add(c.split(" ", 2)[0]);
+        }
+        return names;
+    }
+
+    @Override
+    public Object execute() throws IOException {
+        if (!"scheduler".equals(subsystem)) {
+            throw ConsoleErrors.of("EINVAL", "subsystem '" + subsystem + "' cannot be swapped from here yet; subsystems: scheduler");
+        }
+        List<String> names = installed(subsystems, subsystem);
+        if (!AUTO.equals(implementation) && !names.contains(implementation)) {
+            throw ConsoleErrors.of("ENOENT", "no scheduler '" + implementation + "' is installed (installed: "
+                    + String.join(", ", names) + "; feature:list | grep agentos-scheduler shows the others)");
+        }
+        if (!implementation.matches("[A-Za-z0-9_.-]+")) {
+            throw ConsoleErrors.of("EINVAL", "bad implementation name '" + implementation + "'");
+        }
+        Configuration c = configAdmin.getConfiguration(PID, "?");
+        Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+        if (AUTO.equals(implementation)) {
+            props.remove("Scheduler.target");
+        } else {
+            props.put("Scheduler.target", "(agentos.subsystem.name=" + implementation + ")");
+        }
+        c.update(props);
+        System.out.println(AUTO.equals(implementation)
+                ? "scheduler: the highest-ranked one will be bound"
+                : "scheduler: binding " + implementation + " (kernel:subsystems shows when it is bound)");
+        return null;
+    }
+}
