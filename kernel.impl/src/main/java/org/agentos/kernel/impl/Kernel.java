@@ -50,7 +50,9 @@ import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.program.Program;
 import org.agentos.kernel.api.program.Step;
 import org.agentos.kernel.api.sched.SchedEntity;
+import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.sched.Scheduler;
+import org.agentos.kernel.api.sched.SchedulerState;
 import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -116,7 +118,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         this.audit = new AuditWriter(settings.dataDir() == null ? null : settings.dataDir().resolve("audit"),
                 settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(), json, hal::nanoTime);
         this.store = settings.dataDir() == null ? null : new ProcStore(settings.dataDir(), json, 256L << 20);
-        this.init = new Proc(INIT_PID, 0, "root", INIT, 0, CapabilitySet.ALL, Quotas.NONE, hal.currentTimeMillis());
+        this.init = new Proc(INIT_PID, 0, "root", INIT, 0, SchedClass.NORMAL, CapabilitySet.ALL, Quotas.NONE, hal.currentTimeMillis());
         init.state = ProcessState.BLOCKED;
         init.waitingOn = "proc.wait";
         table.put(INIT_PID, init);
@@ -270,21 +272,106 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /**
-     * Binds a scheduler (null: none). Every READY process is handed to the new one from the
-     * process table, the kernel's own truth, so nothing queued in the old one is lost.
+     * What a scheduler swap did: how many queued processes the new scheduler took over from the
+     * old one's exported state, how many the kernel enqueued from the process table (all of them
+     * when there was no state or its import failed, else those that became READY meanwhile), and
+     * how long no process could be picked.
      */
-    public void setScheduler(Scheduler next, String provider) {
-        scheduler = next;
-        schedulerProvider = next == null ? null : provider;
-        if (next == null) return;
-        for (Proc p : table.values()) {
-            synchronized (p) {
-                if (p.state == ProcessState.READY && p.queued) {
-                    next.enqueue(p);
+    public record SwapReport(String from, String to, int imported, int enqueued, long pauseNanos, String fallback) {
+        @Override
+        public String toString() {
+            return (from == null ? "none" : from) + " -> " + (to == null ? "none" : to) + ": " + imported
+                    + " carried over, " + enqueued + " enqueued from the process table, paused "
+                    + String.format(java.util.Locale.ROOT, "%.2f ms", pauseNanos / 1e6)
+                    + (fallback == null ? "" : " (" + fallback + ")");
+        }
+    }
+
+    private final Object swapLock = new Object();
+    private volatile SwapReport lastSwap;
+
+    /**
+     * Binds a scheduler (null: none), by the swap protocol of {@link Scheduler}: quiesce (workers
+     * pick nothing while {@code scheduler} is null; processes that become READY meanwhile are only
+     * marked queued), export the old state, import it into the new scheduler, bind it (workers
+     * resume), then enqueue from the process table every queued process the import did not carry
+     * over. The process table stays the truth throughout, so no process is lost even when the old
+     * scheduler exports nothing or the import fails.
+     */
+    public SwapReport setScheduler(Scheduler next, String provider) {
+        synchronized (swapLock) {
+            Scheduler old = scheduler;
+            if (old == next && next != null) return new SwapReport(next.name(), next.name(), 0, 0, 0, "already bound");
+            long t0 = hal.nanoTime();
+            scheduler = null;
+            String fallback = null;
+            SchedulerState state = null;
+            if (old != null && next != null) {
+                try {
+                    state = old.exportState();
+                    if (state == null) fallback = old.name() + " exports no state";
+                } catch (RuntimeException e) {
+                    LOG.warn("scheduler {} failed to export its state ({}); rebuilding from the process table", old.name(), e.toString());
+                    LOG.debug("export failure", e);
+                    fallback = "export failed: " + e.getMessage();
                 }
             }
+            // Pids fit an int in any realistic run; a larger one is simply enqueued again below.
+            java.util.BitSet carried = new java.util.BitSet();
+            int imported = 0;
+            if (state != null) {
+                int[] n = {0};
+                try {
+                    next.importState(state, pid -> {
+                        Proc p = table.get(pid);
+                        if (p == null) return null;
+                        synchronized (p) {
+                            if (!p.queued || p.state != ProcessState.READY) return null;
+                        }
+                        if (pid < Integer.MAX_VALUE) carried.set((int) pid);
+                        n[0]++;
+                        return p;
+                    });
+                    imported = n[0];
+                } catch (RuntimeException e) {
+                    LOG.warn("scheduler {} refused the state of {} ({}); rebuilding from the process table", next.name(),
+                            old.name(), e.getMessage());
+                    LOG.debug("import failure", e);
+                    fallback = "import failed: " + e.getMessage();
+                    carried.clear();
+                }
+            }
+            scheduler = next;
+            schedulerProvider = next == null ? null : provider;
+            long pause = hal.nanoTime() - t0;
+            int enqueued = 0;
+            if (next != null) {
+                // Also catches a process a worker enqueued into the old scheduler after the export:
+                // it did so holding the process's lock, which this takes.
+                for (Proc p : table.values()) {
+                    synchronized (p) {
+                        if (p.state == ProcessState.READY && p.queued && !(p.pid < Integer.MAX_VALUE && carried.get((int) p.pid))) {
+                            next.enqueue(p);
+                            enqueued++;
+                        }
+                    }
+                }
+                for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
+            }
+            SwapReport report = new SwapReport(old == null ? null : old.name(), next == null ? null : next.name(),
+                    imported, enqueued, pause, fallback);
+            if (old != next) {
+                lastSwap = report;
+                audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "sched.swap", AuditRecord.OK, 0,
+                        report.toString(), null, null);
+                LOG.info("scheduler swap {}", report);
+            }
+            return report;
         }
-        for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
+    }
+
+    public SwapReport lastSwap() {
+        return lastSwap;
     }
 
     public Scheduler scheduler() {
@@ -339,6 +426,13 @@ public final class Kernel implements ProcessManager, AuditLog {
             throw new SyscallException(Errno.EPERM, "a child may not be less nice (" + spec.nice()
                     + ") than its parent (" + parent.nice + ")");
         }
+        SchedClass schedClass = spec.schedClass();
+        if (schedClass == null) {
+            schedClass = byOperator ? SchedClass.NORMAL : parent.schedClass;
+        } else if (!byOperator && schedClass.compareTo(parent.schedClass) < 0) {
+            throw new SyscallException(Errno.EPERM, "a child may not run in a higher scheduling class ("
+                    + schedClass.label() + ") than its parent (" + parent.schedClass.label() + ")");
+        }
         CapabilitySet caps;
         if (spec.capabilities() == null) {
             caps = byOperator ? defaultCaps : parent.caps;
@@ -367,7 +461,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             throw new SyscallException(Errno.EINVAL, spec.program() + " rejected its arguments: " + e);
         }
         long pid = nextPid.getAndIncrement();
-        Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), caps, quotas, now());
+        Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), schedClass, caps, quotas, now());
         p.programState = state;
         table.put(pid, p);
         synchronized (tree) {
@@ -1266,7 +1360,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 byName, json.valueToTree(p.programState), last == null ? null : last.value(),
                 last == null ? null : last.errno(), last == null || last.isOk() ? null : last.message(),
                 p.callName, p.callArgs, p.sleepUntilMillis, p.waitFor, p.pausePending, p.terminatePending, p.exit,
-                p.endedMillis, false);
+                p.endedMillis, false, p.schedClass == SchedClass.NORMAL ? null : p.schedClass);
     }
 
     /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */
@@ -1283,7 +1377,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                 LOG.error("checkpoint of pid {} has bad capabilities; it gets none: {}", r.pid(), e.getMessage());
                 caps = CapabilitySet.NONE;
             }
-            Proc p = new Proc(r.pid(), r.ppid(), r.owner().intern(), r.program().intern(), r.nice(), caps,
+            Proc p = new Proc(r.pid(), r.ppid(), r.owner().intern(), r.program().intern(), r.nice(),
+                    r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps,
                     r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
             p.cpuNanos = r.cpuNanos();
             p.steps = r.steps();

@@ -272,10 +272,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         List<SubsystemBinding> out = new ArrayList<>();
         String schedNote = s == null ? "no scheduler bound: " + k.readyCount() + " processes wait READY"
                 : s.runnable() + " queued; " + k.workerSummary();
+        if (k.lastSwap() != null) schedNote += "; last swap " + k.lastSwap();
         out.add(new SubsystemBinding("scheduler", Scheduler.class.getName(), s == null ? null : s.name(),
                 k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
-                hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage())));
+                hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory()));
         List<String> tools = new ArrayList<>();
         for (SyscallEntry e : k.syscallTable()) tools.add(e.name + " (" + e.provider + ")");
         out.add(new SubsystemBinding("syscalls", Tool.class.getName(), tools.size() + " syscalls", null, tools,

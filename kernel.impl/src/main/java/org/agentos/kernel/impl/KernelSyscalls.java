@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.syscall.Determinism;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -56,6 +57,7 @@ final class KernelSyscalls {
                         + "\"program\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
                         + "\"args\":{\"type\":\"object\"},"
                         + "\"nice\":{\"type\":\"integer\",\"minimum\":-20,\"maximum\":19},"
+                        + "\"class\":{\"enum\":[\"realtime\",\"normal\",\"idle\"]},"
                         + "\"capabilities\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":64},"
                         + "\"quotas\":{\"type\":\"object\",\"properties\":{"
                         + "\"cpuNanos\":{\"type\":\"integer\",\"minimum\":1},\"wallMillis\":{\"type\":\"integer\",\"minimum\":1},"
@@ -77,7 +79,8 @@ final class KernelSyscalls {
                                 j.path("tokens").asLong(Quotas.UNLIMITED));
                     }
                     SpawnSpec spec = new SpawnSpec(a.get("program").asText(), a.get("args"), null,
-                            a.path("nice").asInt(p.nice), caps, q);
+                            a.path("nice").asInt(p.nice), caps, q,
+                            a.has("class") ? SchedClass.parse(a.get("class").asText()) : null);
                     long pid = k.spawn(p, spec, false);
                     return SyscallResult.ok(k.json.createObjectNode().put("pid", pid));
                 });

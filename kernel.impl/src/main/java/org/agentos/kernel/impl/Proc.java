@@ -13,6 +13,7 @@ import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.process.Usage;
+import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.sched.SchedEntity;
 import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.syscall.SyscallResult;
@@ -27,6 +28,7 @@ final class Proc implements SchedEntity {
     final String owner;
     final String programName;
     final int nice;
+    final SchedClass schedClass;
     final CapabilitySet caps;
     final Quotas quotas;
     final long startedMillis;
@@ -73,13 +75,14 @@ final class Proc implements SchedEntity {
     String[] callNames;
     long[] callCounts;
 
-    Proc(long pid, long ppid, String owner, String programName, int nice, CapabilitySet caps, Quotas quotas,
-         long startedMillis) {
+    Proc(long pid, long ppid, String owner, String programName, int nice, SchedClass schedClass, CapabilitySet caps,
+         Quotas quotas, long startedMillis) {
         this.pid = pid;
         this.ppid = ppid;
         this.owner = owner;
         this.programName = programName;
         this.nice = nice;
+        this.schedClass = schedClass;
         this.caps = caps;
         this.quotas = quotas;
         this.startedMillis = startedMillis;
@@ -98,6 +101,11 @@ final class Proc implements SchedEntity {
     @Override
     public String owner() {
         return owner;
+    }
+
+    @Override
+    public SchedClass schedClass() {
+        return schedClass;
     }
 
     /** Counts one call of {@code name}. Caller holds this. */
@@ -136,7 +144,7 @@ final class Proc implements SchedEntity {
         synchronized (this) {
             return new ProcessInfo(pid, ppid, owner, programName, state, nice, caps.patterns(), quotas, usage,
                     startedMillis, state.isTerminal() || state == ProcessState.RUNNING ? null : waitingOn,
-                    pausePending, exit, childPids);
+                    pausePending, exit, childPids, schedClass);
         }
     }
 

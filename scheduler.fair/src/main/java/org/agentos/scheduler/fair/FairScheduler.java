@@ -1,25 +1,52 @@
 package org.agentos.scheduler.fair;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.WeakHashMap;
+import java.util.function.LongFunction;
+import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.sched.SchedEntity;
 import org.agentos.kernel.api.sched.Scheduler;
+import org.agentos.kernel.api.sched.SchedulerState;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * Weighted fair scheduling in two levels, after CFS group scheduling: tenants (process owners)
- * share the CPU equally, and within a tenant its processes share by their nice weights. Each
- * level orders by virtual runtime (CPU time divided by weight) in a balanced tree, so a decision
- * costs O(log n). A process or tenant that becomes runnable again starts at the current minimum
- * virtual runtime of its level: sleeping earns no credit to burst with later. One tenant with
- * 10,000 agents therefore gets the same CPU as a tenant with 10.
+ * share the CPU by their weights (equal unless configured), and within a tenant its processes
+ * share by their nice weights. Each level orders by virtual runtime (CPU time divided by weight)
+ * in a balanced tree, so a decision costs O(log n). A process or tenant that becomes runnable
+ * again starts at the current minimum virtual runtime of its level: sleeping earns no credit to
+ * burst with later. One tenant with 10,000 agents therefore gets the same CPU as a tenant with 10.
+ *
+ * <p>Scheduling classes come first: a READY realtime process is picked before anything else
+ * (FIFO by nice among realtime ones), idle-class processes only when no normal one is READY
+ * (they have a fair tree of their own).
  *
  * <p>Ranked above the kernel's round-robin fallback, so installing this bundle swaps it in.
  */
-@Component(service = Scheduler.class, property = {"service.ranking:Integer=100", "agentos.subsystem.name=fair"})
+@Component(service = Scheduler.class, configurationPid = FairScheduler.PID,
+        property = {"service.ranking:Integer=100", "agentos.subsystem.name=fair"})
+@Designate(ocd = FairScheduler.Config.class)
 public class FairScheduler implements Scheduler {
+    static final String PID = "org.agentos.scheduler.fair";
+
+    @ObjectClassDefinition(name = "Agent OS fair scheduler",
+            description = "Weighted fair CPU scheduling across tenants and processes.")
+    public @interface Config {
+        @AttributeDefinition(name = "Tenant weights", description = "owner=weight pairs; a tenant's CPU share is "
+                + "proportional to its weight among the runnable tenants (default weight 1, e.g. interactive=4). "
+                + "Also orders the waiting calls for language-model providers.")
+        String[] ownerWeights() default {};
+    }
 
     /** Scheduling state of one process. Guarded by the scheduler's lock. */
     private static final class Task {
@@ -29,6 +56,9 @@ public class FairScheduler implements Scheduler {
         int weight = NiceWeights.NICE_0;
         long vruntime;
         boolean queued;
+        /** Which class it is queued in (its entity's class at enqueue time). */
+        SchedClass queuedAs;
+        long rtSeq;
 
         Task(SchedEntity entity, long seq, Group group) {
             this.entity = entity;
@@ -37,17 +67,40 @@ public class FairScheduler implements Scheduler {
         }
     }
 
-    /** A tenant: its runnable tasks in virtual-runtime order. Guarded by the scheduler's lock. */
+    /** A tenant: its runnable tasks in virtual-runtime order, per class. Guarded by the scheduler's lock. */
     private static final class Group {
         final String owner;
         final long seq;
-        final TreeSet<Task> runnable = new TreeSet<>(FairScheduler::byVruntime);
+        final TreeSet<Task> normal = new TreeSet<>(FairScheduler::byVruntime);
+        final TreeSet<Task> idle = new TreeSet<>(FairScheduler::byVruntime);
+        int weight = NiceWeights.NICE_0;
         long vruntime;
+        long idleVruntime;
         long minTaskVruntime;
 
         Group(String owner, long seq) {
             this.owner = owner;
             this.seq = seq;
+        }
+
+        TreeSet<Task> runnable(boolean idleClass) {
+            return idleClass ? idle : normal;
+        }
+    }
+
+    /** The runnable tenants of one class, in virtual-runtime order. */
+    private static final class Level {
+        final boolean idleClass;
+        final TreeSet<Group> groups;
+        long minGroupVruntime;
+
+        Level(boolean idleClass) {
+            this.idleClass = idleClass;
+            this.groups = new TreeSet<>(idleClass ? FairScheduler::byIdleVruntime : FairScheduler::byVruntime);
+        }
+
+        long vruntime(Group g) {
+            return idleClass ? g.idleVruntime : g.vruntime;
         }
     }
 
@@ -61,56 +114,145 @@ public class FairScheduler implements Scheduler {
         return c != 0 ? c : Long.compare(a.seq, b.seq);
     }
 
+    private static int byIdleVruntime(Group a, Group b) {
+        int c = Long.compare(a.idleVruntime, b.idleVruntime);
+        return c != 0 ? c : Long.compare(a.seq, b.seq);
+    }
+
+    private static int byRealtime(Task a, Task b) {
+        int c = Integer.compare(a.entity.nice(), b.entity.nice());
+        return c != 0 ? c : Long.compare(a.rtSeq, b.rtSeq);
+    }
+
     private final Object lock = new Object();
     // Keyed by the kernel's process objects: state goes away when the kernel reaps the process.
     private final Map<SchedEntity, Task> tasks = new WeakHashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
-    private final TreeSet<Group> runnableGroups = new TreeSet<>(FairScheduler::byVruntime);
-    private long minGroupVruntime;
+    private final TreeSet<Task> realtime = new TreeSet<>(FairScheduler::byRealtime);
+    private final Level normal = new Level(false);
+    private final Level idle = new Level(true);
+    /** Tenant weights in NiceWeights units (1 = 1024); absent = 1024. */
+    private volatile Map<String, Integer> ownerWeights = Map.of();
     private long seq;
     private int runnable;
+
+    public FairScheduler() {}
+
+    @Activate
+    @Modified
+    void configure(Config config) {
+        setOwnerWeights(parseWeights(config.ownerWeights()));
+    }
+
+    /** Parses {@code owner=weight} pairs; weights are positive decimals (0.5, 1, 4). */
+    static Map<String, Integer> parseWeights(String[] pairs) {
+        Map<String, Integer> out = new HashMap<>();
+        for (String pair : pairs == null ? new String[0] : pairs) {
+            for (String one : pair.split(",")) {
+                if (one.isBlank()) continue;
+                int eq = one.indexOf('=');
+                String owner = eq < 0 ? "" : one.substring(0, eq).trim();
+                double w;
+                try {
+                    w = eq < 0 ? Double.NaN : Double.parseDouble(one.substring(eq + 1).trim());
+                } catch (NumberFormatException e) {
+                    w = Double.NaN;
+                }
+                if (owner.isEmpty() || !(w >= 0.01 && w <= 1000)) {
+                    throw new IllegalArgumentException("EINVAL: ownerWeights entry '" + one.trim()
+                            + "' is not owner=weight with a weight from 0.01 to 1000");
+                }
+                out.put(owner, (int) Math.round(w * NiceWeights.NICE_0));
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    /** Replaces the tenant weights; tenants already known take theirs at once. */
+    public void setOwnerWeights(Map<String, Integer> weights) {
+        synchronized (lock) {
+            ownerWeights = Map.copyOf(weights);
+            for (Group g : groups.values()) g.weight = ownerWeights.getOrDefault(g.owner, NiceWeights.NICE_0);
+        }
+    }
 
     @Override
     public String name() {
         return "fair";
     }
 
+    private Task taskOf(SchedEntity entity) {
+        Task t = tasks.get(entity);
+        if (t == null) {
+            Group g = groups.get(entity.owner());
+            if (g == null) {
+                g = new Group(entity.owner(), seq++);
+                g.weight = ownerWeights.getOrDefault(g.owner, NiceWeights.NICE_0);
+                g.vruntime = normal.minGroupVruntime;
+                g.idleVruntime = idle.minGroupVruntime;
+                groups.put(g.owner, g);
+            }
+            t = new Task(entity, seq++, g);
+            t.vruntime = g.minTaskVruntime;
+            tasks.put(entity, t);
+        }
+        return t;
+    }
+
     @Override
     public void enqueue(SchedEntity entity) {
         synchronized (lock) {
-            Task t = tasks.get(entity);
-            if (t == null) {
-                Group g = groups.computeIfAbsent(entity.owner(), o -> new Group(o, seq++));
-                t = new Task(entity, seq++, g);
-                t.vruntime = g.minTaskVruntime;
-                tasks.put(entity, t);
-            }
+            Task t = taskOf(entity);
             if (t.queued) return;
             t.weight = NiceWeights.of(entity.nice());
-            Group g = t.group;
             // No credit for time spent not runnable: start at the level's current minimum.
-            t.vruntime = Math.max(t.vruntime, g.minTaskVruntime);
-            if (g.runnable.isEmpty()) {
-                g.vruntime = Math.max(g.vruntime, minGroupVruntime);
-                runnableGroups.add(g);
+            t.vruntime = Math.max(t.vruntime, t.group.minTaskVruntime);
+            insertLocked(t, entity.schedClass());
+        }
+    }
+
+    /** Queues {@code t} in class {@code c} at its current virtual runtime. Caller holds the lock. */
+    private void insertLocked(Task t, SchedClass c) {
+        t.queuedAs = c;
+        t.queued = true;
+        runnable++;
+        if (c == SchedClass.REALTIME) {
+            t.rtSeq = seq++;
+            realtime.add(t);
+            return;
+        }
+        {
+            Level level = c == SchedClass.IDLE ? idle : normal;
+            Group g = t.group;
+            TreeSet<Task> queue = g.runnable(level.idleClass);
+            if (queue.isEmpty()) {
+                if (level.idleClass) g.idleVruntime = Math.max(g.idleVruntime, level.minGroupVruntime);
+                else g.vruntime = Math.max(g.vruntime, level.minGroupVruntime);
+                level.groups.add(g);
             }
-            g.runnable.add(t);
-            t.queued = true;
-            runnable++;
+            queue.add(t);
         }
     }
 
     @Override
     public SchedEntity pickNext() {
         synchronized (lock) {
-            Group g = runnableGroups.pollFirst();
+            Task rt = realtime.pollFirst();
+            if (rt != null) {
+                rt.queued = false;
+                runnable--;
+                return rt.entity;
+            }
+            Level level = normal.groups.isEmpty() ? idle : normal;
+            Group g = level.groups.pollFirst();
             if (g == null) return null;
-            minGroupVruntime = Math.max(minGroupVruntime, g.vruntime);
-            Task t = g.runnable.pollFirst();
+            level.minGroupVruntime = Math.max(level.minGroupVruntime, level.vruntime(g));
+            TreeSet<Task> queue = g.runnable(level.idleClass);
+            Task t = queue.pollFirst();
             t.queued = false;
             runnable--;
             g.minTaskVruntime = Math.max(g.minTaskVruntime, t.vruntime);
-            if (!g.runnable.isEmpty()) runnableGroups.add(g);
+            if (!queue.isEmpty()) level.groups.add(g);
             return t.entity;
         }
     }
@@ -120,13 +262,23 @@ public class FairScheduler implements Scheduler {
         synchronized (lock) {
             Task t = tasks.get(entity);
             if (t == null || !t.queued) return;
-            Group g = t.group;
-            runnableGroups.remove(g);
-            g.runnable.remove(t);
-            t.queued = false;
-            runnable--;
-            if (!g.runnable.isEmpty()) runnableGroups.add(g);
+            dequeueLocked(t);
         }
+    }
+
+    private void dequeueLocked(Task t) {
+        t.queued = false;
+        runnable--;
+        if (t.queuedAs == SchedClass.REALTIME) {
+            realtime.remove(t);
+            return;
+        }
+        Level level = t.queuedAs == SchedClass.IDLE ? idle : normal;
+        Group g = t.group;
+        TreeSet<Task> queue = g.runnable(level.idleClass);
+        level.groups.remove(g);
+        queue.remove(t);
+        if (!queue.isEmpty()) level.groups.add(g);
     }
 
     /** Advances the process's and its tenant's virtual runtime by the CPU time it used. */
@@ -136,13 +288,19 @@ public class FairScheduler implements Scheduler {
         synchronized (lock) {
             Task t = tasks.get(entity);
             if (t == null) return;
+            boolean wasQueued = t.queued;
+            SchedClass queuedAs = t.queuedAs;
+            if (wasQueued) dequeueLocked(t);
             Group g = t.group;
-            boolean requeueGroup = runnableGroups.remove(g);
-            if (t.queued) g.runnable.remove(t);
+            boolean inNormal = normal.groups.remove(g);
+            boolean inIdle = idle.groups.remove(g);
             t.vruntime += nanos * NiceWeights.NICE_0 / t.weight;
-            if (t.queued) g.runnable.add(t);
-            g.vruntime += nanos;
-            if (requeueGroup) runnableGroups.add(g);
+            long groupDelta = nanos * NiceWeights.NICE_0 / g.weight;
+            if (entity.schedClass() == SchedClass.IDLE) g.idleVruntime += groupDelta;
+            else g.vruntime += groupDelta;
+            if (inNormal) normal.groups.add(g);
+            if (inIdle) idle.groups.add(g);
+            if (wasQueued) insertLocked(t, queuedAs);
         }
     }
 
@@ -151,5 +309,86 @@ public class FairScheduler implements Scheduler {
         synchronized (lock) {
             return runnable;
         }
+    }
+
+    /**
+     * The queued processes in about the order they would be picked: realtime ones, then each
+     * class's tenants taken in turn by virtual runtime; with each process's and tenant's virtual
+     * runtime, so another fair scheduler continues exactly where this one stopped.
+     */
+    @Override
+    public SchedulerState exportState() {
+        synchronized (lock) {
+            SchedulerState s = new SchedulerState();
+            s.exportedBy = name();
+            for (Task t : realtime) s.runnable.add(new SchedulerState.Entity(t.entity.pid(), t.vruntime));
+            for (Level level : List.of(normal, idle)) {
+                List<ArrayDeque<Task>> queues = new ArrayList<>();
+                for (Group g : level.groups) queues.add(new ArrayDeque<>(g.runnable(level.idleClass)));
+                boolean more = true;
+                while (more) {
+                    more = false;
+                    for (ArrayDeque<Task> q : queues) {
+                        Task t = q.pollFirst();
+                        if (t != null) {
+                            s.runnable.add(new SchedulerState.Entity(t.entity.pid(), t.vruntime));
+                            more = true;
+                        }
+                    }
+                }
+            }
+            for (Group g : groups.values()) s.ownerVruntime.put(g.owner, g.vruntime);
+            return s;
+        }
+    }
+
+    /**
+     * From another fair scheduler the virtual runtimes are taken over as they were; from any other
+     * scheduler the exported order becomes the order within each tenant.
+     */
+    @Override
+    public void importState(SchedulerState state, LongFunction<SchedEntity> entities) {
+        if (state.version != SchedulerState.VERSION) {
+            throw new IllegalArgumentException("scheduler state version " + state.version + " is not " + SchedulerState.VERSION);
+        }
+        boolean sameKind = name().equals(state.exportedBy);
+        synchronized (lock) {
+            // It may have been bound before: what it still holds is stale, the state is the truth.
+            tasks.clear();
+            groups.clear();
+            realtime.clear();
+            normal.groups.clear();
+            idle.groups.clear();
+            runnable = 0;
+            if (sameKind) {
+                long min = Long.MAX_VALUE;
+                for (Map.Entry<String, Long> e : state.ownerVruntime.entrySet()) {
+                    Group g = groups.computeIfAbsent(e.getKey(), o -> new Group(o, seq++));
+                    g.weight = ownerWeights.getOrDefault(g.owner, NiceWeights.NICE_0);
+                    g.vruntime = Math.max(g.vruntime, e.getValue());
+                    min = Math.min(min, g.vruntime);
+                }
+                if (min != Long.MAX_VALUE) normal.minGroupVruntime = min;
+            }
+            for (SchedulerState.Entity e : state.runnable) {
+                SchedEntity entity = entities.apply(e.pid);
+                if (entity == null) continue;
+                Task t = taskOf(entity);
+                if (sameKind) t.vruntime = Math.max(t.vruntime, e.vruntime);
+                enqueue(entity);
+            }
+            // A process that becomes runnable later starts where its tenant's queue is, not at 0.
+            for (Group g : groups.values()) {
+                if (!g.normal.isEmpty()) g.minTaskVruntime = Math.max(g.minTaskVruntime, g.normal.first().vruntime);
+            }
+        }
+    }
+
+    /** A separate fair queue with the same tenant weights, e.g. for the calls to one LLM provider. */
+    @Override
+    public Scheduler forResource(String resource) {
+        FairScheduler s = new FairScheduler();
+        s.ownerWeights = ownerWeights;
+        return s;
     }
 }

@@ -8,13 +8,19 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.sched.SchedEntity;
+import org.agentos.kernel.api.sched.SchedulerState;
 import org.junit.jupiter.api.Test;
 
 /** Fairness over simulated time: every pick runs for one 1 ms slice, then the process is runnable again. */
 class FairSchedulerTest {
 
-    record Proc(long pid, int nice, String owner) implements SchedEntity {}
+    record Proc(long pid, int nice, String owner, SchedClass schedClass) implements SchedEntity {
+        Proc(long pid, int nice, String owner) {
+            this(pid, nice, owner, SchedClass.NORMAL);
+        }
+    }
 
     private static final long SLICE = 1_000_000;
 
@@ -118,5 +124,111 @@ class FairSchedulerTest {
         assertEquals(b, s.pickNext());
         assertNull(s.pickNext());
         assertEquals(0, s.runnable());
+    }
+
+    @Test
+    void aRealtimeProcessRunsAtTheNextDecisionEveryTimeItIsRunnable() {
+        FairScheduler s = new FairScheduler();
+        List<Proc> procs = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) procs.add(new Proc(i, -20, "busy"));
+        procs.forEach(s::enqueue);
+        Proc rt = new Proc(5000, 19, "other", SchedClass.REALTIME);
+        for (int round = 0; round < 500; round++) {
+            // A few normal decisions, then rt wakes up: the very next pick must be rt.
+            for (int i = 0; i < 3; i++) {
+                SchedEntity e = s.pickNext();
+                s.charge(e, SLICE);
+                s.enqueue(e);
+            }
+            s.enqueue(rt);
+            assertEquals(rt, s.pickNext(), "round " + round);
+            s.charge(rt, 50 * SLICE); // however much it ran, it is not held back next time
+        }
+    }
+
+    @Test
+    void idleProcessesRunOnlyWhenNothingElseIsRunnable() {
+        FairScheduler s = new FairScheduler();
+        Proc idle = new Proc(1, -20, "t", SchedClass.IDLE);
+        Proc normal = new Proc(2, 19, "u");
+        s.enqueue(idle);
+        s.enqueue(normal);
+        for (int i = 0; i < 100; i++) {
+            SchedEntity e = s.pickNext();
+            assertEquals(normal, e);
+            s.charge(e, SLICE);
+            s.enqueue(e);
+        }
+        s.remove(normal);
+        assertEquals(idle, s.pickNext());
+        assertNull(s.pickNext());
+    }
+
+    @Test
+    void tenantWeightsFromConfigurationSetTheTenantShares() {
+        FairScheduler s = new FairScheduler();
+        s.setOwnerWeights(FairScheduler.parseWeights(new String[] {"interactive=3", "batch=1"}));
+        List<Proc> procs = new ArrayList<>();
+        for (int i = 0; i < 50; i++) procs.add(new Proc(i, 0, "batch"));
+        procs.add(new Proc(100, 0, "interactive"));
+        Map<SchedEntity, Long> cpu = run(s, procs, 40_000);
+        double total = cpu.values().stream().mapToLong(Long::longValue).sum();
+        assertEquals(0.75, cpu.get(procs.get(50)) / total, 0.75 * 0.03, "interactive gets 3 of 4 parts");
+    }
+
+    @Test
+    void badTenantWeightsAreRejectedWithAClearMessage() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FairScheduler.parseWeights(new String[] {"alice=0"}));
+        assertTrue(e.getMessage().contains("alice=0"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> FairScheduler.parseWeights(new String[] {"noweight"}));
+        assertEquals(Map.of("a", 512, "b", 2048), FairScheduler.parseWeights(new String[] {"a=0.5, b=2"}));
+    }
+
+    @Test
+    void anExportedStateContinuesInAnotherFairSchedulerExactly() {
+        FairScheduler a = new FairScheduler();
+        List<Proc> procs = new ArrayList<>();
+        for (int i = 0; i < 30; i++) procs.add(new Proc(i, i % 5, i % 3 == 0 ? "x" : "y"));
+        procs.add(new Proc(99, 0, "z", SchedClass.REALTIME));
+        run(a, procs.subList(0, 30), 5_000);
+        a.enqueue(procs.get(30));
+        SchedulerState state = a.exportState();
+        assertEquals(31, state.runnable.size());
+        assertEquals(99, state.runnable.get(0).pid, "realtime first");
+        Map<Long, Proc> byPid = new HashMap<>();
+        procs.forEach(p -> byPid.put(p.pid(), p));
+        FairScheduler b = new FairScheduler();
+        b.importState(state, byPid::get);
+        assertEquals(31, b.runnable());
+        // Both continue with the same decisions.
+        for (int i = 0; i < 2_000; i++) {
+            SchedEntity x = a.pickNext();
+            SchedEntity y = b.pickNext();
+            assertEquals(x, y, "decision " + i);
+            a.charge(x, SLICE);
+            b.charge(y, SLICE);
+            if (x.schedClass() != SchedClass.REALTIME) {
+                a.enqueue(x);
+                b.enqueue(y);
+            }
+        }
+    }
+
+    @Test
+    void aStateFromAnotherSchedulerKeepsItsOrderAndUnknownVersionsAreRefused() {
+        SchedulerState state = new SchedulerState();
+        state.exportedBy = "priority";
+        for (long pid = 1; pid <= 5; pid++) state.runnable.add(new SchedulerState.Entity(pid, 0));
+        FairScheduler s = new FairScheduler();
+        s.importState(state, pid -> pid == 3 ? null : new Proc(pid, 0, "t"));
+        List<Long> order = new ArrayList<>();
+        SchedEntity e;
+        while ((e = s.pickNext()) != null) order.add(e.pid());
+        assertEquals(List.of(1L, 2L, 4L, 5L), order);
+        state.version = 99;
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new FairScheduler().importState(state, pid -> null));
     }
 }

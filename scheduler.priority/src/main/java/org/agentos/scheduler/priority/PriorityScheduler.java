@@ -1,13 +1,16 @@
 package org.agentos.scheduler.priority;
 
 import java.util.ArrayDeque;
+import java.util.function.LongFunction;
 import org.agentos.kernel.api.sched.SchedEntity;
 import org.agentos.kernel.api.sched.Scheduler;
+import org.agentos.kernel.api.sched.SchedulerState;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * Strict-priority scheduling, like POSIX SCHED_FIFO: one FIFO run queue per nice level
- * (-20..19), and a worker always takes from the most favoured non-empty level. Within a level
+ * Strict-priority scheduling, like POSIX SCHED_FIFO: one FIFO run queue per scheduling class and
+ * nice level (realtime -20..19, then normal -20..19, then idle -20..19), and a worker always takes
+ * from the most favoured non-empty level. Within a level
  * processes run in the order they became runnable. Lower levels wait as long as a higher level
  * has work: the point of this scheduler is predictability for a few urgent agents, not fairness
  * (use scheduler.fair for that).
@@ -16,13 +19,17 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = Scheduler.class, property = {"service.ranking:Integer=50", "agentos.subsystem.name=priority"})
 public class PriorityScheduler implements Scheduler {
-    private static final int LEVELS = 40;
+    private static final int NICE_LEVELS = 40;
+    private static final int LEVELS = 3 * NICE_LEVELS;
 
     private final Object lock = new Object();
     @SuppressWarnings("unchecked")
     private final ArrayDeque<SchedEntity>[] levels = new ArrayDeque[LEVELS];
-    /** Bit i set when level i (nice i - 20) has queued processes: the next level is one bit scan away. */
-    private long nonEmpty;
+    /**
+     * Per class, bit i set when nice level i - 20 has queued processes: the next level is one bit
+     * scan away.
+     */
+    private final long[] nonEmpty = new long[3];
     private int runnable;
 
     public PriorityScheduler() {
@@ -30,7 +37,13 @@ public class PriorityScheduler implements Scheduler {
     }
 
     private static int level(SchedEntity e) {
-        return Math.max(-20, Math.min(19, e.nice())) + 20;
+        return e.schedClass().ordinal() * NICE_LEVELS + Math.max(-20, Math.min(19, e.nice())) + 20;
+    }
+
+    private void markLocked(int l, boolean queued) {
+        long bit = 1L << (l % NICE_LEVELS);
+        if (queued) nonEmpty[l / NICE_LEVELS] |= bit;
+        else nonEmpty[l / NICE_LEVELS] &= ~bit;
     }
 
     @Override
@@ -43,7 +56,7 @@ public class PriorityScheduler implements Scheduler {
         synchronized (lock) {
             int l = level(entity);
             levels[l].addLast(entity);
-            nonEmpty |= 1L << l;
+            markLocked(l, true);
             runnable++;
         }
     }
@@ -51,12 +64,15 @@ public class PriorityScheduler implements Scheduler {
     @Override
     public SchedEntity pickNext() {
         synchronized (lock) {
-            if (nonEmpty == 0) return null;
-            int l = Long.numberOfTrailingZeros(nonEmpty);
-            SchedEntity e = levels[l].pollFirst();
-            if (levels[l].isEmpty()) nonEmpty &= ~(1L << l);
-            runnable--;
-            return e;
+            for (int c = 0; c < nonEmpty.length; c++) {
+                if (nonEmpty[c] == 0) continue;
+                int l = c * NICE_LEVELS + Long.numberOfTrailingZeros(nonEmpty[c]);
+                SchedEntity e = levels[l].pollFirst();
+                if (levels[l].isEmpty()) markLocked(l, false);
+                runnable--;
+                return e;
+            }
+            return null;
         }
     }
 
@@ -66,7 +82,7 @@ public class PriorityScheduler implements Scheduler {
             int l = level(entity);
             if (levels[l].removeFirstOccurrence(entity)) {
                 runnable--;
-                if (levels[l].isEmpty()) nonEmpty &= ~(1L << l);
+                if (levels[l].isEmpty()) markLocked(l, false);
             }
         }
     }
@@ -75,6 +91,30 @@ public class PriorityScheduler implements Scheduler {
     public int runnable() {
         synchronized (lock) {
             return runnable;
+        }
+    }
+
+    /** The run queues from the most favoured level down: exactly the order they would be picked in. */
+    @Override
+    public SchedulerState exportState() {
+        synchronized (lock) {
+            SchedulerState s = new SchedulerState();
+            s.exportedBy = name();
+            for (ArrayDeque<SchedEntity> level : levels) {
+                for (SchedEntity e : level) s.runnable.add(new SchedulerState.Entity(e.pid(), 0));
+            }
+            return s;
+        }
+    }
+
+    /** Drops what it may still hold from an earlier binding, then queues in the exported order. */
+    @Override
+    public void importState(SchedulerState state, LongFunction<SchedEntity> entities) {
+        synchronized (lock) {
+            for (ArrayDeque<SchedEntity> level : levels) level.clear();
+            java.util.Arrays.fill(nonEmpty, 0);
+            runnable = 0;
+            Scheduler.super.importState(state, entities);
         }
     }
 }

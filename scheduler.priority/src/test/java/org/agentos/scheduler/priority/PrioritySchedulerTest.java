@@ -5,11 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.sched.SchedEntity;
+import org.agentos.kernel.api.sched.SchedulerState;
 import org.junit.jupiter.api.Test;
 
 class PrioritySchedulerTest {
-    record Proc(long pid, int nice, String owner) implements SchedEntity {}
+    record Proc(long pid, int nice, String owner, SchedClass schedClass) implements SchedEntity {
+        Proc(long pid, int nice, String owner) {
+            this(pid, nice, owner, SchedClass.NORMAL);
+        }
+    }
 
     private static List<Long> drain(PriorityScheduler s) {
         List<Long> order = new ArrayList<>();
@@ -52,5 +58,32 @@ class PrioritySchedulerTest {
         assertEquals(background, s.pickNext());
         assertNull(s.pickNext());
         assertEquals(0, s.runnable());
+    }
+
+    @Test
+    void classesComeBeforeNiceLevels() {
+        PriorityScheduler s = new PriorityScheduler();
+        s.enqueue(new Proc(1, -20, "t", SchedClass.IDLE));
+        s.enqueue(new Proc(2, -20, "t"));
+        s.enqueue(new Proc(3, 19, "t", SchedClass.REALTIME));
+        s.enqueue(new Proc(4, 0, "t", SchedClass.REALTIME));
+        s.enqueue(new Proc(5, 19, "t"));
+        assertEquals(List.of(4L, 3L, 2L, 5L, 1L), drain(s));
+    }
+
+    @Test
+    void theExportIsThePickOrderAndAnImportReplacesStaleEntries() {
+        PriorityScheduler s = new PriorityScheduler();
+        s.enqueue(new Proc(1, 5, "t"));
+        s.enqueue(new Proc(2, -5, "t"));
+        s.enqueue(new Proc(3, 0, "t", SchedClass.REALTIME));
+        SchedulerState state = s.exportState();
+        assertEquals(List.of(3L, 2L, 1L), state.runnable.stream().map(e -> e.pid).toList());
+        PriorityScheduler t = new PriorityScheduler();
+        t.enqueue(new Proc(7, -20, "stale"));
+        java.util.Map<Long, Proc> byPid = java.util.Map.of(1L, new Proc(1, 5, "t"), 2L, new Proc(2, -5, "t"),
+                3L, new Proc(3, 0, "t", SchedClass.REALTIME));
+        t.importState(state, byPid::get);
+        assertEquals(List.of(3L, 2L, 1L), drain(t));
     }
 }

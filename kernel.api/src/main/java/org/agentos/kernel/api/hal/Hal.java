@@ -27,4 +27,12 @@ public interface Hal {
     default double loadAverage() {
         return -1;
     }
+
+    /**
+     * Memory in use now, for memory-pressure handling. Called every few hundred milliseconds, so
+     * it must be cheap. The default reports the JVM heap only.
+     */
+    default MemoryStatus memory() {
+        return MemoryStatus.ofHeap();
+    }
 }

@@ -10,4 +10,9 @@ public interface SchedEntity {
 
     /** The tenant the process belongs to, for per-owner fairness. */
     String owner();
+
+    /** Its scheduling class, ranked before nice. */
+    default SchedClass schedClass() {
+        return SchedClass.NORMAL;
+    }
 }

@@ -35,6 +35,7 @@ public class InfoCommand implements Action {
         out.println("state        " + p.state() + (p.pausePending() ? " (pause pending)" : ""));
         if (p.waitingOn() != null) out.println("waiting on   " + p.waitingOn());
         if (p.exit() != null) out.println("exit         code " + p.exit().code() + ": " + p.exit().reason());
+        out.println("class        " + p.schedClass().label());
         out.println("nice         " + p.nice());
         out.println("capabilities " + (p.capabilities().isEmpty() ? "(none)" : String.join(" ", p.capabilities())));
         out.println("quotas       cpu " + limit(q.cpuNanos(), 1e6, "ms") + ", wall " + limit(q.wallMillis(), 1, "ms")

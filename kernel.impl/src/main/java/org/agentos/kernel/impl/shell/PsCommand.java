@@ -41,11 +41,11 @@ public class PsCommand implements Action {
             }
         }
         if (limit <= 0) throw ConsoleErrors.of("EINVAL", "--limit must be positive");
-        TextTable t = new TextTable("PID", "PPID", "OWNER", "PROGRAM", "STATE", "NI", "STEPS", "SYSCALLS", "CPU(ms)", "WAITING ON");
+        TextTable t = new TextTable("PID", "PPID", "OWNER", "PROGRAM", "STATE", "CLASS", "NI", "STEPS", "SYSCALLS", "CPU(ms)", "WAITING ON");
         ProcessListing page = processes.list(new ProcessQuery(owner, only, all, limit));
         for (ProcessInfo p : page.processes()) {
             String st = p.state().name() + (p.pausePending() ? "(pausing)" : "");
-            t.row(p.pid(), p.ppid(), p.owner(), p.program(), st, p.nice(), p.usage().steps(), p.usage().syscalls(),
+            t.row(p.pid(), p.ppid(), p.owner(), p.program(), st, p.schedClass().label(), p.nice(), p.usage().steps(), p.usage().syscalls(),
                     String.format(Locale.ROOT, "%.1f", p.usage().cpuNanos() / 1e6),
                     p.exit() != null ? "exit " + p.exit().code() : p.waitingOn());
         }

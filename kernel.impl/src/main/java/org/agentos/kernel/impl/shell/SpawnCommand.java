@@ -6,12 +6,14 @@ import java.util.List;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.support.completers.StringsCompleter;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
@@ -36,6 +38,10 @@ public class SpawnCommand implements Action {
 
     @Option(name = "-n", aliases = "--nice", description = "niceness, -20 (favoured) to 19")
     int nice;
+
+    @Option(name = "--class", description = "scheduling class: realtime, normal (default) or idle")
+    @Completion(value = StringsCompleter.class, values = {"realtime", "normal", "idle"})
+    String schedClass;
 
     @Option(name = "-c", aliases = "--cap", multiValued = true,
             description = "capability pattern to grant (repeatable); default: the kernel's defaultCapabilities")
@@ -69,7 +75,13 @@ public class SpawnCommand implements Action {
             q = new Quotas(cpuMs > 0 ? cpuMs * 1_000_000 : Quotas.UNLIMITED, wallMs > 0 ? wallMs : Quotas.UNLIMITED,
                     maxSyscalls > 0 ? maxSyscalls : Quotas.UNLIMITED, Quotas.UNLIMITED, Quotas.UNLIMITED);
         }
-        SpawnSpec spec = new SpawnSpec(program, parsed, owner, nice, caps, q);
+        SchedClass sc;
+        try {
+            sc = schedClass == null ? null : SchedClass.parse(schedClass);
+        } catch (IllegalArgumentException e) {
+            throw ConsoleErrors.of("EINVAL", e.getMessage());
+        }
+        SpawnSpec spec = new SpawnSpec(program, parsed, owner, nice, caps, q, sc);
         long first = -1;
         long last = -1;
         try {
