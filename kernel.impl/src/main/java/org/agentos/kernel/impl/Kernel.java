@@ -274,15 +274,17 @@ public final class Kernel implements ProcessManager, AuditLog {
     /**
      * What a scheduler swap did: how many queued processes the new scheduler took over from the
      * old one's exported state, how many the kernel enqueued from the process table (all of them
-     * when there was no state or its import failed, else those that became READY meanwhile), and
-     * how long no process could be picked.
+     * when there was no state or its import failed, else those that became READY meanwhile), how
+     * long no process could be picked (the export, which holds the old scheduler, and the switch),
+     * and how long the whole hand-over took.
      */
-    public record SwapReport(String from, String to, int imported, int enqueued, long pauseNanos, String fallback) {
+    public record SwapReport(String from, String to, int imported, int enqueued, long pauseNanos, long totalNanos,
+                             String fallback) {
         @Override
         public String toString() {
             return (from == null ? "none" : from) + " -> " + (to == null ? "none" : to) + ": " + imported
                     + " carried over, " + enqueued + " enqueued from the process table, paused "
-                    + String.format(java.util.Locale.ROOT, "%.2f ms", pauseNanos / 1e6)
+                    + String.format(java.util.Locale.ROOT, "%.2f ms of %.2f ms", pauseNanos / 1e6, totalNanos / 1e6)
                     + (fallback == null ? "" : " (" + fallback + ")");
         }
     }
@@ -291,22 +293,34 @@ public final class Kernel implements ProcessManager, AuditLog {
     private volatile SwapReport lastSwap;
 
     /**
-     * Binds a scheduler (null: none), by the swap protocol of {@link Scheduler}: quiesce (workers
-     * pick nothing while {@code scheduler} is null; processes that become READY meanwhile are only
-     * marked queued), export the old state, import it into the new scheduler, bind it (workers
-     * resume), then enqueue from the process table every queued process the import did not carry
-     * over. The process table stays the truth throughout, so no process is lost even when the old
-     * scheduler exports nothing or the import fails.
+     * Binds a scheduler (null: none), by the swap protocol of {@link Scheduler}, arranged like a
+     * live migration with pre-copy so that the pause stays short under load:
+     * <ol>
+     * <li>quiesce and export the old scheduler's state (the pause: no picks), then let the old
+ *     scheduler serve again;
+     * <li>import it into the new scheduler while the old one keeps serving; processes it picks or
+     *     queues meanwhile are reconciled below;
+     * <li>switch: workers pick from the new scheduler from now on;
+     * <li>enqueue into the new scheduler every queued process of the process table the import did
+     *     not carry over (arrivals since the export, or all when there was no state or the
+     *     import failed). It takes each process's lock, so a worker still enqueuing into the old
+     *     scheduler finishes first and is seen.
+     * </ol>
+     * An entry the new scheduler holds for a process that ran meanwhile is stale and the kernel
+     * drops it when it comes up ({@link #pick}). The process table stays the truth throughout, so
+     * no process is lost whatever the schedulers do.
      */
     public SwapReport setScheduler(Scheduler next, String provider) {
         synchronized (swapLock) {
             Scheduler old = scheduler;
-            if (old == next && next != null) return new SwapReport(next.name(), next.name(), 0, 0, 0, "already bound");
+            if (old == next && next != null) return new SwapReport(next.name(), next.name(), 0, 0, 0, 0, "already bound");
             long t0 = hal.nanoTime();
-            scheduler = null;
             String fallback = null;
             SchedulerState state = null;
             if (old != null && next != null) {
+                // Quiesce for the export: workers finish their step and park, so the export has
+                // the old scheduler (and a CPU) to itself. The old one serves again after it.
+                scheduler = null;
                 try {
                     state = old.exportState();
                     if (state == null) fallback = old.name() + " exports no state";
@@ -315,6 +329,11 @@ public final class Kernel implements ProcessManager, AuditLog {
                     LOG.debug("export failure", e);
                     fallback = "export failed: " + e.getMessage();
                 }
+            }
+            long exported = hal.nanoTime();
+            if (old != null && next != null) {
+                scheduler = old;
+                for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
             }
             // Pids fit an int in any realistic run; a larger one is simply enqueued again below.
             java.util.BitSet carried = new java.util.BitSet();
@@ -341,13 +360,12 @@ public final class Kernel implements ProcessManager, AuditLog {
                     carried.clear();
                 }
             }
+            long switchStart = hal.nanoTime();
             scheduler = next;
             schedulerProvider = next == null ? null : provider;
-            long pause = hal.nanoTime() - t0;
+            long switched = hal.nanoTime();
             int enqueued = 0;
             if (next != null) {
-                // Also catches a process a worker enqueued into the old scheduler after the export:
-                // it did so holding the process's lock, which this takes.
                 for (Proc p : table.values()) {
                     synchronized (p) {
                         if (p.state == ProcessState.READY && p.queued && !(p.pid < Integer.MAX_VALUE && carried.get((int) p.pid))) {
@@ -358,8 +376,9 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
                 for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
             }
+            long done = hal.nanoTime();
             SwapReport report = new SwapReport(old == null ? null : old.name(), next == null ? null : next.name(),
-                    imported, enqueued, pause, fallback);
+                    imported, enqueued, (exported - t0) + (switched - switchStart), done - t0, fallback);
             if (old != next) {
                 lastSwap = report;
                 audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "sched.swap", AuditRecord.OK, 0,

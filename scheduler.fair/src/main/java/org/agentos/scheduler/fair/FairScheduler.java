@@ -1,6 +1,5 @@
 package org.agentos.scheduler.fair;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -318,27 +317,60 @@ public class FairScheduler implements Scheduler {
      */
     @Override
     public SchedulerState exportState() {
+        // Workers cannot pick while the lock is held: copy references and numbers only, and
+        // build the state object after letting go.
+        Snapshot rt;
+        List<Snapshot> normalQueues = new ArrayList<>();
+        List<Snapshot> idleQueues = new ArrayList<>();
+        String[] owners;
+        long[] ownerVruntimes;
         synchronized (lock) {
-            SchedulerState s = new SchedulerState();
-            s.exportedBy = name();
-            for (Task t : realtime) s.runnable.add(new SchedulerState.Entity(t.entity.pid(), t.vruntime));
-            for (Level level : List.of(normal, idle)) {
-                List<ArrayDeque<Task>> queues = new ArrayList<>();
-                for (Group g : level.groups) queues.add(new ArrayDeque<>(g.runnable(level.idleClass)));
-                boolean more = true;
-                while (more) {
-                    more = false;
-                    for (ArrayDeque<Task> q : queues) {
-                        Task t = q.pollFirst();
-                        if (t != null) {
-                            s.runnable.add(new SchedulerState.Entity(t.entity.pid(), t.vruntime));
-                            more = true;
-                        }
+            rt = new Snapshot(realtime);
+            for (Group g : normal.groups) normalQueues.add(new Snapshot(g.normal));
+            for (Group g : idle.groups) idleQueues.add(new Snapshot(g.idle));
+            owners = new String[groups.size()];
+            ownerVruntimes = new long[owners.length];
+            int i = 0;
+            for (Group g : groups.values()) {
+                owners[i] = g.owner;
+                ownerVruntimes[i++] = g.vruntime;
+            }
+        }
+        SchedulerState s = new SchedulerState();
+        s.exportedBy = name();
+        for (int i = 0; i < rt.entities.length; i++) s.runnable.add(new SchedulerState.Entity(rt.entities[i].pid(), rt.vruntimes[i]));
+        for (List<Snapshot> queues : List.of(normalQueues, idleQueues)) {
+            // Tenants in turn, each in its own order: about the order the picks would take.
+            int depth = 0;
+            boolean more = true;
+            while (more) {
+                more = false;
+                for (Snapshot q : queues) {
+                    if (depth < q.entities.length) {
+                        s.runnable.add(new SchedulerState.Entity(q.entities[depth].pid(), q.vruntimes[depth]));
+                        more = true;
                     }
                 }
+                depth++;
             }
-            for (Group g : groups.values()) s.ownerVruntime.put(g.owner, g.vruntime);
-            return s;
+        }
+        for (int i = 0; i < owners.length; i++) s.ownerVruntime.put(owners[i], ownerVruntimes[i]);
+        return s;
+    }
+
+    /** A run queue copied under the lock: its entities and their virtual runtimes, in order. */
+    private static final class Snapshot {
+        final SchedEntity[] entities;
+        final long[] vruntimes;
+
+        Snapshot(TreeSet<Task> queue) {
+            entities = new SchedEntity[queue.size()];
+            vruntimes = new long[entities.length];
+            int i = 0;
+            for (Task t : queue) {
+                entities[i] = t.entity;
+                vruntimes[i++] = t.vruntime;
+            }
         }
     }
 
