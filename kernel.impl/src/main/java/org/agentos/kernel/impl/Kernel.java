@@ -55,6 +55,7 @@ import org.agentos.kernel.api.sched.Scheduler;
 import org.agentos.kernel.api.sched.SchedulerState;
 import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.ResourceClass;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.syscall.Tool;
@@ -96,6 +97,11 @@ public final class Kernel implements ProcessManager, AuditLog {
     private final Dispatcher dispatcher;
     final ScheduledThreadPoolExecutor timers;
     private final ExecutorService io;
+    /** One per language-model tool that has been called. */
+    private final Map<String, ResourceGate> gates = new ConcurrentHashMap<>();
+    private volatile int llmConcurrency;
+    private volatile long ioBytesPerSecond;
+    private volatile long netBytesPerSecond;
     private volatile long nowMillis;
     private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
     private volatile Scheduler scheduler;
@@ -146,6 +152,9 @@ public final class Kernel implements ProcessManager, AuditLog {
         // reading the host clock costs tens of ns on some VMs, on every syscall.
         nowMillis = hal.currentTimeMillis();
         timers.scheduleAtFixedRate(() -> nowMillis = hal.currentTimeMillis(), 1, 1, TimeUnit.MILLISECONDS);
+        this.llmConcurrency = settings.llmConcurrency();
+        this.ioBytesPerSecond = settings.ioBytesPerSecond();
+        this.netBytesPerSecond = settings.netBytesPerSecond();
         this.io = new ThreadPoolExecutor(settings.ioThreads(), settings.ioThreads(), 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), daemon("agentos-io"));
         ((ThreadPoolExecutor) io).allowCoreThreadTimeOut(true);
@@ -376,6 +385,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
                 for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
             }
+            // Waiting LLM callers are ordered by the new scheduler's policy from now on.
+            for (ResourceGate g : gates.values()) g.setOrder(next == null ? null : next.forResource(g.resource));
             long done = hal.nanoTime();
             SwapReport report = new SwapReport(old == null ? null : old.name(), next == null ? null : next.name(),
                     imported, enqueued, (exported - t0) + (switched - switchStart), done - t0, fallback);
@@ -938,8 +949,10 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
             } else if (e.inline) {
                 r = invokeTool(e, p, args);
+            } else if (e.descriptor.resourceClass() == ResourceClass.LLM) {
+                admit(p, e, args);
             } else {
-                submit(p, e, args, 0);
+                submit(p, e, args, 0, null, 0);
             }
         }
         if (r != null) complete(p, r);
@@ -963,12 +976,135 @@ public final class Kernel implements ProcessManager, AuditLog {
         return SyscallResult.error(Errno.EIO, name + " failed: " + ex);
     }
 
-    /** Runs a non-CPU tool on the I/O executor with its timeout; the caller is BLOCKED meanwhile. */
-    private void submit(Proc p, SyscallEntry e, JsonNode args, int attempt) {
-        CompletableFuture<SyscallResult> f;
+    // ------------------------------------------------------------------ resource arbitration
+
+    private ResourceGate gate(String resource) {
+        return gates.computeIfAbsent(resource, r -> {
+            Scheduler s = scheduler;
+            return new ResourceGate(r, llmConcurrency, s == null ? null : s.forResource(r));
+        });
+    }
+
+    /**
+     * A language-model call: runs at once if its provider has a free slot, else the caller waits
+     * BLOCKED in the gate's queue (a kill withdraws it) until a slot passes to it.
+     */
+    private void admit(Proc p, SyscallEntry e, JsonNode args) {
+        ResourceGate gate = gate(e.name);
         synchronized (p) {
             if (p.state.isTerminal()) return;
-            blockLocked(p, e.name);
+            blockLocked(p, e.name + " (waiting for a slot)");
+            if (!gate.acquire(p)) {
+                CompletableFuture<Void> ticket = new CompletableFuture<>();
+                ticket.whenComplete((v, ex) -> {
+                    if (ex instanceof CancellationException) gate.cancel(p);
+                });
+                p.cancelCall = ticket;
+                return;
+            }
+        }
+        submit(p, e, args, 0, gate, hal.nanoTime());
+    }
+
+    /** The call that held a slot of {@code gate} since {@code since} ended: pass the slot on. */
+    private void releaseSlot(ResourceGate gate, Proc p, long since) {
+        Proc next = gate.release(p, hal.nanoTime() - since);
+        while (next != null) {
+            SyscallEntry e;
+            JsonNode args;
+            synchronized (next) {
+                e = next.callInFlight ? next.callEntry : null;
+                args = next.callArgs;
+            }
+            if (e != null) {
+                submit(next, e, args, 0, gate, hal.nanoTime());
+                return;
+            }
+            next = gate.release(next, 0); // it ended while waiting
+        }
+    }
+
+    /** Applies new limits at once: a higher LLM concurrency starts waiting callers. */
+    public void setResourceLimits(int llmConcurrency, long ioBytesPerSecond, long netBytesPerSecond) {
+        if (llmConcurrency <= 0 || ioBytesPerSecond < 0 || netBytesPerSecond < 0) {
+            throw new IllegalArgumentException("llmConcurrency must be > 0 and byte rates >= 0");
+        }
+        this.llmConcurrency = llmConcurrency;
+        this.ioBytesPerSecond = ioBytesPerSecond;
+        this.netBytesPerSecond = netBytesPerSecond;
+        for (ResourceGate g : gates.values()) {
+            for (Proc p : g.setLimit(llmConcurrency)) {
+                SyscallEntry e;
+                JsonNode args;
+                synchronized (p) {
+                    e = p.callInFlight ? p.callEntry : null;
+                    args = p.callArgs;
+                }
+                if (e != null) submit(p, e, args, 0, g, hal.nanoTime());
+                else releaseSlot(g, p, hal.nanoTime());
+            }
+        }
+    }
+
+    int llmConcurrency() {
+        return llmConcurrency;
+    }
+
+    long ioBytesPerSecond() {
+        return ioBytesPerSecond;
+    }
+
+    long netBytesPerSecond() {
+        return netBytesPerSecond;
+    }
+
+    /** The arbitrated resources, for kernel:subsystems. */
+    List<String> resourceSummary() {
+        List<String> out = new ArrayList<>();
+        for (ResourceGate g : gates.values()) out.add(g.toString());
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * Bytes a tool moved for {@code p}: charged to the token bucket of the call's resource class.
+     * Returns how long the process must wait before its next step (0: no wait). Holds p.
+     */
+    long chargeRateLocked(Proc p, long bytes) {
+        ResourceClass rc = p.callEntry == null ? null : p.callEntry.descriptor.resourceClass();
+        long now = hal.nanoTime();
+        long delay = 0;
+        boolean io = rc == ResourceClass.IO && ioBytesPerSecond > 0;
+        boolean net = rc == ResourceClass.NET && netBytesPerSecond > 0;
+        if (!io && !net) return 0;
+        Proc.Throttle t = p.throttle == null ? p.throttle = new Proc.Throttle() : p.throttle;
+        if (io) {
+            if (t.io == null) t.io = new TokenBucket(ioBytesPerSecond, now);
+            delay = t.io.take(bytes, now);
+        } else {
+            if (t.net == null) t.net = new TokenBucket(netBytesPerSecond, now);
+            delay = t.net.take(bytes, now);
+        }
+        if (delay > 0) {
+            t.untilNanos = Math.max(t.untilNanos, now + delay);
+            t.by = rc;
+        }
+        return delay;
+    }
+
+    /** Runs a non-CPU tool on the I/O executor with its timeout; the caller is BLOCKED meanwhile. */
+    private void submit(Proc p, SyscallEntry e, JsonNode args, int attempt, ResourceGate gate, long slotSince) {
+        CompletableFuture<SyscallResult> f;
+        boolean ended;
+        synchronized (p) {
+            ended = p.state.isTerminal();
+            if (!ended) blockLocked(p, e.name);
+        }
+        if (ended) {
+            if (gate != null) releaseSlot(gate, p, slotSince);
+            return;
+        }
+        synchronized (p) {
             try {
                 f = CompletableFuture.supplyAsync(() -> invokeTool(e, p, args), io);
             } catch (RejectedExecutionException ex) {
@@ -984,6 +1120,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 if (cause instanceof TimeoutException) {
                     result = SyscallResult.error(Errno.ETIMEDOUT, e.name + " did not finish within " + timeoutMs + " ms");
                 } else if (cause instanceof CancellationException) {
+                    if (gate != null) releaseSlot(gate, p, slotSince);
                     return; // killed or interrupted: whoever cancelled completes the process
                 } else {
                     result = failure(e.name, cause);
@@ -996,12 +1133,14 @@ public final class Kernel implements ProcessManager, AuditLog {
                     && attempt < settings.retries()) {
                 long backoff = 10L << attempt;
                 try {
-                    timers.schedule(() -> submit(p, e, args, attempt + 1), backoff, TimeUnit.MILLISECONDS);
+                    // A retry keeps the slot it has.
+                    timers.schedule(() -> submit(p, e, args, attempt + 1, gate, slotSince), backoff, TimeUnit.MILLISECONDS);
                     return;
                 } catch (RejectedExecutionException shuttingDown) {
                     // fall through with the error
                 }
             }
+            if (gate != null) releaseSlot(gate, p, slotSince);
             complete(p, result);
         });
     }
@@ -1041,13 +1180,50 @@ public final class Kernel implements ProcessManager, AuditLog {
                 if (p.pausePending) {
                     p.pausePending = false;
                     p.state = ProcessState.PAUSED;
-                } else {
+                } else if (!throttleLocked(p)) {
                     p.state = ProcessState.READY;
                     enqueueLocked(p);
                 }
             }
         }
         if (quota) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
+    }
+
+    /**
+     * Over its I/O or network byte rate: {@code p} waits BLOCKED until its bucket is out of debt,
+     * then becomes READY (or PAUSED if a pause came meanwhile). Holds p; true when throttled.
+     */
+    private boolean throttleLocked(Proc p) {
+        Proc.Throttle t = p.throttle;
+        if (t == null || t.untilNanos == 0) return false;
+        long wait = t.untilNanos - hal.nanoTime();
+        if (wait <= 0) {
+            t.untilNanos = 0;
+            return false;
+        }
+        p.state = ProcessState.BLOCKED;
+        p.waitingOn = "throttled: " + (t.by == ResourceClass.NET ? "network" : "I/O") + " bytes/s";
+        try {
+            p.cancelCall = timers.schedule(() -> {
+                synchronized (p) {
+                    if (p.state != ProcessState.BLOCKED || p.callInFlight) return;
+                    t.untilNanos = 0;
+                    p.cancelCall = null;
+                    p.waitingOn = null;
+                    if (p.pausePending) {
+                        p.pausePending = false;
+                        p.state = ProcessState.PAUSED;
+                    } else {
+                        p.state = ProcessState.READY;
+                        enqueueLocked(p);
+                    }
+                }
+            }, wait, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            t.untilNanos = 0;
+            return false;
+        }
+        return true;
     }
 
     /** Audits a finished call that began at {@code startNanos} and ended at {@code endNanos} (the HAL's clock). */
@@ -1130,6 +1306,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         public void chargeBytes(long bytes) throws SyscallException {
             synchronized (p) {
                 p.bytes += bytes;
+                chargeRateLocked(p, bytes);
                 if (p.bytes > p.quotas.bytes()) {
                     throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
                 }

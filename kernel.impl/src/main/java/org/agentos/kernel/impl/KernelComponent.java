@@ -86,6 +86,18 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
 
         @AttributeDefinition(description = "Directory of the kernel's state; empty = ${karaf.data}/agentos")
         String dataDir() default "";
+
+        @AttributeDefinition(description = "Calls in flight per language-model tool (provider); further callers wait "
+                + "in a queue ordered by the scheduler's weights. Applied without a restart.")
+        int llmConcurrency() default 4;
+
+        @AttributeDefinition(description = "Bytes per second each process may move through I/O tools (burst: one "
+                + "second's worth); a process over it waits before its next step. 0 = unlimited. Applied without a restart.")
+        long ioBytesPerSecond() default 0;
+
+        @AttributeDefinition(description = "Bytes per second each process may move through network tools; 0 = unlimited. "
+                + "Applied without a restart.")
+        long netBytesPerSecond() default 0;
     }
 
     private final Object lock = new Object();
@@ -129,7 +141,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         Kernel fresh;
         synchronized (lock) {
             old = kernel;
-            if (old != null && old.settings.equals(settings)) return;
+            if (old != null && old.settings.withLlmConcurrency(settings.llmConcurrency())
+                    .withByteRates(settings.ioBytesPerSecond(), settings.netBytesPerSecond()).equals(settings)) {
+                old.setResourceLimits(settings.llmConcurrency(), settings.ioBytesPerSecond(), settings.netBytesPerSecond());
+                return;
+            }
             if (old != null) old.stop();
             fresh = newKernel(settings);
             kernel = fresh;
@@ -150,7 +166,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         return new KernelSettings(config.workers(), config.stepTimeoutMillis(),
                 config.checkpointMillis(), config.zombieRetention(), config.auditFsync(),
                 (long) config.auditSegmentMiB() << 20, config.auditSegments(), splitCommas(config.defaultCapabilities()),
-                config.ioThreads(), config.retries(), dataDir);
+                config.ioThreads(), config.retries(), dataDir, config.llmConcurrency(), config.ioBytesPerSecond(),
+                config.netBytesPerSecond());
     }
 
     /** A kernel with everything registered so far. Caller holds the lock. */
@@ -160,6 +177,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         tools.forEach(k::addTool);
         if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
         return k;
+    }
+
+    private static String rate(long bytesPerSecond) {
+        return bytesPerSecond == 0 ? "unlimited" : bytesPerSecond + " bytes/s";
     }
 
     /** A .cfg file gives "a, b" as one string; the web console gives an array. Accept both. */
@@ -277,6 +298,9 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
                 k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
                 hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory()));
+        out.add(new SubsystemBinding("resources", "language-model and byte-rate arbitration",
+                k.llmConcurrency() + " calls in flight per LLM tool", null, k.resourceSummary(),
+                "per process: I/O " + rate(k.ioBytesPerSecond()) + ", network " + rate(k.netBytesPerSecond())));
         List<String> tools = new ArrayList<>();
         for (SyscallEntry e : k.syscallTable()) tools.add(e.name + " (" + e.provider + ")");
         out.add(new SubsystemBinding("syscalls", Tool.class.getName(), tools.size() + " syscalls", null, tools,

@@ -18,10 +18,14 @@ import java.util.List;
  * @param ioThreads           threads running I/O, network and LLM tools
  * @param retries             retries of idempotent calls that fail with a transient errno
  * @param dataDir             where state lives ({@code ${karaf.data}/agentos}); null = memory only
+ * @param llmConcurrency      calls in flight per language-model tool (provider); more callers wait in a fair queue
+ * @param ioBytesPerSecond    per-process rate of bytes moved by I/O tools; 0 = unlimited
+ * @param netBytesPerSecond   per-process rate of bytes moved by network tools; 0 = unlimited
  */
 public record KernelSettings(int workers, long stepTimeoutMillis, long checkpointMillis, int zombieRetention,
                              boolean auditFsync, long auditSegmentBytes, int auditSegments,
-                             List<String> defaultCapabilities, int ioThreads, int retries, Path dataDir) {
+                             List<String> defaultCapabilities, int ioThreads, int retries, Path dataDir,
+                             int llmConcurrency, long ioBytesPerSecond, long netBytesPerSecond) {
 
     public KernelSettings {
         if (workers < 0) throw new IllegalArgumentException("workers must be >= 0");
@@ -30,31 +34,49 @@ public record KernelSettings(int workers, long stepTimeoutMillis, long checkpoin
         if (zombieRetention < 0) throw new IllegalArgumentException("zombieRetention must be >= 0");
         if (ioThreads <= 0) throw new IllegalArgumentException("ioThreads must be > 0");
         if (retries < 0) throw new IllegalArgumentException("retries must be >= 0");
+        if (llmConcurrency <= 0) throw new IllegalArgumentException("llmConcurrency must be > 0");
+        if (ioBytesPerSecond < 0 || netBytesPerSecond < 0) throw new IllegalArgumentException("byte rates must be >= 0");
         defaultCapabilities = List.copyOf(defaultCapabilities);
     }
 
     /** Defaults for a node with its state under {@code dataDir} (null: nothing persisted). */
     public static KernelSettings defaults(Path dataDir) {
-        return new KernelSettings(0, 1000, 500, 1000, true, 64L << 20, 16, List.of("proc:*"), 32, 2, dataDir);
+        return new KernelSettings(0, 1000, 500, 1000, true, 64L << 20, 16, List.of("proc:*"), 32, 2, dataDir, 4, 0, 0);
     }
 
     public KernelSettings withWorkers(int n) {
         return new KernelSettings(n, stepTimeoutMillis, checkpointMillis, zombieRetention, auditFsync,
-                auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir);
+                auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
     }
 
     public KernelSettings withStepTimeoutMillis(long ms) {
         return new KernelSettings(workers, ms, checkpointMillis, zombieRetention, auditFsync, auditSegmentBytes,
-                auditSegments, defaultCapabilities, ioThreads, retries, dataDir);
+                auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
     }
 
     public KernelSettings withZombieRetention(int n) {
         return new KernelSettings(workers, stepTimeoutMillis, checkpointMillis, n, auditFsync, auditSegmentBytes,
-                auditSegments, defaultCapabilities, ioThreads, retries, dataDir);
+                auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
     }
 
     public KernelSettings withCheckpointMillis(long ms) {
         return new KernelSettings(workers, stepTimeoutMillis, ms, zombieRetention, auditFsync, auditSegmentBytes,
-                auditSegments, defaultCapabilities, ioThreads, retries, dataDir);
+                auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
+    }
+
+    public KernelSettings withLlmConcurrency(int n) {
+        return new KernelSettings(workers, stepTimeoutMillis, checkpointMillis, zombieRetention, auditFsync,
+                auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir, n,
+                ioBytesPerSecond, netBytesPerSecond);
+    }
+
+    public KernelSettings withByteRates(long io, long net) {
+        return new KernelSettings(workers, stepTimeoutMillis, checkpointMillis, zombieRetention, auditFsync,
+                auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir, llmConcurrency,
+                io, net);
     }
 }

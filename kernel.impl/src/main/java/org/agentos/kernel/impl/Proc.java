@@ -65,6 +65,18 @@ final class Proc implements SchedEntity {
     long endedMillis;
     CompletableFuture<ExitStatus> exitFuture;
 
+    /** Byte-rate limits, allocated on first use (only when a rate is configured). */
+    Throttle throttle;
+
+    /** A process's byte-rate state: rare, so kept out of the process control block itself. */
+    static final class Throttle {
+        TokenBucket io;
+        TokenBucket net;
+        /** HAL nanoTime until which the process waits for its byte rate; 0 = not throttled. */
+        long untilNanos;
+        org.agentos.kernel.api.syscall.ResourceClass by;
+    }
+
     // Accounting; written by the thread that owns the process at the time (under this).
     long cpuNanos;
     long steps;
