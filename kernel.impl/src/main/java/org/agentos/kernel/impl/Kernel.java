@@ -1059,7 +1059,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /** The arbitrated resources, for kernel:subsystems. */
-    List<String> resourceSummary() {
+    public List<String> resourceSummary() {
         List<String> out = new ArrayList<>();
         for (ResourceGate g : gates.values()) out.add(g.toString());
         out.sort(null);

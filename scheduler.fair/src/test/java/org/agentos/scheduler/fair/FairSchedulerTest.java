@@ -231,4 +231,29 @@ class FairSchedulerTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new FairScheduler().importState(state, pid -> null));
     }
+
+    @Test
+    void aWaitingLlmCallOfAQuietTenantIsServedWithinTwoSlotsWhileABusyTenantQueuesSixty() {
+        // forResource: the queue of callers waiting for a provider slot; each pick is a slot freed.
+        org.agentos.kernel.api.sched.Scheduler llm = new FairScheduler().forResource("llm.sim");
+        for (int i = 0; i < 60; i++) llm.enqueue(new Proc(i, 0, "batch"));
+        for (int i = 0; i < 500; i++) {
+            SchedEntity e = llm.pickNext();
+            llm.charge(e, 5 * SLICE);
+            llm.enqueue(e);
+        }
+        Proc quiet = new Proc(1000, 0, "interactive");
+        for (int call = 0; call < 3; call++) {
+            llm.enqueue(quiet);
+            int picks = 0;
+            SchedEntity e;
+            do {
+                e = llm.pickNext();
+                picks++;
+                llm.charge(e, 5 * SLICE);
+                if (e != quiet) llm.enqueue(e);
+            } while (e != quiet);
+            assertTrue(picks <= 2, "call " + call + " waited for " + picks + " slots");
+        }
+    }
 }
