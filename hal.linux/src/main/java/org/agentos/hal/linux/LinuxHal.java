@@ -6,6 +6,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.agentos.kernel.api.hal.Hal;
+import org.agentos.kernel.api.hal.MemoryStatus;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -51,6 +52,54 @@ public class LinuxHal implements Hal {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    private static final Path MEMINFO = Path.of("/proc/meminfo");
+    private static final Path CGROUP_MAX = Path.of("/sys/fs/cgroup/memory.max");
+    private static final Path CGROUP_CURRENT = Path.of("/sys/fs/cgroup/memory.current");
+
+    /**
+     * The JVM heap, and the host's memory from {@code /proc/meminfo} (MemAvailable of MemTotal),
+     * or the cgroup v2 limit when the JVM runs in a memory-limited container.
+     */
+    @Override
+    public MemoryStatus memory() {
+        Runtime rt = Runtime.getRuntime();
+        long heapUsed = rt.totalMemory() - rt.freeMemory();
+        long total = -1;
+        long available = -1;
+        try {
+            long[] m = parseMeminfo(Files.readString(MEMINFO));
+            total = m[0];
+            available = m[1];
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or /proc not mounted: host memory unknown
+        }
+        try {
+            String max = Files.readString(CGROUP_MAX).strip();
+            if (!"max".equals(max)) {
+                long limit = Long.parseLong(max);
+                long current = Long.parseLong(Files.readString(CGROUP_CURRENT).strip());
+                total = limit;
+                available = Math.max(0, limit - current);
+            }
+        } catch (IOException | RuntimeException e) {
+            // no cgroup v2 memory controller: the host figures stand
+        }
+        return MemoryStatus.of(heapUsed, rt.maxMemory(), available, total);
+    }
+
+    /** MemTotal and MemAvailable of {@code /proc/meminfo}, in bytes ({-1, -1} when absent). */
+    static long[] parseMeminfo(String meminfo) {
+        long total = -1;
+        long available = -1;
+        for (String line : meminfo.split("\n")) {
+            String[] f = line.split("\s+");
+            if (f.length < 2) continue;
+            if (f[0].equals("MemTotal:")) total = Long.parseLong(f[1]) * 1024;
+            else if (f[0].equals("MemAvailable:")) available = Long.parseLong(f[1]) * 1024;
+        }
+        return new long[] {total, available};
     }
 
     /** The first field of {@code /proc/loadavg}: "0.52 0.58 0.59 1/389 12345". */

@@ -29,4 +29,19 @@ class LinuxHalTest {
     void parsesLoadAverageLine() {
         assertEquals(0.52, LinuxHal.parseLoadAverage("0.52 0.58 0.59 1/389 12345\n"));
     }
+
+    @Test
+    void parsesMeminfoIntoBytes() {
+        long[] m = LinuxHal.parseMeminfo("MemTotal:       24683620 kB\nMemFree:        24022896 kB\nMemAvailable:   24303580 kB\n");
+        assertEquals(24683620L * 1024, m[0]);
+        assertEquals(24303580L * 1024, m[1]);
+    }
+
+    @Test
+    void reportsHeapAndHostMemory() {
+        var m = hal.memory();
+        assertTrue(m.heapMax() > 0 && m.heapUsed() > 0, m.toString());
+        assertTrue(m.hostTotal() > 0 && m.hostAvailable() >= 0 && m.hostAvailable() <= m.hostTotal(), m.toString());
+        assertTrue(m.pressure() >= 0 && m.pressure() <= 1, m.toString());
+    }
 }

@@ -92,7 +92,8 @@ public final class Kernel implements ProcessManager, AuditLog {
     private final Set<Proc> waitingForProgram = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Proc> dirty = new ConcurrentLinkedQueue<>();
     private final CapabilitySet defaultCaps;
-    private final AuditWriter audit;
+    final AuditWriter audit;
+    final MemoryGovernor memory = new MemoryGovernor(this);
     private final ProcStore store;
     private final Dispatcher dispatcher;
     final ScheduledThreadPoolExecutor timers;
@@ -180,6 +181,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         started = true;
         dispatcher.start();
+        memory.start(timers);
         if (store != null && settings.checkpointMillis() > 0) {
             // Its own thread: a large checkpoint must not delay timers (sleeps, the clock).
             checkpointer = Executors.newSingleThreadScheduledExecutor(daemon("agentos-checkpoint"));
@@ -410,6 +412,16 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     String schedulerProvider() {
         return schedulerProvider;
+    }
+
+    /** The process-table entry of {@code pid}, or null. */
+    Proc procOf(long pid) {
+        return table.get(pid);
+    }
+
+    /** The process table, for the memory governor. */
+    Iterable<Proc> processes() {
+        return table.values();
     }
 
     int readyCount() {
@@ -1087,7 +1099,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         if (delay > 0) {
             t.untilNanos = Math.max(t.untilNanos, now + delay);
-            t.by = rc;
+            t.reason = rc == ResourceClass.NET ? "network bytes/s" : "I/O bytes/s";
         }
         return delay;
     }
@@ -1190,10 +1202,19 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /**
-     * Over its I/O or network byte rate: {@code p} waits BLOCKED until its bucket is out of debt,
-     * then becomes READY (or PAUSED if a pause came meanwhile). Holds p; true when throttled.
+     * Over its I/O or network byte rate, or low-priority work under memory pressure: {@code p}
+     * waits BLOCKED until its bucket is out of debt or the pressure delay has passed, then becomes
+     * READY (or PAUSED if a pause came meanwhile). Holds p; true when throttled.
      */
     private boolean throttleLocked(Proc p) {
+        if (memory.throttles(p)) {
+            Proc.Throttle mt = p.throttle == null ? p.throttle = new Proc.Throttle() : p.throttle;
+            long until = hal.nanoTime() + memory.throttleNanos();
+            if (until > mt.untilNanos) {
+                mt.untilNanos = until;
+                mt.reason = "memory pressure";
+            }
+        }
         Proc.Throttle t = p.throttle;
         if (t == null || t.untilNanos == 0) return false;
         long wait = t.untilNanos - hal.nanoTime();
@@ -1202,7 +1223,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             return false;
         }
         p.state = ProcessState.BLOCKED;
-        p.waitingOn = "throttled: " + (t.by == ResourceClass.NET ? "network" : "I/O") + " bytes/s";
+        p.waitingOn = "throttled: " + t.reason;
         try {
             p.cancelCall = timers.schedule(() -> {
                 synchronized (p) {

@@ -34,6 +34,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
@@ -51,6 +53,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         configurationPid = "org.agentos.kernel")
 @Designate(ocd = KernelComponent.Config.class)
 public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     @ObjectClassDefinition(name = "Agent OS kernel", description = "Process table, CPU workers, syscall mediation and audit.")
     public @interface Config {
@@ -98,6 +101,25 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         @AttributeDefinition(description = "Bytes per second each process may move through network tools; 0 = unlimited. "
                 + "Applied without a restart.")
         long netBytesPerSecond() default 0;
+
+        @AttributeDefinition(description = "How often memory pressure is checked (ms). Applied without a restart.")
+        long memoryPollMillis() default 500;
+
+        @AttributeDefinition(description = "Memory in use (the higher of heap and host, 0..1) at which low-priority "
+                + "work is throttled")
+        double memoryThrottleAt() default 0.85;
+
+        @AttributeDefinition(description = "Memory in use at which idle-class processes are paused as well")
+        double memoryPauseAt() default 0.95;
+
+        @AttributeDefinition(description = "Memory in use below which throttling ends (hysteresis)")
+        double memoryRecoverBelow() default 0.75;
+
+        @AttributeDefinition(description = "Under pressure, normal processes this nice or nicer are throttled too")
+        int memoryThrottleNice() default 10;
+
+        @AttributeDefinition(description = "How long a throttled process waits before each step (ms)")
+        long memoryThrottleMillis() default 100;
     }
 
     private final Object lock = new Object();
@@ -125,9 +147,32 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         KernelSettings settings = settings(config, context);
         synchronized (lock) {
             kernel = newKernel(settings);
+            applyMemoryPolicy(kernel, config);
         }
         kernel.start();
     }
+
+    /** A bad policy is logged and the previous one kept: the kernel must not fail to start over it. */
+    private static void applyMemoryPolicy(Kernel k, Config c) {
+        try {
+            k.memory.setPolicy(new MemoryGovernor.Policy(c.memoryPollMillis(), c.memoryThrottleAt(), c.memoryPauseAt(),
+                    c.memoryRecoverBelow(), c.memoryThrottleNice(), c.memoryThrottleMillis()));
+        } catch (IllegalArgumentException e) {
+            LOG.error("EINVAL: {} (PID org.agentos.kernel); keeping {}", e.getMessage(), k.memory.policy());
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile EventAdmin eventAdmin;
+
+    /** Memory-pressure changes as OSGi events, for anyone who subscribes (and for IPC later). */
+    private void publish(Map<String, Object> properties) {
+        EventAdmin ea = eventAdmin;
+        if (ea != null) ea.postEvent(new Event(PRESSURE_TOPIC, properties));
+    }
+
+    /** Topic of memory-pressure level changes. */
+    public static final String PRESSURE_TOPIC = "org/agentos/memory/PRESSURE";
 
     /**
      * A configuration change. A new {@code Scheduler.target} filter (set by kernel:swap) is applied
@@ -144,10 +189,12 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
             if (old != null && old.settings.withLlmConcurrency(settings.llmConcurrency())
                     .withByteRates(settings.ioBytesPerSecond(), settings.netBytesPerSecond()).equals(settings)) {
                 old.setResourceLimits(settings.llmConcurrency(), settings.ioBytesPerSecond(), settings.netBytesPerSecond());
+                applyMemoryPolicy(old, config);
                 return;
             }
             if (old != null) old.stop();
             fresh = newKernel(settings);
+            applyMemoryPolicy(fresh, config);
             kernel = fresh;
         }
         fresh.start();
@@ -173,6 +220,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     /** A kernel with everything registered so far. Caller holds the lock. */
     private Kernel newKernel(KernelSettings settings) {
         Kernel k = new Kernel(hal, settings);
+        k.memory.setEventSink(this::publish);
         programs.forEach(k::addProgram);
         tools.forEach(k::addTool);
         if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
@@ -298,6 +346,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
                 k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
                 hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory()));
+        out.add(new SubsystemBinding("memory", "memory-pressure handling", k.memory.level().name(), null,
+                List.of(), k.memory.toString()));
         out.add(new SubsystemBinding("resources", "language-model and byte-rate arbitration",
                 k.llmConcurrency() + " calls in flight per LLM tool", null, k.resourceSummary(),
                 "per process: I/O " + rate(k.ioBytesPerSecond()) + ", network " + rate(k.netBytesPerSecond())));

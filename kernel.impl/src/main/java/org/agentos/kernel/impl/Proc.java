@@ -74,7 +74,8 @@ final class Proc implements SchedEntity {
         TokenBucket net;
         /** HAL nanoTime until which the process waits for its byte rate; 0 = not throttled. */
         long untilNanos;
-        org.agentos.kernel.api.syscall.ResourceClass by;
+        /** Why, for agent:ps ("I/O bytes/s", "memory pressure"). */
+        String reason;
     }
 
     // Accounting; written by the thread that owns the process at the time (under this).
