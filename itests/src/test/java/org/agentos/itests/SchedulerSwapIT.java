@@ -41,13 +41,29 @@ public class SchedulerSwapIT extends KarafTestSupport {
         waitFor(() -> totalSteps(ps) > before + ps.size(), WAIT, "every process to keep running");
     }
 
-    /** Runs a feature command, waits until {@code scheduler} is bound, and checks the workload is whole and running. */
-    private void swapTo(String featureCommand, String scheduler, List<ProcessInfo> workload) {
-        executeCommand(featureCommand, Duration.ofSeconds(60));
+    /**
+     * Runs a command, waits until {@code scheduler} is bound, and checks the workload is whole,
+     * alive, running, and that no process's accounting went back.
+     */
+    private void swapTo(String command, String scheduler, List<ProcessInfo> workload) {
+        java.util.Map<Long, Long> steps = new java.util.HashMap<>();
+        java.util.Map<Long, Long> syscalls = new java.util.HashMap<>();
+        for (ProcessInfo p : workload) {
+            ProcessInfo now = processes.info(p.pid()).orElseThrow();
+            steps.put(p.pid(), now.usage().steps());
+            syscalls.put(p.pid(), now.usage().syscalls());
+        }
+        executeCommand(command, Duration.ofSeconds(60));
         waitFor(() -> executeCommand("kernel:subsystems").matches("(?s).*\\nscheduler\\s+" + scheduler + "\\s.*"),
-                WAIT, scheduler + " to be bound after " + featureCommand);
+                WAIT, scheduler + " to be bound after " + command);
         awaitProgress(workload);
         assertEquals(workload.size(), processes.list(new ProcessQuery("swap", null, false, 1000)).matching());
+        for (ProcessInfo p : workload) {
+            ProcessInfo now = processes.info(p.pid()).orElseThrow(() -> new AssertionError("lost pid " + p.pid()));
+            assertTrue(now.state() + " " + p.pid(), !now.state().isTerminal());
+            assertTrue("steps of " + p.pid(), now.usage().steps() >= steps.get(p.pid()));
+            assertTrue("syscalls of " + p.pid(), now.usage().syscalls() >= syscalls.get(p.pid()));
+        }
     }
 
     @Test
@@ -64,7 +80,14 @@ public class SchedulerSwapIT extends KarafTestSupport {
         executeCommand("feature:install agentos-scheduler-priority", Duration.ofSeconds(60));
         // An explicit choice overrides the ranking, and auto returns to it.
         swapTo("kernel:swap scheduler priority", "priority", workload);
+        String subsystems = executeCommand("kernel:subsystems");
+        assertTrue(subsystems, subsystems.contains("last swap fair -> priority"));
+        assertTrue(subsystems, subsystems.contains("carried over"));
         swapTo("kernel:swap scheduler auto", "fair", workload);
+        // The plain Karaf way: the kernel's target filter through ConfigAdmin.
+        swapTo("config:property-set -p org.agentos.kernel Scheduler.target \"(agentos.subsystem.name=priority)\"",
+                "priority", workload);
+        swapTo("config:property-delete -p org.agentos.kernel Scheduler.target", "fair", workload);
         try {
             executeCommand("kernel:swap scheduler nosuch");
             throw new IllegalStateException("kernel:swap accepted an unknown scheduler");
@@ -75,5 +98,28 @@ public class SchedulerSwapIT extends KarafTestSupport {
         swapTo("feature:install agentos-scheduler-fair", "fair", workload);
         executeCommand("feature:uninstall agentos-scheduler-priority", Duration.ofSeconds(60));
         swapTo("feature:uninstall agentos-scheduler-fair", "round-robin", workload);
+    }
+
+    @Test
+    public void llmCallsStayWithinTheProviderLimitAndClassesShowInThePs() {
+        executeCommand("agent:spawn -o llm --count 12 asker '{\"calls\":10}'");
+        waitFor(() -> executeCommand("kernel:subsystems").contains("llm.sim: "), WAIT, "the llm.sim gate to appear");
+        waitFor(() -> processes.list(new ProcessQuery("llm", null, true, 100)).processes().stream()
+                .allMatch(p -> p.state().isTerminal()), Duration.ofSeconds(60), "every asker to finish");
+        for (ProcessInfo p : processes.list(new ProcessQuery("llm", null, true, 100)).processes()) {
+            assertEquals("asker " + p.pid() + ": " + p.exit(), 0, p.exit().code());
+        }
+        String gate = executeCommand("kernel:subsystems -v");
+        assertTrue(gate, gate.contains("0/4 in flight, 0 waiting"));
+
+        executeCommand("agent:spawn -o cls --class idle counter '{\"sleepMs\":5}'");
+        String ps = executeCommand("agent:ps -o cls");
+        assertTrue(ps, ps.contains("idle"));
+        try {
+            executeCommand("agent:spawn --class urgent counter");
+            throw new IllegalStateException("agent:spawn accepted an unknown class");
+        } catch (AssertionError expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("EINVAL: unknown scheduling class 'urgent'"));
+        }
     }
 }
