@@ -57,7 +57,7 @@ public class SchedulerSwapIT extends KarafTestSupport {
         waitFor(() -> executeCommand("kernel:subsystems").matches("(?s).*\\nscheduler\\s+" + scheduler + "\\s.*"),
                 WAIT, scheduler + " to be bound after " + command);
         awaitProgress(workload);
-        assertEquals(workload.size(), processes.list(new ProcessQuery("swap", null, false, 1000)).matching());
+        assertEquals(workload.size(), processes.list(new ProcessQuery(workload.get(0).owner(), null, false, 1000)).matching());
         for (ProcessInfo p : workload) {
             ProcessInfo now = processes.info(p.pid()).orElseThrow(() -> new AssertionError("lost pid " + p.pid()));
             assertTrue(now.state() + " " + p.pid(), !now.state().isTerminal());
@@ -121,5 +121,28 @@ public class SchedulerSwapIT extends KarafTestSupport {
         } catch (AssertionError expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("EINVAL: unknown scheduling class 'urgent'"));
         }
+    }
+
+    @Test
+    public void withNoSchedulerProcessesWaitReadyAndRunAgainWhenOneAppears() {
+        executeCommand("agent:spawn -o idle-cpu --count 10 counter '{\"sleepMs\":5}'");
+        List<ProcessInfo> workload = processes.list(new ProcessQuery("idle-cpu", null, false, 100)).processes();
+        awaitProgress(workload);
+        // The kernel's own round robin is the last resort; disabling its component leaves none.
+        executeCommand("scr:disable org.agentos.kernel.impl.RoundRobinScheduler");
+        try {
+            waitFor(() -> executeCommand("kernel:subsystems").contains("no scheduler bound"), WAIT,
+                    "the kernel to report that no scheduler is bound");
+            waitFor(() -> processes.list(new ProcessQuery("idle-cpu",
+                            org.agentos.kernel.api.process.ProcessState.READY, false, 100)).matching() == workload.size(),
+                    WAIT, "every process to wait READY");
+            swapTo("feature:install agentos-scheduler-priority", "priority", workload);
+        } finally {
+            executeCommand("scr:enable org.agentos.kernel.impl.RoundRobinScheduler");
+        }
+        executeCommand("feature:uninstall agentos-scheduler-priority", Duration.ofSeconds(60));
+        waitFor(() -> executeCommand("kernel:subsystems").matches("(?s).*\\nscheduler\\s+round-robin\\s.*"), WAIT,
+                "round robin to be bound again");
+        awaitProgress(workload);
     }
 }

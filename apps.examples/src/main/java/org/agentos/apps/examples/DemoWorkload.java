@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The demo workload the distribution starts with (configured by {@code etc/org.agentos.demo.cfg}):
  * heartbeat agents for two tenants, plus fan-out and ping-pong families that run, wait for their
- * children and exit. Spawned once: after a restart the restored processes carry on instead.
+ * children and exit, and agents that keep the simulated LLM provider busy: many of them for one
+ * tenant, one for the other, so {@code kernel:subsystems} shows the LLM gate sharing it fairly
+ * (under the fair scheduler). Spawned once: after a restart the restored processes carry on instead.
  */
 @Component(configurationPid = "org.agentos.demo", configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = {})
@@ -42,6 +44,9 @@ public class DemoWorkload {
 
         @AttributeDefinition(description = "fan-out parents (each spawns 4 counters) and ping-pong players to start")
         int families() default 4;
+
+        @AttributeDefinition(description = "agents calling llm.sim for ever for demo-alice (demo-bob gets one); 0 = none")
+        int askers() default 8;
     }
 
     @Reference
@@ -63,7 +68,7 @@ public class DemoWorkload {
     private void start(Config config, int attempt) {
         if (!active) return;
         List<String> names = processes.programs().stream().map(ProgramInfo::name).toList();
-        if (!names.containsAll(List.of("heartbeat", "fanout", "ping", "pong", "counter"))) {
+        if (!names.containsAll(List.of("heartbeat", "fanout", "ping", "pong", "counter", "asker"))) {
             // The programs are services of this bundle too; the kernel may bind them a moment later.
             if (attempt < 100) {
                 CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS).execute(() -> start(config, attempt + 1));
@@ -89,8 +94,12 @@ public class DemoWorkload {
                 processes.spawn(new SpawnSpec("ping", Args.of("rounds", 50), OWNERS.get(i % 2), 0,
                         List.of("proc:spawn"), null));
             }
-            LOG.info("demo workload started: {} heartbeats, {} fan-out and {} ping-pong families",
-                    config.processes(), config.families(), config.families());
+            for (int i = 0; i < config.askers(); i++) {
+                processes.spawn(new SpawnSpec("asker", Args.of("calls", 0), OWNERS.get(0), 0, null, null));
+            }
+            if (config.askers() > 0) processes.spawn(new SpawnSpec("asker", Args.of("calls", 0), OWNERS.get(1), 0, null, null));
+            LOG.info("demo workload started: {} heartbeats, {} fan-out and {} ping-pong families, {} LLM askers",
+                    config.processes(), config.families(), config.families(), config.askers() + (config.askers() > 0 ? 1 : 0));
         } catch (SyscallException e) {
             LOG.error("demo workload could not start: {}", e.toString());
         }

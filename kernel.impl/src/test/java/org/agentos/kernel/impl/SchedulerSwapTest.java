@@ -118,4 +118,30 @@ class SchedulerSwapTest {
         for (long pid : pids) s += k.info(pid).map(i -> i.usage().steps()).orElse(0L);
         return s;
     }
+
+    @Test
+    void aHundredThousandRunnableProcessesSurviveSwapsWithTheirAccounting() throws Exception {
+        try (KernelHarness h = new KernelHarness(KernelSettings.defaults(null).withWorkers(2).withZombieRetention(200_000))) {
+            Kernel k = h.kernel;
+            k.addProgram(TestPrograms.looping("yielder", "proc.yield", null), "test");
+            int n = 100_000;
+            int limit = 20;
+            long first = -1;
+            for (int i = 0; i < n; i++) {
+                long pid = k.spawn(SpawnSpec.of("yielder", Args.of("limit", limit)));
+                if (first < 0) first = pid;
+            }
+            Scheduler[] rotation = {new RoundRobinScheduler(), new RefusingScheduler(), new RoundRobinScheduler(),
+                    new MuteScheduler(), new RoundRobinScheduler()};
+            int carried = 0;
+            for (Scheduler s : rotation) carried += k.setScheduler(s, "test").imported();
+            assertTrue(carried > 0, "some swaps carried the queue over");
+            for (long pid = first; pid < first + n; pid++) {
+                assertEquals(0, k.awaitExit(pid).toCompletableFuture().get(60, TimeUnit.SECONDS).code());
+            }
+            for (long pid = first; pid < first + n; pid++) {
+                assertEquals(limit + 1, k.info(pid).orElseThrow().usage().steps(), "steps of " + pid);
+            }
+        }
+    }
 }
