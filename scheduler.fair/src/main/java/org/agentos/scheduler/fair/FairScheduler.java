@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.function.LongFunction;
 import org.agentos.kernel.api.sched.SchedClass;
@@ -48,7 +47,7 @@ public class FairScheduler implements Scheduler {
     }
 
     /** Scheduling state of one process. Guarded by the scheduler's lock. */
-    private static final class Task {
+    private static final class Task extends RunQueue.Entry {
         final SchedEntity entity;
         final long seq;
         final Group group;
@@ -57,7 +56,6 @@ public class FairScheduler implements Scheduler {
         boolean queued;
         /** Which class it is queued in (its entity's class at enqueue time). */
         SchedClass queuedAs;
-        long rtSeq;
 
         Task(SchedEntity entity, long seq, Group group) {
             this.entity = entity;
@@ -66,12 +64,23 @@ public class FairScheduler implements Scheduler {
         }
     }
 
+    /** A tenant's place in one level's queue of tenants. */
+    private static final class GroupSlot extends RunQueue.Entry {
+        final Group group;
+
+        GroupSlot(Group group) {
+            this.group = group;
+        }
+    }
+
     /** A tenant: its runnable tasks in virtual-runtime order, per class. Guarded by the scheduler's lock. */
     private static final class Group {
         final String owner;
         final long seq;
-        final TreeSet<Task> normal = new TreeSet<>(FairScheduler::byVruntime);
-        final TreeSet<Task> idle = new TreeSet<>(FairScheduler::byVruntime);
+        final RunQueue normal = new RunQueue();
+        final RunQueue idle = new RunQueue();
+        final GroupSlot normalSlot = new GroupSlot(this);
+        final GroupSlot idleSlot = new GroupSlot(this);
         int weight = NiceWeights.NICE_0;
         long vruntime;
         long idleVruntime;
@@ -82,20 +91,23 @@ public class FairScheduler implements Scheduler {
             this.seq = seq;
         }
 
-        TreeSet<Task> runnable(boolean idleClass) {
+        RunQueue runnable(boolean idleClass) {
             return idleClass ? idle : normal;
+        }
+
+        GroupSlot slot(boolean idleClass) {
+            return idleClass ? idleSlot : normalSlot;
         }
     }
 
-    /** The runnable tenants of one class, in virtual-runtime order. */
+    /** The runnable tenants of one class, by virtual runtime. */
     private static final class Level {
         final boolean idleClass;
-        final TreeSet<Group> groups;
+        final RunQueue groups = new RunQueue();
         long minGroupVruntime;
 
         Level(boolean idleClass) {
             this.idleClass = idleClass;
-            this.groups = new TreeSet<>(idleClass ? FairScheduler::byIdleVruntime : FairScheduler::byVruntime);
         }
 
         long vruntime(Group g) {
@@ -103,31 +115,12 @@ public class FairScheduler implements Scheduler {
         }
     }
 
-    private static int byVruntime(Task a, Task b) {
-        int c = Long.compare(a.vruntime, b.vruntime);
-        return c != 0 ? c : Long.compare(a.seq, b.seq);
-    }
-
-    private static int byVruntime(Group a, Group b) {
-        int c = Long.compare(a.vruntime, b.vruntime);
-        return c != 0 ? c : Long.compare(a.seq, b.seq);
-    }
-
-    private static int byIdleVruntime(Group a, Group b) {
-        int c = Long.compare(a.idleVruntime, b.idleVruntime);
-        return c != 0 ? c : Long.compare(a.seq, b.seq);
-    }
-
-    private static int byRealtime(Task a, Task b) {
-        int c = Integer.compare(a.entity.nice(), b.entity.nice());
-        return c != 0 ? c : Long.compare(a.rtSeq, b.rtSeq);
-    }
-
     private final Object lock = new Object();
     // Keyed by the kernel's process objects: state goes away when the kernel reaps the process.
     private final Map<SchedEntity, Task> tasks = new WeakHashMap<>();
     private final Map<String, Group> groups = new HashMap<>();
-    private final TreeSet<Task> realtime = new TreeSet<>(FairScheduler::byRealtime);
+    /** Realtime tasks by (nice, arrival). */
+    private final RunQueue realtime = new RunQueue();
     private final Level normal = new Level(false);
     private final Level idle = new Level(true);
     /** Tenant weights in NiceWeights units (1 = 1024); absent = 1024. */
@@ -216,42 +209,41 @@ public class FairScheduler implements Scheduler {
         t.queued = true;
         runnable++;
         if (c == SchedClass.REALTIME) {
-            t.rtSeq = seq++;
-            realtime.add(t);
+            realtime.add(t, t.entity.nice(), seq++);
             return;
         }
-        {
-            Level level = c == SchedClass.IDLE ? idle : normal;
-            Group g = t.group;
-            TreeSet<Task> queue = g.runnable(level.idleClass);
-            if (queue.isEmpty()) {
-                if (level.idleClass) g.idleVruntime = Math.max(g.idleVruntime, level.minGroupVruntime);
-                else g.vruntime = Math.max(g.vruntime, level.minGroupVruntime);
-                level.groups.add(g);
-            }
-            queue.add(t);
+        Level level = c == SchedClass.IDLE ? idle : normal;
+        Group g = t.group;
+        RunQueue queue = g.runnable(level.idleClass);
+        if (queue.isEmpty()) {
+            if (level.idleClass) g.idleVruntime = Math.max(g.idleVruntime, level.minGroupVruntime);
+            else g.vruntime = Math.max(g.vruntime, level.minGroupVruntime);
+            level.groups.add(g.slot(level.idleClass), level.vruntime(g), g.seq);
         }
+        queue.add(t, t.vruntime, t.seq);
     }
 
     @Override
     public SchedEntity pickNext() {
         synchronized (lock) {
-            Task rt = realtime.pollFirst();
+            Task rt = (Task) realtime.poll();
             if (rt != null) {
                 rt.queued = false;
                 runnable--;
                 return rt.entity;
             }
             Level level = normal.groups.isEmpty() ? idle : normal;
-            Group g = level.groups.pollFirst();
-            if (g == null) return null;
+            GroupSlot slot = (GroupSlot) level.groups.peek();
+            if (slot == null) return null;
+            Group g = slot.group;
             level.minGroupVruntime = Math.max(level.minGroupVruntime, level.vruntime(g));
-            TreeSet<Task> queue = g.runnable(level.idleClass);
-            Task t = queue.pollFirst();
+            RunQueue queue = g.runnable(level.idleClass);
+            Task t = (Task) queue.poll();
             t.queued = false;
             runnable--;
             g.minTaskVruntime = Math.max(g.minTaskVruntime, t.vruntime);
-            if (!queue.isEmpty()) level.groups.add(g);
+            // The tenant's key has not changed: it stays where it is unless it has nothing left.
+            if (queue.isEmpty()) level.groups.remove(slot);
             return t.entity;
         }
     }
@@ -272,12 +264,11 @@ public class FairScheduler implements Scheduler {
             realtime.remove(t);
             return;
         }
-        Level level = t.queuedAs == SchedClass.IDLE ? idle : normal;
+        boolean idleClass = t.queuedAs == SchedClass.IDLE;
         Group g = t.group;
-        TreeSet<Task> queue = g.runnable(level.idleClass);
-        level.groups.remove(g);
+        RunQueue queue = g.runnable(idleClass);
         queue.remove(t);
-        if (!queue.isEmpty()) level.groups.add(g);
+        if (queue.isEmpty()) (idleClass ? idle : normal).groups.remove(g.slot(idleClass));
     }
 
     /** Advances the process's and its tenant's virtual runtime by the CPU time it used. */
@@ -287,19 +278,17 @@ public class FairScheduler implements Scheduler {
         synchronized (lock) {
             Task t = tasks.get(entity);
             if (t == null) return;
-            boolean wasQueued = t.queued;
-            SchedClass queuedAs = t.queuedAs;
-            if (wasQueued) dequeueLocked(t);
             Group g = t.group;
-            boolean inNormal = normal.groups.remove(g);
-            boolean inIdle = idle.groups.remove(g);
             t.vruntime += nanos * NiceWeights.NICE_0 / t.weight;
+            if (t.queued && t.queuedAs != SchedClass.REALTIME) g.runnable(t.queuedAs == SchedClass.IDLE).rekey(t, t.vruntime);
             long groupDelta = nanos * NiceWeights.NICE_0 / g.weight;
-            if (entity.schedClass() == SchedClass.IDLE) g.idleVruntime += groupDelta;
-            else g.vruntime += groupDelta;
-            if (inNormal) normal.groups.add(g);
-            if (inIdle) idle.groups.add(g);
-            if (wasQueued) insertLocked(t, queuedAs);
+            if (entity.schedClass() == SchedClass.IDLE) {
+                g.idleVruntime += groupDelta;
+                if (idle.groups.contains(g.idleSlot)) idle.groups.rekey(g.idleSlot, g.idleVruntime);
+            } else {
+                g.vruntime += groupDelta;
+                if (normal.groups.contains(g.normalSlot)) normal.groups.rekey(g.normalSlot, g.vruntime);
+            }
         }
     }
 
@@ -317,17 +306,19 @@ public class FairScheduler implements Scheduler {
      */
     @Override
     public SchedulerState exportState() {
-        // Workers cannot pick while the lock is held: copy references and numbers only, and
+        // Workers cannot pick while the lock is held: copy the queues' arrays only, and sort and
         // build the state object after letting go.
-        Snapshot rt;
-        List<Snapshot> normalQueues = new ArrayList<>();
-        List<Snapshot> idleQueues = new ArrayList<>();
+        RunQueue rt;
+        List<RunQueue> normalQueues = new ArrayList<>();
+        List<RunQueue> idleQueues = new ArrayList<>();
         String[] owners;
         long[] ownerVruntimes;
         synchronized (lock) {
-            rt = new Snapshot(realtime);
-            for (Group g : normal.groups) normalQueues.add(new Snapshot(g.normal));
-            for (Group g : idle.groups) idleQueues.add(new Snapshot(g.idle));
+            rt = realtime.copy();
+            for (Group g : groups.values()) {
+                if (!g.normal.isEmpty()) normalQueues.add(g.normal.copy());
+                if (!g.idle.isEmpty()) idleQueues.add(g.idle.copy());
+            }
             owners = new String[groups.size()];
             ownerVruntimes = new long[owners.length];
             int i = 0;
@@ -338,16 +329,24 @@ public class FairScheduler implements Scheduler {
         }
         SchedulerState s = new SchedulerState();
         s.exportedBy = name();
-        for (int i = 0; i < rt.entities.length; i++) s.runnable.add(new SchedulerState.Entity(rt.entities[i].pid(), rt.vruntimes[i]));
-        for (List<Snapshot> queues : List.of(normalQueues, idleQueues)) {
+        Object[] rtSorted = rt.sorted();
+        for (RunQueue.Entry e : (RunQueue.Entry[]) rtSorted[0]) {
+            Task t = (Task) e;
+            s.runnable.add(new SchedulerState.Entity(t.entity.pid(), 0));
+        }
+        for (List<RunQueue> queues : List.of(normalQueues, idleQueues)) {
+            List<Object[]> sorted = new ArrayList<>();
+            for (RunQueue q : queues) sorted.add(q.sorted());
             // Tenants in turn, each in its own order: about the order the picks would take.
             int depth = 0;
             boolean more = true;
             while (more) {
                 more = false;
-                for (Snapshot q : queues) {
-                    if (depth < q.entities.length) {
-                        s.runnable.add(new SchedulerState.Entity(q.entities[depth].pid(), q.vruntimes[depth]));
+                for (Object[] q : sorted) {
+                    RunQueue.Entry[] entries = (RunQueue.Entry[]) q[0];
+                    long[] vruntimes = (long[]) q[1];
+                    if (depth < entries.length) {
+                        s.runnable.add(new SchedulerState.Entity(((Task) entries[depth]).entity.pid(), vruntimes[depth]));
                         more = true;
                     }
                 }
@@ -356,22 +355,6 @@ public class FairScheduler implements Scheduler {
         }
         for (int i = 0; i < owners.length; i++) s.ownerVruntime.put(owners[i], ownerVruntimes[i]);
         return s;
-    }
-
-    /** A run queue copied under the lock: its entities and their virtual runtimes, in order. */
-    private static final class Snapshot {
-        final SchedEntity[] entities;
-        final long[] vruntimes;
-
-        Snapshot(TreeSet<Task> queue) {
-            entities = new SchedEntity[queue.size()];
-            vruntimes = new long[entities.length];
-            int i = 0;
-            for (Task t : queue) {
-                entities[i] = t.entity;
-                vruntimes[i++] = t.vruntime;
-            }
-        }
     }
 
     /**
@@ -386,6 +369,10 @@ public class FairScheduler implements Scheduler {
         boolean sameKind = name().equals(state.exportedBy);
         synchronized (lock) {
             // It may have been bound before: what it still holds is stale, the state is the truth.
+            for (Group g : groups.values()) {
+                g.normal.clear();
+                g.idle.clear();
+            }
             tasks.clear();
             groups.clear();
             realtime.clear();
@@ -411,7 +398,7 @@ public class FairScheduler implements Scheduler {
             }
             // A process that becomes runnable later starts where its tenant's queue is, not at 0.
             for (Group g : groups.values()) {
-                if (!g.normal.isEmpty()) g.minTaskVruntime = Math.max(g.minTaskVruntime, g.normal.first().vruntime);
+                if (!g.normal.isEmpty()) g.minTaskVruntime = Math.max(g.minTaskVruntime, ((Task) g.normal.peek()).vruntime);
             }
         }
     }
