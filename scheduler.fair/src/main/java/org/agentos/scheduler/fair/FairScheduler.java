@@ -329,14 +329,14 @@ public class FairScheduler implements Scheduler {
         }
         SchedulerState s = new SchedulerState();
         s.exportedBy = name();
-        Object[] rtSorted = rt.sorted();
+        Object[] rtSorted = rt.sortInPlace();
         for (RunQueue.Entry e : (RunQueue.Entry[]) rtSorted[0]) {
             Task t = (Task) e;
             s.runnable.add(new SchedulerState.Entity(t.entity.pid(), 0));
         }
         for (List<RunQueue> queues : List.of(normalQueues, idleQueues)) {
             List<Object[]> sorted = new ArrayList<>();
-            for (RunQueue q : queues) sorted.add(q.sorted());
+            for (RunQueue q : queues) sorted.add(q.sortInPlace());
             // Tenants in turn, each in its own order: about the order the picks would take.
             int depth = 0;
             boolean more = true;

@@ -94,20 +94,56 @@ final class RunQueue {
     }
 
     /**
-     * The entries in (key, seq) order with their keys, copied: {@code out[0]} entries,
-     * {@code out[1]} keys as long[]. O(n log n); for exports, not for decisions.
+     * The entries in (key, seq) order with their keys: {@code out[0]} entries, {@code out[1]}
+     * keys as long[]. Sorts a copy, without boxing: exports use it while workers wait.
      */
     Object[] sorted() {
-        Integer[] order = new Integer[size];
-        for (int i = 0; i < size; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> less(a, b) ? -1 : less(b, a) ? 1 : 0);
-        Entry[] e = new Entry[size];
-        long[] k = new long[size];
-        for (int i = 0; i < size; i++) {
-            e[i] = entries[order[i]];
-            k[i] = keys[order[i]];
+        return copy().sortInPlace();
+    }
+
+    /** {@link #sorted()} for a queue that is already a {@link #copy()}: sorts it, destroying its heap order. */
+    Object[] sortInPlace() {
+        quicksort(0, size - 1);
+        return new Object[] {Arrays.copyOf(entries, size), Arrays.copyOf(keys, size)};
+    }
+
+    /** Sorts the arrays by (key, seq) in place; the heap order is gone afterwards (copies only). */
+    private void quicksort(int lo, int hi) {
+        while (hi - lo > 16) {
+            int mid = (lo + hi) >>> 1;
+            // median of three as the pivot, moved to hi
+            if (less(mid, lo)) swap(mid, lo);
+            if (less(hi, lo)) swap(hi, lo);
+            if (less(mid, hi)) swap(mid, hi);
+            int store = lo;
+            for (int i = lo; i < hi; i++) {
+                if (less(i, hi)) swap(i, store++);
+            }
+            swap(store, hi);
+            // recurse into the smaller side, loop on the larger: bounded stack depth
+            if (store - lo < hi - store) {
+                quicksort(lo, store - 1);
+                lo = store + 1;
+            } else {
+                quicksort(store + 1, hi);
+                hi = store - 1;
+            }
         }
-        return new Object[] {e, k};
+        for (int i = lo + 1; i <= hi; i++) {
+            for (int j = i; j > lo && less(j, j - 1); j--) swap(j, j - 1);
+        }
+    }
+
+    private void swap(int a, int b) {
+        Entry e = entries[a];
+        entries[a] = entries[b];
+        entries[b] = e;
+        long k = keys[a];
+        keys[a] = keys[b];
+        keys[b] = k;
+        long s = seqs[a];
+        seqs[a] = seqs[b];
+        seqs[b] = s;
     }
 
     private void removeAt(int i) {
