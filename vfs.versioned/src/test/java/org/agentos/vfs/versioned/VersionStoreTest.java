@@ -1,0 +1,198 @@
+package org.agentos.vfs.versioned;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VersionStoreTest {
+    static final VersionStore.Author ALICE = new VersionStore.Author(42, "alice", "test", "fs.write");
+
+    @TempDir
+    Path dir;
+    VersionStore store;
+
+    @BeforeEach
+    void open() {
+        store = new VersionStore(dir.resolve("vfs.mv"), System::currentTimeMillis);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    static InputStream text(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    String read(VersionStore.Version v) throws IOException {
+        try (InputStream in = store.open(v)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void everyWriteIsANewVersionAndOldOnesStayReadable() throws Exception {
+        VersionStore.Version v1 = store.write("/home/alice/notes.txt", text("one"), ALICE, VersionStore.Quota.NONE);
+        VersionStore.Version v2 = store.write("/home/alice/notes.txt", text("two"), ALICE, VersionStore.Quota.NONE);
+        assertEquals(1, v1.number());
+        assertEquals(2, v2.number());
+        assertEquals("two", read(store.latest("/home/alice/notes.txt").orElseThrow()));
+        assertEquals("one", read(store.version("/home/alice/notes.txt", 1).orElseThrow()));
+        List<VersionStore.Version> h = store.history("/home/alice/notes.txt");
+        assertEquals(List.of(1L, 2L), h.stream().map(VersionStore.Version::number).toList());
+        assertEquals(42, h.get(1).pid());
+        assertEquals("fs.write", h.get(1).syscall());
+        assertTrue(store.history("/home/alice/notes").isEmpty(), "a prefix of the name is another path");
+    }
+
+    @Test
+    void deleteKeepsHistoryAndRestoreMakesANewVersion() throws Exception {
+        store.write("/home/alice/a", text("first"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/a", text("second"), ALICE, VersionStore.Quota.NONE);
+        VersionStore.Version gone = store.delete("/home/alice/a", ALICE);
+        assertTrue(gone.deleted());
+        assertTrue(store.latest("/home/alice/a").isEmpty());
+        assertEquals(List.of(), store.list("/home/alice"));
+        assertEquals(Errno.ENOENT, assertThrows(SyscallException.class, () -> store.delete("/home/alice/a", ALICE)).errno());
+
+        VersionStore.Version back = store.restore("/home/alice/a", 1, ALICE, VersionStore.Quota.NONE);
+        assertEquals(4, back.number());
+        assertEquals(1, back.restoredFrom());
+        assertEquals("first", read(store.latest("/home/alice/a").orElseThrow()));
+        assertEquals(4, store.history("/home/alice/a").size());
+        assertEquals(Errno.EINVAL, assertThrows(SyscallException.class,
+                () -> store.restore("/home/alice/a", 3, ALICE, VersionStore.Quota.NONE)).errno(), "3 is the deletion");
+        assertEquals(Errno.ENOENT, assertThrows(SyscallException.class,
+                () -> store.restore("/home/alice/a", 9, ALICE, VersionStore.Quota.NONE)).errno());
+    }
+
+    @Test
+    void listingShowsFilesAndDirectoriesOneLevelDown() throws Exception {
+        store.write("/home/alice/a.txt", text("x"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/src/Main.java", text("x"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/src/util/U.java", text("x"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alicia/b.txt", text("x"), ALICE, VersionStore.Quota.NONE);
+        assertEquals(List.of("a.txt", "src/"), store.list("/home/alice"));
+        assertEquals(List.of("Main.java", "util/"), store.list("/home/alice/src"));
+        assertEquals(List.of("alice/", "alicia/"), store.list("/home"));
+    }
+
+    @Test
+    void identicalContentIsStoredOnce() throws Exception {
+        byte[] data = new byte[1 << 20];
+        new Random(1).nextBytes(data);
+        store.write("/shared/x", new ByteArrayInputStream(data), ALICE, VersionStore.Quota.NONE);
+        long[] before = store.blobStats();
+        store.write("/shared/y", new ByteArrayInputStream(data), ALICE, VersionStore.Quota.NONE);
+        store.write("/shared/x", new ByteArrayInputStream(data), ALICE, VersionStore.Quota.NONE);
+        assertArrayEquals(before, store.blobStats(), "no new chunk for the same content");
+        assertEquals(16, before[0], "1 MiB in 64 KiB chunks");
+        byte[] changedTail = data.clone();
+        changedTail[changedTail.length - 1] ^= 1;
+        store.write("/shared/z", new ByteArrayInputStream(changedTail), ALICE, VersionStore.Quota.NONE);
+        assertEquals(17, store.blobStats()[0], "only the changed chunk is new");
+    }
+
+    @Test
+    void aLargeFileIsStreamedInAndOut() throws Exception {
+        long size = 40L << 20; // 40 MiB from a generator, never in one array
+        MessageDigest in = MessageDigest.getInstance("SHA-256");
+        InputStream generated = new InputStream() {
+            long left = size;
+            final Random r = new Random(7);
+
+            @Override
+            public int read() {
+                if (left == 0) return -1;
+                left--;
+                int b = r.nextInt(256);
+                in.update((byte) b);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) {
+                if (left == 0) return -1;
+                int n = (int) Math.min(len, left);
+                for (int i = 0; i < n; i++) buf[off + i] = (byte) r.nextInt(256);
+                in.update(buf, off, n);
+                left -= n;
+                return n;
+            }
+        };
+        VersionStore.Version v = store.write("/home/alice/big.bin", generated, ALICE, VersionStore.Quota.NONE);
+        assertEquals(size, v.size());
+        assertEquals(HexFormat.of().formatHex(in.digest()), v.sha256());
+        MessageDigest out = MessageDigest.getInstance("SHA-256");
+        try (InputStream s = store.open(v)) {
+            byte[] buf = new byte[8192];
+            for (int n; (n = s.read(buf)) > 0; ) out.update(buf, 0, n);
+        }
+        assertEquals(v.sha256(), HexFormat.of().formatHex(out.digest()));
+    }
+
+    @Test
+    void quotasRefuseWritesThatGoOverAndChangeNothing() throws Exception {
+        VersionStore.Quota q = new VersionStore.Quota(10, 2);
+        store.write("/home/alice/a", text("12345"), ALICE, q);
+        SyscallException bytes = assertThrows(SyscallException.class, () -> store.write("/home/alice/b", text("123456"), ALICE, q));
+        assertEquals(Errno.EQUOTA, bytes.errno());
+        assertTrue(bytes.getMessage().contains("11 bytes, its quota is 10"), bytes.getMessage());
+        assertTrue(store.head("/home/alice/b").isEmpty());
+        store.write("/home/alice/b", text("1"), ALICE, q);
+        SyscallException files = assertThrows(SyscallException.class, () -> store.write("/home/alice/c", text(""), ALICE, q));
+        assertEquals(Errno.EQUOTA, files.errno());
+        assertEquals(new VersionStore.Usage(6, 2), store.usage("alice"));
+        store.write("/home/alice/a", text("1234"), ALICE, q); // shrinking is always allowed
+        store.delete("/home/alice/b", ALICE);
+        assertEquals(new VersionStore.Usage(4, 1), store.usage("alice"));
+    }
+
+    @Test
+    void manyConcurrentWritersGetContiguousVersionsAndAllSurviveAReopen() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int writer = t;
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < 100; i++) {
+                    store.write("/shared/log", text("w" + writer + " i" + i), ALICE, VersionStore.Quota.NONE);
+                    store.write("/home/w" + writer + "/f", text("i" + i), ALICE, VersionStore.Quota.NONE);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) f.get();
+        pool.shutdown();
+        store.close();
+        store = new VersionStore(dir.resolve("vfs.mv"), System::currentTimeMillis);
+        List<VersionStore.Version> log = store.history("/shared/log");
+        assertEquals(800, log.size());
+        for (int i = 0; i < log.size(); i++) assertEquals(i + 1, log.get(i).number());
+        for (int t = 0; t < 8; t++) assertEquals("i99", read(store.latest("/home/w" + t + "/f").orElseThrow()));
+        assertEquals(new VersionStore.Usage(store.latest("/shared/log").orElseThrow().size() + 8 * 3, 9), store.usage("alice"));
+    }
+}

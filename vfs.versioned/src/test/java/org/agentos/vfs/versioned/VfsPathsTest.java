@@ -1,0 +1,79 @@
+package org.agentos.vfs.versioned;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.junit.jupiter.api.Test;
+
+class VfsPathsTest {
+
+    private static String refused(String path) {
+        SyscallException e = assertThrows(SyscallException.class, () -> VfsPaths.normalize(path), path);
+        assertEquals(Errno.EINVAL, e.errno());
+        return e.getMessage();
+    }
+
+    @Test
+    void redundantPartsAreDropped() throws Exception {
+        assertEquals("/home/a/notes/x.txt", VfsPaths.normalize("/home/a/./notes//x.txt/"));
+        assertEquals("/", VfsPaths.normalize("/"));
+        assertEquals("/", VfsPaths.normalize("//./"));
+        assertEquals("/shared/ünïcödé/日本", VfsPaths.normalize("/shared/ünïcödé/日本"));
+    }
+
+    @Test
+    void dotDotIsRefusedEvenWhereItWouldStayInside() {
+        assertTrue(refused("/home/a/../b/x").contains("'..'"));
+        assertTrue(refused("/home/a/sub/../x").contains("'..'"));
+        refused("/..");
+    }
+
+    @Test
+    void relativeAndEmptyPathsAreRefused() {
+        assertTrue(refused("home/a/x").contains("absolute"));
+        refused("");
+        refused(null);
+        refused("./x");
+    }
+
+    @Test
+    void nulAndControlCharactersAreRefused() {
+        assertTrue(refused("/home/a/x\0.txt").contains("U+0000"));
+        refused("/home/a/x\n");
+        refused("/home/a/\u007f");
+    }
+
+    @Test
+    void backslashesCannotSmuggleSeparators() {
+        assertTrue(refused("/home/a/..\\..\\etc").contains("backslash"));
+    }
+
+    @Test
+    void overlongNamesAndPathsAreRefused() throws Exception {
+        VfsPaths.normalize("/home/a/" + "n".repeat(255));
+        assertTrue(refused("/home/a/" + "n".repeat(256)).contains("255"));
+        assertTrue(refused("/home/a/" + "é".repeat(128)).contains("255"), "bytes, not characters");
+        StringBuilder deep = new StringBuilder();
+        while (deep.length() <= 4096) deep.append("/abcdefgh");
+        assertTrue(refused(deep.toString()).contains("4096"));
+    }
+
+    @Test
+    void malformedUnicodeIsRefused() {
+        refused("/home/a/\ud800x");
+    }
+
+    @Test
+    void withinComparesWholeSegments() {
+        assertTrue(VfsPaths.within("/home/a/x", "/home/a"));
+        assertTrue(VfsPaths.within("/home/a", "/home/a"));
+        assertFalse(VfsPaths.within("/home/ab/x", "/home/a"), "a prefix of a name is not a parent");
+        assertEquals("/home/a", VfsPaths.parent("/home/a/x"));
+        assertEquals("/", VfsPaths.parent("/home"));
+        assertEquals("x", VfsPaths.name("/home/a/x"));
+    }
+}
