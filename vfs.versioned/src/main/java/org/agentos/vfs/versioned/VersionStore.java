@@ -76,6 +76,10 @@ final class VersionStore implements AutoCloseable {
     private final MVMap<String, byte[]> versions;
     private final MVMap<String, byte[]> heads;
     private final MVMap<String, byte[]> usage;
+    /** Directories made with mkdir (others exist because files are under them). */
+    private final MVMap<String, byte[]> dirs;
+    /** pid + NUL + path + NUL + number: the versions each process made. */
+    private final MVMap<String, byte[]> byPid;
     private final LongSupplier clock;
     private final LinkedBlockingQueue<Change> pending = new LinkedBlockingQueue<>();
     private final Thread committer;
@@ -102,6 +106,8 @@ final class VersionStore implements AutoCloseable {
         this.versions = store.openMap("versions");
         this.heads = store.openMap("heads");
         this.usage = store.openMap("usage");
+        this.dirs = store.openMap("dirs");
+        this.byPid = store.openMap("byPid");
         this.clock = clock;
         this.committer = new Thread(this::commitLoop, "agentos-vfs-commit");
         committer.setDaemon(true);
@@ -153,6 +159,37 @@ final class VersionStore implements AutoCloseable {
 
     private record Stored(long size, String sha256, List<String> chunks) {}
 
+    /** Records an explicit directory (and so its parents, which exist by prefix). Durable on return. */
+    void mkdir(String path, Author who) throws SyscallException {
+        publish(() -> {
+            dirs.put(path, encode(new Head(0, false, 0, who.owner())));
+            return null;
+        });
+    }
+
+    boolean isDirectory(String path) {
+        if (path.equals("/") || dirs.containsKey(path)) return true;
+        String prefix = path + "/";
+        String next = heads.ceilingKey(prefix);
+        if (next != null && next.startsWith(prefix)) return true;
+        String d = dirs.ceilingKey(prefix);
+        return d != null && d.startsWith(prefix);
+    }
+
+    /** The versions process {@code pid} made, oldest first (at most {@code limit}). */
+    List<Version> madeBy(long pid, int limit) {
+        List<Version> out = new ArrayList<>();
+        String prefix = String.format("%019d", pid) + '\0';
+        Iterator<String> keys = byPid.keyIterator(prefix);
+        while (keys.hasNext() && out.size() < limit) {
+            String k = keys.next();
+            if (!k.startsWith(prefix)) break;
+            byte[] v = versions.get(k.substring(prefix.length()));
+            if (v != null) out.add(decode(v, Version.class));
+        }
+        return out;
+    }
+
     /** Cuts the stream into chunks, storing each new one under its hash; the whole file's hash too. */
     private Stored storeChunks(InputStream data) throws SyscallException {
         MessageDigest whole = sha256();
@@ -185,6 +222,7 @@ final class VersionStore implements AutoCloseable {
         Version v = new Version(path, number, size, sha, chunks, clock.getAsLong(), who.pid(), who.owner(),
                 who.bundle(), who.syscall(), deleted, restoredFrom);
         versions.put(versionKey(path, number), encode(v));
+        if (who.pid() > 0) byPid.put(String.format("%019d", who.pid()) + '\0' + versionKey(path, number), new byte[0]);
         heads.put(path, encode(new Head(number, deleted, size, owner)));
         return v;
     }
@@ -333,6 +371,14 @@ final class VersionStore implements AutoCloseable {
             String rest = k.substring(prefix.length());
             int slash = rest.indexOf('/');
             names.add(slash < 0 ? rest : rest.substring(0, slash) + "/");
+        }
+        Iterator<String> ds = dirs.keyIterator(prefix);
+        while (ds.hasNext()) {
+            String k = ds.next();
+            if (!k.startsWith(prefix)) break;
+            String rest = k.substring(prefix.length());
+            int slash = rest.indexOf('/');
+            names.add((slash < 0 ? rest : rest.substring(0, slash)) + "/");
         }
         return new ArrayList<>(names);
     }

@@ -13,7 +13,9 @@ import org.agentos.kernel.api.syscall.SyscallException;
  * {@code fs:read:/home/a/**}, {@code tool:http.fetch:host=*.example.org}.
  *
  * <p>Pattern syntax: {@code *} matches any run of characters except {@code :} and {@code /};
- * {@code **} matches any run of characters; everything else matches itself. A set
+ * {@code **} matches any run of characters; everything else matches itself. A pattern ending in
+ * {@code /**} also matches the directory itself: {@code fs:read:/home/a/**} permits
+ * {@code fs:read:/home/a} (listing one's workspace). A set
  * <em>permits</em> a required capability when one of its patterns matches it, and
  * <em>covers</em> a pattern when one of its patterns matches everything that pattern matches;
  * a child's capabilities must be covered by its parent's.
@@ -165,6 +167,14 @@ public final class CapabilitySet {
      * {@code **} in q absorbs anything. Dynamic programming over both token arrays.
      */
     private static boolean covers(int[] q, int[] p) {
+        int n = q.length;
+        if (n >= 2 && q[n - 1] == DOUBLE_STAR && q[n - 2] == '/' && coversExactly(java.util.Arrays.copyOf(q, n - 2), p)) {
+            return true;
+        }
+        return coversExactly(q, p);
+    }
+
+    private static boolean coversExactly(int[] q, int[] p) {
         boolean[][] m = new boolean[q.length + 1][p.length + 1];
         m[q.length][p.length] = true;
         for (int i = q.length - 1; i >= 0; i--) {

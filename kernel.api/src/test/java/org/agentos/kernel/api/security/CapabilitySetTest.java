@@ -80,4 +80,14 @@ class CapabilitySetTest {
         assertSame(CapabilitySet.ALL, caps("**"));
         assertSame(CapabilitySet.NONE, caps());
     }
+
+    @org.junit.jupiter.api.Test
+    void aTrailingDoubleStarAlsoCoversTheDirectoryItself() throws Exception {
+        CapabilitySet s = CapabilitySet.of(java.util.List.of("fs:read:/home/a/**"));
+        org.junit.jupiter.api.Assertions.assertTrue(s.permits("fs:read:/home/a"));
+        org.junit.jupiter.api.Assertions.assertTrue(s.permits("fs:read:/home/a/x/y"));
+        org.junit.jupiter.api.Assertions.assertFalse(s.permits("fs:read:/home/ab"));
+        org.junit.jupiter.api.Assertions.assertFalse(s.permits("fs:read:/home"));
+        org.junit.jupiter.api.Assertions.assertTrue(s.covers("fs:read:/home/a"));
+    }
 }

@@ -1,0 +1,50 @@
+package org.agentos.kernel.api.fs;
+
+import java.util.Objects;
+import java.util.function.Predicate;
+import org.agentos.kernel.api.syscall.ToolContext;
+
+/**
+ * Who asks the filesystem for something: the process (pid, owner, its capabilities), the bundle
+ * the request came through, and the system call. Recorded with every version it makes.
+ */
+public final class FsCaller {
+    private final long pid;
+    private final String owner;
+    private final String bundle;
+    private final String syscall;
+    private final Predicate<String> permits;
+
+    private FsCaller(long pid, String owner, String bundle, String syscall, Predicate<String> permits) {
+        this.pid = pid;
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.bundle = bundle;
+        this.syscall = syscall;
+        this.permits = permits;
+    }
+
+    /** The process making system call {@code syscall}, served by {@code bundle}. */
+    public static FsCaller of(ToolContext ctx, String syscall, String bundle) {
+        return new FsCaller(ctx.pid(), ctx.owner(), bundle, syscall, ctx::permits);
+    }
+
+    /** An operator at the console: pid 0, every permission, {@code user} as the owner. */
+    public static FsCaller operator(String user, String command) {
+        return new FsCaller(0, user, "console", command, c -> true);
+    }
+
+    public long pid() { return pid; }
+    public String owner() { return owner; }
+    public String bundle() { return bundle; }
+    public String syscall() { return syscall; }
+
+    /** Whether the caller holds a capability that permits {@code capability}. */
+    public boolean permits(String capability) {
+        return permits.test(capability);
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid + " (" + owner + ") via " + syscall;
+    }
+}

@@ -1,0 +1,506 @@
+package org.agentos.vfs.versioned;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.audit.AuditQuery;
+import org.agentos.kernel.api.fs.FileInfo;
+import org.agentos.kernel.api.fs.FileSystem;
+import org.agentos.kernel.api.fs.FsCaller;
+import org.agentos.kernel.api.fs.FsUsage;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The versioned filesystem ({@link FileSystem} SPI): workspaces under {@code /home/<owner>} and
+ * {@code /shared} kept in a {@link VersionStore}, a per-process scratch {@code /tmp} in memory,
+ * and a read-only {@code /proc} made from the process table and the audit log.
+ */
+@Component(service = FileSystem.class, configurationPid = VersionedFileSystem.PID)
+@Designate(ocd = VersionedFileSystem.Config.class)
+public class VersionedFileSystem implements FileSystem {
+    static final String PID = "org.agentos.vfs";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final List<String> ROOTS = List.of("home/", "proc/", "shared/", "tmp/");
+
+    @ObjectClassDefinition(name = "Agent OS versioned filesystem")
+    public @interface Config {
+        @AttributeDefinition(description = "Directory of the store; empty = ${karaf.data}/agentos/vfs")
+        String dataDir() default "";
+
+        @AttributeDefinition(description = "Bytes of live files each owner may keep (history is not counted)")
+        long quotaBytes() default 1L << 30;
+
+        @AttributeDefinition(description = "Live files each owner may keep")
+        long quotaFiles() default 100_000;
+
+        @AttributeDefinition(description = "Per-owner quotas, owner=bytes/files, e.g. alice=10485760/1000")
+        String[] ownerQuotas() default {};
+
+        @AttributeDefinition(description = "Bytes all of /tmp may hold (in memory, not versioned)")
+        long tmpBytes() default 256L << 20;
+    }
+
+    /** A scratch file: in memory, gone when its process exits. */
+    private record TmpFile(byte[] data, long pid, String owner, long timeMillis) {}
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ProcessManager processes;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile AuditLog audit;
+
+    private VersionStore store;
+    private volatile Map<String, VersionStore.Quota> quotas = Map.of();
+    private volatile VersionStore.Quota defaultQuota = VersionStore.Quota.NONE;
+    private volatile long tmpLimit = 256L << 20;
+    private final ConcurrentSkipListMap<String, TmpFile> tmp = new ConcurrentSkipListMap<>();
+    private final Map<Long, Boolean> tmpWatched = new ConcurrentHashMap<>();
+    private long tmpUsed; // guarded by tmp
+
+    public VersionedFileSystem() {}
+
+    /** Outside OSGi (tests, benchmarks): a store in {@code dir}. */
+    VersionedFileSystem(Path dir, ProcessManager processes, AuditLog audit) throws IOException {
+        this.processes = processes;
+        this.audit = audit;
+        Files.createDirectories(dir);
+        this.store = new VersionStore(dir.resolve("vfs.mv"), System::currentTimeMillis);
+    }
+
+    @Activate
+    void activate(Config config, BundleContext context) throws IOException {
+        Path dir;
+        if (!config.dataDir().isBlank()) dir = Path.of(config.dataDir());
+        else if (System.getProperty("karaf.data") != null) dir = Path.of(System.getProperty("karaf.data"), "agentos", "vfs");
+        else dir = context.getDataFile("vfs").toPath();
+        Files.createDirectories(dir);
+        store = new VersionStore(dir.resolve("vfs.mv"), System::currentTimeMillis);
+        configure(config);
+    }
+
+    @Modified
+    void configure(Config config) {
+        defaultQuota = new VersionStore.Quota(config.quotaBytes(), config.quotaFiles());
+        Map<String, VersionStore.Quota> q = new HashMap<>();
+        for (String entry : config.ownerQuotas()) {
+            String[] kv = entry.split("=", 2);
+            String[] bf = kv.length == 2 ? kv[1].split("/", 2) : new String[0];
+            try {
+                q.put(kv[0].trim(), new VersionStore.Quota(Long.parseLong(bf[0].trim()), Long.parseLong(bf[1].trim())));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("EINVAL: ownerQuotas entry '" + entry + "' is not owner=bytes/files");
+            }
+        }
+        quotas = Map.copyOf(q);
+        tmpLimit = config.tmpBytes();
+    }
+
+    /** Quotas without ConfigAdmin (tests). */
+    void setQuotas(VersionStore.Quota dflt, Map<String, VersionStore.Quota> perOwner) {
+        defaultQuota = dflt;
+        quotas = Map.copyOf(perOwner);
+    }
+
+    @Deactivate
+    void close() {
+        store.close();
+    }
+
+    VersionStore store() {
+        return store;
+    }
+
+    VersionStore.Quota quotaOf(String owner) {
+        return quotas.getOrDefault(owner, defaultQuota);
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private enum Area { HOME, SHARED, TMP, PROC, TOP }
+
+    private static Area area(String p) {
+        if (VfsPaths.within(p, "/home") && !p.equals("/home")) return Area.HOME;
+        if (VfsPaths.within(p, "/shared") && !p.equals("/shared")) return Area.SHARED;
+        if (VfsPaths.within(p, "/tmp") && !p.equals("/tmp")) return Area.TMP;
+        if (VfsPaths.within(p, "/proc")) return Area.PROC;
+        return Area.TOP;
+    }
+
+    /** Normalizes and checks fs:read / fs:write on the normalized path. */
+    private static String check(FsCaller c, String path, String access) throws SyscallException {
+        String p = VfsPaths.normalize(path);
+        String cap = "fs:" + access + ":" + p;
+        if (!c.permits(cap)) throw new SyscallException(Errno.EPERM, "missing capability " + cap);
+        return p;
+    }
+
+    private static String writable(FsCaller c, String path) throws SyscallException {
+        String p = check(c, path, "write");
+        Area a = area(p);
+        if (a == Area.PROC) throw new SyscallException(Errno.EPERM, p + " is read-only (/proc is made by the kernel)");
+        if (a == Area.TOP) {
+            throw new SyscallException(Errno.EPERM, p + " cannot be written: files live under /home/<owner>, /shared or /tmp");
+        }
+        if (a == Area.HOME && VfsPaths.parent(p).equals("/home")) {
+            throw new SyscallException(Errno.EPERM, p + " is a home directory, not a file");
+        }
+        return p;
+    }
+
+    private VersionStore.Author author(FsCaller c) {
+        return new VersionStore.Author(c.pid(), c.owner(), c.bundle(), c.syscall());
+    }
+
+    private static FileInfo info(VersionStore.Version v) {
+        return FileInfo.file(v.path(), v.number(), v.size(), v.sha256(), v.deleted(), v.time(), v.pid(), v.owner(),
+                v.bundle(), v.syscall(), v.restoredFrom());
+    }
+
+    // ------------------------------------------------------------------ FileSystem
+
+    @Override
+    public FileInfo write(FsCaller c, String path, InputStream data) throws SyscallException {
+        String p = writable(c, path);
+        if (area(p) == Area.TMP) return writeTmp(c, p, data, false);
+        if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
+        return info(store.write(p, data, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner()))));
+    }
+
+    @Override
+    public FileInfo append(FsCaller c, String path, InputStream data) throws SyscallException {
+        String p = writable(c, path);
+        if (area(p) == Area.TMP) return writeTmp(c, p, data, true);
+        if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
+        InputStream whole = store.latest(p).map(v -> (InputStream) new SequenceInputStream(store.open(v), data)).orElse(data);
+        return info(store.write(p, whole, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner()))));
+    }
+
+    @Override
+    public InputStream read(FsCaller c, String path, long version) throws SyscallException {
+        String p = check(c, path, "read");
+        switch (area(p)) {
+            case TMP -> {
+                TmpFile f = tmp.get(p);
+                if (f == null) throw new SyscallException(Errno.ENOENT, "no file " + p);
+                return new ByteArrayInputStream(f.data());
+            }
+            case PROC -> {
+                return new ByteArrayInputStream(procFile(p).getBytes(StandardCharsets.UTF_8));
+            }
+            default -> {
+                if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
+                VersionStore.Version v = version == 0
+                        ? store.latest(p).orElseThrow(() -> notFound(p))
+                        : store.version(p, version).orElseThrow(() -> new SyscallException(Errno.ENOENT,
+                                "no version " + version + " of " + p));
+                if (v.deleted()) throw new SyscallException(Errno.ENOENT, "version " + version + " of " + p + " is a deletion");
+                return store.open(v);
+            }
+        }
+    }
+
+    private SyscallException notFound(String p) {
+        return new SyscallException(Errno.ENOENT, store.isDirectory(p) ? p + " is a directory" : "no file " + p);
+    }
+
+    @Override
+    public FileInfo stat(FsCaller c, String path) throws SyscallException {
+        String p = check(c, path, "read");
+        switch (area(p)) {
+            case TMP -> {
+                TmpFile f = tmp.get(p);
+                if (f != null) return FileInfo.file(p, 0, f.data().length, null, false, f.timeMillis(), f.pid(), f.owner(), null, null, 0);
+                if (tmp.ceilingKey(p + "/") != null && tmp.ceilingKey(p + "/").startsWith(p + "/")) return FileInfo.directory(p);
+                throw new SyscallException(Errno.ENOENT, "no file " + p);
+            }
+            case PROC -> {
+                if (procDirectory(p)) return FileInfo.directory(p);
+                return FileInfo.file(p, 0, procFile(p).length(), null, false, System.currentTimeMillis(), 0, "root", null, null, 0);
+            }
+            case TOP -> {
+                if (p.equals("/") || p.equals("/home") || p.equals("/shared") || p.equals("/tmp")) return FileInfo.directory(p);
+                throw new SyscallException(Errno.ENOENT, "no file " + p);
+            }
+            default -> {
+                var latest = store.latest(p);
+                if (latest.isPresent()) return info(latest.get());
+                if (store.isDirectory(p)) return FileInfo.directory(p);
+                throw new SyscallException(Errno.ENOENT, "no file " + p);
+            }
+        }
+    }
+
+    @Override
+    public List<FileInfo> list(FsCaller c, String directory) throws SyscallException {
+        String p = check(c, directory, "read");
+        List<FileInfo> out = new ArrayList<>();
+        if (p.equals("/")) {
+            for (String r : ROOTS) out.add(FileInfo.directory("/" + r.substring(0, r.length() - 1)));
+            return out;
+        }
+        switch (area(p)) {
+            case TMP, TOP -> {
+                if (p.equals("/home") || p.equals("/shared")) {
+                    for (String name : store.list(p)) out.add(entry(p, name));
+                    return out;
+                }
+                String prefix = p + "/";
+                java.util.TreeSet<String> names = new java.util.TreeSet<>();
+                for (String k : tmp.tailMap(prefix).keySet()) {
+                    if (!k.startsWith(prefix)) break;
+                    String rest = k.substring(prefix.length());
+                    int s = rest.indexOf('/');
+                    names.add(s < 0 ? rest : rest.substring(0, s) + "/");
+                }
+                for (String n : names) {
+                    out.add(n.endsWith("/") ? FileInfo.directory(prefix + n.substring(0, n.length() - 1)) : stat(c, prefix + n));
+                }
+                if (out.isEmpty() && !p.equals("/tmp") && area(p) == Area.TOP) throw new SyscallException(Errno.ENOENT, "no directory " + p);
+                return out;
+            }
+            case PROC -> {
+                for (String name : procList(p)) out.add(name.endsWith("/")
+                        ? FileInfo.directory(p + "/" + name.substring(0, name.length() - 1)) : stat(c, p + "/" + name));
+                return out;
+            }
+            default -> {
+                if (store.latest(p).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
+                if (!store.isDirectory(p)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
+                for (String name : store.list(p)) out.add(entry(p, name));
+                return out;
+            }
+        }
+    }
+
+    private FileInfo entry(String dir, String name) {
+        String path = (dir.equals("/") ? "" : dir) + "/" + (name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
+        if (name.endsWith("/")) return FileInfo.directory(path);
+        return store.latest(path).map(VersionedFileSystem::info).orElse(FileInfo.directory(path));
+    }
+
+    @Override
+    public FileInfo delete(FsCaller c, String path) throws SyscallException {
+        String p = writable(c, path);
+        if (area(p) == Area.TMP) {
+            TmpFile f;
+            synchronized (tmp) {
+                f = tmp.remove(p);
+                if (f != null) tmpUsed -= f.data().length;
+            }
+            if (f == null) throw new SyscallException(Errno.ENOENT, "no file " + p);
+            return FileInfo.file(p, 0, 0, null, true, System.currentTimeMillis(), c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
+        }
+        return info(store.delete(p, author(c)));
+    }
+
+    @Override
+    public List<FileInfo> history(FsCaller c, String path) throws SyscallException {
+        String p = check(c, path, "read");
+        List<FileInfo> out = new ArrayList<>();
+        for (VersionStore.Version v : store.history(p)) out.add(info(v));
+        if (out.isEmpty()) throw new SyscallException(Errno.ENOENT, "no history for " + p);
+        return out;
+    }
+
+    /** The versions a process made (the audit trail per process). */
+    List<FileInfo> madeBy(long pid, int limit) {
+        List<FileInfo> out = new ArrayList<>();
+        for (VersionStore.Version v : store.madeBy(pid, limit)) out.add(info(v));
+        return out;
+    }
+
+    @Override
+    public String diff(FsCaller c, String path, long from, long to) throws SyscallException {
+        String p = check(c, path, "read");
+        String a = text(c, p, from);
+        long toVersion = to == 0 ? store.head(p).map(VersionStore.Head::version).orElse(0L) : to;
+        String b = text(c, p, toVersion);
+        String d = LineDiff.unified(a, b, p + " v" + from, p + " v" + toVersion);
+        if (d == null) throw new SyscallException(Errno.EINVAL, "the versions differ in too many lines to diff");
+        return d;
+    }
+
+    private String text(FsCaller c, String p, long version) throws SyscallException {
+        VersionStore.Version v = store.version(p, version)
+                .orElseThrow(() -> new SyscallException(Errno.ENOENT, "no version " + version + " of " + p));
+        if (v.deleted()) return "";
+        if (v.size() > 8L << 20) throw new SyscallException(Errno.EINVAL, "version " + version + " is over 8 MiB: too large to diff");
+        try (InputStream in = store.open(v)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "reading " + p + " v" + version + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public FileInfo restore(FsCaller c, String path, long version) throws SyscallException {
+        String p = writable(c, path);
+        return info(store.restore(p, version, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner()))));
+    }
+
+    @Override
+    public FileInfo mkdir(FsCaller c, String path) throws SyscallException {
+        String p = writable(c, path);
+        if (area(p) == Area.TMP) return FileInfo.directory(p); // /tmp directories exist by their files
+        if (store.latest(p).isPresent()) throw new SyscallException(Errno.EEXIST, p + " is a file");
+        for (String q = VfsPaths.parent(p); !q.equals("/"); q = VfsPaths.parent(q)) {
+            if (store.latest(q).isPresent()) throw new SyscallException(Errno.EEXIST, q + " is a file");
+        }
+        store.mkdir(p, author(c));
+        return FileInfo.directory(p);
+    }
+
+    @Override
+    public List<FsUsage> usage() {
+        List<FsUsage> out = new ArrayList<>();
+        store.usageByOwner().forEach((owner, u) -> {
+            VersionStore.Quota q = quotaOf(owner);
+            out.add(new FsUsage(owner, u.bytes(), u.files(), q.bytes(), q.files()));
+        });
+        return out;
+    }
+
+    // ------------------------------------------------------------------ /tmp
+
+    private FileInfo writeTmp(FsCaller c, String p, InputStream data, boolean append) throws SyscallException {
+        byte[] bytes;
+        try {
+            bytes = data.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, tmpLimit + 1));
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "reading the data to write failed: " + e.getMessage());
+        }
+        long now = System.currentTimeMillis();
+        synchronized (tmp) {
+            TmpFile old = tmp.get(p);
+            if (old != null && old.pid() != c.pid() && c.pid() != 0) {
+                throw new SyscallException(Errno.EPERM, p + " belongs to pid " + old.pid());
+            }
+            byte[] content = append && old != null ? concat(old.data(), bytes) : bytes;
+            long used = tmpUsed - (old == null ? 0 : old.data().length) + content.length;
+            if (used > tmpLimit) throw new SyscallException(Errno.ENOSPC, "/tmp is full (" + tmpLimit + " bytes)");
+            tmp.put(p, new TmpFile(content, c.pid(), c.owner(), now));
+            tmpUsed = used;
+        }
+        watchExit(c.pid());
+        return FileInfo.file(p, 0, tmp.get(p).data().length, null, false, now, c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** A process's /tmp files go when it exits. */
+    private void watchExit(long pid) {
+        ProcessManager pm = processes;
+        if (pid <= 0 || pm == null || tmpWatched.putIfAbsent(pid, Boolean.TRUE) != null) return;
+        try {
+            pm.awaitExit(pid).whenComplete((status, e) -> clearTmp(pid));
+        } catch (SyscallException gone) {
+            clearTmp(pid);
+        }
+    }
+
+    void clearTmp(long pid) {
+        synchronized (tmp) {
+            tmp.entrySet().removeIf(e -> {
+                if (e.getValue().pid() != pid) return false;
+                tmpUsed -= e.getValue().data().length;
+                return true;
+            });
+        }
+        tmpWatched.remove(pid);
+    }
+
+    // ------------------------------------------------------------------ /proc
+
+    private static final List<String> PROC_FILES = List.of("caps", "status", "trace", "usage");
+
+    private boolean procDirectory(String p) throws SyscallException {
+        if (p.equals("/proc")) return true;
+        String[] parts = p.substring("/proc/".length()).split("/");
+        if (parts.length == 1) {
+            procInfo(parts[0]);
+            return true;
+        }
+        return false;
+    }
+
+    private List<String> procList(String p) throws SyscallException {
+        ProcessManager pm = processes;
+        if (pm == null) throw new SyscallException(Errno.ENOENT, "/proc: no kernel is running");
+        if (p.equals("/proc")) {
+            List<String> out = new ArrayList<>();
+            for (ProcessInfo i : pm.list(new org.agentos.kernel.api.process.ProcessQuery(null, null, false, 10_000)).processes()) {
+                out.add(i.pid() + "/");
+            }
+            return out;
+        }
+        if (!procDirectory(p)) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
+        return PROC_FILES;
+    }
+
+    private ProcessInfo procInfo(String pidText) throws SyscallException {
+        ProcessManager pm = processes;
+        if (pm == null) throw new SyscallException(Errno.ENOENT, "/proc: no kernel is running");
+        long pid;
+        try {
+            pid = Long.parseLong(pidText);
+        } catch (NumberFormatException e) {
+            throw new SyscallException(Errno.ENOENT, "no process '" + pidText + "' in /proc");
+        }
+        return pm.info(pid).orElseThrow(() -> new SyscallException(Errno.ENOENT, "no process " + pid));
+    }
+
+    private String procFile(String p) throws SyscallException {
+        String[] parts = p.substring("/proc".length()).split("/");
+        if (parts.length != 3 || !PROC_FILES.contains(parts[2])) {
+            throw new SyscallException(Errno.ENOENT, "no file " + p + " (/proc/<pid>/ has " + String.join(", ", PROC_FILES) + ")");
+        }
+        ProcessInfo i = procInfo(parts[1]);
+        Object content = switch (parts[2]) {
+            case "status" -> Map.of("pid", i.pid(), "ppid", i.ppid(), "owner", i.owner(), "program", i.program(),
+                    "state", i.state().name(), "class", i.schedClass().label(), "nice", i.nice(),
+                    "waitingOn", String.valueOf(i.waitingOn()));
+            case "caps" -> i.capabilities();
+            case "usage" -> i.usage();
+            default -> {
+                AuditLog log = audit;
+                yield log == null ? List.of() : log.read(new AuditQuery(i.pid(), null, null, 100));
+            }
+        };
+        try {
+            return JSON.writeValueAsString(content) + "\n";
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "rendering " + p + ": " + e.getMessage());
+        }
+    }
+}
