@@ -329,8 +329,12 @@ public class VersionedFileSystem implements FileSystem {
         return out;
     }
 
-    /** The versions a process made (the audit trail per process). */
-    List<FileInfo> madeBy(long pid, int limit) {
+    @Override
+    public List<FileInfo> changesBy(FsCaller c, long pid, int limit) throws SyscallException {
+        if (pid != c.pid() && !c.permits("fs:audit")) {
+            throw new SyscallException(Errno.EPERM, "missing capability fs:audit (to see another process's changes)");
+        }
+        if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
         List<FileInfo> out = new ArrayList<>();
         for (VersionStore.Version v : store.madeBy(pid, limit)) out.add(info(v));
         return out;
@@ -487,9 +491,19 @@ public class VersionedFileSystem implements FileSystem {
         }
         ProcessInfo i = procInfo(parts[1]);
         Object content = switch (parts[2]) {
-            case "status" -> Map.of("pid", i.pid(), "ppid", i.ppid(), "owner", i.owner(), "program", i.program(),
-                    "state", i.state().name(), "class", i.schedClass().label(), "nice", i.nice(),
-                    "waitingOn", String.valueOf(i.waitingOn()));
+            case "status" -> {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("pid", i.pid());
+                m.put("ppid", i.ppid());
+                m.put("owner", i.owner());
+                m.put("program", i.program());
+                m.put("state", i.state().name());
+                m.put("class", i.schedClass().label());
+                m.put("nice", i.nice());
+                m.put("waitingOn", i.waitingOn());
+                m.put("exit", i.exit());
+                yield m;
+            }
             case "caps" -> i.capabilities();
             case "usage" -> i.usage();
             default -> {

@@ -35,6 +35,9 @@ public interface FileSystem {
     /** Every version of a file, oldest first, deletions included. */
     List<FileInfo> history(FsCaller caller, String path) throws SyscallException;
 
+    /** The versions process {@code pid} made, oldest first, at most {@code limit}: the audit trail per process. */
+    List<FileInfo> changesBy(FsCaller caller, long pid, int limit) throws SyscallException;
+
     /** A unified diff between two versions of a text file ({@code to} 0: the latest). */
     String diff(FsCaller caller, String path, long from, long to) throws SyscallException;
 
