@@ -36,15 +36,16 @@ import org.slf4j.LoggerFactory;
  * append-only log would need the same recovery, compaction and index code again.
  *
  * <p>Layout: file contents are cut into chunks of {@value #CHUNK} bytes stored once under their
- * SHA-256 ({@code blobs}: deduplication, and large files stream chunk by chunk, never held
- * whole). Each write, delete or restore adds a {@code versions} record (path, number, size,
+ * SHA-256 ({@code chunkIds} → {@code chunkData}: deduplication, and large files stream chunk by
+ * chunk, never held whole). Each write, delete or restore adds a {@code versions} record (path, number, size,
  * chunk list, who, when, through which syscall); {@code heads} holds each path's latest version,
  * and {@code usage} each owner's live bytes and files.
  *
  * <p>Durability: a writer stores its chunks itself (content-addressed, so a chunk nobody refers
  * to after a crash is harmless), then hands the metadata to the committer thread. The committer
- * applies every waiting change (quota checks happen here, in order), commits and fsyncs once for
- * the batch (group commit), and only then acknowledges: an acknowledged write survives kill -9,
+ * applies every waiting change (quota checks happen here, in order) and commits the batch; the
+ * syncer thread fsyncs once for every commit made meanwhile (group commit, overlapping the next
+ * batch) and only then acknowledges: an acknowledged write survives kill -9,
  * and since the version record and head are applied by one thread between commits, a commit never
  * holds a version without its head or a head without its version.
  */
@@ -72,7 +73,14 @@ final class VersionStore implements AutoCloseable {
     record Usage(long bytes, long files) {}
 
     private final MVStore store;
-    private final MVMap<String, byte[]> blobs;
+    /** SHA-256 of a chunk -> its id in {@code chunkData}. */
+    private final MVMap<String, Long> chunkIds;
+    /**
+     * Chunk id -> bytes. Ids only grow, so new chunks land in the last leaf page: a commit writes
+     * new data once instead of rewriting the leaves that random hash keys would spread it over.
+     */
+    private final MVMap<Long, byte[]> chunkData;
+    private final java.util.concurrent.atomic.AtomicLong nextChunkId;
     private final MVMap<String, byte[]> versions;
     private final MVMap<String, byte[]> heads;
     private final MVMap<String, byte[]> usage;
@@ -83,6 +91,7 @@ final class VersionStore implements AutoCloseable {
     private final LongSupplier clock;
     private final LinkedBlockingQueue<Change> pending = new LinkedBlockingQueue<>();
     private final Thread committer;
+    private final Thread syncer;
     private volatile boolean closed;
 
     /** A metadata change waiting for the committer; {@code apply} runs on the committer thread. */
@@ -101,8 +110,11 @@ final class VersionStore implements AutoCloseable {
     }
 
     VersionStore(Path file, LongSupplier clock) {
-        this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
-        this.blobs = store.openMap("blobs");
+        this.store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().keysPerPage(16).open();
+        this.chunkIds = store.openMap("chunkIds");
+        this.chunkData = store.openMap("chunkData");
+        Long last = chunkData.lastKey();
+        this.nextChunkId = new java.util.concurrent.atomic.AtomicLong(last == null ? 1 : last + 1);
         this.versions = store.openMap("versions");
         this.heads = store.openMap("heads");
         this.usage = store.openMap("usage");
@@ -112,6 +124,9 @@ final class VersionStore implements AutoCloseable {
         this.committer = new Thread(this::commitLoop, "agentos-vfs-commit");
         committer.setDaemon(true);
         committer.start();
+        this.syncer = new Thread(this::syncLoop, "agentos-vfs-sync");
+        syncer.setDaemon(true);
+        syncer.start();
     }
 
     // ------------------------------------------------------------------ writes
@@ -201,18 +216,25 @@ final class VersionStore implements AutoCloseable {
                 int n = data.readNBytes(buf, 0, CHUNK);
                 if (n == 0) break;
                 size += n;
-                whole.update(buf, 0, n);
+                if (!chunks.isEmpty() || n == CHUNK) whole.update(buf, 0, n);
                 MessageDigest d = sha256();
                 d.update(buf, 0, n);
                 String key = HexFormat.of().formatHex(d.digest());
-                if (!blobs.containsKey(key)) blobs.putIfAbsent(key, java.util.Arrays.copyOf(buf, n));
+                if (!chunkIds.containsKey(key)) {
+                    long id = nextChunkId.getAndIncrement();
+                    chunkData.put(id, java.util.Arrays.copyOf(buf, n));
+                    // Two writers of the same new chunk: the loser's copy is dropped again.
+                    if (chunkIds.putIfAbsent(key, id) != null) chunkData.remove(id);
+                }
                 chunks.add(key);
                 if (n < CHUNK) break;
             }
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "reading the data to write failed: " + e.getMessage());
         }
-        return new Stored(size, HexFormat.of().formatHex(whole.digest()), chunks);
+        // A file of one chunk is that chunk: its hash is already known.
+        String sha = chunks.size() == 1 ? chunks.get(0) : HexFormat.of().formatHex(whole.digest());
+        return new Stored(size, sha, chunks);
     }
 
     /** Adds a version record and moves the head. Committer thread only. */
@@ -289,23 +311,71 @@ final class VersionStore implements AutoCloseable {
                 }
                 RuntimeException failed = null;
                 try {
-                    store.commit();
-                    store.sync();
+                    store.commit(); // to the OS; the syncer makes it durable
                 } catch (RuntimeException e) {
                     LOG.error("vfs commit failed", e);
                     failed = e;
                 }
+                List<Change> waiting = new ArrayList<>();
+                List<Version> waitingResults = new ArrayList<>();
                 for (int i = 0; i < batch.size(); i++) {
                     Change c = batch.get(i);
                     if (c.apply == null || c.done.isDone()) continue;
-                    if (failed != null) c.done.completeExceptionally(new SyscallException(Errno.EIO, "commit failed: " + failed));
-                    else c.done.complete(results.get(i));
+                    if (failed != null) {
+                        c.done.completeExceptionally(new SyscallException(Errno.EIO, "commit failed: " + failed));
+                    } else {
+                        waiting.add(c);
+                        waitingResults.add(results.get(i));
+                    }
                 }
+                if (!waiting.isEmpty()) synced.add(new Committed(waiting, waitingResults));
                 batch.clear();
                 if (stop) break;
             } catch (InterruptedException e) {
                 break;
             }
+        }
+    }
+
+    /** Changes committed to the OS, waiting for the fsync that makes them durable. */
+    private record Committed(List<Change> changes, List<Version> results) {}
+
+    private static final Committed SYNC_STOP = new Committed(List.of(), List.of());
+    private final LinkedBlockingQueue<Committed> synced = new LinkedBlockingQueue<>();
+
+    /**
+     * Fsyncs and acknowledges, overlapping with the committer's next batch: one fsync covers
+     * every commit made before it, so the disk's flush latency is paid once per round, not per
+     * commit, and the committer never waits for it.
+     */
+    private void syncLoop() {
+        List<Committed> round = new ArrayList<>();
+        while (true) {
+            try {
+                round.add(synced.take());
+            } catch (InterruptedException e) {
+                break;
+            }
+            synced.drainTo(round);
+            boolean stop = round.remove(SYNC_STOP);
+            RuntimeException failed = null;
+            try {
+                store.sync();
+            } catch (RuntimeException e) {
+                LOG.error("vfs fsync failed", e);
+                failed = e;
+            }
+            for (Committed c : round) {
+                for (int i = 0; i < c.changes().size(); i++) {
+                    if (failed != null) {
+                        c.changes().get(i).done.completeExceptionally(new SyscallException(Errno.EIO, "fsync failed: " + failed));
+                    } else {
+                        c.changes().get(i).done.complete(c.results().get(i));
+                    }
+                }
+            }
+            round.clear();
+            if (stop) break;
         }
     }
 
@@ -352,7 +422,8 @@ final class VersionStore implements AutoCloseable {
             @Override
             public InputStream nextElement() {
                 String key = chunks.next();
-                byte[] b = blobs.get(key);
+                Long id = chunkIds.get(key);
+                byte[] b = id == null ? null : chunkData.get(id);
                 if (b == null) throw new IllegalStateException("chunk " + key + " of " + v.path() + " v" + v.number() + " is missing");
                 return new ByteArrayInputStream(b);
             }
@@ -398,7 +469,7 @@ final class VersionStore implements AutoCloseable {
     long[] blobStats() {
         long n = 0;
         long bytes = 0;
-        for (byte[] b : blobs.values()) {
+        for (byte[] b : chunkData.values()) {
             n++;
             bytes += b.length;
         }
@@ -446,6 +517,8 @@ final class VersionStore implements AutoCloseable {
         }
         try {
             committer.join(30_000);
+            synced.add(SYNC_STOP);
+            syncer.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -86,6 +86,19 @@ public class VersionedFileSystem implements FileSystem {
 
     public VersionedFileSystem() {}
 
+    /**
+     * A filesystem outside OSGi (benchmarks, tools) with its store in {@code dir}, no /proc and no
+     * quotas; {@link #close()} it.
+     */
+    public static VersionedFileSystem open(Path dir) throws IOException {
+        return new VersionedFileSystem(dir, null, null);
+    }
+
+    /** Chunks stored and their bytes: with the live bytes, the deduplication ratio. */
+    public long[] storedChunks() {
+        return store.blobStats();
+    }
+
     /** Outside OSGi (tests, benchmarks): a store in {@code dir}. */
     VersionedFileSystem(Path dir, ProcessManager processes, AuditLog audit) throws IOException {
         this.processes = processes;
@@ -129,7 +142,7 @@ public class VersionedFileSystem implements FileSystem {
     }
 
     @Deactivate
-    void close() {
+    public void close() {
         store.close();
     }
 

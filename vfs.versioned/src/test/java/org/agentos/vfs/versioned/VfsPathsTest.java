@@ -76,4 +76,24 @@ class VfsPathsTest {
         assertEquals("/", VfsPaths.parent("/home"));
         assertEquals("x", VfsPaths.name("/home/a/x"));
     }
+
+    @Test
+    void absoluteTricksStayWhereTheyPoint() throws Exception {
+        // a second root inside a path is just a sub-directory of the first
+        assertEquals("/home/alice/home/bob/x", VfsPaths.normalize("/home/alice//home/bob/x"));
+        assertTrue(VfsPaths.within(VfsPaths.normalize("/home/alice//home/bob/x"), "/home/alice"));
+        assertFalse(VfsPaths.within(VfsPaths.normalize("/home/alice//home/bob/x"), "/home/bob"));
+    }
+
+    @Test
+    void symlinkLikeAndEncodedEscapesAreOnlyNames() throws Exception {
+        // there are no links and no decoding: these are literal names inside the workspace
+        assertEquals("/home/alice/%2e%2e/bob", VfsPaths.normalize("/home/alice/%2e%2e/bob"));
+        assertEquals("/home/alice/..~/bob", VfsPaths.normalize("/home/alice/..~/bob"));
+        assertEquals("/home/alice/link -> /etc/passwd", VfsPaths.normalize("/home/alice/link -> /etc/passwd"));
+        assertTrue(VfsPaths.within(VfsPaths.normalize("/home/alice/%2e%2e/bob"), "/home/alice"));
+        // a dot-dot hidden among dots is still refused
+        refused("/home/alice/./../bob");
+        refused("/home/alice/x/./..");
+    }
 }
