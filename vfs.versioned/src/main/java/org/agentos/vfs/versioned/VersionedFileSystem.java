@@ -104,7 +104,7 @@ public class VersionedFileSystem implements FileSystem {
         this.processes = processes;
         this.audit = audit;
         Files.createDirectories(dir);
-        this.store = new VersionStore(dir.resolve("vfs.mv"), System::currentTimeMillis);
+        this.store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
     }
 
     @Activate
@@ -114,7 +114,7 @@ public class VersionedFileSystem implements FileSystem {
         else if (System.getProperty("karaf.data") != null) dir = Path.of(System.getProperty("karaf.data"), "agentos", "vfs");
         else dir = context.getDataFile("vfs").toPath();
         Files.createDirectories(dir);
-        store = new VersionStore(dir.resolve("vfs.mv"), System::currentTimeMillis);
+        store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
         configure(config);
     }
 

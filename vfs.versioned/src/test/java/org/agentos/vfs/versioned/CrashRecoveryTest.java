@@ -64,7 +64,7 @@ class CrashRecoveryTest {
 
     @Test
     void everyAcknowledgedWriteSurvivesKillMinus9AndNothingIsTorn() throws Exception {
-        Path file = dir.resolve("vfs.mv");
+        Path file = dir.resolve("vfs.log");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Writer.class.getName(), file.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
