@@ -81,4 +81,18 @@ public class VfsIT extends KarafTestSupport {
         assertTrue(status, status.contains("\"program\" : \"counter\"") && status.contains("\"owner\" : \"procs\""));
         executeCommand("agent:kill " + pid);
     }
+
+    @Test
+    public void aProcessTmpFilesGoWhenItExits() throws Exception {
+        ExitStatus s = run("agent:spawn -o tmpuser -c 'fs:*:/tmp/**' scribe '{\"path\":\"/tmp/scratch/notes\",\"entries\":2}'");
+        assertEquals(s.reason(), 0, s.code());
+        waitFor(() -> {
+            try {
+                executeCommand("vfs:cat /tmp/scratch/notes");
+                return false;
+            } catch (AssertionError gone) {
+                return gone.getMessage().contains("ENOENT");
+            }
+        }, java.time.Duration.ofSeconds(10), "/tmp/scratch/notes to go with its process");
+    }
 }
