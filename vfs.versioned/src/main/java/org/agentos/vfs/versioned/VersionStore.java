@@ -204,9 +204,27 @@ final class VersionStore implements AutoCloseable {
      * @throws SyscallException EQUOTA over the owner's quota, EIO when storage fails
      */
     Version write(String path, InputStream data, Author who, Quota quota) throws SyscallException {
+        return write(path, data, who, quota, ANY_VERSION);
+    }
+
+    /** Any latest version: an unconditional write. */
+    static final long ANY_VERSION = -1;
+
+    /**
+     * A write that happens only if the latest live version of {@code path} is still
+     * {@code ifLatest} (0: there is no live file), else EAGAIN: how an append based on what it
+     * read stays exact when others write meanwhile.
+     */
+    Version write(String path, InputStream data, Author who, Quota quota, long ifLatest) throws SyscallException {
         Stored s = storeChunks(data);
         return publish(() -> {
             Head head = heads.get(path);
+            if (ifLatest != ANY_VERSION) {
+                long live = head == null || head.deleted() ? 0 : head.version();
+                if (live != ifLatest) {
+                    throw new SyscallException(Errno.EAGAIN, path + " changed meanwhile (v" + live + ", expected v" + ifLatest + ")");
+                }
+            }
             String owner = head == null || head.deleted() ? who.owner() : head.owner();
             long oldSize = head == null || head.deleted() ? 0 : head.size();
             boolean newFile = head == null || head.deleted();

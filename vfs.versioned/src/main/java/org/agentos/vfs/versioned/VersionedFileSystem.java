@@ -211,8 +211,25 @@ public class VersionedFileSystem implements FileSystem {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, true);
         if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
-        InputStream whole = store.latest(p).map(v -> (InputStream) new SequenceInputStream(store.open(v), data)).orElse(data);
-        return info(store.write(p, whole, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner()))));
+        // Read-modify-write made exact: the new version is written only if the one it extends is
+        // still the latest; otherwise read again (another append came first).
+        byte[] tail;
+        try {
+            tail = data.readAllBytes();
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "reading the data to append failed: " + e.getMessage());
+        }
+        for (int attempt = 0; ; attempt++) {
+            var latest = store.latest(p);
+            long base = latest.map(VersionStore.Version::number).orElse(0L);
+            InputStream whole = latest.map(v -> (InputStream) new SequenceInputStream(store.open(v), new ByteArrayInputStream(tail)))
+                    .orElse(new ByteArrayInputStream(tail));
+            try {
+                return info(store.write(p, whole, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner())), base));
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.EAGAIN || attempt >= 64) throw e;
+            }
+        }
     }
 
     @Override

@@ -182,4 +182,26 @@ class FsSyscallsTest {
         assertEquals(Errno.ENOENT, errno(alice, "fs.read", "path", "/tmp/scratch/x"));
         assertFalse(call(alice, "fs.list", "path", "/tmp").get("entries").elements().hasNext());
     }
+
+    @Test
+    void concurrentAppendsLoseNothing() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int writer = t;
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < 50; i++) call(alice, "fs.append", "path", "/home/alice/log", "text", "w" + writer + "\n");
+                return null;
+            }));
+        }
+        for (var f : done) f.get();
+        pool.shutdown();
+        String text = call(alice, "fs.read", "path", "/home/alice/log").get("text").asText();
+        assertEquals(400, text.split("\n").length, "every append is in the file");
+        for (int t = 0; t < 8; t++) {
+            String w = "w" + t;
+            assertEquals(50, text.lines().filter(w::equals).count(), w);
+        }
+        assertEquals(400, call(alice, "fs.history", "path", "/home/alice/log").get("entries").size());
+    }
 }
