@@ -211,14 +211,29 @@ public class VersionedFileSystem implements FileSystem {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, true);
         if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
-        // Read-modify-write made exact: the new version is written only if the one it extends is
-        // still the latest; otherwise read again (another append came first).
+        // Read-modify-write made exact: appends to one path take turns (a striped lock), and the
+        // new version is written only if the one it extends is still the latest, so that a plain
+        // write that came in between makes it read again rather than be overwritten.
         byte[] tail;
         try {
             tail = data.readAllBytes();
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "reading the data to append failed: " + e.getMessage());
         }
+        synchronized (appendLocks[Math.floorMod(p.hashCode(), appendLocks.length)]) {
+            return appendLocked(c, p, tail);
+        }
+    }
+
+    private final Object[] appendLocks = newLocks(64);
+
+    private static Object[] newLocks(int n) {
+        Object[] locks = new Object[n];
+        for (int i = 0; i < n; i++) locks[i] = new Object();
+        return locks;
+    }
+
+    private FileInfo appendLocked(FsCaller c, String p, byte[] tail) throws SyscallException {
         for (int attempt = 0; ; attempt++) {
             var latest = store.latest(p);
             long base = latest.map(VersionStore.Version::number).orElse(0L);
