@@ -128,8 +128,7 @@ public class RoundRobinScheduler implements Scheduler {
     /** The queues interleaved, class by class: the order the workers would roughly pick them in. */
     @Override
     public SchedulerState exportState() {
-        SchedulerState s = new SchedulerState();
-        s.exportedBy = name();
+        SchedulerState s = new SchedulerState(name(), runnable());
         for (ConcurrentLinkedQueue<SchedEntity>[] qs : queues) {
             @SuppressWarnings("unchecked")
             Iterator<SchedEntity>[] its = new Iterator[QUEUES];
@@ -139,7 +138,7 @@ public class RoundRobinScheduler implements Scheduler {
                 more = false;
                 for (Iterator<SchedEntity> it : its) {
                     if (it.hasNext()) {
-                        s.runnable.add(new SchedulerState.Entity(it.next().pid(), 0));
+                        s.add(it.next().pid(), 0);
                         more = true;
                     }
                 }

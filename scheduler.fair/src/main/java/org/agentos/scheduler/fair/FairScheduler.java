@@ -327,12 +327,14 @@ public class FairScheduler implements Scheduler {
                 ownerVruntimes[i++] = g.vruntime;
             }
         }
-        SchedulerState s = new SchedulerState();
-        s.exportedBy = name();
+        int total = rt.size();
+        for (RunQueue q : normalQueues) total += q.size();
+        for (RunQueue q : idleQueues) total += q.size();
+        SchedulerState s = new SchedulerState(name(), total);
         Object[] rtSorted = rt.sortInPlace();
         for (RunQueue.Entry e : (RunQueue.Entry[]) rtSorted[0]) {
             Task t = (Task) e;
-            s.runnable.add(new SchedulerState.Entity(t.entity.pid(), 0));
+            s.add(t.entity.pid(), 0);
         }
         for (List<RunQueue> queues : List.of(normalQueues, idleQueues)) {
             List<Object[]> sorted = new ArrayList<>();
@@ -346,7 +348,7 @@ public class FairScheduler implements Scheduler {
                     RunQueue.Entry[] entries = (RunQueue.Entry[]) q[0];
                     long[] vruntimes = (long[]) q[1];
                     if (depth < entries.length) {
-                        s.runnable.add(new SchedulerState.Entity(((Task) entries[depth]).entity.pid(), vruntimes[depth]));
+                        s.add(((Task) entries[depth]).entity.pid(), vruntimes[depth]);
                         more = true;
                     }
                 }
@@ -389,11 +391,11 @@ public class FairScheduler implements Scheduler {
                 }
                 if (min != Long.MAX_VALUE) normal.minGroupVruntime = min;
             }
-            for (SchedulerState.Entity e : state.runnable) {
-                SchedEntity entity = entities.apply(e.pid);
+            for (int i = 0; i < state.count; i++) {
+                SchedEntity entity = entities.apply(state.pids[i]);
                 if (entity == null) continue;
                 Task t = taskOf(entity);
-                if (sameKind) t.vruntime = Math.max(t.vruntime, e.vruntime);
+                if (sameKind) t.vruntime = Math.max(t.vruntime, state.vruntimes[i]);
                 enqueue(entity);
             }
             // A process that becomes runnable later starts where its tenant's queue is, not at 0.

@@ -195,8 +195,8 @@ class FairSchedulerTest {
         run(a, procs.subList(0, 30), 5_000);
         a.enqueue(procs.get(30));
         SchedulerState state = a.exportState();
-        assertEquals(31, state.runnable.size());
-        assertEquals(99, state.runnable.get(0).pid, "realtime first");
+        assertEquals(31, state.count);
+        assertEquals(99, state.pids[0], "realtime first");
         Map<Long, Proc> byPid = new HashMap<>();
         procs.forEach(p -> byPid.put(p.pid(), p));
         FairScheduler b = new FairScheduler();
@@ -220,7 +220,7 @@ class FairSchedulerTest {
     void aStateFromAnotherSchedulerKeepsItsOrderAndUnknownVersionsAreRefused() {
         SchedulerState state = new SchedulerState();
         state.exportedBy = "priority";
-        for (long pid = 1; pid <= 5; pid++) state.runnable.add(new SchedulerState.Entity(pid, 0));
+        for (long pid = 1; pid <= 5; pid++) state.add(pid, 0);
         FairScheduler s = new FairScheduler();
         s.importState(state, pid -> pid == 3 ? null : new Proc(pid, 0, "t"));
         List<Long> order = new ArrayList<>();

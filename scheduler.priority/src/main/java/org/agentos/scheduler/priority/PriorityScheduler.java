@@ -98,10 +98,9 @@ public class PriorityScheduler implements Scheduler {
     @Override
     public SchedulerState exportState() {
         synchronized (lock) {
-            SchedulerState s = new SchedulerState();
-            s.exportedBy = name();
+            SchedulerState s = new SchedulerState(name(), runnable);
             for (ArrayDeque<SchedEntity> level : levels) {
-                for (SchedEntity e : level) s.runnable.add(new SchedulerState.Entity(e.pid(), 0));
+                for (SchedEntity e : level) s.add(e.pid(), 0);
             }
             return s;
         }

@@ -78,7 +78,7 @@ class PrioritySchedulerTest {
         s.enqueue(new Proc(2, -5, "t"));
         s.enqueue(new Proc(3, 0, "t", SchedClass.REALTIME));
         SchedulerState state = s.exportState();
-        assertEquals(List.of(3L, 2L, 1L), state.runnable.stream().map(e -> e.pid).toList());
+        assertEquals(List.of(3L, 2L, 1L), java.util.Arrays.stream(state.pids, 0, state.count).boxed().toList());
         PriorityScheduler t = new PriorityScheduler();
         t.enqueue(new Proc(7, -20, "stale"));
         java.util.Map<Long, Proc> byPid = java.util.Map.of(1L, new Proc(1, 5, "t"), 2L, new Proc(2, -5, "t"),

@@ -57,8 +57,8 @@ public interface Scheduler {
         if (state.version != SchedulerState.VERSION) {
             throw new IllegalArgumentException("scheduler state version " + state.version + " is not " + SchedulerState.VERSION);
         }
-        for (SchedulerState.Entity e : state.runnable) {
-            SchedEntity entity = entities.apply(e.pid);
+        for (int i = 0; i < state.count; i++) {
+            SchedEntity entity = entities.apply(state.pids[i]);
             if (entity != null) enqueue(entity);
         }
     }
