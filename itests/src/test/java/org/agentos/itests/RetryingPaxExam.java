@@ -15,11 +15,14 @@ import org.ops4j.pax.exam.junit.PaxExam;
  * {@link PaxExam}, retried once when the test probe could not be installed because Karaf was
  * still provisioning its boot features: Pax Exam installs the probe as soon as its own bundle
  * is up, and Karaf's features resolver hook refuses to resolve a bundle installed in the middle
- * of a deployment ("Resolver hook prevented resolution"). Only that failure, at class level,
- * before any test ran, is retried; everything else is reported as it happened.
+ * of a deployment ("Resolver hook prevented resolution"). Also retried once: a container that
+ * never reported in ("Container never came up", seen when a 2-core machine is starved while
+ * Karaf boots). Only these failures, at class level, before any test ran, are retried;
+ * everything else is reported as it happened.
  */
 public class RetryingPaxExam extends Runner {
     static final String BOOT_RACE = "Resolver hook prevented resolution";
+    static final String NEVER_CAME_UP = "Container never came up";
 
     private final Class<?> testClass;
     private final Runner first;
@@ -43,8 +46,8 @@ public class RetryingPaxExam extends Runner {
     public void run(RunNotifier notifier) {
         Recording attempt = record(first);
         if (attempt.hitBootRace()) {
-            System.err.println(testClass.getName() + ": the probe met Karaf's boot provisioning ("
-                    + BOOT_RACE + "); starting the container again");
+            System.err.println(testClass.getName() + ": the container did not boot cleanly ("
+                    + attempt.reason + "); starting it again");
             try {
                 attempt = record(delegate(testClass));
             } catch (InitializationError e) {
@@ -68,6 +71,7 @@ public class RetryingPaxExam extends Runner {
         private final List<Consumer<RunNotifier>> events = new ArrayList<>();
         private boolean testsStarted;
         private boolean bootRace;
+        private String reason;
 
         @Override
         public void testStarted(Description d) {
@@ -82,9 +86,12 @@ public class RetryingPaxExam extends Runner {
 
         @Override
         public void testFailure(Failure f) {
-            if (!testsStarted && String.valueOf(rootMessage(f.getException())).contains(BOOT_RACE)
-                    || !testsStarted && String.valueOf(f.getException()).contains(BOOT_RACE)) {
-                bootRace = true;
+            for (String retriable : new String[] {BOOT_RACE, NEVER_CAME_UP}) {
+                if (!testsStarted && (String.valueOf(rootMessage(f.getException())).contains(retriable)
+                        || String.valueOf(f.getException()).contains(retriable))) {
+                    bootRace = true;
+                    reason = retriable;
+                }
             }
             events.add(n -> n.fireTestFailure(f));
         }

@@ -32,6 +32,20 @@ class RetryingPaxExamTest {
         }
     }
 
+    /** The container did not report in on the first attempt only. */
+    public static class SilentOnce {
+        static int attempts;
+
+        @org.junit.BeforeClass
+        public static void setUp() {
+            if (attempts++ == 0) throw new RuntimeException(RetryingPaxExam.NEVER_CAME_UP);
+        }
+
+        @org.junit.Test
+        public void works() {
+        }
+    }
+
     /** Always fails for another reason. */
     public static class Broken {
         static int attempts;
@@ -69,6 +83,12 @@ class RetryingPaxExamTest {
         });
         new Plain(c).run(n);
         return failures;
+    }
+
+    @org.junit.jupiter.api.Test
+    void aContainerThatNeverCameUpIsStartedOnceMore() throws Exception {
+        assertTrue(run(SilentOnce.class).isEmpty());
+        assertEquals(2, SilentOnce.attempts);
     }
 
     @org.junit.jupiter.api.Test
