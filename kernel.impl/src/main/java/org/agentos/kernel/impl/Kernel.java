@@ -344,7 +344,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             long exported = hal.nanoTime();
             if (old != null && next != null) {
                 scheduler = old;
-                for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
+                wakeAllWorkers();
             }
             // Pids fit an int in any realistic run; a larger one is simply enqueued again below.
             java.util.BitSet carried = new java.util.BitSet();
@@ -385,7 +385,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                         }
                     }
                 }
-                for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
+                wakeAllWorkers();
             }
             // Waiting LLM callers are ordered by the new scheduler's policy from now on.
             for (ResourceGate g : gates.values()) g.setOrder(next == null ? null : next.forResource(g.resource));
@@ -400,6 +400,10 @@ public final class Kernel implements ProcessManager, AuditLog {
             }
             return report;
         }
+    }
+
+    private void wakeAllWorkers() {
+        for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
     }
 
     public SwapReport lastSwap() {
@@ -1021,7 +1025,12 @@ public final class Kernel implements ProcessManager, AuditLog {
     /** The call that held a slot of {@code gate} since {@code since} ended: pass the slot on. */
     private void releaseSlot(ResourceGate gate, Proc p, long since) {
         Proc next = gate.release(p, hal.nanoTime() - since);
-        while (next != null) {
+        if (next != null) startGranted(gate, next);
+    }
+
+    /** {@code p} was given a slot of {@code gate}: make its call, or pass the slot on if it ended while waiting. */
+    private void startGranted(ResourceGate gate, Proc p) {
+        for (Proc next = p; next != null; next = gate.release(next, 0)) {
             SyscallEntry e;
             JsonNode args;
             synchronized (next) {
@@ -1032,7 +1041,6 @@ public final class Kernel implements ProcessManager, AuditLog {
                 submit(next, e, args, 0, gate, hal.nanoTime());
                 return;
             }
-            next = gate.release(next, 0); // it ended while waiting
         }
     }
 
@@ -1045,16 +1053,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         this.ioBytesPerSecond = ioBytesPerSecond;
         this.netBytesPerSecond = netBytesPerSecond;
         for (ResourceGate g : gates.values()) {
-            for (Proc p : g.setLimit(llmConcurrency)) {
-                SyscallEntry e;
-                JsonNode args;
-                synchronized (p) {
-                    e = p.callInFlight ? p.callEntry : null;
-                    args = p.callArgs;
-                }
-                if (e != null) submit(p, e, args, 0, g, hal.nanoTime());
-                else releaseSlot(g, p, hal.nanoTime());
-            }
+            for (Proc p : g.setLimit(llmConcurrency)) startGranted(g, p);
         }
     }
 
