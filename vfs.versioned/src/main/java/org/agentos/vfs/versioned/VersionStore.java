@@ -203,8 +203,8 @@ final class VersionStore implements AutoCloseable {
      *
      * @throws SyscallException EQUOTA over the owner's quota, EIO when storage fails
      */
-    Version write(String path, InputStream data, Author who, Quota quota) throws SyscallException {
-        return write(path, data, who, quota, ANY_VERSION);
+    Version write(String path, InputStream data, Author who) throws SyscallException {
+        return write(path, data, who, ANY_VERSION);
     }
 
     /** Any latest version: an unconditional write. */
@@ -215,7 +215,7 @@ final class VersionStore implements AutoCloseable {
      * {@code ifLatest} (0: there is no live file), else EAGAIN: how an append based on what it
      * read stays exact when others write meanwhile.
      */
-    Version write(String path, InputStream data, Author who, Quota quota, long ifLatest) throws SyscallException {
+    Version write(String path, InputStream data, Author who, long ifLatest) throws SyscallException {
         Stored s = storeChunks(data);
         return publish(() -> {
             Head head = heads.get(path);
@@ -225,11 +225,7 @@ final class VersionStore implements AutoCloseable {
                     throw new SyscallException(Errno.EAGAIN, path + " changed meanwhile (v" + live + ", expected v" + ifLatest + ")");
                 }
             }
-            String owner = head == null || head.deleted() ? who.owner() : head.owner();
-            long oldSize = head == null || head.deleted() ? 0 : head.size();
-            boolean newFile = head == null || head.deleted();
-            Usage u = charge(owner, s.size - oldSize, newFile ? 1 : 0, quota);
-            return newVersion(path, head, s.size, s.sha256, s.chunks, who, false, 0, owner, u);
+            return replaceContent(path, head, s.size, s.sha256, s.chunks, who, 0);
         });
     }
 
@@ -244,18 +240,33 @@ final class VersionStore implements AutoCloseable {
     }
 
     /** Makes version {@code number}'s content the latest again, as a new version. */
-    Version restore(String path, long number, Author who, Quota quota) throws SyscallException {
+    Version restore(String path, long number, Author who) throws SyscallException {
         return publish(() -> {
             Version old = versions.get(versionKey(path, number));
             if (old == null) throw new SyscallException(Errno.ENOENT, "no version " + number + " of " + path);
             if (old.deleted()) throw new SyscallException(Errno.EINVAL, "version " + number + " of " + path + " is a deletion");
-            Head head = heads.get(path);
-            String owner = head == null || head.deleted() ? who.owner() : head.owner();
-            long oldSize = head == null || head.deleted() ? 0 : head.size();
-            Usage u = charge(owner, old.size() - oldSize, head == null || head.deleted() ? 1 : 0, quota);
-            return newVersion(path, head, old.size(), old.sha256(), old.chunks(), who, false, number, owner, u);
+            return replaceContent(path, heads.get(path), old.size(), old.sha256(), old.chunks(), who, number);
         });
     }
+
+    /**
+     * New content for {@code path} (a write or a restore): charged to the file's owner — the
+     * caller's owner when there is no live file — against that owner's quota. Log thread only.
+     */
+    private Object[] replaceContent(String path, Head head, long size, String sha, List<String> keys, Author who,
+                                    long restoredFrom) throws SyscallException {
+        boolean newFile = head == null || head.deleted();
+        String owner = newFile ? who.owner() : head.owner();
+        Usage u = charge(owner, size - (newFile ? 0 : head.size()), newFile ? 1 : 0, quotas.apply(owner));
+        return newVersion(path, head, size, sha, keys, who, false, restoredFrom, owner, u);
+    }
+
+    /** Each owner's quota, from the filesystem's configuration; none by default. */
+    void setQuotas(java.util.function.Function<String, Quota> quotas) {
+        this.quotas = quotas;
+    }
+
+    private volatile java.util.function.Function<String, Quota> quotas = owner -> Quota.NONE;
 
     /** Records an explicit directory (its parents exist by prefix). Durable on return. */
     void mkdir(String path, Author who) throws SyscallException {

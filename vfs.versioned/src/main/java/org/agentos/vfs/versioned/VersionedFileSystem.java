@@ -105,6 +105,7 @@ public class VersionedFileSystem implements FileSystem {
         this.audit = audit;
         Files.createDirectories(dir);
         this.store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
+        store.setQuotas(this::quotaOf);
     }
 
     @Activate
@@ -115,6 +116,7 @@ public class VersionedFileSystem implements FileSystem {
         else dir = context.getDataFile("vfs").toPath();
         Files.createDirectories(dir);
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
+        store.setQuotas(this::quotaOf);
         configure(config);
     }
 
@@ -203,7 +205,7 @@ public class VersionedFileSystem implements FileSystem {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, false);
         if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
-        return info(store.write(p, data, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner()))));
+        return info(store.write(p, data, author(c)));
     }
 
     @Override
@@ -240,7 +242,7 @@ public class VersionedFileSystem implements FileSystem {
             InputStream whole = latest.map(v -> (InputStream) new SequenceInputStream(store.open(v), new ByteArrayInputStream(tail)))
                     .orElse(new ByteArrayInputStream(tail));
             try {
-                return info(store.write(p, whole, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner())), base));
+                return info(store.write(p, whole, author(c), base));
             } catch (SyscallException e) {
                 if (e.errno() != Errno.EAGAIN || attempt >= 64) throw e;
             }
@@ -282,7 +284,8 @@ public class VersionedFileSystem implements FileSystem {
             case TMP -> {
                 TmpFile f = tmp.get(p);
                 if (f != null) return FileInfo.file(p, 0, f.data().length, null, false, f.timeMillis(), f.pid(), f.owner(), null, null, 0);
-                if (tmp.ceilingKey(p + "/") != null && tmp.ceilingKey(p + "/").startsWith(p + "/")) return FileInfo.directory(p);
+                String below = tmp.ceilingKey(p + "/");
+                if (below != null && below.startsWith(p + "/")) return FileInfo.directory(p);
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
             case PROC -> {
@@ -411,7 +414,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo restore(FsCaller c, String path, long version) throws SyscallException {
         String p = writable(c, path);
-        return info(store.restore(p, version, author(c), quotaOf(store.head(p).map(VersionStore.Head::owner).orElse(c.owner()))));
+        return info(store.restore(p, version, author(c)));
     }
 
     @Override

@@ -41,8 +41,7 @@ class CrashRecoveryTest {
                         r.nextBytes(data);
                         String path = "/home/crash/t" + thread + "/f" + (i % 20);
                         try {
-                            VersionStore.Version v = store.write(path, new ByteArrayInputStream(data), who,
-                                    VersionStore.Quota.NONE);
+                            VersionStore.Version v = store.write(path, new ByteArrayInputStream(data), who);
                             synchronized (System.out) {
                                 System.out.println("ACK " + path + " " + v.number() + " " + v.sha256());
                                 System.out.flush();

@@ -55,8 +55,8 @@ class VersionStoreTest {
 
     @Test
     void everyWriteIsANewVersionAndOldOnesStayReadable() throws Exception {
-        VersionStore.Version v1 = store.write("/home/alice/notes.txt", text("one"), ALICE, VersionStore.Quota.NONE);
-        VersionStore.Version v2 = store.write("/home/alice/notes.txt", text("two"), ALICE, VersionStore.Quota.NONE);
+        VersionStore.Version v1 = store.write("/home/alice/notes.txt", text("one"), ALICE);
+        VersionStore.Version v2 = store.write("/home/alice/notes.txt", text("two"), ALICE);
         assertEquals(1, v1.number());
         assertEquals(2, v2.number());
         assertEquals("two", read(store.latest("/home/alice/notes.txt").orElseThrow()));
@@ -70,31 +70,31 @@ class VersionStoreTest {
 
     @Test
     void deleteKeepsHistoryAndRestoreMakesANewVersion() throws Exception {
-        store.write("/home/alice/a", text("first"), ALICE, VersionStore.Quota.NONE);
-        store.write("/home/alice/a", text("second"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/a", text("first"), ALICE);
+        store.write("/home/alice/a", text("second"), ALICE);
         VersionStore.Version gone = store.delete("/home/alice/a", ALICE);
         assertTrue(gone.deleted());
         assertTrue(store.latest("/home/alice/a").isEmpty());
         assertEquals(List.of(), store.list("/home/alice"));
         assertEquals(Errno.ENOENT, assertThrows(SyscallException.class, () -> store.delete("/home/alice/a", ALICE)).errno());
 
-        VersionStore.Version back = store.restore("/home/alice/a", 1, ALICE, VersionStore.Quota.NONE);
+        VersionStore.Version back = store.restore("/home/alice/a", 1, ALICE);
         assertEquals(4, back.number());
         assertEquals(1, back.restoredFrom());
         assertEquals("first", read(store.latest("/home/alice/a").orElseThrow()));
         assertEquals(4, store.history("/home/alice/a").size());
         assertEquals(Errno.EINVAL, assertThrows(SyscallException.class,
-                () -> store.restore("/home/alice/a", 3, ALICE, VersionStore.Quota.NONE)).errno(), "3 is the deletion");
+                () -> store.restore("/home/alice/a", 3, ALICE)).errno(), "3 is the deletion");
         assertEquals(Errno.ENOENT, assertThrows(SyscallException.class,
-                () -> store.restore("/home/alice/a", 9, ALICE, VersionStore.Quota.NONE)).errno());
+                () -> store.restore("/home/alice/a", 9, ALICE)).errno());
     }
 
     @Test
     void listingShowsFilesAndDirectoriesOneLevelDown() throws Exception {
-        store.write("/home/alice/a.txt", text("x"), ALICE, VersionStore.Quota.NONE);
-        store.write("/home/alice/src/Main.java", text("x"), ALICE, VersionStore.Quota.NONE);
-        store.write("/home/alice/src/util/U.java", text("x"), ALICE, VersionStore.Quota.NONE);
-        store.write("/home/alicia/b.txt", text("x"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/a.txt", text("x"), ALICE);
+        store.write("/home/alice/src/Main.java", text("x"), ALICE);
+        store.write("/home/alice/src/util/U.java", text("x"), ALICE);
+        store.write("/home/alicia/b.txt", text("x"), ALICE);
         assertEquals(List.of("a.txt", "src/"), store.list("/home/alice"));
         assertEquals(List.of("Main.java", "util/"), store.list("/home/alice/src"));
         assertEquals(List.of("alice/", "alicia/"), store.list("/home"));
@@ -104,15 +104,15 @@ class VersionStoreTest {
     void identicalContentIsStoredOnce() throws Exception {
         byte[] data = new byte[1 << 20];
         new Random(1).nextBytes(data);
-        store.write("/shared/x", new ByteArrayInputStream(data), ALICE, VersionStore.Quota.NONE);
+        store.write("/shared/x", new ByteArrayInputStream(data), ALICE);
         long[] before = store.blobStats();
-        store.write("/shared/y", new ByteArrayInputStream(data), ALICE, VersionStore.Quota.NONE);
-        store.write("/shared/x", new ByteArrayInputStream(data), ALICE, VersionStore.Quota.NONE);
+        store.write("/shared/y", new ByteArrayInputStream(data), ALICE);
+        store.write("/shared/x", new ByteArrayInputStream(data), ALICE);
         assertArrayEquals(before, store.blobStats(), "no new chunk for the same content");
         assertEquals(16, before[0], "1 MiB in 64 KiB chunks");
         byte[] changedTail = data.clone();
         changedTail[changedTail.length - 1] ^= 1;
-        store.write("/shared/z", new ByteArrayInputStream(changedTail), ALICE, VersionStore.Quota.NONE);
+        store.write("/shared/z", new ByteArrayInputStream(changedTail), ALICE);
         assertEquals(17, store.blobStats()[0], "only the changed chunk is new");
     }
 
@@ -143,7 +143,7 @@ class VersionStoreTest {
                 return n;
             }
         };
-        VersionStore.Version v = store.write("/home/alice/big.bin", generated, ALICE, VersionStore.Quota.NONE);
+        VersionStore.Version v = store.write("/home/alice/big.bin", generated, ALICE);
         assertEquals(size, v.size());
         assertEquals(HexFormat.of().formatHex(in.digest()), v.sha256());
         MessageDigest out = MessageDigest.getInstance("SHA-256");
@@ -157,16 +157,17 @@ class VersionStoreTest {
     @Test
     void quotasRefuseWritesThatGoOverAndChangeNothing() throws Exception {
         VersionStore.Quota q = new VersionStore.Quota(10, 2);
-        store.write("/home/alice/a", text("12345"), ALICE, q);
-        SyscallException bytes = assertThrows(SyscallException.class, () -> store.write("/home/alice/b", text("123456"), ALICE, q));
+        store.setQuotas(owner -> q);
+        store.write("/home/alice/a", text("12345"), ALICE);
+        SyscallException bytes = assertThrows(SyscallException.class, () -> store.write("/home/alice/b", text("123456"), ALICE));
         assertEquals(Errno.EQUOTA, bytes.errno());
         assertTrue(bytes.getMessage().contains("11 bytes, its quota is 10"), bytes.getMessage());
         assertTrue(store.head("/home/alice/b").isEmpty());
-        store.write("/home/alice/b", text("1"), ALICE, q);
-        SyscallException files = assertThrows(SyscallException.class, () -> store.write("/home/alice/c", text(""), ALICE, q));
+        store.write("/home/alice/b", text("1"), ALICE);
+        SyscallException files = assertThrows(SyscallException.class, () -> store.write("/home/alice/c", text(""), ALICE));
         assertEquals(Errno.EQUOTA, files.errno());
         assertEquals(new VersionStore.Usage(6, 2), store.usage("alice"));
-        store.write("/home/alice/a", text("1234"), ALICE, q); // shrinking is always allowed
+        store.write("/home/alice/a", text("1234"), ALICE); // shrinking is always allowed
         store.delete("/home/alice/b", ALICE);
         assertEquals(new VersionStore.Usage(4, 1), store.usage("alice"));
     }
@@ -179,8 +180,8 @@ class VersionStoreTest {
             int writer = t;
             done.add(pool.submit(() -> {
                 for (int i = 0; i < 100; i++) {
-                    store.write("/shared/log", text("w" + writer + " i" + i), ALICE, VersionStore.Quota.NONE);
-                    store.write("/home/w" + writer + "/f", text("i" + i), ALICE, VersionStore.Quota.NONE);
+                    store.write("/shared/log", text("w" + writer + " i" + i), ALICE);
+                    store.write("/home/w" + writer + "/f", text("i" + i), ALICE);
                 }
                 return null;
             }));
@@ -198,7 +199,7 @@ class VersionStoreTest {
 
     @Test
     void aTornTailIsCutAtOpenAndWritingGoesOn() throws Exception {
-        store.write("/home/alice/a", text("kept"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/a", text("kept"), ALICE);
         store.close();
         Path file = dir.resolve("vfs.log");
         long whole = java.nio.file.Files.size(file);
@@ -207,7 +208,7 @@ class VersionStoreTest {
         store = new VersionStore(file, System::currentTimeMillis);
         assertEquals(whole, java.nio.file.Files.size(file), "the torn record is cut off");
         assertEquals("kept", read(store.latest("/home/alice/a").orElseThrow()));
-        store.write("/home/alice/a", text("more"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/a", text("more"), ALICE);
         store.close();
         store = new VersionStore(file, System::currentTimeMillis);
         assertEquals(2, store.history("/home/alice/a").size());
@@ -216,9 +217,9 @@ class VersionStoreTest {
 
     @Test
     void aCorruptRecordEndsTheLogThere() throws Exception {
-        store.write("/home/alice/a", text("one"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/a", text("one"), ALICE);
         long afterFirst = java.nio.file.Files.size(dir.resolve("vfs.log"));
-        store.write("/home/alice/a", text("two"), ALICE, VersionStore.Quota.NONE);
+        store.write("/home/alice/a", text("two"), ALICE);
         store.close();
         try (var ch = java.nio.channels.FileChannel.open(dir.resolve("vfs.log"), java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55}), afterFirst + 20); // flip a byte in the second write's records
