@@ -70,7 +70,7 @@ public class RetryingPaxExam extends Runner {
     private static final class Recording extends RunListener {
         private final List<Consumer<RunNotifier>> events = new ArrayList<>();
         private boolean testsStarted;
-        private boolean bootRace;
+        /** Why the attempt may be retried, or null. */
         private String reason;
 
         @Override
@@ -89,7 +89,6 @@ public class RetryingPaxExam extends Runner {
             for (String retriable : new String[] {BOOT_RACE, NEVER_CAME_UP}) {
                 if (!testsStarted && (String.valueOf(rootMessage(f.getException())).contains(retriable)
                         || String.valueOf(f.getException()).contains(retriable))) {
-                    bootRace = true;
                     reason = retriable;
                 }
             }
@@ -107,7 +106,7 @@ public class RetryingPaxExam extends Runner {
         }
 
         boolean hitBootRace() {
-            return bootRace;
+            return reason != null;
         }
 
         void replay(RunNotifier notifier) {
