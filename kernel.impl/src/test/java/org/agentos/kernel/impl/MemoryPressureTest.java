@@ -35,6 +35,9 @@ class MemoryPressureTest {
         k.memory.setPolicy(new MemoryGovernor.Policy(60_000, 0.85, 0.95, 0.75, 10, 20));
         k.memory.setEventSink(events::add);
         k.addProgram(TestPrograms.looping("yielder", "proc.yield", null), "test");
+        // Sleeps 10 ms per step: alive and schedulable, without flooding the in-memory audit ring
+        // that the test reads back.
+        k.addProgram(TestPrograms.looping("napper", "proc.sleep", Args.of("ms", 10)), "test");
     }
 
     @AfterEach
@@ -47,7 +50,11 @@ class MemoryPressureTest {
     }
 
     private long spawn(SchedClass c, int nice) throws Exception {
-        return k.spawn(new SpawnSpec("yielder", Args.of("limit", 0), "t", nice, null, null, c));
+        return spawn("yielder", c, nice);
+    }
+
+    private long spawn(String program, SchedClass c, int nice) throws Exception {
+        return k.spawn(new SpawnSpec(program, Args.of("limit", 0), "t", nice, null, null, c));
     }
 
     @Test
@@ -74,11 +81,11 @@ class MemoryPressureTest {
 
     @Test
     void criticalPressurePausesIdleProcessesAndRecoveryResumesExactlyThose() throws Exception {
-        long idle1 = spawn(SchedClass.IDLE, 0);
-        long idle2 = spawn(SchedClass.IDLE, 5);
-        long pausedByOperator = spawn(SchedClass.IDLE, 0);
-        long normal = spawn(SchedClass.NORMAL, 0);
-        long realtime = spawn(SchedClass.REALTIME, 19);
+        long idle1 = spawn("napper", SchedClass.IDLE, 0);
+        long idle2 = spawn("napper", SchedClass.IDLE, 5);
+        long pausedByOperator = spawn("napper", SchedClass.IDLE, 0);
+        long normal = spawn("napper", SchedClass.NORMAL, 0);
+        long realtime = spawn("napper", SchedClass.REALTIME, 19);
         k.pause(pausedByOperator);
         await("the operator's pause", () -> h.state(pausedByOperator) == ProcessState.PAUSED);
 
