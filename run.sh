@@ -10,6 +10,7 @@ cd "$(dirname "$0")"
 if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/java-17-openjdk-amd64 ]; then
   export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 fi
+scripts/ensure-bubblewrap.sh
 mvn -B -ntp -q -DskipTests install
 home=distribution/target/assembly
 if [ "${1:-}" != "--background" ]; then

@@ -6,4 +6,5 @@ cd "$(dirname "$0")"
 if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/java-17-openjdk-amd64 ]; then
   export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 fi
+scripts/ensure-bubblewrap.sh
 exec mvn -B -ntp verify "$@"

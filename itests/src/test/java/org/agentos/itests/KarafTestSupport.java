@@ -32,6 +32,8 @@ import java.util.stream.Stream;
 import javax.inject.Inject;
 
 import org.apache.karaf.shell.api.console.Session;
+import org.ops4j.pax.exam.ProbeBuilder;
+import org.ops4j.pax.exam.TestProbeBuilder;
 import org.apache.karaf.shell.api.console.SessionFactory;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
@@ -88,6 +90,8 @@ public abstract class KarafTestSupport {
                         Integer.toString(ports[2])),
                 // the demo workload stays idle in tests
                 editConfigurationFilePut("etc/org.agentos.demo.cfg", "processes", "0"),
+                // the test probe drives the kernel through its privileged services, as an operator's tool would
+                editConfigurationFilePut("etc/org.agentos.permissions.cfg", "PAXEXAM-PROBE-*", PROBE_PERMISSIONS),
                 // never look for newer SNAPSHOTs of the features while testing
                 editConfigurationFilePut("etc/org.apache.karaf.features.cfg", "updateSnapshots", "none"),
                 when(localRepository != null && !localRepository.isEmpty()).useOptions(
@@ -106,6 +110,20 @@ public abstract class KarafTestSupport {
             return new File(zip).toURI().toString();
         }
         return maven().groupId("org.agentos").artifactId("distribution").type("zip").versionAsInProject().getURL();
+    }
+
+    /** The kernel permissions the probe asks for (in its manifest) and is granted (in etc/). */
+    static final String PROBE_PERMISSIONS = "kernel.admin, syscall.gateway, fs.admin";
+
+    /**
+     * The probe asks for its kernel permissions the way any bundle does: a Require-Capability in
+     * the agentos.permission namespace, which the framework's resolver ignores.
+     */
+    @ProbeBuilder
+    public TestProbeBuilder probeConfiguration(TestProbeBuilder probe) {
+        probe.setHeader("Require-Capability", "agentos.permission;agentos.permission:List<String>=\""
+                + PROBE_PERMISSIONS.replace(" ", "") + "\";effective:=active");
+        return probe;
     }
 
     /** Options a test class adds to {@link #config()}; none by default. */
@@ -160,6 +178,15 @@ public abstract class KarafTestSupport {
      *         includes the output so far
      */
     protected String executeCommand(String command, Duration timeout) {
+        return executeCommandAs(operator(), command, timeout);
+    }
+
+    /** As {@link #executeCommand(String)}, run as {@code subject} (its user and role principals), e.g. {@link #user}. */
+    protected String executeCommandAs(javax.security.auth.Subject subject, String command) {
+        return executeCommandAs(subject, command, DEFAULT_TIMEOUT);
+    }
+
+    private String executeCommandAs(javax.security.auth.Subject subject, String command, Duration timeout) {
         waitForCommand(command, timeout);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
@@ -172,7 +199,7 @@ public abstract class KarafTestSupport {
         try {
             // As the operator logged in through bin/agentos-console (user karaf, admin group), so that
             // Karaf's command ACLs show admin commands such as feature:install.
-            Future<Object> result = executor.submit(() -> javax.security.auth.Subject.doAs(operator(),
+            Future<Object> result = executor.submit(() -> javax.security.auth.Subject.doAs(subject,
                     (java.security.PrivilegedExceptionAction<Object>) () -> session.execute(command)));
             Object value = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (value != null) {
@@ -192,6 +219,16 @@ public abstract class KarafTestSupport {
             executor.shutdownNow();
             session.close();
         }
+    }
+
+    /** A console user {@code name} with only the given roles (e.g. viewer), as Karaf's JAAS login would give. */
+    protected static javax.security.auth.Subject user(String name, String... roles) {
+        javax.security.auth.Subject subject = new javax.security.auth.Subject();
+        subject.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.UserPrincipal(name));
+        for (String role : roles) {
+            subject.getPrincipals().add(new org.apache.karaf.jaas.boot.principal.RolePrincipal(role));
+        }
+        return subject;
     }
 
     /** The karaf user with the roles of the distribution's admingroup. */

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  * tenant, one for the other, so {@code kernel:subsystems} shows the LLM gate sharing it fairly
  * (under the fair scheduler). Spawned once: after a restart the restored processes carry on instead.
  */
+// The demo spawns and watches processes (ProcessManager), and the bundle adds llm.sim and other tools.
+@org.agentos.kernel.api.security.RequiresPermission({org.agentos.kernel.api.security.KernelPermission.KERNEL_ADMIN,
+        org.agentos.kernel.api.security.KernelPermission.TOOL_PROVIDE})
 @Component(configurationPid = "org.agentos.demo", configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true,
         service = {})
 @Designate(ocd = DemoWorkload.Config.class)

@@ -5,17 +5,69 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.hal.MemoryStatus;
+import org.agentos.kernel.api.hal.Sandbox;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * The Linux HAL: implements {@link Hal} from the JVM's view of the host (which already honours
  * cgroup CPU limits and affinity) and from {@code /proc}. The kernel sizes its CPU workers and
- * reads its clocks through it.
+ * reads its clocks through it, and {@code shell.exec} launches host commands through its
+ * {@link #sandbox()} (bubblewrap namespaces and rlimits, see {@link LinuxSandbox}).
  */
-@Component(service = Hal.class, property = "agentos.subsystem.name=linux")
+@Component(service = Hal.class, property = "agentos.subsystem.name=linux", configurationPid = "org.agentos.hal.linux")
+@Designate(ocd = LinuxHal.Config.class)
 public class LinuxHal implements Hal {
+
+    @ObjectClassDefinition(name = "Agent OS Linux HAL", description = "How host commands are confined (shell.exec).")
+    public @interface Config {
+        @AttributeDefinition(description = "Run commands in bubblewrap namespaces when bubblewrap works on this host (auto), or never (off)",
+                options = {@Option(label = "auto", value = "auto"), @Option(label = "off", value = "off")})
+        String bubblewrap() default "auto";
+
+        @AttributeDefinition(description = "Host user commands run as when the JVM runs as root (65534 = nobody); "
+                + "working directories must be writable by it")
+        int sandboxUid() default 65534;
+
+        @AttributeDefinition(description = "Host group commands run as when the JVM runs as root (65534 = nogroup)")
+        int sandboxGid() default 65534;
+
+        @AttributeDefinition(description = "Host paths visible read-only inside the namespaces (missing ones are skipped)")
+        String[] readOnlyPaths() default {"/usr", "/bin", "/lib", "/lib64", "/etc/alternatives", "/etc/ssl/certs"};
+    }
+
+    /** Created at activation, or at first use outside OSGi with the defaults. */
+    private volatile LinuxSandbox sandbox;
+
+    @Activate
+    void activate(Config config) {
+        sandbox = new LinuxSandbox(settings(config));
+    }
+
+    static LinuxSandbox.Settings settings(Config c) {
+        // anything but "off" means auto: a typo must not lower the confinement
+        return new LinuxSandbox.Settings(!"off".equals(c.bubblewrap().strip()), c.sandboxUid(), c.sandboxGid(),
+                Arrays.asList(c.readOnlyPaths()));
+    }
+
+    @Override
+    public Sandbox sandbox() {
+        LinuxSandbox s = sandbox;
+        if (s == null) {
+            synchronized (this) {
+                s = sandbox;
+                if (s == null) sandbox = s = new LinuxSandbox(LinuxSandbox.Settings.defaults());
+            }
+        }
+        return s;
+    }
 
     private static final Path LOADAVG = Path.of("/proc/loadavg");
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();

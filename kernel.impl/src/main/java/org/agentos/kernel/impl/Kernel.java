@@ -160,6 +160,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 new LinkedBlockingQueue<>(), daemon("agentos-io"));
         ((ThreadPoolExecutor) io).allowCoreThreadTimeOut(true);
         KernelSyscalls.register(this);
+        addProgram(new PrincipalProgram(), "kernel");
     }
 
     private static ThreadFactory daemon(String prefix) {
@@ -268,14 +269,34 @@ public final class Kernel implements ProcessManager, AuditLog {
         return true;
     }
 
+    /**
+     * Takes a bundle's tool out of the syscall table. Calls of it still running end at once with
+     * {@code ENOSYS} (their tool thread is interrupted): a caller never waits on a bundle that has gone.
+     */
     public void removeTool(Tool tool) {
         for (SyscallEntry e : syscalls.values()) {
             if (e.tool == tool && syscalls.remove(e.name, e)) {
                 e.removed = true;
+                int ended = 0;
+                for (InFlightCall call : e.inFlight) {
+                    if (call.abandon(uninstalled(e))) ended++;
+                }
                 audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.remove", AuditRecord.OK,
-                        0, e.name + " from " + e.provider, null, null);
+                        0, e.name + " from " + e.provider + (ended == 0 ? "" : "; " + ended + " calls in flight ended with ENOSYS"),
+                        null, null);
             }
         }
+    }
+
+    private static SyscallResult uninstalled(SyscallEntry e) {
+        return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call (its bundle " + e.provider
+                + " went away)");
+    }
+
+    /** A bundle's tool refused for want of a permission: audited, so an operator sees why it is missing. */
+    public void auditDenial(String bundle, String permission, String what) {
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "perm.deny", "EPERM", 0,
+                "bundle " + bundle + " lacks permission " + permission + ": " + what, null, null);
     }
 
     void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
@@ -434,6 +455,29 @@ public final class Kernel implements ProcessManager, AuditLog {
             if (p.state == ProcessState.READY) n++;
         }
         return n;
+    }
+
+    /** The descriptors of the syscall table, sorted by name: what {@code tool:list} and the gateway show. */
+    public List<ToolDescriptor> descriptors() {
+        List<ToolDescriptor> out = new ArrayList<>();
+        for (SyscallEntry e : syscallTable()) out.add(e.descriptor);
+        return out;
+    }
+
+    /** The descriptor of syscall {@code name}, or null. */
+    public ToolDescriptor descriptor(String name) {
+        SyscallEntry e = name == null ? null : syscalls.get(name);
+        return e == null ? null : e.descriptor;
+    }
+
+    /** The bundle providing syscall {@code name} ("kernel" for its own), or null. */
+    public String provider(String name) {
+        SyscallEntry e = name == null ? null : syscalls.get(name);
+        return e == null ? null : e.provider;
+    }
+
+    SyscallEntry syscallEntry(String name) {
+        return syscalls.get(name);
     }
 
     List<SyscallEntry> syscallTable() {
@@ -977,12 +1021,12 @@ public final class Kernel implements ProcessManager, AuditLog {
     private SyscallResult invokeTool(SyscallEntry e, Proc p, JsonNode args) {
         try {
             JsonNode v = e.tool.call(new CallContext(p), args);
-            if (e.removed) return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call");
+            if (e.removed) return uninstalled(e);
             return SyscallResult.ok(v);
         } catch (SyscallException ex) {
             return SyscallResult.error(ex);
         } catch (RuntimeException | LinkageError ex) {
-            if (e.removed) return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call");
+            if (e.removed) return uninstalled(e);
             return failure(e.name, ex);
         }
     }
@@ -1105,7 +1149,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     /** Runs a non-CPU tool on the I/O executor with its timeout; the caller is BLOCKED meanwhile. */
     private void submit(Proc p, SyscallEntry e, JsonNode args, int attempt, ResourceGate gate, long slotSince) {
-        CompletableFuture<SyscallResult> f;
+        InFlightCall call;
         boolean ended;
         synchronized (p) {
             ended = p.state.isTerminal();
@@ -1116,19 +1160,16 @@ public final class Kernel implements ProcessManager, AuditLog {
             return;
         }
         synchronized (p) {
-            try {
-                f = CompletableFuture.supplyAsync(() -> invokeTool(e, p, args), io);
-            } catch (RejectedExecutionException ex) {
-                f = CompletableFuture.completedFuture(SyscallResult.error(Errno.EAGAIN, "the kernel is shutting down"));
-            }
-            p.cancelCall = f;
+            call = start(e, p, args);
+            p.cancelCall = call;
         }
         long timeoutMs = e.descriptor.timeout().toMillis();
-        f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
+        call.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
             SyscallResult result = r;
             if (ex != null) {
                 Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
                 if (cause instanceof TimeoutException) {
+                    call.interruptRunner();
                     result = SyscallResult.error(Errno.ETIMEDOUT, e.name + " did not finish within " + timeoutMs + " ms");
                 } else if (cause instanceof CancellationException) {
                     if (gate != null) releaseSlot(gate, p, slotSince);
@@ -1137,9 +1178,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                     result = failure(e.name, cause);
                 }
             }
-            if (e.removed && result.isOk()) {
-                result = SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call");
-            }
+            if (e.removed && result.isOk()) result = uninstalled(e);
             if (!result.isOk() && result.errno().isTransient() && e.descriptor.idempotent()
                     && attempt < settings.retries()) {
                 long backoff = 10L << attempt;
@@ -1154,6 +1193,23 @@ public final class Kernel implements ProcessManager, AuditLog {
             if (gate != null) releaseSlot(gate, p, slotSince);
             complete(p, result);
         });
+    }
+
+    /** Starts a tool call on the I/O executor, tracked so that the tool's removal ends it with ENOSYS. */
+    private InFlightCall start(SyscallEntry e, Proc p, JsonNode args) {
+        InFlightCall call = new InFlightCall();
+        e.inFlight.add(call);
+        call.whenComplete((r, ex) -> e.inFlight.remove(call));
+        if (e.removed) {
+            call.abandon(uninstalled(e)); // removed between lookup and now
+            return call;
+        }
+        try {
+            io.execute(() -> call.run(() -> invokeTool(e, p, args)));
+        } catch (RejectedExecutionException ex) {
+            call.complete(SyscallResult.error(Errno.EAGAIN, "the kernel is shutting down"));
+        }
+        return call;
     }
 
     /** The process waits for its call; paused instead if a pause was requested meanwhile. Holds p. */
@@ -1249,9 +1305,17 @@ public final class Kernel implements ProcessManager, AuditLog {
     /** Audits a finished call that began at {@code startNanos} and ended at {@code endNanos} (the HAL's clock). */
     private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long startNanos,
                            long endNanos) {
+        auditCall(p, e, name, args, r, startNanos, endNanos, null);
+    }
+
+    /** As above; {@code via} names the bundle whose syscall gateway made the call (null for the process itself). */
+    private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long startNanos,
+                           long endNanos, String via) {
         boolean record = e != null && e.recordResult && r.isOk();
+        String detail = r.isOk() ? null : r.message();
+        if (via != null) detail = detail == null ? "via " + via : detail + " (via " + via + ")";
         audit.append(new AuditWriter.Entry(endNanos, now(), AuditRecord.SYSCALL, p.pid, p.owner, name,
-                r.isOk() ? AuditRecord.OK : r.errno().name(), endNanos - startNanos, r.isOk() ? null : r.message(), 0,
+                r.isOk() ? AuditRecord.OK : r.errno().name(), endNanos - startNanos, detail, 0,
                 args == null || args.isEmpty() ? null : args, record ? r.value() : null));
     }
 
@@ -1261,6 +1325,16 @@ public final class Kernel implements ProcessManager, AuditLog {
      * the process's own pending call. Blocking kernel calls are refused with {@code EINVAL}.
      */
     public SyscallResult call(long pid, String name, JsonNode args) {
+        return call(pid, name, args, null);
+    }
+
+    /**
+     * As {@link #call(long, String, JsonNode)}, made through the syscall gateway of bundle {@code via}
+     * (null: the kernel's own console), which the audit record names. Tools that are not CPU-bound
+     * run on the I/O executor within their timeout; an interrupt of the calling thread ends the
+     * call with {@code EINTR}.
+     */
+    public SyscallResult call(long pid, String name, JsonNode args, String via) {
         Proc p = table.get(pid);
         if (p == null) return SyscallResult.error(Errno.ESRCH, "no process " + pid);
         if (args == null) args = json.createObjectNode();
@@ -1290,13 +1364,35 @@ public final class Kernel implements ProcessManager, AuditLog {
                         r = SyscallResult.error(ex);
                     }
                 }
-            } else {
+            } else if (e.inline) {
                 r = invokeTool(e, p, args);
+            } else {
+                r = awaitOutside(e, p, args);
             }
         }
-        auditCall(p, e, name, args, r, t0, hal.nanoTime());
+        auditCall(p, e, name, args, r, t0, hal.nanoTime(), via);
         if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return r;
+    }
+
+    /** Runs a non-CPU tool for a caller outside the process's program, waiting on this thread within its timeout. */
+    private SyscallResult awaitOutside(SyscallEntry e, Proc p, JsonNode args) {
+        InFlightCall call = start(e, p, args);
+        long timeoutMs = e.descriptor.timeout().toMillis();
+        try {
+            return call.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException ex) {
+            call.cancel(true);
+            return SyscallResult.error(Errno.ETIMEDOUT, e.name + " did not finish within " + timeoutMs + " ms");
+        } catch (InterruptedException ex) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            return SyscallResult.error(Errno.EINTR, e.name + " was interrupted");
+        } catch (java.util.concurrent.ExecutionException ex) {
+            return failure(e.name, ex.getCause());
+        } catch (CancellationException ex) {
+            return SyscallResult.error(Errno.ECANCELED, e.name + " was cancelled");
+        }
     }
 
     /** A tool's view of the calling process. */

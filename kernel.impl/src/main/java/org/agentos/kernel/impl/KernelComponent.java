@@ -26,7 +26,14 @@ import org.agentos.kernel.api.subsystem.SubsystemBinding;
 import org.agentos.kernel.api.subsystem.Subsystems;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.Tool;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Set;
+import org.agentos.kernel.api.security.KernelPermission;
+import org.agentos.kernel.api.syscall.SyscallGateway;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -50,7 +57,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * as {@link ProcessManager}, {@link AuditLog} and {@link Subsystems}.
  */
 @Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class}, immediate = true,
-        configurationPid = "org.agentos.kernel")
+        configurationPid = "org.agentos.kernel",
+        // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
+        property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelComponent.Config.class)
 public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
@@ -125,7 +134,9 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     private final Object lock = new Object();
     // What is registered, kept here too, so that a kernel restarted for new settings gets it all.
     private final Map<Program<?>, String> programs = new java.util.LinkedHashMap<>();
-    private final Map<Tool, String> tools = new java.util.LinkedHashMap<>();
+    private final Map<Tool, Bundle> tools = new java.util.LinkedHashMap<>();
+    /** Tools whose bundle does not hold tool.provide: bound by SCR, kept out of the syscall table. */
+    private final Set<Tool> refusedTools = new java.util.HashSet<>();
     private final Map<ServiceReference<?>, String> schedulers = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
     private final Map<ServiceReference<?>, String> hals = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
     private volatile Kernel kernel;
@@ -134,9 +145,18 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
 
     private Hal hal;
     private String halBundle;
+    private ServiceRegistration<SyscallGateway> gateway;
+    private final Runnable grantsChanged = this::recheckTools;
 
-    /** Static: a different HAL means a different machine model, so the kernel restarts (checkpoint, restore). */
+    /** Grants between bundles; its service hooks are in place before the kernel's services are registered. */
     @Reference
+    PermissionRegistry permissions;
+
+    /**
+     * Static and greedy: a different HAL means a different machine model, so the kernel restarts
+     * (checkpoint, restore) when {@code kernel:swap hal} or a higher-ranked HAL changes it.
+     */
+    @Reference(policyOption = ReferencePolicyOption.GREEDY)
     void bindHal(Hal hal, ServiceReference<Hal> ref) {
         this.hal = hal;
         this.halBundle = bundleOf(ref);
@@ -150,6 +170,14 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
             applyMemoryPolicy(kernel, config);
         }
         kernel.start();
+        permissions.setDenialSink((b, perm) -> {
+            Kernel k = kernel;
+            if (k != null) k.auditDenial(b.getSymbolicName(), perm, "a privileged service was hidden from it");
+        });
+        permissions.onChange(grantsChanged);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(KernelPermission.SERVICE_PROPERTY, KernelPermission.SYSCALL_GATEWAY);
+        gateway = context.registerService(SyscallGateway.class, new GatewayFactory(() -> kernel, permissions), props);
     }
 
     /** A bad policy is logged and the previous one kept: the kernel must not fail to start over it. */
@@ -222,7 +250,13 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         Kernel k = new Kernel(hal, settings);
         k.memory.setEventSink(this::publish);
         programs.forEach(k::addProgram);
-        tools.forEach(k::addTool);
+        // Tools bound before activation are judged here: the permission registry (a static
+        // reference) is only sure to be bound once the component activates.
+        refusedTools.clear();
+        tools.forEach((tool, bundle) -> {
+            if (permissions.holds(bundle, KernelPermission.TOOL_PROVIDE)) k.addTool(tool, bundle.getSymbolicName());
+            else refuse(tool, bundle, k);
+        });
         if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
         return k;
     }
@@ -244,6 +278,16 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
 
     @Deactivate
     void deactivate() {
+        permissions.removeOnChange(grantsChanged);
+        permissions.setDenialSink(null);
+        if (gateway != null) {
+            try {
+                gateway.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework unregisters a stopping bundle's services itself
+            }
+            gateway = null;
+        }
         Kernel k;
         synchronized (lock) {
             k = kernel;
@@ -269,18 +313,61 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         }
     }
 
+    /**
+     * A tool enters the syscall table only when its bundle holds {@code tool.provide}; otherwise it
+     * waits, refused and audited, until an administrator grants it (or goes when a grant is revoked).
+     */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindTool(Tool tool, ServiceReference<?> ref) {
+        Bundle bundle = ref.getBundle();
+        if (bundle == null) return; // unregistered meanwhile
         synchronized (lock) {
-            tools.put(tool, bundleOf(ref));
-            if (kernel != null) kernel.addTool(tool, bundleOf(ref));
+            tools.put(tool, bundle);
+            if (kernel == null) return; // judged when the kernel starts
+            if (permissions.holds(bundle, KernelPermission.TOOL_PROVIDE)) kernel.addTool(tool, bundle.getSymbolicName());
+            else refuse(tool, bundle, kernel);
         }
     }
 
     void unbindTool(Tool tool) {
         synchronized (lock) {
             tools.remove(tool);
+            refusedTools.remove(tool);
             if (kernel != null) kernel.removeTool(tool);
+        }
+    }
+
+    /** Caller holds the lock. */
+    private void refuse(Tool tool, Bundle bundle, Kernel k) {
+        refusedTools.add(tool);
+        String name;
+        try {
+            name = tool.descriptor().name();
+        } catch (RuntimeException e) {
+            name = "a tool";
+        }
+        LOG.warn("tool {} from bundle {} is not in the syscall table: the bundle does not hold permission {} "
+                + "(perm:grant {} {})", name, bundle.getSymbolicName(), KernelPermission.TOOL_PROVIDE,
+                bundle.getSymbolicName(), KernelPermission.TOOL_PROVIDE);
+        k.auditDenial(bundle.getSymbolicName(), KernelPermission.TOOL_PROVIDE, "tool " + name + " refused");
+    }
+
+    /** Grants changed: admit tools whose bundle now holds tool.provide, remove those whose bundle lost it. */
+    private void recheckTools() {
+        synchronized (lock) {
+            if (kernel == null) return;
+            for (Map.Entry<Tool, Bundle> e : tools.entrySet()) {
+                Tool tool = e.getKey();
+                boolean held = permissions.holds(e.getValue(), KernelPermission.TOOL_PROVIDE);
+                boolean refused = refusedTools.contains(tool);
+                if (held && refused) {
+                    refusedTools.remove(tool);
+                    kernel.addTool(tool, e.getValue().getSymbolicName());
+                } else if (!held && !refused) {
+                    kernel.removeTool(tool);
+                    refuse(tool, e.getValue(), kernel);
+                }
+            }
         }
     }
 
@@ -353,8 +440,13 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
                 "per process: I/O " + rate(k.ioBytesPerSecond()) + ", network " + rate(k.netBytesPerSecond())));
         List<String> tools = new ArrayList<>();
         for (SyscallEntry e : k.syscallTable()) tools.add(e.name + " (" + e.provider + ")");
+        int refused;
+        synchronized (lock) {
+            refused = refusedTools.size();
+        }
         out.add(new SubsystemBinding("syscalls", Tool.class.getName(), tools.size() + " syscalls", null, tools,
-                "kernel calls and Tool services"));
+                "kernel calls and Tool services" + (refused == 0 ? "" : "; " + refused + " tools refused: their bundles "
+                        + "lack permission " + KernelPermission.TOOL_PROVIDE + " (perm:list)")));
         List<String> progs = new ArrayList<>();
         for (ProgramInfo p : k.programs()) progs.add(p.name() + " (" + p.bundle() + ")");
         out.add(new SubsystemBinding("programs", Program.class.getName(), progs.size() + " programs", null, progs, ""));

@@ -2,6 +2,7 @@ package org.agentos.kernel.impl;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ final class KernelSyscalls {
     private KernelSyscalls() {}
 
     static void register(Kernel k) {
+        registerToolDiscovery(k);
         k.addKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
                 "{}", Determinism.PURE), (p, a) -> SyscallResult.OK);
 
@@ -133,6 +135,44 @@ final class KernelSyscalls {
                         + "\"additionalProperties\":false}", Determinism.RECORDED),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("value",
                         ThreadLocalRandom.current().nextInt(a.path("bound").asInt(Integer.MAX_VALUE)))));
+    }
+
+    /** tool.list and tool.describe: what an agent may call, and how. */
+    private static void registerToolDiscovery(Kernel k) {
+        k.addKernelCall(describe(k, "tool.list",
+                "the syscalls in the table (optionally those starting with prefix), each with whether the caller may call it",
+                "{\"type\":\"object\",\"properties\":{\"prefix\":{\"type\":\"string\",\"maxLength\":128},"
+                        + "\"permittedOnly\":{\"type\":\"boolean\"}},\"additionalProperties\":false}",
+                Determinism.RECORDED),
+                (p, a) -> {
+                    String prefix = a.path("prefix").asText("");
+                    boolean permittedOnly = a.path("permittedOnly").asBoolean(false);
+                    ArrayNode tools = k.json.createArrayNode();
+                    for (SyscallEntry e : k.syscallTable()) {
+                        if (!e.name.startsWith(prefix)) continue;
+                        boolean permitted = e.permitsFixed(p.caps);
+                        if (permittedOnly && !permitted) continue;
+                        ObjectNode t = tools.addObject();
+                        t.put("name", e.name).put("version", e.descriptor.version())
+                                .put("description", e.descriptor.description())
+                                .put("resourceClass", e.descriptor.resourceClass().name().toLowerCase(java.util.Locale.ROOT))
+                                .put("permitted", permitted).put("provider", e.provider);
+                    }
+                    return SyscallResult.ok(k.json.createObjectNode().put("count", tools.size()).set("tools", tools));
+                });
+
+        k.addKernelCall(describe(k, "tool.describe",
+                "the full descriptor of one syscall: argument and result schemas, capabilities, resource class, timeout",
+                "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}},"
+                        + "\"required\":[\"name\"],\"additionalProperties\":false}",
+                Determinism.RECORDED),
+                (p, a) -> {
+                    SyscallEntry e = k.syscallEntry(a.get("name").asText());
+                    if (e == null) throw new SyscallException(Errno.ENOENT, "no syscall '" + a.get("name").asText() + "'");
+                    ObjectNode d = ToolDescriptors.toJson(e.descriptor, e.provider);
+                    d.put("permitted", e.permitsFixed(p.caps));
+                    return SyscallResult.ok(d);
+                });
     }
 
     private static ToolDescriptor describe(Kernel k, String name, String description, String schema, Determinism d) {

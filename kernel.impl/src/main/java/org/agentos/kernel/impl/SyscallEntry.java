@@ -40,6 +40,8 @@ final class SyscallEntry {
     private final String[] capTemplates;
     private final boolean[] capHasArgs;
     volatile boolean removed;
+    /** Calls of this tool running on the I/O executor, ended with ENOSYS when the tool goes. */
+    final java.util.Set<InFlightCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SyscallEntry(ToolDescriptor d, Tool tool, KernelCall kernelCall, String provider) {
         this.name = d.name().intern();
@@ -67,6 +69,14 @@ final class SyscallEntry {
             }
         }
         return null;
+    }
+
+    /** Whether {@code caps} holds every required capability that does not depend on the arguments. */
+    boolean permitsFixed(CapabilitySet caps) {
+        for (int i = 0; i < capTemplates.length; i++) {
+            if (!capHasArgs[i] && !caps.permits(capTemplates[i])) return false;
+        }
+        return true;
     }
 
     List<String> capabilities() {

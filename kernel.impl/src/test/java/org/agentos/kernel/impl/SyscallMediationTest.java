@@ -244,4 +244,95 @@ class SyscallMediationTest {
         assertEquals(Errno.ESRCH, k.call(424242, "proc.yield", null).errno());
         assertFalse(h.info(pid).usage().syscallsByName().isEmpty());
     }
+
+    /** A tool that waits until interrupted (or a minute), and says whether it was interrupted. */
+    private static Tool stuck(String name, ResourceClass rc, Duration timeout, CountDownLatch entered, CountDownLatch interrupted) {
+        return tool(ToolDescriptor.builder(name).resourceClass(rc).timeout(timeout).build(), (c, a) -> {
+            entered.countDown();
+            try {
+                new CountDownLatch(1).await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw new SyscallException(Errno.EINTR, "interrupted");
+            }
+            return Args.of("ok", true);
+        });
+    }
+
+    @Test
+    void aToolUninstalledWhileACallHangsEndsThatCallAtOnceAndInterruptsIt() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Tool t = stuck("test.hanging", ResourceClass.IO, Duration.ofMinutes(5), entered, interrupted);
+        k.addTool(t, "test");
+        long pid = k.spawn(SpawnSpec.of("onecall", Args.of("syscall", "test.hanging", "args", Args.none())));
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        k.removeTool(t);
+        ExitStatus s = k.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS); // not the 5-minute timeout
+        assertTrue(s.reason().startsWith("ENOSYS") && s.reason().contains("uninstalled"), s.reason());
+        assertTrue(interrupted.await(5, TimeUnit.SECONDS), "the tool's thread is interrupted");
+        AuditRecord removal = k.read(new AuditQuery(0, "tool.remove", null, 1)).get(0);
+        assertTrue(removal.detail().contains("1 calls in flight ended with ENOSYS"), removal.detail());
+    }
+
+    @Test
+    void aCallMadeOutsideTheProgramRunsAnIoToolWithinItsTimeout() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        k.addTool(stuck("test.slow", ResourceClass.IO, Duration.ofMillis(200), entered, interrupted), "test");
+        long pid = k.spawn(new SpawnSpec("sleeper", null, null, 0, List.of(), null));
+        SyscallResult r = k.call(pid, "test.slow", Args.none(), "org.example.caller");
+        assertEquals(Errno.ETIMEDOUT, r.errno(), r.toString());
+        assertTrue(interrupted.await(5, TimeUnit.SECONDS), "the timed-out tool is interrupted");
+    }
+
+    @Test
+    void aCallMadeOutsideTheProgramEndsWithEnosysWhenItsToolIsUninstalled() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Tool t = stuck("test.gone", ResourceClass.NET, Duration.ofMinutes(5), entered, interrupted);
+        k.addTool(t, "test");
+        long pid = k.spawn(new SpawnSpec("sleeper", null, null, 0, List.of(), null));
+        java.util.concurrent.CompletableFuture<SyscallResult> r = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> k.call(pid, "test.gone", Args.none(), "org.example.caller"));
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        k.removeTool(t);
+        assertEquals(Errno.ENOSYS, r.get(10, TimeUnit.SECONDS).errno());
+    }
+
+    @Test
+    void aCallThroughAGatewayIsAuditedWithItsBundle() throws Exception {
+        long pid = k.spawn(new SpawnSpec("sleeper", null, null, 0, List.of(), null));
+        assertTrue(k.call(pid, "random.int", Args.of("bound", 6), "org.example.caller").isOk());
+        AuditRecord r = k.read(new AuditQuery(pid, "random.int", null, 1)).get(0);
+        assertEquals("via org.example.caller", r.detail());
+    }
+
+    @Test
+    void toolListShowsTheTableAndWhatTheCallerMayCall() throws Exception {
+        long pid = k.spawn(new SpawnSpec("sleeper", null, null, 0, List.of("proc:kill"), null));
+        JsonNode list = k.call(pid, "tool.list", Args.of("prefix", "proc.")).value();
+        assertTrue(list.get("count").asInt() >= 5, list.toString());
+        for (JsonNode t : list.get("tools")) {
+            assertTrue(t.get("name").asText().startsWith("proc."), t.toString());
+            if (t.get("name").asText().equals("proc.spawn")) assertFalse(t.get("permitted").asBoolean());
+            if (t.get("name").asText().equals("proc.kill")) assertTrue(t.get("permitted").asBoolean());
+        }
+        JsonNode permitted = k.call(pid, "tool.list", Args.of("prefix", "proc.", "permittedOnly", true)).value();
+        for (JsonNode t : permitted.get("tools")) assertTrue(t.get("permitted").asBoolean(), t.toString());
+        assertTrue(permitted.get("count").asInt() < list.get("count").asInt());
+    }
+
+    @Test
+    void toolDescribeGivesTheSchemasAndCapabilitiesOrEnoent() throws Exception {
+        long pid = k.spawn(new SpawnSpec("sleeper", null, null, 0, List.of(), null));
+        JsonNode d = k.call(pid, "tool.describe", Args.of("name", "proc.spawn")).value();
+        assertEquals("proc:spawn", d.get("capabilities").get(0).asText());
+        assertEquals("kernel", d.get("provider").asText());
+        assertTrue(d.get("args").get("required").toString().contains("program"), d.toString());
+        assertFalse(d.get("permitted").asBoolean());
+        SyscallResult missing = k.call(pid, "tool.describe", Args.of("name", "no.such"));
+        assertEquals(Errno.ENOENT, missing.errno());
+        assertEquals(Errno.EINVAL, k.call(pid, "tool.describe", Args.none()).errno());
+    }
 }

@@ -42,7 +42,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@code /shared} kept in a {@link VersionStore}, a per-process scratch {@code /tmp} in memory,
  * and a read-only {@code /proc} made from the process table and the audit log.
  */
-@Component(service = FileSystem.class, configurationPid = VersionedFileSystem.PID)
+// The filesystem reads the process table and writes the audit log (kernel.admin) and adds the fs.* tools.
+@org.agentos.kernel.api.security.RequiresPermission({org.agentos.kernel.api.security.KernelPermission.KERNEL_ADMIN,
+        org.agentos.kernel.api.security.KernelPermission.TOOL_PROVIDE})
+// Privileged: the FileSystem service acts as the operator on every file, so only bundles with fs.admin see it.
+@Component(service = FileSystem.class, configurationPid = VersionedFileSystem.PID,
+        property = org.agentos.kernel.api.security.KernelPermission.SERVICE_PROPERTY + "="
+                + org.agentos.kernel.api.security.KernelPermission.FS_ADMIN)
 @Designate(ocd = VersionedFileSystem.Config.class)
 public class VersionedFileSystem implements FileSystem {
     static final String PID = "org.agentos.vfs";

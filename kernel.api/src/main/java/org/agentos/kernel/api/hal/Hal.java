@@ -1,5 +1,10 @@
 package org.agentos.kernel.api.hal;
 
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * The hardware abstraction layer: what the host really has. The kernel sizes its CPU workers
  * from {@link #cpuCount()} and reads time only through this interface, so that a different HAL
@@ -34,5 +39,20 @@ public interface Hal {
      */
     default MemoryStatus memory() {
         return MemoryStatus.ofHeap();
+    }
+
+    /** Space on the filesystem holding {@code dir}. The default asks the JVM's {@link FileStore}. */
+    default DiskSpace diskSpace(Path dir) {
+        try {
+            FileStore store = Files.getFileStore(dir);
+            return new DiskSpace(store.getTotalSpace(), store.getUsableSpace());
+        } catch (IOException | RuntimeException e) {
+            return new DiskSpace(-1, -1);
+        }
+    }
+
+    /** Launches confined host processes; the default cannot launch any. */
+    default Sandbox sandbox() {
+        return Sandbox.unavailable("the " + name() + " HAL cannot launch host processes");
     }
 }

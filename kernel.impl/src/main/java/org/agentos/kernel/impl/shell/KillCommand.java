@@ -11,7 +11,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "agent", name = "kill", description = "Ends processes now (kill), or asks them to end (--term, catchable).")
+@Command(scope = "agent", name = "kill", description = "Ends processes now (kill), or asks them to end (--term, catchable).",
+        detailedDescription = "Users without the admin role may signal only their own processes (owner = user name).")
 public class KillCommand implements Action {
     @Reference
     ProcessManager processes;
@@ -25,6 +26,17 @@ public class KillCommand implements Action {
 
     @Override
     public Object execute() {
+        ConsoleUser user = ConsoleUser.current();
+        if (!user.isAdmin()) {
+            // Karaf's ACLs check roles, not owners: the owner rule is the kernel's to enforce.
+            for (long pid : pids) {
+                String owner = processes.info(pid).map(i -> i.owner()).orElse(null);
+                if (owner != null && !owner.equals(user.name())) {
+                    throw ConsoleErrors.of("EPERM", "process " + pid + " belongs to " + owner + "; only administrators "
+                            + "may signal other owners' processes");
+                }
+            }
+        }
         if (term) Pids.each(pids, pid -> processes.terminate(pid), "terminate requested for");
         else Pids.each(pids, pid -> processes.kill(pid), "killed");
         return null;

@@ -20,9 +20,11 @@ import org.osgi.service.cm.ConfigurationAdmin;
 @Service
 @Command(scope = "kernel", name = "swap", description = "Binds another implementation of a kernel subsystem while the system runs.",
         detailedDescription = "kernel:swap scheduler fair   binds the scheduler named fair (it must be installed, e.g. "
-                + "feature:install agentos-scheduler-fair)\nkernel:swap scheduler auto   binds the highest-ranked one again\n"
-                + "The choice is kept in the kernel's configuration (PID org.agentos.kernel, Scheduler.target) and so "
-                + "survives a restart.")
+                + "feature:install agentos-scheduler-fair); processes keep running, their queue positions carried over\n"
+                + "kernel:swap hal jvm   binds the portable HAL; the kernel restarts on it (processes are checkpointed "
+                + "and restored)\nkernel:swap <subsystem> auto   binds the highest-ranked one again\n"
+                + "The choice is kept in the kernel's configuration (PID org.agentos.kernel, Scheduler.target / Hal.target) "
+                + "and so survives a restart.")
 public class SwapCommand implements Action {
     static final String AUTO = "auto";
     static final String PID = "org.agentos.kernel";
@@ -33,13 +35,13 @@ public class SwapCommand implements Action {
     @Reference
     Subsystems subsystems;
 
-    @Argument(index = 0, name = "subsystem", required = true, description = "the subsystem: scheduler")
-    @Completion(value = StringsCompleter.class, values = {"scheduler"})
+    @Argument(index = 0, name = "subsystem", required = true, description = "the subsystem: scheduler or hal")
+    @Completion(value = StringsCompleter.class, values = {"scheduler", "hal"})
     String subsystem;
 
     @Argument(index = 1, name = "implementation", required = true,
             description = "the implementation's name as kernel:subsystems lists it, or auto")
-    @Completion(SchedulerCompleter.class)
+    @Completion(ImplementationCompleter.class)
     String implementation;
 
     /** The names of the installed implementations of {@code subsystem} ("fair (bundle)" -> "fair"). */
@@ -54,13 +56,14 @@ public class SwapCommand implements Action {
 
     @Override
     public Object execute() throws IOException {
-        if (!"scheduler".equals(subsystem)) {
-            throw ConsoleErrors.of("EINVAL", "subsystem '" + subsystem + "' cannot be swapped from here yet; subsystems: scheduler");
-        }
+        String target;
+        if ("scheduler".equals(subsystem)) target = "Scheduler.target";
+        else if ("hal".equals(subsystem)) target = "Hal.target";
+        else throw ConsoleErrors.of("EINVAL", "subsystem '" + subsystem + "' cannot be swapped from here; subsystems: scheduler, hal");
         List<String> names = installed(subsystems, subsystem);
         if (!AUTO.equals(implementation) && !names.contains(implementation)) {
-            throw ConsoleErrors.of("ENOENT", "no scheduler '" + implementation + "' is installed (installed: "
-                    + String.join(", ", names) + "; feature:list | grep agentos-scheduler shows the others)");
+            throw ConsoleErrors.of("ENOENT", "no " + subsystem + " '" + implementation + "' is installed (installed: "
+                    + String.join(", ", names) + "; feature:list | grep agentos shows the others)");
         }
         if (!implementation.matches("[A-Za-z0-9_.-]+")) {
             throw ConsoleErrors.of("EINVAL", "bad implementation name '" + implementation + "'");
@@ -68,14 +71,15 @@ public class SwapCommand implements Action {
         Configuration c = configAdmin.getConfiguration(PID, "?");
         Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
         if (AUTO.equals(implementation)) {
-            props.remove("Scheduler.target");
+            props.remove(target);
         } else {
-            props.put("Scheduler.target", "(agentos.subsystem.name=" + implementation + ")");
+            props.put(target, "(agentos.subsystem.name=" + implementation + ")");
         }
         c.update(props);
-        System.out.println(AUTO.equals(implementation)
-                ? "scheduler: the highest-ranked one will be bound"
-                : "scheduler: binding " + implementation + " (kernel:subsystems shows when it is bound)");
+        String what = AUTO.equals(implementation) ? "the highest-ranked one will be bound" : "binding " + implementation;
+        System.out.println(subsystem + ": " + what + ("hal".equals(subsystem)
+                ? "; the kernel restarts on it, checkpointing and restoring every process (kernel:subsystems shows when)"
+                : " (kernel:subsystems shows when it is bound)"));
         return null;
     }
 }

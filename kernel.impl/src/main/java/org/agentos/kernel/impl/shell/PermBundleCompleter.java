@@ -1,7 +1,7 @@
 package org.agentos.kernel.impl.shell;
 
 import java.util.List;
-import org.agentos.kernel.api.subsystem.Subsystems;
+import org.agentos.kernel.impl.PermissionRegistry;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.CommandLine;
@@ -9,17 +9,16 @@ import org.apache.karaf.shell.api.console.Completer;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
 
-/** Completes the names of the installed schedulers, and "auto". */
+/** Completes the symbolic names of bundles that ask for or were granted permissions. */
 @Service
-public class SchedulerCompleter implements Completer {
+public class PermBundleCompleter implements Completer {
     @Reference
-    Subsystems subsystems;
+    PermissionRegistry permissions;
 
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
-        delegate.getStrings().add(SwapCommand.AUTO);
-        delegate.getStrings().addAll(SwapCommand.installed(subsystems, "scheduler"));
+        for (PermissionRegistry.BundlePermissions b : permissions.list()) delegate.getStrings().add(b.symbolicName());
         return delegate.complete(session, commandLine, candidates);
     }
 }

@@ -1,0 +1,191 @@
+package org.agentos.hal.jvm;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.hal.Sandbox;
+import org.agentos.kernel.api.hal.SandboxProtection;
+import org.agentos.kernel.api.hal.SandboxResult;
+import org.agentos.kernel.api.hal.SandboxSpec;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+
+/**
+ * Launches commands with {@link ProcessBuilder} only: a working directory, an emptied
+ * environment, a wall-clock timeout that kills the process and its descendants, and bounded
+ * output. It cannot limit CPU, memory or processes, nor hide the host's files: use hal.linux.
+ */
+final class JvmSandbox implements Sandbox {
+    private static final long GRACE_MILLIS = 2_000;
+
+    private static final List<SandboxProtection> PROTECTIONS = List.of(
+            new SandboxProtection("rlimits", false, "the portable HAL has no resource limits; use hal.linux"),
+            new SandboxProtection("namespaces", false, "the portable HAL has no namespaces: the command sees the host's files and network"),
+            new SandboxProtection("user", false, "commands run as the JVM's user"),
+            new SandboxProtection("timeout", true, "kills the process and its descendants"),
+            new SandboxProtection("output bound", true, "at most maxOutputBytes of stdout and of stderr are kept, the rest drained"),
+            new SandboxProtection("environment", true, "emptied: PATH, HOME, LANG and the spec's variables only"),
+            new SandboxProtection("process tree kill", true, "best effort: descendants at kill time"));
+
+    @Override
+    public List<SandboxProtection> protections() {
+        return PROTECTIONS;
+    }
+
+    @Override
+    public SandboxResult run(SandboxSpec spec) throws SyscallException {
+        Path dir = spec.workDir();
+        if (!Files.isDirectory(dir)) {
+            throw new SyscallException(Errno.EINVAL, "the working directory " + dir
+                    + (Files.exists(dir) ? " is not a directory" : " does not exist"));
+        }
+        ProcessBuilder pb = new ProcessBuilder(spec.command()).directory(dir.toFile());
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.put("PATH", "/usr/bin:/bin");
+        env.put("HOME", dir.toString());
+        env.put("LANG", "C.UTF-8");
+        try {
+            env.putAll(spec.environment());
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, "invalid environment variable: " + e.getMessage(), e);
+        }
+        long start = System.nanoTime();
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot launch " + spec.command().get(0) + ": " + e.getMessage(), e);
+        }
+        String name = "jvm-sandbox-" + process.pid();
+        Output out = Output.start(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
+        Output err = Output.start(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
+        feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
+
+        boolean timedOut = false;
+        try {
+            if (!process.waitFor(spec.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                timedOut = true;
+                kill(process);
+            }
+        } catch (InterruptedException e) {
+            kill(process);
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted: " + spec.command().get(0) + " was killed");
+        }
+        long wallMillis = (System.nanoTime() - start) / 1_000_000;
+        out.awaitEnd(GRACE_MILLIS);
+        err.awaitEnd(GRACE_MILLIS);
+        int exit = timedOut ? 137 : process.exitValue();
+        int signal = timedOut ? 9 : exit > 128 && exit <= 128 + 64 ? exit - 128 : 0;
+        return new SandboxResult(exit, signal, out.text(), err.text(), out.truncated(), err.truncated(),
+                timedOut ? SandboxResult.TIMEOUT : null, wallMillis, PROTECTIONS);
+    }
+
+    /** Descendants first, while they can still be found through their parents, then the process. */
+    private static void kill(Process process) {
+        List<ProcessHandle> tree = process.descendants().toList();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void feed(OutputStream in, String stdin, String threadName) {
+        if (stdin == null || stdin.isEmpty()) {
+            try {
+                in.close();
+            } catch (IOException e) {
+                // the command has gone already; it had no input to miss
+            }
+            return;
+        }
+        // on its own thread: a command that does not read its input must not block the caller
+        Thread t = new Thread(() -> {
+            try (in) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // broken pipe: the command ended or closed its input without reading all of it
+            }
+        }, threadName);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Keeps the first {@code max} bytes of a stream and drains the rest, so the writer never blocks. */
+    private static final class Output implements Runnable {
+        private final InputStream in;
+        private final int max;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private long total;
+        private boolean ended;
+
+        private Output(InputStream in, int max) {
+            this.in = in;
+            this.max = max;
+        }
+
+        static Output start(InputStream in, int max, String threadName) {
+            Output o = new Output(in, max);
+            Thread t = new Thread(o, threadName);
+            t.setDaemon(true);
+            t.start();
+            return o;
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    synchronized (this) {
+                        kept.write(buf, 0, (int) Math.max(0, Math.min(n, max - kept.size())));
+                        total += n;
+                    }
+                }
+            } catch (IOException e) {
+                // the stream was closed under us: what was read so far is the output
+            } finally {
+                synchronized (this) {
+                    ended = true;
+                    notifyAll();
+                }
+            }
+        }
+
+        /** Waits for the end of the stream; a process that escaped the kill may hold it open. */
+        synchronized void awaitEnd(long millis) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            boolean interrupted = false;
+            while (!ended) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) break;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+
+        synchronized String text() {
+            return kept.toString(StandardCharsets.UTF_8);
+        }
+
+        synchronized boolean truncated() {
+            return total > max;
+        }
+    }
+}

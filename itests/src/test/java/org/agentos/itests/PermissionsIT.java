@@ -1,0 +1,137 @@
+package org.agentos.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.inject.Inject;
+import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.fs.FileSystem;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.syscall.SyscallGateway;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * Permissions between bundles and console ACLs in the real distribution: a bundle without a grant
+ * does not see the kernel's privileged services; a bundle's tools enter and leave the syscall
+ * table with its tool.provide grant; only administrators grant, revoke and swap, and users kill
+ * only their own processes.
+ */
+@RunWith(RetryingPaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class PermissionsIT extends KarafTestSupport {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
+    private static final String EXAMPLE = "org.agentos.tools.example";
+
+    @Inject
+    protected ProcessManager processes;
+
+    private Bundle exampleTools() {
+        if (bundle(EXAMPLE) == null) executeCommand("feature:install agentos-tools-example", Duration.ofSeconds(60));
+        assertBundleActive(EXAMPLE);
+        return bundle(EXAMPLE);
+    }
+
+    private static boolean sees(BundleContext ctx, Class<?> service) throws Exception {
+        return ctx.getServiceReferences(service.getName(), null) != null;
+    }
+
+    @Test
+    public void aBundleWithoutTheGrantCannotSeeThePrivilegedServicesAndTheDenialIsAudited() throws Exception {
+        BundleContext ungranted = exampleTools().getBundleContext();
+        assertNotNull(ungranted);
+        assertTrue("the probe holds kernel.admin", sees(bundleContext, ProcessManager.class));
+        assertTrue(sees(bundleContext, SyscallGateway.class));
+        assertNull(ungranted.getServiceReferences(ProcessManager.class.getName(), null));
+        assertNull(ungranted.getServiceReferences(AuditLog.class.getName(), null));
+        assertNull(ungranted.getServiceReferences(SyscallGateway.class.getName(), null));
+        assertNull(ungranted.getServiceReferences(FileSystem.class.getName(), null));
+        String audit = executeCommand("kernel:audit -n 50 --name perm.deny");
+        assertTrue(audit, audit.contains("bundle " + EXAMPLE + " lacks permission kernel.admin"));
+        String perms = executeCommand("perm:list");
+        assertTrue(perms, Pattern.compile("(?m)\\s" + Pattern.quote(EXAMPLE) + "\\s+active\\s+tool\\.provide\\s+tool\\.provide\\s+tool\\.provide\\s+-$")
+                .matcher(perms).find());
+        assertTrue(perms, perms.contains("org.agentos.tools.syscalls"));
+    }
+
+    @Test
+    public void aBundlesToolsLeaveTheTableWhenItsGrantIsRevokedAndReturnWhenGranted() {
+        exampleTools();
+        waitFor(() -> executeCommand("tool:list text.").contains("text.stats"), WAIT, "text.stats in the table");
+        try {
+            assertTrue(executeCommand("perm:revoke " + EXAMPLE + " tool.provide").contains("granted: nothing"));
+            waitFor(() -> !executeCommand("tool:list text.").contains("text.stats"), WAIT, "text.stats to leave the table");
+            String audit = executeCommand("kernel:audit -n 50 --name perm.deny");
+            assertTrue(audit, audit.contains("tool text.stats refused"));
+            assertTrue(executeCommand("kernel:subsystems").contains("refused"));
+        } finally {
+            executeCommand("perm:grant " + EXAMPLE + " tool.provide");
+        }
+        waitFor(() -> executeCommand("tool:list text.").contains("text.stats"), WAIT, "text.stats back in the table");
+    }
+
+    @Test
+    public void aPermissionTheBundleDidNotAskForIsNotGranted() {
+        exampleTools();
+        try {
+            executeCommand("perm:grant " + EXAMPLE + " kernel.admin");
+            throw new IllegalStateException("granted a permission nobody asked for");
+        } catch (AssertionError expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("EINVAL")
+                    && expected.getMessage().contains("does not ask for permission kernel.admin"));
+        }
+    }
+
+    @Test
+    public void onlyAdministratorsGrantRevokeAndSwap() {
+        exampleTools();
+        javax.security.auth.Subject viewer = user("alice", "viewer");
+        for (String command : new String[] {"perm:revoke " + EXAMPLE + " tool.provide", "kernel:swap scheduler auto",
+                "tool:call tool.list"}) {
+            try {
+                executeCommandAs(viewer, command);
+                throw new IllegalStateException("a viewer ran " + command);
+            } catch (AssertionError expected) {
+                // Karaf's command guard refuses it: the command ACLs in etc/ give it to admin only
+            }
+        }
+        assertTrue(executeCommand("perm:list " + EXAMPLE).contains("tool.provide"));
+        assertTrue(executeCommand("tool:list text.").contains("text.stats"));
+        assertTrue("viewers may list tools", executeCommandAs(viewer, "tool:list").contains("json.query"));
+    }
+
+    @Test
+    public void aUserKillsOnlyTheirOwnProcesses() {
+        long bobs = spawn("agent:spawn -o bob counter '{\"sleepMs\":100}'");
+        long alices = spawn("agent:spawn -o alice counter '{\"sleepMs\":100}'");
+        javax.security.auth.Subject alice = user("alice", "viewer");
+        try {
+            executeCommandAs(alice, "agent:kill " + bobs);
+            throw new IllegalStateException("alice killed bob's process");
+        } catch (AssertionError expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("EPERM"));
+        }
+        assertTrue(executeCommandAs(alice, "agent:kill " + alices).contains("killed"));
+        assertEquals(ProcessState.KILLED, processes.info(alices).orElseThrow().state());
+        assertTrue(!processes.info(bobs).orElseThrow().state().isTerminal());
+        executeCommand("agent:kill " + bobs); // the administrator may
+    }
+
+    private long spawn(String commandLine) {
+        String out = executeCommand(commandLine);
+        Matcher m = SPAWNED.matcher(out);
+        assertTrue(out, m.find());
+        return Long.parseLong(m.group(1));
+    }
+}

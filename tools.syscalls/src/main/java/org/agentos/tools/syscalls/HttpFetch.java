@@ -1,0 +1,391 @@
+package org.agentos.tools.syscalls;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.agentos.kernel.api.syscall.Determinism;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.ResourceClass;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.syscall.ToolContext;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * {@code http.fetch}: one HTTP(S) request with java.net.http, bounded in bytes and time. The
+ * caller needs {@code tool:http.fetch:host=<host>} for every host the request touches, redirects
+ * included (they are followed here, at most {@value #MAX_REDIRECTS}, so that each target is
+ * checked). In a capability pattern {@code *} stops at {@code :} and {@code /}:
+ * {@code tool:http.fetch:host=*} permits every host name and IPv4 address,
+ * {@code tool:http.fetch:host=*.example.org} the subdomains of example.org (not example.org
+ * itself), and only {@code tool:http.fetch:**} also permits IPv6 literals ({@code [::1]}).
+ *
+ * <p>Hosts that resolve to loopback, link-local, private or unspecified addresses are refused
+ * unless {@code allowPrivateNetworks} is set (the host is resolved here and again by HttpClient,
+ * so a DNS answer that changes between the two is not caught). Non-2xx statuses are results.
+ * Marked not idempotent because POST, PUT and DELETE are not; GET and HEAD are safe to repeat.
+ */
+@Component(service = Tool.class, configurationPid = HttpFetch.PID)
+@Designate(ocd = HttpFetch.Config.class)
+public class HttpFetch implements Tool {
+    static final String PID = "org.agentos.tools.http";
+    static final int MAX_REDIRECTS = 5;
+    /** The highest maxTimeoutMs a configuration may set; the descriptor's timeout stays above it. */
+    static final long TIMEOUT_CEILING_MS = 300_000;
+    private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+    // Credentials meant for one host do not follow a redirect to another.
+    private static final Set<String> PER_HOST_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
+
+    @ObjectClassDefinition(name = "Agent OS http.fetch", description = "Limits of the http.fetch system call")
+    public @interface Config {
+        @AttributeDefinition(description = "Most response bytes one call returns (a call may ask for fewer)")
+        int maxBytes() default 1048576;
+
+        @AttributeDefinition(description = "Time limit of a call that names none, in milliseconds")
+        int defaultTimeoutMs() default 10_000;
+
+        @AttributeDefinition(description = "Highest time limit a call may ask for, in milliseconds (at most 300000)")
+        int maxTimeoutMs() default 60_000;
+
+        @AttributeDefinition(description = "Allow requests to loopback, link-local and private addresses")
+        boolean allowPrivateNetworks() default false;
+
+        @AttributeDefinition(description = "User-Agent header sent unless the call sets one")
+        String userAgent() default "AgentOS/0.2";
+    }
+
+    /** The configuration in force. */
+    record Settings(int maxBytes, long defaultTimeoutMs, long maxTimeoutMs, boolean allowPrivateNetworks,
+                    String userAgent) {
+        static final Settings DEFAULTS = new Settings(1 << 20, 10_000, 60_000, false, "AgentOS/0.2");
+
+        Settings {
+            if (maxBytes < 0) throw new IllegalArgumentException("maxBytes must be >= 0: " + maxBytes);
+            if (defaultTimeoutMs <= 0 || maxTimeoutMs <= 0) throw new IllegalArgumentException("timeouts must be > 0");
+            maxTimeoutMs = Math.min(maxTimeoutMs, TIMEOUT_CEILING_MS);
+            defaultTimeoutMs = Math.min(defaultTimeoutMs, maxTimeoutMs);
+            userAgent = userAgent == null || userAgent.isBlank() ? DEFAULTS.userAgent : userAgent;
+        }
+
+        static Settings of(Config c) {
+            return new Settings(c.maxBytes(), c.defaultTimeoutMs(), c.maxTimeoutMs(), c.allowPrivateNetworks(),
+                    c.userAgent());
+        }
+    }
+
+    private static final ToolDescriptor DESCRIPTOR = ToolDescriptor.builder("http.fetch").version("1.0.0")
+            .description("one HTTP(S) request (redirects followed); needs tool:http.fetch:host=<host> for every host")
+            .args(Json.schema("""
+                    {"type":"object","properties":{
+                      "url":{"type":"string","minLength":1,"maxLength":8192},
+                      "method":{"enum":["GET","HEAD","POST","PUT","DELETE"]},
+                      "headers":{"type":"object","description":"request headers, name to string value"},
+                      "body":{"type":"string","description":"request body, sent as UTF-8"},
+                      "maxBytes":{"type":"integer","minimum":0,"description":"response bytes to keep (capped by configuration)"},
+                      "timeoutMs":{"type":"integer","minimum":1,"description":"time limit of the whole call (capped by configuration)"}},
+                     "required":["url"],"additionalProperties":false}"""))
+            .result(Json.schema("""
+                    {"type":"object","properties":{
+                      "status":{"type":"integer"},
+                      "headers":{"type":"object","description":"first value per header, lower-case names"},
+                      "body":{"type":"string"},
+                      "encoding":{"enum":["text","base64"]},
+                      "truncated":{"type":"boolean"},
+                      "url":{"type":"string","description":"the URL that answered, after redirects"},
+                      "bytes":{"type":"integer","description":"response body bytes returned"}}}"""))
+            .resourceClass(ResourceClass.NET).determinism(Determinism.RECORDED).idempotent(false)
+            .timeout(Duration.ofMillis(TIMEOUT_CEILING_MS + 10_000)).build();
+
+    private volatile Settings settings;
+    private volatile HttpClient client;
+
+    public HttpFetch() {
+        this(Settings.DEFAULTS);
+    }
+
+    HttpFetch(Settings settings) {
+        apply(settings);
+    }
+
+    @Activate
+    @Modified
+    void configure(Config c) {
+        apply(Settings.of(c));
+    }
+
+    private void apply(Settings s) {
+        client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofMillis(s.maxTimeoutMs())).build();
+        settings = s;
+    }
+
+    @Override
+    public ToolDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException {
+        Settings s = settings;
+        HttpClient http = client;
+        URI uri = parseUrl(args.get("url").asText());
+        String method = args.path("method").asText("GET");
+        Map<String, String> headers = headers(args.get("headers"));
+        byte[] body = args.hasNonNull("body") ? args.get("body").asText().getBytes(StandardCharsets.UTF_8) : null;
+        if (body != null && method.equals("HEAD")) throw new SyscallException(Errno.EINVAL, "a HEAD request has no body");
+        long timeoutMs = Math.min(args.hasNonNull("timeoutMs") ? args.get("timeoutMs").asLong() : s.defaultTimeoutMs(),
+                s.maxTimeoutMs());
+        int limit = args.hasNonNull("maxBytes") ? (int) Math.min(args.get("maxBytes").asLong(), s.maxBytes()) : s.maxBytes();
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        for (int hop = 0; ; hop++) {
+            permit(ctx, uri, s);
+            HttpRequest request = request(uri, method, headers, body, deadline, timeoutMs, s);
+            if (body != null) ctx.chargeBytes(body.length);
+            HttpResponse<InputStream> response = send(http, request, uri, timeoutMs);
+            int status = response.statusCode();
+            String location = response.headers().firstValue("location").orElse(null);
+            if (!REDIRECTS.contains(status) || location == null) {
+                return result(response, uri, method, limit, deadline, timeoutMs, ctx);
+            }
+            close(response.body());
+            if (hop == MAX_REDIRECTS) {
+                throw new SyscallException(Errno.EIO, "too many redirects: " + args.get("url").asText()
+                        + " redirected more than " + MAX_REDIRECTS + " times");
+            }
+            URI next = redirectTarget(uri, location);
+            if (!next.getHost().equalsIgnoreCase(uri.getHost())) headers.keySet().removeIf(PER_HOST_HEADERS::contains);
+            // As browsers do: 303, and 301/302 after a POST, continue with a GET without the body.
+            if (status == 303 || ((status == 301 || status == 302) && method.equals("POST"))) {
+                if (!method.equals("HEAD")) method = "GET";
+                body = null;
+            }
+            uri = next;
+        }
+    }
+
+    static URI parseUrl(String text) throws SyscallException {
+        URI uri;
+        try {
+            uri = new URI(text);
+        } catch (URISyntaxException e) {
+            throw new SyscallException(Errno.EINVAL, "url is not a valid URL: " + e.getMessage());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new SyscallException(Errno.EINVAL, "http.fetch supports http and https URLs only, not '"
+                    + (scheme.isEmpty() ? text : scheme + ":") + "'");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new SyscallException(Errno.EINVAL, "url has no host name: " + text);
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new SyscallException(Errno.EINVAL, "credentials in the URL are not supported; send an Authorization header");
+        }
+        if (uri.getRawFragment() != null) {
+            // The fragment is the client's business; it is never sent.
+            return URI.create(text.substring(0, text.indexOf('#')));
+        }
+        return uri;
+    }
+
+    private static URI redirectTarget(URI from, String location) throws SyscallException {
+        URI next;
+        try {
+            next = from.resolve(new URI(location.trim()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new SyscallException(Errno.EIO, from + " redirected to a malformed URL: " + location);
+        }
+        try {
+            return parseUrl(next.toString());
+        } catch (SyscallException e) {
+            throw new SyscallException(Errno.EIO, from + " redirected to a URL http.fetch cannot follow: " + e.getMessage());
+        }
+    }
+
+    private static Map<String, String> headers(JsonNode node) throws SyscallException {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (node == null || node.isNull()) return out;
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new SyscallException(Errno.EINVAL, "header '" + e.getKey() + "' must have a string value");
+            }
+            out.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue().asText());
+        }
+        return out;
+    }
+
+    /** The caller may use this host, and the host is not on a private network (unless allowed). */
+    private static void permit(ToolContext ctx, URI uri, Settings s) throws SyscallException {
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        String capability = "tool:http.fetch:host=" + host;
+        if (!ctx.permits(capability)) {
+            throw new SyscallException(Errno.EPERM, "http.fetch to host " + host + " needs capability '" + capability + "'");
+        }
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw new SyscallException(Errno.ENOENT, "cannot resolve host " + host);
+        }
+        if (s.allowPrivateNetworks()) return;
+        for (InetAddress a : addresses) {
+            String kind = privateKind(a);
+            if (kind != null) {
+                throw new SyscallException(Errno.EPERM, "http.fetch to host " + host + " refused: it resolves to "
+                        + a.getHostAddress() + ", " + kind + " address (set allowPrivateNetworks=true in " + PID
+                        + " to allow private networks)");
+            }
+        }
+    }
+
+    /** What makes an address private ("a loopback"), or null for a public one. */
+    static String privateKind(InetAddress a) {
+        if (a.isAnyLocalAddress()) return "an unspecified";
+        if (a.isLoopbackAddress()) return "a loopback";
+        if (a.isLinkLocalAddress()) return "a link-local";
+        if (a.isSiteLocalAddress()) return "a private";
+        if (a.isMulticastAddress()) return "a multicast";
+        byte[] b = a.getAddress();
+        if (a instanceof Inet4Address) {
+            if (b[0] == 0) return "an unspecified";
+            if ((b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64) return "a shared (carrier-grade NAT)";
+        } else if ((b[0] & 0xfe) == 0xfc) {
+            return "a private (unique local)";
+        }
+        return null;
+    }
+
+    private static HttpRequest request(URI uri, String method, Map<String, String> headers, byte[] body, long deadline,
+                                       long timeoutMs, Settings s) throws SyscallException {
+        long left = Net.millisLeft(deadline);
+        if (left <= 0) throw timedOut(uri, timeoutMs);
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(left)).method(method,
+                    body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+            for (Map.Entry<String, String> h : headers.entrySet()) b.header(h.getKey(), h.getValue());
+            if (!headers.containsKey("user-agent")) b.header("User-Agent", s.userAgent());
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            // HttpClient refuses restricted headers (host, content-length, connection, ...) and malformed ones.
+            throw new SyscallException(Errno.EINVAL, "cannot send this request: " + e.getMessage());
+        }
+    }
+
+    private static HttpResponse<InputStream> send(HttpClient http, HttpRequest request, URI uri, long timeoutMs)
+            throws SyscallException {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (HttpTimeoutException e) {
+            throw timedOut(uri, timeoutMs);
+        } catch (IOException e) {
+            if (Net.unresolved(e)) throw new SyscallException(Errno.ENOENT, "cannot resolve host " + uri.getHost());
+            throw new SyscallException(Errno.EIO, "http.fetch of " + uri + " failed: " + Net.reason(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "http.fetch of " + uri + " was interrupted");
+        }
+    }
+
+    private static SyscallException timedOut(URI uri, long timeoutMs) {
+        return new SyscallException(Errno.ETIMEDOUT, "http.fetch of " + uri + " did not finish within " + timeoutMs + " ms");
+    }
+
+    private static ObjectNode result(HttpResponse<InputStream> response, URI uri, String method, int limit,
+                                     long deadline, long timeoutMs, ToolContext ctx) throws SyscallException {
+        byte[] data;
+        boolean truncated;
+        try (InputStream in = response.body(); Net.Guard g = Net.closeAt(in, deadline)) {
+            data = in.readNBytes(limit);
+            truncated = !method.equals("HEAD") && in.read() >= 0;
+        } catch (IOException e) {
+            if (Net.passed(deadline)) throw timedOut(uri, timeoutMs);
+            throw new SyscallException(Errno.EIO, "reading the response of " + uri + " failed: " + Net.reason(e));
+        }
+        ctx.chargeBytes(data.length);
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        out.put("status", response.statusCode());
+        ObjectNode headers = out.putObject("headers");
+        for (Map.Entry<String, List<String>> h : response.headers().map().entrySet()) {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (name.startsWith(":") || h.getValue().isEmpty() || headers.has(name)) continue;
+            headers.put(name, h.getValue().get(0));
+        }
+        String contentType = response.headers().firstValue("content-type").orElse(null);
+        String text = text(data, contentType);
+        if (text != null) {
+            out.put("body", text).put("encoding", "text");
+        } else {
+            out.put("body", Base64.getEncoder().encodeToString(data)).put("encoding", "base64");
+        }
+        out.put("truncated", truncated).put("url", uri.toString()).put("bytes", data.length);
+        return out;
+    }
+
+    /** The body as text when its content type is textual (or absent and it is valid UTF-8), else null. */
+    static String text(byte[] data, String contentType) {
+        if (contentType == null) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data)).toString();
+            } catch (CharacterCodingException binary) {
+                return null;
+            }
+        }
+        String[] parts = contentType.toLowerCase(Locale.ROOT).split(";");
+        String mime = parts[0].trim();
+        boolean textual = mime.startsWith("text/") || mime.contains("json") || mime.contains("xml")
+                || mime.contains("javascript") || mime.equals("application/x-www-form-urlencoded");
+        if (!textual) return null;
+        Charset charset = StandardCharsets.UTF_8;
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i].trim();
+            if (p.startsWith("charset=")) {
+                try {
+                    charset = Charset.forName(p.substring(8).replace("\"", "").trim());
+                } catch (IllegalArgumentException unknown) {
+                    // keep UTF-8: the agent gets readable text with replacement characters at worst
+                }
+            }
+        }
+        // A body cut at maxBytes may end inside a character: that one becomes U+FFFD.
+        return new String(data, charset);
+    }
+
+    private static void close(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // a redirect's body is discarded; failing to close it only costs the connection
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package org.agentos.tools.syscalls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** http.fetch through the kernel against a local HTTP server. */
+class HttpFetchTest {
+    static final String LOCAL = "tool:http.fetch:host=127.0.0.1";
+    static final HttpFetch.Settings LOCAL_ALLOWED = new HttpFetch.Settings(1 << 20, 10_000, 60_000, true, "AgentOS/test");
+
+    HttpServer server;
+    ExecutorService executor;
+    final CountDownLatch release = new CountDownLatch(1);
+    String base;
+    KernelHarness k;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        executor = Executors.newCachedThreadPool();
+        server.setExecutor(executor);
+        int port = server.getAddress().getPort();
+        base = "http://127.0.0.1:" + port;
+        server.createContext("/text", ex -> reply(ex, 200, "text/plain; charset=utf-8", "hello".getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/bin", ex -> reply(ex, 200, "application/octet-stream", new byte[] {0, 1, 2, (byte) 0xff}));
+        server.createContext("/big", ex -> reply(ex, 200, "text/plain", "x".repeat(10_000).getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/slow", ex -> {
+            try {
+                release.await(30, TimeUnit.SECONDS); // until the test ends: the client must give up first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            reply(ex, 200, "text/plain", "late".getBytes(StandardCharsets.UTF_8));
+        });
+        server.createContext("/redirect-out", redirect("http://localhost:" + port + "/text"));
+        server.createContext("/redirect-in", redirect("/text"));
+        server.createContext("/loop", redirect("/loop"));
+        server.createContext("/echo", ex -> {
+            byte[] in = ex.getRequestBody().readAllBytes();
+            String text = ex.getRequestMethod() + " " + new String(in, StandardCharsets.UTF_8) + " "
+                    + ex.getRequestHeaders().getFirst("X-Test") + " " + ex.getRequestHeaders().getFirst("User-Agent");
+            reply(ex, 201, "application/json", Json.MAPPER.writeValueAsBytes(text));
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        release.countDown();
+        if (k != null) k.close();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    static void reply(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().add("X-Multi", "first");
+        ex.getResponseHeaders().add("X-Multi", "second");
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static HttpHandler redirect(String location) {
+        return ex -> {
+            ex.getResponseHeaders().set("Location", location);
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        };
+    }
+
+    long process(HttpFetch.Settings settings, String... capabilities) throws Exception {
+        k = new KernelHarness(new HttpFetch(settings));
+        return k.spawn("alice", capabilities);
+    }
+
+    SyscallResult fetch(long pid, Object... args) {
+        return k.call(pid, "http.fetch", Args.of(args));
+    }
+
+    @Test
+    void getReturnsStatusHeadersAndTextBody() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        SyscallResult r = fetch(pid, "url", base + "/text#fragment");
+        assertTrue(r.isOk(), r.toString());
+        JsonNode v = r.value();
+        assertEquals(200, v.get("status").asInt());
+        assertEquals("hello", v.get("body").asText());
+        assertEquals("text", v.get("encoding").asText());
+        assertEquals("text/plain; charset=utf-8", v.get("headers").get("content-type").asText());
+        assertEquals("first", v.get("headers").get("x-multi").asText());
+        assertFalse(v.get("truncated").asBoolean());
+        assertEquals(base + "/text", v.get("url").asText());
+        assertEquals(5, v.get("bytes").asInt());
+    }
+
+    @Test
+    void binaryBodyComesAsBase64() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        JsonNode v = fetch(pid, "url", base + "/bin").value();
+        assertEquals("base64", v.get("encoding").asText());
+        assertEquals(Base64.getEncoder().encodeToString(new byte[] {0, 1, 2, (byte) 0xff}), v.get("body").asText());
+    }
+
+    @Test
+    void bodyBeyondMaxBytesIsTruncated() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        JsonNode v = fetch(pid, "url", base + "/big", "maxBytes", 100).value();
+        assertTrue(v.get("truncated").asBoolean());
+        assertEquals(100, v.get("bytes").asInt());
+        assertEquals("x".repeat(100), v.get("body").asText());
+    }
+
+    @Test
+    void configuredMaxBytesCapsWhatACallMayAskFor() throws Exception {
+        long pid = process(new HttpFetch.Settings(50, 10_000, 60_000, true, "AgentOS/test"), LOCAL);
+        JsonNode v = fetch(pid, "url", base + "/big", "maxBytes", 5000).value();
+        assertTrue(v.get("truncated").asBoolean());
+        assertEquals(50, v.get("bytes").asInt());
+    }
+
+    @Test
+    void slowServerEndsTheCallWithEtimedout() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        SyscallResult r = fetch(pid, "url", base + "/slow", "timeoutMs", 300);
+        assertEquals(Errno.ETIMEDOUT, r.errno(), r.toString());
+        assertTrue(r.message().contains("300 ms"), r.message());
+    }
+
+    @Test
+    void redirectWithinAllowedHostsIsFollowed() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        JsonNode v = fetch(pid, "url", base + "/redirect-in").value();
+        assertEquals("hello", v.get("body").asText());
+        assertEquals(base + "/text", v.get("url").asText());
+    }
+
+    @Test
+    void redirectToAHostTheCallerMayNotUseIsEperm() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        SyscallResult r = fetch(pid, "url", base + "/redirect-out");
+        assertEquals(Errno.EPERM, r.errno(), r.toString());
+        assertTrue(r.message().contains("'tool:http.fetch:host=localhost'"), r.message());
+    }
+
+    @Test
+    void redirectLoopEndsAfterFiveRedirects() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        SyscallResult r = fetch(pid, "url", base + "/loop");
+        assertEquals(Errno.EIO, r.errno());
+        assertTrue(r.message().startsWith("too many redirects"), r.message());
+    }
+
+    @Test
+    void missingCapabilityIsEpermNamingIt() throws Exception {
+        long pid = process(LOCAL_ALLOWED, "tool:http.fetch:host=example.org");
+        SyscallResult r = fetch(pid, "url", base + "/text");
+        assertEquals(Errno.EPERM, r.errno());
+        assertEquals("http.fetch to host 127.0.0.1 needs capability 'tool:http.fetch:host=127.0.0.1'", r.message());
+    }
+
+    @Test
+    void hostWildcardCapabilityPermitsAnyHostName() throws Exception {
+        long pid = process(LOCAL_ALLOWED, "tool:http.fetch:host=*");
+        assertTrue(fetch(pid, "url", base + "/text").isOk());
+        long other = k.spawn("bob", "tool:http.fetch:*");
+        assertTrue(fetch(other, "url", base + "/text").isOk());
+    }
+
+    @Test
+    void privateAddressIsRefusedUnlessConfigured() throws Exception {
+        long pid = process(HttpFetch.Settings.DEFAULTS, LOCAL);
+        SyscallResult r = fetch(pid, "url", base + "/text");
+        assertEquals(Errno.EPERM, r.errno());
+        assertTrue(r.message().contains("loopback") && r.message().contains("allowPrivateNetworks"), r.message());
+    }
+
+    @Test
+    void nonHttpSchemeIsEinval() throws Exception {
+        long pid = process(LOCAL_ALLOWED, "tool:http.fetch:**");
+        SyscallResult r = fetch(pid, "url", "file:///etc/passwd");
+        assertEquals(Errno.EINVAL, r.errno());
+        assertTrue(r.message().contains("not 'file:'"), r.message());
+    }
+
+    @Test
+    void unknownHostIsEnoent() throws Exception {
+        long pid = process(LOCAL_ALLOWED, "tool:http.fetch:host=*");
+        SyscallResult r = fetch(pid, "url", "http://no-such-host.invalid/");
+        assertEquals(Errno.ENOENT, r.errno(), r.toString());
+        assertEquals("cannot resolve host no-such-host.invalid", r.message());
+    }
+
+    @Test
+    void non2xxStatusIsAResult() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        SyscallResult r = fetch(pid, "url", base + "/no-such-page");
+        assertTrue(r.isOk(), r.toString());
+        assertEquals(404, r.value().get("status").asInt());
+    }
+
+    @Test
+    void requestAndResponseBytesAreChargedToTheCaller() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        SyscallResult r = fetch(pid, "url", base + "/echo", "method", "POST", "body", "12345",
+                "headers", Args.of("X-Test", "yes"));
+        assertTrue(r.isOk(), r.toString());
+        assertEquals(201, r.value().get("status").asInt());
+        assertEquals("\"POST 12345 yes AgentOS/test\"", r.value().get("body").asText());
+        assertEquals(5 + r.value().get("bytes").asLong(), k.info(pid).usage().bytes());
+    }
+
+    @Test
+    void schemaRefusesUnknownMethods() throws Exception {
+        long pid = process(LOCAL_ALLOWED, LOCAL);
+        assertEquals(Errno.EINVAL, fetch(pid, "url", base + "/text", "method", "PATCH").errno());
+    }
+}
