@@ -64,6 +64,7 @@ public class HalSandboxIT extends KarafTestSupport {
         String subsystems = executeCommand("kernel:subsystems");
         assertTrue(subsystems, Pattern.compile("(?m)^hal\\s+linux\\s").matcher(subsystems).find());
         assertTrue(subsystems, subsystems.contains("jvm (org.agentos.hal.jvm)"));
+        assertTrue("the HAL says what its sandbox enforces:\n" + subsystems, subsystems.contains("sandbox"));
         try {
             assertTrue(executeCommand("kernel:swap hal jvm").contains("binding jvm"));
             waitFor(() -> Pattern.compile("(?m)^hal\\s+jvm\\s").matcher(whileRestarting("kernel:subsystems")).find(), WAIT,

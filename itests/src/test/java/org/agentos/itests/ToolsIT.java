@@ -59,6 +59,8 @@ public class ToolsIT extends KarafTestSupport {
         assertTrue(describe, describe.contains("\"pointer\"") && describe.contains("\"resourceClass\" : \"cpu\""));
         String result = executeCommand("tool:call json.query '{\"document\":{\"a\":[1,2,3]},\"pointer\":\"/a/1\"}'");
         assertTrue(result, result.contains("\"count\" : 1"));
+        String audit = executeCommand("kernel:audit -n 5 --name json.query");
+        assertTrue("the gateway attributes the call to its bundle:\n" + audit, audit.contains("via org.agentos.kernel.impl"));
         try {
             executeCommand("tool:call json.query '{\"document\":{}}'");
             throw new IllegalStateException("a call without its required argument was accepted");

@@ -13,6 +13,7 @@ import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.hal.Hal;
+import org.agentos.kernel.api.hal.SandboxProtection;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
@@ -261,6 +262,19 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         return k;
     }
 
+    /** What the HAL's sandbox cannot enforce on this host, said plainly, or that it enforces everything. */
+    static String sandboxSummary(Hal hal) {
+        List<String> off = new ArrayList<>();
+        try {
+            for (SandboxProtection p : hal.sandbox().protections()) {
+                if (!p.enforced()) off.add(p.name() + " (" + p.detail() + ")");
+            }
+        } catch (RuntimeException e) {
+            return "sandbox unknown: " + e.getMessage();
+        }
+        return off.isEmpty() ? "sandbox: every protection on" : "sandbox protections OFF: " + String.join(", ", off);
+    }
+
     private static String rate(long bytesPerSecond) {
         return bytesPerSecond == 0 ? "unlimited" : bytesPerSecond + " bytes/s";
     }
@@ -431,8 +445,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
         if (k.lastSwap() != null) schedNote += "; last swap " + k.lastSwap();
         out.add(new SubsystemBinding("scheduler", Scheduler.class.getName(), s == null ? null : s.name(),
                 k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
+        String disk = k.settings.dataDir() == null ? "" : ", disk " + hal.diskSpace(k.settings.dataDir());
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
-                hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory()));
+                hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory() + disk
+                        + "; " + sandboxSummary(hal)));
         out.add(new SubsystemBinding("memory", "memory-pressure handling", k.memory.level().name(), null,
                 List.of(), k.memory.toString()));
         out.add(new SubsystemBinding("resources", "language-model and byte-rate arbitration",
