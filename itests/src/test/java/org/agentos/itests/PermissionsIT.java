@@ -82,6 +82,32 @@ public class PermissionsIT extends KarafTestSupport {
     }
 
     @Test
+    public void eachBundleGetsItsOwnGatewayWhichStopsAtARevoke() throws Exception {
+        String tools = "org.agentos.tools.syscalls";
+        assertBundleActive(tools);
+        BundleContext ctx = bundle(tools).getBundleContext();
+        org.osgi.framework.ServiceReference<SyscallGateway> ref = ctx.getServiceReference(SyscallGateway.class);
+        assertNotNull("tools.syscalls holds syscall.gateway", ref);
+        SyscallGateway gateway = ctx.getService(ref);
+        assertEquals(tools, gateway.bundle());
+        long pid = spawn("agent:spawn -o gw counter '{\"sleepMs\":100}'");
+        com.fasterxml.jackson.databind.JsonNode args = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"document\":[1],\"pointer\":\"/0\"}");
+        assertTrue(gateway.call(pid, "json.query", args).isOk());
+        assertTrue(executeCommand("kernel:audit -n 5 -p " + pid + " --name json.query").contains("via " + tools));
+        try {
+            executeCommand("perm:revoke " + tools + " syscall.gateway");
+            // the gateway it already holds refuses at once: the permission is checked on every call
+            org.agentos.kernel.api.syscall.SyscallResult refused = gateway.call(pid, "json.query", args);
+            assertEquals(org.agentos.kernel.api.syscall.Errno.EPERM, refused.errno());
+        } finally {
+            executeCommand("perm:grant " + tools + " syscall.gateway");
+            executeCommand("agent:kill " + pid);
+        }
+        assertBundleActive(tools);
+    }
+
+    @Test
     public void aPermissionTheBundleDidNotAskForIsNotGranted() {
         exampleTools();
         try {

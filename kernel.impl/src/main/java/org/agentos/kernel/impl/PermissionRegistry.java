@@ -81,12 +81,17 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
     /** New grants from ConfigAdmin (perm:grant, an edited etc/ file): applied at once. */
     @Modified
     void modified(Map<String, Object> config) {
-        Map<String, Set<String>> before = grants;
-        grants = parse(config);
+        apply(parse(config));
+    }
+
+    /** Makes {@code next} the grants in force: tool providers are re-checked, bundles that lost a service restarted. */
+    private synchronized void apply(Map<String, Set<String>> next) {
+        if (next.equals(grants)) return; // perm:grant applied it already; this is ConfigAdmin catching up
+        grants = next;
         reported.clear();
-        LOG.info("permission grants changed: {}", grants);
+        LOG.info("permission grants changed: {}", next);
         for (Runnable r : changeListeners) r.run();
-        restartBundlesThatLostServices(before);
+        restartBundlesThatLostServices();
     }
 
     /** Someone to tell when grants change (the kernel re-checks its tool providers). */
@@ -273,6 +278,10 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
             if (perms.isEmpty()) props.remove(symbolicName);
             else props.put(symbolicName, String.join(", ", perms));
             c.update(props);
+            // In force now, not when ConfigAdmin delivers the update to @Modified a moment later.
+            current.remove(symbolicName);
+            if (!perms.isEmpty()) current.put(symbolicName, String.join(", ", perms));
+            apply(parse(current));
             return perms;
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "cannot store the grants: " + e.getMessage(), e);
@@ -284,7 +293,7 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
      * has: OSGi cannot take a service back from a bundle. Restarting the bundle makes it look
      * again, through the hooks, and not find it.
      */
-    private void restartBundlesThatLostServices(Map<String, Set<String>> before) {
+    private void restartBundlesThatLostServices() {
         for (Bundle b : context.getBundles()) {
             if (b.getState() != Bundle.ACTIVE || b.getBundleId() == 0 || b.getBundleId() == kernelBundle) continue;
             ServiceReference<?>[] inUse = b.getServicesInUse();
