@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -20,14 +19,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @ExamReactorStrategy(PerClass.class)
 public class HalSandboxIT extends KarafTestSupport {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
 
-    private long spawn(String commandLine) {
-        String out = executeCommand(commandLine);
-        Matcher m = SPAWNED.matcher(out);
-        assertTrue(out, m.find());
-        return Long.parseLong(m.group(1));
-    }
 
     /**
      * A command's output, or "" while it cannot run: during a HAL swap the kernel component

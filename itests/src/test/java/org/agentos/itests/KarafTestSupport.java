@@ -231,6 +231,16 @@ public abstract class KarafTestSupport {
         return subject;
     }
 
+    private static final java.util.regex.Pattern SPAWNED = java.util.regex.Pattern.compile("spawned pid (\\d+)");
+
+    /** Runs an {@code agent:spawn ...} command line and returns the pid it printed. */
+    protected long spawn(String commandLine) {
+        String out = executeCommand(commandLine);
+        java.util.regex.Matcher m = SPAWNED.matcher(out);
+        if (!m.find()) throw new AssertionError("no pid in the output of '" + commandLine + "':\n" + out);
+        return Long.parseLong(m.group(1));
+    }
+
     /** The karaf user with the roles of the distribution's admingroup. */
     protected static javax.security.auth.Subject operator() {
         javax.security.auth.Subject subject = new javax.security.auth.Subject();

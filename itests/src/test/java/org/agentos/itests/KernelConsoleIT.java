@@ -5,7 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.inject.Inject;
 import org.agentos.kernel.api.process.ProcessInfo;
@@ -23,18 +22,11 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @RunWith(RetryingPaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class KernelConsoleIT extends KarafTestSupport {
-    private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @Inject
     protected ProcessManager processes;
 
-    private long spawn(String commandLine) {
-        String out = executeCommand(commandLine);
-        Matcher m = SPAWNED.matcher(out);
-        assertTrue(out, m.find());
-        return Long.parseLong(m.group(1));
-    }
 
     private ProcessInfo info(long pid) {
         return processes.info(pid).orElseThrow(() -> new AssertionError("no process " + pid));

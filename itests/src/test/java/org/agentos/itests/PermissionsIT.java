@@ -6,7 +6,6 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.inject.Inject;
 import org.agentos.kernel.api.audit.AuditLog;
@@ -31,7 +30,6 @@ import org.osgi.framework.BundleContext;
 @ExamReactorStrategy(PerClass.class)
 public class PermissionsIT extends KarafTestSupport {
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
     private static final String EXAMPLE = "org.agentos.tools.example";
 
     @Inject
@@ -154,10 +152,4 @@ public class PermissionsIT extends KarafTestSupport {
         executeCommand("agent:kill " + bobs); // the administrator may
     }
 
-    private long spawn(String commandLine) {
-        String out = executeCommand(commandLine);
-        Matcher m = SPAWNED.matcher(out);
-        assertTrue(out, m.find());
-        return Long.parseLong(m.group(1));
-    }
 }

@@ -5,7 +5,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.inject.Inject;
 import org.agentos.kernel.api.process.ExitStatus;
@@ -24,18 +23,11 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @RunWith(RetryingPaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ToolsIT extends KarafTestSupport {
-    private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @Inject
     protected ProcessManager processes;
 
-    private long spawn(String commandLine) {
-        String out = executeCommand(commandLine);
-        Matcher m = SPAWNED.matcher(out);
-        assertTrue(out, m.find());
-        return Long.parseLong(m.group(1));
-    }
 
     private ExitStatus exit(long pid) throws Exception {
         return processes.awaitExit(pid).toCompletableFuture().get(30, TimeUnit.SECONDS);
