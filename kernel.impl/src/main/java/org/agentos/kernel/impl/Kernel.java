@@ -94,6 +94,8 @@ public final class Kernel implements ProcessManager, AuditLog {
     private final CapabilitySet defaultCaps;
     final AuditWriter audit;
     final MemoryGovernor memory = new MemoryGovernor(this);
+    /** Message queues and mailboxes. */
+    final Ipc ipc = new Ipc(this);
     private final ProcStore store;
     private final Dispatcher dispatcher;
     final ScheduledThreadPoolExecutor timers;
@@ -183,6 +185,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         started = true;
         dispatcher.start();
         memory.start(timers);
+        ipc.start();
         if (store != null && settings.checkpointMillis() > 0) {
             // Its own thread: a large checkpoint must not delay timers (sleeps, the clock).
             checkpointer = Executors.newSingleThreadScheduledExecutor(daemon("agentos-checkpoint"));
@@ -291,6 +294,11 @@ public final class Kernel implements ProcessManager, AuditLog {
     private static SyscallResult uninstalled(SyscallEntry e) {
         return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call (its bundle " + e.provider
                 + " went away)");
+    }
+
+    /** An IPC event (queue created, deleted, redriven) in the audit log. */
+    void auditEvent(String name, String owner, String detail) {
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, owner, name, AuditRecord.OK, 0, detail, null, null);
     }
 
     /** A bundle's tool refused for want of a permission: audited, so an operator sees why it is missing. */
@@ -659,6 +667,8 @@ public final class Kernel implements ProcessManager, AuditLog {
             markDirtyLocked(p);
             if (p.callInFlight && "proc.sleep".equals(p.callName)) {
                 interrupt = p.cancelCall;
+            } else if (p.callInFlight && p.blockedOn instanceof MessageQueue.Waiter) {
+                interrupt = p.cancelCall; // takes it off its queue
             } else if (p.callInFlight && "proc.wait".equals(p.callName) && p.waitFor != Long.MIN_VALUE) {
                 p.waitFor = Long.MIN_VALUE;
                 interrupt = p.cancelCall == null ? CompletableFuture.completedFuture(null) : p.cancelCall;
@@ -1229,9 +1239,20 @@ public final class Kernel implements ProcessManager, AuditLog {
      * result stops the process.
      */
     void complete(Proc p, SyscallResult r) {
+        completeIf(p, null, r);
+    }
+
+    /**
+     * As {@link #complete}, but only while {@code p} is still blocked on {@code token} (when not
+     * null): false when it ended, was interrupted, or went on to another call, so that the caller
+     * can take back what it was handing over (a message).
+     */
+    boolean completeIf(Proc p, Object token, SyscallResult r) {
         boolean quota = r.errno() == Errno.EQUOTA;
         synchronized (p) {
-            if (p.state.isTerminal() || !p.callInFlight) return;
+            if (p.state.isTerminal() || !p.callInFlight) return false;
+            if (token != null && p.blockedOn != token) return false;
+            p.blockedOn = null;
             auditCall(p, p.callEntry, p.callName, p.callArgs, r, p.callStartNanos, hal.nanoTime());
             p.lastResult = r;
             p.callName = null;
@@ -1254,6 +1275,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             }
         }
         if (quota) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
+        return true;
     }
 
     /**
@@ -1358,10 +1380,13 @@ public final class Kernel implements ProcessManager, AuditLog {
                 if (e.blocking) {
                     r = SyscallResult.error(Errno.EINVAL, name + " can only be called by the process itself");
                 } else {
+                    OUTSIDE.set(Boolean.TRUE);
                     try {
                         r = e.kernelCall.call(p, args);
                     } catch (SyscallException ex) {
                         r = SyscallResult.error(ex);
+                    } finally {
+                        OUTSIDE.remove();
                     }
                 }
             } else if (e.inline) {
@@ -1373,6 +1398,14 @@ public final class Kernel implements ProcessManager, AuditLog {
         auditCall(p, e, name, args, r, t0, hal.nanoTime(), via);
         if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return r;
+    }
+
+    /** Set while a kernel call runs for a caller outside the process's program ({@link #call}). */
+    private static final ThreadLocal<Boolean> OUTSIDE = new ThreadLocal<>();
+
+    /** Whether the kernel call running on this thread was made from outside the process: it must not block it. */
+    boolean callingFromOutside() {
+        return OUTSIDE.get() != null;
     }
 
     /** Runs a non-CPU tool for a caller outside the process's program, waiting on this thread within its timeout. */
@@ -1472,6 +1505,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         waitingForProgram.remove(p);
         if (cancel != null) cancel.cancel(false);
+        ipc.processEnded(p);
         if (inFlight != null) {
             audit.append(hal.currentTimeMillis(), AuditRecord.SYSCALL, p.pid, p.owner, inFlight,
                     Errno.ECANCELED.name(), 0, "the process ended during the call", null, null);

@@ -13,6 +13,10 @@ import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.hal.Hal;
+import org.agentos.kernel.api.ipc.Message;
+import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.ipc.QueueSpec;
+import org.agentos.kernel.api.ipc.QueueStats;
 import org.agentos.kernel.api.hal.SandboxProtection;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessInfo;
@@ -55,14 +59,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The kernel bundle's main component: runs a {@link Kernel} and connects it to the service
  * registry: the HAL it sizes itself from, the highest-ranked {@link Scheduler}, and every
  * {@link Program} and {@link Tool} service, which come and go at runtime. Publishes the kernel
- * as {@link ProcessManager}, {@link AuditLog} and {@link Subsystems}.
+ * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
-@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class}, immediate = true,
+@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class}, immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelComponent.Config.class)
-public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
+public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     @ObjectClassDefinition(name = "Agent OS kernel", description = "Process table, CPU workers, syscall mediation and audit.")
@@ -540,5 +544,47 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems {
     @Override
     public void sync() {
         kernel().sync();
+    }
+
+    // ------------------------------------------------------------------ MessageQueues
+
+    @Override
+    public List<QueueStats> queues() {
+        return kernel().ipc.queues();
+    }
+
+    @Override
+    public Optional<QueueStats> stats(String queue) {
+        return kernel().ipc.stats(queue);
+    }
+
+    @Override
+    public QueueStats create(QueueSpec spec, String owner) throws SyscallException {
+        return kernel().ipc.create(spec, owner);
+    }
+
+    @Override
+    public void delete(String queue) throws SyscallException {
+        kernel().ipc.delete(queue);
+    }
+
+    @Override
+    public List<Message> peek(String queue, int max) throws SyscallException {
+        return kernel().ipc.peek(queue, max);
+    }
+
+    @Override
+    public List<Message> deadLetters(String queue, int max) throws SyscallException {
+        return kernel().ipc.deadLetters(queue, max);
+    }
+
+    @Override
+    public int redrive(String queue, int max) throws SyscallException {
+        return kernel().ipc.redrive(queue, max);
+    }
+
+    @Override
+    public Message send(String queue, com.fasterxml.jackson.databind.JsonNode payload, String key) throws SyscallException {
+        return kernel().ipc.send(queue, payload, key);
     }
 }

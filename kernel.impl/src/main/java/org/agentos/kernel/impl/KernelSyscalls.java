@@ -3,6 +3,9 @@ package org.agentos.kernel.impl;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import org.agentos.kernel.api.ipc.Delivery;
+import org.agentos.kernel.api.ipc.QueueSpec;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +29,7 @@ import org.agentos.kernel.api.syscall.ToolDescriptor;
 final class KernelSyscalls {
 
     /** Calls that block the calling process, so only the process itself can make them. */
-    static final Set<String> BLOCKING = Set.of("proc.sleep", "proc.wait");
+    static final Set<String> BLOCKING = Set.of("proc.sleep", "proc.wait", "ipc.recv", "ipc.request");
 
     private static final long MAX_SLEEP_MS = 86_400_000L;
 
@@ -34,6 +37,7 @@ final class KernelSyscalls {
 
     static void register(Kernel k) {
         registerToolDiscovery(k);
+        registerIpc(k);
         k.addKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
                 "{}", Determinism.PURE), (p, a) -> SyscallResult.OK);
 
@@ -135,6 +139,119 @@ final class KernelSyscalls {
                         + "\"additionalProperties\":false}", Determinism.RECORDED),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("value",
                         ThreadLocalRandom.current().nextInt(a.path("bound").asInt(Integer.MAX_VALUE)))));
+    }
+
+    private static final String QUEUE = "\"queue\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64}";
+    private static final String TIMEOUT = "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":" + MAX_SLEEP_MS + "}";
+    private static final String IDS = "\"ids\":{\"type\":\"array\",\"items\":{\"type\":\"integer\",\"minimum\":1},\"minItems\":1,\"maxItems\":"
+            + Ipc.MAX_BATCH + "}";
+
+    /** ipc.*: queues, mailboxes, request/reply (docs/ipc.md). */
+    private static void registerIpc(Kernel k) {
+        k.addKernelCall(ToolDescriptor.builder("ipc.create").version("0.1.0")
+                .description("creates a named queue owned by the caller's owner: delivery at-most-once | at-least-once | exactly-once")
+                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
+                        + "\"delivery\":{\"enum\":[\"at-most-once\",\"at-least-once\",\"exactly-once\"]},"
+                        + "\"capacity\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10000000},"
+                        + "\"visibilityMs\":{\"type\":\"integer\",\"minimum\":1},"
+                        + "\"maxDeliveries\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000},"
+                        + "\"dedupWindowMs\":{\"type\":\"integer\",\"minimum\":1},"
+                        + "\"priorities\":{\"type\":\"boolean\"}},\"required\":[\"queue\"],\"additionalProperties\":false}"))
+                .capabilities("ipc:create:{queue}").determinism(Determinism.RECORDED).build(),
+                (p, a) -> {
+                    QueueSpec spec;
+                    try {
+                        QueueSpec.Builder b = QueueSpec.builder(a.get("queue").asText());
+                        if (a.has("delivery")) b.delivery(Delivery.parse(a.get("delivery").asText()));
+                        if (a.has("capacity")) b.capacity(a.get("capacity").asInt());
+                        if (a.has("visibilityMs")) b.visibilityMillis(a.get("visibilityMs").asLong());
+                        if (a.has("maxDeliveries")) b.maxDeliveries(a.get("maxDeliveries").asInt());
+                        if (a.has("dedupWindowMs")) b.dedupWindowMillis(a.get("dedupWindowMs").asLong());
+                        if (a.has("priorities")) b.priorities(a.get("priorities").asBoolean());
+                        spec = b.build();
+                    } catch (IllegalArgumentException e) {
+                        throw new SyscallException(Errno.EINVAL, e.getMessage());
+                    }
+                    return SyscallResult.ok(k.json.valueToTree(k.ipc.create(p, spec)));
+                });
+
+        k.addKernelCall(describe(k, "ipc.delete", "deletes a queue the caller's owner created (others need ipc:admin); waiters get ENOENT",
+                "{\"type\":\"object\",\"properties\":{" + QUEUE + "},\"required\":[\"queue\"],\"additionalProperties\":false}",
+                Determinism.RECORDED), (p, a) -> {
+                    k.ipc.delete(p, a.get("queue").asText());
+                    return SyscallResult.OK;
+                });
+
+        k.addKernelCall(ToolDescriptor.builder("ipc.send").version("0.1.0")
+                .description("sends a message (payload) or a batch (messages) to a queue or a mailbox @<pid>; on a full queue "
+                        + "the caller waits (timeoutMs; 0 = EAGAIN at once); an exactly-once queue drops a repeated key")
+                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"
+                        + "\"priority\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":9},"
+                        + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
+                        + "\"correlationId\":{\"type\":\"string\",\"maxLength\":256},"
+                        + "\"replyTo\":{\"type\":\"string\",\"maxLength\":64},"
+                        + "\"messages\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":" + Ipc.MAX_BATCH + ",\"items\":{\"type\":\"object\","
+                        + "\"properties\":{\"payload\":{},\"priority\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":9},"
+                        + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}},\"additionalProperties\":false}},"
+                        + TIMEOUT + "},\"required\":[\"queue\"],\"additionalProperties\":false}"))
+                .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
+                (p, a) -> {
+                    List<Ipc.Outgoing> batch = new ArrayList<>();
+                    if (a.has("messages")) {
+                        if (a.has("payload") || a.has("key") || a.has("priority")) {
+                            throw new SyscallException(Errno.EINVAL, "give payload (one message) or messages (a batch), not both");
+                        }
+                        for (JsonNode m : a.get("messages")) {
+                            batch.add(new Ipc.Outgoing(m.path("payload").isMissingNode() ? NullNode.instance : m.get("payload"),
+                                    m.path("priority").asInt(0), m.hasNonNull("key") ? m.get("key").asText() : null, null, null));
+                        }
+                    } else {
+                        batch.add(new Ipc.Outgoing(a.path("payload").isMissingNode() ? NullNode.instance : a.get("payload"),
+                                a.path("priority").asInt(0), a.hasNonNull("key") ? a.get("key").asText() : null,
+                                a.hasNonNull("correlationId") ? a.get("correlationId").asText() : null,
+                                a.hasNonNull("replyTo") ? a.get("replyTo").asText() : null));
+                    }
+                    // Made from outside the program (the gateway), a send cannot block the process: EAGAIN instead.
+                    long timeout = k.callingFromOutside() ? 0 : a.path("timeoutMs").asLong(-1);
+                    return k.ipc.send(p, a.get("queue").asText(), batch, timeout);
+                });
+
+        k.addKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
+                .description("receives up to max messages from a queue (needs ipc:recv:<queue>) or, without queue, the caller's "
+                        + "mailbox; waits for the first (timeoutMs; 0 = EAGAIN at once)")
+                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
+                        + "\"max\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" + Ipc.MAX_BATCH + "}," + TIMEOUT + "},"
+                        + "\"additionalProperties\":false}"))
+                .determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
+                (p, a) -> k.ipc.recv(p, a.hasNonNull("queue") ? a.get("queue").asText() : null, a.path("max").asInt(1),
+                        a.path("timeoutMs").asLong(-1)));
+
+        k.addKernelCall(describe(k, "ipc.ack", "marks messages received from an at-least-once or exactly-once queue as done",
+                "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + "},\"required\":[\"queue\",\"ids\"],"
+                        + "\"additionalProperties\":false}", Determinism.RECORDED),
+                (p, a) -> k.ipc.ack(p, a.get("queue").asText(), longs(a.get("ids"))));
+
+        k.addKernelCall(describe(k, "ipc.nack", "gives received messages back: delivered again (requeue, the default) or to the "
+                        + "dead-letter queue (requeue false)",
+                "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + ",\"requeue\":{\"type\":\"boolean\"}},"
+                        + "\"required\":[\"queue\",\"ids\"],\"additionalProperties\":false}", Determinism.RECORDED),
+                (p, a) -> k.ipc.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true)));
+
+        k.addKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
+                .description("sends payload with a correlation id and the caller's mailbox as replyTo, then waits for the reply "
+                        + "(a message to replyTo with that correlationId)")
+                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"
+                        + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}," + TIMEOUT + "},"
+                        + "\"required\":[\"queue\"],\"additionalProperties\":false}"))
+                .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
+                (p, a) -> k.ipc.request(p, a.get("queue").asText(), a.path("payload").isMissingNode() ? NullNode.instance
+                        : a.get("payload"), a.hasNonNull("key") ? a.get("key").asText() : null, a.path("timeoutMs").asLong(-1)));
+    }
+
+    private static List<Long> longs(JsonNode array) {
+        List<Long> out = new ArrayList<>(array.size());
+        for (JsonNode n : array) out.add(n.asLong());
+        return out;
     }
 
     /** tool.list and tool.describe: what an agent may call, and how. */

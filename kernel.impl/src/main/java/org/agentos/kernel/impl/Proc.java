@@ -53,6 +53,10 @@ final class Proc implements SchedEntity {
     Future<?> cancelCall;
     /** For proc.wait: the child awaited, -1 for any. */
     long waitFor = Long.MIN_VALUE;
+    /** What a blocked call waits on (an IPC waiter): a wake-up must name it, so that it cannot complete a later call. */
+    Object blockedOn;
+    /** At-least-once queues this process received from: on its exit, what it did not ack is delivered again at once. */
+    java.util.Set<MessageQueue> ipcReceivedFrom;
     /** For proc.sleep: wake-up time in epoch milliseconds, kept so a restart resumes the sleep. */
     long sleepUntilMillis;
     boolean queued;

@@ -1,0 +1,23 @@
+package org.agentos.kernel.api.ipc;
+
+/**
+ * A queue as {@code ipc:queues} shows it: its spec, what it holds now, and what went through it.
+ *
+ * @param name        queue name ({@code @<pid>} for a process's mailbox)
+ * @param owner       the tenant that created it
+ * @param delivery    its guarantee
+ * @param capacity    ready + in-flight messages it holds before senders wait
+ * @param ready       messages waiting to be received
+ * @param inFlight    received, not yet acked
+ * @param deadLetters messages in its dead-letter queue
+ * @param waitingSenders   processes blocked on a full queue
+ * @param waitingReceivers processes blocked on an empty queue
+ * @param sent        messages accepted
+ * @param delivered   deliveries, redeliveries included
+ * @param acked       messages acked
+ * @param redelivered deliveries after a missing ack or a nack
+ * @param duplicates  sends dropped as duplicates of an idempotency key
+ */
+public record QueueStats(String name, String owner, Delivery delivery, int capacity, int ready, int inFlight,
+                         int deadLetters, int waitingSenders, int waitingReceivers, long sent, long delivered,
+                         long acked, long redelivered, long duplicates) {}

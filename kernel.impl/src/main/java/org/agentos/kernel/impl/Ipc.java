@@ -1,0 +1,588 @@
+package org.agentos.kernel.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agentos.kernel.api.ipc.Delivery;
+import org.agentos.kernel.api.ipc.Message;
+import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.ipc.QueueSpec;
+import org.agentos.kernel.api.ipc.QueueStats;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+
+/**
+ * Inter-process communication: named queues and per-process mailboxes, with the delivery
+ * guarantee each queue was created with, bounded with back-pressure. A process that must wait
+ * (a full queue, an empty one, a request's reply) is BLOCKED and holds no thread: it is a
+ * {@link MessageQueue.Waiter} on the queue until a message, space, its timeout, a kill or a
+ * terminate request ends the wait. Lock order: a queue's monitor, then a process's.
+ */
+final class Ipc implements MessageQueues {
+    /** Capacity of a process's mailbox (at-most-once). */
+    static final int MAILBOX_CAPACITY = 1024;
+    static final int MAX_BATCH = 1000;
+    private static final long SWEEP_MILLIS = 50;
+
+    private final Kernel kernel;
+    private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
+    private final AtomicLong requests = new AtomicLong();
+
+    Ipc(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    static String mailboxName(long pid) {
+        return "@" + pid;
+    }
+
+    /** Redelivers messages whose visibility timeout passed, every {@value #SWEEP_MILLIS} ms. */
+    void start() {
+        try {
+            kernel.timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // the kernel is stopping
+        }
+    }
+
+    void sweep() {
+        long now = kernel.hal.currentTimeMillis();
+        for (MessageQueue q : queues.values()) {
+            synchronized (q) {
+                if (q.inFlight.isEmpty()) continue;
+                int before = q.dead.size();
+                if (q.expire(now)) serveReceivers(q, now);
+                if (q.dead.size() != before || q.free() > 0) admitSenders(q, now);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ lookup and access
+
+    private MessageQueue queue(String name) throws SyscallException {
+        MessageQueue q = queues.get(name);
+        if (q == null) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+        return q;
+    }
+
+    /** The caller's own mailbox, created on first use. */
+    MessageQueue mailbox(Proc p) {
+        return queues.computeIfAbsent(mailboxName(p.pid), n -> new MessageQueue(
+                QueueSpec.builder("mailbox").delivery(Delivery.AT_MOST_ONCE).capacity(MAILBOX_CAPACITY).build(), p.owner, p.pid));
+    }
+
+    /** The queue {@code name}; a mailbox {@code @pid} of a live process is created on demand. */
+    private MessageQueue target(String name) throws SyscallException {
+        MessageQueue q = queues.get(name);
+        if (q != null) return q;
+        if (name.startsWith("@")) {
+            long pid;
+            try {
+                pid = Long.parseLong(name.substring(1));
+            } catch (NumberFormatException e) {
+                throw new SyscallException(Errno.EINVAL, "a mailbox is @<pid>, not '" + name + "'");
+            }
+            Proc p = kernel.proc(pid);
+            if (p == null || p.state.isTerminal()) throw new SyscallException(Errno.ESRCH, "no process " + pid + " to receive at " + name);
+            return mailbox(p);
+        }
+        throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+    }
+
+    // ------------------------------------------------------------------ create / delete
+
+    QueueStats create(Proc p, QueueSpec spec) throws SyscallException {
+        return create(spec, p.owner);
+    }
+
+    @Override
+    public QueueStats create(QueueSpec spec, String owner) throws SyscallException {
+        MessageQueue q = new MessageQueue(spec, owner, 0);
+        if (queues.putIfAbsent(spec.name(), q) != null) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+        kernel.auditEvent("ipc.create", owner, spec.name() + " (" + spec.delivery().label() + ", capacity " + spec.capacity() + ")");
+        return q.stats();
+    }
+
+    /** Deletes a queue the caller's owner created (or any, with ipc:admin). */
+    void delete(Proc p, String name) throws SyscallException {
+        MessageQueue q = queue(name);
+        if (q.mailboxOf != 0) throw new SyscallException(Errno.EPERM, "a mailbox goes with its process");
+        if (!q.owner.equals(p.owner) && !p.caps.permits("ipc:admin")) {
+            throw new SyscallException(Errno.EPERM, "queue '" + name + "' belongs to " + q.owner + " (deleting it needs ipc:admin)");
+        }
+        remove(q, "deleted");
+    }
+
+    @Override
+    public void delete(String name) throws SyscallException {
+        MessageQueue q = queue(name);
+        if (q.mailboxOf != 0) throw new SyscallException(Errno.EPERM, "a mailbox goes with its process");
+        remove(q, "deleted");
+    }
+
+    private void remove(MessageQueue q, String why) {
+        List<MessageQueue.Waiter> waiting = new ArrayList<>();
+        synchronized (q) {
+            if (q.deleted) return;
+            q.deleted = true;
+            queues.remove(q.name, q);
+            waiting.addAll(q.receivers);
+            waiting.addAll(q.senders);
+            q.receivers.clear();
+            q.senders.clear();
+            q.clear();
+        }
+        for (MessageQueue.Waiter w : waiting) {
+            cancelTimer(w);
+            kernel.completeIf(w.proc, w, SyscallResult.error(Errno.ENOENT, "queue '" + q.name + "' was " + why));
+        }
+        if (q.mailboxOf == 0) kernel.auditEvent("ipc.delete", q.owner, q.name);
+    }
+
+    /** A process ended: its mailbox goes, and what it received but did not ack is delivered again at once. */
+    void processEnded(Proc p) {
+        MessageQueue box = queues.get(mailboxName(p.pid));
+        if (box != null) remove(box, "removed: its process ended");
+        Set<MessageQueue> from;
+        synchronized (p) {
+            from = p.ipcReceivedFrom;
+            p.ipcReceivedFrom = null;
+        }
+        if (from == null) return;
+        long now = kernel.hal.currentTimeMillis();
+        for (MessageQueue q : from) {
+            synchronized (q) {
+                boolean any = false;
+                for (var it = q.inFlight.values().iterator(); it.hasNext(); ) {
+                    MessageQueue.Msg m = it.next();
+                    if (m.receiver != p.pid) continue;
+                    it.remove();
+                    any |= q.requeueOrBury(m);
+                }
+                if (any) serveReceivers(q, now);
+                admitSenders(q, now);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ send
+
+    /** One message to send. */
+    record Outgoing(JsonNode payload, int priority, String key, String correlationId, String replyTo) {}
+
+    /**
+     * Sends {@code batch} to {@code name}: all of it, in order, or (on a full queue) waits until
+     * all of it fits, at most {@code timeoutMs} (-1: no limit; 0: EAGAIN at once). Returns the
+     * result, or null when the caller is now BLOCKED.
+     */
+    SyscallResult send(Proc p, String name, List<Outgoing> batch, long timeoutMs) throws SyscallException {
+        MessageQueue q = target(name);
+        if (batch.size() > q.spec.capacity()) {
+            throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + name
+                    + "' of capacity " + q.spec.capacity());
+        }
+        long now = kernel.hal.currentTimeMillis();
+        MessageQueue.Waiter w;
+        synchronized (q) {
+            if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+            if (q.senders.isEmpty()) {
+                ObjectNode r = kernel.json.createObjectNode();
+                if (tryEnqueue(q, p.pid, batch, now, r)) return SyscallResult.ok(r);
+            }
+            if (timeoutMs == 0) {
+                throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
+            }
+            List<MessageQueue.Msg> msgs = new ArrayList<>(batch.size());
+            for (Outgoing o : batch) msgs.add(q.newMessage(p.pid, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now));
+            w = new MessageQueue.Waiter(p, 0, msgs, null);
+            block(p, w, "ipc.send " + name + " (full)");
+            q.senders.addLast(w);
+        }
+        arm(q, w, timeoutMs, Errno.ETIMEDOUT, "queue '" + name + "' stayed full for " + timeoutMs + " ms");
+        return null;
+    }
+
+    /** Enqueues the batch if it fits (nothing if it does not), filling {@code result}; holds q. */
+    private boolean tryEnqueue(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result) {
+        int fresh = 0;
+        for (Outgoing o : batch) {
+            if (q.duplicateOf(o.key(), now) < 0) fresh++;
+        }
+        if (fresh > q.free()) return false;
+        ArrayNode ids = result.putArray("ids");
+        ArrayNode dups = result.putArray("duplicates");
+        for (Outgoing o : batch) {
+            long dup = q.duplicateOf(o.key(), now);
+            if (dup >= 0) {
+                q.duplicates++;
+                dups.addObject().put("key", o.key()).put("id", dup);
+                ids.add(dup);
+                continue;
+            }
+            MessageQueue.Msg m = q.newMessage(from, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
+            q.sent++;
+            q.addReady(m, now);
+            ids.add(m.id);
+        }
+        serveReceivers(q, now);
+        return true;
+    }
+
+    /** Lets waiting senders in, first come first served, while their batches fit; holds q. */
+    private void admitSenders(MessageQueue q, long now) {
+        while (!q.senders.isEmpty()) {
+            MessageQueue.Waiter w = q.senders.peekFirst();
+            int fresh = 0;
+            for (MessageQueue.Msg m : w.sending) {
+                if (q.duplicateOf(m.key, now) < 0) fresh++;
+            }
+            if (fresh > q.free()) return;
+            q.senders.pollFirst();
+            cancelTimer(w);
+            ObjectNode r = kernel.json.createObjectNode();
+            ArrayNode ids = r.putArray("ids");
+            ArrayNode dups = r.putArray("duplicates");
+            List<MessageQueue.Msg> accepted = new ArrayList<>();
+            for (MessageQueue.Msg m : w.sending) {
+                long dup = q.duplicateOf(m.key, now);
+                if (dup >= 0) {
+                    dups.addObject().put("key", m.key).put("id", dup);
+                    ids.add(dup);
+                } else {
+                    accepted.add(m);
+                    ids.add(m.id);
+                }
+            }
+            // The sender learns its send happened in the same step as the messages enter the queue:
+            // a sender killed while waiting sends nothing.
+            if (kernel.completeIf(w.proc, w, SyscallResult.ok(r))) {
+                q.duplicates += w.sending.size() - accepted.size();
+                for (MessageQueue.Msg m : accepted) {
+                    q.sent++;
+                    q.addReady(m, now);
+                }
+            }
+        }
+        serveReceivers(q, now);
+    }
+
+    // ------------------------------------------------------------------ receive
+
+    /**
+     * Receives up to {@code max} messages from {@code name} (null: the caller's mailbox), waiting
+     * at most {@code timeoutMs} for the first (-1: no limit; 0: EAGAIN at once). Returns the
+     * result, or null when the caller is now BLOCKED.
+     */
+    SyscallResult recv(Proc p, String name, int max, long timeoutMs) throws SyscallException {
+        MessageQueue q;
+        if (name == null || name.equals(mailboxName(p.pid))) {
+            q = mailbox(p);
+        } else {
+            if (name.startsWith("@")) throw new SyscallException(Errno.EPERM, "only process " + name.substring(1) + " receives from " + name);
+            if (!p.caps.permits("ipc:recv:" + name)) {
+                throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + name + "', which pid " + p.pid + " does not hold");
+            }
+            q = queue(name);
+        }
+        return take(p, q, max, null, timeoutMs, "ipc.recv " + q.name);
+    }
+
+    private SyscallResult take(Proc p, MessageQueue q, int max, String correlationId, long timeoutMs, String what)
+            throws SyscallException {
+        long now = kernel.hal.currentTimeMillis();
+        MessageQueue.Waiter w;
+        synchronized (q) {
+            if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + q.name + "'");
+            if (q.receivers.isEmpty() || correlationId != null) {
+                List<MessageQueue.Msg> got = pollFor(q, p, max, correlationId, now);
+                if (!got.isEmpty()) {
+                    admitSenders(q, now);
+                    return SyscallResult.ok(received(q, got));
+                }
+            }
+            if (timeoutMs == 0) throw new SyscallException(Errno.EAGAIN, "queue '" + q.name + "' is empty");
+            w = new MessageQueue.Waiter(p, max, null, correlationId);
+            block(p, w, what);
+            q.receivers.addLast(w);
+        }
+        arm(q, w, timeoutMs, Errno.ETIMEDOUT, correlationId != null ? "no reply within " + timeoutMs + " ms"
+                : "nothing arrived in '" + q.name + "' within " + timeoutMs + " ms");
+        return null;
+    }
+
+    /** Takes up to max messages for p (one correlated reply, when asked for); holds q. */
+    private List<MessageQueue.Msg> pollFor(MessageQueue q, Proc p, int max, String correlationId, long now) {
+        List<MessageQueue.Msg> got = new ArrayList<>();
+        while (got.size() < max) {
+            MessageQueue.Msg m = q.poll(correlationId);
+            if (m == null) break;
+            q.deliver(m, p.pid, now);
+            got.add(m);
+            if (correlationId != null) break;
+        }
+        if (!got.isEmpty() && q.spec.delivery() != Delivery.AT_MOST_ONCE) noteReceivedFrom(p, q);
+        return got;
+    }
+
+    private static void noteReceivedFrom(Proc p, MessageQueue q) {
+        synchronized (p) {
+            if (p.ipcReceivedFrom == null) p.ipcReceivedFrom = ConcurrentHashMap.newKeySet(2);
+            p.ipcReceivedFrom.add(q);
+        }
+    }
+
+    /** Hands ready messages to waiting receivers, in the order they came; holds q. */
+    private void serveReceivers(MessageQueue q, long now) {
+        for (var it = q.receivers.iterator(); it.hasNext() && q.readyCount() > 0; ) {
+            MessageQueue.Waiter w = it.next();
+            List<MessageQueue.Msg> got = new ArrayList<>();
+            while (got.size() < w.max) {
+                MessageQueue.Msg m = q.poll(w.correlationId);
+                if (m == null) break;
+                got.add(m);
+                if (w.correlationId != null) break;
+            }
+            if (got.isEmpty()) continue; // a request waiting for another reply
+            it.remove();
+            cancelTimer(w);
+            for (MessageQueue.Msg m : got) q.deliver(m, w.proc.pid, now);
+            if (!kernel.completeIf(w.proc, w, SyscallResult.ok(received(q, got)))) {
+                // It ended (or was interrupted) meanwhile: these messages were never received.
+                for (int i = got.size() - 1; i >= 0; i--) {
+                    MessageQueue.Msg m = got.get(i);
+                    q.inFlight.remove(m.id);
+                    m.attempts--;
+                    q.delivered--;
+                    q.requeueOrBury(m);
+                }
+            } else if (q.spec.delivery() != Delivery.AT_MOST_ONCE) {
+                noteReceivedFrom(w.proc, q);
+            }
+        }
+    }
+
+    private ObjectNode received(MessageQueue q, List<MessageQueue.Msg> got) {
+        ObjectNode r = kernel.json.createObjectNode();
+        ArrayNode arr = r.putArray("messages");
+        for (MessageQueue.Msg m : got) arr.add(kernel.json.valueToTree(m.view(q.name)));
+        return r;
+    }
+
+    // ------------------------------------------------------------------ ack / nack / request
+
+    /** Acks messages p received from {@code name}: they are done. Returns {acked, stale: [ids not in flight for p]}. */
+    SyscallResult ack(Proc p, String name, List<Long> ids) throws SyscallException {
+        MessageQueue q = queue(name);
+        ObjectNode r = kernel.json.createObjectNode();
+        ArrayNode stale = r.putArray("stale");
+        int acked = 0;
+        synchronized (q) {
+            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
+                throw new SyscallException(Errno.EINVAL, "queue '" + name + "' is at-most-once: nothing to ack");
+            }
+            for (long id : ids) {
+                MessageQueue.Msg m = q.inFlight.get(id);
+                if (m == null || m.receiver != p.pid) {
+                    stale.add(id);
+                    continue;
+                }
+                q.inFlight.remove(id);
+                q.acked++;
+                acked++;
+            }
+            if (acked > 0) admitSenders(q, kernel.hal.currentTimeMillis());
+        }
+        r.put("acked", acked);
+        return SyscallResult.ok(r);
+    }
+
+    /** Gives messages back: delivered again (requeue), or straight to the dead-letter queue. */
+    SyscallResult nack(Proc p, String name, List<Long> ids, boolean requeue) throws SyscallException {
+        MessageQueue q = queue(name);
+        ObjectNode r = kernel.json.createObjectNode();
+        ArrayNode stale = r.putArray("stale");
+        int back = 0;
+        int buried = 0;
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (q) {
+            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
+                throw new SyscallException(Errno.EINVAL, "queue '" + name + "' is at-most-once: nothing to nack");
+            }
+            for (long id : ids) {
+                MessageQueue.Msg m = q.inFlight.get(id);
+                if (m == null || m.receiver != p.pid) {
+                    stale.add(id);
+                    continue;
+                }
+                q.inFlight.remove(id);
+                if (requeue && q.requeueOrBury(m)) back++;
+                else {
+                    if (!requeue) q.bury(m);
+                    buried++;
+                }
+            }
+            serveReceivers(q, now);
+            admitSenders(q, now);
+        }
+        r.put("requeued", back).put("deadLettered", buried);
+        return SyscallResult.ok(r);
+    }
+
+    /**
+     * Request/reply: sends {@code payload} with a fresh correlation id and the caller's mailbox as
+     * reply-to, then waits in the mailbox for the reply carrying that id (other mail stays).
+     */
+    SyscallResult request(Proc p, String name, JsonNode payload, String key, long timeoutMs) throws SyscallException {
+        String correlationId = "req-" + p.pid + "-" + requests.incrementAndGet();
+        MessageQueue box = mailbox(p);
+        SyscallResult sent = send(p, name, List.of(new Outgoing(payload, 0, key, correlationId, box.name)), 0);
+        if (sent == null) throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
+        return take(p, box, 1, correlationId, timeoutMs, "ipc.request " + name + " (waiting for the reply)");
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /** Marks p BLOCKED on w; a kill or terminate cancels w, which takes it off its queue. Holds q. */
+    private void block(Proc p, MessageQueue.Waiter w, String what) {
+        synchronized (p) {
+            p.blockedOn = w;
+            p.cancelCall = w;
+            kernel.blockLocked(p, what);
+        }
+    }
+
+    /** Arms w's timeout, and its cancellation (kill, terminate) to take it off q. */
+    private void arm(MessageQueue q, MessageQueue.Waiter w, long timeoutMs, Errno errno, String message) {
+        w.whenComplete((v, ex) -> {
+            if (ex instanceof CancellationException) {
+                synchronized (q) {
+                    q.receivers.remove(w);
+                    q.senders.remove(w);
+                }
+                cancelTimer(w);
+            }
+        });
+        if (timeoutMs < 0) return;
+        try {
+            setTimer(w, kernel.timers.schedule(() -> {
+                boolean mine;
+                synchronized (q) {
+                    mine = q.receivers.remove(w) | q.senders.remove(w);
+                }
+                if (mine) kernel.completeIf(w.proc, w, SyscallResult.error(errno, message));
+            }, timeoutMs, TimeUnit.MILLISECONDS));
+        } catch (RejectedExecutionException stopping) {
+            // the kernel is stopping: the checkpoint keeps the call, the restart makes it again
+        }
+    }
+
+    private static void cancelTimer(MessageQueue.Waiter w) {
+        java.util.concurrent.ScheduledFuture<?> t;
+        synchronized (w) {
+            t = w.timer;
+        }
+        if (t != null) t.cancel(false);
+    }
+
+    private static void setTimer(MessageQueue.Waiter w, java.util.concurrent.ScheduledFuture<?> t) {
+        synchronized (w) {
+            w.timer = t;
+        }
+    }
+
+    // ------------------------------------------------------------------ MessageQueues (operators)
+
+    @Override
+    public List<QueueStats> queues() {
+        List<QueueStats> out = new ArrayList<>();
+        for (MessageQueue q : queues.values()) {
+            synchronized (q) {
+                out.add(q.stats());
+            }
+        }
+        out.sort(Comparator.comparing(QueueStats::name));
+        return out;
+    }
+
+    @Override
+    public Optional<QueueStats> stats(String name) {
+        MessageQueue q = queues.get(name);
+        if (q == null) return Optional.empty();
+        synchronized (q) {
+            return Optional.of(q.stats());
+        }
+    }
+
+    @Override
+    public List<Message> peek(String name, int max) throws SyscallException {
+        MessageQueue q = queue(name);
+        synchronized (q) {
+            return q.peek(Math.max(0, max));
+        }
+    }
+
+    @Override
+    public List<Message> deadLetters(String name, int max) throws SyscallException {
+        MessageQueue q = queue(name);
+        List<Message> out = new ArrayList<>();
+        synchronized (q) {
+            for (MessageQueue.Msg m : q.dead) {
+                if (out.size() >= max) break;
+                out.add(m.view(q.name));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int redrive(String name, int max) throws SyscallException {
+        MessageQueue q = queue(name);
+        int moved = 0;
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (q) {
+            while (moved < max && !q.dead.isEmpty() && q.free() > 0) {
+                MessageQueue.Msg m = q.dead.pollFirst();
+                m.attempts = 0;
+                q.addReady(m, now);
+                moved++;
+            }
+            serveReceivers(q, now);
+        }
+        if (moved > 0) kernel.auditEvent("ipc.redrive", q.owner, moved + " dead letters back to " + q.name);
+        return moved;
+    }
+
+    @Override
+    public Message send(String name, JsonNode payload, String key) throws SyscallException {
+        MessageQueue q = target(name);
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (q) {
+            if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+            long dup = q.duplicateOf(key, now);
+            if (dup >= 0) {
+                q.duplicates++;
+                throw new SyscallException(Errno.EEXIST, "a message with key '" + key + "' was sent already (id " + dup + ")");
+            }
+            if (!q.senders.isEmpty() || q.free() < 1) {
+                throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
+            }
+            MessageQueue.Msg m = q.newMessage(0, payload, 0, key, null, null, now);
+            q.sent++;
+            q.addReady(m, now);
+            Message view = m.view(q.name);
+            serveReceivers(q, now);
+            return view;
+        }
+    }
+}

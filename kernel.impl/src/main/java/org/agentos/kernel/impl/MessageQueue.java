@@ -1,0 +1,255 @@
+package org.agentos.kernel.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.agentos.kernel.api.ipc.Delivery;
+import org.agentos.kernel.api.ipc.Message;
+import org.agentos.kernel.api.ipc.QueueSpec;
+import org.agentos.kernel.api.ipc.QueueStats;
+
+/**
+ * One message queue: ready messages (one FIFO per priority), messages in flight until acked (in
+ * delivery order, which with one visibility timeout per queue is deadline order), a dead-letter
+ * queue, remembered idempotency keys, and the processes waiting to send or receive. All state is
+ * guarded by the queue's monitor; {@link Ipc} does the waking, which takes process locks after
+ * this one, never before.
+ */
+final class MessageQueue {
+    static final int PRIORITIES = 10;
+    /** Dead letters kept per queue; beyond it the oldest is dropped and counted. */
+    static final int MAX_DEAD_LETTERS = 10_000;
+
+    /** A message inside the kernel: what {@link Message} shows, plus its delivery state. */
+    static final class Msg {
+        final long id;
+        final long from;
+        final JsonNode payload;
+        final int priority;
+        final String key;
+        final String correlationId;
+        final String replyTo;
+        final long sentMillis;
+        int attempts;
+        /** While in flight: when it is delivered again, and to whom it was delivered. */
+        long visibleAgainMillis;
+        long receiver;
+
+        Msg(long id, long from, JsonNode payload, int priority, String key, String correlationId, String replyTo,
+            long sentMillis) {
+            this.id = id;
+            this.from = from;
+            this.payload = payload;
+            this.priority = priority;
+            this.key = key;
+            this.correlationId = correlationId;
+            this.replyTo = replyTo;
+            this.sentMillis = sentMillis;
+        }
+
+        Message view(String queue) {
+            return new Message(id, queue, from, payload, priority, key, correlationId, replyTo, attempts, sentMillis);
+        }
+    }
+
+    /** A process blocked on this queue: a receiver (wanting up to {@code max} messages), or a sender with its messages. */
+    static final class Waiter extends java.util.concurrent.CompletableFuture<Void> {
+        final Proc proc;
+        final int max;
+        final List<Msg> sending;
+        /** For a request: only the reply with this correlation id will do. */
+        final String correlationId;
+        java.util.concurrent.ScheduledFuture<?> timer;
+
+        Waiter(Proc proc, int max, List<Msg> sending, String correlationId) {
+            this.proc = proc;
+            this.max = max;
+            this.sending = sending;
+            this.correlationId = correlationId;
+        }
+    }
+
+    final String name;
+    final String owner;
+    final QueueSpec spec;
+    /** A process's mailbox: the pid it belongs to, or 0 for a named queue. */
+    final long mailboxOf;
+    private final ArrayDeque<Msg>[] ready;
+    private int readyCount;
+    final LinkedHashMap<Long, Msg> inFlight = new LinkedHashMap<>();
+    final ArrayDeque<Msg> dead = new ArrayDeque<>();
+    private final LinkedHashMap<String, long[]> keys = new LinkedHashMap<>();
+    final ArrayDeque<Waiter> receivers = new ArrayDeque<>();
+    final ArrayDeque<Waiter> senders = new ArrayDeque<>();
+    private long nextId = 1;
+    boolean deleted;
+    long sent;
+    long delivered;
+    long acked;
+    long redelivered;
+    long duplicates;
+    long deadDropped;
+
+    @SuppressWarnings("unchecked")
+    MessageQueue(QueueSpec spec, String owner, long mailboxOf) {
+        this.name = mailboxOf == 0 ? spec.name() : Ipc.mailboxName(mailboxOf);
+        this.owner = owner;
+        this.spec = spec;
+        this.mailboxOf = mailboxOf;
+        this.ready = new ArrayDeque[spec.priorities() ? PRIORITIES : 1];
+        for (int i = 0; i < ready.length; i++) ready[i] = new ArrayDeque<>();
+    }
+
+    Msg newMessage(long from, JsonNode payload, int priority, String key, String correlationId, String replyTo, long now) {
+        return new Msg(nextId++, from, payload, spec.priorities() ? priority : 0, key, correlationId, replyTo, now);
+    }
+
+    /** Ready and in-flight messages: what counts against the capacity. */
+    int held() {
+        return readyCount + inFlight.size();
+    }
+
+    int free() {
+        return spec.capacity() - held();
+    }
+
+    /** The message id sent earlier with {@code key} within the dedup window, or -1. Exactly-once queues only. */
+    long duplicateOf(String key, long now) {
+        if (key == null || spec.delivery() != Delivery.EXACTLY_ONCE) return -1;
+        expireKeys(now);
+        long[] seen = keys.get(key);
+        return seen == null ? -1 : seen[0];
+    }
+
+    private void expireKeys(long now) {
+        for (Iterator<long[]> it = keys.values().iterator(); it.hasNext(); ) {
+            if (it.next()[1] > now) break; // insertion order is expiry order
+            it.remove();
+        }
+    }
+
+    void addReady(Msg m, long now) {
+        if (m.key != null && spec.delivery() == Delivery.EXACTLY_ONCE && m.attempts == 0) {
+            keys.put(m.key, new long[] {m.id, now + spec.dedupWindowMillis()});
+        }
+        ready[m.priority].addLast(m);
+        readyCount++;
+    }
+
+    /** Puts a message delivered before back at the head of its priority (it keeps its place in line). */
+    private void returnReady(Msg m) {
+        ready[m.priority].addFirst(m);
+        readyCount++;
+    }
+
+    int readyCount() {
+        return readyCount;
+    }
+
+    /** Takes the next ready message (highest priority, FIFO), or with a correlation id the one that matches; null if none. */
+    Msg poll(String correlationId) {
+        for (int p = ready.length - 1; p >= 0; p--) {
+            if (correlationId == null) {
+                Msg m = ready[p].pollFirst();
+                if (m != null) {
+                    readyCount--;
+                    return m;
+                }
+            } else {
+                for (Iterator<Msg> it = ready[p].iterator(); it.hasNext(); ) {
+                    Msg m = it.next();
+                    if (correlationId.equals(m.correlationId)) {
+                        it.remove();
+                        readyCount--;
+                        return m;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Records that {@code m} is delivered to {@code pid}: in flight until acked, unless at-most-once. */
+    void deliver(Msg m, long pid, long now) {
+        m.attempts++;
+        delivered++;
+        if (m.attempts > 1) redelivered++;
+        if (spec.delivery() != Delivery.AT_MOST_ONCE) {
+            m.receiver = pid;
+            m.visibleAgainMillis = now + spec.visibilityMillis();
+            inFlight.put(m.id, m);
+        }
+    }
+
+    /**
+     * Messages whose visibility timeout passed go back to be delivered again, or to the dead-letter
+     * queue after {@code maxDeliveries}. Returns true when something became ready.
+     */
+    boolean expire(long now) {
+        boolean any = false;
+        for (Iterator<Msg> it = inFlight.values().iterator(); it.hasNext(); ) {
+            Msg m = it.next();
+            if (m.visibleAgainMillis > now) break;
+            it.remove();
+            any |= requeueOrBury(m);
+        }
+        return any;
+    }
+
+    /** A message that was not acked: back in line, or buried after its last attempt. True when back in line. */
+    boolean requeueOrBury(Msg m) {
+        if (m.attempts >= spec.maxDeliveries()) {
+            bury(m);
+            return false;
+        }
+        returnReady(m);
+        return true;
+    }
+
+    void bury(Msg m) {
+        if (dead.size() >= MAX_DEAD_LETTERS) {
+            dead.pollFirst();
+            deadDropped++;
+        }
+        dead.addLast(m);
+    }
+
+    List<Message> peek(int max) {
+        List<Message> out = new ArrayList<>();
+        for (int p = ready.length - 1; p >= 0 && out.size() < max; p--) {
+            for (Msg m : ready[p]) {
+                if (out.size() >= max) break;
+                out.add(m.view(name));
+            }
+        }
+        return out;
+    }
+
+    /** Drops every message (the queue is being deleted or its process ended). */
+    void clear() {
+        for (ArrayDeque<Msg> d : ready) d.clear();
+        readyCount = 0;
+        inFlight.clear();
+        dead.clear();
+        keys.clear();
+    }
+
+    QueueStats stats() {
+        return new QueueStats(name, owner, spec.delivery(), spec.capacity(), readyCount, inFlight.size(), dead.size(),
+                senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+
+    /** For tests and the console: the ids of the in-flight messages, in delivery order. */
+    Map<Long, Msg> inFlightView() {
+        return java.util.Collections.unmodifiableMap(inFlight);
+    }
+}
