@@ -60,6 +60,7 @@ final class Ipc implements MessageQueues {
         long now = kernel.hal.currentTimeMillis();
         for (MessageQueue q : queues.values()) {
             synchronized (q) {
+                q.measure(now);
                 if (q.inFlight.isEmpty()) continue;
                 int before = q.dead.size();
                 if (q.expire(now)) serveReceivers(q, now);

@@ -93,6 +93,12 @@ final class MessageQueue {
     long redelivered;
     long duplicates;
     long deadDropped;
+    /** Rates over the last second, and the counters and time they were measured from. */
+    double sendRate;
+    double deliverRate;
+    private long rateSent;
+    private long rateDelivered;
+    private long rateSince;
 
     @SuppressWarnings("unchecked")
     MessageQueue(QueueSpec spec, String owner, long mailboxOf) {
@@ -240,7 +246,22 @@ final class MessageQueue {
 
     QueueStats stats() {
         return new QueueStats(name, owner, spec.delivery(), spec.capacity(), readyCount, inFlight.size(), dead.size(),
-                senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates);
+                senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates, sendRate, deliverRate);
+    }
+
+    /** Updates the rates once a second has passed since the last update. */
+    void measure(long now) {
+        if (rateSince == 0) {
+            rateSince = now;
+            return;
+        }
+        long dt = now - rateSince;
+        if (dt < 1000) return;
+        sendRate = (sent - rateSent) * 1000.0 / dt;
+        deliverRate = (delivered - rateDelivered) * 1000.0 / dt;
+        rateSent = sent;
+        rateDelivered = delivered;
+        rateSince = now;
     }
 
     @Override

@@ -17,7 +17,9 @@ package org.agentos.kernel.api.ipc;
  * @param acked       messages acked
  * @param redelivered deliveries after a missing ack or a nack
  * @param duplicates  sends dropped as duplicates of an idempotency key
+ * @param sendRate    messages sent per second over the last second
+ * @param deliverRate deliveries per second over the last second
  */
 public record QueueStats(String name, String owner, Delivery delivery, int capacity, int ready, int inFlight,
                          int deadLetters, int waitingSenders, int waitingReceivers, long sent, long delivered,
-                         long acked, long redelivered, long duplicates) {}
+                         long acked, long redelivered, long duplicates, double sendRate, double deliverRate) {}

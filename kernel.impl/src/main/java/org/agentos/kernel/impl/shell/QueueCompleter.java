@@ -1,0 +1,25 @@
+package org.agentos.kernel.impl.shell;
+
+import java.util.List;
+import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.ipc.QueueStats;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.CommandLine;
+import org.apache.karaf.shell.api.console.Completer;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.support.completers.StringsCompleter;
+
+/** Completes the names of queues and mailboxes. */
+@Service
+public class QueueCompleter implements Completer {
+    @Reference
+    MessageQueues queues;
+
+    @Override
+    public int complete(Session session, CommandLine commandLine, List<String> candidates) {
+        StringsCompleter delegate = new StringsCompleter();
+        for (QueueStats q : queues.queues()) delegate.getStrings().add(q.name());
+        return delegate.complete(session, commandLine, candidates);
+    }
+}
