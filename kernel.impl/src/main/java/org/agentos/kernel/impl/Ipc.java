@@ -153,6 +153,7 @@ final class Ipc implements MessageQueues {
 
     /** A process ended: its mailbox goes, and what it received but did not ack is delivered again at once. */
     void processEnded(Proc p) {
+        subscriptions.remove(p.pid);
         MessageQueue box = queues.get(mailboxName(p.pid));
         if (box != null) remove(box, "removed: its process ended");
         Set<MessageQueue> from;
@@ -499,6 +500,92 @@ final class Ipc implements MessageQueues {
     private static void setTimer(MessageQueue.Waiter w, java.util.concurrent.ScheduledFuture<?> t) {
         synchronized (w) {
             w.timer = t;
+        }
+    }
+
+    // ------------------------------------------------------------------ events and notifications
+
+    /** Topic filters each process subscribed to (OSGi syntax: {@code org/agentos/process/*}, {@code *}). */
+    private final ConcurrentHashMap<Long, Set<String>> subscriptions = new ConcurrentHashMap<>();
+    static final int MAX_SUBSCRIPTIONS = 16;
+    private static final java.util.regex.Pattern TOPIC_FILTER =
+            java.util.regex.Pattern.compile("\\*|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*(/\\*)?");
+
+    /** Subscribes p's mailbox to events whose topic matches {@code filter}; or ends that subscription. */
+    SyscallResult subscribe(Proc p, String filter, boolean unsubscribe) throws SyscallException {
+        if (!TOPIC_FILTER.matcher(filter).matches()) {
+            throw new SyscallException(Errno.EINVAL, "a topic filter is a topic (org/agentos/process/EXITED) or a prefix "
+                    + "ending in /* (org/agentos/process/*), or *: not '" + filter + "'");
+        }
+        Set<String> mine = subscriptions.computeIfAbsent(p.pid, pid -> ConcurrentHashMap.newKeySet());
+        if (unsubscribe) {
+            mine.remove(filter);
+        } else {
+            if (mine.size() >= MAX_SUBSCRIPTIONS && !mine.contains(filter)) {
+                throw new SyscallException(Errno.EQUOTA, "at most " + MAX_SUBSCRIPTIONS + " subscriptions per process");
+            }
+            mine.add(filter);
+            mailbox(p);
+        }
+        if (p.state.isTerminal()) subscriptions.remove(p.pid); // ended meanwhile
+        ObjectNode r = kernel.json.createObjectNode();
+        ArrayNode topics = r.putArray("subscriptions");
+        mine.stream().sorted().forEach(topics::add);
+        return SyscallResult.ok(r);
+    }
+
+    boolean hasSubscribers() {
+        return !subscriptions.isEmpty();
+    }
+
+    /** An event (from EventAdmin): a message {topic, properties} in the mailbox of every process subscribed to it. */
+    void publish(String topic, java.util.Map<String, Object> properties) {
+        if (subscriptions.isEmpty()) return;
+        ObjectNode event = null;
+        for (var e : subscriptions.entrySet()) {
+            boolean match = false;
+            for (String f : e.getValue()) {
+                if (matches(f, topic)) {
+                    match = true;
+                    break;
+                }
+            }
+            if (!match) continue;
+            if (event == null) {
+                event = kernel.json.createObjectNode().put("topic", topic);
+                ObjectNode props = event.putObject("properties");
+                properties.forEach((k, v) -> {
+                    if (!k.startsWith("event.") && v != null) props.set(k, kernel.json.valueToTree(v));
+                });
+            }
+            notify(e.getKey(), event);
+        }
+    }
+
+    static boolean matches(String filter, String topic) {
+        if (filter.equals("*")) return true;
+        if (filter.endsWith("/*")) return topic.startsWith(filter.substring(0, filter.length() - 1));
+        return filter.equals(topic);
+    }
+
+    /**
+     * Puts a kernel notification (an event, a child's exit) in the mailbox of {@code pid}, if that
+     * process has one. Never blocks the kernel: a full mailbox drops it and counts the drop.
+     */
+    void notify(long pid, JsonNode payload) {
+        MessageQueue box = queues.get(mailboxName(pid));
+        if (box == null) return;
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (box) {
+            if (box.deleted) return;
+            if (box.free() < 1) {
+                box.dropped++;
+                return;
+            }
+            MessageQueue.Msg m = box.newMessage(0, payload, 0, null, null, null, now);
+            box.sent++;
+            box.addReady(m, now);
+            serveReceivers(box, now);
         }
     }
 

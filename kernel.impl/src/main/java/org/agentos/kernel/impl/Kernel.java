@@ -2,6 +2,7 @@ package org.agentos.kernel.impl;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.ArrayDeque;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -269,6 +271,8 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.add", AuditRecord.OK, 0,
                 e.name + " from " + bundle, null, null);
+        BiConsumer<String, Map<String, Object>> sink = events;
+        if (sink != null) sink.accept(TOPIC_TOOL_ADDED, Map.of("name", e.name, "bundle", bundle));
         return true;
     }
 
@@ -287,6 +291,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                 audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.remove", AuditRecord.OK,
                         0, e.name + " from " + e.provider + (ended == 0 ? "" : "; " + ended + " calls in flight ended with ENOSYS"),
                         null, null);
+                BiConsumer<String, Map<String, Object>> sink = events;
+                if (sink != null) sink.accept(TOPIC_TOOL_REMOVED, Map.of("name", e.name, "bundle", e.provider));
             }
         }
     }
@@ -294,6 +300,32 @@ public final class Kernel implements ProcessManager, AuditLog {
     private static SyscallResult uninstalled(SyscallEntry e) {
         return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call (its bundle " + e.provider
                 + " went away)");
+    }
+
+    /** Topics of the kernel's OSGi events (EventAdmin), which agents can also receive through ipc.subscribe. */
+    public static final String TOPIC_SPAWNED = "org/agentos/process/SPAWNED";
+    public static final String TOPIC_EXITED = "org/agentos/process/EXITED";
+    public static final String TOPIC_QUOTA = "org/agentos/process/QUOTA_EXCEEDED";
+    public static final String TOPIC_TOOL_ADDED = "org/agentos/tool/ADDED";
+    public static final String TOPIC_TOOL_REMOVED = "org/agentos/tool/REMOVED";
+
+    private volatile BiConsumer<String, Map<String, Object>> events;
+
+    /** Where the kernel's events go (KernelComponent: EventAdmin); null: nowhere. */
+    public void setEventSink(BiConsumer<String, Map<String, Object>> sink) {
+        this.events = sink;
+    }
+
+    /**
+     * A parent that uses its mailbox hears of a child's end there ({@code {"event":"child-exit",...}}),
+     * besides proc.wait. A parent without a mailbox is not given one for it.
+     */
+    private void notifyParentOfExit(Proc child, int code, ProcessState how, String reason) {
+        long ppid = child.ppid;
+        if (ppid == INIT_PID) return;
+        ObjectNode note = json.createObjectNode().put("event", "child-exit").put("pid", child.pid).put("code", code)
+                .put("state", how.name()).put("reason", reason);
+        ipc.notify(ppid, note);
     }
 
     /** An IPC event (queue created, deleted, redriven) in the audit log. */
@@ -581,6 +613,8 @@ public final class Kernel implements ProcessManager, AuditLog {
             markDirtyLocked(p);
             enqueueLocked(p);
         }
+        BiConsumer<String, Map<String, Object>> sink = events;
+        if (sink != null) sink.accept(TOPIC_SPAWNED, Map.of("pid", pid, "ppid", parent.pid, "owner", p.owner, "program", p.programName));
         return pid;
     }
 
@@ -649,6 +683,46 @@ public final class Kernel implements ProcessManager, AuditLog {
     @Override
     public void kill(long pid) throws SyscallException {
         signal(lookup(pid), true, "operator");
+    }
+
+    static final java.util.Set<String> USER_SIGNALS = java.util.Set.of("usr1", "usr2", "hup", "int");
+
+    /**
+     * A user signal: queued for {@code p}'s next step (where {@link Program#onSignal} handles it, or
+     * its mailbox gets it); a sleep, wait or IPC wait in progress ends with EINTR so that the next
+     * step comes soon.
+     */
+    void userSignal(Proc p, String signal, JsonNode payload, long from) throws SyscallException {
+        if (!USER_SIGNALS.contains(signal)) {
+            throw new SyscallException(Errno.EINVAL, "unknown signal '" + signal + "' (term, kill, usr1, usr2, hup, int)");
+        }
+        ObjectNode sig = json.createObjectNode().put("event", "signal").put("signal", signal).put("from", from);
+        sig.set("payload", payload == null ? com.fasterxml.jackson.databind.node.NullNode.instance : payload);
+        Future<?> interrupt = null;
+        synchronized (p) {
+            if (p.state.isTerminal()) throw new SyscallException(Errno.ESRCH, "process " + p.pid + " has already ended");
+            if (p.pendingSignals == null) p.pendingSignals = new java.util.ArrayDeque<>(2);
+            if (p.pendingSignals.size() >= 64) throw new SyscallException(Errno.EAGAIN, "process " + p.pid + " has 64 signals pending");
+            p.pendingSignals.addLast(sig);
+            if (p.callInFlight && ("proc.sleep".equals(p.callName) || p.blockedOn instanceof MessageQueue.Waiter)) {
+                interrupt = p.cancelCall;
+            }
+        }
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, p.pid, p.owner, "signal", AuditRecord.OK, 0,
+                signal + " from pid " + from, null, null);
+        if (interrupt != null) {
+            interrupt.cancel(false);
+            complete(p, SyscallResult.error(Errno.EINTR, "interrupted by signal " + signal));
+        }
+    }
+
+    /** Lets the program handle a user signal; one it leaves alone goes to its mailbox. Returns the state to step with. */
+    private Object handleSignal(Proc p, Program<Object> program, Object state, ObjectNode sig) {
+        Object next = program.onSignal(state, sig.get("signal").asText(), sig.get("payload"));
+        if (next != null) return next;
+        ipc.mailbox(p);
+        ipc.notify(p.pid, sig);
+        return state;
     }
 
     /** Kill ends the process now; terminate asks it to end at its next step (interrupting a sleep or wait). */
@@ -827,6 +901,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         SyscallResult last;
         boolean terminate;
         boolean heldCall;
+        ObjectNode signal;
         String badState = null;
         synchronized (p) {
             heldCall = p.callName != null;
@@ -843,6 +918,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             last = p.lastResult;
             terminate = !heldCall && p.terminatePending;
             if (terminate) p.terminatePending = false;
+            signal = !heldCall && !terminate && p.pendingSignals != null ? p.pendingSignals.pollFirst() : null;
         }
         if (badState != null) {
             end(p, ProcessState.KILLED, 134, badState, false);
@@ -870,6 +946,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             Step<Object> step = null;
             Throwable fault = null;
             try {
+                if (signal != null) state = handleSignal(p, pe.program(), state, signal);
                 step = terminate ? pe.program().onTerminate(state) : pe.program().step(state, last);
                 if (step == null) fault = new NullPointerException("step returned null");
             } catch (Throwable t) {
@@ -1512,6 +1589,15 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         audit.append(p.endedMillis, AuditRecord.LIFECYCLE, p.pid, p.owner, how == ProcessState.KILLED ? "kill" : "exit",
                 AuditRecord.OK, 0, "code " + code + ": " + reason, null, null);
+        BiConsumer<String, Map<String, Object>> sink = events;
+        if (sink != null) {
+            sink.accept(TOPIC_EXITED, Map.of("pid", p.pid, "ppid", p.ppid, "owner", p.owner, "program", p.programName,
+                    "code", code, "state", how.name(), "reason", reason == null ? "" : reason));
+            if (reason != null && reason.startsWith("EQUOTA")) {
+                sink.accept(TOPIC_QUOTA, Map.of("pid", p.pid, "owner", p.owner, "reason", reason));
+            }
+        }
+        notifyParentOfExit(p, code, how, reason);
         Proc parent;
         List<Proc> orphanZombies = new ArrayList<>();
         List<Proc> toReap = new ArrayList<>();

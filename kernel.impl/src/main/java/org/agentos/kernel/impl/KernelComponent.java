@@ -48,6 +48,8 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
@@ -151,6 +153,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private Hal hal;
     private String halBundle;
     private ServiceRegistration<SyscallGateway> gateway;
+    private ServiceRegistration<EventHandler> eventHandler;
     private final Runnable grantsChanged = this::recheckTools;
 
     /** Grants between bundles; its service hooks are in place before the kernel's services are registered. */
@@ -183,6 +186,17 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(KernelPermission.SERVICE_PROPERTY, KernelPermission.SYSCALL_GATEWAY);
         gateway = context.registerService(SyscallGateway.class, new GatewayFactory(() -> kernel, permissions), props);
+        // Events under org/agentos/ (the kernel's, the VFS's, any bundle's) reach agents that subscribed.
+        // Not a privileged service: EventAdmin itself must see it.
+        Dictionary<String, Object> topics = new Hashtable<>();
+        topics.put(EventConstants.EVENT_TOPIC, "org/agentos/*");
+        eventHandler = context.registerService(EventHandler.class, event -> {
+            Kernel k = kernel;
+            if (k == null || !k.ipc.hasSubscribers()) return;
+            Map<String, Object> properties = new java.util.HashMap<>();
+            for (String name : event.getPropertyNames()) properties.put(name, event.getProperty(name));
+            k.ipc.publish(event.getTopic(), properties);
+        }, topics);
     }
 
     /** A bad policy is logged and the previous one kept: the kernel must not fail to start over it. */
@@ -202,6 +216,12 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private void publish(Map<String, Object> properties) {
         EventAdmin ea = eventAdmin;
         if (ea != null) ea.postEvent(new Event(PRESSURE_TOPIC, properties));
+    }
+
+    /** The kernel's events (process spawned/exited, quota, tools) as OSGi events, when EventAdmin is there. */
+    private void post(String topic, Map<String, Object> properties) {
+        EventAdmin ea = eventAdmin;
+        if (ea != null) ea.postEvent(new Event(topic, properties));
     }
 
     /** Topic of memory-pressure level changes. */
@@ -254,6 +274,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private Kernel newKernel(KernelSettings settings) {
         Kernel k = new Kernel(hal, settings);
         k.memory.setEventSink(this::publish);
+        k.setEventSink(this::post);
         programs.forEach(k::addProgram);
         // Tools bound before activation are judged here: the permission registry (a static
         // reference) is only sure to be bound once the component activates.
@@ -298,6 +319,14 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     void deactivate() {
         permissions.removeOnChange(grantsChanged);
         permissions.setDenialSink(null);
+        if (eventHandler != null) {
+            try {
+                eventHandler.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // unregistered with the bundle
+            }
+            eventHandler = null;
+        }
         if (gateway != null) {
             try {
                 gateway.unregister();

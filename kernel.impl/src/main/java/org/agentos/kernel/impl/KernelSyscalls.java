@@ -38,6 +38,8 @@ final class KernelSyscalls {
     static void register(Kernel k) {
         registerToolDiscovery(k);
         registerIpc(k);
+        registerEvents(k);
+        registerSignals(k);
         k.addKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
                 "{}", Determinism.PURE), (p, a) -> SyscallResult.OK);
 
@@ -246,6 +248,45 @@ final class KernelSyscalls {
                 .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
                 (p, a) -> k.ipc.request(p, a.get("queue").asText(), a.path("payload").isMissingNode() ? NullNode.instance
                         : a.get("payload"), a.hasNonNull("key") ? a.get("key").asText() : null, a.path("timeoutMs").asLong(-1)));
+    }
+
+    private static void registerSignals(Kernel k) {
+        k.addKernelCall(ToolDescriptor.builder("proc.signal").version("0.1.0")
+                .description("sends a signal to a descendant (others need proc:kill:any): term (catchable), kill, or a user "
+                        + "signal usr1 | usr2 | hup | int with an optional payload, handled before its next step")
+                .args(schema(k, "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1},"
+                        + "\"signal\":{\"enum\":[\"term\",\"kill\",\"usr1\",\"usr2\",\"hup\",\"int\"]},\"payload\":{}},"
+                        + "\"required\":[\"pid\",\"signal\"],\"additionalProperties\":false}"))
+                .capabilities("proc:kill").determinism(Determinism.RECORDED).build(),
+                (p, a) -> {
+                    Proc target = k.proc(a.get("pid").asLong());
+                    if (target == null) throw new SyscallException(Errno.ESRCH, "no process " + a.get("pid").asLong());
+                    if (!k.isDescendant(p, target) && !p.caps.permits("proc:kill:any")) {
+                        throw new SyscallException(Errno.EPERM, "process " + target.pid
+                                + " is not a descendant of pid " + p.pid + " (signalling it needs proc:kill:any)");
+                    }
+                    String signal = a.get("signal").asText();
+                    if (signal.equals("term") || signal.equals("kill")) k.signal(target, signal.equals("kill"), "pid " + p.pid);
+                    else k.userSignal(target, signal, a.get("payload"), p.pid);
+                    return SyscallResult.OK;
+                });
+    }
+
+    private static void registerEvents(Kernel k) {
+        k.addKernelCall(describe(k, "ipc.subscribe",
+                "events whose topic matches the filter (org/agentos/process/*, org/agentos/fs/CHANGED, *) arrive in the "
+                        + "caller's mailbox as {topic, properties}; unsubscribe ends it; needs ipc:subscribe:<filter>",
+                "{\"type\":\"object\",\"properties\":{\"topic\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
+                        + "\"unsubscribe\":{\"type\":\"boolean\"}},\"required\":[\"topic\"],\"additionalProperties\":false}",
+                Determinism.RECORDED),
+                (p, a) -> {
+                    String topic = a.get("topic").asText();
+                    if (!p.caps.permits("ipc:subscribe:" + topic)) {
+                        throw new SyscallException(Errno.EPERM, "ipc.subscribe needs capability 'ipc:subscribe:" + topic
+                                + "', which pid " + p.pid + " does not hold");
+                    }
+                    return k.ipc.subscribe(p, topic, a.path("unsubscribe").asBoolean(false));
+                });
     }
 
     private static List<Long> longs(JsonNode array) {

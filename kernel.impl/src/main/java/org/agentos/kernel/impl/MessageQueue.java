@@ -93,6 +93,8 @@ final class MessageQueue {
     long redelivered;
     long duplicates;
     long deadDropped;
+    /** Kernel notifications (events, child exits) dropped because the mailbox was full. */
+    long dropped;
     /** Rates over the last second, and the counters and time they were measured from. */
     double sendRate;
     double deliverRate;
@@ -246,7 +248,7 @@ final class MessageQueue {
 
     QueueStats stats() {
         return new QueueStats(name, owner, spec.delivery(), spec.capacity(), readyCount, inFlight.size(), dead.size(),
-                senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates, sendRate, deliverRate);
+                senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates, dropped, sendRate, deliverRate);
     }
 
     /** Updates the rates once a second has passed since the last update. */

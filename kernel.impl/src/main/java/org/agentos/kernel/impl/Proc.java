@@ -53,6 +53,8 @@ final class Proc implements SchedEntity {
     Future<?> cancelCall;
     /** For proc.wait: the child awaited, -1 for any. */
     long waitFor = Long.MIN_VALUE;
+    /** User signals (proc.signal) not yet handled: delivered before the next step, oldest first. */
+    java.util.ArrayDeque<com.fasterxml.jackson.databind.node.ObjectNode> pendingSignals;
     /** What a blocked call waits on (an IPC waiter): a wake-up must name it, so that it cannot complete a later call. */
     Object blockedOn;
     /** At-least-once queues this process received from: on its exit, what it did not ack is delivered again at once. */

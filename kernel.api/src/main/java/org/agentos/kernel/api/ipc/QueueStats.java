@@ -17,9 +17,10 @@ package org.agentos.kernel.api.ipc;
  * @param acked       messages acked
  * @param redelivered deliveries after a missing ack or a nack
  * @param duplicates  sends dropped as duplicates of an idempotency key
+ * @param dropped     kernel notifications (events, child exits) dropped because a mailbox was full
  * @param sendRate    messages sent per second over the last second
  * @param deliverRate deliveries per second over the last second
  */
 public record QueueStats(String name, String owner, Delivery delivery, int capacity, int ready, int inFlight,
                          int deadLetters, int waitingSenders, int waitingReceivers, long sent, long delivered,
-                         long acked, long redelivered, long duplicates, double sendRate, double deliverRate) {}
+                         long acked, long redelivered, long duplicates, long dropped, double sendRate, double deliverRate) {}

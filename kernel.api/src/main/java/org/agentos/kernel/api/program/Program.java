@@ -50,4 +50,15 @@ public interface Program<S> {
     default Step<S> onTerminate(S state) {
         return Step.exit(state, 143, "terminated");
     }
+
+    /**
+     * A user signal ({@code proc.signal}: usr1, usr2, hup, int) arrived; it is handled before the
+     * process's next step, after the call it was waiting in (a sleep, a receive) ended with
+     * {@code EINTR}. Return the new state, which the next {@link #step} then gets with the last
+     * result; or null, the default, to leave the state alone and find the signal in the process's
+     * mailbox as {@code {"event":"signal","signal":...,"from":pid,"payload":...}}.
+     */
+    default S onSignal(S state, String signal, JsonNode payload) {
+        return null;
+    }
 }

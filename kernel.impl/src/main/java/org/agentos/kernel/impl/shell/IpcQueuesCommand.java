@@ -12,7 +12,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 @Service
 @Command(scope = "ipc", name = "queues", description = "Lists message queues: depth, in flight, dead letters, waiting processes, rates.",
         detailedDescription = "READY waits to be received; INFLIGHT was received and not yet acked; DLQ is the dead-letter queue; "
-                + "WAIT S/R are processes blocked sending (full) and receiving (empty); rates are per second over the last second.")
+                + "WAIT S/R are processes blocked sending (full) and receiving (empty); rates are per second over the last second; DROPPED counts kernel notifications a full mailbox could not take.")
 public class IpcQueuesCommand implements Action {
     @Reference
     MessageQueues queues;
@@ -23,12 +23,12 @@ public class IpcQueuesCommand implements Action {
     @Override
     public Object execute() {
         TextTable t = new TextTable("QUEUE", "OWNER", "DELIVERY", "CAPACITY", "READY", "INFLIGHT", "DLQ", "WAIT S/R",
-                "SENT", "DELIVERED", "ACKED", "REDELIVERED", "DUPLICATES", "SENT/S", "DELIVERED/S");
+                "SENT", "DELIVERED", "ACKED", "REDELIVERED", "DUPLICATES", "DROPPED", "SENT/S", "DELIVERED/S");
         for (QueueStats q : queues.queues()) {
             if (!mailboxes && q.name().startsWith("@")) continue;
             t.row(q.name(), q.owner(), q.delivery().label(), q.capacity(), q.ready(), q.inFlight(), q.deadLetters(),
                     q.waitingSenders() + "/" + q.waitingReceivers(), q.sent(), q.delivered(), q.acked(), q.redelivered(),
-                    q.duplicates(), String.format(Locale.ROOT, "%.1f", q.sendRate()),
+                    q.duplicates(), q.dropped(), String.format(Locale.ROOT, "%.1f", q.sendRate()),
                     String.format(Locale.ROOT, "%.1f", q.deliverRate()));
         }
         t.print(System.out);
