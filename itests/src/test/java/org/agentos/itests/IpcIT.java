@@ -79,4 +79,18 @@ public class IpcIT extends KarafTestSupport {
         executeCommand("ipc:delete orders");
         assertTrue(queues.stats("orders").isEmpty());
     }
+
+    @Test
+    public void anAgentSubscribedToFileChangesHearsOfAWrite() throws Exception {
+        long watcher = spawn("agent:spawn -o ops -c 'ipc:subscribe:org/agentos/fs/*' watch '{\"topic\":\"org/agentos/fs/CHANGED\"}'");
+        waitFor(() -> queues.stats("@" + watcher).isPresent()
+                && processes.info(watcher).map(i -> i.waitingOn() != null && i.waitingOn().startsWith("ipc.recv")).orElse(false),
+                WAIT, "the watcher to wait for events");
+        spawn("agent:spawn -o alice -c 'fs:*:/home/alice/**' scribe '{\"path\":\"/home/alice/watched.txt\",\"entries\":1}'");
+        org.agentos.kernel.api.process.ExitStatus s = processes.awaitExit(watcher).toCompletableFuture()
+                .get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(s.reason(), 0, s.code());
+        assertTrue(s.reason(), s.reason().contains("\"topic\":\"org/agentos/fs/CHANGED\"")
+                && s.reason().contains("/home/alice/watched.txt") && s.reason().contains("\"op\":\"append\""));
+    }
 }

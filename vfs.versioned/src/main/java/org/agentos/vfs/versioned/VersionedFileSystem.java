@@ -33,6 +33,8 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -204,6 +206,22 @@ public class VersionedFileSystem implements FileSystem {
                 v.bundle(), v.syscall(), v.restoredFrom());
     }
 
+    /** Topic of the OSGi event posted for every new version in a versioned workspace. */
+    static final String TOPIC_CHANGED = "org/agentos/fs/CHANGED";
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile EventAdmin events;
+
+    /** A file got a new version: an OSGi event (agents receive it through ipc.subscribe). */
+    private FileInfo changed(String op, FileInfo f) {
+        EventAdmin ea = events;
+        if (ea != null) {
+            ea.postEvent(new Event(TOPIC_CHANGED, Map.of("path", f.path(), "version", f.version(), "op", op,
+                    "owner", f.owner() == null ? "" : f.owner(), "pid", f.pid())));
+        }
+        return f;
+    }
+
     // ------------------------------------------------------------------ FileSystem
 
     @Override
@@ -211,7 +229,7 @@ public class VersionedFileSystem implements FileSystem {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, false);
         if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
-        return info(store.write(p, data, author(c)));
+        return changed("write", info(store.write(p, data, author(c))));
     }
 
     @Override
@@ -229,7 +247,7 @@ public class VersionedFileSystem implements FileSystem {
             throw new SyscallException(Errno.EIO, "reading the data to append failed: " + e.getMessage());
         }
         synchronized (appendLocks[Math.floorMod(p.hashCode(), appendLocks.length)]) {
-            return appendLocked(c, p, tail);
+            return changed("append", appendLocked(c, p, tail));
         }
     }
 
@@ -371,7 +389,7 @@ public class VersionedFileSystem implements FileSystem {
             if (f == null) throw new SyscallException(Errno.ENOENT, "no file " + p);
             return FileInfo.file(p, 0, 0, null, true, System.currentTimeMillis(), c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
         }
-        return info(store.delete(p, author(c)));
+        return changed("delete", info(store.delete(p, author(c))));
     }
 
     @Override
@@ -420,7 +438,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo restore(FsCaller c, String path, long version) throws SyscallException {
         String p = writable(c, path);
-        return info(store.restore(p, version, author(c)));
+        return changed("restore", info(store.restore(p, version, author(c))));
     }
 
     @Override
