@@ -78,6 +78,45 @@ final class AuditWriter implements AutoCloseable {
         AuditRecord toRecord() {
             return new AuditRecord(seq, time, kind, pid, owner, name, outcome, nanos, fullDetail(), args, result);
         }
+
+        /**
+         * The entry as the in-memory ring keeps it: arguments and results larger than
+         * {@value #RING_NODES} JSON nodes are replaced by a note. The ring holds 16k records; kept
+         * whole, received message batches would make it hundreds of megabytes of live heap. The log
+         * on disk has them whole.
+         */
+        Entry forRing() {
+            boolean bigArgs = args != null && larger(args, RING_NODES);
+            boolean bigResult = result != null && larger(result, RING_NODES);
+            if (!bigArgs && !bigResult) return this;
+            Entry e = new Entry(stamp, time, kind, pid, owner, name, outcome, nanos, detail, byPid,
+                    bigArgs ? elided(args) : args, bigResult ? elided(result) : result);
+            e.seq = seq;
+            return e;
+        }
+
+        static final int RING_NODES = 64;
+
+        private static boolean larger(JsonNode n, int budget) {
+            return count(n, budget) > budget;
+        }
+
+        /** JSON values in n, counting stops once past the budget. */
+        private static int count(JsonNode n, int budget) {
+            if (!n.isContainerNode()) return 1;
+            if (n.size() >= budget) return budget + 1;
+            int c = 1;
+            for (JsonNode x : n) {
+                c += count(x, budget - c);
+                if (c > budget) return c;
+            }
+            return c;
+        }
+
+        private static JsonNode elided(JsonNode n) {
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("elided", "more than " + RING_NODES + " JSON values; the audit log on disk keeps them whole");
+        }
     }
 
     private final java.util.function.LongSupplier clock;
@@ -284,7 +323,7 @@ final class AuditWriter implements AutoCloseable {
                 }
                 synchronized (ring) {
                     for (Entry e : batch) {
-                        ring[(int) (ringCount++ % RING)] = e;
+                        ring[(int) (ringCount++ % RING)] = e.forRing();
                     }
                 }
                 batch.clear();

@@ -98,6 +98,11 @@ public final class Kernel implements ProcessManager, AuditLog {
     final MemoryGovernor memory = new MemoryGovernor(this);
     /** Message queues and mailboxes. */
     final Ipc ipc = new Ipc(this);
+
+    /** The message queues, as operators and benchmarks drive them. */
+    public org.agentos.kernel.api.ipc.MessageQueues ipc() {
+        return ipc;
+    }
     private final ProcStore store;
     private final Dispatcher dispatcher;
     final ScheduledThreadPoolExecutor timers;

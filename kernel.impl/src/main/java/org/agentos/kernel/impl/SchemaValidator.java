@@ -44,8 +44,27 @@ final class SchemaValidator {
         return root.check(args, "args");
     }
 
+    /** A place in the arguments: built per value checked, turned into text only for an error message. */
+    private static final class Loc {
+        private final Object parent;
+        private final String field;
+        private final int index;
+
+        Loc(Object parent, String field, int index) {
+            this.parent = parent;
+            this.field = field;
+            this.index = index;
+        }
+
+        @Override
+        public String toString() {
+            return field != null ? parent + "." + field : parent + "[" + index + "]";
+        }
+    }
+
     private interface Check {
-        String check(JsonNode value, String path);
+        /** {@code path} renders where the value is ({@code args.messages[3].key}) only when an error needs it. */
+        String check(JsonNode value, Object path);
     }
 
     private static Check compile(JsonNode schema, String where) {
@@ -120,7 +139,7 @@ final class SchemaValidator {
             checks.add((v, p) -> {
                 if (!v.isArray()) return null;
                 for (int i = 0; i < v.size(); i++) {
-                    String e = item.check(v.get(i), p + "[" + i + "]");
+                    String e = item.check(v.get(i), new Loc(p, null, i));
                     if (e != null) return e;
                 }
                 return null;
@@ -169,7 +188,7 @@ final class SchemaValidator {
                     if (closed) return p + "." + f.getKey() + " is not a known argument (known: " + props.keySet() + ")";
                     continue;
                 }
-                String e = c.check(f.getValue(), p + "." + f.getKey());
+                String e = c.check(f.getValue(), new Loc(p, f.getKey(), -1));
                 if (e != null) return e;
             }
             return null;
