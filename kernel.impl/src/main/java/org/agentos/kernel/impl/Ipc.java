@@ -3,6 +3,7 @@ package org.agentos.kernel.impl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,6 +31,7 @@ import org.agentos.kernel.api.syscall.SyscallResult;
  * terminate request ends the wait. Lock order: a queue's monitor, then a process's.
  */
 final class Ipc implements MessageQueues {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ipc.class);
     /** Capacity of a process's mailbox (at-most-once). */
     static final int MAILBOX_CAPACITY = 1024;
     static final int MAX_BATCH = 1000;
@@ -38,6 +40,12 @@ final class Ipc implements MessageQueues {
     private final Kernel kernel;
     private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
+    /** The journal of the durable queues; null when the kernel keeps no state on disk. */
+    private volatile QueueLog log;
+    /** Durable queues are created one at a time (see create). */
+    private final Object creating = new Object();
+    /** The queue log is rewritten from a snapshot once it is this big and twice its live size (tests lower it). */
+    long compactAboveBytes = 64L << 20;
 
     Ipc(Kernel kernel) {
         this.kernel = kernel;
@@ -109,8 +117,31 @@ final class Ipc implements MessageQueues {
 
     @Override
     public QueueStats create(QueueSpec spec, String owner) throws SyscallException {
+        QueueLog journal = log;
+        if (spec.durable() && journal == null) {
+            throw new SyscallException(Errno.EINVAL, "durable queues need the kernel's data directory (this kernel keeps no state)");
+        }
         MessageQueue q = new MessageQueue(spec, owner, 0);
-        if (queues.putIfAbsent(spec.name(), q) != null) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+        if (!spec.durable()) {
+            if (queues.putIfAbsent(spec.name(), q) != null) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+        } else {
+            // The create record goes to disk before anyone can send to the queue, so that no send
+            // record precedes it in the log; creations take turns for that.
+            synchronized (creating) {
+                if (queues.containsKey(spec.name())) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+                q.journal = journalOf(q);
+                try {
+                    journal.appendAndWait(createRecord(spec, owner));
+                } catch (IOException e) {
+                    throw new SyscallException(Errno.EIO, "the queue log cannot be written: " + e.getMessage(), e);
+                }
+                if (queues.putIfAbsent(spec.name(), q) != null) {
+                    // a mailbox or an in-memory queue took the name meanwhile: the log must forget this one
+                    journal.append(kernel.json.createObjectNode().put("t", "delete").put("q", spec.name()), null);
+                    throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+                }
+            }
+        }
         kernel.auditEvent("ipc.create", owner, spec.name() + " (" + spec.delivery().label() + ", capacity " + spec.capacity() + ")");
         return q.stats();
     }
@@ -149,6 +180,8 @@ final class Ipc implements MessageQueues {
             kernel.completeIf(w.proc, w, SyscallResult.error(Errno.ENOENT, "queue '" + q.name + "' was " + why));
         }
         if (q.mailboxOf == 0) kernel.auditEvent("ipc.delete", q.owner, q.name);
+        QueueLog journal = log;
+        if (q.spec.durable() && journal != null) journal.append(kernel.json.createObjectNode().put("t", "delete").put("q", q.name), null);
     }
 
     /** A process ended: its mailbox goes, and what it received but did not ack is delivered again at once. */
@@ -200,7 +233,18 @@ final class Ipc implements MessageQueues {
             if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
             if (q.senders.isEmpty()) {
                 ObjectNode r = kernel.json.createObjectNode();
-                if (tryEnqueue(q, p.pid, batch, now, r)) return SyscallResult.ok(r);
+                if (q.spec.durable()) {
+                    List<MessageQueue.Msg> fresh = reserve(q, p.pid, batch, now, r);
+                    if (fresh != null) {
+                        // Acknowledged once on disk: the sender waits (BLOCKED, no thread) for the group commit.
+                        MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
+                        block(p, w0, "ipc.send " + name + " (commit)");
+                        commit(q, fresh, err -> kernel.completeIf(p, w0, err != null ? err : SyscallResult.ok(r)));
+                        return null;
+                    }
+                } else if (tryEnqueue(q, p.pid, batch, now, r)) {
+                    return SyscallResult.ok(r);
+                }
             }
             if (timeoutMs == 0) {
                 throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
@@ -241,6 +285,91 @@ final class Ipc implements MessageQueues {
         return true;
     }
 
+    /**
+     * For a durable queue: takes capacity for the batch's new messages and gives them ids, filling
+     * {@code result}; null (nothing taken) when they do not fit. Holds q.
+     */
+    private List<MessageQueue.Msg> reserve(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result) {
+        int fresh = 0;
+        for (Outgoing o : batch) {
+            if (q.duplicateOf(o.key(), now) < 0) fresh++;
+        }
+        if (fresh > q.free()) return null;
+        ArrayNode ids = result.putArray("ids");
+        ArrayNode dups = result.putArray("duplicates");
+        List<MessageQueue.Msg> out = new ArrayList<>(fresh);
+        for (Outgoing o : batch) {
+            long dup = q.duplicateOf(o.key(), now);
+            if (dup >= 0) {
+                q.duplicates++;
+                dups.addObject().put("key", o.key()).put("id", dup);
+                ids.add(dup);
+                continue;
+            }
+            MessageQueue.Msg m = q.newMessage(from, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
+            q.rememberKey(m, now); // a repeat sent during the commit is a duplicate too
+            q.reservedIds.add(m.id);
+            out.add(m);
+            ids.add(m.id);
+        }
+        q.reserved += out.size();
+        return out;
+    }
+
+    /**
+     * Writes the messages to the queue log; once they are on disk (the log thread's callback) they
+     * join the queue and {@code then} gets null: the sender learns its send happened. When the
+     * write failed they never join, their capacity and keys are given back, and {@code then} gets
+     * the EIO to report.
+     */
+    private void commit(MessageQueue q, List<MessageQueue.Msg> msgs, java.util.function.Consumer<SyscallResult> then) {
+        QueueLog journal = log;
+        if (msgs.isEmpty()) {
+            then.accept(null);
+            return;
+        }
+        if (journal == null) { // the kernel stopped meanwhile
+            unreserve(q, msgs);
+            then.accept(SyscallResult.error(Errno.EIO, "the queue log is closed: the kernel is stopping"));
+            return;
+        }
+        for (int i = 0; i < msgs.size(); i++) {
+            MessageQueue.Msg m = msgs.get(i);
+            boolean last = i == msgs.size() - 1;
+            journal.append(sendRecord(q, m), !last ? null : failure -> {
+                if (failure != null) {
+                    unreserve(q, msgs);
+                    then.accept(SyscallResult.error(Errno.EIO, "the queue log cannot be written: " + failure.getMessage()));
+                    return;
+                }
+                long now = kernel.hal.currentTimeMillis();
+                synchronized (q) {
+                    q.reserved -= msgs.size();
+                    for (MessageQueue.Msg x : msgs) q.reservedIds.remove(x.id);
+                    if (!q.deleted) {
+                        for (MessageQueue.Msg x : msgs) {
+                            q.sent++;
+                            q.addReady(x, now);
+                        }
+                        serveReceivers(q, now);
+                    }
+                }
+                then.accept(null);
+            });
+        }
+    }
+
+    private void unreserve(MessageQueue q, List<MessageQueue.Msg> msgs) {
+        synchronized (q) {
+            q.reserved -= msgs.size();
+            for (MessageQueue.Msg x : msgs) {
+                q.reservedIds.remove(x.id);
+                q.forgetKey(x);
+            }
+            admitSenders(q, kernel.hal.currentTimeMillis());
+        }
+    }
+
     /** Lets waiting senders in, first come first served, while their batches fit; holds q. */
     private void admitSenders(MessageQueue q, long now) {
         while (!q.senders.isEmpty()) {
@@ -253,6 +382,14 @@ final class Ipc implements MessageQueues {
             q.senders.pollFirst();
             cancelTimer(w);
             ObjectNode r = kernel.json.createObjectNode();
+            if (q.spec.durable()) {
+                List<Outgoing> again = new ArrayList<>();
+                for (MessageQueue.Msg m : w.sending) again.add(new Outgoing(m.payload, m.priority, m.key, m.correlationId, m.replyTo));
+                List<MessageQueue.Msg> reserved = reserve(q, w.proc.pid, again, now, r);
+                commit(q, reserved == null ? List.of() : reserved,
+                        err -> kernel.completeIf(w.proc, w, err != null ? err : SyscallResult.ok(r)));
+                continue;
+            }
             ArrayNode ids = r.putArray("ids");
             ArrayNode dups = r.putArray("duplicates");
             List<MessageQueue.Msg> accepted = new ArrayList<>();
@@ -416,6 +553,7 @@ final class Ipc implements MessageQueues {
                 q.inFlight.remove(id);
                 q.acked++;
                 acked++;
+                if (q.journal != null) q.journal.accept("done", m);
             }
             if (acked > 0) admitSenders(q, kernel.hal.currentTimeMillis());
         }
@@ -657,6 +795,7 @@ final class Ipc implements MessageQueues {
                 MessageQueue.Msg m = q.dead.pollFirst();
                 m.attempts = 0;
                 q.addReady(m, now);
+                if (q.journal != null) q.journal.accept("redrive", m);
                 moved++;
             }
             serveReceivers(q, now);
@@ -679,12 +818,205 @@ final class Ipc implements MessageQueues {
             if (!q.senders.isEmpty() || q.free() < 1) {
                 throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
             }
-            MessageQueue.Msg m = q.newMessage(0, payload, 0, key, null, null, now);
-            q.sent++;
-            q.addReady(m, now);
-            Message view = m.view(q.name);
-            serveReceivers(q, now);
-            return view;
+            if (!q.spec.durable()) {
+                MessageQueue.Msg m = q.newMessage(0, payload, 0, key, null, null, now);
+                q.sent++;
+                q.addReady(m, now);
+                Message view = m.view(q.name);
+                serveReceivers(q, now);
+                return view;
+            }
         }
+        // Durable: the message joins the queue once it is on disk; the operator waits for that.
+        List<MessageQueue.Msg> fresh;
+        synchronized (q) {
+            fresh = reserve(q, 0, List.of(new Outgoing(payload, 0, key, null, null)), now, kernel.json.createObjectNode());
+            if (fresh == null) throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
+        }
+        java.util.concurrent.CompletableFuture<SyscallResult> durable = new java.util.concurrent.CompletableFuture<>();
+        commit(q, fresh, err -> durable.complete(err == null ? SyscallResult.OK : err));
+        SyscallResult written;
+        try {
+            written = durable.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted while the send was being written (it may still be sent)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SyscallException(Errno.EIO, "the send failed: " + e.getCause());
+        }
+        if (!written.isOk()) throw new SyscallException(written.errno(), written.message());
+        return fresh.get(0).view(q.name);
+    }
+
+    // ------------------------------------------------------------------ the queue log
+
+    private BiConsumerOfMsg journalOf(MessageQueue q) {
+        return (type, m) -> {
+            QueueLog journal = log;
+            if (journal != null) journal.append(kernel.json.createObjectNode().put("t", type).put("q", q.name).put("id", m.id), null);
+        };
+    }
+
+    /** A journal callback: ("done" | "dead" | "redrive", message). */
+    private interface BiConsumerOfMsg extends java.util.function.BiConsumer<String, MessageQueue.Msg> {}
+
+    private ObjectNode createRecord(QueueSpec spec, String owner) {
+        return kernel.json.createObjectNode().put("t", "create").put("q", spec.name()).put("owner", owner)
+                .put("delivery", spec.delivery().label()).put("capacity", spec.capacity())
+                .put("visibilityMs", spec.visibilityMillis()).put("maxDeliveries", spec.maxDeliveries())
+                .put("dedupWindowMs", spec.dedupWindowMillis()).put("priorities", spec.priorities());
+    }
+
+    private ObjectNode sendRecord(MessageQueue q, MessageQueue.Msg m) {
+        ObjectNode r = kernel.json.createObjectNode().put("t", "send").put("q", q.name).put("id", m.id).put("from", m.from);
+        r.set("payload", m.payload);
+        r.put("at", m.sentMillis);
+        if (m.priority != 0) r.put("prio", m.priority);
+        if (m.key != null) r.put("key", m.key);
+        if (m.correlationId != null) r.put("corr", m.correlationId);
+        if (m.replyTo != null) r.put("reply", m.replyTo);
+        return r;
+    }
+
+    /**
+     * Rebuilds the durable queues from the queue log under {@code dataDir}: what was sent and not
+     * acked is ready again in the order it was sent (in flight at the crash counts as not acked),
+     * dead letters stay dead, and exactly-once queues remember the keys still in their window.
+     * Then the log is rewritten compact and opened.
+     */
+    void recover(java.nio.file.Path dataDir) throws IOException {
+        if (dataDir == null) return;
+        java.nio.file.Path file = dataDir.resolve("ipc").resolve("queues.log");
+        List<ObjectNode> records = QueueLog.read(file, kernel.json);
+        java.util.Map<String, ObjectNode> creates = new java.util.LinkedHashMap<>();
+        java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> live = new java.util.HashMap<>();
+        java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> dead = new java.util.HashMap<>();
+        java.util.Map<String, java.util.LinkedHashMap<String, long[]>> doneKeys = new java.util.HashMap<>();
+        for (ObjectNode r : records) {
+            String q = r.path("q").asText();
+            long id = r.path("id").asLong();
+            switch (r.path("t").asText()) {
+                case "create" -> {
+                    // a create for a queue the log already has comes from a snapshot taken while it was
+                    // being created: the queue and its messages stay
+                    if (creates.putIfAbsent(q, r) == null) {
+                        live.put(q, new java.util.LinkedHashMap<>());
+                        dead.put(q, new java.util.LinkedHashMap<>());
+                        doneKeys.put(q, new java.util.LinkedHashMap<>());
+                    }
+                }
+                case "delete" -> {
+                    creates.remove(q);
+                    live.remove(q);
+                    dead.remove(q);
+                    doneKeys.remove(q);
+                }
+                case "send" -> {
+                    if (live.containsKey(q)) live.get(q).put(id, r);
+                }
+                case "done" -> {
+                    if (live.containsKey(q)) {
+                        ObjectNode m = live.get(q).remove(id);
+                        if (m == null) m = dead.get(q).remove(id);
+                        if (m != null && m.hasNonNull("key")) {
+                            long window = creates.get(q).path("dedupWindowMs").asLong(600_000);
+                            doneKeys.get(q).put(m.get("key").asText(), new long[] {id, m.path("at").asLong() + window});
+                        }
+                    }
+                }
+                case "key" -> {
+                    if (doneKeys.containsKey(q)) doneKeys.get(q).put(r.path("key").asText(), new long[] {id, r.path("until").asLong()});
+                }
+                case "dead" -> {
+                    ObjectNode m = live.containsKey(q) ? live.get(q).remove(id) : null;
+                    if (m != null) dead.get(q).put(id, m);
+                }
+                case "redrive" -> {
+                    ObjectNode m = dead.containsKey(q) ? dead.get(q).remove(id) : null;
+                    if (m != null) live.get(q).put(id, m);
+                }
+                default -> LOG.warn("queue log {}: unknown record {}", file, r);
+            }
+        }
+        long now = kernel.hal.currentTimeMillis();
+        int messages = 0;
+        for (var e : creates.entrySet()) {
+            ObjectNode c = e.getValue();
+            QueueSpec spec = QueueSpec.builder(e.getKey()).delivery(Delivery.parse(c.path("delivery").asText("at-least-once")))
+                    .capacity(c.path("capacity").asInt(1024)).visibilityMillis(c.path("visibilityMs").asLong(30_000))
+                    .maxDeliveries(c.path("maxDeliveries").asInt(5)).dedupWindowMillis(c.path("dedupWindowMs").asLong(600_000))
+                    .priorities(c.path("priorities").asBoolean(false)).durable(true).build();
+            MessageQueue q = new MessageQueue(spec, c.path("owner").asText("root"), 0);
+            q.idsFrom(c.path("next").asLong(1)); // ids never repeat, not even those of acked messages
+            // keys of acked messages first, in window order: the queue expires keys in insertion order
+            doneKeys.get(e.getKey()).entrySet().stream().filter(k -> k.getValue()[1] > now)
+                    .sorted(Comparator.comparingLong(k -> k.getValue()[1]))
+                    .forEach(k -> q.restoreKey(k.getKey(), k.getValue()[0], k.getValue()[1]));
+            for (ObjectNode m : live.get(e.getKey()).values()) { // in log order: the order they joined the queue
+                q.addReady(restore(q, m), now);
+                messages++;
+            }
+            for (ObjectNode m : dead.get(e.getKey()).values()) q.bury(restore(q, m));
+            q.journal = journalOf(q);
+            queues.put(q.name, q);
+        }
+        QueueLog.rewrite(file, snapshotRecords(), kernel.json);
+        log = new QueueLog(file, kernel.json, this::snapshotRecords, compactAboveBytes);
+        if (!creates.isEmpty()) {
+            LOG.info("restored {} durable queues with {} messages from {}", creates.size(), messages, file);
+        }
+    }
+
+    /**
+     * What the queue log must hold for the durable queues as they are now: per queue its create
+     * record, the sends of its ready and in-flight messages, its dead letters, and the keys of
+     * acked messages still in their dedup window. Sends still waiting for their commit are left
+     * out: their records follow in the log.
+     */
+    List<ObjectNode> snapshotRecords() {
+        List<ObjectNode> out = new ArrayList<>();
+        long now = kernel.hal.currentTimeMillis();
+        for (MessageQueue q : queues.values()) {
+            if (!q.spec.durable()) continue;
+            List<MessageQueue.Msg> live = new ArrayList<>();
+            List<MessageQueue.Msg> deadLetters = new ArrayList<>();
+            java.util.Map<String, long[]> keys = new java.util.LinkedHashMap<>();
+            long nextId;
+            synchronized (q) {
+                if (q.deleted) continue;
+                q.snapshot(live, deadLetters, keys, now);
+                nextId = q.nextId();
+            }
+            out.add(createRecord(q.spec, q.owner).put("next", nextId));
+            for (MessageQueue.Msg m : live) out.add(sendRecord(q, m));
+            for (MessageQueue.Msg m : deadLetters) {
+                out.add(sendRecord(q, m));
+                out.add(kernel.json.createObjectNode().put("t", "dead").put("q", q.name).put("id", m.id));
+            }
+            for (var k : keys.entrySet()) {
+                out.add(kernel.json.createObjectNode().put("t", "key").put("q", q.name).put("key", k.getKey())
+                        .put("id", k.getValue()[0]).put("until", k.getValue()[1]));
+            }
+        }
+        return out;
+    }
+
+    private static MessageQueue.Msg restore(MessageQueue q, ObjectNode m) {
+        return q.restored(m.path("id").asLong(), m.path("from").asLong(), m.get("payload"), m.path("prio").asInt(0),
+                m.hasNonNull("key") ? m.get("key").asText() : null, m.hasNonNull("corr") ? m.get("corr").asText() : null,
+                m.hasNonNull("reply") ? m.get("reply").asText() : null, m.path("at").asLong());
+    }
+
+    /** How often the queue log was compacted while running (0 without one). */
+    int logCompactions() {
+        QueueLog journal = log;
+        return journal == null ? 0 : journal.compactions();
+    }
+
+    /** Writes what the queue log has queued and closes it (kernel stop). */
+    void close() {
+        QueueLog journal = log;
+        log = null;
+        if (journal != null) journal.close();
     }
 }

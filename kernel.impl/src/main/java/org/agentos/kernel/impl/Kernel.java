@@ -186,6 +186,11 @@ public final class Kernel implements ProcessManager, AuditLog {
     /** Restores the process table from the last checkpoint and starts the CPU workers. */
     public synchronized void start() {
         if (started) return;
+        try {
+            ipc.recover(settings.dataDir()); // queues first: restored processes may be waiting on them
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the queue log: " + e.getMessage(), e);
+        }
         if (store != null) {
             restore(store.load());
         }
@@ -224,6 +229,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             checkpoint();
             store.close();
         }
+        ipc.close();
         audit.close();
     }
 

@@ -158,7 +158,8 @@ final class KernelSyscalls {
                         + "\"visibilityMs\":{\"type\":\"integer\",\"minimum\":1},"
                         + "\"maxDeliveries\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000},"
                         + "\"dedupWindowMs\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"priorities\":{\"type\":\"boolean\"}},\"required\":[\"queue\"],\"additionalProperties\":false}"))
+                        + "\"priorities\":{\"type\":\"boolean\"},\"durable\":{\"type\":\"boolean\"}},"
+                        + "\"required\":[\"queue\"],\"additionalProperties\":false}"))
                 .capabilities("ipc:create:{queue}").determinism(Determinism.RECORDED).build(),
                 (p, a) -> {
                     QueueSpec spec;
@@ -170,6 +171,7 @@ final class KernelSyscalls {
                         if (a.has("maxDeliveries")) b.maxDeliveries(a.get("maxDeliveries").asInt());
                         if (a.has("dedupWindowMs")) b.dedupWindowMillis(a.get("dedupWindowMs").asLong());
                         if (a.has("priorities")) b.priorities(a.get("priorities").asBoolean());
+                        if (a.has("durable")) b.durable(a.get("durable").asBoolean());
                         spec = b.build();
                     } catch (IllegalArgumentException e) {
                         throw new SyscallException(Errno.EINVAL, e.getMessage());

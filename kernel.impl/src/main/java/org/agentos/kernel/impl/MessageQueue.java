@@ -86,6 +86,12 @@ final class MessageQueue {
     final ArrayDeque<Waiter> receivers = new ArrayDeque<>();
     final ArrayDeque<Waiter> senders = new ArrayDeque<>();
     private long nextId = 1;
+    /** Messages of durable sends waiting for their log commit: they hold capacity already. */
+    int reserved;
+    /** Their ids: their keys are not yet durable, so a snapshot of the log leaves them out. */
+    final java.util.HashSet<Long> reservedIds = new java.util.HashSet<>();
+    /** For a durable queue: records its messages' ends ("done", "dead") in the queue log; null otherwise. */
+    java.util.function.BiConsumer<String, Msg> journal;
     boolean deleted;
     long sent;
     long delivered;
@@ -116,9 +122,25 @@ final class MessageQueue {
         return new Msg(nextId++, from, payload, spec.priorities() ? priority : 0, key, correlationId, replyTo, now);
     }
 
+    long nextId() {
+        return nextId;
+    }
+
+    /** New messages get ids from {@code next} on (or later). */
+    void idsFrom(long next) {
+        nextId = Math.max(nextId, next);
+    }
+
+    /** A message read back from the queue log at start: its id is kept, the next new one comes after it. */
+    Msg restored(long id, long from, JsonNode payload, int priority, String key, String correlationId, String replyTo,
+                 long sentMillis) {
+        nextId = Math.max(nextId, id + 1);
+        return new Msg(id, from, payload, priority, key, correlationId, replyTo, sentMillis);
+    }
+
     /** Ready and in-flight messages: what counts against the capacity. */
     int held() {
-        return readyCount + inFlight.size();
+        return readyCount + inFlight.size() + reserved;
     }
 
     int free() {
@@ -140,10 +162,47 @@ final class MessageQueue {
         }
     }
 
-    void addReady(Msg m, long now) {
-        if (m.key != null && spec.delivery() == Delivery.EXACTLY_ONCE && m.attempts == 0) {
+    /** Remembers m's idempotency key for the dedup window (exactly-once queues). */
+    void rememberKey(Msg m, long now) {
+        if (m.key != null && spec.delivery() == Delivery.EXACTLY_ONCE && !keys.containsKey(m.key)) {
             keys.put(m.key, new long[] {m.id, now + spec.dedupWindowMillis()});
         }
+    }
+
+    /** A durable send's commit failed: its key may be sent again. */
+    void forgetKey(Msg m) {
+        long[] seen = m.key == null ? null : keys.get(m.key);
+        if (seen != null && seen[0] == m.id) keys.remove(m.key);
+    }
+
+    /** An idempotency key read back from the queue log, with the message id and the end of its window. */
+    void restoreKey(String key, long id, long untilMillis) {
+        if (spec.delivery() == Delivery.EXACTLY_ONCE && !keys.containsKey(key)) keys.put(key, new long[] {id, untilMillis});
+    }
+
+    /**
+     * For a snapshot of the queue log: in-flight messages, then ready ones in line (after a restart
+     * all are ready, in that order), the dead letters, and the keys still in their window
+     * whose message is neither (acked ones) nor waiting for its commit: key to {id, until}.
+     */
+    void snapshot(List<Msg> live, List<Msg> deadLetters, java.util.Map<String, long[]> doneKeys, long now) {
+        // in flight first: delivered again, a message keeps its place at the head of the line
+        live.addAll(inFlight.values());
+        live.sort(java.util.Comparator.comparingLong(m -> m.id));
+        for (int p = ready.length - 1; p >= 0; p--) live.addAll(ready[p]);
+        deadLetters.addAll(dead);
+        expireKeys(now);
+        java.util.HashSet<Long> held = new java.util.HashSet<>();
+        for (Msg m : live) held.add(m.id);
+        for (Msg m : deadLetters) held.add(m.id);
+        for (var e : keys.entrySet()) {
+            long id = e.getValue()[0];
+            if (!held.contains(id) && !reservedIds.contains(id)) doneKeys.put(e.getKey(), e.getValue());
+        }
+    }
+
+    void addReady(Msg m, long now) {
+        if (m.attempts == 0) rememberKey(m, now);
         ready[m.priority].addLast(m);
         readyCount++;
     }
@@ -190,6 +249,8 @@ final class MessageQueue {
             m.receiver = pid;
             m.visibleAgainMillis = now + spec.visibilityMillis();
             inFlight.put(m.id, m);
+        } else if (journal != null) {
+            journal.accept("done", m);
         }
     }
 
@@ -224,6 +285,7 @@ final class MessageQueue {
             deadDropped++;
         }
         dead.addLast(m);
+        if (journal != null) journal.accept("dead", m);
     }
 
     List<Message> peek(int max) {
@@ -247,7 +309,7 @@ final class MessageQueue {
     }
 
     QueueStats stats() {
-        return new QueueStats(name, owner, spec.delivery(), spec.capacity(), readyCount, inFlight.size(), dead.size(),
+        return new QueueStats(name, owner, spec.delivery(), spec.durable(), spec.capacity(), readyCount, inFlight.size(), dead.size(),
                 senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates, dropped, sendRate, deliverRate);
     }
 

@@ -14,6 +14,7 @@ public final class QueueSpec {
     private final int maxDeliveries;
     private final long dedupWindowMillis;
     private final boolean priorities;
+    private final boolean durable;
 
     private QueueSpec(Builder b) {
         this.name = Objects.requireNonNull(b.name, "name");
@@ -31,6 +32,7 @@ public final class QueueSpec {
         this.maxDeliveries = b.maxDeliveries;
         this.dedupWindowMillis = b.dedupWindowMillis;
         this.priorities = b.priorities;
+        this.durable = b.durable;
     }
 
     public static Builder builder(String name) {
@@ -56,6 +58,12 @@ public final class QueueSpec {
     /** Whether messages carry a priority 0..9 (9 first); otherwise FIFO. */
     public boolean priorities() { return priorities; }
 
+    /**
+     * Whether the queue and its messages survive a crash: a send is acknowledged only once it is
+     * on disk (group-committed), and what was not acked is delivered again after a restart.
+     */
+    public boolean durable() { return durable; }
+
     /** Builds a {@link QueueSpec}. */
     public static final class Builder {
         private final String name;
@@ -65,6 +73,7 @@ public final class QueueSpec {
         private int maxDeliveries = 5;
         private long dedupWindowMillis = 600_000;
         private boolean priorities;
+        private boolean durable;
 
         private Builder(String name) {
             this.name = name;
@@ -76,6 +85,7 @@ public final class QueueSpec {
         public Builder maxDeliveries(int n) { this.maxDeliveries = n; return this; }
         public Builder dedupWindowMillis(long ms) { this.dedupWindowMillis = ms; return this; }
         public Builder priorities(boolean p) { this.priorities = p; return this; }
+        public Builder durable(boolean d) { this.durable = d; return this; }
 
         /** @throws IllegalArgumentException for a bad name or a limit out of range */
         public QueueSpec build() {

@@ -6,6 +6,7 @@ package org.agentos.kernel.api.ipc;
  * @param name        queue name ({@code @<pid>} for a process's mailbox)
  * @param owner       the tenant that created it
  * @param delivery    its guarantee
+ * @param durable     whether it survives a crash
  * @param capacity    ready + in-flight messages it holds before senders wait
  * @param ready       messages waiting to be received
  * @param inFlight    received, not yet acked
@@ -21,6 +22,6 @@ package org.agentos.kernel.api.ipc;
  * @param sendRate    messages sent per second over the last second
  * @param deliverRate deliveries per second over the last second
  */
-public record QueueStats(String name, String owner, Delivery delivery, int capacity, int ready, int inFlight,
+public record QueueStats(String name, String owner, Delivery delivery, boolean durable, int capacity, int ready, int inFlight,
                          int deadLetters, int waitingSenders, int waitingReceivers, long sent, long delivered,
                          long acked, long redelivered, long duplicates, long dropped, double sendRate, double deliverRate) {}

@@ -37,6 +37,9 @@ public class IpcCreateCommand implements Action {
     @Option(name = "--priorities", description = "messages carry a priority 0-9, highest first")
     boolean priorities;
 
+    @Option(name = "--durable", description = "survives a crash: sends are acknowledged once on disk (group commit)")
+    boolean durable;
+
     @Option(name = "-o", aliases = "--owner", description = "owner (tenant); default: your user name")
     String owner;
 
@@ -47,9 +50,10 @@ public class IpcCreateCommand implements Action {
     public Object execute() {
         try {
             QueueSpec spec = QueueSpec.builder(queue).delivery(Delivery.parse(delivery)).capacity(capacity)
-                    .visibilityMillis(visibilityMs).maxDeliveries(maxDeliveries).priorities(priorities).build();
+                    .visibilityMillis(visibilityMs).maxDeliveries(maxDeliveries).priorities(priorities).durable(durable).build();
             QueueStats q = queues.create(spec, owner != null ? owner : ConsoleUser.current().name());
-            System.out.println("created " + q.name() + " (" + q.delivery().label() + ", capacity " + q.capacity() + ", owner " + q.owner() + ")");
+            System.out.println("created " + q.name() + " (" + q.delivery().label() + (q.durable() ? ", durable" : "")
+                    + ", capacity " + q.capacity() + ", owner " + q.owner() + ")");
         } catch (IllegalArgumentException e) {
             throw ConsoleErrors.of("EINVAL", e.getMessage());
         } catch (SyscallException e) {

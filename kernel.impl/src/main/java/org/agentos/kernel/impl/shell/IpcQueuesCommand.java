@@ -26,7 +26,7 @@ public class IpcQueuesCommand implements Action {
                 "SENT", "DELIVERED", "ACKED", "REDELIVERED", "DUPLICATES", "DROPPED", "SENT/S", "DELIVERED/S");
         for (QueueStats q : queues.queues()) {
             if (!mailboxes && q.name().startsWith("@")) continue;
-            t.row(q.name(), q.owner(), q.delivery().label(), q.capacity(), q.ready(), q.inFlight(), q.deadLetters(),
+            t.row(q.name(), q.owner(), q.delivery().label() + (q.durable() ? "+durable" : ""), q.capacity(), q.ready(), q.inFlight(), q.deadLetters(),
                     q.waitingSenders() + "/" + q.waitingReceivers(), q.sent(), q.delivered(), q.acked(), q.redelivered(),
                     q.duplicates(), q.dropped(), String.format(Locale.ROOT, "%.1f", q.sendRate()),
                     String.format(Locale.ROOT, "%.1f", q.deliverRate()));
