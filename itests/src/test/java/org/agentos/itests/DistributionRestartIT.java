@@ -81,6 +81,22 @@ class DistributionRestartIT {
     }
 
     @Test
+    void aDurableQueueKeepsEveryAcknowledgedMessageWhenKarafIsKilled() throws Exception {
+        console("ipc:create --durable -d at-least-once orders");
+        for (int i = 1; i <= 3; i++) console("ipc:send orders '{\"order\":" + i + "}'");
+        console("ipc:create -d at-least-once scratch"); // in memory: gone after the crash
+        assertTrue(console("ipc:queues").contains("at-least-once+durable"), "ipc:queues shows the durable queue");
+        Path pidFile = home.resolve("karaf.pid");
+        ProcessHandle karaf = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).orElseThrow();
+        assertEquals(0, new ProcessBuilder("kill", "-KILL", String.valueOf(karaf.pid())).start().waitFor());
+        karaf.onExit().get(30, TimeUnit.SECONDS);
+        start();
+        String peek = console("ipc:peek orders");
+        for (int i = 1; i <= 3; i++) assertTrue(peek.contains("{\"order\":" + i + "}"), "message " + i + " survived: " + peek);
+        assertTrue(console("ipc:queues").lines().noneMatch(l -> l.startsWith("scratch ")), "the in-memory queue did not");
+    }
+
+    @Test
     void consoleScriptReportsCommandErrorsInItsExitStatus() throws Exception {
         Result r = run(home, Duration.ofSeconds(60), "bin/agentos-console", "agent:info 424242");
         assertEquals(1, r.code, r.output);

@@ -333,30 +333,26 @@ final class Ipc implements MessageQueues {
             then.accept(SyscallResult.error(Errno.EIO, "the queue log is closed: the kernel is stopping"));
             return;
         }
-        for (int i = 0; i < msgs.size(); i++) {
-            MessageQueue.Msg m = msgs.get(i);
-            boolean last = i == msgs.size() - 1;
-            journal.append(sendRecord(q, m), !last ? null : failure -> {
-                if (failure != null) {
-                    unreserve(q, msgs);
-                    then.accept(SyscallResult.error(Errno.EIO, "the queue log cannot be written: " + failure.getMessage()));
-                    return;
-                }
-                long now = kernel.hal.currentTimeMillis();
-                synchronized (q) {
-                    q.reserved -= msgs.size();
-                    for (MessageQueue.Msg x : msgs) q.reservedIds.remove(x.id);
-                    if (!q.deleted) {
-                        for (MessageQueue.Msg x : msgs) {
-                            q.sent++;
-                            q.addReady(x, now);
-                        }
-                        serveReceivers(q, now);
+        journal.append(sendRecord(q, msgs), failure -> {
+            if (failure != null) {
+                unreserve(q, msgs);
+                then.accept(SyscallResult.error(Errno.EIO, "the queue log cannot be written: " + failure.getMessage()));
+                return;
+            }
+            long now = kernel.hal.currentTimeMillis();
+            synchronized (q) {
+                q.reserved -= msgs.size();
+                for (MessageQueue.Msg x : msgs) q.reservedIds.remove(x.id);
+                if (!q.deleted) {
+                    for (MessageQueue.Msg x : msgs) {
+                        q.sent++;
+                        q.addReady(x, now);
                     }
+                    serveReceivers(q, now);
                 }
-                then.accept(null);
-            });
-        }
+            }
+            then.accept(null);
+        });
     }
 
     private void unreserve(MessageQueue q, List<MessageQueue.Msg> msgs) {
@@ -447,6 +443,14 @@ final class Ipc implements MessageQueues {
                 List<MessageQueue.Msg> got = pollFor(q, p, max, correlationId, now);
                 if (!got.isEmpty()) {
                     admitSenders(q, now);
+                    if (takenOnDisk(q)) {
+                        // durable at-most-once: the messages leave the queue on disk before the receiver sees them
+                        MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
+                        block(p, w0, what + " (commit)");
+                        SyscallResult r = SyscallResult.ok(received(q, got));
+                        journalDone(q, ids(got), failure -> kernel.completeIf(p, w0, r));
+                        return null;
+                    }
                     return SyscallResult.ok(received(q, got));
                 }
             }
@@ -496,6 +500,13 @@ final class Ipc implements MessageQueues {
             it.remove();
             cancelTimer(w);
             for (MessageQueue.Msg m : got) q.deliver(m, w.proc.pid, now);
+            if (takenOnDisk(q)) {
+                // durable at-most-once: gone from the queue on disk before the receiver sees them; a
+                // receiver killed meanwhile loses them, which at-most-once allows
+                SyscallResult r = SyscallResult.ok(received(q, got));
+                journalDone(q, ids(got), failure -> kernel.completeIf(w.proc, w, r));
+                continue;
+            }
             if (!kernel.completeIf(w.proc, w, SyscallResult.ok(received(q, got)))) {
                 // It ended (or was interrupted) meanwhile: these messages were never received.
                 for (int i = got.size() - 1; i >= 0; i--) {
@@ -540,6 +551,7 @@ final class Ipc implements MessageQueues {
         ObjectNode r = kernel.json.createObjectNode();
         ArrayNode stale = r.putArray("stale");
         int acked = 0;
+        List<Long> done = new ArrayList<>();
         synchronized (q) {
             if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
                 throw new SyscallException(Errno.EINVAL, "queue '" + name + "' is at-most-once: nothing to ack");
@@ -553,8 +565,9 @@ final class Ipc implements MessageQueues {
                 q.inFlight.remove(id);
                 q.acked++;
                 acked++;
-                if (q.journal != null) q.journal.accept("done", m);
+                if (q.journal != null) done.add(id);
             }
+            if (!done.isEmpty()) journalDone(q, done, null);
             if (acked > 0) admitSenders(q, kernel.hal.currentTimeMillis());
         }
         r.put("acked", acked);
@@ -850,6 +863,59 @@ final class Ipc implements MessageQueues {
 
     // ------------------------------------------------------------------ the queue log
 
+    /** Whether a receive from q must be on disk before the receiver sees it: durable at-most-once. */
+    private static boolean takenOnDisk(MessageQueue q) {
+        return q.journal != null && q.spec.delivery() == Delivery.AT_MOST_ONCE;
+    }
+
+    private static List<Long> ids(List<MessageQueue.Msg> msgs) {
+        List<Long> out = new ArrayList<>(msgs.size());
+        for (MessageQueue.Msg m : msgs) out.add(m.id);
+        return out;
+    }
+
+    /** Journals that messages {@code ids} of q are done (acked, or received at-most-once), in one record. */
+    private void journalDone(MessageQueue q, List<Long> ids, QueueLog.Done then) {
+        QueueLog journal = log;
+        if (journal == null) {
+            if (then != null) then.run(null);
+            return;
+        }
+        ObjectNode r = kernel.json.createObjectNode().put("t", "done").put("q", q.name);
+        ArrayNode a = r.putArray("ids");
+        for (long id : ids) a.add(id);
+        journal.append(r, then);
+    }
+
+    /** One record for the messages of one send, written straight with a generator (the hot path of durable sends). */
+    private byte[] sendRecord(MessageQueue q, List<MessageQueue.Msg> msgs) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64 + 160 * msgs.size());
+        try (com.fasterxml.jackson.core.JsonGenerator g = kernel.json.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("t", "send");
+            g.writeStringField("q", q.name);
+            g.writeArrayFieldStart("m");
+            for (MessageQueue.Msg m : msgs) {
+                g.writeStartObject();
+                g.writeNumberField("id", m.id);
+                g.writeNumberField("from", m.from);
+                g.writeFieldName("payload");
+                kernel.json.writeTree(g, m.payload);
+                g.writeNumberField("at", m.sentMillis);
+                if (m.priority != 0) g.writeNumberField("prio", m.priority);
+                if (m.key != null) g.writeStringField("key", m.key);
+                if (m.correlationId != null) g.writeStringField("corr", m.correlationId);
+                if (m.replyTo != null) g.writeStringField("reply", m.replyTo);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
     private BiConsumerOfMsg journalOf(MessageQueue q) {
         return (type, m) -> {
             QueueLog journal = log;
@@ -912,15 +978,22 @@ final class Ipc implements MessageQueues {
                     doneKeys.remove(q);
                 }
                 case "send" -> {
-                    if (live.containsKey(q)) live.get(q).put(id, r);
+                    if (!live.containsKey(q)) break;
+                    if (r.has("m")) {
+                        for (JsonNode m : r.get("m")) live.get(q).put(m.path("id").asLong(), (ObjectNode) m);
+                    } else {
+                        live.get(q).put(id, r);
+                    }
                 }
                 case "done" -> {
-                    if (live.containsKey(q)) {
-                        ObjectNode m = live.get(q).remove(id);
-                        if (m == null) m = dead.get(q).remove(id);
+                    if (!live.containsKey(q)) break;
+                    long window = creates.get(q).path("dedupWindowMs").asLong(600_000);
+                    for (JsonNode each : r.has("ids") ? r.get("ids") : kernel.json.createArrayNode().add(id)) {
+                        long done = each.asLong();
+                        ObjectNode m = live.get(q).remove(done);
+                        if (m == null) m = dead.get(q).remove(done);
                         if (m != null && m.hasNonNull("key")) {
-                            long window = creates.get(q).path("dedupWindowMs").asLong(600_000);
-                            doneKeys.get(q).put(m.get("key").asText(), new long[] {id, m.path("at").asLong() + window});
+                            doneKeys.get(q).put(m.get("key").asText(), new long[] {done, m.path("at").asLong() + window});
                         }
                     }
                 }

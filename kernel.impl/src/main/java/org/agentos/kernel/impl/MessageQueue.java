@@ -90,7 +90,7 @@ final class MessageQueue {
     int reserved;
     /** Their ids: their keys are not yet durable, so a snapshot of the log leaves them out. */
     final java.util.HashSet<Long> reservedIds = new java.util.HashSet<>();
-    /** For a durable queue: records its messages' ends ("done", "dead") in the queue log; null otherwise. */
+    /** For a durable queue: records a message's dead-lettering or redrive in the queue log; null otherwise. */
     java.util.function.BiConsumer<String, Msg> journal;
     boolean deleted;
     long sent;
@@ -249,9 +249,8 @@ final class MessageQueue {
             m.receiver = pid;
             m.visibleAgainMillis = now + spec.visibilityMillis();
             inFlight.put(m.id, m);
-        } else if (journal != null) {
-            journal.accept("done", m);
         }
+        // a durable at-most-once receive is journaled by Ipc, once per batch, before the receiver sees it
     }
 
     /**

@@ -86,6 +86,11 @@ final class QueueLog implements AutoCloseable {
         queue.add(new Pending(bytes, done));
     }
 
+    /** Queues a record already serialized as JSON. */
+    void append(byte[] record, Done done) {
+        queue.add(new Pending(record, done));
+    }
+
     /** Appends and waits until the record is on disk (queue creation, the operator's sends). */
     void appendAndWait(ObjectNode record) throws IOException {
         CountDownLatch written = new CountDownLatch(1);

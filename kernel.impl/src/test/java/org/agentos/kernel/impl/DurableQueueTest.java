@@ -194,6 +194,30 @@ class DurableQueueTest {
     }
 
     @Test
+    void anAtMostOnceReceiveIsOnDiskBeforeTheReceiverSeesItSoARestartNeverDeliversItTwice() throws Exception {
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            Kernel k = h.kernel;
+            k.ipc.create(durable("events", Delivery.AT_MOST_ONCE), "alice");
+            k.addProgram(TestPrograms.oneCall(), "test");
+            // one receiver waits first (served when the message commits), one receives what is already there
+            long waiting = k.spawn(new SpawnSpec("onecall", Args.of("syscall", "ipc.recv", "args",
+                    Args.of("queue", "events", "max", 1)), "alice", 0, List.of("ipc:recv:events"), null));
+            KernelHarness.await("the receiver to wait", () -> k.ipc.stats("events").orElseThrow().waitingReceivers() == 1);
+            k.ipc.send("events", TextNode.valueOf("first"), null);
+            assertEquals(0, k.awaitExit(waiting).toCompletableFuture().get(10, TimeUnit.SECONDS).code());
+            k.ipc.send("events", TextNode.valueOf("second"), null);
+            k.ipc.send("events", TextNode.valueOf("third"), null);
+            long taker = k.spawn(new SpawnSpec("onecall", Args.of("syscall", "ipc.recv", "args",
+                    Args.of("queue", "events", "max", 1)), "alice", 0, List.of("ipc:recv:events"), null));
+            assertEquals(0, k.awaitExit(taker).toCompletableFuture().get(10, TimeUnit.SECONDS).code());
+        }
+        try (KernelHarness again = KernelHarness.persistent(dir)) {
+            assertEquals(List.of("third"), again.kernel.ipc.peek("events", 10).stream().map(m -> m.payload().asText()).toList(),
+                    "the two received messages are not delivered again");
+        }
+    }
+
+    @Test
     void aDurableQueueNeedsADataDirectory() throws Exception {
         try (KernelHarness h = KernelHarness.inMemory()) {
             SyscallException e = org.junit.jupiter.api.Assertions.assertThrows(SyscallException.class,
