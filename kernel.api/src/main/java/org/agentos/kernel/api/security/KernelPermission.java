@@ -34,6 +34,9 @@ public final class KernelPermission {
     /** Read and write every file as the operator: {@code FileSystem}. */
     public static final String FS_ADMIN = "fs.admin";
 
+    /** Be the kernel's memory manager's client (every space, as the kernel or an operator): {@code MemoryManager}. */
+    public static final String MEM_ADMIN = "mem.admin";
+
     /** Add system calls: the kernel puts a bundle's {@code Tool} services into the syscall table only with it. */
     public static final String TOOL_PROVIDE = "tool.provide";
 }

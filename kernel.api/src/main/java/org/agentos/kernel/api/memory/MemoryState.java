@@ -1,0 +1,41 @@
+package org.agentos.kernel.api.memory;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a memory manager holds, handed to its successor in a live swap: the spaces with
+ * their entries (resident and paged out) and their synchronization objects. Versioned so that a
+ * successor can refuse what it does not understand.
+ *
+ * @param version {@link #VERSION} when written by this API version
+ * @param spaces  every space
+ */
+public record MemoryState(int version, List<Space> spaces) {
+    public static final int VERSION = 1;
+
+    /**
+     * One space.
+     *
+     * @param name        its name
+     * @param owner       its owner
+     * @param persistent  whether it must survive restarts
+     * @param quotaBytes  its own limit, 0 = none
+     * @param tokenBudget its context window's budget, 0 = none (user spaces)
+     * @param entries     every entry with its value, paged-out working entries included
+     *                    ({@link EntryInfo#resident()} false)
+     * @param locks       held locks: name to holder pid
+     * @param semaphores  its semaphores
+     */
+    public record Space(String name, String owner, boolean persistent, long quotaBytes, long tokenBudget,
+                        List<MemEntry> entries, Map<String, Long> locks, List<Semaphore> semaphores) {}
+
+    /**
+     * A counting semaphore.
+     *
+     * @param name      its name in the space
+     * @param available permits free now
+     * @param held      permits held, by pid
+     */
+    public record Semaphore(String name, int available, Map<Long, Integer> held) {}
+}

@@ -1,0 +1,1038 @@
+package org.agentos.memory.hierarchical;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.agentos.kernel.api.memory.CasOutcome;
+import org.agentos.kernel.api.memory.EntryInfo;
+import org.agentos.kernel.api.memory.EntryPage;
+import org.agentos.kernel.api.memory.MemCaller;
+import org.agentos.kernel.api.memory.MemEntry;
+import org.agentos.kernel.api.memory.MemUsage;
+import org.agentos.kernel.api.memory.MemWrite;
+import org.agentos.kernel.api.memory.MemoryManager;
+import org.agentos.kernel.api.memory.MemoryState;
+import org.agentos.kernel.api.memory.SharedSpec;
+import org.agentos.kernel.api.memory.SpaceInfo;
+import org.agentos.kernel.api.memory.SpaceKind;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+
+/**
+ * The memory manager's core, outside OSGi: spaces of {@link PageTree}s of {@link Entry}s, quotas,
+ * locks and semaphores, the context window paged to the {@link Archive}, and the {@link SpaceLog}
+ * of the persistent spaces.
+ *
+ * <p>One lock (this object) guards all of it. Operations under it are in-memory tree updates of
+ * microseconds; values are serialized before it is taken and fsyncs happen after, on the log
+ * thread. Taking it for every call keeps the log's record order equal to the order the changes
+ * were made in, across spaces (fork, quotas per owner), which is what replay relies on.
+ */
+final class MemoryStore implements MemoryManager, AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MemoryStore.class);
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final int MAX_KEY = 512;
+    static final int MAX_VALUE = 16 << 20;
+    static final int MAX_SUMMARY = 4096;
+    static final int MAX_LIST = 1000;
+    private static final long DURABLE_WAIT_SECONDS = 60;
+
+    private volatile MemorySettings settings;
+    private final LongSupplier clock;
+    private final SpaceLog log;
+    private final Archive archive;
+    private final Map<String, Space> spaces = new TreeMap<>();
+    private final Map<String, Long> ownerBytes = new HashMap<>();
+    private final Map<Long, Long> budgets = new HashMap<>();
+    private long stamp;
+    private long archiveSeq;
+    private long writesSinceCompactCheck;
+
+    MemoryStore(MemorySettings settings) throws IOException {
+        this(settings, System::currentTimeMillis);
+    }
+
+    MemoryStore(MemorySettings settings, LongSupplier clock) throws IOException {
+        this.settings = settings;
+        this.clock = clock;
+        Path dir = settings.dataDir();
+        if (dir == null) {
+            addSpace(new Space("system", "root", false, 0, 0));
+            this.log = null;
+            this.archive = new Archive(null);
+            return;
+        }
+        Files.createDirectories(dir);
+        Path file = dir.resolve("memory.log");
+        addSpace(new Space("system", "root", true, 0, 0));
+        SpaceLog.read(file, JSON, this::replay);
+        SpaceLog.rewrite(file, snapshot(), JSON);
+        this.log = new SpaceLog(file, JSON);
+        this.archive = new Archive(dir.resolve("archive"));
+        for (Space s : spaces.values()) enforceBudget(s, Set.of());
+    }
+
+    @Override
+    public String name() {
+        return "hierarchical";
+    }
+
+    MemorySettings settings() {
+        return settings;
+    }
+
+    /** New quotas, policies and default budget; the data directory stays what it was opened with. */
+    synchronized void reconfigure(MemorySettings next) {
+        if (!java.util.Objects.equals(next.dataDir(), settings.dataDir())) {
+            LOG.warn("memory dataDir {} takes effect at the next start; {} stays in use", next.dataDir(), settings.dataDir());
+        }
+        settings = new MemorySettings(settings.dataDir(), next.processQuotaBytes(), next.ownerQuotaBytes(),
+                next.ownerQuotas(), next.userSpacesPersistent(), next.keepUserSpacesOnExit(), next.defaultTokenBudget(),
+                next.compactMinBytes());
+    }
+
+    // ------------------------------------------------------------------ entries
+
+    @Override
+    public MemEntry get(MemCaller caller, String space, String key) throws SyscallException {
+        checkKey(key);
+        synchronized (this) {
+            Space s = readable(caller, space);
+            Entry e = s.tree.get(key);
+            if (e == null) throw new SyscallException(Errno.ENOENT, "no key '" + key + "' in " + space);
+            if (!e.resident()) {
+                e = pageIn(s, e);
+                enforceBudget(s, Set.of(key));
+            } else if (e.working()) {
+                s.lru.get(key); // touch: most recently used
+            }
+            return new MemEntry(e.info(s.name), e.json() == null ? null : e.json().deepCopy(), e.blob());
+        }
+    }
+
+    @Override
+    public CompletionStage<EntryInfo> put(MemCaller caller, String space, String key, MemWrite value)
+            throws SyscallException {
+        checkKey(key);
+        Encoded v = encode(value);
+        synchronized (this) {
+            Space s = writable(caller, space);
+            Entry old = s.tree.get(key);
+            Entry now = entry(key, old == null ? 1 : old.version() + 1, v, caller.pid());
+            checkQuota(s, old, now);
+            return write(s, old, now, now.info(s.name));
+        }
+    }
+
+    @Override
+    public CompletionStage<Boolean> delete(MemCaller caller, String space, String key) throws SyscallException {
+        checkKey(key);
+        synchronized (this) {
+            Space s = writable(caller, space);
+            Entry old = s.tree.get(key);
+            if (old == null) return CompletableFuture.completedFuture(false);
+            checkLog(s);
+            apply(s, old, null, key);
+            ObjectNode rec = null;
+            if (s.persistent) rec = JSON.createObjectNode().put("op", "del").put("space", s.name).put("key", key);
+            return persist(rec, true);
+        }
+    }
+
+    @Override
+    public CompletionStage<CasOutcome> cas(MemCaller caller, String space, String key, long expectedVersion,
+            MemWrite value) throws SyscallException {
+        checkKey(key);
+        if (expectedVersion < 0) throw new SyscallException(Errno.EINVAL, "expected version must be >= 0");
+        Encoded v = encode(value);
+        synchronized (this) {
+            Space s = writable(caller, space);
+            Entry old = s.tree.get(key);
+            long current = old == null ? 0 : old.version();
+            if (current != expectedVersion) {
+                return CompletableFuture.completedFuture(new CasOutcome(false, old == null ? null : old.info(s.name)));
+            }
+            Entry now = entry(key, current + 1, v, caller.pid());
+            checkQuota(s, old, now);
+            return write(s, old, now, new CasOutcome(true, now.info(s.name)));
+        }
+    }
+
+    @Override
+    public EntryPage list(MemCaller caller, String space, String prefix, String after, int limit)
+            throws SyscallException {
+        if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
+        String p = prefix == null ? "" : prefix;
+        int max = Math.min(limit, MAX_LIST);
+        synchronized (this) {
+            Space s = readable(caller, space);
+            List<EntryInfo> out = new ArrayList<>();
+            String[] next = {null};
+            java.util.function.BiPredicate<String, Entry> visit = (k, e) -> {
+                if (!k.startsWith(p)) return false;
+                if (out.size() == max) {
+                    next[0] = out.get(max - 1).key();
+                    return false;
+                }
+                out.add(e.info(s.name));
+                return true;
+            };
+            if (after != null && after.compareTo(p) >= 0) s.tree.forEachAfter(after, visit);
+            else s.tree.forEachFrom(p, visit);
+            return new EntryPage(List.copyOf(out), next[0]);
+        }
+    }
+
+    @Override
+    public List<EntryInfo> search(MemCaller caller, String space, String query, int limit) throws SyscallException {
+        if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
+        List<String> words = words(query);
+        if (words.isEmpty()) throw new SyscallException(Errno.EINVAL, "the query has no words");
+        record Hit(EntryInfo info, int score) {}
+        List<Hit> hits = new ArrayList<>();
+        synchronized (this) {
+            Space s = readable(caller, space);
+            s.tree.forEach((k, e) -> {
+                // a paged-out entry is matched by its key and summary: its text is in the archive
+                String keyText = k.toLowerCase(Locale.ROOT);
+                String body = ((e.json() != null ? e.json().toString() : "") + " "
+                        + (e.summary() == null ? "" : e.summary())).toLowerCase(Locale.ROOT);
+                int score = 0;
+                for (String w : words) {
+                    int n = 2 * count(keyText, w) + count(body, w);
+                    if (n == 0) return true;
+                    score += n;
+                }
+                hits.add(new Hit(e.info(s.name), score));
+                return true;
+            });
+        }
+        hits.sort(Comparator.comparingInt(Hit::score).reversed().thenComparing(h -> h.info().key()));
+        return hits.stream().limit(limit).map(Hit::info).toList();
+    }
+
+    private static List<String> words(String query) {
+        List<String> out = new ArrayList<>();
+        if (query == null) return out;
+        for (String w : query.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}_]+")) if (!w.isEmpty()) out.add(w);
+        return out;
+    }
+
+    private static int count(String text, String word) {
+        int n = 0;
+        for (int i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + word.length())) n++;
+        return n;
+    }
+
+    // ------------------------------------------------------------------ spaces
+
+    @Override
+    public SpaceInfo share(MemCaller caller, String name, SharedSpec spec) throws SyscallException {
+        String space = "shared/" + name;
+        kind(space);
+        String cap = "mem:share:" + name;
+        if (!caller.permits(cap)) throw denied(caller, "create " + space, cap);
+        CompletionStage<Boolean> durable;
+        SpaceInfo info;
+        synchronized (this) {
+            if (spaces.containsKey(space)) throw new SyscallException(Errno.EEXIST, space + " exists");
+            if (spec.persistent() && log == null) {
+                throw new SyscallException(Errno.EINVAL, "persistent spaces need a data directory (memory is memory-only here)");
+            }
+            if (spec.persistent()) checkLog(null);
+            Space s = addSpace(new Space(space, caller.owner(), spec.persistent(), spec.quotaBytes(), 0));
+            durable = persist(s.persistent ? spaceRecord(s) : null, true);
+            info = s.info();
+        }
+        awaitDurable(durable, "creating " + space);
+        return info;
+    }
+
+    @Override
+    public List<String> deleteSpace(MemCaller caller, String space) throws SyscallException {
+        if (kind(space) != SpaceKind.SHARED) {
+            throw new SyscallException(Errno.EINVAL, "only shared spaces are deleted; " + space + " is not one");
+        }
+        CompletionStage<Boolean> durable;
+        List<String> freed = new ArrayList<>();
+        synchronized (this) {
+            Space s = spaces.get(space);
+            if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
+            if (!caller.owner().equals(s.owner) && !caller.permits("mem:admin")) {
+                throw denied(caller, "delete " + space + " (owned by " + s.owner + ")", "mem:admin");
+            }
+            if (s.persistent) checkLog(s);
+            for (String l : s.locks.keySet()) freed.add(s.name + "#" + l);
+            for (String sem : s.semaphores.keySet()) freed.add(s.name + "#" + sem);
+            durable = dropSpace(s);
+        }
+        awaitDurable(durable, "deleting " + space);
+        return freed;
+    }
+
+    @Override
+    public synchronized List<SpaceInfo> spaces() {
+        return spaces.values().stream().map(Space::info).toList();
+    }
+
+    @Override
+    public synchronized Optional<SpaceInfo> space(String space) {
+        Space s = spaces.get(space);
+        return s == null ? Optional.empty() : Optional.of(s.info());
+    }
+
+    @Override
+    public synchronized List<MemUsage> usage() {
+        Map<String, long[]> per = new TreeMap<>();
+        for (Space s : spaces.values()) {
+            long[] a = per.computeIfAbsent(s.owner, o -> new long[2]);
+            a[0]++;
+            a[1] += s.logicalBytes;
+        }
+        List<MemUsage> out = new ArrayList<>();
+        per.forEach((o, a) -> out.add(new MemUsage(o, a[0], a[1], settings.ownerQuota(o))));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    @Override
+    public synchronized void processStarted(long pid, String owner) {
+        if (pid <= 0) throw new IllegalArgumentException("pid must be positive");
+        if (!spaces.containsKey(SpaceKind.userSpace(pid))) createUserSpace(pid, owner);
+    }
+
+    @Override
+    public void fork(long parent, long child, String childOwner) throws SyscallException {
+        if (parent <= 0 || child <= 0 || parent == child) {
+            throw new SyscallException(Errno.EINVAL, "fork needs two different positive pids");
+        }
+        synchronized (this) {
+            String cname = SpaceKind.userSpace(child);
+            Space existing = spaces.get(cname);
+            if (existing != null && !existing.tree.isEmpty()) {
+                throw new SyscallException(Errno.EEXIST, cname + " exists and is not empty");
+            }
+            Space p = spaces.get(SpaceKind.userSpace(parent));
+            long size = p == null ? 0 : p.logicalBytes;
+            long limit = settings.ownerQuota(childOwner);
+            long used = ownerBytes.getOrDefault(childOwner, 0L) - (existing != null && existing.owner.equals(childOwner) ? existing.logicalBytes : 0);
+            if (limit > 0 && used + size > limit) {
+                throw new SyscallException(Errno.EQUOTA, "owner quota of " + childOwner + ": the fork's copy of "
+                        + size + " bytes on top of " + used + " used exceeds the limit of " + limit);
+            }
+            if (settings.processQuotaBytes() > 0 && size > settings.processQuotaBytes()) {
+                throw new SyscallException(Errno.EQUOTA, "process quota: the fork's copy of " + size
+                        + " bytes exceeds the limit of " + settings.processQuotaBytes() + " per user space");
+            }
+            boolean persistent = userSpacesPersistent();
+            if (persistent) checkLog(null);
+            if (existing != null) dropSpace(existing);
+            Space c = new Space(cname, childOwner, persistent, settings.processQuotaBytes(),
+                    p == null ? budgets.getOrDefault(child, settings.defaultTokenBudget()) : p.tokenBudget);
+            budgets.put(child, c.tokenBudget);
+            addSpace(c);
+            if (p != null) shareTree(p, c);
+            if (persistent) {
+                if (p != null && p.persistent) {
+                    persist(JSON.createObjectNode().put("op", "fork").put("parent", p.name).put("child", c.name)
+                            .put("owner", childOwner).put("quota", c.quotaBytes).put("budget", c.tokenBudget), true);
+                } else {
+                    persist(spaceRecord(c), true);
+                    c.tree.forEach((k, e) -> {
+                        persist(putRecord(c.name, e, valueBytes(e)), true);
+                        return true;
+                    });
+                }
+            }
+        }
+    }
+
+    /** The O(1) part of a fork: the child takes the parent's tree root; sizes and the window's order are copied. */
+    private void shareTree(Space p, Space c) {
+        c.tree = p.tree;
+        c.logicalBytes = p.logicalBytes;
+        c.residentBytes = p.residentBytes;
+        c.residentTokens = p.residentTokens;
+        c.lru.putAll(p.lru); // working entries only: bounded by the token budget, not by the space's size
+        c.pagedOut.addAll(p.pagedOut);
+        ownerBytes.merge(c.owner, c.logicalBytes, Long::sum);
+        long at = ++stamp;
+        p.forkStamp = at;
+        c.forkStamp = at;
+        p.sharedBytes = p.logicalBytes;
+        c.sharedBytes = c.logicalBytes;
+        p.relatives.add(c.name);
+        c.relatives.add(p.name);
+    }
+
+    @Override
+    public List<String> processExited(long pid) {
+        List<String> freed = new ArrayList<>();
+        synchronized (this) {
+            for (Space s : spaces.values()) {
+                s.locks.entrySet().removeIf(l -> {
+                    if (l.getValue() != pid) return false;
+                    freed.add(s.name + "#" + l.getKey());
+                    return true;
+                });
+                s.semaphores.forEach((name, sem) -> {
+                    Integer held = sem.held.remove(pid);
+                    if (held != null) {
+                        sem.available += held;
+                        freed.add(s.name + "#" + name);
+                    }
+                });
+            }
+            Space own = spaces.get(SpaceKind.userSpace(pid));
+            if (own != null && !settings.keepUserSpacesOnExit()) {
+                // its objects go with it: whoever waits on them must be woken to learn so
+                for (String l : own.locks.keySet()) addOnce(freed, own.name + "#" + l);
+                for (String sem : own.semaphores.keySet()) addOnce(freed, own.name + "#" + sem);
+                dropSpace(own);
+                budgets.remove(pid);
+            }
+        }
+        return freed;
+    }
+
+    private static void addOnce(List<String> list, String s) {
+        if (!list.contains(s)) list.add(s);
+    }
+
+    @Override
+    public synchronized void setTokenBudget(long pid, long tokens) {
+        if (tokens < 0) throw new IllegalArgumentException("a token budget must be >= 0");
+        budgets.put(pid, tokens);
+        Space s = spaces.get(SpaceKind.userSpace(pid));
+        if (s != null) {
+            s.tokenBudget = tokens;
+            enforceBudget(s, Set.of());
+        }
+    }
+
+    @Override
+    public List<MemEntry> recall(MemCaller caller, String query, int limit) throws SyscallException {
+        if (caller.pid() <= 0) throw new SyscallException(Errno.EINVAL, "recall searches a process's own context window");
+        if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
+        if (words(query).isEmpty()) throw new SyscallException(Errno.EINVAL, "the query has no words");
+        synchronized (this) {
+            Space s = spaces.get(SpaceKind.userSpace(caller.pid()));
+            List<MemEntry> out = new ArrayList<>();
+            if (s == null || s.pagedOut.isEmpty()) return out;
+            Map<Long, String> byId = new HashMap<>();
+            for (String k : s.pagedOut) byId.put(s.tree.get(k).archiveId(), k);
+            List<Long> ids;
+            try {
+                ids = archive.search(query, byId.keySet(), limit);
+            } catch (IOException e) {
+                throw new SyscallException(Errno.EIO, "the archive cannot be searched: " + e.getMessage(), e);
+            }
+            Set<String> recalled = new HashSet<>();
+            for (long id : ids) recalled.add(byId.get(id));
+            for (long id : ids) {
+                Entry e = pageIn(s, s.tree.get(byId.get(id)));
+                out.add(new MemEntry(e.info(s.name), e.json() == null ? null : e.json().deepCopy(), e.blob()));
+            }
+            enforceBudget(s, recalled);
+            return out;
+        }
+    }
+
+    // ------------------------------------------------------------------ synchronization
+
+    @Override
+    public boolean tryLock(MemCaller caller, String space, String name) throws SyscallException {
+        checkName(name);
+        synchronized (this) {
+            Space s = writable(caller, space);
+            Long holder = s.locks.get(name);
+            if (holder == null) {
+                s.locks.put(name, caller.pid());
+                return true;
+            }
+            return holder == caller.pid();
+        }
+    }
+
+    @Override
+    public void unlock(MemCaller caller, String space, String name) throws SyscallException {
+        checkName(name);
+        synchronized (this) {
+            Space s = writable(caller, space);
+            Long holder = s.locks.get(name);
+            if (holder == null || holder != caller.pid()) {
+                throw new SyscallException(Errno.EPERM, "lock " + space + "#" + name + " is "
+                        + (holder == null ? "not held" : "held by pid " + holder) + ", not by " + caller);
+            }
+            s.locks.remove(name);
+        }
+    }
+
+    @Override
+    public boolean trySemAcquire(MemCaller caller, String space, String name, int permits, int initial)
+            throws SyscallException {
+        checkName(name);
+        if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
+        if (initial < 0) throw new SyscallException(Errno.EINVAL, "initial permits must be >= 0");
+        synchronized (this) {
+            Space s = writable(caller, space);
+            Space.Semaphore sem = s.semaphores.computeIfAbsent(name, n -> new Space.Semaphore(initial));
+            int total = sem.total();
+            if (permits > total) {
+                throw new SyscallException(Errno.EINVAL, "semaphore " + space + "#" + name + " has " + total
+                        + " permits in all; " + permits + " can never be free");
+            }
+            if (sem.available < permits) return false;
+            sem.available -= permits;
+            sem.held.merge(caller.pid(), permits, Integer::sum);
+            return true;
+        }
+    }
+
+    @Override
+    public void semRelease(MemCaller caller, String space, String name, int permits) throws SyscallException {
+        checkName(name);
+        if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
+        synchronized (this) {
+            Space s = writable(caller, space);
+            Space.Semaphore sem = s.semaphores.get(name);
+            if (sem == null) throw new SyscallException(Errno.ENOENT, "no semaphore " + space + "#" + name);
+            int held = sem.held.getOrDefault(caller.pid(), 0);
+            if (permits > held) {
+                throw new SyscallException(Errno.EINVAL, caller + " holds " + held + " permits of " + space + "#" + name
+                        + ", cannot release " + permits);
+            }
+            if (held == permits) sem.held.remove(caller.pid());
+            else sem.held.put(caller.pid(), held - permits);
+            sem.available += permits;
+        }
+    }
+
+    // ------------------------------------------------------------------ memory pressure
+
+    @Override
+    public synchronized long reclaim(long bytes, List<Long> victims) {
+        long freed = 0;
+        for (long pid : victims) {
+            Space s = spaces.get(SpaceKind.userSpace(pid));
+            if (s == null) continue;
+            while (freed < bytes && !s.lru.isEmpty()) {
+                long f = pageOut(s, s.lru.keySet().iterator().next());
+                if (f < 0) break;
+                freed += f;
+            }
+            if (freed >= bytes) break;
+        }
+        return freed;
+    }
+
+    // ------------------------------------------------------------------ live swap
+
+    @Override
+    public synchronized MemoryState exportState() {
+        List<MemoryState.Space> out = new ArrayList<>();
+        for (Space s : spaces.values()) {
+            List<MemEntry> entries = new ArrayList<>(s.tree.size());
+            s.tree.forEach((k, e) -> {
+                Entry full = e.resident() ? e : loadArchived(e);
+                entries.add(new MemEntry(e.info(s.name), full.json() == null ? null : full.json().deepCopy(), full.blob()));
+                return true;
+            });
+            List<MemoryState.Semaphore> sems = new ArrayList<>();
+            s.semaphores.forEach((n, sem) -> sems.add(new MemoryState.Semaphore(n, sem.available, Map.copyOf(sem.held))));
+            out.add(new MemoryState.Space(s.name, s.owner, s.persistent, s.quotaBytes,
+                    s.kind == SpaceKind.USER ? s.tokenBudget : 0, entries, Map.copyOf(s.locks), sems));
+        }
+        return new MemoryState(MemoryState.VERSION, out);
+    }
+
+    @Override
+    public void importState(MemoryState state) {
+        if (state.version() != MemoryState.VERSION) {
+            throw new IllegalArgumentException("memory state version " + state.version() + " is not "
+                    + MemoryState.VERSION + ", the one this manager reads");
+        }
+        for (MemoryState.Space s : state.spaces()) { // refuse before changing anything
+            SpaceKind.of(s.name());
+            for (MemEntry me : s.entries()) {
+                if (me.blob() == null && me.json() == null) {
+                    throw new IllegalArgumentException("entry " + me.info().key() + " of " + s.name() + " has no value");
+                }
+            }
+        }
+        CompletionStage<Boolean> last = CompletableFuture.completedFuture(true);
+        synchronized (this) {
+            for (Space s : new ArrayList<>(spaces.values())) {
+                CompletionStage<Boolean> d = dropSpace(s);
+                if (s.persistent) last = d;
+            }
+            try {
+                archive.clear();
+            } catch (IOException e) {
+                throw new UncheckedIOException("the archive cannot be cleared", e);
+            }
+            budgets.clear();
+            ownerBytes.clear();
+            boolean hasSystem = false;
+            for (MemoryState.Space in : state.spaces()) {
+                boolean persistent = in.persistent() && log != null;
+                if (in.persistent() && log == null) {
+                    LOG.warn("{} was persistent; it is memory-only here (no data directory)", in.name());
+                }
+                Space s = addSpace(new Space(in.name(), in.owner(), persistent, in.quotaBytes(), in.tokenBudget()));
+                hasSystem |= s.kind == SpaceKind.SYSTEM;
+                if (s.kind == SpaceKind.USER) budgets.put(Long.parseLong(s.name.substring(5)), s.tokenBudget);
+                if (persistent) last = persist(spaceRecord(s), true);
+                List<String> archived = new ArrayList<>();
+                for (MemEntry me : in.entries()) {
+                    EntryInfo i = me.info();
+                    byte[] bytes = me.blob() != null ? me.blob() : toBytes(me.json());
+                    Entry e = new Entry(i.key(), i.version(), me.json() == null ? null : me.json().deepCopy(), me.blob(),
+                            me.blob() != null, bytes.length, i.working(), i.working() ? i.tokens() : 0, i.working() ? i.summary() : null, true, 0,
+                            i.modifiedMillis(), i.modifiedBy(), ++stamp);
+                    apply(s, null, e, e.key());
+                    if (persistent) last = persist(putRecord(s.name, e, bytes), true);
+                    if (!i.resident() && i.working()) archived.add(i.key());
+                }
+                for (String k : archived) pageOut(s, k);
+                s.locks.putAll(in.locks());
+                for (MemoryState.Semaphore sem : in.semaphores()) {
+                    Space.Semaphore mine = new Space.Semaphore(sem.available());
+                    mine.held.putAll(sem.held());
+                    s.semaphores.put(sem.name(), mine);
+                }
+                enforceBudget(s, Set.of());
+            }
+            if (!hasSystem) addSpace(new Space("system", "root", log != null, 0, 0));
+        }
+        try {
+            awaitDurable(last, "importing the memory state");
+        } catch (SyscallException e) {
+            throw new IllegalStateException(e.toString(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /** A value serialized and measured, before the lock is taken. */
+    private record Encoded(JsonNode json, byte[] blob, byte[] bytes, boolean working, int tokens, String summary) {}
+
+    private static Encoded encode(MemWrite w) throws SyscallException {
+        if (w == null) throw new SyscallException(Errno.EINVAL, "a value is required");
+        byte[] bytes = w.blob() != null ? w.blob() : toBytes(w.json());
+        if (bytes.length > MAX_VALUE) {
+            throw new SyscallException(Errno.EINVAL, "a value of " + bytes.length + " bytes is larger than " + MAX_VALUE);
+        }
+        if (w.summary() != null && w.summary().length() > MAX_SUMMARY) {
+            throw new SyscallException(Errno.EINVAL, "a summary is at most " + MAX_SUMMARY + " characters");
+        }
+        int tokens = 0;
+        if (w.working()) {
+            // about four characters per token, the usual estimate for English text and JSON
+            long chars = w.blob() != null ? bytes.length : new String(bytes, StandardCharsets.UTF_8).length();
+            tokens = w.tokens() > 0 ? w.tokens() : (int) Math.max(1, (chars + 3) / 4);
+        }
+        return new Encoded(w.json() == null ? null : w.json().deepCopy(), w.blob(), bytes, w.working(), tokens,
+                w.working() ? w.summary() : null);
+    }
+
+    private static byte[] toBytes(JsonNode json) {
+        try {
+            return JSON.writeValueAsBytes(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Entry entry(String key, long version, Encoded v, long pid) {
+        return new Entry(key, version, v.json(), v.blob(), v.blob() != null, v.bytes().length, v.working(), v.tokens(),
+                v.summary(), true, 0, clock.getAsLong(), pid, ++stamp);
+    }
+
+    /** Applies a checked write and logs it: the stage completes once it is durable. */
+    private <T> CompletionStage<T> write(Space s, Entry old, Entry now, T result) throws SyscallException {
+        checkLog(s);
+        apply(s, old, now, now.key());
+        ObjectNode rec = s.persistent ? putRecord(s.name, now, valueBytes(now)) : null;
+        if (now.working()) enforceBudget(s, Set.of(now.key()));
+        return persist(rec, result);
+    }
+
+    private void apply(Space s, Entry old, Entry now, String key) {
+        s.tree = now == null ? s.tree.remove(key) : s.tree.put(key, now);
+        s.account(old, now);
+        long delta = (now == null ? 0 : now.bytes()) - (old == null ? 0 : old.bytes());
+        if (delta != 0) ownerBytes.merge(s.owner, delta, Long::sum);
+    }
+
+    private <T> CompletionStage<T> persist(ObjectNode record, T result) {
+        if (record == null) return CompletableFuture.completedFuture(result);
+        CompletableFuture<T> done = new CompletableFuture<>();
+        log.append(record, failure -> {
+            if (failure == null) done.complete(result);
+            else done.completeExceptionally(new SyscallException(Errno.EIO, "the memory log cannot be written: " + failure, failure));
+        });
+        maybeCompact();
+        return done;
+    }
+
+    /** A persistent write is refused at once once the log has failed (a full disk). */
+    private void checkLog(Space s) throws SyscallException {
+        if ((s == null || s.persistent) && log != null && log.failure() != null) {
+            throw new SyscallException(Errno.EIO, "the memory log cannot be written: " + log.failure().getMessage());
+        }
+    }
+
+    private static void awaitDurable(CompletionStage<?> durable, String what) throws SyscallException {
+        try {
+            durable.toCompletableFuture().get(DURABLE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted while " + what);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SyscallException se) throw se;
+            throw new SyscallException(Errno.EIO, what + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new SyscallException(Errno.EIO, what + ": the memory log did not commit in " + DURABLE_WAIT_SECONDS + " s");
+        }
+    }
+
+    /** Compacts while running once the log is well beyond the live data (checked every 256 writes). */
+    private void maybeCompact() {
+        if (log.compacting() || log.size() < settings.compactMinBytes() || ++writesSinceCompactCheck < 256) return;
+        writesSinceCompactCheck = 0;
+        long live = 0;
+        for (Space s : spaces.values()) if (s.persistent) live += s.logicalBytes + 128L * (s.tree.size() + 1);
+        if (log.size() > 2 * live) log.compact(snapshot());
+    }
+
+    /** What the persistent spaces are now, to write as a compact log: taking it is O(spaces), the trees are immutable. */
+    private SpaceLog.Snapshot snapshot() {
+        record Snap(ObjectNode space, String name, PageTree<Entry> tree) {}
+        List<Snap> snaps = new ArrayList<>();
+        for (Space s : spaces.values()) if (s.persistent) snaps.add(new Snap(spaceRecord(s), s.name, s.tree));
+        return out -> {
+            for (Snap sn : snaps) {
+                out.accept(sn.space());
+                sn.tree().forEach((k, e) -> {
+                    out.accept(putRecord(sn.name(), e, valueBytes(e)));
+                    return true;
+                });
+            }
+        };
+    }
+
+    private static ObjectNode spaceRecord(Space s) {
+        return JSON.createObjectNode().put("op", "space").put("space", s.name).put("owner", s.owner)
+                .put("quota", s.quotaBytes).put("budget", s.tokenBudget);
+    }
+
+    private static ObjectNode putRecord(String space, Entry e, byte[] value) {
+        ObjectNode r = JSON.createObjectNode().put("op", "put").put("space", space).put("key", e.key())
+                .put("v", e.version()).put("m", e.modifiedMillis()).put("by", e.modifiedBy()).put("n", e.bytes());
+        if (e.working()) {
+            r.put("w", true).put("t", e.tokens());
+            if (e.summary() != null) r.put("s", e.summary());
+        }
+        if (e.isBlob()) r.put("blob", value);
+        else r.putRawValue("json", new RawValue(new String(value, StandardCharsets.UTF_8)));
+        return r;
+    }
+
+    /** The value's bytes, from the archive when paged out (never dropped: the archive keeps every paged-out version). */
+    private byte[] valueBytes(Entry e) {
+        if (e.resident()) return e.isBlob() ? e.blob() : toBytes(e.json());
+        try {
+            Archive.Archived a = archive.load(e.archiveId());
+            if (a == null) throw new IllegalStateException("archived value of " + e.key() + " is missing");
+            return a.value();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private Entry loadArchived(Entry e) {
+        byte[] v = valueBytes(e);
+        try {
+            return e.isBlob() ? e.pagedIn(null, v) : e.pagedIn(JSON.readTree(v), null);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void replay(ObjectNode r) {
+        String op = r.path("op").asText();
+        String name = r.path("space").asText();
+        switch (op) {
+            case "space" -> {
+                Space old = spaces.get(name);
+                if (old != null) dropSpace(old);
+                addSpace(new Space(name, r.path("owner").asText(), true, r.path("quota").asLong(), r.path("budget").asLong()));
+            }
+            case "drop" -> {
+                Space old = spaces.get(name);
+                if (old != null) dropSpace(old);
+            }
+            case "put" -> {
+                Space s = spaces.get(name);
+                if (s == null) {
+                    LOG.warn("memory log: a put to {} which it never created; skipped", name);
+                    return;
+                }
+                String key = r.path("key").asText();
+                boolean blob = r.has("blob");
+                byte[] b = null;
+                try {
+                    if (blob) b = r.get("blob").binaryValue();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                Entry e = new Entry(key, r.path("v").asLong(), blob ? null : r.get("json"), b, blob, r.path("n").asLong(),
+                        r.path("w").asBoolean(), r.path("t").asInt(), r.hasNonNull("s") ? r.get("s").asText() : null,
+                        true, 0, r.path("m").asLong(), r.path("by").asLong(), ++stamp);
+                apply(s, s.tree.get(key), e, key);
+            }
+            case "del" -> {
+                Space s = spaces.get(name);
+                String key = r.path("key").asText();
+                if (s != null && s.tree.get(key) != null) apply(s, s.tree.get(key), null, key);
+            }
+            case "fork" -> {
+                String child = r.path("child").asText();
+                Space old = spaces.get(child);
+                if (old != null) dropSpace(old);
+                Space c = addSpace(new Space(child, r.path("owner").asText(), true, r.path("quota").asLong(),
+                        r.path("budget").asLong()));
+                Space p = spaces.get(r.path("parent").asText());
+                if (p != null) shareTree(p, c);
+            }
+            default -> LOG.warn("memory log: unknown record '{}' skipped", op);
+        }
+    }
+
+    private Space addSpace(Space s) {
+        spaces.put(s.name, s);
+        return s;
+    }
+
+    private boolean userSpacesPersistent() {
+        return log != null && settings.userSpacesPersistent();
+    }
+
+    private Space createUserSpace(long pid, String owner) {
+        Space s = addSpace(new Space(SpaceKind.userSpace(pid), owner, userSpacesPersistent(),
+                settings.processQuotaBytes(), budgets.getOrDefault(pid, settings.defaultTokenBudget())));
+        budgets.putIfAbsent(pid, s.tokenBudget);
+        persist(s.persistent ? spaceRecord(s) : null, true);
+        return s;
+    }
+
+    /** Removes a space with what it holds (from disk too when persistent). */
+    private CompletionStage<Boolean> dropSpace(Space s) {
+        spaces.remove(s.name);
+        if (s.logicalBytes != 0) ownerBytes.merge(s.owner, -s.logicalBytes, Long::sum);
+        for (String r : s.relatives) {
+            Space rel = spaces.get(r);
+            if (rel == null) continue;
+            rel.relatives.remove(s.name);
+            if (rel.relatives.isEmpty()) rel.sharedBytes = 0;
+        }
+        if (!s.persistent || log == null) return CompletableFuture.completedFuture(true);
+        return persist(JSON.createObjectNode().put("op", "drop").put("space", s.name), true);
+    }
+
+    /** Pages out least recently used working entries until the window fits its budget, sparing {@code keep}. */
+    private void enforceBudget(Space s, Set<String> keep) {
+        if (s.kind != SpaceKind.USER || s.tokenBudget <= 0) return;
+        while (s.residentTokens > s.tokenBudget) {
+            String victim = null;
+            for (String k : s.lru.keySet()) {
+                if (!keep.contains(k)) {
+                    victim = k;
+                    break;
+                }
+            }
+            // what was just written or recalled stays resident even when it alone exceeds the budget
+            if (victim == null || pageOut(s, victim) < 0) return;
+        }
+    }
+
+    /** Moves a working entry's value to the archive; the bytes freed, or -1 when the archive failed. */
+    private long pageOut(Space s, String key) {
+        Entry e = s.tree.get(key);
+        if (e == null || !e.resident() || !e.working()) return 0;
+        long id = e.archiveId();
+        try {
+            if (id == 0) {
+                id = ++archiveSeq;
+                String text = e.key() + " " + (e.summary() == null ? "" : e.summary()) + " "
+                        + (e.json() != null ? e.json().toString() : "");
+                archive.store(id, text, valueBytes(e), e.isBlob());
+            }
+        } catch (IOException ex) {
+            LOG.error("paging out {} of {}: the archive cannot be written; it stays resident", key, s.name, ex);
+            return -1;
+        }
+        Entry out = e.pagedOut(id);
+        s.tree = s.tree.put(key, out);
+        s.account(e, out);
+        return e.bytes();
+    }
+
+    /** Brings a paged-out entry's value back from the archive. */
+    private Entry pageIn(Space s, Entry e) throws SyscallException {
+        Entry in;
+        try {
+            in = loadArchived(e);
+        } catch (RuntimeException ex) {
+            throw new SyscallException(Errno.EIO, "paging in " + e.key() + " of " + s.name + ": " + ex.getMessage(), ex);
+        }
+        s.tree = s.tree.put(e.key(), in);
+        s.account(e, in);
+        return in;
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private static SpaceKind kind(String space) throws SyscallException {
+        try {
+            return SpaceKind.of(space);
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, e.getMessage());
+        }
+    }
+
+    private static boolean own(MemCaller c, String space) {
+        return c.pid() > 0 && space.equals(SpaceKind.userSpace(c.pid()));
+    }
+
+    private static SyscallException denied(MemCaller c, String what, String capability) {
+        return new SyscallException(Errno.EPERM, c + " may not " + what + ": it needs " + capability);
+    }
+
+    private Space readable(MemCaller c, String space) throws SyscallException {
+        SpaceKind k = kind(space);
+        if (k != SpaceKind.SYSTEM && !(k == SpaceKind.USER && own(c, space))) {
+            String cap = "mem:read:" + space;
+            if (!c.permits(cap)) throw denied(c, "read " + space, cap);
+        }
+        Space s = spaces.get(space);
+        if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
+        return s;
+    }
+
+    /** The space for a write, checked; a process's own user space is created on its first write. */
+    private Space writable(MemCaller c, String space) throws SyscallException {
+        SpaceKind k = kind(space);
+        if (k == SpaceKind.SYSTEM) {
+            if (!c.isKernel()) {
+                throw new SyscallException(Errno.EPERM, c + " may not write system: only the kernel does (no capability grants it)");
+            }
+        } else if (!(k == SpaceKind.USER && own(c, space))) {
+            String cap = "mem:write:" + space;
+            if (!c.permits(cap)) throw denied(c, "write " + space, cap);
+        }
+        Space s = spaces.get(space);
+        if (s == null) {
+            if (k == SpaceKind.USER && own(c, space)) return createUserSpace(c.pid(), c.owner());
+            throw new SyscallException(Errno.ENOENT, "no space " + space);
+        }
+        return s;
+    }
+
+    private void checkQuota(Space s, Entry old, Entry now) throws SyscallException {
+        long delta = now.bytes() - (old == null ? 0 : old.bytes());
+        if (delta <= 0 || s.kind == SpaceKind.SYSTEM) return;
+        if (s.quotaBytes > 0 && s.logicalBytes + delta > s.quotaBytes) {
+            throw new SyscallException(Errno.EQUOTA, (s.kind == SpaceKind.USER ? "process" : "space") + " quota of "
+                    + s.name + ": " + s.logicalBytes + " bytes used + " + delta + " more exceeds the limit of " + s.quotaBytes);
+        }
+        long limit = settings.ownerQuota(s.owner);
+        long used = ownerBytes.getOrDefault(s.owner, 0L);
+        if (limit > 0 && used + delta > limit) {
+            throw new SyscallException(Errno.EQUOTA, "owner quota of " + s.owner + ": " + used + " bytes used + "
+                    + delta + " more exceeds the limit of " + limit);
+        }
+    }
+
+    /** Keys and lock names: 1..512 characters of valid UTF-16 (so valid UTF-8), no control characters. */
+    static void checkKey(String key) throws SyscallException {
+        if (key == null || key.isEmpty() || key.length() > MAX_KEY) {
+            throw new SyscallException(Errno.EINVAL, "a key is 1.." + MAX_KEY + " characters");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char ch = key.charAt(i);
+            if (Character.isISOControl(ch)) throw new SyscallException(Errno.EINVAL, "a key has no control characters");
+            if (Character.isHighSurrogate(ch) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(ch)) {
+                throw new SyscallException(Errno.EINVAL, "a key must be valid Unicode (a lone surrogate is not)");
+            }
+        }
+    }
+
+    private static void checkName(String name) throws SyscallException {
+        checkKey(name);
+    }
+
+    @Override
+    public void close() {
+        if (log != null) log.close();
+        try {
+            archive.close();
+        } catch (IOException e) {
+            LOG.warn("closing the memory archive: {}", e.toString());
+        }
+    }
+
+    /** For tests: bytes in the log file now. */
+    long logSize() {
+        return log == null ? 0 : log.size();
+    }
+
+    /** For tests: compactions done while running. */
+    long compactions() {
+        return log == null ? 0 : log.compactions();
+    }
+
+    /** For tests: whether a compaction is queued or running. */
+    boolean compacting() {
+        return log != null && log.compacting();
+    }
+
+    /** For tests: the tree root of a space (identity tells sharing). */
+    synchronized PageTree<Entry> tree(String space) {
+        Space s = spaces.get(space);
+        return s == null ? null : s.tree;
+    }
+
+    /** For tests: resident working keys of a space, least recently used first. */
+    synchronized List<String> window(String space) {
+        Space s = spaces.get(space);
+        return s == null ? List.of() : List.copyOf(new LinkedHashMap<>(s.lru).keySet());
+    }
+}
