@@ -229,13 +229,19 @@ final class Ipc implements MessageQueues {
         }
         long now = kernel.hal.currentTimeMillis();
         MessageQueue.Waiter w;
+        java.util.concurrent.CompletableFuture<SyscallResult> outside = null;
         synchronized (q) {
             if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
             if (q.senders.isEmpty()) {
                 ObjectNode r = kernel.json.createObjectNode();
                 if (q.spec.durable()) {
                     List<MessageQueue.Msg> fresh = reserve(q, p.pid, batch, now, r);
-                    if (fresh != null) {
+                    if (fresh != null && kernel.callingFromOutside()) {
+                        // made through the gateway: the calling thread waits for the commit, not the process
+                        java.util.concurrent.CompletableFuture<SyscallResult> done = new java.util.concurrent.CompletableFuture<>();
+                        commit(q, fresh, err -> done.complete(err != null ? err : SyscallResult.ok(r)));
+                        outside = done;
+                    } else if (fresh != null) {
                         // Acknowledged once on disk: the sender waits (BLOCKED, no thread) for the group commit.
                         MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
                         block(p, w0, "ipc.send " + name + " (commit)");
@@ -246,14 +252,28 @@ final class Ipc implements MessageQueues {
                     return SyscallResult.ok(r);
                 }
             }
-            if (timeoutMs == 0) {
+            if (outside == null && timeoutMs == 0) {
                 throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
             }
-            List<MessageQueue.Msg> msgs = new ArrayList<>(batch.size());
-            for (Outgoing o : batch) msgs.add(q.newMessage(p.pid, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now));
-            w = new MessageQueue.Waiter(p, 0, msgs, null);
-            block(p, w, "ipc.send " + name + " (full)");
-            q.senders.addLast(w);
+            if (outside != null) {
+                w = null;
+            } else {
+                List<MessageQueue.Msg> msgs = new ArrayList<>(batch.size());
+                for (Outgoing o : batch) msgs.add(q.newMessage(p.pid, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now));
+                w = new MessageQueue.Waiter(p, 0, msgs, null);
+                block(p, w, "ipc.send " + name + " (full)");
+                q.senders.addLast(w);
+            }
+        }
+        if (outside != null) {
+            try {
+                return outside.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyscallException(Errno.EINTR, "interrupted while the send was being written (it may still be sent)");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new SyscallException(Errno.EIO, "the send failed: " + e.getCause());
+            }
         }
         arm(q, w, timeoutMs, Errno.ETIMEDOUT, "queue '" + name + "' stayed full for " + timeoutMs + " ms");
         return null;

@@ -218,6 +218,24 @@ class DurableQueueTest {
     }
 
     @Test
+    void aSendThroughTheGatewayToADurableQueueReturnsOnceItIsOnDisk() throws Exception {
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            Kernel k = h.kernel;
+            k.ipc.create(durable("jobs", Delivery.AT_LEAST_ONCE), "alice");
+            k.addProgram(TestPrograms.program("sleeper", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 0),
+                    (st, last) -> org.agentos.kernel.api.program.Step.call(st, "proc.sleep", Args.of("ms", 60_000))), "test");
+            long pid = k.spawn(new SpawnSpec("sleeper", Args.none(), "alice", 0, List.of("ipc:send:jobs"), null));
+            org.agentos.kernel.api.syscall.SyscallResult r = k.call(pid, "ipc.send", Args.of("queue", "jobs", "payload", "via gateway"));
+            assertTrue(r.isOk(), String.valueOf(r));
+            assertEquals(1, r.value().get("ids").size());
+            assertEquals(1, k.ipc.stats("jobs").orElseThrow().ready(), "on disk and in the queue when the call returns");
+        }
+        try (KernelHarness again = KernelHarness.persistent(dir)) {
+            assertEquals("via gateway", again.kernel.ipc.peek("jobs", 1).get(0).payload().asText());
+        }
+    }
+
+    @Test
     void aDurableQueueNeedsADataDirectory() throws Exception {
         try (KernelHarness h = KernelHarness.inMemory()) {
             SyscallException e = org.junit.jupiter.api.Assertions.assertThrows(SyscallException.class,
