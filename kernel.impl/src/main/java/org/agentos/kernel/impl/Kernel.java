@@ -98,6 +98,8 @@ public final class Kernel implements ProcessManager, AuditLog {
     final MemoryGovernor memory = new MemoryGovernor(this);
     /** Message queues and mailboxes. */
     final Ipc ipc = new Ipc(this);
+    /** The bound memory manager and the mem.* calls. */
+    final MemoryCalls mem = new MemoryCalls(this);
 
     /** The message queues, as operators and benchmarks drive them. */
     public org.agentos.kernel.api.ipc.MessageQueues ipc() {
@@ -1412,6 +1414,73 @@ public final class Kernel implements ProcessManager, AuditLog {
         return true;
     }
 
+    /**
+     * The call {@code p} is blocked in on {@code token} is to be made again from the start (it
+     * waited for a subsystem that was not there): READY with the call held, as after a restart;
+     * a paused process makes it when resumed.
+     */
+    void retryCall(Proc p, Object token) {
+        synchronized (p) {
+            if (p.state.isTerminal() || !p.callInFlight || p.blockedOn != token) return;
+            p.blockedOn = null;
+            p.cancelCall = null;
+            p.callInFlight = false;
+            p.waitingOn = null;
+            if (p.pausePending) {
+                p.pausePending = false;
+                p.state = ProcessState.PAUSED;
+            } else if (p.state == ProcessState.BLOCKED) {
+                p.state = ProcessState.READY;
+                enqueueLocked(p);
+            }
+        }
+    }
+
+    /**
+     * proc.fork: a child running the same program from a copy of the parent's state, with the
+     * parent's owner, capabilities, quotas and priority, and a copy-on-write copy of its user
+     * space. The parent's call returns {@code {pid: <child>}}, the child's {@code {pid: 0, ppid}}.
+     */
+    SyscallResult fork(Proc parent, org.agentos.kernel.api.memory.MemoryManager m) throws SyscallException {
+        ProgramEntry pe = programs.get(parent.programName);
+        if (pe == null) throw new SyscallException(Errno.ENOENT, "program '" + parent.programName + "' is not installed");
+        Object copy;
+        synchronized (parent) {
+            try {
+                copy = json.convertValue(json.valueToTree(parent.programState), pe.program().stateType());
+            } catch (IllegalArgumentException e) {
+                throw new SyscallException(Errno.EINVAL, "the state of " + parent.programName + " cannot be copied: " + e.getMessage());
+            }
+        }
+        long pid = nextPid.getAndIncrement();
+        Proc child = new Proc(pid, parent.pid, parent.owner, parent.programName, parent.nice, parent.schedClass, parent.caps,
+                parent.quotas, now());
+        child.programState = copy;
+        child.lastResult = SyscallResult.ok(json.createObjectNode().put("pid", 0).put("ppid", parent.pid));
+        mem.fork(m, parent, child); // before the child can run: it starts with its parent's memory
+        table.put(pid, child);
+        synchronized (tree) {
+            if (parent.state.isTerminal()) {
+                child.ppid = init.pid;
+            } else {
+                if (parent.children == null) parent.children = new LinkedHashSet<>(4);
+                parent.children.add(child);
+            }
+        }
+        audit.append(new AuditWriter.Entry(hal.nanoTime(), child.startedMillis, AuditRecord.LIFECYCLE, pid, child.owner, "fork",
+                AuditRecord.OK, 0, child.programName, parent.pid, null, null));
+        synchronized (child) {
+            child.state = ProcessState.READY;
+            markDirtyLocked(child);
+            enqueueLocked(child);
+        }
+        BiConsumer<String, Map<String, Object>> sink = events;
+        if (sink != null) {
+            sink.accept(TOPIC_SPAWNED, Map.of("pid", pid, "ppid", parent.pid, "owner", child.owner, "program", child.programName));
+        }
+        return SyscallResult.ok(json.createObjectNode().put("pid", pid));
+    }
+
     /** Audits a finished call that began at {@code startNanos} and ended at {@code endNanos} (the HAL's clock). */
     private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long startNanos,
                            long endNanos) {
@@ -1594,6 +1663,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         waitingForProgram.remove(p);
         if (cancel != null) cancel.cancel(false);
         ipc.processEnded(p);
+        mem.processEnded(p);
         if (inFlight != null) {
             audit.append(hal.currentTimeMillis(), AuditRecord.SYSCALL, p.pid, p.owner, inFlight,
                     Errno.ECANCELED.name(), 0, "the process ended during the call", null, null);
@@ -1842,6 +1912,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             p.callName = r.callName();
             p.callArgs = r.callArgs();
             p.sleepUntilMillis = r.sleepUntilMillis();
+            p.usedMemory = true; // not checkpointed: assume it has memory, so that its exit frees it
             p.waitFor = r.waitFor();
             p.pausePending = r.pausePending();
             p.terminatePending = r.terminatePending();

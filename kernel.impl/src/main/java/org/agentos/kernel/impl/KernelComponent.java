@@ -26,6 +26,7 @@ import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.ProgramInfo;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.program.Program;
+import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.sched.Scheduler;
 import org.agentos.kernel.api.subsystem.SubsystemBinding;
 import org.agentos.kernel.api.subsystem.Subsystems;
@@ -63,12 +64,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@link Program} and {@link Tool} service, which come and go at runtime. Publishes the kernel
  * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
-@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class}, immediate = true,
+@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class},
+        immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelComponent.Config.class)
-public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues {
+public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     @ObjectClassDefinition(name = "Agent OS kernel", description = "Process table, CPU workers, syscall mediation and audit.")
@@ -149,6 +151,9 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private volatile Kernel kernel;
     private volatile Scheduler boundScheduler;
     private volatile ServiceReference<?> boundSchedulerRef;
+    private volatile MemoryManager boundMemory;
+    private volatile ServiceReference<?> boundMemoryRef;
+    private final Map<ServiceReference<?>, String> memories = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
 
     private Hal hal;
     private String halBundle;
@@ -284,6 +289,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
             else refuse(tool, bundle, k);
         });
         if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
+        if (boundMemory != null) k.mem.bind(boundMemory, bundleOf(boundMemoryRef));
         return k;
     }
 
@@ -437,6 +443,39 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         }
     }
 
+    /**
+     * The memory manager: the highest-ranked, or the one {@code MemoryManager.target} names
+     * (kernel:swap memory). A replacement takes over the old one's spaces (quiesce, export,
+     * import); one that leaves with no successor leaves its spaces with the kernel for the next.
+     */
+    @Reference(name = "MemoryManager", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMemoryManager(MemoryManager m, ServiceReference<?> ref) {
+        synchronized (lock) {
+            boundMemory = m;
+            boundMemoryRef = ref;
+            if (kernel != null) kernel.mem.bind(m, bundleOf(ref));
+        }
+    }
+
+    void unbindMemoryManager(MemoryManager m) {
+        synchronized (lock) {
+            if (boundMemory != m) return; // a greedy rebind already replaced it
+            boundMemory = null;
+            boundMemoryRef = null;
+            if (kernel != null) kernel.mem.unbind(m);
+        }
+    }
+
+    @Reference(service = MemoryManager.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addMemoryCandidate(ServiceReference<MemoryManager> ref) {
+        memories.put(ref, describe(ref));
+    }
+
+    void removeMemoryCandidate(ServiceReference<MemoryManager> ref) {
+        memories.remove(ref);
+    }
+
     /** Every registered scheduler, for kernel:subsystems; the bound one is tracked above. */
     @Reference(service = Scheduler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addSchedulerCandidate(ServiceReference<Scheduler> ref) {
@@ -482,8 +521,13 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
                 hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory() + disk
                         + "; " + sandboxSummary(hal)));
-        out.add(new SubsystemBinding("memory", "memory-pressure handling", k.memory.level().name(), null,
-                List.of(), k.memory.toString()));
+        MemoryManager mm = k.mem.manager();
+        String memNote = mm == null ? "no memory manager bound: mem.* calls wait" : mm.spaces().size() + " spaces, "
+                + k.mem.waiting() + " processes waiting for a lock or semaphore";
+        if (k.mem.lastSwap() != null) memNote += "; last swap " + k.mem.lastSwap();
+        out.add(new SubsystemBinding("memory", MemoryManager.class.getName(), mm == null ? null : mm.name(),
+                k.mem.provider(), new ArrayList<>(memories.values()), memNote + "; pressure " + k.memory.level().name()
+                        + " (" + k.memory + ")"));
         out.add(new SubsystemBinding("resources", "language-model and byte-rate arbitration",
                 k.llmConcurrency() + " calls in flight per LLM tool", null, k.resourceSummary(),
                 "per process: I/O " + rate(k.ioBytesPerSecond()) + ", network " + rate(k.netBytesPerSecond())));
@@ -573,6 +617,13 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public void sync() {
         kernel().sync();
+    }
+
+    // ------------------------------------------------------------------ KernelMemory
+
+    @Override
+    public MemoryManager bound() throws SyscallException {
+        return kernel().mem.require();
     }
 
     // ------------------------------------------------------------------ MessageQueues

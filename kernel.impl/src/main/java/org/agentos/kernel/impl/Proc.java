@@ -67,6 +67,8 @@ final class Proc implements SchedEntity {
     boolean dirty;
     /** Removed from the table; its next checkpoint record is a tombstone. */
     boolean reaped;
+    /** It made a memory call (or was forked, or restored): its exit must be told to the memory manager. */
+    boolean usedMemory;
     ExitStatus exit;
     long endedMillis;
     CompletableFuture<ExitStatus> exitFuture;

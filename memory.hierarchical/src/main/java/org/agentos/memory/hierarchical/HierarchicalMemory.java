@@ -94,6 +94,23 @@ public class HierarchicalMemory implements MemoryManager {
         store.close();
     }
 
+    /** For use without OSGi ({@link #standalone}): writes what is queued and closes the log and the archive. */
+    public void close() {
+        store.close();
+    }
+
+    /**
+     * A manager outside OSGi (benchmarks, tools): persistent spaces and the archive in {@code dataDirOrNull}
+     * (null = memory only), the given quotas per user space and per owner (0 = no limit), the rest as the defaults.
+     */
+    public static HierarchicalMemory standalone(Path dataDirOrNull, long processQuotaBytes, long ownerQuotaBytes) throws IOException {
+        if (processQuotaBytes < 0 || ownerQuotaBytes < 0) throw new IllegalArgumentException("quotas must be >= 0");
+        HierarchicalMemory m = new HierarchicalMemory();
+        m.store = new MemoryStore(MemorySettings.defaults(dataDirOrNull).withProcessQuota(processQuotaBytes)
+                .withOwnerQuota(ownerQuotaBytes, java.util.Map.of()));
+        return m;
+    }
+
     static MemorySettings settings(Config config, String karafData) {
         Path dir = !config.dataDir().isBlank() ? Path.of(config.dataDir())
                 : karafData != null ? Path.of(karafData, "agentos", "memory") : null;

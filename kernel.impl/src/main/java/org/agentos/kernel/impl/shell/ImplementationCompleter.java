@@ -9,7 +9,7 @@ import org.apache.karaf.shell.api.console.Completer;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
 
-/** Completes the installed implementations of the subsystem named before it (scheduler, hal), and "auto". */
+/** Completes the installed implementations of the subsystem named before it (scheduler, hal, memory), and "auto". */
 @Service
 public class ImplementationCompleter implements Completer {
     @Reference
@@ -22,7 +22,7 @@ public class ImplementationCompleter implements Completer {
         String[] words = commandLine.getArguments();
         String subsystem = "scheduler";
         for (int i = 0; i < commandLine.getCursorArgumentIndex() && i < words.length; i++) {
-            if (words[i].equals("hal") || words[i].equals("scheduler")) subsystem = words[i];
+            if (words[i].equals("hal") || words[i].equals("scheduler") || words[i].equals("memory")) subsystem = words[i];
         }
         delegate.getStrings().addAll(SwapCommand.installed(subsystems, subsystem));
         return delegate.complete(session, commandLine, candidates);

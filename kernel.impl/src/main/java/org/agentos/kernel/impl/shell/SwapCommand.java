@@ -22,9 +22,11 @@ import org.osgi.service.cm.ConfigurationAdmin;
         detailedDescription = "kernel:swap scheduler fair   binds the scheduler named fair (it must be installed, e.g. "
                 + "feature:install agentos-scheduler-fair); processes keep running, their queue positions carried over\n"
                 + "kernel:swap hal jvm   binds the portable HAL; the kernel restarts on it (processes are checkpointed "
-                + "and restored)\nkernel:swap <subsystem> auto   binds the highest-ranked one again\n"
-                + "The choice is kept in the kernel's configuration (PID org.agentos.kernel, Scheduler.target / Hal.target) "
-                + "and so survives a restart.")
+                + "and restored)\nkernel:swap memory heap   binds the in-heap memory manager; every space is carried "
+                + "over (memory calls wait for the moment of the hand-over)\n"
+                + "kernel:swap <subsystem> auto   binds the highest-ranked one again\n"
+                + "The choice is kept in the kernel's configuration (PID org.agentos.kernel, Scheduler.target / Hal.target / "
+                + "MemoryManager.target) and so survives a restart.")
 public class SwapCommand implements Action {
     static final String AUTO = "auto";
     static final String PID = "org.agentos.kernel";
@@ -35,8 +37,8 @@ public class SwapCommand implements Action {
     @Reference
     Subsystems subsystems;
 
-    @Argument(index = 0, name = "subsystem", required = true, description = "the subsystem: scheduler or hal")
-    @Completion(value = StringsCompleter.class, values = {"scheduler", "hal"})
+    @Argument(index = 0, name = "subsystem", required = true, description = "the subsystem: scheduler, hal or memory")
+    @Completion(value = StringsCompleter.class, values = {"scheduler", "hal", "memory"})
     String subsystem;
 
     @Argument(index = 1, name = "implementation", required = true,
@@ -59,7 +61,8 @@ public class SwapCommand implements Action {
         String target;
         if ("scheduler".equals(subsystem)) target = "Scheduler.target";
         else if ("hal".equals(subsystem)) target = "Hal.target";
-        else throw ConsoleErrors.of("EINVAL", "subsystem '" + subsystem + "' cannot be swapped from here; subsystems: scheduler, hal");
+        else if ("memory".equals(subsystem)) target = "MemoryManager.target";
+        else throw ConsoleErrors.of("EINVAL", "subsystem '" + subsystem + "' cannot be swapped from here; subsystems: scheduler, hal, memory");
         List<String> names = installed(subsystems, subsystem);
         if (!AUTO.equals(implementation) && !names.contains(implementation)) {
             throw ConsoleErrors.of("ENOENT", "no " + subsystem + " '" + implementation + "' is installed (installed: "

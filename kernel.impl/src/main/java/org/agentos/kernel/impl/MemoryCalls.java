@@ -1,0 +1,766 @@
+package org.agentos.kernel.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.memory.CasOutcome;
+import org.agentos.kernel.api.memory.EntryInfo;
+import org.agentos.kernel.api.memory.EntryPage;
+import org.agentos.kernel.api.memory.MemCaller;
+import org.agentos.kernel.api.memory.MemEntry;
+import org.agentos.kernel.api.memory.MemWrite;
+import org.agentos.kernel.api.memory.MemoryManager;
+import org.agentos.kernel.api.memory.MemoryState;
+import org.agentos.kernel.api.memory.SharedSpec;
+import org.agentos.kernel.api.memory.SpaceInfo;
+import org.agentos.kernel.api.memory.SpaceKind;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+
+/**
+ * The kernel's side of memory: the bound {@link MemoryManager}, the {@code mem.*} system calls
+ * made through it, the processes waiting for a lock or semaphore, and the live swap.
+ *
+ * <p>Gate: every memory call enters the gate and leaves it when its result (a write's fsync
+ * included) is there. A swap closes the gate, waits until nothing is inside, exports the old
+ * manager's state, imports it into the new one and opens the gate again; a call arriving
+ * meanwhile, or while no manager is bound, waits BLOCKED (no thread) and is made again after.
+ * A manager that leaves with no successor hands its state to the kernel, which gives it to the
+ * next one: nothing is lost by stopping the memory bundle.
+ *
+ * <p>Waiting: managers never block. A process that finds a lock taken waits here, FIFO per
+ * object, and is tried again when the kernel unlocks, releases, or ends a holder.
+ */
+final class MemoryCalls {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MemoryCalls.class);
+    static final int MAX_LIST = 1000;
+
+    private final Kernel k;
+
+    // Guarded by this.
+    private MemoryManager manager;
+    private String provider;
+    private boolean quiescing;
+    private int inside;
+    private MemoryState stash;
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private String lastSwap;
+
+    /** Waiters per synchronization object ({@code <space>#<name>}); each deque is also the object's lock. */
+    private final ConcurrentHashMap<String, ArrayDeque<SyncWaiter>> waiters = new ConcurrentHashMap<>();
+
+    MemoryCalls(Kernel k) {
+        this.k = k;
+    }
+
+    /** A process waiting for the gate to open; its call is made again then. */
+    private record Parked(Proc proc, Object token) {}
+
+    /** A process waiting for a lock ({@code permits} 0) or for semaphore permits. */
+    static final class SyncWaiter extends CompletableFuture<Void> {
+        final Proc proc;
+        final String space;
+        final String name;
+        final int permits;
+        final int initial;
+        java.util.concurrent.ScheduledFuture<?> timer;
+
+        SyncWaiter(Proc proc, String space, String name, int permits, int initial) {
+            this.proc = proc;
+            this.space = space;
+            this.name = name;
+            this.permits = permits;
+            this.initial = initial;
+        }
+
+        String id() {
+            return space + "#" + name;
+        }
+    }
+
+    // ------------------------------------------------------------------ binding and swap
+
+    synchronized MemoryManager manager() {
+        return manager;
+    }
+
+    synchronized String provider() {
+        return provider;
+    }
+
+    synchronized String lastSwap() {
+        return lastSwap;
+    }
+
+    /**
+     * Binds {@code next} (null: none). The old manager's state, or what a departed one left with
+     * the kernel, is carried over; if the new one refuses it, the old one stays bound (or the
+     * state stays with the kernel) and the refusal is logged and audited.
+     *
+     * @return what happened, for the log and kernel:subsystems
+     */
+    String bind(MemoryManager next, String nextProvider) {
+        long t0 = System.nanoTime();
+        MemoryManager old;
+        synchronized (this) {
+            if (manager == next) return "already bound";
+            quiescing = true;
+            while (inside > 0) {
+                try {
+                    wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            old = manager;
+        }
+        long quiet = System.nanoTime();
+        String outcome;
+        MemoryState state = null;
+        boolean keepOld = false;
+        try {
+            state = old != null ? old.exportState() : takeStash();
+        } catch (RuntimeException e) {
+            LOG.error("memory swap: {} could not export its state; its entries stay with it", old.name(), e);
+        }
+        int spaces = state == null ? 0 : state.spaces().size();
+        if (next != null && state != null) {
+            try {
+                next.importState(state);
+            } catch (RuntimeException e) {
+                keepOld = old != null;
+                if (!keepOld) putStash(state);
+                LOG.error("memory swap: {} refused the state of {}: {}", next.name(), old == null ? "the kernel" : old.name(),
+                        e.toString());
+            }
+        } else if (next == null && state != null) {
+            putStash(state);
+        }
+        synchronized (this) {
+            String from = old == null ? "none" : old.name();
+            String to = next == null ? "none" : next.name();
+            if (keepOld) {
+                outcome = to + " refused the state of " + from + "; " + from + " stays bound";
+            } else {
+                manager = next;
+                provider = next == null ? null : nextProvider;
+                outcome = from + " -> " + to + ": " + spaces + " spaces carried over"
+                        + (next == null && state != null ? " (kept by the kernel until a memory manager binds)" : "")
+                        + String.format(java.util.Locale.ROOT, ", paused %.2f ms", (System.nanoTime() - quiet) / 1e6);
+            }
+            lastSwap = outcome;
+            quiescing = false;
+        }
+        k.auditEvent("mem.swap", "root", outcome);
+        LOG.info("memory swap {} (waited {} ms for calls in flight)", outcome, (quiet - t0) / 1_000_000);
+        resumeParked();
+        wakeAll();
+        return outcome;
+    }
+
+    private synchronized MemoryState takeStash() {
+        MemoryState s = stash;
+        stash = null;
+        return s;
+    }
+
+    private synchronized void putStash(MemoryState s) {
+        stash = s;
+    }
+
+    /** Unbinds {@code m} if it is the bound one (its bundle went): its state stays with the kernel. */
+    void unbind(MemoryManager m) {
+        synchronized (this) {
+            if (manager != m) return;
+        }
+        bind(null, null);
+    }
+
+    private void resumeParked() {
+        List<Parked> again;
+        synchronized (this) {
+            if (manager == null || quiescing) return;
+            again = new ArrayList<>(parked);
+            parked.clear();
+        }
+        for (Parked w : again) k.retryCall(w.proc(), w.token());
+    }
+
+    /**
+     * Enters the gate: the bound manager, or null when the caller was parked (it is BLOCKED and
+     * its call is made again when the gate opens). Every non-null return is paired with {@link #leave}.
+     */
+    private MemoryManager enter(Proc p, String what) throws SyscallException {
+        Object token = new Object();
+        String why;
+        synchronized (this) {
+            if (!quiescing && manager != null) {
+                inside++;
+                return manager;
+            }
+            why = manager == null ? " (waiting for a memory manager)" : " (memory swap)";
+            if (k.callingFromOutside()) {
+                // the gateway's caller cannot be parked: it hears why at once
+                throw manager == null
+                        ? new SyscallException(Errno.ENOSYS, "no memory manager is bound (feature:install agentos-memory)")
+                        : new SyscallException(Errno.EAGAIN, "the memory manager is being swapped; try again");
+            }
+            parked.add(new Parked(p, token));
+        }
+        synchronized (p) {
+            p.blockedOn = token;
+            k.blockLocked(p, what + why);
+        }
+        // a swap may have finished between the two locks: then nobody else would resume it
+        resumeParked();
+        return null;
+    }
+
+    private synchronized void leave() {
+        if (--inside == 0 && quiescing) notifyAll();
+    }
+
+    /** For operators and other kernel parts: the manager, or ENOSYS. Not gated (reads and dumps). */
+    MemoryManager require() throws SyscallException {
+        MemoryManager m = manager();
+        if (m == null) {
+            throw new SyscallException(Errno.ENOSYS, "no memory manager is bound (feature:install agentos-memory)");
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    static MemCaller caller(Proc p) {
+        return MemCaller.process(p.pid, p.owner, p.caps::permits);
+    }
+
+    /** The first memory call of {@code p}: its user space exists from now on. */
+    private void started(MemoryManager m, Proc p) {
+        boolean first;
+        synchronized (p) {
+            first = !p.usedMemory;
+            p.usedMemory = true;
+        }
+        if (first) m.processStarted(p.pid, p.owner);
+    }
+
+    /** {@code p} ended: the manager frees what it held; waiters on what it held are tried again. */
+    void processEnded(Proc p) {
+        boolean used;
+        synchronized (p) {
+            used = p.usedMemory;
+        }
+        if (!used) return;
+        MemoryManager m = manager();
+        if (m == null) return; // the stash keeps it; the next manager sees it exit never (rare: none bound)
+        List<String> freed;
+        try {
+            freed = m.processExited(p.pid);
+        } catch (RuntimeException e) {
+            LOG.warn("memory manager {} failed at the exit of {}", m.name(), p, e);
+            return;
+        }
+        for (String id : freed) wake(id);
+    }
+
+    /** The parent's user space becomes the child's, copy-on-write (proc.fork). */
+    void fork(MemoryManager m, Proc parent, Proc child) throws SyscallException {
+        started(m, parent);
+        synchronized (child) {
+            child.usedMemory = true;
+        }
+        m.fork(parent.pid, child.pid, child.owner);
+    }
+
+    // ------------------------------------------------------------------ the calls
+
+    /** The space named in {@code args} ("user", "system", "user/<pid>", "shared/<name>"); "user" is the caller's. */
+    static String space(Proc p, JsonNode args) throws SyscallException {
+        String s = args.path("space").asText("user");
+        if (s.equals("user")) return SpaceKind.userSpace(p.pid);
+        try {
+            SpaceKind.of(s);
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, e.getMessage());
+        }
+        return s;
+    }
+
+    SyscallResult get(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.get");
+        if (m == null) return null;
+        try {
+            started(m, p);
+            MemEntry e = m.get(caller(p), space(p, a), a.get("key").asText());
+            chargeBytes(p, e.info().bytes());
+            return SyscallResult.ok(entryJson(e));
+        } finally {
+            leave();
+        }
+    }
+
+    SyscallResult put(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.put");
+        if (m == null) return null;
+        CompletionStage<EntryInfo> written;
+        try {
+            started(m, p);
+            MemWrite w = write(a);
+            written = m.put(caller(p), space(p, a), a.get("key").asText(), w);
+        } catch (SyscallException | RuntimeException e) {
+            leave();
+            throw e;
+        }
+        return await(p, written, "mem.put", info -> {
+            chargeBytes(p, info.bytes());
+            return infoJson(info);
+        });
+    }
+
+    SyscallResult delete(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.delete");
+        if (m == null) return null;
+        CompletionStage<Boolean> done;
+        try {
+            started(m, p);
+            done = m.delete(caller(p), space(p, a), a.get("key").asText());
+        } catch (SyscallException | RuntimeException e) {
+            leave();
+            throw e;
+        }
+        return await(p, done, "mem.delete", deleted -> k.json.createObjectNode().put("deleted", deleted));
+    }
+
+    SyscallResult cas(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.cas");
+        if (m == null) return null;
+        CompletionStage<CasOutcome> done;
+        try {
+            started(m, p);
+            done = m.cas(caller(p), space(p, a), a.get("key").asText(), a.get("expect").asLong(), write(a));
+        } catch (SyscallException | RuntimeException e) {
+            leave();
+            throw e;
+        }
+        return await(p, done, "mem.cas", o -> {
+            ObjectNode r = k.json.createObjectNode().put("swapped", o.swapped());
+            if (o.current() == null) r.putNull("version");
+            else r.put("version", o.current().version());
+            return r;
+        });
+    }
+
+    SyscallResult list(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.list");
+        if (m == null) return null;
+        try {
+            started(m, p);
+            EntryPage page = m.list(caller(p), space(p, a), a.path("prefix").asText(""),
+                    a.hasNonNull("after") ? a.get("after").asText() : null, a.path("limit").asInt(100));
+            ObjectNode r = k.json.createObjectNode();
+            ArrayNode entries = r.putArray("entries");
+            for (EntryInfo i : page.entries()) entries.add(infoJson(i));
+            if (page.next() == null) r.putNull("next");
+            else r.put("next", page.next());
+            return SyscallResult.ok(r);
+        } finally {
+            leave();
+        }
+    }
+
+    SyscallResult search(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.search");
+        if (m == null) return null;
+        try {
+            started(m, p);
+            ObjectNode r = k.json.createObjectNode();
+            ArrayNode entries = r.putArray("entries");
+            for (EntryInfo i : m.search(caller(p), space(p, a), a.get("query").asText(), a.path("limit").asInt(10))) {
+                entries.add(infoJson(i));
+            }
+            return SyscallResult.ok(r);
+        } finally {
+            leave();
+        }
+    }
+
+    SyscallResult recall(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.recall");
+        if (m == null) return null;
+        try {
+            started(m, p);
+            ObjectNode r = k.json.createObjectNode();
+            ArrayNode entries = r.putArray("entries");
+            long bytes = 0;
+            for (MemEntry e : m.recall(caller(p), a.get("query").asText(), a.path("limit").asInt(5))) {
+                entries.add(entryJson(e));
+                bytes += e.info().bytes();
+            }
+            chargeBytes(p, bytes);
+            return SyscallResult.ok(r);
+        } finally {
+            leave();
+        }
+    }
+
+    SyscallResult budget(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.budget");
+        if (m == null) return null;
+        try {
+            started(m, p);
+            m.setTokenBudget(p.pid, a.get("tokens").asLong());
+            return SyscallResult.ok(spaceJson(m.space(SpaceKind.userSpace(p.pid)).orElse(null)));
+        } finally {
+            leave();
+        }
+    }
+
+    SyscallResult share(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.share");
+        if (m == null) return null;
+        try {
+            started(m, p);
+            SharedSpec spec;
+            try {
+                spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0));
+            } catch (IllegalArgumentException e) {
+                throw new SyscallException(Errno.EINVAL, e.getMessage());
+            }
+            return SyscallResult.ok(spaceJson(m.share(caller(p), a.get("name").asText(), spec)));
+        } finally {
+            leave();
+        }
+    }
+
+    SyscallResult unshare(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.unshare");
+        if (m == null) return null;
+        List<String> gone;
+        String space = "shared/" + a.get("name").asText();
+        try {
+            started(m, p);
+            gone = m.deleteSpace(caller(p), space);
+        } finally {
+            leave();
+        }
+        for (String id : gone) fail(id, Errno.ENOENT, "space " + space + " was deleted");
+        return SyscallResult.OK;
+    }
+
+    SyscallResult fork(Proc p) throws SyscallException {
+        MemoryManager m = enter(p, "proc.fork");
+        if (m == null) return null;
+        try {
+            return k.fork(p, m);
+        } finally {
+            leave();
+        }
+    }
+
+    // ---- locks and semaphores
+
+    SyscallResult lock(Proc p, JsonNode a) throws SyscallException {
+        return acquire(p, a, 0, 0, "mem.lock");
+    }
+
+    SyscallResult semAcquire(Proc p, JsonNode a) throws SyscallException {
+        int permits = a.path("permits").asInt(1);
+        return acquire(p, a, permits, a.path("initial").asInt(permits), "mem.sem.acquire");
+    }
+
+    private SyscallResult acquire(Proc p, JsonNode a, int permits, int initial, String what) throws SyscallException {
+        MemoryManager m = enter(p, what);
+        if (m == null) return null;
+        String space = space(p, a);
+        String name = a.get("name").asText();
+        long timeoutMs = a.path("timeoutMs").asLong(-1);
+        SyncWaiter w = new SyncWaiter(p, space, name, permits, initial);
+        try {
+            started(m, p);
+            ArrayDeque<SyncWaiter> q = waiters.computeIfAbsent(w.id(), id -> new ArrayDeque<>());
+            synchronized (q) {
+                // FIFO: nobody overtakes a process already waiting for this object
+                if (q.isEmpty() && tryTake(m, w)) return SyscallResult.ok(k.json.createObjectNode().put("acquired", true));
+                if (timeoutMs == 0 || k.callingFromOutside()) {
+                    throw new SyscallException(Errno.EAGAIN, (permits == 0 ? "lock " : "semaphore ") + w.id()
+                            + (permits == 0 ? " is held" : " has too few permits"));
+                }
+                synchronized (p) {
+                    p.blockedOn = w;
+                    p.cancelCall = w;
+                    k.blockLocked(p, what + " " + w.id());
+                }
+                q.addLast(w);
+            }
+        } finally {
+            leave();
+        }
+        w.whenComplete((v, ex) -> {
+            if (ex instanceof CancellationException) { // killed, interrupted: off the queue
+                ArrayDeque<SyncWaiter> q = waiters.get(w.id());
+                if (q != null) {
+                    synchronized (q) {
+                        q.remove(w);
+                    }
+                }
+                cancelTimer(w);
+                wake(w.id()); // it may have been the head others waited behind
+            }
+        });
+        if (timeoutMs > 0) {
+            try {
+                java.util.concurrent.ScheduledFuture<?> t = k.timers.schedule(() -> {
+                    ArrayDeque<SyncWaiter> q = waiters.get(w.id());
+                    boolean mine = false;
+                    if (q != null) {
+                        synchronized (q) {
+                            mine = q.remove(w);
+                        }
+                    }
+                    if (mine) {
+                        k.completeIf(p, w, SyscallResult.error(Errno.ETIMEDOUT, w.id() + " was not free within " + timeoutMs + " ms"));
+                        wake(w.id());
+                    }
+                }, timeoutMs, TimeUnit.MILLISECONDS);
+                synchronized (w) {
+                    w.timer = t;
+                }
+            } catch (RejectedExecutionException stopping) {
+                // the kernel is stopping: the checkpoint keeps the call, the restart makes it again
+            }
+        }
+        return null;
+    }
+
+    private static boolean tryTake(MemoryManager m, SyncWaiter w) throws SyscallException {
+        MemCaller c = caller(w.proc);
+        return w.permits == 0 ? m.tryLock(c, w.space, w.name) : m.trySemAcquire(c, w.space, w.name, w.permits, w.initial);
+    }
+
+    private static void cancelTimer(SyncWaiter w) {
+        java.util.concurrent.ScheduledFuture<?> t;
+        synchronized (w) {
+            t = w.timer;
+        }
+        if (t != null) t.cancel(false);
+    }
+
+    SyscallResult unlock(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.unlock");
+        if (m == null) return null;
+        String space = space(p, a);
+        String name = a.get("name").asText();
+        try {
+            started(m, p);
+            m.unlock(caller(p), space, name);
+        } finally {
+            leave();
+        }
+        wake(space + "#" + name);
+        return SyscallResult.OK;
+    }
+
+    SyscallResult semRelease(Proc p, JsonNode a) throws SyscallException {
+        MemoryManager m = enter(p, "mem.sem.release");
+        if (m == null) return null;
+        String space = space(p, a);
+        String name = a.get("name").asText();
+        try {
+            started(m, p);
+            m.semRelease(caller(p), space, name, a.path("permits").asInt(1));
+        } finally {
+            leave();
+        }
+        wake(space + "#" + name);
+        return SyscallResult.OK;
+    }
+
+    /** Gives {@code id} to its waiters in order while the manager lets them take it. */
+    private void wake(String id) {
+        ArrayDeque<SyncWaiter> q = waiters.get(id);
+        if (q == null) return;
+        MemoryManager m = manager();
+        if (m == null) return; // tried again after the next bind
+        synchronized (q) {
+            while (!q.isEmpty()) {
+                SyncWaiter w = q.peekFirst();
+                boolean taken;
+                try {
+                    taken = tryTake(m, w);
+                } catch (SyscallException e) {
+                    q.pollFirst();
+                    cancelTimer(w);
+                    k.completeIf(w.proc, w, SyscallResult.error(e));
+                    continue;
+                }
+                if (!taken) break;
+                q.pollFirst();
+                cancelTimer(w);
+                if (!k.completeIf(w.proc, w, SyscallResult.ok(k.json.createObjectNode().put("acquired", true)))) {
+                    // it ended or was interrupted a moment ago: it must not keep what it never saw
+                    giveBack(m, w);
+                }
+            }
+            if (q.isEmpty()) waiters.remove(id, q);
+        }
+    }
+
+    private void giveBack(MemoryManager m, SyncWaiter w) {
+        try {
+            MemCaller c = caller(w.proc);
+            if (w.permits == 0) m.unlock(c, w.space, w.name);
+            else m.semRelease(c, w.space, w.name, w.permits);
+        } catch (SyscallException | RuntimeException e) {
+            LOG.debug("giving back {} of {}: {}", w.id(), w.proc, e.toString());
+        }
+    }
+
+    private void wakeAll() {
+        for (String id : new ArrayList<>(waiters.keySet())) wake(id);
+    }
+
+    /** Ends every wait on {@code id} with an error (its space was deleted). */
+    private void fail(String id, Errno errno, String message) {
+        ArrayDeque<SyncWaiter> q = waiters.remove(id);
+        if (q == null) return;
+        List<SyncWaiter> all;
+        synchronized (q) {
+            all = new ArrayList<>(q);
+            q.clear();
+        }
+        for (SyncWaiter w : all) {
+            cancelTimer(w);
+            k.completeIf(w.proc, w, SyscallResult.error(errno, message));
+        }
+    }
+
+    /** Processes waiting for a lock or semaphore, for kernel:subsystems. */
+    int waiting() {
+        int n = 0;
+        for (ArrayDeque<SyncWaiter> q : waiters.values()) {
+            synchronized (q) {
+                n += q.size();
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** The result of a write: at once when it is done, else the caller waits BLOCKED for it (an fsync). */
+    private <T> SyscallResult await(Proc p, CompletionStage<T> stage, String what, ResultOf<T> result)
+            throws SyscallException {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        if (f.isDone() || k.callingFromOutside()) {
+            try {
+                return SyscallResult.ok(result.of(f.get()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyscallException(Errno.EINTR, what + " interrupted while its write was being made durable");
+            } catch (ExecutionException e) {
+                throw asSyscall(what, e.getCause());
+            } finally {
+                leave();
+            }
+        }
+        Object token = new Object();
+        synchronized (p) {
+            p.blockedOn = token;
+            k.blockLocked(p, what + " (commit)");
+        }
+        f.whenComplete((v, ex) -> {
+            SyscallResult r;
+            try {
+                r = ex != null ? SyscallResult.error(asSyscall(what, ex instanceof java.util.concurrent.CompletionException
+                        && ex.getCause() != null ? ex.getCause() : ex)) : SyscallResult.ok(result.of(v));
+            } catch (SyscallException e) {
+                r = SyscallResult.error(e);
+            } finally {
+                leave();
+            }
+            k.completeIf(p, token, r);
+        });
+        return null;
+    }
+
+    @FunctionalInterface
+    private interface ResultOf<T> {
+        JsonNode of(T value) throws SyscallException;
+    }
+
+    private static SyscallException asSyscall(String what, Throwable t) {
+        if (t instanceof SyscallException se) return se;
+        LOG.warn("{} failed in the memory manager", what, t);
+        return new SyscallException(Errno.EIO, what + " failed: " + t);
+    }
+
+    private void chargeBytes(Proc p, long bytes) throws SyscallException {
+        synchronized (p) {
+            p.bytes += bytes;
+            if (p.bytes > p.quotas.bytes()) {
+                throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
+            }
+        }
+    }
+
+    private MemWrite write(JsonNode a) throws SyscallException {
+        boolean hasValue = a.has("value");
+        boolean hasBlob = a.has("base64");
+        if (hasValue == hasBlob) throw new SyscallException(Errno.EINVAL, "give value (JSON) or base64 (bytes), one of them");
+        MemWrite w;
+        if (hasValue) {
+            w = MemWrite.json(a.get("value"));
+        } else {
+            try {
+                w = MemWrite.blob(Base64.getDecoder().decode(a.get("base64").asText()));
+            } catch (IllegalArgumentException e) {
+                throw new SyscallException(Errno.EINVAL, "base64 is not valid Base64: " + e.getMessage());
+            }
+        }
+        if (a.path("working").asBoolean(false)) {
+            w = w.working(a.path("tokens").asInt(0), a.hasNonNull("summary") ? a.get("summary").asText() : null);
+        }
+        return w;
+    }
+
+    ObjectNode infoJson(EntryInfo i) {
+        ObjectNode r = k.json.createObjectNode().put("space", i.space()).put("key", i.key()).put("version", i.version())
+                .put("bytes", i.bytes()).put("blob", i.blob());
+        if (i.working()) {
+            r.put("working", true).put("tokens", i.tokens()).put("resident", i.resident());
+            if (i.summary() != null) r.put("summary", i.summary());
+        }
+        r.put("modifiedMillis", i.modifiedMillis()).put("modifiedBy", i.modifiedBy());
+        return r;
+    }
+
+    ObjectNode entryJson(MemEntry e) {
+        ObjectNode r = infoJson(e.info());
+        if (e.blob() != null) r.put("base64", Base64.getEncoder().encodeToString(e.blob()));
+        else r.set("value", e.json());
+        return r;
+    }
+
+    ObjectNode spaceJson(SpaceInfo s) {
+        ObjectNode r = k.json.createObjectNode();
+        if (s == null) return r;
+        return r.put("space", s.name()).put("kind", s.kind().name().toLowerCase(java.util.Locale.ROOT)).put("owner", s.owner())
+                .put("persistent", s.persistent()).put("entries", s.entries()).put("bytes", s.bytes())
+                .put("quotaBytes", s.quotaBytes()).put("sharedBytes", s.sharedBytes())
+                .put("residentTokens", s.residentTokens()).put("tokenBudget", s.tokenBudget()).put("pagedOut", s.pagedOut());
+    }
+}
