@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Durable acknowledged sends: {@code senders} agents each sending to one of 4 durable
  * at-most-once queues with {@code ipc.send} (one message of ~100 bytes, or a batch of
  * {@code batch}), acknowledged only after the queue log's group commit has fsynced their
- * records; 4 receiver agents drain the queues (whose receives are journaled too). The kernel
+ * records; 16 receiver agents per queue drain them (whose receives are journaled too). The kernel
  * runs with the production defaults on disk (audit log fsynced, checkpoints), 2 CPU workers.
  * Counted: messages whose send was acknowledged. Baseline in the same run: 64 threads appending
  * ~100-byte records to one file through a group-committing writer thread (one write and one
@@ -57,6 +57,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class IpcDurableBenchmark {
     static final int MESSAGES = 200_000;
     static final int QUEUES = 4;
+    /** Each receive waits for its group commit: enough receivers that draining keeps up with sending. */
+    static final int DRAINS_PER_QUEUE = 16;
     static final String PAYLOAD = "x".repeat(100);
 
     @State(Scope.Benchmark)
@@ -83,9 +85,11 @@ public class IpcDurableBenchmark {
             kernel.setScheduler(new RoundRobinScheduler(), "bench");
             for (int i = 0; i < QUEUES; i++) {
                 kernel.ipc().create(QueueSpec.builder("d" + i).delivery(Delivery.AT_MOST_ONCE).durable(true)
-                        .capacity(1 << 20).build(), "bench");
-                kernel.spawn(new SpawnSpec("drain", Args.of("queue", "d" + i, "max", 1000), "bench", 0,
-                        List.of("ipc:recv:d" + i), null));
+                        .capacity(200_000).build(), "bench");
+                for (int d = 0; d < DRAINS_PER_QUEUE; d++) {
+                    kernel.spawn(new SpawnSpec("drain", Args.of("queue", "d" + i, "max", 1000), "bench", 0,
+                            List.of("ipc:recv:d" + i), null));
+                }
             }
             for (int i = 0; i < senders; i++) {
                 String q = "d" + (i % QUEUES);
@@ -104,6 +108,8 @@ public class IpcDurableBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
+            System.out.println();
+            for (int i = 0; i < QUEUES; i++) System.out.println("at the end: " + kernel.ipc().stats("d" + i).orElseThrow());
             Bench.stop(kernel);
         }
     }
