@@ -286,6 +286,37 @@ final class MemoryCalls {
         m.fork(parent.pid, child.pid, child.owner);
     }
 
+    /**
+     * Memory pressure: asks the manager to page out about {@code bytes} of working entries, from
+     * the processes that use memory in eviction order (idle class first, then normal, realtime
+     * last; nicer first within a class). Returns the bytes freed; 0 while swapping or unbound.
+     */
+    long reclaim(long bytes) {
+        MemoryManager m;
+        synchronized (this) {
+            if (quiescing || manager == null || bytes <= 0) return 0;
+            m = manager;
+            inside++;
+        }
+        try {
+            List<Proc> users = new ArrayList<>();
+            for (Proc p : k.processes()) {
+                synchronized (p) {
+                    if (p.usedMemory && !p.state.isTerminal()) users.add(p);
+                }
+            }
+            users.sort(java.util.Comparator.comparingInt((Proc p) -> -p.schedClass.ordinal()).thenComparingInt(p -> -p.nice));
+            List<Long> victims = new ArrayList<>(users.size());
+            for (Proc p : users) victims.add(p.pid);
+            return m.reclaim(bytes, victims);
+        } catch (RuntimeException e) {
+            LOG.warn("memory manager {} failed to reclaim {} bytes", m.name(), bytes, e);
+            return 0;
+        } finally {
+            leave();
+        }
+    }
+
     // ------------------------------------------------------------------ the calls
 
     /** The space named in {@code args} ("user", "system", "user/<pid>", "shared/<name>"); "user" is the caller's. */

@@ -126,10 +126,14 @@ final class MemoryGovernor {
         level = next;
         int pausedNow = next == Level.CRITICAL ? pauseIdle() : 0;
         int resumed = prev == Level.CRITICAL ? resumePaused() : 0;
+        // rising: page context-window entries out to the archive, idle processes first (never persistent data)
+        long reclaimed = next.compareTo(prev) > 0
+                ? kernel.mem.reclaim((long) ((x - p.recoverBelow()) * Math.max(m.heapMax(), m.hostTotal()))) : 0;
         String detail = String.format(Locale.ROOT, "%s -> %s at %.0f%% (%s)", prev, next, 100 * x, m)
                 + (next == Level.NORMAL ? "" : "; throttling idle and nice >= " + p.throttleNice())
                 + (pausedNow > 0 ? "; paused " + pausedNow + " idle processes" : "")
-                + (resumed > 0 ? "; resumed " + resumed + " processes" : "");
+                + (resumed > 0 ? "; resumed " + resumed + " processes" : "")
+                + (reclaimed > 0 ? "; paged out " + reclaimed + " bytes of context windows" : "");
         LOG.warn("memory pressure {}", detail);
         kernel.audit.append(kernel.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "mem.pressure",
                 next.name(), 0, detail, null, null);
@@ -143,6 +147,7 @@ final class MemoryGovernor {
         event.put("hostTotal", m.hostTotal());
         event.put("paused", pausedNow);
         event.put("resumed", resumed);
+        event.put("reclaimed", reclaimed);
         try {
             events.accept(event);
         } catch (RuntimeException e) {

@@ -253,6 +253,30 @@ class MemoryCallsTest {
     }
 
     @Test
+    void memoryPressurePagesOutContextWindowsOfIdleProcessesFirst() throws Exception {
+        k.memory.setPolicy(new MemoryGovernor.Policy(60_000, 0.85, 0.95, 0.75, 10, 20)); // only evaluate() moves it
+        String text = "words ".repeat(200); // ~1.2 KB, ~300 tokens
+        ObjectNode[] puts = new ObjectNode[11];
+        for (int i = 0; i < 10; i++) puts[i] = call("mem.put", "key", "note" + i, "value", text + i, "working", true);
+        puts[10] = call("proc.sleep", "ms", 60_000);
+        ArrayNode list = Args.none().arrayNode();
+        for (ObjectNode c : puts) list.add(c);
+        long idle = k.spawn(new SpawnSpec("script", Args.of("id", "idle", "calls", list), "alice", 0, List.of(), null,
+                org.agentos.kernel.api.sched.SchedClass.IDLE));
+        long normal = k.spawn(new SpawnSpec("script", Args.of("id", "normal", "calls", list), "alice", 0, List.of(), null));
+        KernelHarness.await("both to have written", () -> RESULTS.getOrDefault("idle", List.of()).size() == 10
+                && RESULTS.getOrDefault("normal", List.of()).size() == 10);
+        MemoryManager m = k.mem.manager();
+        assertEquals(0, m.space("user/" + idle).orElseThrow().pagedOut());
+        // HIGH at 85% of 100 KB: down to 75% is 10 KB to free, which the idle process's 12 KB of notes cover
+        k.memory.evaluate(org.agentos.kernel.api.hal.MemoryStatus.of(85_000, 100_000, -1, -1));
+        assertTrue(m.space("user/" + idle).orElseThrow().pagedOut() > 0, "the idle process's notes were paged out");
+        assertEquals(0, m.space("user/" + normal).orElseThrow().pagedOut(), "the normal process was spared");
+        assertTrue(k.mem.manager().get(MemCaller.operator("root"), "user/" + idle, "note0").json().asText().startsWith("words"),
+                "nothing was lost: a paged-out note comes back");
+    }
+
+    @Test
     void aPersistentPutWaitsForTheDiskAndIsThereAfterARestartOfTheManager() throws Exception {
         HierarchicalMemory onDisk = HierarchicalMemory.standalone(dir, 64L << 20, 1L << 30);
         k.mem.bind(onDisk, "test");
