@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The demo workload the distribution starts with (configured by {@code etc/org.agentos.demo.cfg}):
  * heartbeat agents for two tenants, plus fan-out and ping-pong families that run, wait for their
- * children and exit, and agents that keep the simulated LLM provider busy: many of them for one
- * tenant, one for the other, so {@code kernel:subsystems} shows the LLM gate sharing it fairly
+ * children and exit, tally families counting in the shared segment {@code shared/demo}, one agent
+ * keeping notes in its memory, and agents that keep the simulated LLM provider busy: many of them
+ * for one tenant, one for the other, so {@code kernel:subsystems} shows the LLM gate sharing it fairly
  * (under the fair scheduler). Spawned once: after a restart the restored processes carry on instead.
  */
 // The demo spawns and watches processes (ProcessManager), and the bundle adds llm.sim and other tools.
@@ -71,7 +72,7 @@ public class DemoWorkload {
     private void start(Config config, int attempt) {
         if (!active) return;
         List<String> names = processes.programs().stream().map(ProgramInfo::name).toList();
-        if (!names.containsAll(List.of("heartbeat", "fanout", "ping", "pong", "counter", "asker"))) {
+        if (!names.containsAll(List.of("heartbeat", "fanout", "ping", "pong", "counter", "asker", "tally", "remember"))) {
             // The programs are services of this bundle too; the kernel may bind them a moment later.
             if (attempt < 100) {
                 CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS).execute(() -> start(config, attempt + 1));
@@ -97,12 +98,22 @@ public class DemoWorkload {
                 processes.spawn(new SpawnSpec("ping", Args.of("rounds", 50), OWNERS.get(i % 2), 0,
                         List.of("proc:spawn"), null));
             }
+            // memory: families count together in shared/demo under its lock; one agent keeps notes in its context window
+            for (int i = 0; i < config.families(); i++) {
+                processes.spawn(new SpawnSpec("tally", Args.of("segment", "demo", "count", 100, "create", true),
+                        OWNERS.get(i % 2), 0, List.of("mem:share:demo", "mem:*:shared/demo"), null));
+            }
+            if (config.families() > 0) {
+                processes.spawn(new SpawnSpec("remember", Args.of("notes", Args.of("goal", "show the memory subsystem",
+                        "plan", "spaces, fork, locks, context window", "status", "running"), "working", true), OWNERS.get(0), 0,
+                        null, null));
+            }
             for (int i = 0; i < config.askers(); i++) {
                 processes.spawn(new SpawnSpec("asker", Args.of("calls", 0), OWNERS.get(0), 0, null, null));
             }
             if (config.askers() > 0) processes.spawn(new SpawnSpec("asker", Args.of("calls", 0), OWNERS.get(1), 0, null, null));
-            LOG.info("demo workload started: {} heartbeats, {} fan-out and {} ping-pong families, {} LLM askers",
-                    config.processes(), config.families(), config.families(), config.askers() + (config.askers() > 0 ? 1 : 0));
+            LOG.info("demo workload started: {} heartbeats, {} fan-out, ping-pong and tally families, {} LLM askers",
+                    config.processes(), config.families(), config.askers() + (config.askers() > 0 ? 1 : 0));
         } catch (SyscallException e) {
             LOG.error("demo workload could not start: {}", e.toString());
         }
