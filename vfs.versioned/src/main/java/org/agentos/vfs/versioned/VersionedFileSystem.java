@@ -21,6 +21,7 @@ import org.agentos.kernel.api.fs.FileInfo;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.fs.FsUsage;
+import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.syscall.Errno;
@@ -33,6 +34,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -42,11 +44,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The versioned filesystem ({@link FileSystem} SPI): workspaces under {@code /home/<owner>} and
  * {@code /shared} kept in a {@link VersionStore}, a per-process scratch {@code /tmp} in memory,
- * and a read-only {@code /proc} made from the process table and the audit log.
+ * a read-only {@code /proc} made from the process table and the audit log, and a read-only
+ * {@code /mem} made from the memory manager ({@link MemTree}).
  */
-// The filesystem reads the process table and writes the audit log (kernel.admin) and adds the fs.* tools.
+// The filesystem reads the process table and writes the audit log (kernel.admin), adds the fs.* tools
+// and reads memory spaces for /mem (mem.admin: the kernel hides the MemoryManager from bundles without it).
 @org.agentos.kernel.api.security.RequiresPermission({org.agentos.kernel.api.security.KernelPermission.KERNEL_ADMIN,
-        org.agentos.kernel.api.security.KernelPermission.TOOL_PROVIDE})
+        org.agentos.kernel.api.security.KernelPermission.TOOL_PROVIDE,
+        org.agentos.kernel.api.security.KernelPermission.MEM_ADMIN})
 // Privileged: the FileSystem service acts as the operator on every file, so only bundles with fs.admin see it.
 @Component(service = FileSystem.class, configurationPid = VersionedFileSystem.PID,
         property = org.agentos.kernel.api.security.KernelPermission.SERVICE_PROPERTY + "="
@@ -55,7 +60,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public class VersionedFileSystem implements FileSystem {
     static final String PID = "org.agentos.vfs";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final List<String> ROOTS = List.of("home/", "proc/", "shared/", "tmp/");
+    private static final List<String> ROOTS = List.of("home/", "mem/", "proc/", "shared/", "tmp/");
 
     @ObjectClassDefinition(name = "Agent OS versioned filesystem")
     public @interface Config {
@@ -83,6 +88,13 @@ public class VersionedFileSystem implements FileSystem {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile AuditLog audit;
+
+    // /mem follows the highest-ranked MemoryManager (GREEDY rebinds when a better one appears). The
+    // kernel binds its own choice, which kernel:swap memory can make another one; following that
+    // choice exactly is left for later. Read once per call, so that one call sees one manager.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile MemoryManager memory;
 
     private VersionStore store;
     private volatile Map<String, VersionStore.Quota> quotas = Map.of();
@@ -166,13 +178,14 @@ public class VersionedFileSystem implements FileSystem {
 
     // ------------------------------------------------------------------ checks
 
-    private enum Area { HOME, SHARED, TMP, PROC, TOP }
+    private enum Area { HOME, SHARED, TMP, PROC, MEM, TOP }
 
     private static Area area(String p) {
         if (VfsPaths.within(p, "/home") && !p.equals("/home")) return Area.HOME;
         if (VfsPaths.within(p, "/shared") && !p.equals("/shared")) return Area.SHARED;
         if (VfsPaths.within(p, "/tmp") && !p.equals("/tmp")) return Area.TMP;
         if (VfsPaths.within(p, "/proc")) return Area.PROC;
+        if (VfsPaths.within(p, "/mem")) return Area.MEM;
         return Area.TOP;
     }
 
@@ -185,9 +198,12 @@ public class VersionedFileSystem implements FileSystem {
     }
 
     private static String writable(FsCaller c, String path) throws SyscallException {
+        // the synthetic trees refuse before the capability check: no fs:write grant would help there
+        String n = VfsPaths.normalize(path);
+        Area a = area(n);
+        if (a == Area.PROC) throw new SyscallException(Errno.EPERM, n + " is read-only (/proc is made by the kernel)");
+        if (a == Area.MEM) throw new SyscallException(Errno.EPERM, n + ": " + MemTree.READ_ONLY);
         String p = check(c, path, "write");
-        Area a = area(p);
-        if (a == Area.PROC) throw new SyscallException(Errno.EPERM, p + " is read-only (/proc is made by the kernel)");
         if (a == Area.TOP) {
             throw new SyscallException(Errno.EPERM, p + " cannot be written: files live under /home/<owner>, /shared or /tmp");
         }
@@ -285,6 +301,9 @@ public class VersionedFileSystem implements FileSystem {
             case PROC -> {
                 return new ByteArrayInputStream(procFile(p).getBytes(StandardCharsets.UTF_8));
             }
+            case MEM -> {
+                return MemTree.read(memory, c, p, version);
+            }
             default -> {
                 if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
                 VersionStore.Version v = version == 0
@@ -315,6 +334,9 @@ public class VersionedFileSystem implements FileSystem {
             case PROC -> {
                 if (procDirectory(p)) return FileInfo.directory(p);
                 return FileInfo.file(p, 0, procFile(p).length(), null, false, System.currentTimeMillis(), 0, "root", null, null, 0);
+            }
+            case MEM -> {
+                return MemTree.stat(memory, c, p);
             }
             case TOP -> {
                 if (p.equals("/") || p.equals("/home") || p.equals("/shared") || p.equals("/tmp")) return FileInfo.directory(p);
@@ -362,6 +384,9 @@ public class VersionedFileSystem implements FileSystem {
                         ? FileInfo.directory(p + "/" + name.substring(0, name.length() - 1)) : stat(c, p + "/" + name));
                 return out;
             }
+            case MEM -> {
+                return MemTree.list(memory, c, p);
+            }
             default -> {
                 if (store.latest(p).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
                 if (!store.isDirectory(p)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
@@ -395,6 +420,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public List<FileInfo> history(FsCaller c, String path) throws SyscallException {
         String p = check(c, path, "read");
+        if (area(p) == Area.MEM) return MemTree.history(memory, c, p);
         List<FileInfo> out = new ArrayList<>();
         for (VersionStore.Version v : store.history(p)) out.add(info(v));
         if (out.isEmpty()) throw new SyscallException(Errno.ENOENT, "no history for " + p);
@@ -415,6 +441,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public String diff(FsCaller c, String path, long from, long to) throws SyscallException {
         String p = check(c, path, "read");
+        if (area(p) == Area.MEM) throw new SyscallException(Errno.EINVAL, p + ": /mem keeps only the current value, there is nothing to diff");
         String a = text(c, p, from);
         long toVersion = to == 0 ? store.head(p).map(VersionStore.Head::version).orElse(0L) : to;
         String b = text(c, p, toVersion);

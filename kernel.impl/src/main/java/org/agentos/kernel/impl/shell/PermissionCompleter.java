@@ -20,7 +20,7 @@ public class PermissionCompleter implements Completer {
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
         delegate.getStrings().addAll(List.of(KernelPermission.KERNEL_ADMIN, KernelPermission.SYSCALL_GATEWAY,
-                KernelPermission.FS_ADMIN, KernelPermission.TOOL_PROVIDE));
+                KernelPermission.FS_ADMIN, KernelPermission.MEM_ADMIN, KernelPermission.TOOL_PROVIDE));
         for (PermissionRegistry.BundlePermissions b : permissions.list()) delegate.getStrings().addAll(b.requested());
         return delegate.complete(session, commandLine, candidates);
     }
