@@ -81,10 +81,13 @@ class DistributionRestartIT {
     }
 
     @Test
-    void aDurableQueueKeepsEveryAcknowledgedMessageWhenKarafIsKilled() throws Exception {
+    void aDurableQueueAndAnAgentsMemoryKeepEveryAcknowledgedWriteWhenKarafIsKilled() throws Exception {
         console("ipc:create --durable -d at-least-once orders");
         for (int i = 1; i <= 3; i++) console("ipc:send orders '{\"order\":" + i + "}'");
         console("ipc:create -d at-least-once scratch"); // in memory: gone after the crash
+        long keeper = spawned(console("agent:spawn -o restart remember '{\"notes\":{\"goal\":\"survive\"}}'"));
+        waitUntil("its note to be written",
+                () -> run(home, Duration.ofSeconds(60), "bin/agentos-console", "mem:ls user/" + keeper).output.contains("goal"));
         assertTrue(console("ipc:queues").contains("at-least-once+durable"), "ipc:queues shows the durable queue");
         Path pidFile = home.resolve("karaf.pid");
         ProcessHandle karaf = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).orElseThrow();
@@ -94,6 +97,8 @@ class DistributionRestartIT {
         String peek = console("ipc:peek orders");
         for (int i = 1; i <= 3; i++) assertTrue(peek.contains("{\"order\":" + i + "}"), "message " + i + " survived: " + peek);
         assertTrue(console("ipc:queues").lines().noneMatch(l -> l.startsWith("scratch ")), "the in-memory queue did not");
+        assertTrue(console("mem:get user/" + keeper + " goal").contains("\"survive\""),
+                "the agent's memory (a persistent user space) survived the crash with it");
     }
 
     @Test

@@ -54,6 +54,8 @@ final class MemoryCalls {
     private String provider;
     private boolean quiescing;
     private int inside;
+    /** Memory calls made through the bound manager since it was bound: 0 means it holds nothing of the kernel's. */
+    private long callsSinceBind;
     private MemoryState stash;
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
     private String lastSwap;
@@ -114,6 +116,7 @@ final class MemoryCalls {
     String bind(MemoryManager next, String nextProvider) {
         long t0 = System.nanoTime();
         MemoryManager old;
+        boolean untouched;
         synchronized (this) {
             if (manager == next) return "already bound";
             quiescing = true;
@@ -126,13 +129,17 @@ final class MemoryCalls {
                 }
             }
             old = manager;
+            untouched = old != null && callsSinceBind == 0;
         }
         long quiet = System.nanoTime();
         String outcome;
         MemoryState state = null;
         boolean keepOld = false;
         try {
-            state = old != null ? old.exportState() : takeStash();
+            // A manager no call went through holds nothing of the agents' (e.g. the one bound for a
+            // moment at boot before the configured one appeared): its empty state must not replace
+            // what the next one kept on disk.
+            state = untouched ? null : old != null ? old.exportState() : takeStash();
         } catch (RuntimeException e) {
             LOG.error("memory swap: {} could not export its state; its entries stay with it", old.name(), e);
         }
@@ -157,6 +164,7 @@ final class MemoryCalls {
             } else {
                 manager = next;
                 provider = next == null ? null : nextProvider;
+                callsSinceBind = next != null && state != null ? 1 : 0; // it holds what it imported
                 outcome = from + " -> " + to + ": " + spaces + " spaces carried over"
                         + (next == null && state != null ? " (kept by the kernel until a memory manager binds)" : "")
                         + String.format(java.util.Locale.ROOT, ", paused %.2f ms", (System.nanoTime() - quiet) / 1e6);
@@ -209,6 +217,7 @@ final class MemoryCalls {
         synchronized (this) {
             if (!quiescing && manager != null) {
                 inside++;
+                callsSinceBind++;
                 return manager;
             }
             why = manager == null ? " (waiting for a memory manager)" : " (memory swap)";

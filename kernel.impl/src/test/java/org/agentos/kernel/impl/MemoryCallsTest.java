@@ -277,6 +277,43 @@ class MemoryCallsTest {
     }
 
     @Test
+    void aManagerBoundForAMomentAtBootDoesNotWipeWhatTheNextKeptOnDisk() throws Exception {
+        HierarchicalMemory first = HierarchicalMemory.standalone(dir, 64L << 20, 1L << 30);
+        first.share(MemCaller.operator("root"), "kept", new org.agentos.kernel.api.memory.SharedSpec(true, 0));
+        first.put(MemCaller.operator("root"), "shared/kept", "k", org.agentos.kernel.api.memory.MemWrite.json(Args.of("v", 1)))
+                .toCompletableFuture().get();
+        first.close();
+        k.mem.bind(org.agentos.memory.heap.HeapMemory.standalone(), "test"); // the in-heap one came up first, nobody used it
+        HierarchicalMemory reopened = HierarchicalMemory.standalone(dir, 64L << 20, 1L << 30);
+        k.mem.bind(reopened, "test");
+        assertEquals(1, k.mem.manager().get(MemCaller.operator("root"), "shared/kept", "k").json().get("v").asInt(),
+                "the persistent space is still there");
+        reopened.close();
+    }
+
+    @Test
+    void aSwapToTheHeapManagerAndBackKeepsEverySpaceAndItsPersistence() throws Exception {
+        HierarchicalMemory onDisk = HierarchicalMemory.standalone(dir, 64L << 20, 1L << 30);
+        k.mem.bind(onDisk, "test");
+        long pid = run("w", "alice", List.of("mem:share:docs", "mem:*:shared/docs"),
+                call("mem.share", "name", "docs", "persistent", true),
+                call("mem.put", "space", "shared/docs", "key", "a", "value", "one"));
+        assertTrue(finished("w", pid).get(1).isOk());
+        k.mem.bind(org.agentos.memory.heap.HeapMemory.standalone(), "test");
+        assertEquals("heap", k.mem.manager().name());
+        long pid2 = run("w2", "alice", List.of("mem:*:shared/docs"), call("mem.put", "space", "shared/docs", "key", "b", "value", "two"));
+        assertTrue(finished("w2", pid2).get(0).isOk());
+        k.mem.bind(onDisk, "test");
+        assertTrue(k.mem.manager().space("shared/docs").orElseThrow().persistent(), "persistent again after the round trip");
+        assertEquals("two", k.mem.manager().get(MemCaller.operator("root"), "shared/docs", "b").json().asText(),
+                "the write made while heap was bound came back");
+        onDisk.close();
+        HierarchicalMemory reopened = HierarchicalMemory.standalone(dir, 64L << 20, 1L << 30);
+        assertEquals("two", reopened.get(MemCaller.operator("root"), "shared/docs", "b").json().asText(), "and it is on disk");
+        reopened.close();
+    }
+
+    @Test
     void aPersistentPutWaitsForTheDiskAndIsThereAfterARestartOfTheManager() throws Exception {
         HierarchicalMemory onDisk = HierarchicalMemory.standalone(dir, 64L << 20, 1L << 30);
         k.mem.bind(onDisk, "test");
