@@ -37,8 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the calls the kernel's {@code mem.get} / {@code mem.put} would make). {@code space=shared}: one
  * {@code shared/bench}, both threads callers (processes) holding {@code mem:read} and
  * {@code mem:write} for it; {@code space=user}: each thread a process in its own
- * {@code user/<pid>}, filled with the same keys. A get returns a deep copy of the document, a put
- * serializes and copies it (measuring it for quotas), its stage complete at once. Baseline in
+ * {@code user/<pid>}, filled with the same keys. A get returns the stored document, read-only (no
+ * copy); a put serializes it (measuring it for quotas) and keeps a read-only copy, its stage
+ * complete at once. Baseline in
  * the same run: {@code ConcurrentHashMap<String, JsonNode>} get / put of the same keys and
  * documents (no copies, no checks).
  */

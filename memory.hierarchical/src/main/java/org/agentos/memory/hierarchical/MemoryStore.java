@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,9 +21,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
 import org.agentos.kernel.api.memory.CasOutcome;
 import org.agentos.kernel.api.memory.EntryInfo;
@@ -46,10 +49,19 @@ import org.agentos.kernel.api.syscall.SyscallException;
  * locks and semaphores, the context window paged to the {@link Archive}, and the {@link SpaceLog}
  * of the persistent spaces.
  *
- * <p>One lock (this object) guards all of it. Operations under it are in-memory tree updates of
- * microseconds; values are serialized before it is taken and fsyncs happen after, on the log
- * thread. Taking it for every call keeps the log's record order equal to the order the changes
- * were made in, across spaces (fork, quotas per owner), which is what replay relies on.
+ * <p>Locking. Reads take no lock: a space's tree is immutable and its root volatile, the access
+ * check is a pure function of the caller, and a stored JSON value is read-only ({@link FrozenJson}),
+ * so a get returns it without a copy. Only a get that must page in or touch the context window's
+ * LRU order takes the space's lock. Writes take the space's lock (the {@link Space} object), and
+ * apply and log a change under it, so each space's records are in the log in the order its changes
+ * were made, which is what replay needs. Whatever spans spaces (creating, forking, dropping them,
+ * process exit, import and export) also holds the store's lock (this object), taken first: a
+ * fork logs its record while it holds the parent's lock, so the record sits after every parent
+ * write its copy has and before any write to the child, which is published only then. Owner
+ * quotas are charged atomically per owner ({@link #charge}). A running compaction's snapshot is
+ * taken under {@code logOrder}'s write lock while every persistent change and its record are
+ * made under its read lock, so the snapshot is exactly the state at its place in the log.
+ * Lock order: store, space(s), {@code logOrder}; only holders of the store's lock hold two spaces'.
  */
 final class MemoryStore implements MemoryManager, AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MemoryStore.class);
@@ -64,12 +76,14 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     private final LongSupplier clock;
     private final SpaceLog log;
     private final Archive archive;
-    private final Map<String, Space> spaces = new TreeMap<>();
-    private final Map<String, Long> ownerBytes = new HashMap<>();
-    private final Map<Long, Long> budgets = new HashMap<>();
-    private long stamp;
-    private long archiveSeq;
-    private long writesSinceCompactCheck;
+    private final Map<String, Space> spaces = new ConcurrentSkipListMap<>();
+    /** Bytes per owner over all its spaces: counters changed lock-free by writes to different spaces. */
+    private final ConcurrentHashMap<String, AtomicLong> ownerBytes = new ConcurrentHashMap<>();
+    private final Map<Long, Long> budgets = new ConcurrentHashMap<>();
+    private final AtomicLong stamp = new AtomicLong();
+    private final AtomicLong archiveSeq = new AtomicLong();
+    private final AtomicLong writesSinceCompactCheck = new AtomicLong();
+    private final ReentrantReadWriteLock logOrder = new ReentrantReadWriteLock();
 
     MemoryStore(MemorySettings settings) throws IOException {
         this(settings, System::currentTimeMillis);
@@ -119,9 +133,13 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     @Override
     public MemEntry get(MemCaller caller, String space, String key) throws SyscallException {
         checkKey(key);
-        synchronized (this) {
-            Space s = readable(caller, space);
-            Entry e = s.tree.get(key);
+        Space s = readable(caller, space);
+        Entry e = s.tree.get(key);
+        if (e == null) throw new SyscallException(Errno.ENOENT, "no key '" + key + "' in " + space);
+        if (e.resident() && !e.working()) return view(s, e); // the common case: no lock
+        synchronized (s) {
+            if (s.dropped) throw new SyscallException(Errno.ENOENT, "no space " + space);
+            e = s.tree.get(key);
             if (e == null) throw new SyscallException(Errno.ENOENT, "no key '" + key + "' in " + space);
             if (!e.resident()) {
                 e = pageIn(s, e);
@@ -129,8 +147,20 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             } else if (e.working()) {
                 s.lru.get(key); // touch: most recently used
             }
-            return new MemEntry(e.info(s.name), e.json() == null ? null : e.json().deepCopy(), e.blob());
+            return view(s, e);
         }
+    }
+
+    /**
+     * What a get or recall returns: the stored value itself, no copy. Its JSON is read-only
+     * ({@link FrozenJson}): the kernel only serializes it into the syscall's result, and any other
+     * caller that tries to change it gets UnsupportedOperationException instead of changing the
+     * store (and a fork that shares it). A blob's bytes are handed over as stored, as a put takes
+     * them: byte arrays cannot be made read-only, and the SPI's callers are the kernel and
+     * trusted bundles (mem.admin), which do not write into a value they read.
+     */
+    private static MemEntry view(Space s, Entry e) {
+        return new MemEntry(e.info(s.name), e.json(), e.blob());
     }
 
     @Override
@@ -138,27 +168,31 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             throws SyscallException {
         checkKey(key);
         Encoded v = encode(value);
-        synchronized (this) {
+        while (true) {
             Space s = writable(caller, space);
-            Entry old = s.tree.get(key);
-            Entry now = entry(key, old == null ? 1 : old.version() + 1, v, caller.pid());
-            checkQuota(s, old, now);
-            return write(s, old, now, now.info(s.name));
+            synchronized (s) {
+                if (s.dropped) continue; // removed since the look-up: look again
+                Entry old = s.tree.get(key);
+                Entry now = entry(key, old == null ? 1 : old.version() + 1, v, caller.pid());
+                return write(s, old, now, v.bytes(), now.info(s.name));
+            }
         }
     }
 
     @Override
     public CompletionStage<Boolean> delete(MemCaller caller, String space, String key) throws SyscallException {
         checkKey(key);
-        synchronized (this) {
+        while (true) {
             Space s = writable(caller, space);
-            Entry old = s.tree.get(key);
-            if (old == null) return CompletableFuture.completedFuture(false);
-            checkLog(s);
-            apply(s, old, null, key);
-            ObjectNode rec = null;
-            if (s.persistent) rec = JSON.createObjectNode().put("op", "del").put("space", s.name).put("key", key);
-            return persist(rec, true);
+            synchronized (s) {
+                if (s.dropped) continue;
+                Entry old = s.tree.get(key);
+                if (old == null) return CompletableFuture.completedFuture(false);
+                checkLog(s);
+                ObjectNode rec = null;
+                if (s.persistent) rec = JSON.createObjectNode().put("op", "del").put("space", s.name).put("key", key);
+                return logged(rec, () -> apply(s, old, null, key, false), true);
+            }
         }
     }
 
@@ -168,16 +202,18 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         checkKey(key);
         if (expectedVersion < 0) throw new SyscallException(Errno.EINVAL, "expected version must be >= 0");
         Encoded v = encode(value);
-        synchronized (this) {
+        while (true) {
             Space s = writable(caller, space);
-            Entry old = s.tree.get(key);
-            long current = old == null ? 0 : old.version();
-            if (current != expectedVersion) {
-                return CompletableFuture.completedFuture(new CasOutcome(false, old == null ? null : old.info(s.name)));
+            synchronized (s) {
+                if (s.dropped) continue;
+                Entry old = s.tree.get(key);
+                long current = old == null ? 0 : old.version();
+                if (current != expectedVersion) {
+                    return CompletableFuture.completedFuture(new CasOutcome(false, old == null ? null : old.info(s.name)));
+                }
+                Entry now = entry(key, current + 1, v, caller.pid());
+                return write(s, old, now, v.bytes(), new CasOutcome(true, now.info(s.name)));
             }
-            Entry now = entry(key, current + 1, v, caller.pid());
-            checkQuota(s, old, now);
-            return write(s, old, now, new CasOutcome(true, now.info(s.name)));
         }
     }
 
@@ -187,23 +223,22 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
         String p = prefix == null ? "" : prefix;
         int max = Math.min(limit, MAX_LIST);
-        synchronized (this) {
-            Space s = readable(caller, space);
-            List<EntryInfo> out = new ArrayList<>();
-            String[] next = {null};
-            java.util.function.BiPredicate<String, Entry> visit = (k, e) -> {
-                if (!k.startsWith(p)) return false;
-                if (out.size() == max) {
-                    next[0] = out.get(max - 1).key();
-                    return false;
-                }
-                out.add(e.info(s.name));
-                return true;
-            };
-            if (after != null && after.compareTo(p) >= 0) s.tree.forEachAfter(after, visit);
-            else s.tree.forEachFrom(p, visit);
-            return new EntryPage(List.copyOf(out), next[0]);
-        }
+        Space s = readable(caller, space);
+        PageTree<Entry> tree = s.tree; // one version: a list reads no lock
+        List<EntryInfo> out = new ArrayList<>();
+        String[] next = {null};
+        java.util.function.BiPredicate<String, Entry> visit = (k, e) -> {
+            if (!k.startsWith(p)) return false;
+            if (out.size() == max) {
+                next[0] = out.get(max - 1).key();
+                return false;
+            }
+            out.add(e.info(s.name));
+            return true;
+        };
+        if (after != null && after.compareTo(p) >= 0) tree.forEachAfter(after, visit);
+        else tree.forEachFrom(p, visit);
+        return new EntryPage(List.copyOf(out), next[0]);
     }
 
     @Override
@@ -213,23 +248,21 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         if (words.isEmpty()) throw new SyscallException(Errno.EINVAL, "the query has no words");
         record Hit(EntryInfo info, int score) {}
         List<Hit> hits = new ArrayList<>();
-        synchronized (this) {
-            Space s = readable(caller, space);
-            s.tree.forEach((k, e) -> {
-                // a paged-out entry is matched by its key and summary: its text is in the archive
-                String keyText = k.toLowerCase(Locale.ROOT);
-                String body = ((e.json() != null ? e.json().toString() : "") + " "
-                        + (e.summary() == null ? "" : e.summary())).toLowerCase(Locale.ROOT);
-                int score = 0;
-                for (String w : words) {
-                    int n = 2 * count(keyText, w) + count(body, w);
-                    if (n == 0) return true;
-                    score += n;
-                }
-                hits.add(new Hit(e.info(s.name), score));
-                return true;
-            });
-        }
+        Space s = readable(caller, space);
+        s.tree.forEach((k, e) -> { // one version of the tree, no lock
+            // a paged-out entry is matched by its key and summary: its text is in the archive
+            String keyText = k.toLowerCase(Locale.ROOT);
+            String body = ((e.json() != null ? e.json().toString() : "") + " "
+                    + (e.summary() == null ? "" : e.summary())).toLowerCase(Locale.ROOT);
+            int score = 0;
+            for (String w : words) {
+                int n = 2 * count(keyText, w) + count(body, w);
+                if (n == 0) return true;
+                score += n;
+            }
+            hits.add(new Hit(e.info(s.name), score));
+            return true;
+        });
         hits.sort(Comparator.comparingInt(Hit::score).reversed().thenComparing(h -> h.info().key()));
         return hits.stream().limit(limit).map(Hit::info).toList();
     }
@@ -263,8 +296,8 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 throw new SyscallException(Errno.EINVAL, "persistent spaces need a data directory (memory is memory-only here)");
             }
             if (spec.persistent()) checkLog(null);
-            Space s = addSpace(new Space(space, caller.owner(), spec.persistent(), spec.quotaBytes(), 0));
-            durable = persist(s.persistent ? spaceRecord(s) : null, true);
+            Space s = new Space(space, caller.owner(), spec.persistent(), spec.quotaBytes(), 0);
+            durable = logged(s.persistent ? spaceRecord(s) : null, () -> addSpace(s), true);
             info = s.info();
         }
         awaitDurable(durable, "creating " + space);
@@ -285,8 +318,10 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 throw denied(caller, "delete " + space + " (owned by " + s.owner + ")", "mem:admin");
             }
             if (s.persistent) checkLog(s);
-            for (String l : s.locks.keySet()) freed.add(s.name + "#" + l);
-            for (String sem : s.semaphores.keySet()) freed.add(s.name + "#" + sem);
+            synchronized (s) {
+                for (String l : s.locks.keySet()) freed.add(s.name + "#" + l);
+                for (String sem : s.semaphores.keySet()) freed.add(s.name + "#" + sem);
+            }
             durable = dropSpace(s);
         }
         awaitDurable(durable, "deleting " + space);
@@ -294,23 +329,31 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     }
 
     @Override
-    public synchronized List<SpaceInfo> spaces() {
-        return spaces.values().stream().map(Space::info).toList();
+    public List<SpaceInfo> spaces() {
+        return spaces.values().stream().map(MemoryStore::info).toList();
     }
 
     @Override
-    public synchronized Optional<SpaceInfo> space(String space) {
+    public Optional<SpaceInfo> space(String space) {
         Space s = spaces.get(space);
-        return s == null ? Optional.empty() : Optional.of(s.info());
+        return s == null ? Optional.empty() : Optional.of(info(s));
+    }
+
+    private static SpaceInfo info(Space s) {
+        synchronized (s) {
+            return s.info();
+        }
     }
 
     @Override
-    public synchronized List<MemUsage> usage() {
+    public List<MemUsage> usage() {
         Map<String, long[]> per = new TreeMap<>();
         for (Space s : spaces.values()) {
             long[] a = per.computeIfAbsent(s.owner, o -> new long[2]);
             a[0]++;
-            a[1] += s.logicalBytes;
+            synchronized (s) {
+                a[1] += s.logicalBytes;
+            }
         }
         List<MemUsage> out = new ArrayList<>();
         per.forEach((o, a) -> out.add(new MemUsage(o, a[0], a[1], settings.ownerQuota(o))));
@@ -333,45 +376,64 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         synchronized (this) {
             String cname = SpaceKind.userSpace(child);
             Space existing = spaces.get(cname);
-            if (existing != null && !existing.tree.isEmpty()) {
-                throw new SyscallException(Errno.EEXIST, cname + " exists and is not empty");
-            }
             Space p = spaces.get(SpaceKind.userSpace(parent));
-            long size = p == null ? 0 : p.logicalBytes;
-            long limit = settings.ownerQuota(childOwner);
-            long used = ownerBytes.getOrDefault(childOwner, 0L) - (existing != null && existing.owner.equals(childOwner) ? existing.logicalBytes : 0);
-            if (limit > 0 && used + size > limit) {
-                throw new SyscallException(Errno.EQUOTA, "owner quota of " + childOwner + ": the fork's copy of "
-                        + size + " bytes on top of " + used + " used exceeds the limit of " + limit);
-            }
-            if (settings.processQuotaBytes() > 0 && size > settings.processQuotaBytes()) {
-                throw new SyscallException(Errno.EQUOTA, "process quota: the fork's copy of " + size
-                        + " bytes exceeds the limit of " + settings.processQuotaBytes() + " per user space");
-            }
-            boolean persistent = userSpacesPersistent();
-            if (persistent) checkLog(null);
-            if (existing != null) dropSpace(existing);
-            Space c = new Space(cname, childOwner, persistent, settings.processQuotaBytes(),
-                    p == null ? budgets.getOrDefault(child, settings.defaultTokenBudget()) : p.tokenBudget);
-            budgets.put(child, c.tokenBudget);
-            addSpace(c);
-            if (p != null) shareTree(p, c);
-            if (persistent) {
-                if (p != null && p.persistent) {
-                    persist(JSON.createObjectNode().put("op", "fork").put("parent", p.name).put("child", c.name)
-                            .put("owner", childOwner).put("quota", c.quotaBytes).put("budget", c.tokenBudget), true);
-                } else {
-                    persist(spaceRecord(c), true);
-                    c.tree.forEach((k, e) -> {
-                        persist(putRecord(c.name, e, valueBytes(e)), true);
-                        return true;
-                    });
+            // two spaces' locks at once: only under the store's lock, so no other thread holds two
+            synchronized (existing != null ? existing : new Object()) {
+                synchronized (p != null ? p : new Object()) {
+                    forkLocked(p, existing, cname, child, childOwner);
                 }
             }
         }
     }
 
-    /** The O(1) part of a fork: the child takes the parent's tree root; sizes and the window's order are copied. */
+    private void forkLocked(Space p, Space existing, String cname, long child, String childOwner) throws SyscallException {
+        if (existing != null && !existing.tree.isEmpty()) {
+            throw new SyscallException(Errno.EEXIST, cname + " exists and is not empty");
+        }
+        long size = p == null ? 0 : p.logicalBytes;
+        boolean persistent = userSpacesPersistent();
+        if (persistent) checkLog(null);
+        // the copy counts for the child's owner, less what its old space (dropped below) held
+        charge(childOwner, size, existing != null && existing.owner.equals(childOwner) ? existing.logicalBytes : 0,
+                used -> "owner quota of " + childOwner + ": the fork's copy of " + size + " bytes on top of " + used
+                        + " used exceeds the limit of " + settings.ownerQuota(childOwner));
+        if (settings.processQuotaBytes() > 0 && size > settings.processQuotaBytes()) {
+            ownerBytes(childOwner).addAndGet(-size);
+            throw new SyscallException(Errno.EQUOTA, "process quota: the fork's copy of " + size
+                    + " bytes exceeds the limit of " + settings.processQuotaBytes() + " per user space");
+        }
+        if (existing != null) dropSpace(existing);
+        Space c = new Space(cname, childOwner, persistent, settings.processQuotaBytes(),
+                p == null ? budgets.getOrDefault(child, settings.defaultTokenBudget()) : p.tokenBudget);
+        budgets.put(child, c.tokenBudget);
+        List<ObjectNode> records = new ArrayList<>();
+        if (persistent) {
+            if (p != null && p.persistent) {
+                records.add(JSON.createObjectNode().put("op", "fork").put("parent", p.name).put("child", c.name)
+                        .put("owner", childOwner).put("quota", c.quotaBytes).put("budget", c.tokenBudget));
+            } else {
+                records.add(spaceRecord(c));
+                if (p != null) {
+                    p.tree.forEach((k, e) -> {
+                        records.add(putRecord(c.name, e, valueBytes(e)));
+                        return true;
+                    });
+                }
+            }
+        }
+        // the record goes to the log under the parent's lock (after every write the copy has) and
+        // the child is published after it (before any write of its own)
+        logged(records, () -> {
+            if (p != null) shareTree(p, c);
+            addSpace(c);
+        }, true);
+    }
+
+    /**
+     * The O(1) part of a fork: the child takes the parent's tree root; sizes and the window's order
+     * are copied (not the owner's bytes: the caller charges them). Both spaces' locks are held, or
+     * the child is not published yet.
+     */
     private void shareTree(Space p, Space c) {
         c.tree = p.tree;
         c.logicalBytes = p.logicalBytes;
@@ -379,10 +441,15 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         c.residentTokens = p.residentTokens;
         c.lru.putAll(p.lru); // working entries only: bounded by the token budget, not by the space's size
         c.pagedOut.addAll(p.pagedOut);
-        ownerBytes.merge(c.owner, c.logicalBytes, Long::sum);
-        long at = ++stamp;
+        long at = stamp.incrementAndGet();
         p.forkStamp = at;
         c.forkStamp = at;
+        // the parent's pages-out are under its lock, so every document its tree can name is <= cut
+        long cut = archiveSeq.get();
+        p.lastForkedAt = cut;
+        c.inheritedUpTo = cut;
+        c.lineage = p.childLineage(c.tag, cut);
+        c.archived = p.archived;
         p.sharedBytes = p.logicalBytes;
         c.sharedBytes = c.logicalBytes;
         p.relatives.add(c.name);
@@ -394,24 +461,28 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         List<String> freed = new ArrayList<>();
         synchronized (this) {
             for (Space s : spaces.values()) {
-                s.locks.entrySet().removeIf(l -> {
-                    if (l.getValue() != pid) return false;
-                    freed.add(s.name + "#" + l.getKey());
-                    return true;
-                });
-                s.semaphores.forEach((name, sem) -> {
-                    Integer held = sem.held.remove(pid);
-                    if (held != null) {
-                        sem.available += held;
-                        freed.add(s.name + "#" + name);
-                    }
-                });
+                synchronized (s) {
+                    s.locks.entrySet().removeIf(l -> {
+                        if (l.getValue() != pid) return false;
+                        freed.add(s.name + "#" + l.getKey());
+                        return true;
+                    });
+                    s.semaphores.forEach((name, sem) -> {
+                        Integer held = sem.held.remove(pid);
+                        if (held != null) {
+                            sem.available += held;
+                            freed.add(s.name + "#" + name);
+                        }
+                    });
+                }
             }
             Space own = spaces.get(SpaceKind.userSpace(pid));
             if (own != null && !settings.keepUserSpacesOnExit()) {
                 // its objects go with it: whoever waits on them must be woken to learn so
-                for (String l : own.locks.keySet()) addOnce(freed, own.name + "#" + l);
-                for (String sem : own.semaphores.keySet()) addOnce(freed, own.name + "#" + sem);
+                synchronized (own) {
+                    for (String l : own.locks.keySet()) addOnce(freed, own.name + "#" + l);
+                    for (String sem : own.semaphores.keySet()) addOnce(freed, own.name + "#" + sem);
+                }
                 dropSpace(own);
                 budgets.remove(pid);
             }
@@ -429,8 +500,10 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         budgets.put(pid, tokens);
         Space s = spaces.get(SpaceKind.userSpace(pid));
         if (s != null) {
-            s.tokenBudget = tokens;
-            enforceBudget(s, Set.of());
+            synchronized (s) {
+                s.tokenBudget = tokens;
+                enforceBudget(s, Set.of());
+            }
         }
     }
 
@@ -439,24 +512,27 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         if (caller.pid() <= 0) throw new SyscallException(Errno.EINVAL, "recall searches a process's own context window");
         if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
         if (words(query).isEmpty()) throw new SyscallException(Errno.EINVAL, "the query has no words");
-        synchronized (this) {
-            Space s = spaces.get(SpaceKind.userSpace(caller.pid()));
-            List<MemEntry> out = new ArrayList<>();
-            if (s == null || s.pagedOut.isEmpty()) return out;
-            Map<Long, String> byId = new HashMap<>();
-            for (String k : s.pagedOut) byId.put(s.tree.get(k).archiveId(), k);
-            List<Long> ids;
+        List<MemEntry> out = new ArrayList<>();
+        Space s = spaces.get(SpaceKind.userSpace(caller.pid()));
+        if (s == null) return out;
+        synchronized (s) {
+            if (s.dropped || s.pagedOut.isEmpty()) return out;
+            List<Archive.Hit> hits;
             try {
-                ids = archive.search(query, byId.keySet(), limit);
+                archive.purge(this::compacting);
+                // one ranked query filtered by the space's lineage, not by a list of its ids;
+                // a hit counts if the key is still paged out with that very document
+                PageTree<Entry> tree = s.tree;
+                hits = archive.search(query, s.lineage, limit, (id, key) -> {
+                    Entry e = tree.get(key);
+                    return e != null && !e.resident() && e.archiveId() == id;
+                });
             } catch (IOException e) {
                 throw new SyscallException(Errno.EIO, "the archive cannot be searched: " + e.getMessage(), e);
             }
             Set<String> recalled = new HashSet<>();
-            for (long id : ids) recalled.add(byId.get(id));
-            for (long id : ids) {
-                Entry e = pageIn(s, s.tree.get(byId.get(id)));
-                out.add(new MemEntry(e.info(s.name), e.json() == null ? null : e.json().deepCopy(), e.blob()));
-            }
+            for (Archive.Hit h : hits) recalled.add(h.key());
+            for (Archive.Hit h : hits) out.add(view(s, pageIn(s, s.tree.get(h.key()), h.value())));
             enforceBudget(s, recalled);
             return out;
         }
@@ -467,28 +543,35 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     @Override
     public boolean tryLock(MemCaller caller, String space, String name) throws SyscallException {
         checkName(name);
-        synchronized (this) {
+        while (true) {
             Space s = writable(caller, space);
-            Long holder = s.locks.get(name);
-            if (holder == null) {
-                s.locks.put(name, caller.pid());
-                return true;
+            synchronized (s) {
+                if (s.dropped) continue; // removed since the look-up: look again
+                Long holder = s.locks.get(name);
+                if (holder == null) {
+                    s.locks.put(name, caller.pid());
+                    return true;
+                }
+                return holder == caller.pid();
             }
-            return holder == caller.pid();
         }
     }
 
     @Override
     public void unlock(MemCaller caller, String space, String name) throws SyscallException {
         checkName(name);
-        synchronized (this) {
+        while (true) {
             Space s = writable(caller, space);
-            Long holder = s.locks.get(name);
-            if (holder == null || holder != caller.pid()) {
-                throw new SyscallException(Errno.EPERM, "lock " + space + "#" + name + " is "
-                        + (holder == null ? "not held" : "held by pid " + holder) + ", not by " + caller);
+            synchronized (s) {
+                if (s.dropped) continue; // removed since the look-up: look again
+                Long holder = s.locks.get(name);
+                if (holder == null || holder != caller.pid()) {
+                    throw new SyscallException(Errno.EPERM, "lock " + space + "#" + name + " is "
+                            + (holder == null ? "not held" : "held by pid " + holder) + ", not by " + caller);
+                }
+                s.locks.remove(name);
+                return;
             }
-            s.locks.remove(name);
         }
     }
 
@@ -498,18 +581,21 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         checkName(name);
         if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
         if (initial < 0) throw new SyscallException(Errno.EINVAL, "initial permits must be >= 0");
-        synchronized (this) {
+        while (true) {
             Space s = writable(caller, space);
-            Space.Semaphore sem = s.semaphores.computeIfAbsent(name, n -> new Space.Semaphore(initial));
-            int total = sem.total();
-            if (permits > total) {
-                throw new SyscallException(Errno.EINVAL, "semaphore " + space + "#" + name + " has " + total
-                        + " permits in all; " + permits + " can never be free");
+            synchronized (s) {
+                if (s.dropped) continue; // removed since the look-up: look again
+                Space.Semaphore sem = s.semaphores.computeIfAbsent(name, n -> new Space.Semaphore(initial));
+                int total = sem.total();
+                if (permits > total) {
+                    throw new SyscallException(Errno.EINVAL, "semaphore " + space + "#" + name + " has " + total
+                            + " permits in all; " + permits + " can never be free");
+                }
+                if (sem.available < permits) return false;
+                sem.available -= permits;
+                sem.held.merge(caller.pid(), permits, Integer::sum);
+                return true;
             }
-            if (sem.available < permits) return false;
-            sem.available -= permits;
-            sem.held.merge(caller.pid(), permits, Integer::sum);
-            return true;
         }
     }
 
@@ -517,18 +603,22 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     public void semRelease(MemCaller caller, String space, String name, int permits) throws SyscallException {
         checkName(name);
         if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
-        synchronized (this) {
+        while (true) {
             Space s = writable(caller, space);
-            Space.Semaphore sem = s.semaphores.get(name);
-            if (sem == null) throw new SyscallException(Errno.ENOENT, "no semaphore " + space + "#" + name);
-            int held = sem.held.getOrDefault(caller.pid(), 0);
-            if (permits > held) {
-                throw new SyscallException(Errno.EINVAL, caller + " holds " + held + " permits of " + space + "#" + name
-                        + ", cannot release " + permits);
+            synchronized (s) {
+                if (s.dropped) continue; // removed since the look-up: look again
+                Space.Semaphore sem = s.semaphores.get(name);
+                if (sem == null) throw new SyscallException(Errno.ENOENT, "no semaphore " + space + "#" + name);
+                int held = sem.held.getOrDefault(caller.pid(), 0);
+                if (permits > held) {
+                    throw new SyscallException(Errno.EINVAL, caller + " holds " + held + " permits of " + space + "#" + name
+                            + ", cannot release " + permits);
+                }
+                if (held == permits) sem.held.remove(caller.pid());
+                else sem.held.put(caller.pid(), held - permits);
+                sem.available += permits;
+                return;
             }
-            if (held == permits) sem.held.remove(caller.pid());
-            else sem.held.put(caller.pid(), held - permits);
-            sem.available += permits;
         }
     }
 
@@ -540,10 +630,12 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         for (long pid : victims) {
             Space s = spaces.get(SpaceKind.userSpace(pid));
             if (s == null) continue;
-            while (freed < bytes && !s.lru.isEmpty()) {
-                long f = pageOut(s, s.lru.keySet().iterator().next());
-                if (f < 0) break;
-                freed += f;
+            synchronized (s) {
+                while (freed < bytes && !s.lru.isEmpty()) {
+                    long f = pageOut(s, s.lru.keySet().iterator().next());
+                    if (f < 0) break;
+                    freed += f;
+                }
             }
             if (freed >= bytes) break;
         }
@@ -556,16 +648,18 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     public synchronized MemoryState exportState() {
         List<MemoryState.Space> out = new ArrayList<>();
         for (Space s : spaces.values()) {
-            List<MemEntry> entries = new ArrayList<>(s.tree.size());
-            s.tree.forEach((k, e) -> {
-                Entry full = e.resident() ? e : loadArchived(e);
-                entries.add(new MemEntry(e.info(s.name), full.json() == null ? null : full.json().deepCopy(), full.blob()));
-                return true;
-            });
-            List<MemoryState.Semaphore> sems = new ArrayList<>();
-            s.semaphores.forEach((n, sem) -> sems.add(new MemoryState.Semaphore(n, sem.available, Map.copyOf(sem.held))));
-            out.add(new MemoryState.Space(s.name, s.owner, s.persistent, s.quotaBytes,
-                    s.kind == SpaceKind.USER ? s.tokenBudget : 0, entries, Map.copyOf(s.locks), sems));
+            synchronized (s) {
+                List<MemEntry> entries = new ArrayList<>(s.tree.size());
+                s.tree.forEach((k, e) -> {
+                    Entry full = e.resident() ? e : loadArchived(e);
+                    entries.add(new MemEntry(e.info(s.name), full.json() == null ? null : full.json().deepCopy(), full.blob()));
+                    return true;
+                });
+                List<MemoryState.Semaphore> sems = new ArrayList<>();
+                s.semaphores.forEach((n, sem) -> sems.add(new MemoryState.Semaphore(n, sem.available, Map.copyOf(sem.held))));
+                out.add(new MemoryState.Space(s.name, s.owner, s.persistent, s.quotaBytes,
+                        s.kind == SpaceKind.USER ? s.tokenBudget : 0, entries, Map.copyOf(s.locks), sems));
+            }
         }
         return new MemoryState(MemoryState.VERSION, out);
     }
@@ -596,36 +690,41 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 throw new UncheckedIOException("the archive cannot be cleared", e);
             }
             budgets.clear();
-            ownerBytes.clear();
+            ownerBytes.clear(); // the dropped spaces gave their bytes back; what remains is a zero per owner
             boolean hasSystem = false;
             for (MemoryState.Space in : state.spaces()) {
                 boolean persistent = in.persistent() && log != null;
                 if (in.persistent() && log == null) {
                     LOG.warn("{} was persistent; it is memory-only here (no data directory)", in.name());
                 }
-                Space s = addSpace(new Space(in.name(), in.owner(), persistent, in.quotaBytes(), in.tokenBudget()));
+                Space s = new Space(in.name(), in.owner(), persistent, in.quotaBytes(), in.tokenBudget());
                 hasSystem |= s.kind == SpaceKind.SYSTEM;
                 if (s.kind == SpaceKind.USER) budgets.put(Long.parseLong(s.name.substring(5)), s.tokenBudget);
-                if (persistent) last = persist(spaceRecord(s), true);
-                List<String> archived = new ArrayList<>();
-                for (MemEntry me : in.entries()) {
-                    EntryInfo i = me.info();
-                    byte[] bytes = me.blob() != null ? me.blob() : toBytes(me.json());
-                    Entry e = new Entry(i.key(), i.version(), me.json() == null ? null : me.json().deepCopy(), me.blob(),
-                            me.blob() != null, bytes.length, i.working(), i.working() ? i.tokens() : 0, i.working() ? i.summary() : null, true, 0,
-                            i.modifiedMillis(), i.modifiedBy(), ++stamp);
-                    apply(s, null, e, e.key());
-                    if (persistent) last = persist(putRecord(s.name, e, bytes), true);
-                    if (!i.resident() && i.working()) archived.add(i.key());
+                // the kernel makes no memory calls meanwhile (quiesced), so the space is filled once published
+                CompletionStage<Boolean> created = logged(persistent ? spaceRecord(s) : null, () -> addSpace(s), true);
+                if (persistent) last = created;
+                synchronized (s) {
+                    List<String> archived = new ArrayList<>();
+                    for (MemEntry me : in.entries()) {
+                        EntryInfo i = me.info();
+                        byte[] bytes = me.blob() != null ? me.blob() : toBytes(me.json());
+                        Entry e = new Entry(i.key(), i.version(), me.json() == null ? null : FrozenJson.freeze(me.json()), me.blob(),
+                                me.blob() != null, bytes.length, i.working(), i.working() ? i.tokens() : 0, i.working() ? i.summary() : null, true, 0,
+                                i.modifiedMillis(), i.modifiedBy(), stamp.incrementAndGet());
+                        CompletionStage<Boolean> put = logged(persistent ? putRecord(s.name, e, bytes) : null,
+                                () -> apply(s, null, e, e.key(), false), true);
+                        if (persistent) last = put;
+                        if (!i.resident() && i.working()) archived.add(i.key());
+                    }
+                    for (String k : archived) pageOut(s, k);
+                    s.locks.putAll(in.locks());
+                    for (MemoryState.Semaphore sem : in.semaphores()) {
+                        Space.Semaphore mine = new Space.Semaphore(sem.available());
+                        mine.held.putAll(sem.held());
+                        s.semaphores.put(sem.name(), mine);
+                    }
+                    enforceBudget(s, Set.of());
                 }
-                for (String k : archived) pageOut(s, k);
-                s.locks.putAll(in.locks());
-                for (MemoryState.Semaphore sem : in.semaphores()) {
-                    Space.Semaphore mine = new Space.Semaphore(sem.available());
-                    mine.held.putAll(sem.held());
-                    s.semaphores.put(sem.name(), mine);
-                }
-                enforceBudget(s, Set.of());
             }
             if (!hasSystem) addSpace(new Space("system", "root", log != null, 0, 0));
         }
@@ -656,7 +755,8 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             long chars = w.blob() != null ? bytes.length : new String(bytes, StandardCharsets.UTF_8).length();
             tokens = w.tokens() > 0 ? w.tokens() : (int) Math.max(1, (chars + 3) / 4);
         }
-        return new Encoded(w.json() == null ? null : w.json().deepCopy(), w.blob(), bytes, w.working(), tokens,
+        // read-only from here on: the caller keeps its own tree, the store shares this one freely
+        return new Encoded(w.json() == null ? null : FrozenJson.freeze(w.json()), w.blob(), bytes, w.working(), tokens,
                 w.working() ? w.summary() : null);
     }
 
@@ -670,33 +770,112 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     private Entry entry(String key, long version, Encoded v, long pid) {
         return new Entry(key, version, v.json(), v.blob(), v.blob() != null, v.bytes().length, v.working(), v.tokens(),
-                v.summary(), true, 0, clock.getAsLong(), pid, ++stamp);
+                v.summary(), true, 0, clock.getAsLong(), pid, stamp.incrementAndGet());
     }
 
-    /** Applies a checked write and logs it: the stage completes once it is durable. */
-    private <T> CompletionStage<T> write(Space s, Entry old, Entry now, T result) throws SyscallException {
+    /**
+     * Checks quotas, applies a write and logs it, under the space's lock: the stage completes once
+     * it is durable.
+     */
+    private <T> CompletionStage<T> write(Space s, Entry old, Entry now, byte[] bytes, T result) throws SyscallException {
         checkLog(s);
-        apply(s, old, now, now.key());
-        ObjectNode rec = s.persistent ? putRecord(s.name, now, valueBytes(now)) : null;
+        checkSpaceQuota(s, old, now);
+        long delta = now.bytes() - (old == null ? 0 : old.bytes());
+        if (s.kind != SpaceKind.SYSTEM && delta > 0) {
+            long limit = settings.ownerQuota(s.owner);
+            charge(s.owner, delta, 0, used -> "owner quota of " + s.owner + ": " + used + " bytes used + " + delta
+                    + " more exceeds the limit of " + limit);
+        } else if (delta != 0) {
+            ownerBytes(s.owner).addAndGet(delta);
+        }
+        CompletionStage<T> done = logged(s.persistent ? putRecord(s.name, now, bytes) : null,
+                () -> apply(s, old, now, now.key(), true), result);
         if (now.working()) enforceBudget(s, Set.of(now.key()));
-        return persist(rec, result);
+        return done;
     }
 
-    private void apply(Space s, Entry old, Entry now, String key) {
+    /**
+     * Adds {@code delta} bytes to what {@code owner} holds, atomically against its other spaces'
+     * writes, or refuses with EQUOTA when that passes its quota; {@code allowance} is already
+     * counted and about to be given back (a fork's old child space).
+     */
+    private void charge(String owner, long delta, long allowance, java.util.function.LongFunction<String> refusal)
+            throws SyscallException {
+        long limit = settings.ownerQuota(owner);
+        AtomicLong bytes = ownerBytes(owner);
+        while (true) {
+            long used = bytes.get();
+            if (limit > 0 && delta > 0 && used - allowance + delta > limit) {
+                throw new SyscallException(Errno.EQUOTA, refusal.apply(used - allowance));
+            }
+            if (bytes.compareAndSet(used, used + delta)) return;
+        }
+    }
+
+    private AtomicLong ownerBytes(String owner) {
+        AtomicLong a = ownerBytes.get(owner);
+        return a != null ? a : ownerBytes.computeIfAbsent(owner, o -> new AtomicLong());
+    }
+
+    /**
+     * Replaces {@code old} by {@code now} in the tree, keeping the sizes in step; the owner's bytes
+     * too unless {@code charged} already. A document of the archive that only this space could
+     * reach and that no entry names any more is deleted.
+     */
+    private void apply(Space s, Entry old, Entry now, String key, boolean charged) {
         s.tree = now == null ? s.tree.remove(key) : s.tree.put(key, now);
         s.account(old, now);
-        long delta = (now == null ? 0 : now.bytes()) - (old == null ? 0 : old.bytes());
-        if (delta != 0) ownerBytes.merge(s.owner, delta, Long::sum);
+        if (!charged) {
+            long delta = (now == null ? 0 : now.bytes()) - (old == null ? 0 : old.bytes());
+            if (delta != 0) ownerBytes(s.owner).addAndGet(delta);
+        }
+        if (old != null && old.archiveId() != 0 && (now == null || now.archiveId() != old.archiveId())
+                && s.ownsAlone(old.archiveId())) {
+            archive.deleteLater(old.archiveId());
+            if (archive.staleCount() > 1024) purgeArchive();
+        }
     }
 
-    private <T> CompletionStage<T> persist(ObjectNode record, T result) {
-        if (record == null) return CompletableFuture.completedFuture(result);
+    private void purgeArchive() {
+        try {
+            archive.purge(this::compacting);
+        } catch (IOException e) {
+            LOG.warn("deleting stale documents of the memory archive: {}", e.toString());
+        }
+    }
+
+    /**
+     * Makes a change and queues its log records ({@code records} may be empty, or null: nothing
+     * to log) as one step against a compaction's snapshot; completes once the last is durable.
+     */
+    private <T> CompletionStage<T> logged(List<ObjectNode> records, Runnable change, T result) {
+        if (records == null || records.isEmpty() || log == null) {
+            change.run();
+            return CompletableFuture.completedFuture(result);
+        }
+        CompletionStage<T> done;
+        logOrder.readLock().lock();
+        try {
+            change.run();
+            done = null;
+            for (ObjectNode r : records) done = append(r, result);
+        } finally {
+            logOrder.readLock().unlock();
+        }
+        maybeCompact();
+        return done;
+    }
+
+    private <T> CompletionStage<T> logged(ObjectNode record, Runnable change, T result) {
+        return logged(record == null ? null : List.of(record), change, result);
+    }
+
+    private <T> CompletionStage<T> append(ObjectNode record, T result) {
         CompletableFuture<T> done = new CompletableFuture<>();
         log.append(record, failure -> {
             if (failure == null) done.complete(result);
             else done.completeExceptionally(new SyscallException(Errno.EIO, "the memory log cannot be written: " + failure, failure));
         });
-        maybeCompact();
         return done;
     }
 
@@ -723,11 +902,18 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     /** Compacts while running once the log is well beyond the live data (checked every 256 writes). */
     private void maybeCompact() {
-        if (log.compacting() || log.size() < settings.compactMinBytes() || ++writesSinceCompactCheck < 256) return;
-        writesSinceCompactCheck = 0;
-        long live = 0;
-        for (Space s : spaces.values()) if (s.persistent) live += s.logicalBytes + 128L * (s.tree.size() + 1);
-        if (log.size() > 2 * live) log.compact(snapshot());
+        if (log.compacting() || log.size() < settings.compactMinBytes() || writesSinceCompactCheck.incrementAndGet() < 256) return;
+        // no persistent change is half made while the snapshot is taken (they hold the read lock)
+        logOrder.writeLock().lock();
+        try {
+            if (log.compacting() || writesSinceCompactCheck.get() < 256) return; // another thread did it
+            writesSinceCompactCheck.set(0);
+            long live = 0;
+            for (Space s : spaces.values()) if (s.persistent) live += s.logicalBytes + 128L * (s.tree.size() + 1);
+            if (log.size() > 2 * live) log.compact(snapshot());
+        } finally {
+            logOrder.writeLock().unlock();
+        }
     }
 
     /** What the persistent spaces are now, to write as a compact log: taking it is O(spaces), the trees are immutable. */
@@ -776,9 +962,12 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     }
 
     private Entry loadArchived(Entry e) {
-        byte[] v = valueBytes(e);
+        return archived(e, valueBytes(e));
+    }
+
+    private static Entry archived(Entry e, byte[] v) {
         try {
-            return e.isBlob() ? e.pagedIn(null, v) : e.pagedIn(JSON.readTree(v), null);
+            return e.isBlob() ? e.pagedIn(null, v) : e.pagedIn(FrozenJson.freeze(JSON.readTree(v)), null);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
@@ -811,15 +1000,16 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                Entry e = new Entry(key, r.path("v").asLong(), blob ? null : r.get("json"), b, blob, r.path("n").asLong(),
-                        r.path("w").asBoolean(), r.path("t").asInt(), r.hasNonNull("s") ? r.get("s").asText() : null,
-                        true, 0, r.path("m").asLong(), r.path("by").asLong(), ++stamp);
-                apply(s, s.tree.get(key), e, key);
+                Entry e = new Entry(key, r.path("v").asLong(), blob ? null : FrozenJson.freeze(r.get("json")), b, blob,
+                        r.path("n").asLong(), r.path("w").asBoolean(), r.path("t").asInt(),
+                        r.hasNonNull("s") ? r.get("s").asText() : null, true, 0, r.path("m").asLong(), r.path("by").asLong(),
+                        stamp.incrementAndGet());
+                apply(s, s.tree.get(key), e, key, false);
             }
             case "del" -> {
                 Space s = spaces.get(name);
                 String key = r.path("key").asText();
-                if (s != null && s.tree.get(key) != null) apply(s, s.tree.get(key), null, key);
+                if (s != null && s.tree.get(key) != null) apply(s, s.tree.get(key), null, key, false);
             }
             case "fork" -> {
                 String child = r.path("child").asText();
@@ -828,7 +1018,10 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 Space c = addSpace(new Space(child, r.path("owner").asText(), true, r.path("quota").asLong(),
                         r.path("budget").asLong()));
                 Space p = spaces.get(r.path("parent").asText());
-                if (p != null) shareTree(p, c);
+                if (p != null) {
+                    shareTree(p, c);
+                    ownerBytes(c.owner).addAndGet(c.logicalBytes);
+                }
             }
             default -> LOG.warn("memory log: unknown record '{}' skipped", op);
         }
@@ -843,26 +1036,41 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         return log != null && settings.userSpacesPersistent();
     }
 
+    /** Under the store's lock. */
     private Space createUserSpace(long pid, String owner) {
-        Space s = addSpace(new Space(SpaceKind.userSpace(pid), owner, userSpacesPersistent(),
-                settings.processQuotaBytes(), budgets.getOrDefault(pid, settings.defaultTokenBudget())));
+        Space s = new Space(SpaceKind.userSpace(pid), owner, userSpacesPersistent(),
+                settings.processQuotaBytes(), budgets.getOrDefault(pid, settings.defaultTokenBudget()));
         budgets.putIfAbsent(pid, s.tokenBudget);
-        persist(s.persistent ? spaceRecord(s) : null, true);
+        logged(s.persistent ? spaceRecord(s) : null, () -> addSpace(s), true);
         return s;
     }
 
-    /** Removes a space with what it holds (from disk too when persistent). */
+    /**
+     * Removes a space with what it holds (from disk too when persistent), under the store's lock;
+     * the archive documents only it could reach go too.
+     */
     private CompletionStage<Boolean> dropSpace(Space s) {
-        spaces.remove(s.name);
-        if (s.logicalBytes != 0) ownerBytes.merge(s.owner, -s.logicalBytes, Long::sum);
-        for (String r : s.relatives) {
+        CompletionStage<Boolean> done;
+        List<String> relatives;
+        synchronized (s) {
+            ObjectNode rec = s.persistent && log != null ? JSON.createObjectNode().put("op", "drop").put("space", s.name) : null;
+            done = logged(rec, () -> {
+                spaces.remove(s.name, s);
+                s.dropped = true;
+            }, true);
+            if (s.logicalBytes != 0) ownerBytes(s.owner).addAndGet(-s.logicalBytes);
+            if (s.archived) archive.deleteLater(s.tag, Math.max(s.lastForkedAt, s.inheritedUpTo));
+            relatives = List.copyOf(s.relatives);
+        }
+        for (String r : relatives) {
             Space rel = spaces.get(r);
             if (rel == null) continue;
-            rel.relatives.remove(s.name);
-            if (rel.relatives.isEmpty()) rel.sharedBytes = 0;
+            synchronized (rel) {
+                rel.relatives.remove(s.name);
+                if (rel.relatives.isEmpty()) rel.sharedBytes = 0;
+            }
         }
-        if (!s.persistent || log == null) return CompletableFuture.completedFuture(true);
-        return persist(JSON.createObjectNode().put("op", "drop").put("space", s.name), true);
+        return done;
     }
 
     /** Pages out least recently used working entries until the window fits its budget, sparing {@code keep}. */
@@ -888,10 +1096,11 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         long id = e.archiveId();
         try {
             if (id == 0) {
-                id = ++archiveSeq;
+                id = archiveSeq.incrementAndGet();
                 String text = e.key() + " " + (e.summary() == null ? "" : e.summary()) + " "
                         + (e.json() != null ? e.json().toString() : "");
-                archive.store(id, text, valueBytes(e), e.isBlob());
+                archive.store(id, s.tag, e.key(), text, valueBytes(e), e.isBlob());
+                s.archived = true;
             }
         } catch (IOException ex) {
             LOG.error("paging out {} of {}: the archive cannot be written; it stays resident", key, s.name, ex);
@@ -905,9 +1114,14 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     /** Brings a paged-out entry's value back from the archive. */
     private Entry pageIn(Space s, Entry e) throws SyscallException {
+        return pageIn(s, e, null);
+    }
+
+    /** Brings a paged-out entry's value back: {@code found} when the archive already gave it, else a load. */
+    private Entry pageIn(Space s, Entry e, Archive.Archived found) throws SyscallException {
         Entry in;
         try {
-            in = loadArchived(e);
+            in = found == null ? loadArchived(e) : archived(e, found.value());
         } catch (RuntimeException ex) {
             throw new SyscallException(Errno.EIO, "paging in " + e.key() + " of " + s.name + ": " + ex.getMessage(), ex);
         }
@@ -934,48 +1148,55 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         return new SyscallException(Errno.EPERM, c + " may not " + what + ": it needs " + capability);
     }
 
+    /*
+     * The access checks run on every call, most of them lock-free gets: a space that exists
+     * answers its kind, pid and capability names from fields (its name was checked when it was
+     * made), so only a name that names no space is parsed, and no string is built per call.
+     */
+
     private Space readable(MemCaller c, String space) throws SyscallException {
-        SpaceKind k = kind(space);
-        if (k != SpaceKind.SYSTEM && !(k == SpaceKind.USER && own(c, space))) {
-            String cap = "mem:read:" + space;
+        Space s = space == null ? null : spaces.get(space);
+        SpaceKind k = s != null ? s.kind : kind(space);
+        if (k != SpaceKind.SYSTEM && !(k == SpaceKind.USER && own(c, s, space))) {
+            String cap = s != null ? s.readCapability : "mem:read:" + space;
             if (!c.permits(cap)) throw denied(c, "read " + space, cap);
         }
-        Space s = spaces.get(space);
         if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
         return s;
     }
 
     /** The space for a write, checked; a process's own user space is created on its first write. */
     private Space writable(MemCaller c, String space) throws SyscallException {
-        SpaceKind k = kind(space);
+        Space s = space == null ? null : spaces.get(space);
+        SpaceKind k = s != null ? s.kind : kind(space);
         if (k == SpaceKind.SYSTEM) {
             if (!c.isKernel()) {
                 throw new SyscallException(Errno.EPERM, c + " may not write system: only the kernel does (no capability grants it)");
             }
-        } else if (!(k == SpaceKind.USER && own(c, space))) {
-            String cap = "mem:write:" + space;
+        } else if (!(k == SpaceKind.USER && own(c, s, space))) {
+            String cap = s != null ? s.writeCapability : "mem:write:" + space;
             if (!c.permits(cap)) throw denied(c, "write " + space, cap);
         }
-        Space s = spaces.get(space);
         if (s == null) {
-            if (k == SpaceKind.USER && own(c, space)) return createUserSpace(c.pid(), c.owner());
-            throw new SyscallException(Errno.ENOENT, "no space " + space);
+            if (!(k == SpaceKind.USER && own(c, space))) throw new SyscallException(Errno.ENOENT, "no space " + space);
+            synchronized (this) {
+                s = spaces.get(space);
+                if (s == null) s = createUserSpace(c.pid(), c.owner());
+            }
         }
         return s;
     }
 
-    private void checkQuota(Space s, Entry old, Entry now) throws SyscallException {
+    private static boolean own(MemCaller c, Space s, String space) {
+        return s != null ? c.pid() > 0 && s.pid == c.pid() : own(c, space);
+    }
+
+    private static void checkSpaceQuota(Space s, Entry old, Entry now) throws SyscallException {
         long delta = now.bytes() - (old == null ? 0 : old.bytes());
         if (delta <= 0 || s.kind == SpaceKind.SYSTEM) return;
         if (s.quotaBytes > 0 && s.logicalBytes + delta > s.quotaBytes) {
             throw new SyscallException(Errno.EQUOTA, (s.kind == SpaceKind.USER ? "process" : "space") + " quota of "
                     + s.name + ": " + s.logicalBytes + " bytes used + " + delta + " more exceeds the limit of " + s.quotaBytes);
-        }
-        long limit = settings.ownerQuota(s.owner);
-        long used = ownerBytes.getOrDefault(s.owner, 0L);
-        if (limit > 0 && used + delta > limit) {
-            throw new SyscallException(Errno.EQUOTA, "owner quota of " + s.owner + ": " + used + " bytes used + "
-                    + delta + " more exceeds the limit of " + limit);
         }
     }
 
@@ -1025,14 +1246,17 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     }
 
     /** For tests: the tree root of a space (identity tells sharing). */
-    synchronized PageTree<Entry> tree(String space) {
+    PageTree<Entry> tree(String space) {
         Space s = spaces.get(space);
         return s == null ? null : s.tree;
     }
 
     /** For tests: resident working keys of a space, least recently used first. */
-    synchronized List<String> window(String space) {
+    List<String> window(String space) {
         Space s = spaces.get(space);
-        return s == null ? List.of() : List.copyOf(new LinkedHashMap<>(s.lru).keySet());
+        if (s == null) return List.of();
+        synchronized (s) {
+            return List.copyOf(new LinkedHashMap<>(s.lru).keySet());
+        }
     }
 }

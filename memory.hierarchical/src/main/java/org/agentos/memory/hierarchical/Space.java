@@ -6,22 +6,49 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.agentos.kernel.api.memory.SpaceInfo;
 import org.agentos.kernel.api.memory.SpaceKind;
 
 /**
  * One space: its tree of entries and what the store keeps beside it (sizes, the context window's
- * LRU order, locks and semaphores). Mutable; every field is guarded by the store's lock.
+ * LRU order, locks and semaphores). Mutable; every field is guarded by this object's monitor
+ * (the store's per-space lock), except {@link #tree}, which is also read without it: the tree is
+ * immutable and its root is published through a volatile field, so a reader sees a whole version.
  */
 final class Space {
+    private static final AtomicLong TAGS = new AtomicLong();
+
     final String name;
     final SpaceKind kind;
     final String owner;
     final boolean persistent;
     final long quotaBytes;
-    long tokenBudget;
+    volatile long tokenBudget;
+    /** The process of a user space (0 for the others), and the capabilities that grant access. */
+    final long pid;
+    final String readCapability;
+    final String writeCapability;
 
-    PageTree<Entry> tree = PageTree.empty();
+    /** Written under the lock, read with or without it. */
+    volatile PageTree<Entry> tree = PageTree.empty();
+    /** Set under the lock when the space is removed: a writer that looked it up before then looks again. */
+    boolean dropped;
+
+    /** Names this space's documents in the {@link Archive}: unique in the JVM, unlike a name that a new space may reuse. */
+    final long tag = TAGS.incrementAndGet();
+    /**
+     * The archive documents this space may reach, as pairs of space tag and the highest archive
+     * id of it: its own (all), and after a fork its parent's (and so on up) up to the archive's
+     * id at the fork. What the child's paged-out entries point to is among them.
+     */
+    long[] lineage = {tag, Long.MAX_VALUE};
+    /** The archive's last id when this space was forked from its parent: ids at or below it may be shared. */
+    long inheritedUpTo;
+    /** The archive's last id when this space was last forked: its own documents up to it may be shared. */
+    long lastForkedAt;
+    /** Whether it ever archived a document. */
+    boolean archived;
     /** Bytes of all values, paged out or not: what quotas count. */
     long logicalBytes;
     long residentBytes;
@@ -65,6 +92,26 @@ final class Space {
         this.persistent = persistent;
         this.quotaBytes = quotaBytes;
         this.tokenBudget = tokenBudget;
+        this.pid = kind == SpaceKind.USER ? Long.parseLong(name.substring(5)) : 0;
+        this.readCapability = "mem:read:" + name;
+        this.writeCapability = "mem:write:" + name;
+    }
+
+    /** Whether only this space can reach archive document {@code id} (which it references). */
+    boolean ownsAlone(long id) {
+        return id > inheritedUpTo && id > lastForkedAt;
+    }
+
+    /** The lineage of a child forked now, when the archive's last id is {@code cut}. */
+    long[] childLineage(long childTag, long cut) {
+        long[] out = new long[lineage.length + 2];
+        out[0] = childTag;
+        out[1] = Long.MAX_VALUE;
+        for (int i = 0; i < lineage.length; i += 2) {
+            out[i + 2] = lineage[i];
+            out[i + 3] = Math.min(lineage[i + 1], cut);
+        }
+        return out;
     }
 
     SpaceInfo info() {

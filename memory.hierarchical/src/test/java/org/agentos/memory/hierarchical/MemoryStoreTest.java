@@ -81,8 +81,25 @@ class MemoryStoreTest {
     @Test
     void changingAReturnedDocumentDoesNotChangeTheStore() throws Exception {
         done(m.put(alice1, "user/1", "k", text("a")));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) m.get(alice1, "user/1", "k").json()).put("text", "changed");
+        // the store hands out its own read-only copy (no copy per get): a change is refused
+        com.fasterxml.jackson.databind.node.ObjectNode got =
+                (com.fasterxml.jackson.databind.node.ObjectNode) m.get(alice1, "user/1", "k").json();
+        assertThrows(UnsupportedOperationException.class, () -> got.put("text", "changed"));
+        got.deepCopy().put("text", "changed"); // a caller that wants to edit it edits a copy
         assertEquals("a", m.get(alice1, "user/1", "k").json().get("text").asText());
+    }
+
+    @Test
+    void changingAWrittenDocumentAfterThePutDoesNotChangeTheStore() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode doc = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode().put("text", "a");
+        doc.putArray("list").add(1);
+        done(m.put(alice1, "user/1", "k", MemWrite.json(doc)));
+        doc.put("text", "changed");
+        ((com.fasterxml.jackson.databind.node.ArrayNode) doc.get("list")).add(2);
+        assertEquals("{\"text\":\"a\",\"list\":[1]}", m.get(alice1, "user/1", "k").json().toString());
+        assertThrows(UnsupportedOperationException.class,
+                () -> ((com.fasterxml.jackson.databind.node.ArrayNode) m.get(alice1, "user/1", "k").json().get("list")).add(3));
     }
 
     @Test
