@@ -212,11 +212,32 @@ final class JsonLines {
     }
 
     JsonLines json(JsonNode node) {
-        // JsonNode.toString() is Jackson's serializer: valid, escaped JSON.
-        byte[] bytes = node.toString().getBytes(StandardCharsets.UTF_8);
-        ensure(bytes.length);
-        System.arraycopy(bytes, 0, buf, len, bytes.length);
-        len += bytes.length;
+        // Jackson's UTF-8 generator straight into this buffer: valid, escaped JSON, without the
+        // String and the second encoding pass of node.toString() (a third of the audit writer's time
+        // under large batches of messages, measured).
+        try (com.fasterxml.jackson.core.JsonGenerator g = TREES.getFactory().createGenerator(sink)) {
+            TREES.writeTree(g, node);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return this;
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper TREES = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** This buffer as a stream for the generator; closing it does nothing. */
+    private final java.io.OutputStream sink = new java.io.OutputStream() {
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buf[len++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int n) {
+            ensure(n);
+            System.arraycopy(b, off, buf, len, n);
+            len += n;
+        }
+    };
 }
