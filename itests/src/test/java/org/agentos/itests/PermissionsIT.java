@@ -55,8 +55,12 @@ public class PermissionsIT extends KarafTestSupport {
         assertNull(ungranted.getServiceReferences(AuditLog.class.getName(), null));
         assertNull(ungranted.getServiceReferences(SyscallGateway.class.getName(), null));
         assertNull(ungranted.getServiceReferences(FileSystem.class.getName(), null));
+        // memory managers trust the caller a MemCaller names: nobody without mem.admin sees them, not even the probe
+        assertNull(ungranted.getServiceReferences(org.agentos.kernel.api.memory.MemoryManager.class.getName(), null));
+        assertNull(bundleContext.getServiceReferences(org.agentos.kernel.api.memory.MemoryManager.class.getName(), null));
         String audit = executeCommand("kernel:audit -n 50 --name perm.deny");
         assertTrue(audit, audit.contains("bundle " + EXAMPLE + " lacks permission kernel.admin"));
+        assertTrue(audit, audit.contains("lacks permission mem.admin"));
         String perms = executeCommand("perm:list");
         assertTrue(perms, Pattern.compile("(?m)\\s" + Pattern.quote(EXAMPLE) + "\\s+active\\s+tool\\.provide\\s+tool\\.provide\\s+tool\\.provide\\s+-$")
                 .matcher(perms).find());
