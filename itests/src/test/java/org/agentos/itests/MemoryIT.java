@@ -79,6 +79,25 @@ public class MemoryIT extends KarafTestSupport {
     }
 
     @Test
+    public void anOperatorSharesASegmentForAgentsAndDeletesIt() throws Exception {
+        assertTrue(executeCommand("mem:share --persistent -o ops board").contains("created shared/board (owner ops, persistent)"));
+        try {
+            executeCommand("mem:share board");
+            throw new IllegalStateException("a second segment of the same name was created");
+        } catch (AssertionError expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("EEXIST"));
+        }
+        List<Long> pids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            pids.add(spawn("agent:spawn -o team -c 'mem:*:shared/board' tally '{\"segment\":\"board\",\"count\":10}'"));
+        }
+        allExitCleanly(pids);
+        assertTrue(executeCommand("mem:get shared/board n").trim().endsWith("30"));
+        assertTrue(executeCommand("mem:unshare shared/board").contains("deleted shared/board"));
+        assertTrue(!executeCommand("mem:spaces").contains("shared/board"));
+    }
+
+    @Test
     public void anOperatorDumpsAnAgentsMemoryAsJson() throws Exception {
         long pid = spawn("agent:spawn -o alice remember '{\"notes\":{\"goal\":\"ship the release\",\"steps\":[1,2,3]}}'");
         waitFor(() -> processes.info(pid).map(i -> i.waitingOn() != null && i.waitingOn().startsWith("proc.sleep")).orElse(false),

@@ -626,6 +626,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         return kernel().mem.require();
     }
 
+    @Override
+    public void deleteSpace(String user, String space) throws SyscallException {
+        kernel().mem.deleteSpace(org.agentos.kernel.api.memory.MemCaller.operator(user), space);
+    }
+
     // ------------------------------------------------------------------ MessageQueues
 
     @Override

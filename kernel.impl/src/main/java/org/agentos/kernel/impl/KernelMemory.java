@@ -11,4 +11,7 @@ import org.agentos.kernel.api.syscall.SyscallException;
 public interface KernelMemory {
     /** The bound manager, or {@code ENOSYS} when there is none. */
     MemoryManager bound() throws SyscallException;
+
+    /** Deletes a shared space as operator {@code user}; processes waiting for its locks or semaphores get ENOENT. */
+    void deleteSpace(String user, String space) throws SyscallException;
 }

@@ -501,6 +501,12 @@ final class MemoryCalls {
         return SyscallResult.OK;
     }
 
+    /** An operator deletes a shared space (mem:unshare); its waiters get ENOENT. */
+    void deleteSpace(MemCaller operator, String space) throws SyscallException {
+        MemoryManager m = require();
+        for (String id : m.deleteSpace(operator, space)) fail(id, Errno.ENOENT, "space " + space + " was deleted");
+    }
+
     SyscallResult fork(Proc p) throws SyscallException {
         MemoryManager m = enter(p, "proc.fork");
         if (m == null) return null;

@@ -141,6 +141,19 @@ class MemoryCallsTest {
         assertEquals(Errno.EAGAIN, r.get(1).errno(), r.toString());
     }
 
+    @Test
+    void deletingASharedSpaceEndsTheWaitsOnItsLocksWithENOENT() throws Exception {
+        k.mem.manager().share(MemCaller.operator("root"), "doomed", new org.agentos.kernel.api.memory.SharedSpec(false, 0));
+        List<String> caps = List.of("mem:write:shared/doomed");
+        run("holder", "alice", caps, call("mem.lock", "space", "shared/doomed", "name", "l"), call("proc.sleep", "ms", 10_000));
+        KernelHarness.await("the holder to hold it", () -> RESULTS.containsKey("holder"));
+        long waiter = run("waiter", "alice", caps, call("mem.lock", "space", "shared/doomed", "name", "l"));
+        h.awaitState(waiter, ProcessState.BLOCKED);
+        k.mem.deleteSpace(MemCaller.operator("root"), "shared/doomed");
+        SyscallResult r = finished("waiter", waiter).get(0);
+        assertEquals(Errno.ENOENT, r.errno(), r.toString());
+    }
+
     /** Counts the processes inside the critical section of the semaphore test. */
     static final AtomicInteger INSIDE = new AtomicInteger();
     static final AtomicInteger MOST_INSIDE = new AtomicInteger();

@@ -1,0 +1,48 @@
+package org.agentos.kernel.impl.shell;
+
+import org.agentos.kernel.api.memory.MemCaller;
+import org.agentos.kernel.api.memory.SharedSpec;
+import org.agentos.kernel.api.memory.SpaceInfo;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.impl.KernelMemory;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Service
+@Command(scope = "mem", name = "share", description = "Creates the shared memory space shared/<name>; agents reach it with "
+        + "mem:read:shared/<name> and mem:write:shared/<name>.")
+public class MemShareCommand implements Action {
+    @Reference
+    KernelMemory memory;
+
+    @Argument(index = 0, name = "name", required = true, description = "letters, digits, . _ - (at most 128)")
+    String name;
+
+    @Option(name = "--persistent", description = "survives a restart and a crash (writes are acknowledged once on disk)")
+    boolean persistent;
+
+    @Option(name = "-q", aliases = "--quota", description = "bytes the space may hold (default: only its owner's quota)")
+    long quotaBytes;
+
+    @Option(name = "-o", aliases = "--owner", description = "owner (tenant) whose quota it counts against; default: your user name")
+    String owner;
+
+    @Override
+    public Object execute() {
+        try {
+            SharedSpec spec = new SharedSpec(persistent, quotaBytes);
+            SpaceInfo s = memory.bound().share(MemCaller.operator(owner != null ? owner : ConsoleUser.current().name()), name, spec);
+            System.out.println("created " + s.name() + " (owner " + s.owner() + (s.persistent() ? ", persistent" : "")
+                    + (s.quotaBytes() > 0 ? ", quota " + s.quotaBytes() + " bytes" : "") + ")");
+        } catch (IllegalArgumentException e) {
+            throw ConsoleErrors.of("EINVAL", e.getMessage());
+        } catch (SyscallException e) {
+            throw ConsoleErrors.of(e);
+        }
+        return null;
+    }
+}
