@@ -286,21 +286,24 @@ final class Ipc implements MessageQueues {
             if (q.duplicateOf(o.key(), now) < 0) fresh++;
         }
         if (fresh > q.free()) return false;
-        ArrayNode ids = result.putArray("ids");
-        ArrayNode dups = result.putArray("duplicates");
+        long[] ids = new long[batch.size()];
+        int n = 0;
+        ArrayNode dups = kernel.json.createArrayNode();
         for (Outgoing o : batch) {
             long dup = q.duplicateOf(o.key(), now);
             if (dup >= 0) {
                 q.duplicates++;
                 dups.addObject().put("key", o.key()).put("id", dup);
-                ids.add(dup);
+                ids[n++] = dup;
                 continue;
             }
             MessageQueue.Msg m = q.newMessage(from, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
             q.sent++;
             q.addReady(m, now);
-            ids.add(m.id);
+            ids[n++] = m.id;
         }
+        result.set("ids", new ArrayNode(kernel.json.getNodeFactory(), new IdList(ids, n)));
+        result.set("duplicates", dups);
         serveReceivers(q, now);
         return true;
     }
@@ -545,20 +548,10 @@ final class Ipc implements MessageQueues {
     /** {messages: [...]}, each message built by hand: reflection-based mapping costs more than the rest of a receive. */
     private ObjectNode received(MessageQueue q, List<MessageQueue.Msg> got) {
         ObjectNode r = kernel.json.createObjectNode();
-        ArrayNode arr = r.putArray("messages");
         var nodes = kernel.json.getNodeFactory();
-        for (MessageQueue.Msg m : got) {
-            // Sized for its fields: the default map would resize on the fifth.
-            ObjectNode o = new ObjectNode(nodes, new java.util.LinkedHashMap<>(16));
-            o.put("id", m.id).put("from", m.from);
-            o.set("payload", m.payload);
-            o.put("attempts", m.attempts).put("sentMillis", m.sentMillis);
-            if (m.priority != 0) o.put("priority", m.priority);
-            if (m.key != null) o.put("key", m.key);
-            if (m.correlationId != null) o.put("correlationId", m.correlationId);
-            if (m.replyTo != null) o.put("replyTo", m.replyTo);
-            arr.add(o);
-        }
+        ArrayNode arr = new ArrayNode(nodes, got.size());
+        for (MessageQueue.Msg m : got) arr.add(new ObjectNode(nodes, new ReceivedMessage(m)));
+        r.set("messages", arr);
         if (!got.isEmpty()) r.put("queue", q.name);
         return r;
     }

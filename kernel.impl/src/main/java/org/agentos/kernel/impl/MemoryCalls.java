@@ -58,6 +58,7 @@ final class MemoryCalls {
     private long callsSinceBind;
     private MemoryState stash;
     private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private final List<Long> exitsDuringSwap = new ArrayList<>();
     private String lastSwap;
 
     /** Waiters per synchronization object ({@code <space>#<name>}); each deque is also the object's lock. */
@@ -174,6 +175,7 @@ final class MemoryCalls {
         }
         k.auditEvent("mem.swap", "root", outcome);
         LOG.info("memory swap {} (waited {} ms for calls in flight)", outcome, (quiet - t0) / 1_000_000);
+        replayExits();
         resumeParked();
         wakeAll();
         return outcome;
@@ -273,17 +275,41 @@ final class MemoryCalls {
         synchronized (p) {
             used = p.usedMemory;
         }
-        if (!used) return;
-        MemoryManager m = manager();
-        if (m == null) return; // the stash keeps it; the next manager sees it exit never (rare: none bound)
+        if (used) exited(p.pid);
+    }
+
+    private void exited(long pid) {
+        MemoryManager m;
+        synchronized (this) {
+            if (quiescing || manager == null) {
+                // told to the manager bound after the swap (its state has this process's locks and space)
+                exitsDuringSwap.add(pid);
+                return;
+            }
+            m = manager;
+            inside++;
+        }
         List<String> freed;
         try {
-            freed = m.processExited(p.pid);
+            freed = m.processExited(pid);
         } catch (RuntimeException e) {
-            LOG.warn("memory manager {} failed at the exit of {}", m.name(), p, e);
+            LOG.warn("memory manager {} failed at the exit of pid {}", m.name(), pid, e);
             return;
+        } finally {
+            leave();
         }
         for (String id : freed) wake(id);
+    }
+
+    /** Exits that came while the gate was closed or no manager was bound, for the next manager. */
+    private void replayExits() {
+        List<Long> pids;
+        synchronized (this) {
+            if (exitsDuringSwap.isEmpty()) return;
+            pids = new ArrayList<>(exitsDuringSwap);
+            exitsDuringSwap.clear();
+        }
+        for (long pid : pids) exited(pid);
     }
 
     /** The parent's user space becomes the child's, copy-on-write (proc.fork). */
@@ -531,27 +557,13 @@ final class MemoryCalls {
     private SyscallResult acquire(Proc p, JsonNode a, int permits, int initial, String what) throws SyscallException {
         MemoryManager m = enter(p, what);
         if (m == null) return null;
-        String space = space(p, a);
-        String name = a.get("name").asText();
         long timeoutMs = a.path("timeoutMs").asLong(-1);
-        SyncWaiter w = new SyncWaiter(p, space, name, permits, initial);
+        SyncWaiter w;
         try {
+            w = new SyncWaiter(p, space(p, a), a.get("name").asText(), permits, initial);
             started(m, p);
-            ArrayDeque<SyncWaiter> q = waiters.computeIfAbsent(w.id(), id -> new ArrayDeque<>());
-            synchronized (q) {
-                // FIFO: nobody overtakes a process already waiting for this object
-                if (q.isEmpty() && tryTake(m, w)) return SyscallResult.ok(k.json.createObjectNode().put("acquired", true));
-                if (timeoutMs == 0 || k.callingFromOutside()) {
-                    throw new SyscallException(Errno.EAGAIN, (permits == 0 ? "lock " : "semaphore ") + w.id()
-                            + (permits == 0 ? " is held" : " has too few permits"));
-                }
-                synchronized (p) {
-                    p.blockedOn = w;
-                    p.cancelCall = w;
-                    k.blockLocked(p, what + " " + w.id());
-                }
-                q.addLast(w);
-            }
+            SyscallResult now = takeOrQueue(m, w, timeoutMs, what);
+            if (now != null) return now;
         } finally {
             leave();
         }
@@ -592,6 +604,30 @@ final class MemoryCalls {
         return null;
     }
 
+    /** Takes the object now (FIFO: only when nobody waits for it), or queues w and blocks its process; null then. */
+    private SyscallResult takeOrQueue(MemoryManager m, SyncWaiter w, long timeoutMs, String what) throws SyscallException {
+        while (true) {
+            ArrayDeque<SyncWaiter> q = waiters.computeIfAbsent(w.id(), id -> new ArrayDeque<>());
+            synchronized (q) {
+                // a wake that found the queue empty may have taken it out of the map meanwhile: a
+                // waiter added to that one would never be woken, so take the map's current one
+                if (waiters.get(w.id()) != q) continue;
+                if (q.isEmpty() && tryTake(m, w)) return SyscallResult.ok(k.json.createObjectNode().put("acquired", true));
+                if (timeoutMs == 0 || k.callingFromOutside()) {
+                    throw new SyscallException(Errno.EAGAIN, (w.permits == 0 ? "lock " : "semaphore ") + w.id()
+                            + (w.permits == 0 ? " is held" : " has too few permits"));
+                }
+                synchronized (w.proc) {
+                    w.proc.blockedOn = w;
+                    w.proc.cancelCall = w;
+                    k.blockLocked(w.proc, what + " " + w.id());
+                }
+                q.addLast(w);
+                return null;
+            }
+        }
+    }
+
     private static boolean tryTake(MemoryManager m, SyncWaiter w) throws SyscallException {
         MemCaller c = caller(w.proc);
         return w.permits == 0 ? m.tryLock(c, w.space, w.name) : m.trySemAcquire(c, w.space, w.name, w.permits, w.initial);
@@ -608,9 +644,10 @@ final class MemoryCalls {
     SyscallResult unlock(Proc p, JsonNode a) throws SyscallException {
         MemoryManager m = enter(p, "mem.unlock");
         if (m == null) return null;
-        String space = space(p, a);
+        String space;
         String name = a.get("name").asText();
         try {
+            space = space(p, a); // inside: an EINVAL must leave the gate too
             started(m, p);
             m.unlock(caller(p), space, name);
         } finally {
@@ -623,9 +660,10 @@ final class MemoryCalls {
     SyscallResult semRelease(Proc p, JsonNode a) throws SyscallException {
         MemoryManager m = enter(p, "mem.sem.release");
         if (m == null) return null;
-        String space = space(p, a);
+        String space;
         String name = a.get("name").asText();
         try {
+            space = space(p, a);
             started(m, p);
             m.semRelease(caller(p), space, name, a.path("permits").asInt(1));
         } finally {
@@ -639,8 +677,22 @@ final class MemoryCalls {
     private void wake(String id) {
         ArrayDeque<SyncWaiter> q = waiters.get(id);
         if (q == null) return;
-        MemoryManager m = manager();
-        if (m == null) return; // tried again after the next bind
+        MemoryManager m;
+        synchronized (this) {
+            // Inside the gate, like any call: a grant made on the old manager after its state was
+            // exported would be lost. During a swap nobody is woken; bind() wakes everyone after.
+            if (quiescing || manager == null) return;
+            m = manager;
+            inside++;
+        }
+        try {
+            wakeWith(m, id, q);
+        } finally {
+            leave();
+        }
+    }
+
+    private void wakeWith(MemoryManager m, String id, ArrayDeque<SyncWaiter> q) {
         synchronized (q) {
             while (!q.isEmpty()) {
                 SyncWaiter w = q.peekFirst();

@@ -154,6 +154,44 @@ class MemoryCallsTest {
         assertEquals(Errno.ENOENT, r.errno(), r.toString());
     }
 
+    @Test
+    void aRefusedCallLeavesTheGateSoASwapStillHappens() throws Exception {
+        long pid = run("bad", "alice", List.of(), call("mem.unlock", "space", "nowhere", "name", "l"),
+                call("mem.sem.release", "space", "nowhere", "name", "s"), call("mem.lock", "space", "nowhere", "name", "l"));
+        List<SyscallResult> r = finished("bad", pid);
+        for (SyscallResult x : r) assertEquals(Errno.EINVAL, x.errno(), x.toString());
+        java.util.concurrent.CompletableFuture<String> swap = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return k.mem.bind(HierarchicalMemory.standalone(null, 64L << 20, 1L << 30), "test");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertTrue(swap.get(10, TimeUnit.SECONDS).contains("carried over"), "the swap did not wait for calls that had ended");
+    }
+
+    @Test
+    void waitersQueuedWhileAWakeEmptiedTheQueueAreStillWoken() throws Exception {
+        // many short lock/unlock rounds by several processes: a waiter added to a queue a wake had just
+        // dropped from the map would wait for ever
+        k.mem.manager().share(MemCaller.operator("root"), "busy", new org.agentos.kernel.api.memory.SharedSpec(false, 0));
+        k.addProgram(TestPrograms.program("locker", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 400), (s, last) -> {
+            if (last != null && !last.isOk()) return Step.exit(s, 1, last.toString());
+            if (s.n() >= 2 * s.limit()) return Step.exit(s, 0);
+            boolean lock = s.n() % 2 == 0;
+            return Step.call(new TestPrograms.Count(s.n() + 1, s.limit()), lock ? "mem.lock" : "mem.unlock",
+                    Args.of("space", "shared/busy", "name", "l"));
+        }), "test");
+        List<Long> pids = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            pids.add(k.spawn(new SpawnSpec("locker", Args.none(), "alice", 0, List.of("mem:write:shared/busy"), null)));
+        }
+        for (long pid : pids) {
+            ExitStatus s = k.awaitExit(pid).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertEquals(0, s.code(), s.reason());
+        }
+    }
+
     /** Counts the processes inside the critical section of the semaphore test. */
     static final AtomicInteger INSIDE = new AtomicInteger();
     static final AtomicInteger MOST_INSIDE = new AtomicInteger();
