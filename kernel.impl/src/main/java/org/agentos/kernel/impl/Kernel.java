@@ -606,7 +606,16 @@ public final class Kernel implements ProcessManager, AuditLog {
         long pid = nextPid.getAndIncrement();
         Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), schedClass, caps, quotas, now());
         p.programState = state;
-        table.put(pid, p);
+        enroll(parent, p, "spawn");
+        return pid;
+    }
+
+    /**
+     * Puts the new process {@code p} into the table and under {@code parent} (or init, if the
+     * parent ended meanwhile), audits {@code how} (spawn, fork), makes it READY and posts SPAWNED.
+     */
+    private void enroll(Proc parent, Proc p, String how) {
+        table.put(p.pid, p);
         synchronized (tree) {
             Proc actual = parent;
             // end() marks a process terminal before it re-parents its children under this lock.
@@ -619,7 +628,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 actual.children.add(p);
             }
         }
-        audit.append(new AuditWriter.Entry(hal.nanoTime(), p.startedMillis, AuditRecord.LIFECYCLE, pid, p.owner, "spawn",
+        audit.append(new AuditWriter.Entry(hal.nanoTime(), p.startedMillis, AuditRecord.LIFECYCLE, p.pid, p.owner, how,
                 AuditRecord.OK, 0, p.programName, parent.pid, null, null));
         synchronized (p) {
             p.state = ProcessState.READY;
@@ -627,8 +636,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             enqueueLocked(p);
         }
         BiConsumer<String, Map<String, Object>> sink = events;
-        if (sink != null) sink.accept(TOPIC_SPAWNED, Map.of("pid", pid, "ppid", parent.pid, "owner", p.owner, "program", p.programName));
-        return pid;
+        if (sink != null) sink.accept(TOPIC_SPAWNED, Map.of("pid", p.pid, "ppid", parent.pid, "owner", p.owner, "program", p.programName));
     }
 
     /** Validates an owner name once and returns one shared instance of it (a million processes, a few owners). */
@@ -1458,26 +1466,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         child.programState = copy;
         child.lastResult = SyscallResult.ok(json.createObjectNode().put("pid", 0).put("ppid", parent.pid));
         mem.fork(m, parent, child); // before the child can run: it starts with its parent's memory
-        table.put(pid, child);
-        synchronized (tree) {
-            if (parent.state.isTerminal()) {
-                child.ppid = init.pid;
-            } else {
-                if (parent.children == null) parent.children = new LinkedHashSet<>(4);
-                parent.children.add(child);
-            }
-        }
-        audit.append(new AuditWriter.Entry(hal.nanoTime(), child.startedMillis, AuditRecord.LIFECYCLE, pid, child.owner, "fork",
-                AuditRecord.OK, 0, child.programName, parent.pid, null, null));
-        synchronized (child) {
-            child.state = ProcessState.READY;
-            markDirtyLocked(child);
-            enqueueLocked(child);
-        }
-        BiConsumer<String, Map<String, Object>> sink = events;
-        if (sink != null) {
-            sink.accept(TOPIC_SPAWNED, Map.of("pid", pid, "ppid", parent.pid, "owner", child.owner, "program", child.programName));
-        }
+        enroll(parent, child, "fork");
         return SyscallResult.ok(json.createObjectNode().put("pid", pid));
     }
 
