@@ -235,7 +235,7 @@ final class Ipc implements MessageQueues {
             if (q.senders.isEmpty()) {
                 ObjectNode r = kernel.json.createObjectNode();
                 if (q.spec.durable()) {
-                    List<MessageQueue.Msg> fresh = reserve(q, p.pid, batch, now, r);
+                    List<MessageQueue.Msg> fresh = accept(q, p.pid, batch, now, r, true);
                     if (fresh != null && kernel.callingFromOutside()) {
                         // made through the gateway: the calling thread waits for the commit, not the process
                         java.util.concurrent.CompletableFuture<SyscallResult> done = new java.util.concurrent.CompletableFuture<>();
@@ -281,14 +281,28 @@ final class Ipc implements MessageQueues {
 
     /** Enqueues the batch if it fits (nothing if it does not), filling {@code result}; holds q. */
     private boolean tryEnqueue(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result) {
+        if (accept(q, from, batch, now, result, false) == null) return false;
+        serveReceivers(q, now);
+        return true;
+    }
+
+    /**
+     * Takes the batch if its new messages fit, filling {@code result} with their ids and the
+     * duplicates dropped; null (nothing taken) when they do not fit. In memory the messages are
+     * ready at once (the list returned is empty); {@code onDisk} they only hold capacity and
+     * their keys until their commit, and are returned for it. Holds q.
+     */
+    private List<MessageQueue.Msg> accept(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result,
+                                          boolean onDisk) {
         int fresh = 0;
         for (Outgoing o : batch) {
             if (q.duplicateOf(o.key(), now) < 0) fresh++;
         }
-        if (fresh > q.free()) return false;
+        if (fresh > q.free()) return null;
         long[] ids = new long[batch.size()];
         int n = 0;
         ArrayNode dups = kernel.json.createArrayNode();
+        List<MessageQueue.Msg> pending = onDisk ? new ArrayList<>(fresh) : List.of();
         for (Outgoing o : batch) {
             long dup = q.duplicateOf(o.key(), now);
             if (dup >= 0) {
@@ -298,45 +312,20 @@ final class Ipc implements MessageQueues {
                 continue;
             }
             MessageQueue.Msg m = q.newMessage(from, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
-            q.sent++;
-            q.addReady(m, now);
+            if (onDisk) {
+                q.rememberKey(m, now); // a repeat sent during the commit is a duplicate too
+                q.reservedIds.add(m.id);
+                pending.add(m);
+            } else {
+                q.sent++;
+                q.addReady(m, now);
+            }
             ids[n++] = m.id;
         }
+        q.reserved += pending.size();
         result.set("ids", new ArrayNode(kernel.json.getNodeFactory(), new IdList(ids, n)));
         result.set("duplicates", dups);
-        serveReceivers(q, now);
-        return true;
-    }
-
-    /**
-     * For a durable queue: takes capacity for the batch's new messages and gives them ids, filling
-     * {@code result}; null (nothing taken) when they do not fit. Holds q.
-     */
-    private List<MessageQueue.Msg> reserve(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result) {
-        int fresh = 0;
-        for (Outgoing o : batch) {
-            if (q.duplicateOf(o.key(), now) < 0) fresh++;
-        }
-        if (fresh > q.free()) return null;
-        ArrayNode ids = result.putArray("ids");
-        ArrayNode dups = result.putArray("duplicates");
-        List<MessageQueue.Msg> out = new ArrayList<>(fresh);
-        for (Outgoing o : batch) {
-            long dup = q.duplicateOf(o.key(), now);
-            if (dup >= 0) {
-                q.duplicates++;
-                dups.addObject().put("key", o.key()).put("id", dup);
-                ids.add(dup);
-                continue;
-            }
-            MessageQueue.Msg m = q.newMessage(from, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
-            q.rememberKey(m, now); // a repeat sent during the commit is a duplicate too
-            q.reservedIds.add(m.id);
-            out.add(m);
-            ids.add(m.id);
-        }
-        q.reserved += out.size();
-        return out;
+        return pending;
     }
 
     /**
@@ -404,7 +393,7 @@ final class Ipc implements MessageQueues {
             if (q.spec.durable()) {
                 List<Outgoing> again = new ArrayList<>();
                 for (MessageQueue.Msg m : w.sending) again.add(new Outgoing(m.payload, m.priority, m.key, m.correlationId, m.replyTo));
-                List<MessageQueue.Msg> reserved = reserve(q, w.proc.pid, again, now, r);
+                List<MessageQueue.Msg> reserved = accept(q, w.proc.pid, again, now, r, true);
                 commit(q, reserved == null ? List.of() : reserved,
                         err -> kernel.completeIf(w.proc, w, err != null ? err : SyscallResult.ok(r)));
                 continue;
@@ -856,7 +845,7 @@ final class Ipc implements MessageQueues {
         // Durable: the message joins the queue once it is on disk; the operator waits for that.
         List<MessageQueue.Msg> fresh;
         synchronized (q) {
-            fresh = reserve(q, 0, List.of(new Outgoing(payload, 0, key, null, null)), now, kernel.json.createObjectNode());
+            fresh = accept(q, 0, List.of(new Outgoing(payload, 0, key, null, null)), now, kernel.json.createObjectNode(), true);
             if (fresh == null) throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
         }
         java.util.concurrent.CompletableFuture<SyscallResult> durable = new java.util.concurrent.CompletableFuture<>();
@@ -939,22 +928,19 @@ final class Ipc implements MessageQueues {
     /** A journal callback: ("done" | "dead" | "redrive", message). */
     private interface BiConsumerOfMsg extends java.util.function.BiConsumer<String, MessageQueue.Msg> {}
 
+    private byte[] bytes(ObjectNode record) {
+        try {
+            return kernel.json.writeValueAsBytes(record);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private ObjectNode createRecord(QueueSpec spec, String owner) {
         return kernel.json.createObjectNode().put("t", "create").put("q", spec.name()).put("owner", owner)
                 .put("delivery", spec.delivery().label()).put("capacity", spec.capacity())
                 .put("visibilityMs", spec.visibilityMillis()).put("maxDeliveries", spec.maxDeliveries())
                 .put("dedupWindowMs", spec.dedupWindowMillis()).put("priorities", spec.priorities());
-    }
-
-    private ObjectNode sendRecord(MessageQueue q, MessageQueue.Msg m) {
-        ObjectNode r = kernel.json.createObjectNode().put("t", "send").put("q", q.name).put("id", m.id).put("from", m.from);
-        r.set("payload", m.payload);
-        r.put("at", m.sentMillis);
-        if (m.priority != 0) r.put("prio", m.priority);
-        if (m.key != null) r.put("key", m.key);
-        if (m.correlationId != null) r.put("corr", m.correlationId);
-        if (m.replyTo != null) r.put("reply", m.replyTo);
-        return r;
     }
 
     /**
@@ -1046,7 +1032,7 @@ final class Ipc implements MessageQueues {
             q.journal = journalOf(q);
             queues.put(q.name, q);
         }
-        QueueLog.rewrite(file, snapshotRecords(), kernel.json);
+        QueueLog.rewrite(file, snapshotRecords());
         log = new QueueLog(file, kernel.json, this::snapshotRecords, compactAboveBytes);
         if (!creates.isEmpty()) {
             LOG.info("restored {} durable queues with {} messages from {}", creates.size(), messages, file);
@@ -1059,8 +1045,8 @@ final class Ipc implements MessageQueues {
      * acked messages still in their dedup window. Sends still waiting for their commit are left
      * out: their records follow in the log.
      */
-    List<ObjectNode> snapshotRecords() {
-        List<ObjectNode> out = new ArrayList<>();
+    List<byte[]> snapshotRecords() {
+        List<byte[]> out = new ArrayList<>();
         long now = kernel.hal.currentTimeMillis();
         for (MessageQueue q : queues.values()) {
             if (!q.spec.durable()) continue;
@@ -1073,15 +1059,20 @@ final class Ipc implements MessageQueues {
                 q.snapshot(live, deadLetters, keys, now);
                 nextId = q.nextId();
             }
-            out.add(createRecord(q.spec, q.owner).put("next", nextId));
-            for (MessageQueue.Msg m : live) out.add(sendRecord(q, m));
+            out.add(bytes(createRecord(q.spec, q.owner).put("next", nextId)));
+            // in send records of the same shape as a send's, a bounded number of messages each
+            for (int i = 0; i < live.size(); i += MAX_BATCH) {
+                out.add(sendRecord(q, live.subList(i, Math.min(live.size(), i + MAX_BATCH))));
+            }
+            for (int i = 0; i < deadLetters.size(); i += MAX_BATCH) {
+                out.add(sendRecord(q, deadLetters.subList(i, Math.min(deadLetters.size(), i + MAX_BATCH))));
+            }
             for (MessageQueue.Msg m : deadLetters) {
-                out.add(sendRecord(q, m));
-                out.add(kernel.json.createObjectNode().put("t", "dead").put("q", q.name).put("id", m.id));
+                out.add(bytes(kernel.json.createObjectNode().put("t", "dead").put("q", q.name).put("id", m.id)));
             }
             for (var k : keys.entrySet()) {
-                out.add(kernel.json.createObjectNode().put("t", "key").put("q", q.name).put("key", k.getKey())
-                        .put("id", k.getValue()[0]).put("until", k.getValue()[1]));
+                out.add(bytes(kernel.json.createObjectNode().put("t", "key").put("q", q.name).put("key", k.getKey())
+                        .put("id", k.getValue()[0]).put("until", k.getValue()[1])));
             }
         }
         return out;

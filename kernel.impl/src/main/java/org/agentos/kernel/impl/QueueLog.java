@@ -49,7 +49,7 @@ final class QueueLog implements AutoCloseable {
     private final Thread writer;
     private volatile IOException failure;
     /** Live records to rewrite the file from, taken between rounds; null: never compact while running. */
-    private final Supplier<List<ObjectNode>> snapshot;
+    private final Supplier<List<byte[]>> snapshot;
     private final long compactAboveBytes;
     private long sizeAfterCompaction;
     private volatile int compactions;
@@ -60,7 +60,7 @@ final class QueueLog implements AutoCloseable {
      * rewritten from {@code snapshot}: every live record, as of a moment when all that was written
      * has been applied and nothing later has.
      */
-    QueueLog(Path file, ObjectMapper json, Supplier<List<ObjectNode>> snapshot, long compactAboveBytes) throws IOException {
+    QueueLog(Path file, ObjectMapper json, Supplier<List<byte[]>> snapshot, long compactAboveBytes) throws IOException {
         this.file = file;
         this.json = json;
         this.snapshot = snapshot;
@@ -175,7 +175,7 @@ final class QueueLog implements AutoCloseable {
         if (snapshot == null || durableSize < compactAboveBytes || durableSize < 2 * sizeAfterCompaction) return;
         try {
             long before = durableSize;
-            rewrite(file, snapshot.get(), json);
+            rewrite(file, snapshot.get());
             FileChannel old = channel;
             channel = FileChannel.open(file, StandardOpenOption.WRITE);
             durableSize = channel.size();
@@ -256,14 +256,13 @@ final class QueueLog implements AutoCloseable {
     }
 
     /** Replaces {@code file} with exactly {@code records} (compaction at start): temp file, fsync, rename. */
-    static void rewrite(Path file, List<ObjectNode> records, ObjectMapper json) throws IOException {
+    static void rewrite(Path file, List<byte[]> records) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".compact");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             CRC32C crc = new CRC32C();
-            for (ObjectNode r : records) {
-                byte[] b = json.writeValueAsBytes(r);
+            for (byte[] b : records) {
                 crc.reset();
                 crc.update(b);
                 ByteBuffer buf = ByteBuffer.allocate(8 + b.length).putInt(b.length).putInt((int) crc.getValue()).put(b);
