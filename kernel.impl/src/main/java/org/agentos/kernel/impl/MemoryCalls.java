@@ -366,75 +366,80 @@ final class MemoryCalls {
         return s;
     }
 
-    SyscallResult get(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.get");
+    /** A memory call's work, made inside the gate with the bound manager. */
+    @FunctionalInterface
+    private interface Call {
+        SyscallResult in(MemoryManager m) throws SyscallException;
+    }
+
+    /** A memory write's work: the manager's stage, awaited outside the gate's bookkeeping. */
+    @FunctionalInterface
+    private interface Write<T> {
+        CompletionStage<T> in(MemoryManager m) throws SyscallException;
+    }
+
+    /**
+     * Runs {@code call} inside the gate for {@code p} (null: p waits at the gate, its call made
+     * again when it opens). Whatever it throws, the gate is left.
+     */
+    private SyscallResult gated(Proc p, String what, Call call) throws SyscallException {
+        MemoryManager m = enter(p, what);
         if (m == null) return null;
         try {
             started(m, p);
-            MemEntry e = m.get(caller(p), space(p, a), a.get("key").asText());
-            chargeBytes(p, e.info().bytes());
-            return SyscallResult.ok(entryJson(e));
+            return call.in(m);
         } finally {
             leave();
         }
     }
 
-    SyscallResult put(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.put");
+    /** As {@link #gated} for a write: the gate is left when its stage completes (the fsync), see {@link #await}. */
+    private <T> SyscallResult gatedWrite(Proc p, String what, Write<T> write, ResultOf<T> result) throws SyscallException {
+        MemoryManager m = enter(p, what);
         if (m == null) return null;
-        CompletionStage<EntryInfo> written;
+        CompletionStage<T> stage;
         try {
             started(m, p);
-            MemWrite w = write(a);
-            written = m.put(caller(p), space(p, a), a.get("key").asText(), w);
+            stage = write.in(m);
         } catch (SyscallException | RuntimeException e) {
             leave();
             throw e;
         }
-        return await(p, written, "mem.put", info -> {
+        return await(p, stage, what, result);
+    }
+
+    SyscallResult get(Proc p, JsonNode a) throws SyscallException {
+        return gated(p, "mem.get", m -> {
+            MemEntry e = m.get(caller(p), space(p, a), a.get("key").asText());
+            chargeBytes(p, e.info().bytes());
+            return SyscallResult.ok(entryJson(e));
+        });
+    }
+
+    SyscallResult put(Proc p, JsonNode a) throws SyscallException {
+        return gatedWrite(p, "mem.put", m -> m.put(caller(p), space(p, a), a.get("key").asText(), write(a)), info -> {
             chargeBytes(p, info.bytes());
             return infoJson(info);
         });
     }
 
     SyscallResult delete(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.delete");
-        if (m == null) return null;
-        CompletionStage<Boolean> done;
-        try {
-            started(m, p);
-            done = m.delete(caller(p), space(p, a), a.get("key").asText());
-        } catch (SyscallException | RuntimeException e) {
-            leave();
-            throw e;
-        }
-        return await(p, done, "mem.delete", deleted -> k.json.createObjectNode().put("deleted", deleted));
+        return gatedWrite(p, "mem.delete", m -> m.delete(caller(p), space(p, a), a.get("key").asText()),
+                deleted -> k.json.createObjectNode().put("deleted", deleted));
     }
 
     SyscallResult cas(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.cas");
-        if (m == null) return null;
-        CompletionStage<CasOutcome> done;
-        try {
-            started(m, p);
-            done = m.cas(caller(p), space(p, a), a.get("key").asText(), a.get("expect").asLong(), write(a));
-        } catch (SyscallException | RuntimeException e) {
-            leave();
-            throw e;
-        }
-        return await(p, done, "mem.cas", o -> {
-            ObjectNode r = k.json.createObjectNode().put("swapped", o.swapped());
-            if (o.current() == null) r.putNull("version");
-            else r.put("version", o.current().version());
-            return r;
-        });
+        return gatedWrite(p, "mem.cas", m -> m.cas(caller(p), space(p, a), a.get("key").asText(), a.get("expect").asLong(),
+                write(a)), o -> {
+                    ObjectNode r = k.json.createObjectNode().put("swapped", o.swapped());
+                    if (o.current() == null) r.putNull("version");
+                    else r.put("version", o.current().version());
+                    return r;
+                });
     }
 
     SyscallResult list(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.list");
-        if (m == null) return null;
-        try {
-            started(m, p);
+        return gated(p, "mem.list", m -> {
             EntryPage page = m.list(caller(p), space(p, a), a.path("prefix").asText(""),
                     a.hasNonNull("after") ? a.get("after").asText() : null, a.path("limit").asInt(100));
             ObjectNode r = k.json.createObjectNode();
@@ -443,32 +448,22 @@ final class MemoryCalls {
             if (page.next() == null) r.putNull("next");
             else r.put("next", page.next());
             return SyscallResult.ok(r);
-        } finally {
-            leave();
-        }
+        });
     }
 
     SyscallResult search(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.search");
-        if (m == null) return null;
-        try {
-            started(m, p);
+        return gated(p, "mem.search", m -> {
             ObjectNode r = k.json.createObjectNode();
             ArrayNode entries = r.putArray("entries");
             for (EntryInfo i : m.search(caller(p), space(p, a), a.get("query").asText(), a.path("limit").asInt(10))) {
                 entries.add(infoJson(i));
             }
             return SyscallResult.ok(r);
-        } finally {
-            leave();
-        }
+        });
     }
 
     SyscallResult recall(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.recall");
-        if (m == null) return null;
-        try {
-            started(m, p);
+        return gated(p, "mem.recall", m -> {
             ObjectNode r = k.json.createObjectNode();
             ArrayNode entries = r.putArray("entries");
             long bytes = 0;
@@ -478,28 +473,18 @@ final class MemoryCalls {
             }
             chargeBytes(p, bytes);
             return SyscallResult.ok(r);
-        } finally {
-            leave();
-        }
+        });
     }
 
     SyscallResult budget(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.budget");
-        if (m == null) return null;
-        try {
-            started(m, p);
+        return gated(p, "mem.budget", m -> {
             m.setTokenBudget(p.pid, a.get("tokens").asLong());
             return SyscallResult.ok(spaceJson(m.space(SpaceKind.userSpace(p.pid)).orElse(null)));
-        } finally {
-            leave();
-        }
+        });
     }
 
     SyscallResult share(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.share");
-        if (m == null) return null;
-        try {
-            started(m, p);
+        return gated(p, "mem.share", m -> {
             SharedSpec spec;
             try {
                 spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0));
@@ -507,40 +492,28 @@ final class MemoryCalls {
                 throw new SyscallException(Errno.EINVAL, e.getMessage());
             }
             return SyscallResult.ok(spaceJson(m.share(caller(p), a.get("name").asText(), spec)));
-        } finally {
-            leave();
-        }
+        });
     }
 
     SyscallResult unshare(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.unshare");
-        if (m == null) return null;
-        List<String> gone;
         String space = "shared/" + a.get("name").asText();
-        try {
-            started(m, p);
-            gone = m.deleteSpace(caller(p), space);
-        } finally {
-            leave();
-        }
-        for (String id : gone) fail(id, Errno.ENOENT, "space " + space + " was deleted");
-        return SyscallResult.OK;
+        return gated(p, "mem.unshare", m -> {
+            failAll(m.deleteSpace(caller(p), space), space);
+            return SyscallResult.OK;
+        });
     }
 
     /** An operator deletes a shared space (mem:unshare); its waiters get ENOENT. */
     void deleteSpace(MemCaller operator, String space) throws SyscallException {
-        MemoryManager m = require();
-        for (String id : m.deleteSpace(operator, space)) fail(id, Errno.ENOENT, "space " + space + " was deleted");
+        failAll(require().deleteSpace(operator, space), space);
+    }
+
+    private void failAll(List<String> syncObjects, String space) {
+        for (String id : syncObjects) fail(id, Errno.ENOENT, "space " + space + " was deleted");
     }
 
     SyscallResult fork(Proc p) throws SyscallException {
-        MemoryManager m = enter(p, "proc.fork");
-        if (m == null) return null;
-        try {
-            return k.fork(p, m);
-        } finally {
-            leave();
-        }
+        return gated(p, "proc.fork", m -> k.fork(p, m));
     }
 
     // ---- locks and semaphores
@@ -642,35 +615,29 @@ final class MemoryCalls {
     }
 
     SyscallResult unlock(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.unlock");
-        if (m == null) return null;
-        String space;
-        String name = a.get("name").asText();
-        try {
-            space = space(p, a); // inside: an EINVAL must leave the gate too
-            started(m, p);
-            m.unlock(caller(p), space, name);
-        } finally {
-            leave();
-        }
-        wake(space + "#" + name);
-        return SyscallResult.OK;
+        return release(p, a, "mem.unlock", (m, space, name) -> m.unlock(caller(p), space, name));
     }
 
     SyscallResult semRelease(Proc p, JsonNode a) throws SyscallException {
-        MemoryManager m = enter(p, "mem.sem.release");
-        if (m == null) return null;
-        String space;
+        return release(p, a, "mem.sem.release",
+                (m, space, name) -> m.semRelease(caller(p), space, name, a.path("permits").asInt(1)));
+    }
+
+    @FunctionalInterface
+    private interface Release {
+        void in(MemoryManager m, String space, String name) throws SyscallException;
+    }
+
+    /** An unlock or a semaphore release, then the object's waiters are tried (outside the gate's call). */
+    private SyscallResult release(Proc p, JsonNode a, String what, Release release) throws SyscallException {
+        String space = space(p, a); // before the gate: a bad name is EINVAL at once
         String name = a.get("name").asText();
-        try {
-            space = space(p, a);
-            started(m, p);
-            m.semRelease(caller(p), space, name, a.path("permits").asInt(1));
-        } finally {
-            leave();
-        }
-        wake(space + "#" + name);
-        return SyscallResult.OK;
+        SyscallResult r = gated(p, what, m -> {
+            release.in(m, space, name);
+            return SyscallResult.OK;
+        });
+        if (r != null) wake(space + "#" + name);
+        return r;
     }
 
     /** Gives {@code id} to its waiters in order while the manager lets them take it. */
