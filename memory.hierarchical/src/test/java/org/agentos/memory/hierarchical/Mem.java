@@ -34,8 +34,7 @@ final class Mem {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + what);
-            Thread.onSpinWait();
-            Thread.sleep(1); // a bounded poll, not a sleep standing in for a condition
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // poll the condition, bounded above
         }
     }
 
