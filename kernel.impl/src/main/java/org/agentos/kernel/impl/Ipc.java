@@ -294,16 +294,20 @@ final class Ipc implements MessageQueues {
      */
     private List<MessageQueue.Msg> accept(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result,
                                           boolean onDisk) {
-        int fresh = 0;
-        for (Outgoing o : batch) {
-            if (q.duplicateOf(o.key(), now) < 0) fresh++;
+        int size = batch.size(); // batches are random-access lists: indexed loops, no iterators
+        int fresh = size;
+        if (q.spec.delivery() == Delivery.EXACTLY_ONCE) {
+            for (int i = 0; i < size; i++) {
+                if (q.duplicateOf(batch.get(i).key(), now) >= 0) fresh--;
+            }
         }
         if (fresh > q.free()) return null;
-        long[] ids = new long[batch.size()];
+        long[] ids = new long[size];
         int n = 0;
         ArrayNode dups = kernel.json.createArrayNode();
         List<MessageQueue.Msg> pending = onDisk ? new ArrayList<>(fresh) : List.of();
-        for (Outgoing o : batch) {
+        for (int i = 0; i < size; i++) {
+            Outgoing o = batch.get(i);
             long dup = q.duplicateOf(o.key(), now);
             if (dup >= 0) {
                 q.duplicates++;
@@ -478,7 +482,7 @@ final class Ipc implements MessageQueues {
 
     /** Takes up to max messages for p (one correlated reply, when asked for); holds q. */
     private List<MessageQueue.Msg> pollFor(MessageQueue q, Proc p, int max, String correlationId, long now) {
-        List<MessageQueue.Msg> got = new ArrayList<>();
+        List<MessageQueue.Msg> got = new ArrayList<>(Math.min(max, q.readyCount()));
         while (got.size() < max) {
             MessageQueue.Msg m = q.poll(correlationId);
             if (m == null) break;
@@ -501,7 +505,7 @@ final class Ipc implements MessageQueues {
     private void serveReceivers(MessageQueue q, long now) {
         for (var it = q.receivers.iterator(); it.hasNext() && q.readyCount() > 0; ) {
             MessageQueue.Waiter w = it.next();
-            List<MessageQueue.Msg> got = new ArrayList<>();
+            List<MessageQueue.Msg> got = new ArrayList<>(Math.min(w.max, q.readyCount()));
             while (got.size() < w.max) {
                 MessageQueue.Msg m = q.poll(w.correlationId);
                 if (m == null) break;
@@ -511,7 +515,7 @@ final class Ipc implements MessageQueues {
             if (got.isEmpty()) continue; // a request waiting for another reply
             it.remove();
             cancelTimer(w);
-            for (MessageQueue.Msg m : got) q.deliver(m, w.proc.pid, now);
+            for (int i = 0, n = got.size(); i < n; i++) q.deliver(got.get(i), w.proc.pid, now);
             if (takenOnDisk(q)) {
                 // durable at-most-once: gone from the queue on disk before the receiver sees them; a
                 // receiver killed meanwhile loses them, which at-most-once allows
@@ -538,8 +542,9 @@ final class Ipc implements MessageQueues {
     private ObjectNode received(MessageQueue q, List<MessageQueue.Msg> got) {
         ObjectNode r = kernel.json.createObjectNode();
         var nodes = kernel.json.getNodeFactory();
-        ArrayNode arr = new ArrayNode(nodes, got.size());
-        for (MessageQueue.Msg m : got) arr.add(new ObjectNode(nodes, new ReceivedMessage(m)));
+        int n = got.size();
+        ArrayNode arr = new ArrayNode(nodes, n);
+        for (int i = 0; i < n; i++) arr.add(new ObjectNode(nodes, new ReceivedMessage(got.get(i))));
         r.set("messages", arr);
         if (!got.isEmpty()) r.put("queue", q.name);
         return r;

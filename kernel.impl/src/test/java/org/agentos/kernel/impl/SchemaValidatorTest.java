@@ -45,6 +45,32 @@ class SchemaValidatorTest {
     }
 
     @Test
+    void namesTheItemOfABatchThatFails() throws Exception {
+        SchemaValidator v = v("{\"type\":\"object\",\"properties\":{\"messages\":{\"type\":\"array\",\"items\":{\"type\":\"object\","
+                + "\"properties\":{\"payload\":{},\"key\":{\"type\":\"string\",\"minLength\":1}},\"additionalProperties\":false}}}}");
+        assertNull(v.validate(j("{\"messages\":[{\"payload\":1},{\"payload\":{\"any\":[1,\"x\"]},\"key\":\"k\"}]}")));
+        assertEquals("args.messages[2].key must have at least 1 characters",
+                v.validate(j("{\"messages\":[{\"payload\":1},{\"key\":\"a\"},{\"key\":\"\"}]}")));
+        assertTrue(v.validate(j("{\"messages\":[{\"payload\":1,\"extra\":2}]}")).startsWith("args.messages[0].extra is not a known argument"));
+    }
+
+    @Test
+    void knowsPropertiesWhateverHowTheirNamesWereMadeAndHowManyThereAre() throws Exception {
+        StringBuilder props = new StringBuilder();
+        for (int i = 0; i < 12; i++) props.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":{\"type\":\"integer\"}");
+        SchemaValidator many = v("{\"type\":\"object\",\"properties\":{" + props + "},\"additionalProperties\":false}");
+        SchemaValidator few = v("{\"type\":\"object\",\"properties\":{\"p1\":{\"type\":\"integer\"}},\"additionalProperties\":false}");
+        for (SchemaValidator v : new SchemaValidator[] {many, few}) {
+            // a field name built at run time is not interned: found by equality, still checked
+            com.fasterxml.jackson.databind.node.ObjectNode args = JSON.createObjectNode();
+            args.put(new String(new char[] {'p', '1'}), "one");
+            assertEquals("args.p1 must be an integer, not a string", v.validate(args));
+            assertNull(v.validate(j("{\"p1\":1}")));
+            assertTrue(v.validate(j("{\"p99\":1}")).startsWith("args.p99 is not a known argument"));
+        }
+    }
+
+    @Test
     void refusesSchemasItCannotEnforce() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> v("{\"type\":\"object\",\"oneOf\":[]}"));
