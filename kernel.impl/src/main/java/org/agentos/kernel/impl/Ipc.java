@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agentos.kernel.api.ipc.Delivery;
+import org.agentos.kernel.api.journal.Journal;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueSpec;
@@ -41,7 +42,7 @@ final class Ipc implements MessageQueues {
     private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
     /** The journal of the durable queues; null when the kernel keeps no state on disk. */
-    private volatile QueueLog log;
+    private volatile Journal log;
     /** Durable queues are created one at a time (see create). */
     private final Object creating = new Object();
     /** The queue log is rewritten from a snapshot once it is this big and twice its live size (tests lower it). */
@@ -117,7 +118,7 @@ final class Ipc implements MessageQueues {
 
     @Override
     public QueueStats create(QueueSpec spec, String owner) throws SyscallException {
-        QueueLog journal = log;
+        Journal journal = log;
         if (spec.durable() && journal == null) {
             throw new SyscallException(Errno.EINVAL, "durable queues need the kernel's data directory (this kernel keeps no state)");
         }
@@ -131,13 +132,13 @@ final class Ipc implements MessageQueues {
                 if (queues.containsKey(spec.name())) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
                 q.journal = journalOf(q);
                 try {
-                    journal.appendAndWait(createRecord(spec, owner));
+                    journal.appendAndWait(bytes(createRecord(spec, owner)));
                 } catch (IOException e) {
                     throw new SyscallException(Errno.EIO, "the queue log cannot be written: " + e.getMessage(), e);
                 }
                 if (queues.putIfAbsent(spec.name(), q) != null) {
                     // a mailbox or an in-memory queue took the name meanwhile: the log must forget this one
-                    journal.append(kernel.json.createObjectNode().put("t", "delete").put("q", spec.name()), null);
+                    journal.append(bytes(kernel.json.createObjectNode().put("t", "delete").put("q", spec.name())), null);
                     throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
                 }
             }
@@ -180,8 +181,8 @@ final class Ipc implements MessageQueues {
             kernel.completeIf(w.proc, w, SyscallResult.error(Errno.ENOENT, "queue '" + q.name + "' was " + why));
         }
         if (q.mailboxOf == 0) kernel.auditEvent("ipc.delete", q.owner, q.name);
-        QueueLog journal = log;
-        if (q.spec.durable() && journal != null) journal.append(kernel.json.createObjectNode().put("t", "delete").put("q", q.name), null);
+        Journal journal = log;
+        if (q.spec.durable() && journal != null) journal.append(bytes(kernel.json.createObjectNode().put("t", "delete").put("q", q.name)), null);
     }
 
     /** A process ended: its mailbox goes, and what it received but did not ack is delivered again at once. */
@@ -339,7 +340,7 @@ final class Ipc implements MessageQueues {
      * the EIO to report.
      */
     private void commit(MessageQueue q, List<MessageQueue.Msg> msgs, java.util.function.Consumer<SyscallResult> then) {
-        QueueLog journal = log;
+        Journal journal = log;
         if (msgs.isEmpty()) {
             then.accept(null);
             return;
@@ -349,7 +350,14 @@ final class Ipc implements MessageQueues {
             then.accept(SyscallResult.error(Errno.EIO, "the queue log is closed: the kernel is stopping"));
             return;
         }
-        journal.append(sendRecord(q, msgs), failure -> {
+        byte[] record = sendRecord(q, msgs);
+        if (record.length > Journal.MAX_RECORD) {
+            unreserve(q, msgs);
+            then.accept(SyscallResult.error(Errno.EINVAL, "a durable send of " + record.length + " bytes: at most "
+                    + Journal.MAX_RECORD + " bytes go to disk in one call (send a smaller batch)"));
+            return;
+        }
+        journal.append(record, failure -> {
             if (failure != null) {
                 unreserve(q, msgs);
                 then.accept(SyscallResult.error(Errno.EIO, "the queue log cannot be written: " + failure.getMessage()));
@@ -882,8 +890,8 @@ final class Ipc implements MessageQueues {
     }
 
     /** Journals that messages {@code ids} of q are done (acked, or received at-most-once), in one record. */
-    private void journalDone(MessageQueue q, List<Long> ids, QueueLog.Done then) {
-        QueueLog journal = log;
+    private void journalDone(MessageQueue q, List<Long> ids, Journal.Done then) {
+        Journal journal = log;
         if (journal == null) {
             if (then != null) then.run(null);
             return;
@@ -891,7 +899,7 @@ final class Ipc implements MessageQueues {
         ObjectNode r = kernel.json.createObjectNode().put("t", "done").put("q", q.name);
         ArrayNode a = r.putArray("ids");
         for (long id : ids) a.add(id);
-        journal.append(r, then);
+        journal.append(bytes(r), then);
     }
 
     /** One record for the messages of one send, written straight with a generator (the hot path of durable sends). */
@@ -925,8 +933,8 @@ final class Ipc implements MessageQueues {
 
     private BiConsumerOfMsg journalOf(MessageQueue q) {
         return (type, m) -> {
-            QueueLog journal = log;
-            if (journal != null) journal.append(kernel.json.createObjectNode().put("t", type).put("q", q.name).put("id", m.id), null);
+            Journal journal = log;
+            if (journal != null) journal.append(bytes(kernel.json.createObjectNode().put("t", type).put("q", q.name).put("id", m.id)), null);
         };
     }
 
@@ -957,7 +965,8 @@ final class Ipc implements MessageQueues {
     void recover(java.nio.file.Path dataDir) throws IOException {
         if (dataDir == null) return;
         java.nio.file.Path file = dataDir.resolve("ipc").resolve("queues.log");
-        List<ObjectNode> records = QueueLog.read(file, kernel.json);
+        List<ObjectNode> records = new ArrayList<>();
+        Journal.read(file, r -> records.add((ObjectNode) kernel.json.readTree(r)));
         java.util.Map<String, ObjectNode> creates = new java.util.LinkedHashMap<>();
         java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> live = new java.util.HashMap<>();
         java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> dead = new java.util.HashMap<>();
@@ -1037,8 +1046,11 @@ final class Ipc implements MessageQueues {
             q.journal = journalOf(q);
             queues.put(q.name, q);
         }
-        QueueLog.rewrite(file, snapshotRecords());
-        log = new QueueLog(file, kernel.json, this::snapshotRecords, compactAboveBytes);
+        Journal.Snapshot snapshot = out -> {
+            for (byte[] r : snapshotRecords()) out.add(r);
+        };
+        Journal.rewrite(file, snapshot);
+        log = Journal.open(file, compactAboveBytes, snapshot);
         if (!creates.isEmpty()) {
             LOG.info("restored {} durable queues with {} messages from {}", creates.size(), messages, file);
         }
@@ -1090,14 +1102,14 @@ final class Ipc implements MessageQueues {
     }
 
     /** How often the queue log was compacted while running (0 without one). */
-    int logCompactions() {
-        QueueLog journal = log;
+    long logCompactions() {
+        Journal journal = log;
         return journal == null ? 0 : journal.compactions();
     }
 
     /** Writes what the queue log has queued and closes it (kernel stop). */
     void close() {
-        QueueLog journal = log;
+        Journal journal = log;
         log = null;
         if (journal != null) journal.close();
     }

@@ -33,8 +33,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>Storage. Each space's entries are a persistent B+tree ({@link PageTree}): a fork shares the
  * parent's root in O(1) and the two copy only the pages they write. Persistent spaces write every
- * change to an own append-only log ({@link SpaceLog}) with group commit, one write and one fsync
- * per round for all writers, replayed and compacted at open. Not MVStore: the VFS measured it
+ * change to an append-only log (the kernel API's {@link org.agentos.kernel.api.journal.Journal},
+ * which the IPC queue log uses too) with group commit, one write and one fsync per round for all
+ * writers, replayed and compacted at open. Not MVStore: the VFS measured it
  * (docs/vfs.md) capped near 8 k durable writes/s here because each commit rewrote the B-tree
  * pages its keys touched, while the log writes each byte once. Not memory-mapped files: durability
  * of a mapped write needs an msync of the touched pages per commit and gives no atomic record

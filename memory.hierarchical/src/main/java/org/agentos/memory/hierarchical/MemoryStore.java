@@ -29,6 +29,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongSupplier;
+import org.agentos.kernel.api.journal.Journal;
 import org.agentos.kernel.api.memory.CasOutcome;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
@@ -46,7 +47,7 @@ import org.agentos.kernel.api.syscall.SyscallException;
 
 /**
  * The memory manager's core, outside OSGi: spaces of {@link PageTree}s of {@link Entry}s, quotas,
- * locks and semaphores, the context window paged to the {@link Archive}, and the {@link SpaceLog}
+ * locks and semaphores, the context window paged to the {@link Archive}, and the {@link Journal}
  * of the persistent spaces.
  *
  * <p>Locking. Reads take no lock: a space's tree is immutable and its root volatile, the access
@@ -74,7 +75,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     private volatile MemorySettings settings;
     private final LongSupplier clock;
-    private final SpaceLog log;
+    private final Journal log;
     private final Archive archive;
     private final Map<String, Space> spaces = new ConcurrentSkipListMap<>();
     /** Bytes per owner over all its spaces: counters changed lock-free by writes to different spaces. */
@@ -102,9 +103,9 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         Files.createDirectories(dir);
         Path file = dir.resolve("memory.log");
         addSpace(new Space("system", "root", true, 0, 0));
-        SpaceLog.read(file, JSON, this::replay);
-        SpaceLog.rewrite(file, snapshot(), JSON);
-        this.log = new SpaceLog(file, JSON);
+        Journal.read(file, r -> replay((ObjectNode) JSON.readTree(r)));
+        Journal.rewrite(file, snapshot());
+        this.log = Journal.open(file);
         this.archive = new Archive(dir.resolve("archive"));
         for (Space s : spaces.values()) enforceBudget(s, Set.of());
     }
@@ -872,14 +873,14 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     private <T> CompletionStage<T> append(ObjectNode record, T result) {
         CompletableFuture<T> done = new CompletableFuture<>();
-        log.append(record, failure -> {
+        log.append(toBytes(record), failure -> {
             if (failure == null) done.complete(result);
             else done.completeExceptionally(new SyscallException(Errno.EIO, "the memory log cannot be written: " + failure, failure));
         });
         return done;
     }
 
-    /** A persistent write is refused at once once the log has failed (a full disk). */
+    /** A persistent write is refused at once while the log's last round failed (a full disk); a round that succeeds ends it. */
     private void checkLog(Space s) throws SyscallException {
         if ((s == null || s.persistent) && log != null && log.failure() != null) {
             throw new SyscallException(Errno.EIO, "the memory log cannot be written: " + log.failure().getMessage());
@@ -917,17 +918,24 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     }
 
     /** What the persistent spaces are now, to write as a compact log: taking it is O(spaces), the trees are immutable. */
-    private SpaceLog.Snapshot snapshot() {
+    private Journal.Snapshot snapshot() {
         record Snap(ObjectNode space, String name, PageTree<Entry> tree) {}
         List<Snap> snaps = new ArrayList<>();
         for (Space s : spaces.values()) if (s.persistent) snaps.add(new Snap(spaceRecord(s), s.name, s.tree));
         return out -> {
             for (Snap sn : snaps) {
-                out.accept(sn.space());
+                out.add(toBytes(sn.space()));
+                IOException[] failed = {null};
                 sn.tree().forEach((k, e) -> {
-                    out.accept(putRecord(sn.name(), e, valueBytes(e)));
-                    return true;
+                    try {
+                        out.add(toBytes(putRecord(sn.name(), e, valueBytes(e))));
+                        return true;
+                    } catch (IOException ex) {
+                        failed[0] = ex;
+                        return false;
+                    }
                 });
+                if (failed[0] != null) throw failed[0];
             }
         };
     }

@@ -83,7 +83,8 @@ class PersistenceTest {
             m.share(OP, "team", new SharedSpec(true, 0));
             done(m.put(OP, "shared/team", "k", text("v")));
             List<String> keys = new ArrayList<>();
-            SpaceLog.read(dir.resolve("memory.log"), MemoryStore.JSON, r -> keys.add(r.path("key").asText()));
+            org.agentos.kernel.api.journal.Journal.read(dir.resolve("memory.log"),
+                    r -> keys.add(MemoryStore.JSON.readTree(r).path("key").asText()));
             assertTrue(keys.contains("k"), keys.toString());
         }
     }
