@@ -19,6 +19,7 @@ import org.agentos.kernel.api.memory.CasOutcome;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
 import org.agentos.kernel.api.memory.MemCaller;
+import org.agentos.kernel.api.memory.MemKey;
 import org.agentos.kernel.api.memory.MemEntry;
 import org.agentos.kernel.api.memory.MemUsage;
 import org.agentos.kernel.api.memory.MemWrite;
@@ -67,7 +68,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public class HeapMemory implements MemoryManager {
     static final String PID = "org.agentos.memory.heap";
     static final String NO_DISK = "memory.heap keeps nothing on disk; use memory.hierarchical";
-    static final int MAX_KEY = 512;
     static final int MAX_VALUE = 16 << 20;
     static final int MAX_SUMMARY = 4096;
     static final int MAX_LIST = 1000;
@@ -131,7 +131,7 @@ public class HeapMemory implements MemoryManager {
 
     @Override
     public MemEntry get(MemCaller caller, String space, String key) throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         synchronized (lock) {
             Space s = readable(caller, space);
             Entry e = s.entries.get(key);
@@ -149,7 +149,7 @@ public class HeapMemory implements MemoryManager {
     @Override
     public CompletionStage<EntryInfo> put(MemCaller caller, String space, String key, MemWrite value)
             throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         Value v = value(value);
         synchronized (lock) {
             Space s = writable(caller, space);
@@ -160,7 +160,7 @@ public class HeapMemory implements MemoryManager {
 
     @Override
     public CompletionStage<Boolean> delete(MemCaller caller, String space, String key) throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         synchronized (lock) {
             Space s = writable(caller, space);
             Entry old = s.remove(key);
@@ -172,7 +172,7 @@ public class HeapMemory implements MemoryManager {
     @Override
     public CompletionStage<CasOutcome> cas(MemCaller caller, String space, String key, long expectedVersion,
             MemWrite value) throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         if (expectedVersion < 0) throw new SyscallException(Errno.EINVAL, "expected version must be >= 0");
         Value v = value(value);
         synchronized (lock) {
@@ -252,9 +252,8 @@ public class HeapMemory implements MemoryManager {
     @Override
     public SpaceInfo share(MemCaller caller, String name, SharedSpec spec) throws SyscallException {
         String space = "shared/" + name;
-        kind(space);
-        String cap = "mem:share:" + name;
-        if (!caller.permits(cap)) throw denied(caller, "create " + space, cap);
+        SpaceKind.parse(space);
+        caller.require("mem:share:" + name, "create " + space);
         if (spec.persistent()) throw new SyscallException(Errno.EINVAL, NO_DISK);
         synchronized (lock) {
             if (spaces.containsKey(space)) throw new SyscallException(Errno.EEXIST, space + " exists");
@@ -266,15 +265,13 @@ public class HeapMemory implements MemoryManager {
 
     @Override
     public List<String> deleteSpace(MemCaller caller, String space) throws SyscallException {
-        if (kind(space) != SpaceKind.SHARED) {
+        if (SpaceKind.parse(space) != SpaceKind.SHARED) {
             throw new SyscallException(Errno.EINVAL, "only shared spaces are deleted; " + space + " is not one");
         }
         synchronized (lock) {
             Space s = spaces.get(space);
             if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
-            if (!caller.owner().equals(s.owner) && !caller.permits("mem:admin")) {
-                throw denied(caller, "delete " + space + " (owned by " + s.owner + ")", "mem:admin");
-            }
+            if (!caller.owner().equals(s.owner)) caller.require("mem:admin", "delete " + space + " (owned by " + s.owner + ")");
             List<String> objects = syncObjects(s);
             drop(s);
             return objects;
@@ -418,7 +415,7 @@ public class HeapMemory implements MemoryManager {
 
     @Override
     public boolean tryLock(MemCaller caller, String space, String name) throws SyscallException {
-        checkKey(name);
+        MemKey.check(name);
         synchronized (lock) {
             Space s = writable(caller, space);
             Long holder = s.locks.putIfAbsent(name, caller.pid());
@@ -428,7 +425,7 @@ public class HeapMemory implements MemoryManager {
 
     @Override
     public void unlock(MemCaller caller, String space, String name) throws SyscallException {
-        checkKey(name);
+        MemKey.check(name);
         synchronized (lock) {
             Space s = writable(caller, space);
             Long holder = s.locks.get(name);
@@ -443,7 +440,7 @@ public class HeapMemory implements MemoryManager {
     @Override
     public boolean trySemAcquire(MemCaller caller, String space, String name, int permits, int initial)
             throws SyscallException {
-        checkKey(name);
+        MemKey.check(name);
         if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
         if (initial < 0) throw new SyscallException(Errno.EINVAL, "initial permits must be >= 0");
         synchronized (lock) {
@@ -465,7 +462,7 @@ public class HeapMemory implements MemoryManager {
 
     @Override
     public void semRelease(MemCaller caller, String space, String name, int permits) throws SyscallException {
-        checkKey(name);
+        MemKey.check(name);
         if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
         synchronized (lock) {
             Space s = writable(caller, space);
@@ -568,7 +565,7 @@ public class HeapMemory implements MemoryManager {
                 throw new IllegalArgumentException(where + " needs its info and exactly one of json and blob");
             }
             try {
-                checkKey(i.key());
+                MemKey.check(i.key());
             } catch (SyscallException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage());
             }
@@ -665,28 +662,8 @@ public class HeapMemory implements MemoryManager {
         return out;
     }
 
-    private static SpaceKind kind(String space) throws SyscallException {
-        try {
-            return SpaceKind.of(space);
-        } catch (IllegalArgumentException e) {
-            throw new SyscallException(Errno.EINVAL, e.getMessage());
-        }
-    }
-
-    private static boolean own(MemCaller c, String space) {
-        return c.pid() > 0 && space.equals(SpaceKind.userSpace(c.pid()));
-    }
-
-    private static SyscallException denied(MemCaller c, String what, String capability) {
-        return new SyscallException(Errno.EPERM, c + " may not " + what + ": it needs " + capability);
-    }
-
     private Space readable(MemCaller c, String space) throws SyscallException {
-        SpaceKind k = kind(space);
-        if (k != SpaceKind.SYSTEM && !(k == SpaceKind.USER && own(c, space))) {
-            String cap = "mem:read:" + space;
-            if (!c.permits(cap)) throw denied(c, "read " + space, cap);
-        }
+        c.checkRead(space);
         Space s = spaces.get(space);
         if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
         return s;
@@ -694,18 +671,10 @@ public class HeapMemory implements MemoryManager {
 
     /** The space for a write, checked; a process's own user space is made on its first write. */
     private Space writable(MemCaller c, String space) throws SyscallException {
-        SpaceKind k = kind(space);
-        if (k == SpaceKind.SYSTEM) {
-            if (!c.isKernel()) {
-                throw new SyscallException(Errno.EPERM, c + " may not write system: only the kernel does (no capability grants it)");
-            }
-        } else if (!(k == SpaceKind.USER && own(c, space))) {
-            String cap = "mem:write:" + space;
-            if (!c.permits(cap)) throw denied(c, "write " + space, cap);
-        }
+        c.checkWrite(space);
         Space s = spaces.get(space);
         if (s == null) {
-            if (k == SpaceKind.USER && own(c, space)) return createUserSpace(c.pid(), c.owner());
+            if (c.owns(space)) return createUserSpace(c.pid(), c.owner());
             throw new SyscallException(Errno.ENOENT, "no space " + space);
         }
         return s;
@@ -722,22 +691,6 @@ public class HeapMemory implements MemoryManager {
         if (limit > 0 && used + delta > limit) {
             throw new SyscallException(Errno.EQUOTA, "owner quota of " + s.owner + ": " + used + " bytes used + "
                     + delta + " more exceeds the limit of " + limit);
-        }
-    }
-
-    /** Keys and synchronization object names: 1..512 characters of valid Unicode, no control characters. */
-    static void checkKey(String key) throws SyscallException {
-        if (key == null || key.isEmpty() || key.length() > MAX_KEY) {
-            throw new SyscallException(Errno.EINVAL, "a key is 1.." + MAX_KEY + " characters");
-        }
-        for (int i = 0; i < key.length(); i++) {
-            char ch = key.charAt(i);
-            if (Character.isISOControl(ch)) throw new SyscallException(Errno.EINVAL, "a key has no control characters");
-            if (Character.isHighSurrogate(ch) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(ch)) {
-                throw new SyscallException(Errno.EINVAL, "a key must be valid Unicode (a lone surrogate is not)");
-            }
         }
     }
 

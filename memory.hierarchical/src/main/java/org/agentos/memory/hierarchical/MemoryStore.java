@@ -34,6 +34,7 @@ import org.agentos.kernel.api.memory.CasOutcome;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
 import org.agentos.kernel.api.memory.MemCaller;
+import org.agentos.kernel.api.memory.MemKey;
 import org.agentos.kernel.api.memory.MemEntry;
 import org.agentos.kernel.api.memory.MemUsage;
 import org.agentos.kernel.api.memory.MemWrite;
@@ -67,7 +68,6 @@ import org.agentos.kernel.api.syscall.SyscallException;
 final class MemoryStore implements MemoryManager, AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MemoryStore.class);
     static final ObjectMapper JSON = new ObjectMapper();
-    static final int MAX_KEY = 512;
     static final int MAX_VALUE = 16 << 20;
     static final int MAX_SUMMARY = 4096;
     static final int MAX_LIST = 1000;
@@ -133,7 +133,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     @Override
     public MemEntry get(MemCaller caller, String space, String key) throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         Space s = readable(caller, space);
         Entry e = s.tree.get(key);
         if (e == null) throw new SyscallException(Errno.ENOENT, "no key '" + key + "' in " + space);
@@ -167,7 +167,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     @Override
     public CompletionStage<EntryInfo> put(MemCaller caller, String space, String key, MemWrite value)
             throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         Encoded v = encode(value);
         while (true) {
             Space s = writable(caller, space);
@@ -182,7 +182,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     @Override
     public CompletionStage<Boolean> delete(MemCaller caller, String space, String key) throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         while (true) {
             Space s = writable(caller, space);
             synchronized (s) {
@@ -200,7 +200,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     @Override
     public CompletionStage<CasOutcome> cas(MemCaller caller, String space, String key, long expectedVersion,
             MemWrite value) throws SyscallException {
-        checkKey(key);
+        MemKey.check(key);
         if (expectedVersion < 0) throw new SyscallException(Errno.EINVAL, "expected version must be >= 0");
         Encoded v = encode(value);
         while (true) {
@@ -286,9 +286,8 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     @Override
     public SpaceInfo share(MemCaller caller, String name, SharedSpec spec) throws SyscallException {
         String space = "shared/" + name;
-        kind(space);
-        String cap = "mem:share:" + name;
-        if (!caller.permits(cap)) throw denied(caller, "create " + space, cap);
+        SpaceKind.parse(space);
+        caller.require("mem:share:" + name, "create " + space);
         CompletionStage<Boolean> durable;
         SpaceInfo info;
         synchronized (this) {
@@ -307,7 +306,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     @Override
     public List<String> deleteSpace(MemCaller caller, String space) throws SyscallException {
-        if (kind(space) != SpaceKind.SHARED) {
+        if (SpaceKind.parse(space) != SpaceKind.SHARED) {
             throw new SyscallException(Errno.EINVAL, "only shared spaces are deleted; " + space + " is not one");
         }
         CompletionStage<Boolean> durable;
@@ -315,9 +314,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         synchronized (this) {
             Space s = spaces.get(space);
             if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
-            if (!caller.owner().equals(s.owner) && !caller.permits("mem:admin")) {
-                throw denied(caller, "delete " + space + " (owned by " + s.owner + ")", "mem:admin");
-            }
+            if (!caller.owner().equals(s.owner)) caller.require("mem:admin", "delete " + space + " (owned by " + s.owner + ")");
             if (s.persistent) checkLog(s);
             synchronized (s) {
                 for (String l : s.locks.keySet()) freed.add(s.name + "#" + l);
@@ -543,7 +540,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     @Override
     public boolean tryLock(MemCaller caller, String space, String name) throws SyscallException {
-        checkName(name);
+        MemKey.check(name);
         while (true) {
             Space s = writable(caller, space);
             synchronized (s) {
@@ -560,7 +557,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     @Override
     public void unlock(MemCaller caller, String space, String name) throws SyscallException {
-        checkName(name);
+        MemKey.check(name);
         while (true) {
             Space s = writable(caller, space);
             synchronized (s) {
@@ -579,7 +576,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     @Override
     public boolean trySemAcquire(MemCaller caller, String space, String name, int permits, int initial)
             throws SyscallException {
-        checkName(name);
+        MemKey.check(name);
         if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
         if (initial < 0) throw new SyscallException(Errno.EINVAL, "initial permits must be >= 0");
         while (true) {
@@ -602,7 +599,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     @Override
     public void semRelease(MemCaller caller, String space, String name, int permits) throws SyscallException {
-        checkName(name);
+        MemKey.check(name);
         if (permits <= 0) throw new SyscallException(Errno.EINVAL, "permits must be positive");
         while (true) {
             Space s = writable(caller, space);
@@ -1140,22 +1137,6 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     // ------------------------------------------------------------------ checks
 
-    private static SpaceKind kind(String space) throws SyscallException {
-        try {
-            return SpaceKind.of(space);
-        } catch (IllegalArgumentException e) {
-            throw new SyscallException(Errno.EINVAL, e.getMessage());
-        }
-    }
-
-    private static boolean own(MemCaller c, String space) {
-        return c.pid() > 0 && space.equals(SpaceKind.userSpace(c.pid()));
-    }
-
-    private static SyscallException denied(MemCaller c, String what, String capability) {
-        return new SyscallException(Errno.EPERM, c + " may not " + what + ": it needs " + capability);
-    }
-
     /*
      * The access checks run on every call, most of them lock-free gets: a space that exists
      * answers its kind, pid and capability names from fields (its name was checked when it was
@@ -1164,39 +1145,28 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
 
     private Space readable(MemCaller c, String space) throws SyscallException {
         Space s = space == null ? null : spaces.get(space);
-        SpaceKind k = s != null ? s.kind : kind(space);
-        if (k != SpaceKind.SYSTEM && !(k == SpaceKind.USER && own(c, s, space))) {
-            String cap = s != null ? s.readCapability : "mem:read:" + space;
-            if (!c.permits(cap)) throw denied(c, "read " + space, cap);
+        if (s == null) {
+            c.checkRead(space);
+            throw new SyscallException(Errno.ENOENT, "no space " + space);
         }
-        if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
+        c.checkRead(space, s.kind, s.pid, s.readCapability);
         return s;
     }
 
     /** The space for a write, checked; a process's own user space is created on its first write. */
     private Space writable(MemCaller c, String space) throws SyscallException {
         Space s = space == null ? null : spaces.get(space);
-        SpaceKind k = s != null ? s.kind : kind(space);
-        if (k == SpaceKind.SYSTEM) {
-            if (!c.isKernel()) {
-                throw new SyscallException(Errno.EPERM, c + " may not write system: only the kernel does (no capability grants it)");
-            }
-        } else if (!(k == SpaceKind.USER && own(c, s, space))) {
-            String cap = s != null ? s.writeCapability : "mem:write:" + space;
-            if (!c.permits(cap)) throw denied(c, "write " + space, cap);
+        if (s != null) {
+            c.checkWrite(space, s.kind, s.pid, s.writeCapability);
+            return s;
         }
-        if (s == null) {
-            if (!(k == SpaceKind.USER && own(c, space))) throw new SyscallException(Errno.ENOENT, "no space " + space);
-            synchronized (this) {
-                s = spaces.get(space);
-                if (s == null) s = createUserSpace(c.pid(), c.owner());
-            }
+        c.checkWrite(space);
+        if (!c.owns(space)) throw new SyscallException(Errno.ENOENT, "no space " + space);
+        synchronized (this) {
+            s = spaces.get(space);
+            if (s == null) s = createUserSpace(c.pid(), c.owner());
         }
         return s;
-    }
-
-    private static boolean own(MemCaller c, Space s, String space) {
-        return s != null ? c.pid() > 0 && s.pid == c.pid() : own(c, space);
     }
 
     private static void checkSpaceQuota(Space s, Entry old, Entry now) throws SyscallException {
@@ -1206,26 +1176,6 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             throw new SyscallException(Errno.EQUOTA, (s.kind == SpaceKind.USER ? "process" : "space") + " quota of "
                     + s.name + ": " + s.logicalBytes + " bytes used + " + delta + " more exceeds the limit of " + s.quotaBytes);
         }
-    }
-
-    /** Keys and lock names: 1..512 characters of valid UTF-16 (so valid UTF-8), no control characters. */
-    static void checkKey(String key) throws SyscallException {
-        if (key == null || key.isEmpty() || key.length() > MAX_KEY) {
-            throw new SyscallException(Errno.EINVAL, "a key is 1.." + MAX_KEY + " characters");
-        }
-        for (int i = 0; i < key.length(); i++) {
-            char ch = key.charAt(i);
-            if (Character.isISOControl(ch)) throw new SyscallException(Errno.EINVAL, "a key has no control characters");
-            if (Character.isHighSurrogate(ch) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(ch)) {
-                throw new SyscallException(Errno.EINVAL, "a key must be valid Unicode (a lone surrogate is not)");
-            }
-        }
-    }
-
-    private static void checkName(String name) throws SyscallException {
-        checkKey(name);
     }
 
     @Override

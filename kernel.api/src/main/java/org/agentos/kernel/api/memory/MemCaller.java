@@ -2,12 +2,16 @@ package org.agentos.kernel.api.memory;
 
 import java.util.Objects;
 import java.util.function.Predicate;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
 
 /**
  * Who asks the memory manager for something: a process (pid, owner, its capabilities), an operator
- * at the console, or the kernel itself. The manager decides access with {@link #permits}: a process
- * reaches its own {@code user/<pid>} and reads {@code system} always; anything else by capability
- * ({@code mem:read:<space>}, {@code mem:write:<space>}, {@code mem:share:<name>}, {@code mem:admin}).
+ * at the console, or the kernel itself. Every manager applies the same rules, through
+ * {@link #checkRead} and {@link #checkWrite}: a process reaches its own {@code user/<pid>} and
+ * reads {@code system} always; only the kernel writes {@code system}; anything else takes a
+ * capability ({@code mem:read:<space>}, {@code mem:write:<space>}, {@code mem:share:<name>},
+ * {@code mem:admin}).
  */
 public final class MemCaller {
     private final long pid;
@@ -44,6 +48,64 @@ public final class MemCaller {
     /** Whether the caller holds a capability that permits {@code capability}. */
     public boolean permits(String capability) {
         return permits.test(capability);
+    }
+
+    /** Whether {@code space} is this process's own {@code user/<pid>}. */
+    public boolean owns(String space) {
+        return pid > 0 && space != null && space.equals(SpaceKind.userSpace(pid));
+    }
+
+    /** Whether a space of {@code kind} belonging to process {@code spacePid} (0: none) is this process's own. */
+    public boolean owns(SpaceKind kind, long spacePid) {
+        return kind == SpaceKind.USER && pid > 0 && spacePid == pid;
+    }
+
+    /**
+     * EPERM unless the caller may read {@code space}: {@code system} and a process's own user
+     * space are readable, anything else needs {@code mem:read:<space>}. EINVAL for a malformed name.
+     */
+    public void checkRead(String space) throws SyscallException {
+        SpaceKind kind = SpaceKind.parse(space);
+        checkRead(space, kind, owns(space) ? pid : 0, "mem:read:" + space);
+    }
+
+    /**
+     * {@link #checkRead(String)} for a space the manager knows: its kind, its process (user spaces;
+     * 0 otherwise) and its read capability, kept when it was made, so that nothing is parsed or
+     * built on the way (this runs on every read).
+     */
+    public void checkRead(String space, SpaceKind kind, long spacePid, String readCapability) throws SyscallException {
+        if (kind == SpaceKind.SYSTEM || owns(kind, spacePid)) return;
+        if (!permits(readCapability)) throw denied("read " + space, readCapability);
+    }
+
+    /**
+     * EPERM unless the caller may write {@code space}: only the kernel writes {@code system} (no
+     * capability grants it), a process its own user space; anything else needs
+     * {@code mem:write:<space>}. EINVAL for a malformed name.
+     */
+    public void checkWrite(String space) throws SyscallException {
+        SpaceKind kind = SpaceKind.parse(space);
+        checkWrite(space, kind, owns(space) ? pid : 0, "mem:write:" + space);
+    }
+
+    /** {@link #checkWrite(String)} for a space the manager knows (see {@link #checkRead(String, SpaceKind, long, String)}). */
+    public void checkWrite(String space, SpaceKind kind, long spacePid, String writeCapability) throws SyscallException {
+        if (kind == SpaceKind.SYSTEM) {
+            if (!kernel) throw new SyscallException(Errno.EPERM, this + " may not write system: only the kernel does (no capability grants it)");
+            return;
+        }
+        if (owns(kind, spacePid)) return;
+        if (!permits(writeCapability)) throw denied("write " + space, writeCapability);
+    }
+
+    /** EPERM unless the caller holds {@code capability}; {@code what} says what it may not do ("create shared/x"). */
+    public void require(String capability, String what) throws SyscallException {
+        if (!permits(capability)) throw denied(what, capability);
+    }
+
+    private SyscallException denied(String what, String capability) {
+        return new SyscallException(Errno.EPERM, this + " may not " + what + ": it needs " + capability);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package org.agentos.kernel.api.memory;
 
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+
 /** The three kinds of memory space, by their name's first segment. */
 public enum SpaceKind {
     /** {@code system}: written by the kernel, read-only to agents. */
@@ -35,6 +38,15 @@ public enum SpaceKind {
             throw new IllegalArgumentException("'" + name + "' is not a shared space name (letters, digits, . _ -, at most 128)");
         }
         throw new IllegalArgumentException("'" + space + "' is not a space: system, user/<pid> or shared/<name>");
+    }
+
+    /** {@link #of}, with a malformed name as the EINVAL a system call returns. */
+    public static SpaceKind parse(String space) throws SyscallException {
+        try {
+            return of(space);
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, e.getMessage());
+        }
     }
 
     /** The space name of process {@code pid}'s private space. */
