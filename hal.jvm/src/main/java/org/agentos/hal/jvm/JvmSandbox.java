@@ -1,15 +1,12 @@
 package org.agentos.hal.jvm;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.hal.CommandStreams;
 import org.agentos.kernel.api.hal.Sandbox;
 import org.agentos.kernel.api.hal.SandboxProtection;
 import org.agentos.kernel.api.hal.SandboxResult;
@@ -65,9 +62,9 @@ final class JvmSandbox implements Sandbox {
             throw new SyscallException(Errno.EIO, "cannot launch " + spec.command().get(0) + ": " + e.getMessage(), e);
         }
         String name = "jvm-sandbox-" + process.pid();
-        Output out = Output.start(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
-        Output err = Output.start(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
-        feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
+        CommandStreams.Output out = CommandStreams.capture(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
+        CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
+        CommandStreams.feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
 
         boolean timedOut = false;
         try {
@@ -98,94 +95,6 @@ final class JvmSandbox implements Sandbox {
             process.waitFor(GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void feed(OutputStream in, String stdin, String threadName) {
-        if (stdin == null || stdin.isEmpty()) {
-            try {
-                in.close();
-            } catch (IOException e) {
-                // the command has gone already; it had no input to miss
-            }
-            return;
-        }
-        // on its own thread: a command that does not read its input must not block the caller
-        Thread t = new Thread(() -> {
-            try (in) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // broken pipe: the command ended or closed its input without reading all of it
-            }
-        }, threadName);
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** Keeps the first {@code max} bytes of a stream and drains the rest, so the writer never blocks. */
-    private static final class Output implements Runnable {
-        private final InputStream in;
-        private final int max;
-        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-        private long total;
-        private boolean ended;
-
-        private Output(InputStream in, int max) {
-            this.in = in;
-            this.max = max;
-        }
-
-        static Output start(InputStream in, int max, String threadName) {
-            Output o = new Output(in, max);
-            Thread t = new Thread(o, threadName);
-            t.setDaemon(true);
-            t.start();
-            return o;
-        }
-
-        @Override
-        public void run() {
-            byte[] buf = new byte[8192];
-            try (in) {
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    synchronized (this) {
-                        kept.write(buf, 0, (int) Math.max(0, Math.min(n, max - kept.size())));
-                        total += n;
-                    }
-                }
-            } catch (IOException e) {
-                // the stream was closed under us: what was read so far is the output
-            } finally {
-                synchronized (this) {
-                    ended = true;
-                    notifyAll();
-                }
-            }
-        }
-
-        /** Waits for the end of the stream; a process that escaped the kill may hold it open. */
-        synchronized void awaitEnd(long millis) {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            boolean interrupted = false;
-            while (!ended) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) break;
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
-
-        synchronized String text() {
-            return kept.toString(StandardCharsets.UTF_8);
-        }
-
-        synchronized boolean truncated() {
-            return total > max;
         }
     }
 }

@@ -1,10 +1,6 @@
 package org.agentos.hal.linux;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.agentos.kernel.api.hal.CommandStreams;
 import org.agentos.kernel.api.hal.Sandbox;
 import org.agentos.kernel.api.hal.SandboxProtection;
 import org.agentos.kernel.api.hal.SandboxResult;
@@ -121,9 +118,9 @@ final class LinuxSandbox implements Sandbox {
             throw new SyscallException(Errno.EIO, "cannot launch " + spec.command().get(0) + ": " + e.getMessage(), e);
         }
         String name = "sandbox-" + process.pid();
-        Output out = Output.start(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
-        Output err = Output.start(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
-        feed(process, spec.stdin(), name + "-stdin");
+        CommandStreams.Output out = CommandStreams.capture(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
+        CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
+        CommandStreams.feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
 
         boolean timedOut = false;
         try {
@@ -381,101 +378,6 @@ final class LinuxSandbox implements Sandbox {
         return true;
     }
 
-    // --- input and output -------------------------------------------------------------------
-
-    private static void feed(Process process, String stdin, String threadName) {
-        OutputStream in = process.getOutputStream();
-        if (stdin == null || stdin.isEmpty()) {
-            try {
-                in.close();
-            } catch (IOException e) {
-                // the command has gone already; it had no input to miss
-            }
-            return;
-        }
-        // on its own thread: a command that does not read its input must not block the caller
-        Thread t = new Thread(() -> {
-            try (in) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // broken pipe: the command ended or closed its input without reading all of it
-            }
-        }, threadName);
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /** Keeps the first {@code max} bytes of a stream and drains the rest, so the writer never blocks. */
-    static final class Output implements Runnable {
-        private final InputStream in;
-        private final int max;
-        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-        private long total;
-        private boolean ended;
-
-        private Output(InputStream in, int max) {
-            this.in = in;
-            this.max = max;
-        }
-
-        static Output start(InputStream in, int max, String threadName) {
-            Output o = new Output(in, max);
-            Thread t = new Thread(o, threadName);
-            t.setDaemon(true);
-            t.start();
-            return o;
-        }
-
-        @Override
-        public void run() {
-            byte[] buf = new byte[8192];
-            try (in) {
-                int n;
-                while ((n = in.read(buf)) >= 0) {
-                    synchronized (this) {
-                        int keep = (int) Math.max(0, Math.min(n, max - kept.size()));
-                        kept.write(buf, 0, keep);
-                        total += n;
-                    }
-                }
-            } catch (IOException e) {
-                // the stream was closed under us: what was read so far is the output
-            } finally {
-                synchronized (this) {
-                    ended = true;
-                    notifyAll();
-                }
-            }
-        }
-
-        /**
-         * Waits for the end of the stream. A process that escaped the kill (possible only without
-         * namespaces) may hold it open: then the output so far is taken and the thread drains on.
-         */
-        synchronized void awaitEnd(long millis) {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-            boolean interrupted = false;
-            while (!ended) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) break;
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-        }
-
-        synchronized String text() {
-            return kept.toString(StandardCharsets.UTF_8);
-        }
-
-        synchronized boolean truncated() {
-            return total > max;
-        }
-    }
-
     // --- probing and protections ------------------------------------------------------------
 
     /** Runs bubblewrap once the way commands will run; null when it works, else why not. */
@@ -486,7 +388,7 @@ final class LinuxSandbox implements Sandbox {
         try {
             Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
             p.getOutputStream().close();
-            Output out = Output.start(p.getInputStream(), 4096, "sandbox-probe-output");
+            CommandStreams.Output out = CommandStreams.capture(p.getInputStream(), 4096, "sandbox-probe-output");
             if (!p.waitFor(PROBE_MILLIS, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 return "bubblewrap did not start within " + PROBE_MILLIS + " ms";
