@@ -127,6 +127,10 @@ public class MemoryIT extends KarafTestSupport {
         waitFor(() -> counted("swap") > 0, WAIT, "the counting to start");
         executeCommand("kernel:swap memory heap");
         waitFor(() -> "heap".equals(memoryManager()), WAIT, "heap to be bound");
+        // made in heap only: /mem must show the manager the kernel uses, not the higher-ranked one
+        executeCommand("mem:share onlyinheap");
+        String listed = executeCommand("vfs:ls /mem/shared");
+        assertTrue("/mem follows kernel:swap: " + listed, listed.contains("onlyinheap"));
         assertTrue("the agents were still counting when heap took over",
                 pids.stream().anyMatch(pid -> processes.info(pid).map(i -> i.exit() == null).orElse(false)));
         executeCommand("kernel:swap memory auto");

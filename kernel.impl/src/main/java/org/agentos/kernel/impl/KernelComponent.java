@@ -508,6 +508,24 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     // ------------------------------------------------------------------ Subsystems
 
     @Override
+    public String bound(String subsystem) {
+        Kernel k = kernel;
+        if (k == null) return null;
+        return switch (subsystem == null ? "" : subsystem) {
+            case "scheduler" -> {
+                Scheduler s = k.scheduler();
+                yield s == null ? null : s.name();
+            }
+            case "hal" -> k.hal.name();
+            case "memory" -> {
+                MemoryManager mm = k.mem.manager();
+                yield mm == null ? null : mm.name();
+            }
+            default -> null;
+        };
+    }
+
+    @Override
     public List<SubsystemBinding> bindings() {
         Kernel k = kernel();
         Scheduler s = k.scheduler();

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +25,11 @@ import org.agentos.kernel.api.fs.FsUsage;
 import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.subsystem.Subsystems;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -34,7 +37,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -89,12 +91,44 @@ public class VersionedFileSystem implements FileSystem {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile AuditLog audit;
 
-    // /mem follows the highest-ranked MemoryManager (GREEDY rebinds when a better one appears). The
-    // kernel binds its own choice, which kernel:swap memory can make another one; following that
-    // choice exactly is left for later. Read once per call, so that one call sees one manager.
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    volatile MemoryManager memory;
+    /** Which memory manager the kernel uses now (kernel:swap memory chooses it). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile Subsystems subsystems;
+
+    /** Every registered memory manager, highest-ranked first; replaced whole, so that a reader never sees it half made. */
+    private volatile List<Candidate> memories = List.of();
+
+    private record Candidate(MemoryManager manager, int ranking, long id) {}
+
+    @Reference(service = MemoryManager.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void addMemoryManager(MemoryManager m, Map<String, Object> props) {
+        Object r = props.get(Constants.SERVICE_RANKING);
+        Object id = props.get(Constants.SERVICE_ID);
+        List<Candidate> next = new ArrayList<>(memories);
+        next.add(new Candidate(m, r instanceof Integer i ? i : 0, id instanceof Long l ? l : Long.MAX_VALUE));
+        next.sort(Comparator.comparingInt(Candidate::ranking).reversed().thenComparingLong(Candidate::id));
+        memories = List.copyOf(next);
+    }
+
+    synchronized void removeMemoryManager(MemoryManager m) {
+        memories = memories.stream().filter(c -> c.manager() != m).toList();
+    }
+
+    /**
+     * The manager /mem reads: the one the kernel has bound, so that /mem shows what agents
+     * read and write after a kernel:swap; the highest-ranked while no kernel says. Taken once per
+     * call, so that one call sees one manager.
+     */
+    MemoryManager memory() {
+        List<Candidate> all = memories;
+        if (all.isEmpty()) return null;
+        Subsystems kernel = subsystems;
+        String bound = kernel == null ? null : kernel.bound("memory");
+        if (bound != null) {
+            for (Candidate c : all) if (bound.equals(c.manager().name())) return c.manager();
+        }
+        return all.get(0).manager();
+    }
 
     private VersionStore store;
     private volatile Map<String, VersionStore.Quota> quotas = Map.of();
@@ -302,7 +336,7 @@ public class VersionedFileSystem implements FileSystem {
                 return new ByteArrayInputStream(procFile(p).getBytes(StandardCharsets.UTF_8));
             }
             case MEM -> {
-                return MemTree.read(memory, c, p, version);
+                return MemTree.read(memory(), c, p, version);
             }
             default -> {
                 if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
@@ -336,7 +370,7 @@ public class VersionedFileSystem implements FileSystem {
                 return FileInfo.file(p, 0, procFile(p).length(), null, false, System.currentTimeMillis(), 0, "root", null, null, 0);
             }
             case MEM -> {
-                return MemTree.stat(memory, c, p);
+                return MemTree.stat(memory(), c, p);
             }
             case TOP -> {
                 if (p.equals("/") || p.equals("/home") || p.equals("/shared") || p.equals("/tmp")) return FileInfo.directory(p);
@@ -385,7 +419,7 @@ public class VersionedFileSystem implements FileSystem {
                 return out;
             }
             case MEM -> {
-                return MemTree.list(memory, c, p);
+                return MemTree.list(memory(), c, p);
             }
             default -> {
                 if (store.latest(p).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
@@ -420,7 +454,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public List<FileInfo> history(FsCaller c, String path) throws SyscallException {
         String p = check(c, path, "read");
-        if (area(p) == Area.MEM) return MemTree.history(memory, c, p);
+        if (area(p) == Area.MEM) return MemTree.history(memory(), c, p);
         List<FileInfo> out = new ArrayList<>();
         for (VersionStore.Version v : store.history(p)) out.add(info(v));
         if (out.isEmpty()) throw new SyscallException(Errno.ENOENT, "no history for " + p);

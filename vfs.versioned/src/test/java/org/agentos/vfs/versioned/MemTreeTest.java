@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.agentos.kernel.api.fs.FileInfo;
 import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.memory.EntryInfo;
@@ -43,7 +44,7 @@ class MemTreeTest {
     void setUp() throws Exception {
         fs = new VersionedFileSystem(dir, null, null);
         mem = HeapMemory.standalone();
-        fs.memory = mem;
+        fs.addMemoryManager(mem, Map.of(org.osgi.framework.Constants.SERVICE_RANKING, 10, org.osgi.framework.Constants.SERVICE_ID, 1L));
         mem.processStarted(7, "alice");
         mem.processStarted(12, "bob");
         MemCaller op = MemCaller.operator("root");
@@ -218,9 +219,47 @@ class MemTreeTest {
         assertEquals(Errno.ENOENT, refused(() -> fs.read(operator, "/mem/shared/team/plan/deeper", 0)).errno());
     }
 
+    /** A second manager under another name: a heap memory that answers name() with {@code name}. */
+    static org.agentos.kernel.api.memory.MemoryManager named(String name, HeapMemory inner) {
+        return (org.agentos.kernel.api.memory.MemoryManager) java.lang.reflect.Proxy.newProxyInstance(
+                MemTreeTest.class.getClassLoader(), new Class<?>[] {org.agentos.kernel.api.memory.MemoryManager.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("name")) return name;
+                    try {
+                        return method.invoke(inner, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void memShowsTheManagerTheKernelUsesNotTheHighestRankedOne() throws Exception {
+        HeapMemory other = HeapMemory.standalone();
+        other.share(MemCaller.operator("root"), "elsewhere", new SharedSpec(false, 0));
+        fs.addMemoryManager(named("second", other), Map.of(org.osgi.framework.Constants.SERVICE_RANKING, 1, org.osgi.framework.Constants.SERVICE_ID, 2L));
+        String[] bound = {null};
+        fs.subsystems = new org.agentos.kernel.api.subsystem.Subsystems() {
+            public List<org.agentos.kernel.api.subsystem.SubsystemBinding> bindings() { return List.of(); }
+            public String bound(String subsystem) { return "memory".equals(subsystem) ? bound[0] : null; }
+        };
+        // no manager bound by the kernel (or no kernel): the highest-ranked
+        assertTrue(names(fs.list(operator, "/mem/shared")).contains("team"));
+        bound[0] = "second"; // kernel:swap memory second
+        assertEquals(List.of("elsewhere"), names(fs.list(operator, "/mem/shared")));
+        bound[0] = mem.name(); // and back
+        assertTrue(names(fs.list(operator, "/mem/shared")).contains("team"));
+        fs.removeMemoryManager(mem); // the bound one left: the other one is all there is
+        assertEquals(List.of("elsewhere"), names(fs.list(operator, "/mem/shared")));
+    }
+
+    private static List<String> names(List<org.agentos.kernel.api.fs.FileInfo> files) {
+        return files.stream().map(f -> f.path().substring(f.path().lastIndexOf('/') + 1)).sorted().toList();
+    }
+
     @Test
     void withoutAMemoryManagerMemListsEmptyAndReadsAreENOENT() throws Exception {
-        fs.memory = null;
+        fs.removeMemoryManager(mem);
         assertEquals(List.of(), fs.list(operator, "/mem"));
         assertTrue(fs.stat(operator, "/mem").isDirectory());
         SyscallException e = refused(() -> fs.read(operator, "/mem/system/motd", 0));
