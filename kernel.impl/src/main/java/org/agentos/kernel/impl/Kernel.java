@@ -1362,15 +1362,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             p.waitFor = Long.MIN_VALUE;
             p.sleepUntilMillis = 0;
             markDirtyLocked(p);
-            if (!quota && p.state != ProcessState.PAUSED) {
-                if (p.pausePending) {
-                    p.pausePending = false;
-                    p.state = ProcessState.PAUSED;
-                } else if (!throttleLocked(p)) {
-                    p.state = ProcessState.READY;
-                    enqueueLocked(p);
-                }
-            }
+            if (!quota && p.state != ProcessState.PAUSED && (p.pausePending || !throttleLocked(p))) waitOverLocked(p);
         }
         if (quota) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return true;
@@ -1406,13 +1398,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                     t.untilNanos = 0;
                     p.cancelCall = null;
                     p.waitingOn = null;
-                    if (p.pausePending) {
-                        p.pausePending = false;
-                        p.state = ProcessState.PAUSED;
-                    } else {
-                        p.state = ProcessState.READY;
-                        enqueueLocked(p);
-                    }
+                    waitOverLocked(p);
                 }
             }, wait, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException shuttingDown) {
@@ -1434,13 +1420,18 @@ public final class Kernel implements ProcessManager, AuditLog {
             p.cancelCall = null;
             p.callInFlight = false;
             p.waitingOn = null;
-            if (p.pausePending) {
-                p.pausePending = false;
-                p.state = ProcessState.PAUSED;
-            } else if (p.state == ProcessState.BLOCKED) {
-                p.state = ProcessState.READY;
-                enqueueLocked(p);
-            }
+            if (p.pausePending || p.state == ProcessState.BLOCKED) waitOverLocked(p);
+        }
+    }
+
+    /** {@code p}'s wait is over: PAUSED if a pause was asked for meanwhile, else READY and queued. Holds p. */
+    private void waitOverLocked(Proc p) {
+        if (p.pausePending) {
+            p.pausePending = false;
+            p.state = ProcessState.PAUSED;
+        } else {
+            p.state = ProcessState.READY;
+            enqueueLocked(p);
         }
     }
 
