@@ -654,6 +654,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     @Override
     public void pause(long pid) throws SyscallException {
         Proc p = lookup(pid);
+        if (p == init) throw new SyscallException(Errno.EPERM, "init cannot be paused: it adopts and reaps the orphans");
         synchronized (p) {
             switch (p.state) {
                 case READY -> {

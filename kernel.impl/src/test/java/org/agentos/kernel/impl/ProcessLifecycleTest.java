@@ -235,6 +235,13 @@ class ProcessLifecycleTest {
     }
 
     @Test
+    void initCannotBePausedSinceItReapsTheOrphans() {
+        SyscallException e = assertThrows(SyscallException.class, () -> k.pause(ProcessManager.INIT_PID));
+        assertEquals(Errno.EPERM, e.errno());
+        assertTrue(e.getMessage().contains("init"), e.getMessage());
+    }
+
+    @Test
     void withoutASchedulerProcessesStayReadyUntilOneIsBound() throws Exception {
         k.setScheduler(null, null);
         long pid = k.spawn(SpawnSpec.of("yielder", Args.of("limit", 3)));
