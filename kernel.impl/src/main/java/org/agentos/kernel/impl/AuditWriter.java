@@ -423,10 +423,10 @@ final class AuditWriter implements AutoCloseable {
         else if (AuditRecord.LIFECYCLE.equals(e.kind)) out.bytes(KIND_LIFECYCLE);
         else out.field("kind", false).string(e.kind).field("pid", false);
         out.number(e.pid);
-        if (e.owner != null) out.bytes(OWNER).string(e.owner);
-        out.bytes(NAME).string(e.name);
+        if (e.owner != null) out.bytes(OWNER).repeatedString(e.owner);
+        out.bytes(NAME).repeatedString(e.name);
         if (AuditRecord.OK.equals(e.outcome)) out.bytes(OUTCOME_OK);
-        else out.bytes(OUTCOME).string(e.outcome).bytes(NANOS);
+        else out.bytes(OUTCOME).repeatedString(e.outcome).bytes(NANOS);
         out.number(e.nanos);
         if (e.detail != null) out.bytes(DETAIL).string(e.fullDetail());
         if (e.args != null) out.bytes(ARGS).json(e.args);

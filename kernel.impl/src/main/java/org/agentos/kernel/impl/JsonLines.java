@@ -159,6 +159,27 @@ final class JsonLines {
         return this;
     }
 
+    private static final int STRING_CACHE = 256;
+    private final String[] cachedStrings = new String[STRING_CACHE];
+    private final byte[][] cachedQuoted = new byte[STRING_CACHE][];
+
+    /**
+     * Like {@link #string} for a value that recurs (a syscall name, an owner, an outcome): its
+     * quoted bytes are kept after the first time and found again by identity, which is exact for
+     * an immutable String, so that a hit is one copy instead of a scan and a copy per character.
+     */
+    JsonLines repeatedString(String s) {
+        int slot = s.hashCode() & (STRING_CACHE - 1);
+        if (cachedStrings[slot] == s) return bytes(cachedQuoted[slot]);
+        int start = len;
+        string(s);
+        if (len - start <= 256) {
+            cachedQuoted[slot] = Arrays.copyOfRange(buf, start, len);
+            cachedStrings[slot] = s;
+        }
+        return this;
+    }
+
     JsonLines string(String s) {
         int n = s.length();
         ensure(n + 2);

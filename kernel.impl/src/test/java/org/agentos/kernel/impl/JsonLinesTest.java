@@ -51,6 +51,22 @@ class JsonLinesTest {
     }
 
     @Test
+    void aRepeatedStringIsWrittenTheSameAsAnyOtherEvenWhenTwoShareACacheSlot() throws Exception {
+        JsonLines j = new JsonLines();
+        // "Aa" and "BB" have the same hashCode: the same slot, told apart by identity
+        String[] values = {"proc.yield", "Aa", "BB", "proc.yield", "caf\u00e9 \"x\"", new String("Aa"), "BB", "Aa"};
+        StringBuilder expected = new StringBuilder("[");
+        j.raw('[');
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) j.raw(',');
+            j.repeatedString(values[i]);
+            expected.append(i > 0 ? "," : "").append(new ObjectMapper().writeValueAsString(values[i]));
+        }
+        j.raw(']');
+        assertEquals(expected.append(']').toString(), text(j));
+    }
+
+    @Test
     void anEncodedAuditLineReadsBackAsTheRecord() throws Exception {
         AuditWriter.Entry e = new AuditWriter.Entry(0, 1795587378962L, AuditRecord.SYSCALL, 42, "alice", "proc.sleep", "EINTR",
                 1234, "interrupted \"now\"", 0, Args.of("ms", 5), null);
