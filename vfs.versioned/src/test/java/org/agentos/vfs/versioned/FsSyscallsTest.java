@@ -147,6 +147,12 @@ class FsSyscallsTest {
         assertEquals(Errno.EEXIST, errno(alice, "fs.write", "path", "/home/alice/empty", "text", "x"));
         assertEquals(Errno.ENOENT, errno(alice, "fs.list", "path", "/home/alice/nothing"));
         assertEquals(Errno.ENOENT, errno(alice, "fs.read", "path", "/home/alice/nothing"));
+        // reading a directory says it is one, a top-level one included
+        for (String dir : List.of("/home/alice/empty", "/shared")) {
+            SyscallException e = assertThrows(SyscallException.class, () -> call(alice, "fs.read", "path", dir));
+            assertEquals(Errno.ENOENT, e.errno());
+            assertEquals(dir + " is a directory", e.getMessage());
+        }
     }
 
     @Test
