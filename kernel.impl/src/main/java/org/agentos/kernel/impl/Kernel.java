@@ -43,6 +43,7 @@ import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
+import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.ProcessState;
@@ -478,6 +479,15 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     private void wakeAllWorkers() {
         for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
+    }
+
+    /**
+     * Binds memory manager {@code next} (null: none), carrying the bound one's spaces over to it
+     * (quiesce, export, import; docs/memory.md): what {@code kernel:swap memory} makes the kernel
+     * do. Returns what happened, as {@code kernel:subsystems} shows it.
+     */
+    public String setMemoryManager(MemoryManager next, String provider) {
+        return mem.bind(next, provider);
     }
 
     public SwapReport lastSwap() {

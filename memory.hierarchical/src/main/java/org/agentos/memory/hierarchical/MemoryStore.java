@@ -650,7 +650,8 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 List<MemEntry> entries = new ArrayList<>(s.tree.size());
                 s.tree.forEach((k, e) -> {
                     Entry full = e.resident() ? e : loadArchived(e);
-                    entries.add(new MemEntry(e.info(s.name), full.json() == null ? null : full.json().deepCopy(), full.blob()));
+                    // the stored documents are frozen (read-only), so they are handed over as they are
+                    entries.add(new MemEntry(e.info(s.name), full.json(), full.blob()));
                     return true;
                 });
                 List<MemoryState.Semaphore> sems = new ArrayList<>();

@@ -143,7 +143,10 @@ public interface MemoryManager {
 
     // ---- live swap
 
-    /** Everything this manager holds. Called while the kernel makes no memory calls. */
+    /**
+     * Everything this manager holds. Called while the kernel makes no memory calls. The documents
+     * in it may be the manager's own read-only nodes: an importer copies what it keeps.
+     */
     MemoryState exportState();
 
     /**
