@@ -504,7 +504,8 @@ public class HeapMemory implements MemoryManager {
                 List<MemEntry> entries = new ArrayList<>(s.entries.size());
                 for (Entry e : s.entries.values()) {
                     Entry full = s.withValue(e);
-                    entries.add(new MemEntry(e.info(s.name), full.json() == null ? null : full.json().deepCopy(), full.blob()));
+                    // stored documents are never changed (puts store a copy, gets return one): no copy here
+                    entries.add(new MemEntry(e.info(s.name), full.json(), full.blob()));
                 }
                 List<MemoryState.Semaphore> sems = new ArrayList<>();
                 s.semaphores.forEach((n, sem) -> sems.add(new MemoryState.Semaphore(n, sem.available, Map.copyOf(sem.held))));
@@ -571,8 +572,11 @@ public class HeapMemory implements MemoryManager {
             }
             if (s.entries.containsKey(i.key())) throw new IllegalArgumentException(where + " is in the state twice");
             boolean working = i.working();
-            s.put(new Entry(i.key(), i.version(), me.json() == null ? null : me.json().deepCopy(), me.blob(),
-                    me.blob() != null, me.blob() != null ? me.blob().length : bytes(me.json()), working,
+            // kept as it is (never changed here; gets copy it), and sized as the exporter counted it
+            // when it says, as the rest of the state (owners, quotas, versions) is taken on its word
+            long size = me.blob() != null ? me.blob().length : i.bytes() > 0 ? i.bytes() : bytes(me.json());
+            s.put(new Entry(i.key(), i.version(), me.json(), me.blob(),
+                    me.blob() != null, size, working,
                     working ? Math.max(0, i.tokens()) : 0, working ? i.summary() : null, true, i.modifiedMillis(), i.modifiedBy()));
             if (working && !i.resident()) pagedOut.add(i.key());
         }

@@ -113,6 +113,24 @@ class SwapTest {
     }
 
     @Test
+    void anImportedReadOnlyDocumentIsKeptCountedAsExportedAndReadAsAChangeableCopy() throws Exception {
+        // what memory.hierarchical exports: its own read-only (unmodifiable) nodes, sized by it
+        com.fasterxml.jackson.databind.node.ObjectNode frozen = new com.fasterxml.jackson.databind.node.ObjectNode(
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance,
+                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(Map.of("a", JSON.getNodeFactory().numberNode(1)))));
+        MemoryState in = new MemoryState(MemoryState.VERSION, List.of(new MemoryState.Space("shared/ro", "alice", false, 0, 0,
+                List.of(new MemEntry(new EntryInfo("shared/ro", "doc", 1, 7, false, false, 0, true, 1000L, 4, null), frozen, null)),
+                Map.of(), List.of())));
+        HeapMemory b = HeapMemory.standalone();
+        b.importState(in);
+        assertEquals(7, b.space("shared/ro").orElseThrow().bytes(), "the exporter's count of {\"a\":1}");
+        JsonNode got = b.get(OP, "shared/ro", "doc").json();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) got).put("a", 2); // the caller's copy
+        assertEquals(1, b.get(OP, "shared/ro", "doc").json().get("a").asInt(), "the store is unchanged");
+        assertEquals(1, frozen.get("a").asInt());
+    }
+
+    @Test
     void aRefusedImportOfAnUnknownVersionChangesNothing() throws Exception {
         HeapMemory b = HeapMemory.standalone();
         done(b.put(proc(9, "zed"), "user/9", "old", text("x")));

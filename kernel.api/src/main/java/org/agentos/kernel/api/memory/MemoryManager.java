@@ -145,7 +145,9 @@ public interface MemoryManager {
 
     /**
      * Everything this manager holds. Called while the kernel makes no memory calls. The documents
-     * in it may be the manager's own read-only nodes: an importer copies what it keeps.
+     * in it may be the manager's own nodes, shared and possibly read-only: nobody changes them,
+     * so an importer may keep them as they are (or copy them), and may take each entry's
+     * {@code bytes} as its size.
      */
     MemoryState exportState();
 
