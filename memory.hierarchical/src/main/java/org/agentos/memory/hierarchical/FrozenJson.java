@@ -26,8 +26,27 @@ import java.util.Map;
 final class FrozenJson {
     private FrozenJson() {}
 
-    /** A read-only copy of {@code node} (the node itself when it is already immutable). */
+    /** An object node built here: read-only all the way down, so freezing it again is a no-op. */
+    private static final class FrozenObject extends ObjectNode {
+        FrozenObject(Map<String, JsonNode> kids) {
+            super(JsonNodeFactory.instance, Collections.unmodifiableMap(kids));
+        }
+    }
+
+    /** An array node built here, as {@link FrozenObject}. */
+    private static final class FrozenArray extends ArrayNode {
+        FrozenArray(List<JsonNode> kids) {
+            super(JsonNodeFactory.instance, Collections.unmodifiableList(kids));
+        }
+    }
+
+    /**
+     * A read-only copy of {@code node}, or the node itself when it is already immutable: a
+     * scalar, or a tree frozen here before (a document coming back from a swap through another
+     * manager that kept it as it was).
+     */
     static JsonNode freeze(JsonNode node) {
+        if (node instanceof FrozenObject || node instanceof FrozenArray) return node;
         return switch (node.getNodeType()) {
             case OBJECT -> {
                 Map<String, JsonNode> kids = new LinkedHashMap<>(Math.max(4, node.size() * 4 / 3 + 1));
@@ -35,12 +54,12 @@ final class FrozenJson {
                     Map.Entry<String, JsonNode> f = it.next();
                     kids.put(f.getKey(), freeze(f.getValue()));
                 }
-                yield new ObjectNode(JsonNodeFactory.instance, Collections.unmodifiableMap(kids));
+                yield new FrozenObject(kids);
             }
             case ARRAY -> {
                 List<JsonNode> kids = new ArrayList<>(node.size());
                 for (JsonNode k : node) kids.add(freeze(k));
-                yield new ArrayNode(JsonNodeFactory.instance, Collections.unmodifiableList(kids));
+                yield new FrozenArray(kids);
             }
             // BinaryNode hands out its array and POJONode any object: keep what they serialize to,
             // which is also what a persistent space reads back from its log
