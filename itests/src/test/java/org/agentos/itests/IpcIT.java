@@ -66,6 +66,12 @@ public class IpcIT extends KarafTestSupport {
         } catch (AssertionError expected) {
             assertTrue(expected.getMessage(), expected.getMessage().contains("EEXIST"));
         }
+        try {
+            executeCommand("ipc:send orders '{sku:b}'");
+            throw new IllegalStateException("malformed JSON was sent");
+        } catch (AssertionError expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("EINVAL: the payload is not valid JSON"));
+        }
         String peek = executeCommand("ipc:peek orders");
         assertTrue(peek, peek.contains("order-1") && peek.contains("{\"sku\":\"a\"}"));
         // a worker that is killed after receiving: with maxDeliveries 1 the order is dead-lettered

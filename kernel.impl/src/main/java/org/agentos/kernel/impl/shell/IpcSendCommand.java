@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -28,7 +29,7 @@ public class IpcSendCommand implements Action {
     @Completion(QueueCompleter.class)
     String queue;
 
-    @Argument(index = 1, name = "payload", required = true, description = "the payload as JSON (a bare word is sent as text)")
+    @Argument(index = 1, name = "payload", required = true, description = "the payload as JSON; anything that does not start like JSON ({ [ \") is sent as text")
     String payload;
 
     @Override
@@ -37,6 +38,12 @@ public class IpcSendCommand implements Action {
         try {
             json = ToolDescribeCommand.JSON.readTree(payload);
         } catch (JsonProcessingException notJson) {
+            String t = payload.strip();
+            if (t.startsWith("{") || t.startsWith("[") || t.startsWith("\"")) {
+                // meant as JSON and mistyped: sending it as text would hide the mistake
+                throw ConsoleErrors.of(new SyscallException(Errno.EINVAL, "the payload is not valid JSON: "
+                        + notJson.getOriginalMessage() + " (to send it as text, quote it as a JSON string)"));
+            }
             json = ToolDescribeCommand.JSON.getNodeFactory().textNode(payload);
         }
         try {
