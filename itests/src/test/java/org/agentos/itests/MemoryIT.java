@@ -95,6 +95,8 @@ public class MemoryIT extends KarafTestSupport {
         assertTrue(executeCommand("mem:get shared/board n").trim().endsWith("30"));
         assertTrue(executeCommand("mem:unshare shared/board").contains("deleted shared/board"));
         assertTrue(!executeCommand("mem:spaces").contains("shared/board"));
+        executeCommand("mem:share scratch");
+        assertTrue("unshare takes the name share took", executeCommand("mem:unshare scratch").contains("deleted shared/scratch"));
     }
 
     @Test

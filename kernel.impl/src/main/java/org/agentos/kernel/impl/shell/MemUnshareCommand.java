@@ -16,15 +16,16 @@ public class MemUnshareCommand implements Action {
     @Reference
     KernelMemory memory;
 
-    @Argument(index = 0, name = "space", required = true, description = "shared/<name>")
+    @Argument(index = 0, name = "space", required = true, description = "shared/<name>, or the <name> mem:share was given")
     @Completion(SpaceCompleter.class)
     String space;
 
     @Override
     public Object execute() {
+        String name = space.contains("/") ? space : "shared/" + space; // as mem:share takes it
         try {
-            memory.deleteSpace(ConsoleUser.current().name(), space);
-            System.out.println("deleted " + space);
+            memory.deleteSpace(ConsoleUser.current().name(), name);
+            System.out.println("deleted " + name);
         } catch (SyscallException e) {
             throw ConsoleErrors.of(e);
         }
