@@ -40,6 +40,8 @@ final class AuditWriter implements AutoCloseable {
     /** An appended record; the writer gives it its sequence number, in file order. */
     static final class Entry {
         long seq;
+        /** Bytes its arguments and result took in the log line, once encoded; -1 before (or without a log). */
+        int treeBytes = -1;
         /** The kernel's monotonic clock when the record was made: the writer orders records by it. */
         final long stamp;
         final long time;
@@ -86,6 +88,9 @@ final class AuditWriter implements AutoCloseable {
          * on disk has them whole.
          */
         Entry forRing() {
+            // Small once encoded means few values (at least 2 bytes each in JSON): no need to count
+            // them, which would make every lazily built result (a received message) build its nodes.
+            if (treeBytes >= 0 && treeBytes <= RING_BYTES) return this;
             boolean bigArgs = args != null && larger(args, RING_NODES);
             boolean bigResult = result != null && larger(result, RING_NODES);
             if (!bigArgs && !bigResult) return this;
@@ -96,6 +101,8 @@ final class AuditWriter implements AutoCloseable {
         }
 
         static final int RING_NODES = 64;
+        /** Encoded arguments and result up to this many bytes hold at most 128 JSON values: kept whole. */
+        static final int RING_BYTES = 256;
 
         private static boolean larger(JsonNode n, int budget) {
             return count(n, budget) > budget;
@@ -429,8 +436,10 @@ final class AuditWriter implements AutoCloseable {
         else out.bytes(OUTCOME).repeatedString(e.outcome).bytes(NANOS);
         out.number(e.nanos);
         if (e.detail != null) out.bytes(DETAIL).string(e.fullDetail());
+        int trees = out.length();
         if (e.args != null) out.bytes(ARGS).json(e.args);
         if (e.result != null) out.bytes(RESULT).json(e.result);
+        e.treeBytes = out.length() - trees;
         out.bytes(END);
     }
 

@@ -39,6 +39,10 @@ final class SyscallEntry {
     final boolean blocking;
     private final String[] capTemplates;
     private final boolean[] capHasArgs;
+    /** Per template with placeholders: its literal parts around them, split once here so that a call joins strings instead of running a regex. */
+    private final String[][] capLiterals;
+    /** And the argument each placeholder names. */
+    private final String[][] capArgs;
     volatile boolean removed;
     /** Calls of this tool running on the I/O executor, ended with ENOSYS when the tool goes. */
     final java.util.Set<InFlightCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -55,15 +59,29 @@ final class SyscallEntry {
         this.blocking = kernelCall != null && KernelSyscalls.BLOCKING.contains(name);
         this.capTemplates = d.capabilities().toArray(new String[0]);
         this.capHasArgs = new boolean[capTemplates.length];
+        this.capLiterals = new String[capTemplates.length][];
+        this.capArgs = new String[capTemplates.length][];
         for (int i = 0; i < capTemplates.length; i++) {
-            capHasArgs[i] = PLACEHOLDER.matcher(capTemplates[i]).find();
+            List<String> literals = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            Matcher m = PLACEHOLDER.matcher(capTemplates[i]);
+            int from = 0;
+            while (m.find()) {
+                literals.add(capTemplates[i].substring(from, m.start()));
+                names.add(m.group(1));
+                from = m.end();
+            }
+            literals.add(capTemplates[i].substring(from));
+            capHasArgs[i] = !names.isEmpty();
+            capLiterals[i] = literals.toArray(new String[0]);
+            capArgs[i] = names.toArray(new String[0]);
         }
     }
 
     /** The first required capability {@code caps} does not permit, or null when all are held. */
     String missingCapability(CapabilitySet caps, JsonNode args) {
         for (int i = 0; i < capTemplates.length; i++) {
-            String required = capHasArgs[i] ? expand(capTemplates[i], args) : capTemplates[i];
+            String required = capHasArgs[i] ? expand(capLiterals[i], capArgs[i], args) : capTemplates[i];
             if (!caps.permits(required)) {
                 return required;
             }
@@ -83,14 +101,14 @@ final class SyscallEntry {
         return new ArrayList<>(List.of(capTemplates));
     }
 
-    private static String expand(String template, JsonNode args) {
-        Matcher m = PLACEHOLDER.matcher(template);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            JsonNode v = args.get(m.group(1));
-            m.appendReplacement(out, Matcher.quoteReplacement(v == null || v.isNull() ? "" : v.asText()));
+    /** The template with each placeholder replaced by its argument's text (empty when absent). */
+    private static String expand(String[] literals, String[] names, JsonNode args) {
+        StringBuilder out = new StringBuilder(64).append(literals[0]);
+        for (int i = 0; i < names.length; i++) {
+            JsonNode v = args.get(names[i]);
+            if (v != null && !v.isNull()) out.append(v.asText());
+            out.append(literals[i + 1]);
         }
-        m.appendTail(out);
         return out.toString();
     }
 }

@@ -72,4 +72,33 @@ class AuditWriterTest {
         List<String> lines = Files.readAllLines(Files.list(dir).findFirst().orElseThrow());
         assertEquals(records.size(), lines.size());
     }
+
+    /**
+     * The in-memory ring (what a read finds first) keeps small arguments and results whole and
+     * replaces large ones by a note, with a log on disk (sized from the encoded line) and without
+     * one (counted); the log on disk keeps everything whole.
+     */
+    @Test
+    void theRingKeepsSmallArgumentsWholeAndLargeOnesAsANoteWhileTheLogKeepsAll() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ArrayNode big = json.createArrayNode();
+        for (int i = 0; i < 200; i++) big.add(i);
+        com.fasterxml.jackson.databind.JsonNode small = org.agentos.kernel.api.syscall.Args.of("queue", "q", "max", 1);
+        for (Path where : new Path[] {dir.resolve("log"), null}) {
+            AuditWriter audit = new AuditWriter(where, false, 64L << 20, 4, json, System::nanoTime);
+            audit.append(1L, AuditRecord.SYSCALL, 7, "t", "ipc.recv", "ok", 0, null, small, small);
+            audit.append(2L, AuditRecord.SYSCALL, 7, "t", "ipc.send", "ok", 0, null, big, null);
+            audit.sync();
+            List<AuditRecord> inRing = audit.read(new AuditQuery(7, null, null, 10));
+            audit.close();
+            String mode = where == null ? "memory only" : "with a log";
+            assertEquals(small, inRing.get(0).args(), mode);
+            assertEquals(small, inRing.get(0).result(), mode);
+            org.junit.jupiter.api.Assertions.assertTrue(inRing.get(1).args().has("elided"), mode + ": " + inRing.get(1).args());
+            if (where != null) {
+                String line = Files.readAllLines(Files.list(where).findFirst().orElseThrow()).get(1);
+                assertEquals(big, json.readValue(line, AuditRecord.class).args(), "the log keeps it whole");
+            }
+        }
+    }
 }

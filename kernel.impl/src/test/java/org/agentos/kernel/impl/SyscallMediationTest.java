@@ -109,6 +109,13 @@ class SyscallMediationTest {
         assertEquals(0, oneCall("test.read", Args.of("path", "/home/a/x"), List.of("fs:read:/home/a/**")).code());
         String reason = oneCall("test.read", Args.of("path", "/etc/passwd"), List.of("fs:read:/home/a/**")).reason();
         assertTrue(reason.contains("fs:read:/etc/passwd"), reason);
+        // several placeholders, text around them, one argument absent (it fills in as nothing)
+        k.addTool(tool(ToolDescriptor.builder("test.copy").args(k.json.readTree("{\"type\":\"object\",\"properties\":"
+                + "{\"from\":{\"type\":\"string\"},\"to\":{\"type\":\"string\"}}}"))
+                .capabilities("copy:{from}:to:{to}.done").build(), (c, a) -> a), "test");
+        String two = oneCall("test.copy", Args.of("from", "a"), List.of("copy:b:*")).reason();
+        assertTrue(two.contains("'copy:a:to:.done'"), two);
+        assertEquals(0, oneCall("test.copy", Args.of("from", "a", "to", "b"), List.of("copy:a:to:b.done")).code());
     }
 
     @Test
