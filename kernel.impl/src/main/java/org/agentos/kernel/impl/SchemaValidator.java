@@ -112,6 +112,7 @@ final class SchemaValidator {
                 if (type.isTextual()) names.add(type.asText());
                 else if (type.isArray()) type.forEach(t -> names.add(t.asText()));
                 else throw new IllegalArgumentException(where + ": 'type' must be a string or an array");
+                if (names.isEmpty()) throw new IllegalArgumentException(where + ": 'type' must name at least one type");
                 int mask = 0;
                 for (String t : names) {
                     if (!TYPES.contains(t)) throw new IllegalArgumentException(where + ": unknown type '" + t + "'");

@@ -76,5 +76,6 @@ class SchemaValidatorTest {
                 () -> v("{\"type\":\"object\",\"oneOf\":[]}"));
         assertTrue(e.getMessage().contains("oneOf"));
         assertThrows(IllegalArgumentException.class, () -> v("{\"type\":\"strnig\"}"));
+        assertThrows(IllegalArgumentException.class, () -> v("{\"type\":[]}"), "a type that admits nothing");
     }
 }
