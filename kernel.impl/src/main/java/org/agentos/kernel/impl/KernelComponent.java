@@ -289,7 +289,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
             else refuse(tool, bundle, k);
         });
         if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
-        if (boundMemory != null) k.mem.bind(boundMemory, bundleOf(boundMemoryRef));
+        if (boundMemory != null) k.setMemoryManager(boundMemory, bundleOf(boundMemoryRef));
         return k;
     }
 
@@ -454,7 +454,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         synchronized (lock) {
             boundMemory = m;
             boundMemoryRef = ref;
-            if (kernel != null) kernel.mem.bind(m, bundleOf(ref));
+            if (kernel != null) kernel.setMemoryManager(m, bundleOf(ref));
         }
     }
 
