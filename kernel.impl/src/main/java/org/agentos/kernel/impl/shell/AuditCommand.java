@@ -21,7 +21,7 @@ public class AuditCommand implements Action {
     @Reference
     AuditLog audit;
 
-    @Option(name = "-n", aliases = "--lines", description = "how many records (default 20)")
+    @Option(name = "-n", aliases = {"--limit", "--lines"}, description = "how many records (default 20)")
     int lines = 20;
 
     @Option(name = "-p", aliases = "--pid", description = "only this process's records")

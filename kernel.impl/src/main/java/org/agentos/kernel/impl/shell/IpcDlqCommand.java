@@ -22,7 +22,7 @@ public class IpcDlqCommand implements Action {
     @Completion(QueueCompleter.class)
     String queue;
 
-    @Option(name = "-n", aliases = "--max", description = "how many (default 20)")
+    @Option(name = "-n", aliases = {"--limit", "--max"}, description = "how many (default 20)")
     int max = 20;
 
     @Option(name = "-r", aliases = "--redrive", description = "move them back to the queue")

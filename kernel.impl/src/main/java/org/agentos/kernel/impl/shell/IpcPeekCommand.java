@@ -22,7 +22,7 @@ public class IpcPeekCommand implements Action {
     @Completion(QueueCompleter.class)
     String queue;
 
-    @Option(name = "-n", aliases = "--max", description = "how many (default 10)")
+    @Option(name = "-n", aliases = {"--limit", "--max"}, description = "how many (default 10)")
     int max = 10;
 
     @Override

@@ -27,7 +27,7 @@ public class MemLsCommand implements Action {
     @Argument(index = 1, name = "prefix", description = "only keys starting with this")
     String prefix = "";
 
-    @Option(name = "-n", aliases = "--max", description = "at most this many keys (default 100)")
+    @Option(name = "-n", aliases = {"--limit", "--max"}, description = "at most this many keys (default 100)")
     int max = 100;
 
     @Option(name = "--after", description = "start after this key (the next page)")
