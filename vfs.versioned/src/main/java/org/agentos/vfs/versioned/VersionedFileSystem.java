@@ -223,6 +223,11 @@ public class VersionedFileSystem implements FileSystem {
         return Area.TOP;
     }
 
+    /** The directories of the top area: the root and the roots of the areas kept in the store or in memory. */
+    private static boolean topDirectory(String p) {
+        return p.equals("/") || p.equals("/home") || p.equals("/shared") || p.equals("/tmp");
+    }
+
     /** Normalizes and checks fs:read / fs:write on the normalized path. */
     private static String check(FsCaller c, String path, String access) throws SyscallException {
         String p = VfsPaths.normalize(path);
@@ -326,9 +331,6 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public InputStream read(FsCaller c, String path, long version) throws SyscallException {
         String p = check(c, path, "read");
-        if (p.equals("/") || p.equals("/home") || p.equals("/shared") || p.equals("/tmp") || p.equals("/proc")) {
-            throw new SyscallException(Errno.ENOENT, p + " is a directory");
-        }
         switch (area(p)) {
             case TMP -> {
                 TmpFile f = tmp.get(p);
@@ -336,11 +338,13 @@ public class VersionedFileSystem implements FileSystem {
                 return new ByteArrayInputStream(f.data());
             }
             case PROC -> {
+                if (procDirectory(p)) throw new SyscallException(Errno.ENOENT, p + " is a directory");
                 return new ByteArrayInputStream(procFile(p).getBytes(StandardCharsets.UTF_8));
             }
             case MEM -> {
                 return MemTree.read(memory(), c, p, version);
             }
+            case TOP -> throw new SyscallException(Errno.ENOENT, topDirectory(p) ? p + " is a directory" : "no file " + p);
             default -> {
                 if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
                 VersionStore.Version v = version == 0
@@ -376,7 +380,7 @@ public class VersionedFileSystem implements FileSystem {
                 return MemTree.stat(memory(), c, p);
             }
             case TOP -> {
-                if (p.equals("/") || p.equals("/home") || p.equals("/shared") || p.equals("/tmp")) return FileInfo.directory(p);
+                if (topDirectory(p)) return FileInfo.directory(p);
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
             default -> {
