@@ -213,8 +213,7 @@ final class KernelSyscalls {
                         batch = new ArrayList<>(n);
                         for (int i = 0; i < n; i++) batch.add(outgoing(messages.get(i)));
                     } else {
-                        batch = List.of(new Ipc.Outgoing(payloadOf(a), a.path("priority").asInt(0), textOrNull(a, "key"),
-                                textOrNull(a, "correlationId"), textOrNull(a, "replyTo")));
+                        batch = List.of(outgoing(a));
                     }
                     // Made from outside the program (the gateway), a send cannot block the process: EAGAIN instead.
                     long timeout = k.callingFromOutside() ? 0 : a.path("timeoutMs").asLong(-1);
@@ -293,34 +292,29 @@ final class KernelSyscalls {
     }
 
     /**
-     * One message of a validated batch ({payload, priority, key}), read in one pass over its
-     * fields rather than a lookup per field: a batch of 100 is 100 of these per call.
+     * One message's fields (payload, priority, key, correlationId, replyTo) read in one pass: a
+     * batch item, or the arguments of a single send (whose other fields are ignored here). A
+     * batch of 100 is 100 of these per call, so no lookup per field.
      */
     private static Ipc.Outgoing outgoing(JsonNode m) {
         JsonNode payload = NullNode.instance;
         int priority = 0;
         String key = null;
+        String correlationId = null;
+        String replyTo = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> f = it.next();
+            JsonNode v = f.getValue();
             switch (f.getKey()) {
-                case "payload" -> payload = f.getValue();
-                case "priority" -> priority = f.getValue().asInt(0);
-                case "key" -> key = f.getValue().isNull() ? null : f.getValue().asText();
-                default -> { } // the schema admits no other field
+                case "payload" -> payload = v;
+                case "priority" -> priority = v.asInt(0);
+                case "key" -> key = v.isNull() ? null : v.asText();
+                case "correlationId" -> correlationId = v.isNull() ? null : v.asText();
+                case "replyTo" -> replyTo = v.isNull() ? null : v.asText();
+                default -> { } // queue, timeoutMs, messages: not the message's own
             }
         }
-        return new Ipc.Outgoing(payload, priority, key, null, null);
-    }
-
-    /** A message's payload: JSON null when it has none. */
-    private static JsonNode payloadOf(JsonNode message) {
-        JsonNode payload = message.get("payload");
-        return payload == null ? NullNode.instance : payload;
-    }
-
-    private static String textOrNull(JsonNode args, String field) {
-        JsonNode v = args.get(field);
-        return v == null || v.isNull() ? null : v.asText();
+        return new Ipc.Outgoing(payload, priority, key, correlationId, replyTo);
     }
 
     private static List<Long> longs(JsonNode array) {
