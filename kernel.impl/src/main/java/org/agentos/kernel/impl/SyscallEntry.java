@@ -38,7 +38,6 @@ final class SyscallEntry {
     /** A kernel call that blocks its caller (proc.sleep, proc.wait): only the process itself can make it. */
     final boolean blocking;
     private final String[] capTemplates;
-    private final boolean[] capHasArgs;
     /** Per template with placeholders: its literal parts around them, split once here so that a call joins strings instead of running a regex. */
     private final String[][] capLiterals;
     /** And the argument each placeholder names. */
@@ -58,7 +57,6 @@ final class SyscallEntry {
         this.inline = kernelCall != null || d.resourceClass() == ResourceClass.CPU;
         this.blocking = kernelCall != null && KernelSyscalls.BLOCKING.contains(name);
         this.capTemplates = d.capabilities().toArray(new String[0]);
-        this.capHasArgs = new boolean[capTemplates.length];
         this.capLiterals = new String[capTemplates.length][];
         this.capArgs = new String[capTemplates.length][];
         for (int i = 0; i < capTemplates.length; i++) {
@@ -72,7 +70,6 @@ final class SyscallEntry {
                 from = m.end();
             }
             literals.add(capTemplates[i].substring(from));
-            capHasArgs[i] = !names.isEmpty();
             capLiterals[i] = literals.toArray(new String[0]);
             capArgs[i] = names.toArray(new String[0]);
         }
@@ -81,7 +78,7 @@ final class SyscallEntry {
     /** The first required capability {@code caps} does not permit, or null when all are held. */
     String missingCapability(CapabilitySet caps, JsonNode args) {
         for (int i = 0; i < capTemplates.length; i++) {
-            String required = capHasArgs[i] ? expand(capLiterals[i], capArgs[i], args) : capTemplates[i];
+            String required = capArgs[i].length > 0 ? expand(capLiterals[i], capArgs[i], args) : capTemplates[i];
             if (!caps.permits(required)) {
                 return required;
             }
@@ -92,7 +89,7 @@ final class SyscallEntry {
     /** Whether {@code caps} holds every required capability that does not depend on the arguments. */
     boolean permitsFixed(CapabilitySet caps) {
         for (int i = 0; i < capTemplates.length; i++) {
-            if (!capHasArgs[i] && !caps.permits(capTemplates[i])) return false;
+            if (capArgs[i].length == 0 && !caps.permits(capTemplates[i])) return false;
         }
         return true;
     }
