@@ -160,6 +160,8 @@ final class JsonLines {
     }
 
     private static final int STRING_CACHE = 256;
+    /** Longer strings are not kept: the cache is for names, not for details. */
+    private static final int MAX_CACHED_BYTES = 256;
     private final String[] cachedStrings = new String[STRING_CACHE];
     private final byte[][] cachedQuoted = new byte[STRING_CACHE][];
 
@@ -173,7 +175,7 @@ final class JsonLines {
         if (cachedStrings[slot] == s) return bytes(cachedQuoted[slot]);
         int start = len;
         string(s);
-        if (len - start <= 256) {
+        if (len - start <= MAX_CACHED_BYTES) {
             cachedQuoted[slot] = Arrays.copyOfRange(buf, start, len);
             cachedStrings[slot] = s;
         }

@@ -189,10 +189,6 @@ public final class Journal implements AutoCloseable {
         return failure;
     }
 
-    public Path file() {
-        return file;
-    }
-
     private void writeLoop() {
         List<Pending> batch = new ArrayList<>();
         List<Pending> round = new ArrayList<>();
