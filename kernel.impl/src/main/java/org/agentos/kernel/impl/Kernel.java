@@ -34,7 +34,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.audit.AuditQuery;
@@ -86,7 +85,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     final KernelSettings settings;
     final ObjectMapper json;
     private final ConcurrentHashMap<Long, Proc> table = new ConcurrentHashMap<>(1 << 12);
-    private final AtomicLong nextPid = new AtomicLong(2);
+    private final PidAllocator pids;
     private final Object tree = new Object();
     private final Proc init;
     private final ArrayDeque<Proc> initZombies = new ArrayDeque<>();
@@ -137,6 +136,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         this.audit = new AuditWriter(settings.dataDir() == null ? null : settings.dataDir().resolve("audit"),
                 settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(), json, hal::nanoTime);
         this.store = settings.dataDir() == null ? null : new ProcStore(settings.dataDir(), json, 256L << 20);
+        this.pids = new PidAllocator(settings.dataDir(), INIT_PID + 1);
         this.init = new Proc(INIT_PID, 0, "root", INIT, 0, SchedClass.NORMAL, CapabilitySet.ALL, Quotas.NONE, hal.currentTimeMillis());
         init.state = ProcessState.BLOCKED;
         init.waitingOn = "proc.wait";
@@ -613,7 +613,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             LOG.warn("program {} failed to initialise", spec.program(), e);
             throw new SyscallException(Errno.EINVAL, spec.program() + " rejected its arguments: " + e);
         }
-        long pid = nextPid.getAndIncrement();
+        long pid = pids.next();
         Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), schedClass, caps, quotas, now());
         p.programState = state;
         enroll(parent, p, "spawn");
@@ -1462,7 +1462,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 throw new SyscallException(Errno.EINVAL, "the state of " + parent.programName + " cannot be copied: " + e.getMessage());
             }
         }
-        long pid = nextPid.getAndIncrement();
+        long pid = pids.next();
         Proc child = new Proc(pid, parent.pid, parent.owner, parent.programName, parent.nice, parent.schedClass, parent.caps,
                 parent.quotas, now());
         child.programState = copy;
@@ -1920,7 +1920,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             table.put(p.pid, p);
             restored.add(p);
         }
-        nextPid.set(maxPid + 1);
+        pids.atLeast(maxPid + 1);
         synchronized (tree) {
             for (Proc p : restored) {
                 Proc parent = table.get(p.ppid);

@@ -85,4 +85,33 @@ class PersistenceTest {
             }
         }
     }
+
+    @Test
+    void pidsOfReapedProcessesAreNotGivenAgainAfterARestart() throws Exception {
+        long last = 0;
+        // no zombies kept: exited processes are reaped at once and leave the checkpoint
+        KernelSettings reaping = KernelSettings.defaults(dir).withWorkers(2).withZombieRetention(0);
+        try (KernelHarness h = new KernelHarness(reaping)) {
+            install(h.kernel);
+            for (int i = 0; i < 5; i++) {
+                last = h.kernel.spawn(SpawnSpec.of("slowcount", Args.of("limit", 0)));
+                h.kernel.awaitExit(last).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        }
+        try (KernelHarness h = new KernelHarness(reaping)) {
+            install(h.kernel);
+            long fresh = h.kernel.spawn(SpawnSpec.of("slowcount", Args.of("limit", 0)));
+            assertTrue(fresh > last, "pid " + fresh + " after a restart repeats one already given (up to " + last + ")");
+        }
+    }
+
+    @Test
+    void aCrashInTheMiddleOfAPidBlockNeverRepeatsAPidGivenBeforeIt() throws Exception {
+        long given = 0;
+        PidAllocator before = new PidAllocator(dir, 2);
+        for (int i = 0; i < 10; i++) given = before.next();
+        // no close, no checkpoint: as after kill -9
+        PidAllocator after = new PidAllocator(dir, 2);
+        assertTrue(after.next() > given, "numbering goes on past the reserved block");
+    }
 }
