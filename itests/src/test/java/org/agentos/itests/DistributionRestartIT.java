@@ -89,16 +89,42 @@ class DistributionRestartIT {
         waitUntil("its note to be written",
                 () -> run(home, Duration.ofSeconds(60), "bin/agentos-console", "mem:ls user/" + keeper).output.contains("goal"));
         assertTrue(console("ipc:queues").contains("at-least-once+durable"), "ipc:queues shows the durable queue");
-        Path pidFile = home.resolve("karaf.pid");
-        ProcessHandle karaf = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).orElseThrow();
-        assertEquals(0, new ProcessBuilder("kill", "-KILL", String.valueOf(karaf.pid())).start().waitFor());
-        karaf.onExit().get(30, TimeUnit.SECONDS);
+        killKaraf();
         start();
         String peek = console("ipc:peek orders");
         for (int i = 1; i <= 3; i++) assertTrue(peek.contains("{\"order\":" + i + "}"), "message " + i + " survived: " + peek);
         assertTrue(console("ipc:queues").lines().noneMatch(l -> l.startsWith("scratch ")), "the in-memory queue did not");
         assertTrue(console("mem:get user/" + keeper + " goal").contains("\"survive\""),
                 "the agent's memory (a persistent user space) survived the crash with it");
+    }
+
+    /**
+     * Calls of a bundle's tool across a clean stop and a kill -9: at the stop the tool's bundle
+     * goes before the kernel, at the start it comes after it. Neither may end the call with
+     * ENOSYS; the call is made again after the restart and the agent ends as if nothing happened.
+     */
+    @Test
+    void callsOfABundlesToolSurviveACleanRestartAndAKill9() throws Exception {
+        console("feature:install agentos-tools-example");
+        waitUntil("example.wait in the syscall table", () -> console("tool:list").contains("example.wait"));
+        long acrossStop = spawned(console("agent:spawn -o restart -c tool:example.wait call "
+                + "'{\"syscall\":\"example.wait\",\"args\":{\"ms\":8000}}'"));
+        waitUntil("its call to be in flight", () -> console("agent:info " + acrossStop).contains("waiting on   example.wait"));
+        stop(); // longer than the 5 s the kernel waits for calls in flight at a shutdown
+        start();
+        long acrossKill = spawned(console("agent:spawn -o restart -c tool:example.wait call "
+                + "'{\"syscall\":\"example.wait\",\"args\":{\"ms\":3000}}'"));
+        waitUntil("its call to be in flight", () -> console("agent:info " + acrossKill).contains("waiting on   example.wait"));
+        killKaraf();
+        start();
+        for (long pid : new long[] {acrossStop, acrossKill}) {
+            String exit = console("agent:wait -t 60 " + pid);
+            assertTrue(exit.contains("exited: code 0"), "pid " + pid + " made its call after the restart: " + exit);
+            assertTrue(exit.contains("\"slept\""), exit);
+        }
+        String enosys = console("kernel:audit -n 100 --outcome ENOSYS");
+        assertTrue(enosys.lines().noneMatch(l -> l.contains("pid=" + acrossStop + " ") || l.contains("pid=" + acrossKill + " ")),
+                "no call ended with ENOSYS: " + enosys);
     }
 
     @Test
@@ -148,7 +174,14 @@ class DistributionRestartIT {
         }, Duration.ofSeconds(180));
     }
 
-    private static void stop() throws Exception {
+    private static void killKaraf() throws Exception {
+        Path pidFile = home.resolve("karaf.pid");
+        ProcessHandle karaf = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).orElseThrow();
+        assertEquals(0, new ProcessBuilder("kill", "-KILL", String.valueOf(karaf.pid())).start().waitFor());
+        karaf.onExit().get(30, TimeUnit.SECONDS);
+    }
+
+        private static void stop() throws Exception {
         Path pidFile = home.resolve("karaf.pid");
         String pid = Files.exists(pidFile) ? Files.readString(pidFile).strip() : null;
         run(home, Duration.ofSeconds(60), "bin/stop");

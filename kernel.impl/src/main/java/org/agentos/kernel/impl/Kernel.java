@@ -92,6 +92,14 @@ public final class Kernel implements ProcessManager, AuditLog {
     private final ConcurrentHashMap<String, ProgramEntry> programs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, SyscallEntry> syscalls = new ConcurrentHashMap<>();
     private final Set<Proc> waitingForProgram = ConcurrentHashMap.newKeySet();
+    /** Held at a call whose syscall is not registered yet, during the boot grace period. */
+    private final Set<Proc> waitingForSyscall = ConcurrentHashMap.newKeySet();
+    /** Until the boot grace period ends, a call to a syscall not registered yet waits for its bundle. */
+    private volatile boolean booting;
+    /** Syscalls bundles registered before: during the boot grace period a call to one of them waits for its bundle. */
+    private final KnownSyscalls knownSyscalls;
+    /** Set once the framework shuts down: tool calls a departing bundle leaves are kept for the restart. */
+    private volatile boolean quiescing;
     private final ConcurrentLinkedQueue<Proc> dirty = new ConcurrentLinkedQueue<>();
     private final CapabilitySet defaultCaps;
     final AuditWriter audit;
@@ -137,6 +145,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(), json, hal::nanoTime);
         this.store = settings.dataDir() == null ? null : new ProcStore(settings.dataDir(), json, 256L << 20);
         this.pids = new PidAllocator(settings.dataDir(), INIT_PID + 1);
+        this.knownSyscalls = new KnownSyscalls(settings.dataDir());
         this.init = new Proc(INIT_PID, 0, "root", INIT, 0, SchedClass.NORMAL, CapabilitySet.ALL, Quotas.NONE, hal.currentTimeMillis());
         init.state = ProcessState.BLOCKED;
         init.waitingOn = "proc.wait";
@@ -198,6 +207,10 @@ public final class Kernel implements ProcessManager, AuditLog {
             restore(store.load());
         }
         started = true;
+        booting = settings.bootGraceMillis() > 0 && table.size() > 1; // processes were restored
+        if (booting) {
+            timers.schedule(this::bootGraceOver, settings.bootGraceMillis(), TimeUnit.MILLISECONDS);
+        }
         dispatcher.start();
         memory.start(timers);
         ipc.start();
@@ -209,6 +222,36 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "boot", AuditRecord.OK, 0,
                 table.size() - 1 + " processes restored", null, null);
+    }
+
+    /** Longest a shutdown waits for tool calls in flight before it keeps them to be made again after the restart. */
+    static final long QUIESCE_MILLIS = 5000;
+
+    /**
+     * The first step of a shutdown, taken before the bundles the kernel depends on stop: no new
+     * step runs, tool calls in flight get {@code waitMillis} ({@value #QUIESCE_MILLIS} at a shutdown) to finish, and every process
+     * is checkpointed. A tool whose bundle then goes away does not end its calls with ENOSYS: they
+     * are kept as held calls and made again after the restart (as after a kill -9).
+     */
+    public void quiesce(long waitMillis) {
+        synchronized (this) {
+            if (!started || quiescing) return;
+            quiescing = true;
+        }
+        dispatcher.stop(settings.stepTimeoutMillis() + 2000);
+        List<CompletableFuture<?>> calls = new ArrayList<>();
+        for (SyscallEntry e : syscalls.values()) calls.addAll(e.inFlight);
+        if (!calls.isEmpty()) {
+            LOG.info("shutting down: waiting up to {} ms for {} tool calls in flight", waitMillis, calls.size());
+            try {
+                CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(waitMillis, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+                // a call that failed has its result; one still running is kept for the restart
+            }
+        }
+        checkpointSafely();
     }
 
     /** Stops the workers after their current step, checkpoints every process and closes the logs. */
@@ -285,6 +328,8 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.add", AuditRecord.OK, 0,
                 e.name + " from " + bundle, null, null);
+        knownSyscalls.remember(e.name);
+        wakeSyscallWaiters(e.name);
         BiConsumer<String, Map<String, Object>> sink = events;
         if (sink != null) sink.accept(TOPIC_TOOL_ADDED, Map.of("name", e.name, "bundle", bundle));
         return true;
@@ -299,11 +344,15 @@ public final class Kernel implements ProcessManager, AuditLog {
             if (e.tool == tool && syscalls.remove(e.name, e)) {
                 e.removed = true;
                 int ended = 0;
+                boolean keep = quiescing;
                 for (InFlightCall call : e.inFlight) {
-                    if (call.abandon(uninstalled(e))) ended++;
+                    // Shutting down: the caller keeps the call and makes it again after the restart.
+                    if (keep ? call.cancel(false) : call.abandon(uninstalled(e))) ended++;
                 }
                 audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.remove", AuditRecord.OK,
-                        0, e.name + " from " + e.provider + (ended == 0 ? "" : "; " + ended + " calls in flight ended with ENOSYS"),
+                        0, e.name + " from " + e.provider + (ended == 0 ? "" : keep
+                                ? "; " + ended + " calls in flight kept to be made again after the restart"
+                                : "; " + ended + " calls in flight ended with ENOSYS"),
                         null, null);
                 BiConsumer<String, Map<String, Object>> sink = events;
                 if (sink != null) sink.accept(TOPIC_TOOL_REMOVED, Map.of("name", e.name, "bundle", e.provider));
@@ -970,7 +1019,16 @@ public final class Kernel implements ProcessManager, AuditLog {
                     name = p.callName;
                     args = p.callArgs;
                     e = syscalls.get(name);
-                    early = beginCallLocked(p, e, name, t0);
+                    if (e == null && awaitsBundle(name)) {
+                        holdUntilSyscallLocked(p, name);
+                        early = null;
+                    } else {
+                        early = beginCallLocked(p, e, name, t0);
+                    }
+                }
+                if (e == null && early == null) {
+                    awaitSyscall(p, name);
+                    return;
                 }
                 execute(p, e, name, args, early);
                 return;
@@ -1029,12 +1087,20 @@ public final class Kernel implements ProcessManager, AuditLog {
                             return;
                         }
                         e = syscalls.get(name);
-                        early = beginCallLocked(p, e, name, t1);
+                        if (e == null && awaitsBundle(name)) {
+                            holdUntilSyscallLocked(p, name);
+                        } else {
+                            early = beginCallLocked(p, e, name, t1);
+                        }
                     }
                 }
             }
             if (endReason != null) {
                 end(p, endState, endCode, endReason, false);
+                return;
+            }
+            if (e == null && early == null) {
+                awaitSyscall(p, name);
                 return;
             }
             execute(p, e, name, args, early);
@@ -1059,6 +1125,51 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
             }
         }
+    }
+
+    /**
+     * During the boot grace period, {@code p} asked for syscall {@code name}, which no bundle has
+     * registered yet (restored processes run before the bundles that provide their tools): it
+     * waits READY, off the run queue, with the call held, until the syscall appears or the grace
+     * period ends. Holds p.
+     */
+    private void holdUntilSyscallLocked(Proc p, String name) {
+        p.state = ProcessState.READY;
+        p.waitingOn = "syscall '" + name + "' to be registered (boot)";
+    }
+
+    private boolean awaitsBundle(String name) {
+        return booting && knownSyscalls.contains(name);
+    }
+
+    /** Registers {@code p} as waiting, after {@link #holdUntilSyscallLocked}; wakes it if the syscall came meanwhile. */
+    private void awaitSyscall(Proc p, String name) {
+        waitingForSyscall.add(p);
+        if (syscalls.containsKey(name) || !booting) wakeSyscallWaiters(name);
+    }
+
+    /** Makes processes waiting for syscall {@code name} (null: all) READY again: they make their call now. */
+    private void wakeSyscallWaiters(String name) {
+        if (waitingForSyscall.isEmpty()) return;
+        for (Proc p : waitingForSyscall) {
+            synchronized (p) {
+                if (name != null && !name.equals(p.callName)) continue;
+                waitingForSyscall.remove(p);
+                if (p.state == ProcessState.READY && !p.queued) {
+                    p.waitingOn = null;
+                    enqueueLocked(p);
+                }
+            }
+        }
+    }
+
+    private void bootGraceOver() {
+        booting = false;
+        if (!waitingForSyscall.isEmpty()) {
+            LOG.warn("boot grace period over: {} processes still wait for syscalls no bundle registered; their calls fail "
+                    + "with ENOSYS", waitingForSyscall.size());
+        }
+        wakeSyscallWaiters(null);
     }
 
     private String overQuotaLocked(Proc p) {
@@ -1292,7 +1403,10 @@ public final class Kernel implements ProcessManager, AuditLog {
                     result = SyscallResult.error(Errno.ETIMEDOUT, e.name + " did not finish within " + timeoutMs + " ms");
                 } else if (cause instanceof CancellationException) {
                     if (gate != null) releaseSlot(gate, p, slotSince);
-                    return; // killed or interrupted: whoever cancelled completes the process
+                    // Killed or interrupted: whoever cancelled completes the process. Cancelled by a
+                    // shutdown: the call is held, checkpointed, and made again after the restart.
+                    if (quiescing) retryCall(p, null);
+                    return;
                 } else {
                     result = failure(e.name, cause);
                 }
@@ -1431,6 +1545,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             p.cancelCall = null;
             p.callInFlight = false;
             p.waitingOn = null;
+            markDirtyLocked(p);
             if (p.pausePending || p.state == ProcessState.BLOCKED) waitOverLocked(p);
         }
     }
@@ -1652,6 +1767,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             markDirtyLocked(p);
         }
         waitingForProgram.remove(p);
+        waitingForSyscall.remove(p);
         if (cancel != null) cancel.cancel(false);
         ipc.processEnded(p);
         mem.processEnded(p);
@@ -1921,6 +2037,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             restored.add(p);
         }
         pids.atLeast(maxPid + 1);
+
         synchronized (tree) {
             for (Proc p : restored) {
                 Proc parent = table.get(p.ppid);

@@ -39,6 +39,8 @@ import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
@@ -95,6 +97,14 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
 
         @AttributeDefinition(description = "Audit segments kept")
         int auditSegments() default 16;
+
+        @AttributeDefinition(description = "Audit records older than this many days are deleted, whatever the size "
+                + "bound leaves; 0 = by size only")
+        int auditRetentionDays() default 30;
+
+        @AttributeDefinition(description = "After the kernel starts, a process calling a syscall whose bundle has not "
+                + "registered it yet waits up to this long (ms) before the call fails with ENOSYS")
+        long bootGraceMillis() default 60000;
 
         @AttributeDefinition(description = "Capabilities of operator-spawned processes that name none")
         String[] defaultCapabilities() default {"proc:*"};
@@ -160,6 +170,19 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private ServiceRegistration<SyscallGateway> gateway;
     private ServiceRegistration<EventHandler> eventHandler;
     private final Runnable grantsChanged = this::recheckTools;
+    /**
+     * Framework shutdown: the system bundle says STOPPING before any other bundle stops, so the
+     * kernel quiesces and checkpoints while the bundles whose tools its processes are calling
+     * are still there (Karaf stops bundles of one start level in reverse install order: the VFS
+     * before the kernel).
+     */
+    private final SynchronousBundleListener shutdownListener = event -> {
+        if (event.getBundle().getBundleId() == 0 && event.getType() == BundleEvent.STOPPING) {
+            Kernel k = kernel;
+            if (k != null) k.quiesce(Kernel.QUIESCE_MILLIS);
+        }
+    };
+    private BundleContext context;
 
     /** Grants between bundles; its service hooks are in place before the kernel's services are registered. */
     @Reference
@@ -177,6 +200,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
 
     @Activate
     void activate(Config config, BundleContext context) {
+        this.context = context;
+        context.addBundleListener(shutdownListener);
         KernelSettings settings = settings(config, context);
         synchronized (lock) {
             kernel = newKernel(settings);
@@ -272,7 +297,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
                 config.checkpointMillis(), config.zombieRetention(), config.auditFsync(),
                 (long) config.auditSegmentMiB() << 20, config.auditSegments(), splitCommas(config.defaultCapabilities()),
                 config.ioThreads(), config.retries(), dataDir, config.llmConcurrency(), config.ioBytesPerSecond(),
-                config.netBytesPerSecond());
+                config.netBytesPerSecond(), config.bootGraceMillis(),
+                java.util.concurrent.TimeUnit.DAYS.toMillis(Math.max(0, config.auditRetentionDays())));
     }
 
     /** A kernel with everything registered so far. Caller holds the lock. */
@@ -323,6 +349,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
 
     @Deactivate
     void deactivate() {
+        try {
+            context.removeBundleListener(shutdownListener);
+        } catch (IllegalStateException stopping) {
+            // the framework drops a stopping bundle's listeners itself
+        }
         permissions.removeOnChange(grantsChanged);
         permissions.setDenialSink(null);
         if (eventHandler != null) {
@@ -350,6 +381,17 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     }
 
     // ------------------------------------------------------------------ dynamic references
+
+    private boolean shuttingDown() {
+        BundleContext c = context;
+        if (c == null) return false;
+        try {
+            Bundle system = c.getBundle(0);
+            return system != null && system.getState() == Bundle.STOPPING;
+        } catch (IllegalStateException stale) {
+            return true;
+        }
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindProgram(Program<?> program, ServiceReference<?> ref) {
@@ -386,6 +428,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         synchronized (lock) {
             tools.remove(tool);
             refusedTools.remove(tool);
+            if (kernel != null && shuttingDown()) kernel.quiesce(Kernel.QUIESCE_MILLIS); // in case the STOPPING event was missed
             if (kernel != null) kernel.removeTool(tool);
         }
     }

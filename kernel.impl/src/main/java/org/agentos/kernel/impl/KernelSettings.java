@@ -21,11 +21,14 @@ import java.util.List;
  * @param llmConcurrency      calls in flight per language-model tool (provider); more callers wait in a fair queue
  * @param ioBytesPerSecond    per-process rate of bytes moved by I/O tools; 0 = unlimited
  * @param netBytesPerSecond   per-process rate of bytes moved by network tools; 0 = unlimited
+ * @param bootGraceMillis     after start, a call to a syscall not registered yet waits this long for its bundle
+ * @param auditRetentionMillis audit records older than this are deleted (besides the size bound); 0 = by size only
  */
 public record KernelSettings(int workers, long stepTimeoutMillis, long checkpointMillis, int zombieRetention,
                              boolean auditFsync, long auditSegmentBytes, int auditSegments,
                              List<String> defaultCapabilities, int ioThreads, int retries, Path dataDir,
-                             int llmConcurrency, long ioBytesPerSecond, long netBytesPerSecond) {
+                             int llmConcurrency, long ioBytesPerSecond, long netBytesPerSecond,
+                             long bootGraceMillis, long auditRetentionMillis) {
 
     public KernelSettings {
         if (workers < 0) throw new IllegalArgumentException("workers must be >= 0");
@@ -36,47 +39,56 @@ public record KernelSettings(int workers, long stepTimeoutMillis, long checkpoin
         if (retries < 0) throw new IllegalArgumentException("retries must be >= 0");
         if (llmConcurrency <= 0) throw new IllegalArgumentException("llmConcurrency must be > 0");
         if (ioBytesPerSecond < 0 || netBytesPerSecond < 0) throw new IllegalArgumentException("byte rates must be >= 0");
+        if (bootGraceMillis < 0) throw new IllegalArgumentException("bootGraceMillis must be >= 0");
+        if (auditRetentionMillis < 0) throw new IllegalArgumentException("audit retention must be >= 0");
         defaultCapabilities = List.copyOf(defaultCapabilities);
     }
 
     /** Defaults for a node with its state under {@code dataDir} (null: nothing persisted). */
     public static KernelSettings defaults(Path dataDir) {
-        return new KernelSettings(0, 1000, 500, 1000, true, 64L << 20, 16, List.of("proc:*"), 32, 2, dataDir, 4, 0, 0);
+        return new KernelSettings(0, 1000, 500, 1000, true, 64L << 20, 16, List.of("proc:*"), 32, 2, dataDir, 4, 0, 0,
+                60_000, java.util.concurrent.TimeUnit.DAYS.toMillis(30));
     }
 
     public KernelSettings withWorkers(int n) {
         return new KernelSettings(n, stepTimeoutMillis, checkpointMillis, zombieRetention, auditFsync,
                 auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
-                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond, bootGraceMillis, auditRetentionMillis);
     }
 
     public KernelSettings withStepTimeoutMillis(long ms) {
         return new KernelSettings(workers, ms, checkpointMillis, zombieRetention, auditFsync, auditSegmentBytes,
                 auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
-                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond, bootGraceMillis, auditRetentionMillis);
     }
 
     public KernelSettings withZombieRetention(int n) {
         return new KernelSettings(workers, stepTimeoutMillis, checkpointMillis, n, auditFsync, auditSegmentBytes,
                 auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
-                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond, bootGraceMillis, auditRetentionMillis);
     }
 
     public KernelSettings withCheckpointMillis(long ms) {
         return new KernelSettings(workers, stepTimeoutMillis, ms, zombieRetention, auditFsync, auditSegmentBytes,
                 auditSegments, defaultCapabilities, ioThreads, retries, dataDir,
-                llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
+                llmConcurrency, ioBytesPerSecond, netBytesPerSecond, bootGraceMillis, auditRetentionMillis);
     }
 
     public KernelSettings withLlmConcurrency(int n) {
         return new KernelSettings(workers, stepTimeoutMillis, checkpointMillis, zombieRetention, auditFsync,
                 auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir, n,
-                ioBytesPerSecond, netBytesPerSecond);
+                ioBytesPerSecond, netBytesPerSecond, bootGraceMillis, auditRetentionMillis);
     }
 
     public KernelSettings withByteRates(long io, long net) {
         return new KernelSettings(workers, stepTimeoutMillis, checkpointMillis, zombieRetention, auditFsync,
                 auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir, llmConcurrency,
-                io, net);
+                io, net, bootGraceMillis, auditRetentionMillis);
+    }
+
+    public KernelSettings withBootGraceMillis(long ms) {
+        return new KernelSettings(workers, stepTimeoutMillis, checkpointMillis, zombieRetention, auditFsync,
+                auditSegmentBytes, auditSegments, defaultCapabilities, ioThreads, retries, dataDir, llmConcurrency,
+                ioBytesPerSecond, netBytesPerSecond, ms, auditRetentionMillis);
     }
 }

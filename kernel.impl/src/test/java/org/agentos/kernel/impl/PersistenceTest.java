@@ -94,8 +94,9 @@ class PersistenceTest {
         try (KernelHarness h = new KernelHarness(reaping)) {
             install(h.kernel);
             for (int i = 0; i < 5; i++) {
-                last = h.kernel.spawn(SpawnSpec.of("slowcount", Args.of("limit", 0)));
-                h.kernel.awaitExit(last).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                long pid = h.kernel.spawn(SpawnSpec.of("slowcount", Args.of("limit", 0)));
+                KernelHarness.await("pid " + pid + " to exit and be reaped", () -> h.kernel.info(pid).isEmpty());
+                last = pid;
             }
         }
         try (KernelHarness h = new KernelHarness(reaping)) {
