@@ -5,12 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.slf4j.Logger;
@@ -29,11 +25,17 @@ import org.slf4j.LoggerFactory;
  * thread that drains a bounded queue and commits each batch with one fsync (group commit).
  * Appending never drops a record: when the writer falls behind, appenders wait for queue space.
  * A torn last line left by a crash is cut off when the log is opened again.
+ *
+ * <p>Two streams with the same bounds (segment count and age): {@code audit-*} has every
+ * record; {@code notable-*} has again the few that matter longest, errors, denials and
+ * lifecycle records. With 10,000 busy agents the first holds minutes, the second days, so an
+ * EPERM is still there long after the calls around it are gone. Reads take the newest records
+ * from memory, then the first stream, then the second for what is older.
  */
 final class AuditWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditWriter.class);
     private static final String PREFIX = "audit-";
-    private static final String SUFFIX = ".jsonl";
+    private static final String NOTABLE_PREFIX = "notable-";
     private static final int RING = 16384;
     private static final int STRIPES = 4;
 
@@ -129,8 +131,10 @@ final class AuditWriter implements AutoCloseable {
     private final java.util.function.LongSupplier clock;
     private final Path dir;
     private final boolean fsync;
-    private final long segmentBytes;
-    private final int segmentsKept;
+    /** Every record; null in memory-only mode. */
+    private final AuditSegments all;
+    /** Errors, denials and lifecycle records again, which outlive the rest. */
+    private final AuditSegments notable;
     private final ObjectMapper mapper;
     /** Appenders spread over stripes so that CPU workers do not contend on one queue lock. */
     private final ArrayBlockingQueue<Entry>[] stripes;
@@ -141,7 +145,7 @@ final class AuditWriter implements AutoCloseable {
     /** Writes and fsyncs encoded batches; null in memory-only mode. */
     private final Thread syncer;
     private final java.util.concurrent.BlockingQueue<Batch> toSyncer = new ArrayBlockingQueue<>(2);
-    private final java.util.concurrent.BlockingQueue<JsonLines> freeBuffers = new ArrayBlockingQueue<>(2);
+    private final java.util.concurrent.BlockingQueue<Buffers> freeBuffers = new ArrayBlockingQueue<>(2);
     private final Object flushed = new Object();
     private long ringCount;
     /** sync() takes a ticket; the writer completes a ticket once a drain that began after it is on disk. */
@@ -149,17 +153,19 @@ final class AuditWriter implements AutoCloseable {
     private volatile long syncedTicket;
     private volatile boolean closing;
     private long seq;
-    private FileChannel segment;
-    private int segmentNo;
 
-    /** {@code clock}: the monotonic clock (ns) that stamps every {@link Entry}. */
-    AuditWriter(Path dir, boolean fsync, long segmentBytes, int segmentsKept, ObjectMapper mapper,
-                java.util.function.LongSupplier clock) {
+    /**
+     * {@code clock}: the monotonic clock (ns) that stamps every {@link Entry}; {@code wallClock}
+     * judges the age of segments against {@code retentionMillis} (0: by count only).
+     */
+    AuditWriter(Path dir, boolean fsync, long segmentBytes, int segmentsKept, long retentionMillis, ObjectMapper mapper,
+                java.util.function.LongSupplier clock, java.util.function.LongSupplier wallClock) {
         this.clock = clock;
         this.dir = dir;
         this.fsync = fsync;
-        this.segmentBytes = segmentBytes;
-        this.segmentsKept = Math.max(1, segmentsKept);
+        this.all = dir == null ? null : new AuditSegments(dir, PREFIX, segmentBytes, segmentsKept, retentionMillis, wallClock);
+        this.notable = dir == null ? null
+                : new AuditSegments(dir, NOTABLE_PREFIX, segmentBytes, segmentsKept, retentionMillis, wallClock);
         this.mapper = mapper;
         @SuppressWarnings("unchecked")
         ArrayBlockingQueue<Entry>[] qs = new ArrayBlockingQueue[STRIPES];
@@ -168,15 +174,14 @@ final class AuditWriter implements AutoCloseable {
         this.myStripe = ThreadLocal.withInitial(() -> stripes[nextStripe.getAndIncrement() % STRIPES]);
         if (dir != null) {
             try {
-                Files.createDirectories(dir);
-                openNewestSegment();
+                seq = Math.max(all.open(mapper), notable.open(mapper));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the audit log in " + dir, e);
             }
         }
-        freeBuffers.add(new JsonLines());
-        freeBuffers.add(new JsonLines());
-        if (segment != null) {
+        freeBuffers.add(new Buffers(new JsonLines(), new JsonLines()));
+        freeBuffers.add(new Buffers(new JsonLines(), new JsonLines()));
+        if (all != null) {
             syncer = new Thread(this::syncLoop, "agentos-audit-sync");
             syncer.setDaemon(true);
             syncer.start();
@@ -245,15 +250,19 @@ final class AuditWriter implements AutoCloseable {
             }
         }
         if (newestFirst.size() < q.limit() && dir != null && oldestInRing > 1) {
-            readFromDisk(q, oldestInRing, newestFirst);
+            readFromDisk(all.list(), q, oldestInRing, newestFirst);
+            if (newestFirst.size() < q.limit()) {
+                AuditSegments.Span span = all.span(mapper);
+                long before = Math.min(oldestInRing, span == null ? Long.MAX_VALUE : span.oldestSeq());
+                readFromDisk(notable.list(), q, before, newestFirst);
+            }
         }
         List<AuditRecord> out = new ArrayList<>(newestFirst);
         Collections.reverse(out);
         return out;
     }
 
-    private void readFromDisk(AuditQuery q, long beforeSeq, ArrayDeque<AuditRecord> newestFirst) {
-        List<Path> segments = segments();
+    private void readFromDisk(List<Path> segments, AuditQuery q, long beforeSeq, ArrayDeque<AuditRecord> newestFirst) {
         Collections.reverse(segments);
         for (Path s : segments) {
             ArrayDeque<AuditRecord> fromThis = new ArrayDeque<>();
@@ -322,11 +331,15 @@ final class AuditWriter implements AutoCloseable {
                     continue;
                 }
                 idleRounds = 0;
-                JsonLines out = syncer == null ? null : freeBuffers.take();
+                Buffers out = syncer == null ? null : freeBuffers.take();
                 if (out != null) out.reset();
                 for (Entry e : batch) {
                     e.seq = ++seq;
-                    if (out != null) encode(out, e);
+                    if (out != null) {
+                        int start = out.all.length();
+                        encode(out.all, e);
+                        if (isNotable(e)) out.notable.bytes(out.all.array(), start, out.all.length() - start);
+                    }
                 }
                 synchronized (ring) {
                     for (Entry e : batch) {
@@ -377,8 +390,21 @@ final class AuditWriter implements AutoCloseable {
 
     private static final java.util.Comparator<Entry> BY_STAMP = (a, b) -> Long.compare(a.stamp - b.stamp, 0);
 
+    /** Errors, denials (any outcome but ok) and lifecycle records: kept in the second stream too. */
+    static boolean isNotable(Entry e) {
+        return !AuditRecord.OK.equals(e.outcome) || !AuditRecord.SYSCALL.equals(e.kind);
+    }
+
+    /** A batch's encoded lines: all of them, and the notable ones again. */
+    private record Buffers(JsonLines all, JsonLines notable) {
+        void reset() {
+            all.reset();
+            notable.reset();
+        }
+    }
+
     /** Encoded lines for the syncer ({@code lines} null: nothing new, just complete the ticket). */
-    private record Batch(JsonLines lines, long ticket) {
+    private record Batch(Buffers lines, long ticket) {
         static final Batch END = new Batch(null, -1);
     }
 
@@ -397,7 +423,8 @@ final class AuditWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            closeSegment();
+            all.close();
+            notable.close();
         }
     }
 
@@ -443,99 +470,33 @@ final class AuditWriter implements AutoCloseable {
         out.bytes(END);
     }
 
-    private void commit(JsonLines buf) {
+    private void commit(Buffers buf) {
         try {
-            ByteBuffer bytes = ByteBuffer.wrap(buf.array(), 0, buf.length());
-            while (bytes.hasRemaining()) {
-                segment.write(bytes);
-            }
-            if (fsync) {
-                segment.force(false);
-            }
-            if (segment.size() >= segmentBytes) {
-                rotate();
-            }
+            all.write(buf.all.array(), 0, buf.all.length(), fsync);
+            if (buf.notable.length() > 0) notable.write(buf.notable.array(), 0, buf.notable.length(), fsync);
         } catch (IOException e) {
             // Keep the kernel running; the records stay readable from memory. Operators see this in the log.
             LOG.error("audit log write failed in {}: {}", dir, e.toString());
         }
     }
 
-    private List<Path> segments() {
-        if (dir == null || !Files.isDirectory(dir)) return new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            return new ArrayList<>(s.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.startsWith(PREFIX) && n.endsWith(SUFFIX);
-            }).sorted().toList());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Deletes segments past the count or the retention period (the kernel calls it hourly; rotation does too). */
+    void expire() {
+        if (all == null) return;
+        all.expire();
+        notable.expire();
     }
 
-    private void openNewestSegment() throws IOException {
-        List<Path> existing = segments();
-        if (existing.isEmpty()) {
-            segmentNo = 1;
-        } else {
-            Path last = existing.get(existing.size() - 1);
-            String n = last.getFileName().toString();
-            segmentNo = Integer.parseInt(n.substring(PREFIX.length(), n.length() - SUFFIX.length()));
-            seq = recoverTail(last);
-        }
-        segment = FileChannel.open(segmentPath(segmentNo), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+    /** How far back the log goes, for kernel:subsystems. */
+    String retention() {
+        if (all == null) return "in memory only: the newest " + RING + " records";
+        return "every record " + since(all.span(mapper)) + "; errors, denials and lifecycle " + since(notable.span(mapper));
     }
 
-    /** Cuts a torn last line and returns the last sequence number in the segment. */
-    private long recoverTail(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long size = ch.size();
-            int tail = (int) Math.min(size, 1 << 16);
-            ByteBuffer b = ByteBuffer.allocate(tail);
-            ch.read(b, size - tail);
-            byte[] bytes = b.array();
-            int end = tail;
-            while (end > 0 && bytes[end - 1] != '\n') end--;
-            if (end < tail) {
-                LOG.warn("audit segment {} ended with a torn record ({} bytes); cutting it off", file, tail - end);
-                ch.truncate(size - (tail - end));
-                ch.force(true);
-            }
-            if (end == 0) return 0;
-            int start = end - 1;
-            while (start > 0 && bytes[start - 1] != '\n') start--;
-            String line = new String(bytes, start, end - 1 - start, StandardCharsets.UTF_8);
-            try {
-                return mapper.readTree(line).path("seq").asLong();
-            } catch (IOException e) {
-                return 0;
-            }
-        }
-    }
-
-    private Path segmentPath(int no) {
-        return dir.resolve(String.format("%s%08d%s", PREFIX, no, SUFFIX));
-    }
-
-    private void rotate() throws IOException {
-        segment.close();
-        segment = FileChannel.open(segmentPath(++segmentNo), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
-        List<Path> all = segments();
-        for (int i = 0; i < all.size() - segmentsKept; i++) {
-            Files.deleteIfExists(all.get(i));
-        }
-    }
-
-    private void closeSegment() {
-        if (segment == null) return;
-        try {
-            segment.force(true);
-            segment.close();
-        } catch (IOException e) {
-            LOG.warn("closing the audit log: {}", e.toString());
-        }
+    private static String since(AuditSegments.Span span) {
+        if (span == null) return "(none yet)";
+        return "since " + java.time.Instant.ofEpochMilli(span.oldestMillis()).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + " (" + span.segments() + " segments, " + (span.bytes() >> 20) + " MiB)";
     }
 
     @Override

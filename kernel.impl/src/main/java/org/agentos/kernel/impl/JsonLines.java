@@ -37,11 +37,15 @@ final class JsonLines {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    JsonLines bytes(byte[] b) {
-        ensure(b.length);
-        System.arraycopy(b, 0, buf, len, b.length);
-        len += b.length;
+    JsonLines bytes(byte[] b, int offset, int length) {
+        ensure(length);
+        System.arraycopy(b, offset, buf, len, length);
+        len += length;
         return this;
+    }
+
+    JsonLines bytes(byte[] b) {
+        return bytes(b, 0, b.length);
     }
 
     JsonLines raw(char c) {

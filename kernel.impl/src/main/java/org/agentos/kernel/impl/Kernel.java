@@ -142,7 +142,8 @@ public final class Kernel implements ProcessManager, AuditLog {
             throw new IllegalArgumentException("defaultCapabilities: " + e.getMessage(), e);
         }
         this.audit = new AuditWriter(settings.dataDir() == null ? null : settings.dataDir().resolve("audit"),
-                settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(), json, hal::nanoTime);
+                settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(),
+                settings.auditRetentionMillis(), json, hal::nanoTime, hal::currentTimeMillis);
         this.store = settings.dataDir() == null ? null : new ProcStore(settings.dataDir(), json, 256L << 20);
         this.pids = new PidAllocator(settings.dataDir(), INIT_PID + 1);
         this.knownSyscalls = new KnownSyscalls(settings.dataDir());
@@ -213,6 +214,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         dispatcher.start();
         memory.start(timers);
+        if (settings.dataDir() != null) timers.scheduleWithFixedDelay(audit::expire, 1, 1, TimeUnit.HOURS);
         ipc.start();
         if (store != null && settings.checkpointMillis() > 0) {
             // Its own thread: a large checkpoint must not delay timers (sleeps, the clock).

@@ -601,6 +601,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         out.add(new SubsystemBinding("syscalls", Tool.class.getName(), tools.size() + " syscalls", null, tools,
                 "kernel calls and Tool services" + (refused == 0 ? "" : "; " + refused + " tools refused: their bundles "
                         + "lack permission " + KernelPermission.TOOL_PROVIDE + " (perm:list)")));
+        out.add(new SubsystemBinding("audit", AuditLog.class.getName(), "audit log", null, List.of(),
+                k.audit.retention() + "; kept " + k.settings.auditSegments() + " segments of " + (k.settings.auditSegmentBytes() >> 20)
+                        + " MiB per stream, " + (k.settings.auditRetentionMillis() == 0 ? "no age limit"
+                        : "at most " + java.util.concurrent.TimeUnit.MILLISECONDS.toDays(k.settings.auditRetentionMillis()) + " days")));
         List<String> progs = new ArrayList<>();
         for (ProgramInfo p : k.programs()) progs.add(p.name() + " (" + p.bundle() + ")");
         out.add(new SubsystemBinding("programs", Program.class.getName(), progs.size() + " programs", null, progs, ""));

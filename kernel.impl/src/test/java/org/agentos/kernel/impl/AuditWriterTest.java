@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -21,7 +22,7 @@ class AuditWriterTest {
      */
     @Test
     void aProcessesRecordsKeepTheirOrderWhenItMovesBetweenThreads() throws Exception {
-        AuditWriter audit = new AuditWriter(dir, false, 64L << 20, 4, new ObjectMapper(), System::nanoTime);
+        AuditWriter audit = new AuditWriter(dir, false, 64L << 20, 4, 0, new ObjectMapper(), System::nanoTime, System::currentTimeMillis);
         int n = 20_000;
         Object processLock = new Object();
         int[] next = {0};
@@ -85,7 +86,7 @@ class AuditWriterTest {
         for (int i = 0; i < 200; i++) big.add(i);
         com.fasterxml.jackson.databind.JsonNode small = org.agentos.kernel.api.syscall.Args.of("queue", "q", "max", 1);
         for (Path where : new Path[] {dir.resolve("log"), null}) {
-            AuditWriter audit = new AuditWriter(where, false, 64L << 20, 4, json, System::nanoTime);
+            AuditWriter audit = new AuditWriter(where, false, 64L << 20, 4, 0, json, System::nanoTime, System::currentTimeMillis);
             audit.append(1L, AuditRecord.SYSCALL, 7, "t", "ipc.recv", "ok", 0, null, small, small);
             audit.append(2L, AuditRecord.SYSCALL, 7, "t", "ipc.send", "ok", 0, null, big, null);
             audit.sync();
@@ -100,5 +101,61 @@ class AuditWriterTest {
                 assertEquals(big, json.readValue(line, AuditRecord.class).args(), "the log keeps it whole");
             }
         }
+    }
+
+    /** Appends {@code n} ok calls of pid 7, {@code perBatch} to a group commit (so that small segments rotate). */
+    private static void appendCalls(AuditWriter audit, int n, int perBatch) {
+        for (int i = 0; i < n; i++) {
+            audit.append(1000L + i, AuditRecord.SYSCALL, 7, "t", "proc.yield", "ok", 0, "call " + i, null, null);
+            if ((i + 1) % perBatch == 0) audit.sync();
+        }
+        audit.sync();
+    }
+
+    /**
+     * At 10,000 busy agents the size bound keeps minutes of records; a denial must outlive the
+     * calls around it: errors, denials and lifecycle records are kept again in a stream of their own.
+     */
+    @Test
+    void aDenialIsStillReadAfterTheCallsAroundItHaveRotatedOut() throws Exception {
+        AuditWriter audit = new AuditWriter(dir, false, 4096, 2, 0, new ObjectMapper(), System::nanoTime, System::currentTimeMillis);
+        audit.append(999L, AuditRecord.SYSCALL, 7, "t", "fs.write", "EPERM", 0, "fs.write needs capability 'fs:write:/x'", null, null);
+        appendCalls(audit, 20_000, 1000); // more than the in-memory ring holds
+        List<AuditRecord> denied = audit.read(new AuditQuery(7, null, "EPERM", 10));
+        List<AuditRecord> byPid = audit.read(new AuditQuery(7, null, null, 100_000));
+        String retention = audit.retention();
+        audit.close();
+        assertEquals(1, denied.size(), "the EPERM is kept");
+        assertTrue(byPid.size() < 20_001, "the size bound dropped the oldest calls: " + byPid.size());
+        assertEquals("fs.write", byPid.get(0).name(), "the oldest record read is the denial");
+        for (int i = 1; i < byPid.size(); i++) assertTrue(byPid.get(i).seq() > byPid.get(i - 1).seq(), "in order, no record twice");
+        assertTrue(retention.contains("errors, denials and lifecycle since"), retention);
+    }
+
+    @Test
+    void segmentsOlderThanTheRetentionPeriodAreDeleted() throws Exception {
+        long[] now = {System.currentTimeMillis()};
+        AuditWriter audit = new AuditWriter(dir, false, 4096, 1000, java.util.concurrent.TimeUnit.DAYS.toMillis(1),
+                new ObjectMapper(), System::nanoTime, () -> now[0]);
+        appendCalls(audit, 500, 20);
+        long before = Files.list(dir).count();
+        assertTrue(before > 3, "several segments: " + before);
+        now[0] += java.util.concurrent.TimeUnit.DAYS.toMillis(2);
+        audit.expire();
+        audit.close();
+        assertEquals(1, Files.list(dir).count(), "only the segment being written is left");
+    }
+
+    @Test
+    void sequenceNumbersGoOnAfterARestartThatFindsAnEmptyNewestSegment() throws Exception {
+        AuditWriter audit = new AuditWriter(dir, false, 64L << 20, 4, 0, new ObjectMapper(), System::nanoTime, System::currentTimeMillis);
+        appendCalls(audit, 10, 10);
+        audit.close();
+        Files.createFile(dir.resolve("audit-00000002.jsonl")); // rotated in, then the crash
+        AuditWriter again = new AuditWriter(dir, false, 64L << 20, 4, 0, new ObjectMapper(), System::nanoTime, System::currentTimeMillis);
+        appendCalls(again, 1, 1);
+        List<AuditRecord> last = again.read(AuditQuery.tail(1));
+        again.close();
+        assertEquals(11, last.get(0).seq());
     }
 }

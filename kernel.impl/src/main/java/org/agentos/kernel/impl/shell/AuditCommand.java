@@ -14,7 +14,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "kernel", name = "audit", description = "Shows the newest audit records: syscalls and lifecycle events.")
+@Command(scope = "kernel", name = "audit", description = "Shows the newest audit records: syscalls and lifecycle events (kernel:subsystems says how far back they go).")
 public class AuditCommand implements Action {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
