@@ -183,9 +183,18 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
             applyMemoryPolicy(kernel, config);
         }
         kernel.start();
-        permissions.setDenialSink((b, perm) -> {
-            Kernel k = kernel;
-            if (k != null) k.auditDenial(b.getSymbolicName(), perm, "a privileged service was hidden from it");
+        permissions.setAuditSink(new PermissionRegistry.AuditSink() {
+            @Override
+            public void denied(Bundle b, String perm) {
+                Kernel k = kernel;
+                if (k != null) k.auditDenial(b.getSymbolicName(), perm, "a privileged service was hidden from it");
+            }
+
+            @Override
+            public void changed(String event, String entry, Set<String> perms, String by) {
+                Kernel k = kernel;
+                if (k != null) k.auditPermissionChange(event, entry, perms, by);
+            }
         });
         permissions.onChange(grantsChanged);
         Dictionary<String, Object> props = new Hashtable<>();
@@ -324,7 +333,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Deactivate
     void deactivate() {
         permissions.removeOnChange(grantsChanged);
-        permissions.setDenialSink(null);
+        permissions.setAuditSink(null);
         if (eventHandler != null) {
             try {
                 eventHandler.unregister();
