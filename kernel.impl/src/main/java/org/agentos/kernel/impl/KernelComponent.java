@@ -64,13 +64,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@link Program} and {@link Tool} service, which come and go at runtime. Publishes the kernel
  * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
-@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class},
+@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class,
+        SpawnDefaults.class},
         immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelComponent.Config.class)
-public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory {
+public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     @ObjectClassDefinition(name = "Agent OS kernel", description = "Process table, CPU workers, syscall mediation and audit.")
@@ -584,6 +585,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public long spawn(SpawnSpec spec) throws SyscallException {
         return kernel().spawn(spec);
+    }
+
+    @Override
+    public List<String> defaultCapabilities() {
+        return kernel().settings.defaultCapabilities();
     }
 
     @Override
