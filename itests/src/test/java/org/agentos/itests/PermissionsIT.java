@@ -84,6 +84,44 @@ public class PermissionsIT extends KarafTestSupport {
     }
 
     @Test
+    public void aGrantAndARevokeTouchOnlyTheBundleTheyNameAndAreAudited() throws Exception {
+        exampleTools();
+        Bundle vfs = bundle("org.agentos.vfs.versioned");
+        java.util.List<String> vfsEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.osgi.framework.BundleListener listener = e -> {
+            if (e.getBundle().equals(vfs)) vfsEvents.add(String.valueOf(e.getType()));
+        };
+        bundleContext.addBundleListener(listener);
+        try {
+            long scribe = spawn("agent:spawn -o alice -c 'fs:*:/home/alice/**' scribe "
+                    + "'{\"path\":\"/home/alice/while-granting.txt\",\"entries\":30000}'");
+            waitFor(() -> processes.info(scribe).map(i -> i.usage().syscalls() > 100).orElse(false), WAIT,
+                    "the scribe to be writing");
+            executeCommand("perm:revoke " + EXAMPLE + " tool.provide");
+            waitFor(() -> !executeCommand("tool:list text.").contains("text.stats"), WAIT, "text.stats to leave the table");
+            executeCommand("perm:grant " + EXAMPLE + " tool.provide");
+            waitFor(() -> executeCommand("tool:list text.").contains("text.stats"), WAIT, "text.stats back in the table");
+            assertTrue("the scribe was still writing through the grant and the revoke",
+                    !processes.info(scribe).orElseThrow().state().isTerminal());
+            org.agentos.kernel.api.process.ExitStatus exit = processes.awaitExit(scribe).toCompletableFuture()
+                    .get(120, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(exit.reason(), 0, exit.code());
+        } finally {
+            bundleContext.removeBundleListener(listener);
+        }
+        assertEquals("bundle events of the VFS", java.util.List.of(), vfsEvents);
+        assertEquals(Bundle.ACTIVE, vfs.getState());
+        String revokes = executeCommand("kernel:audit -n 20 --name perm.revoke");
+        assertTrue(revokes, Pattern.compile("perm\\.revoke ok -- tool\\.provide revoked from bundle " + Pattern.quote(EXAMPLE)
+                + " by console user karaf").matcher(revokes).find());
+        String grants = executeCommand("kernel:audit -n 20 --name perm.grant");
+        assertTrue(grants, Pattern.compile("perm\\.grant ok -- tool\\.provide granted to bundle " + Pattern.quote(EXAMPLE)
+                + " by console user karaf").matcher(grants).find());
+        String log = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("karaf.data"), "log", "karaf.log"));
+        assertTrue("karaf.log has no lock timeout", !log.contains("Could not obtain lock"));
+    }
+
+    @Test
     public void eachBundleGetsItsOwnGatewayWhichStopsAtARevoke() throws Exception {
         String tools = "org.agentos.tools.syscalls";
         assertBundleActive(tools);

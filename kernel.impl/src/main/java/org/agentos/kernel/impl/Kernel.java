@@ -404,6 +404,18 @@ public final class Kernel implements ProcessManager, AuditLog {
                 "bundle " + bundle + " lacks permission " + permission + ": " + what, null, null);
     }
 
+    /**
+     * A grant or revoke of bundle permissions ({@code perm.grant}, {@code perm.revoke}), by the
+     * console user {@code by}, or through ConfigAdmin (an edit of the grants file) when null.
+     */
+    public void auditPermissionChange(String event, String entry, java.util.Set<String> permissions, String by) {
+        String verb = PermissionRegistry.AuditSink.GRANT.equals(event) ? " granted to bundle " : " revoked from bundle ";
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, by == null ? "root" : by, event, AuditRecord.OK, 0,
+                String.join(", ", permissions) + verb + entry + (by == null
+                        ? " through ConfigAdmin (etc/" + org.agentos.kernel.api.security.KernelPermission.GRANTS_PID + ".cfg)" : " by console user " + by),
+                null, null);
+    }
+
     void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
         syscalls.put(d.name(), new SyscallEntry(d, null, call, "kernel"));
     }

@@ -66,13 +66,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@link Program} and {@link Tool} service, which come and go at runtime. Publishes the kernel
  * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
-@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class},
+@Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class,
+        SpawnDefaults.class},
         immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelComponent.Config.class)
-public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory {
+public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     @ObjectClassDefinition(name = "Agent OS kernel", description = "Process table, CPU workers, syscall mediation and audit.")
@@ -208,9 +209,18 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
             applyMemoryPolicy(kernel, config);
         }
         kernel.start();
-        permissions.setDenialSink((b, perm) -> {
-            Kernel k = kernel;
-            if (k != null) k.auditDenial(b.getSymbolicName(), perm, "a privileged service was hidden from it");
+        permissions.setAuditSink(new PermissionRegistry.AuditSink() {
+            @Override
+            public void denied(Bundle b, String perm) {
+                Kernel k = kernel;
+                if (k != null) k.auditDenial(b.getSymbolicName(), perm, "a privileged service was hidden from it");
+            }
+
+            @Override
+            public void changed(String event, String entry, Set<String> perms, String by) {
+                Kernel k = kernel;
+                if (k != null) k.auditPermissionChange(event, entry, perms, by);
+            }
         });
         permissions.onChange(grantsChanged);
         Dictionary<String, Object> props = new Hashtable<>();
@@ -355,7 +365,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
             // the framework drops a stopping bundle's listeners itself
         }
         permissions.removeOnChange(grantsChanged);
-        permissions.setDenialSink(null);
+        permissions.setAuditSink(null);
         if (eventHandler != null) {
             try {
                 eventHandler.unregister();
@@ -622,6 +632,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public long spawn(SpawnSpec spec) throws SyscallException {
         return kernel().spawn(spec);
+    }
+
+    @Override
+    public List<String> defaultCapabilities() {
+        return kernel().settings.defaultCapabilities();
     }
 
     @Override

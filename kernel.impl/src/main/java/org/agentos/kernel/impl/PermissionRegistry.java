@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.syscall.Errno;
@@ -25,6 +25,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.hooks.service.EventListenerHook;
 import org.osgi.framework.hooks.service.FindHook;
 import org.osgi.framework.hooks.service.ListenerHook.ListenerInfo;
@@ -35,6 +36,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 
@@ -48,8 +50,14 @@ import org.osgi.service.component.annotations.Reference;
  * from bundles that do not hold the permission the property names: they neither find it nor hear
  * of it. The system bundle and the kernel's own bundle always see everything, and a bundle
  * always sees the services it registered itself.
+ *
+ * <p>The hooks are registered as plain objects, not as this component's DS service: the framework
+ * gets every find hook on every service lookup, and getting a DS service takes SCR's lock on its
+ * component, which SCR also holds while it delivers a configuration ({@code @Modified}). A lookup
+ * made meanwhile (a bundle stopping, Aries JMX answering the service event) waited for SCR's 5 s
+ * lock timeout and failed with "Could not obtain lock".
  */
-@Component(service = {PermissionRegistry.class, FindHook.class, EventListenerHook.class}, immediate = true,
+@Component(service = PermissionRegistry.class, immediate = true,
         configurationPid = KernelPermission.GRANTS_PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class PermissionRegistry implements FindHook, EventListenerHook {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PermissionRegistry.class);
@@ -65,7 +73,40 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
     /** Denials already reported, so a bundle that keeps looking is audited once per permission. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
-    private volatile BiConsumer<Bundle, String> denialSink = (b, p) -> { };
+    private volatile AuditSink auditSink = AuditSink.NONE;
+    private ServiceRegistration<?> hooks;
+    /** Not on the caller's thread (the console's, ConfigAdmin's): stopping a bundle can wait on it. */
+    private volatile Executor restarts = r -> {
+        Thread t = new Thread(r, "agentos-perm-restart");
+        t.setDaemon(true);
+        t.start();
+    };
+
+    /** Where denials and changes of grants go (the kernel's audit log). */
+    interface AuditSink {
+        AuditSink NONE = new AuditSink() {
+            @Override
+            public void denied(Bundle bundle, String permission) {
+            }
+
+            @Override
+            public void changed(String event, String entry, Set<String> permissions, String by) {
+            }
+        };
+
+        /** {@code bundle} was refused a service that needs {@code permission}. */
+        void denied(Bundle bundle, String permission);
+
+        /**
+         * {@code event} ({@value #GRANT} or {@value #REVOKE}) of {@code permissions} for the grant
+         * entry {@code entry}, by the console user {@code by} (null: an edit of the
+         * configuration outside the console).
+         */
+        void changed(String event, String entry, Set<String> permissions, String by);
+
+        String GRANT = "perm.grant";
+        String REVOKE = "perm.revoke";
+    }
 
     /** A bundle's view: what it asks for, what it was granted, what it therefore holds. */
     public record BundlePermissions(long id, String symbolicName, String state, Set<String> requested,
@@ -76,22 +117,41 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
         this.context = context;
         this.kernelBundle = context.getBundle().getBundleId();
         this.grants = parse(config);
+        hooks = context.registerService(new String[] {FindHook.class.getName(), EventListenerHook.class.getName()},
+                this, null);
     }
 
-    /** New grants from ConfigAdmin (perm:grant, an edited etc/ file): applied at once. */
+    @Deactivate
+    void deactivate() {
+        try {
+            hooks.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the framework unregisters a stopping bundle's services itself
+        }
+    }
+
+    /** New grants from ConfigAdmin (an edited etc/ file, the web console; perm:grant's own update): applied at once. */
     @Modified
     void modified(Map<String, Object> config) {
-        apply(parse(config));
+        apply(parse(config), null);
     }
 
-    /** Makes {@code next} the grants in force: tool providers are re-checked, bundles that lost a service restarted. */
-    private synchronized void apply(Map<String, Set<String>> next) {
-        if (next.equals(grants)) return; // perm:grant applied it already; this is ConfigAdmin catching up
+    /**
+     * Makes {@code next} the grants in force: audits what changed, re-checks tool providers, and
+     * restarts the bundles that lost a permission while using a service that needs it.
+     *
+     * @param by the console user who made the change, null when it came through ConfigAdmin
+     */
+    private synchronized void apply(Map<String, Set<String>> next, String by) {
+        GrantChange change = new GrantChange(grants, next);
+        if (change.isEmpty()) return; // perm:grant applied it already; this is ConfigAdmin catching up
         grants = next;
         reported.clear();
-        LOG.info("permission grants changed: {}", next);
+        LOG.info("permission grants changed{}: {}", by == null ? "" : " by " + by, next);
+        change.granted().forEach((entry, perms) -> auditSink.changed(AuditSink.GRANT, entry, perms, by));
+        change.revoked().forEach((entry, perms) -> auditSink.changed(AuditSink.REVOKE, entry, perms, by));
         for (Runnable r : changeListeners) r.run();
-        restartBundlesThatLostServices();
+        restartBundlesThatLostServices(change);
     }
 
     /** Someone to tell when grants change (the kernel re-checks its tool providers). */
@@ -103,9 +163,9 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
         changeListeners.remove(listener);
     }
 
-    /** Where denials go (the kernel's audit log). */
-    void setDenialSink(BiConsumer<Bundle, String> sink) {
-        this.denialSink = sink == null ? (b, p) -> { } : sink;
+    /** Where denials and changes go (the kernel's audit log); null: nowhere. */
+    void setAuditSink(AuditSink sink) {
+        this.auditSink = sink == null ? AuditSink.NONE : sink;
     }
 
     static Map<String, Set<String>> parse(Map<String, Object> config) {
@@ -221,8 +281,10 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
      * Grants {@code permissions} to the bundle {@code symbolicName}, stored in ConfigAdmin (Karaf
      * writes it to {@code etc/org.agentos.permissions.cfg}). The bundle must be installed and ask
      * for each permission: a grant nobody asked for is refused, so that grants stay readable.
+     *
+     * @param by the console user granting, for the audit log
      */
-    public Set<String> grant(String symbolicName, Collection<String> permissions) throws SyscallException {
+    public Set<String> grant(String symbolicName, Collection<String> permissions, String by) throws SyscallException {
         checkNames(permissions);
         List<Bundle> installed = bundles(symbolicName);
         if (installed.isEmpty()) {
@@ -237,11 +299,11 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
                         + (asked.isEmpty() ? " (it asks for none)" : " (it asks for: " + String.join(", ", asked) + ")"));
             }
         }
-        return update(symbolicName, permissions, true);
+        return update(symbolicName, permissions, true, by);
     }
 
-    /** Revokes {@code permissions} from the grant entry of {@code symbolicName}. */
-    public Set<String> revoke(String symbolicName, Collection<String> permissions) throws SyscallException {
+    /** Revokes {@code permissions} from the grant entry of {@code symbolicName}; {@code by} is the console user. */
+    public Set<String> revoke(String symbolicName, Collection<String> permissions, String by) throws SyscallException {
         checkNames(permissions);
         Set<String> has = grants.getOrDefault(symbolicName, Set.of());
         for (String p : permissions) {
@@ -251,7 +313,7 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
                         + (granted(symbolicName).contains(p) ? "; it comes from a glob entry in etc/" + KernelPermission.GRANTS_PID + ".cfg" : ""));
             }
         }
-        return update(symbolicName, permissions, false);
+        return update(symbolicName, permissions, false, by);
     }
 
     private static void checkNames(Collection<String> permissions) throws SyscallException {
@@ -263,7 +325,8 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
         }
     }
 
-    private Set<String> update(String symbolicName, Collection<String> permissions, boolean add) throws SyscallException {
+    private Set<String> update(String symbolicName, Collection<String> permissions, boolean add, String by)
+            throws SyscallException {
         try {
             Configuration c = configAdmin.getConfiguration(KernelPermission.GRANTS_PID, "?");
             Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
@@ -281,7 +344,7 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
             // In force now, not when ConfigAdmin delivers the update to @Modified a moment later.
             current.remove(symbolicName);
             if (!perms.isEmpty()) current.put(symbolicName, String.join(", ", perms));
-            apply(parse(current));
+            apply(parse(current), by);
             return perms;
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "cannot store the grants: " + e.getMessage(), e);
@@ -291,26 +354,33 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
     /**
      * A bundle that lost a permission while it used a service that needs it keeps the object it
      * has: OSGi cannot take a service back from a bundle. Restarting the bundle makes it look
-     * again, through the hooks, and not find it.
+     * again, through the hooks, and not find it. Only bundles this change took a permission from
+     * are candidates, and a bundle's use of its own services never counts: it always sees them
+     * (the VFS uses its own FileSystem, which needs fs.admin, a permission it does not hold).
      */
-    private void restartBundlesThatLostServices() {
+    private void restartBundlesThatLostServices(GrantChange change) {
         for (Bundle b : context.getBundles()) {
             if (b.getState() != Bundle.ACTIVE || b.getBundleId() == 0 || b.getBundleId() == kernelBundle) continue;
-            ServiceReference<?>[] inUse = b.getServicesInUse();
-            if (inUse == null) continue;
-            for (ServiceReference<?> ref : inUse) {
-                Object needed = ref.getProperty(KernelPermission.SERVICE_PROPERTY);
-                if (needed != null && !holds(b, needed.toString())) {
-                    restart(b, needed.toString());
-                    break;
-                }
-            }
+            Set<String> lost = change.lostBy(b.getSymbolicName(), requested(b));
+            if (lost.isEmpty()) continue;
+            String needed = lostServiceInUse(b, lost);
+            if (needed != null) restart(b, needed);
         }
     }
 
+    /** The permission, among {@code lost}, that a service of another bundle which {@code b} uses needs; or null. */
+    static String lostServiceInUse(Bundle b, Set<String> lost) {
+        ServiceReference<?>[] inUse = b.getServicesInUse();
+        if (inUse == null) return null;
+        for (ServiceReference<?> ref : inUse) {
+            Object needed = ref.getProperty(KernelPermission.SERVICE_PROPERTY);
+            if (needed != null && lost.contains(needed.toString()) && !b.equals(ref.getBundle())) return needed.toString();
+        }
+        return null;
+    }
+
     private void restart(Bundle b, String permission) {
-        // Not on the ConfigAdmin thread: stopping a bundle can wait on it.
-        Thread t = new Thread(() -> {
+        restarts.execute(() -> {
             try {
                 LOG.info("restarting bundle {} ({}): it lost permission {} while using a service that needs it",
                         b.getSymbolicName(), b.getBundleId(), permission);
@@ -319,9 +389,12 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
             } catch (BundleException | IllegalStateException e) {
                 LOG.error("could not restart bundle {} after a revoke of {}: {}", b.getSymbolicName(), permission, e.getMessage());
             }
-        }, "agentos-perm-restart-" + b.getBundleId());
-        t.setDaemon(true);
-        t.start();
+        });
+    }
+
+    /** Where restarts run; tests run them in place. */
+    void setRestarts(Executor restarts) {
+        this.restarts = restarts;
     }
 
     // ------------------------------------------------------------------ service hooks
@@ -358,6 +431,6 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
     }
 
     private void deny(Bundle b, String permission) {
-        if (reported.add(b.getBundleId() + "/" + permission)) denialSink.accept(b, permission);
+        if (reported.add(b.getBundleId() + "/" + permission)) auditSink.denied(b, permission);
     }
 }

@@ -46,12 +46,19 @@ public class IpcCreateCommand implements Action {
     @Argument(index = 0, name = "queue", required = true, description = "name: a-z 0-9 . _ -")
     String queue;
 
+    /** Administrators may create queues for any owner; other users only for themselves. */
+    private String ownerForUser() {
+        ConsoleUser user = ConsoleUser.current();
+        return user.ownerFor(owner, user.name());
+    }
+
     @Override
     public Object execute() {
+        String forOwner = ownerForUser();
         try {
             QueueSpec spec = QueueSpec.builder(queue).delivery(Delivery.parse(delivery)).capacity(capacity)
                     .visibilityMillis(visibilityMs).maxDeliveries(maxDeliveries).priorities(priorities).durable(durable).build();
-            QueueStats q = queues.create(spec, owner != null ? owner : ConsoleUser.current().name());
+            QueueStats q = queues.create(spec, forOwner);
             System.out.println("created " + q.name() + " (" + q.delivery().label() + (q.durable() ? ", durable" : "")
                     + ", capacity " + q.capacity() + ", owner " + q.owner() + ")");
         } catch (IllegalArgumentException e) {

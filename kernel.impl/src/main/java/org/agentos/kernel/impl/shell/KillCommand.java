@@ -26,17 +26,7 @@ public class KillCommand implements Action {
 
     @Override
     public Object execute() {
-        ConsoleUser user = ConsoleUser.current();
-        if (!user.isAdmin()) {
-            // Karaf's ACLs check roles, not owners: the owner rule is the kernel's to enforce.
-            for (long pid : pids) {
-                String owner = processes.info(pid).map(i -> i.owner()).orElse(null);
-                if (owner != null && !owner.equals(user.name())) {
-                    throw ConsoleErrors.of("EPERM", "process " + pid + " belongs to " + owner + "; only administrators "
-                            + "may signal other owners' processes");
-                }
-            }
-        }
+        ConsoleUser.current().requireOwnerOf(processes, pids);
         if (term) Pids.each(pids, pid -> processes.terminate(pid), "terminate requested for");
         else Pids.each(pids, pid -> processes.kill(pid), "killed");
         return null;

@@ -31,11 +31,18 @@ public class MemShareCommand implements Action {
     @Option(name = "-o", aliases = "--owner", description = "owner (tenant) whose quota it counts against; default: your user name")
     String owner;
 
+    /** Administrators may share for any owner; other users only for themselves. */
+    private String ownerForUser() {
+        ConsoleUser user = ConsoleUser.current();
+        return user.ownerFor(owner, user.name());
+    }
+
     @Override
     public Object execute() {
+        String forOwner = ownerForUser();
         try {
             SharedSpec spec = new SharedSpec(persistent, quotaBytes);
-            SpaceInfo s = memory.bound().share(MemCaller.operator(owner != null ? owner : ConsoleUser.current().name()), name, spec);
+            SpaceInfo s = memory.bound().share(MemCaller.operator(forOwner), name, spec);
             System.out.println("created " + s.name() + " (owner " + s.owner() + (s.persistent() ? ", persistent" : "")
                     + (s.quotaBytes() > 0 ? ", quota " + s.quotaBytes() + " bytes" : "") + ")");
         } catch (IllegalArgumentException e) {

@@ -10,7 +10,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "agent", name = "pause", description = "Holds processes at their next syscall boundary.")
+@Command(scope = "agent", name = "pause", description = "Holds processes at their next syscall boundary.",
+        detailedDescription = "Users without the admin role may pause only their own processes (owner = user name).")
 public class PauseCommand implements Action {
     @Reference
     ProcessManager processes;
@@ -21,6 +22,7 @@ public class PauseCommand implements Action {
 
     @Override
     public Object execute() {
+        ConsoleUser.current().requireOwnerOf(processes, pids);
         Pids.each(pids, pid -> processes.pause(pid), "paused");
         return null;
     }

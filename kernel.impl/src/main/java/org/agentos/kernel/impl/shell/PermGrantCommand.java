@@ -31,7 +31,7 @@ public class PermGrantCommand implements Action {
     @Override
     public Object execute() {
         try {
-            Set<String> now = permissions.grant(bundle, names);
+            Set<String> now = permissions.grant(bundle, names, ConsoleUser.current().name());
             System.out.println(bundle + " is granted: " + String.join(", ", now));
         } catch (SyscallException e) {
             throw ConsoleErrors.of(e);

@@ -15,7 +15,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 @Command(scope = "perm", name = "revoke", description = "Revokes kernel permissions from a bundle (administrators only).",
         detailedDescription = "perm:revoke org.agentos.tools.example tool.provide\n"
                 + "Takes effect at once: its tools leave the syscall table (calls in flight end with ENOSYS), its gateway "
-                + "refuses calls, and a bundle using a privileged service is restarted so that it loses it.")
+                + "refuses calls, and a bundle that loses a permission while it uses another bundle's privileged service "
+                + "that needs it is restarted so that it loses the service. Other bundles are not touched.")
 public class PermRevokeCommand implements Action {
     @Reference
     PermissionRegistry permissions;
@@ -31,7 +32,7 @@ public class PermRevokeCommand implements Action {
     @Override
     public Object execute() {
         try {
-            Set<String> now = permissions.revoke(bundle, names);
+            Set<String> now = permissions.revoke(bundle, names, ConsoleUser.current().name());
             System.out.println(bundle + " is granted: " + (now.isEmpty() ? "nothing" : String.join(", ", now)));
         } catch (SyscallException e) {
             throw ConsoleErrors.of(e);

@@ -10,7 +10,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "agent", name = "resume", description = "Makes paused processes runnable again.")
+@Command(scope = "agent", name = "resume", description = "Makes paused processes runnable again.",
+        detailedDescription = "Users without the admin role may resume only their own processes (owner = user name).")
 public class ResumeCommand implements Action {
     @Reference
     ProcessManager processes;
@@ -21,6 +22,7 @@ public class ResumeCommand implements Action {
 
     @Override
     public Object execute() {
+        ConsoleUser.current().requireOwnerOf(processes, pids);
         Pids.each(pids, pid -> processes.resume(pid), "resumed");
         return null;
     }

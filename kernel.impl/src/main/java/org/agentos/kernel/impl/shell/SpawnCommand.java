@@ -8,6 +8,7 @@ import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.impl.SpawnDefaults;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -19,12 +20,20 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
 @Command(scope = "agent", name = "spawn", description = "Starts processes running a program, as children of init.",
-        detailedDescription = "Example: agent:spawn -o alice --count 10 counter '{\"limit\":100,\"sleepMs\":50}'")
+        detailedDescription = "Example: agent:spawn -o alice --count 10 counter '{\"limit\":100,\"sleepMs\":50}'\n"
+                + "Users without the admin role spawn as themselves, within their role's capability ceiling "
+                + "(etc/org.agentos.console.cfg), with nice >= 0 and not in the realtime class.")
 public class SpawnCommand implements Action {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Reference
     ProcessManager processes;
+
+    @Reference
+    RoleCeilings ceilings;
+
+    @Reference
+    SpawnDefaults defaults;
 
     @Argument(index = 0, name = "program", required = true, description = "program name (see agent:programs)")
     @Completion(ProgramCompleter.class)
@@ -33,7 +42,8 @@ public class SpawnCommand implements Action {
     @Argument(index = 1, name = "args", description = "program arguments as a JSON object, e.g. {\"limit\":10}")
     String args;
 
-    @Option(name = "-o", aliases = "--owner", description = "owner (tenant) of the process; default root")
+    @Option(name = "-o", aliases = "--owner", description = "owner (tenant) of the process; default: root for "
+            + "administrators, else your user name (only administrators may name another)")
     String owner;
 
     @Option(name = "-n", aliases = "--nice", description = "niceness, -20 (favoured) to 19")
@@ -44,7 +54,8 @@ public class SpawnCommand implements Action {
     String schedClass;
 
     @Option(name = "-c", aliases = "--cap", multiValued = true,
-            description = "capability pattern to grant (repeatable); default: the kernel's defaultCapabilities")
+            description = "capability pattern to grant (repeatable); default: the kernel's defaultCapabilities. Users "
+                    + "without the admin role grant at most their role's ceiling (etc/org.agentos.console.cfg)")
     List<String> caps;
 
     @Option(name = "--cpu-ms", description = "CPU time quota in milliseconds")
@@ -81,7 +92,10 @@ public class SpawnCommand implements Action {
         } catch (IllegalArgumentException e) {
             throw ConsoleErrors.of("EINVAL", e.getMessage());
         }
-        SpawnSpec spec = new SpawnSpec(program, parsed, owner, nice, caps, q, sc);
+        ConsoleUser user = ConsoleUser.current();
+        String forOwner = user.ownerFor(owner, null); // null: the kernel's default owner, root
+        if (!user.isAdmin()) holdToRole(user, sc);
+        SpawnSpec spec = new SpawnSpec(program, parsed, forOwner, nice, caps, q, sc);
         long first = -1;
         long last = -1;
         try {
@@ -94,5 +108,15 @@ public class SpawnCommand implements Action {
         }
         System.out.println(count == 1 ? "spawned pid " + first : "spawned " + count + " processes, pids " + first + ".." + last);
         return null;
+    }
+
+    /**
+     * A user without the admin role gives at most its ceiling (the kernel's defaults count when
+     * it names no capability) and cannot put its processes ahead of other tenants'.
+     */
+    private void holdToRole(ConsoleUser user, SchedClass sc) {
+        if (nice < 0) throw ConsoleErrors.of("EPERM", "only administrators may spawn with a negative nice (" + nice + ")");
+        if (sc == SchedClass.REALTIME) throw ConsoleErrors.of("EPERM", "only administrators may spawn in the realtime class");
+        ceilings.check(user, caps != null ? caps : defaults.defaultCapabilities());
     }
 }
