@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a user of the unpacked distribution meets at the console: {@code bin/agentos-console} with
- * large outputs, early readers and {@code help}; counting and acting on many processes; the log
- * after user errors; the scripts without JAVA_HOME; the web console feature. One Karaf, on free
+ * large outputs, early readers and {@code help}; counting and acting on many processes; the
+ * {@code repeat} example; the log after user errors; the scripts without JAVA_HOME; the web
+ * console feature. One Karaf, on free
  * ports, with 10 000 sleeping processes of owner {@code bulk}.
  */
 class ConsoleScriptIT {
@@ -112,6 +113,20 @@ class ConsoleScriptIT {
         assertEquals(String.valueOf(BULK), agentos.console("agent:ps -c -o bulk").strip(), "nor anyone else's");
     }
 
+    // ------------------------------------------------------------------ examples (item 12)
+
+    @Test
+    void theRepeatProgramCallsAToolInALoopAndReportsTheErrorsItGot() {
+        agentos.console("feature:install agentos-tools-example");
+        String good = agentos.console("agent:spawn -c 'tool:*' repeat "
+                + "'{\"syscall\":\"text.stats\",\"args\":{\"text\":\"one two three\"},\"count\":100,\"sleepMs\":0}'");
+        String goodExit = agentos.console("agent:wait " + spawnedPid(good));
+        assertTrue(goodExit.contains("code 0 (100 calls of text.stats: 100 ok)"), goodExit);
+        String bad = agentos.console("agent:spawn -c 'tool:*' repeat '{\"syscall\":\"text.stats\",\"args\":{},\"count\":3}'");
+        String badExit = agentos.console("agent:wait " + spawnedPid(bad));
+        assertTrue(badExit.contains("code 1 (3 calls of text.stats: 0 ok, 3 failed: EINVAL x3 (first: "), badExit);
+    }
+
     // ------------------------------------------------------------------ logs and scripts (item 10)
 
     @Test
@@ -168,6 +183,12 @@ class ConsoleScriptIT {
         } finally {
             c.disconnect();
         }
+    }
+
+    private static long spawnedPid(String spawnOutput) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("spawned pid (\\d+)").matcher(spawnOutput);
+        assertTrue(m.find(), spawnOutput);
+        return Long.parseLong(m.group(1));
     }
 
     private static String tail(String text) {
