@@ -5,6 +5,7 @@ import java.util.TreeMap;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
@@ -22,6 +23,7 @@ public class CommandsCommand implements Action {
     @Reference
     Session session;
 
+    @Completion(ScopeCompleter.class)
     @Argument(index = 0, name = "scope", description = "only this scope's commands (agent, kernel, ...) or names starting with this")
     String prefix;
 
