@@ -11,7 +11,8 @@ if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/java-17-openjdk-amd64 ]; then
   export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 fi
 scripts/ensure-bubblewrap.sh
-mvn -B -ntp -q -DskipTests install
+# style.color=never: with -q, Maven 3.8 still prints a stray ESC[0m (colour reset) per module
+mvn -B -ntp -q -Dstyle.color=never -DskipTests install
 home=distribution/target/assembly
 if [ "${1:-}" != "--background" ]; then
   exec "$home/bin/karaf"

@@ -2,21 +2,15 @@ package org.agentos.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
+import org.agentos.itests.UnpackedDistribution.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,31 +24,19 @@ import org.junit.jupiter.api.Test;
 class DistributionRestartIT {
     private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
     private static final Pattern STEPS = Pattern.compile("steps (\\d+)");
+    private static UnpackedDistribution agentos;
     private static Path home;
 
     @BeforeAll
     static void unpack() throws Exception {
-        Path zip = Path.of(System.getProperty("agentos.distribution.zip", "../distribution/target/distribution.zip"));
-        assertTrue(Files.isRegularFile(zip), "build the distribution first: " + zip);
-        Path dir = Path.of("target", "restart-it").toAbsolutePath();
-        deleteTree(dir);
-        Files.createDirectories(dir);
-        run(dir, Duration.ofSeconds(60), "unzip", "-q", zip.toAbsolutePath().toString());
-        try (Stream<Path> s = Files.list(dir)) {
-            home = s.filter(Files::isDirectory).findFirst().orElseThrow();
-        }
-        int[] ports = freePorts(3);
-        setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", ports[0]);
-        setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", ports[1]);
-        setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", ports[2]);
-        setProperty("etc/org.agentos.demo.cfg", "processes", 10);
-        setProperty("etc/org.agentos.demo.cfg", "families", 1);
+        agentos = UnpackedDistribution.unpack("restart-it");
+        home = agentos.home;
         start();
     }
 
     @AfterAll
     static void stopAndClean() throws Exception {
-        if (home == null) return;
+        if (agentos == null) return;
         stop();
     }
 
@@ -87,7 +69,7 @@ class DistributionRestartIT {
         console("ipc:create -d at-least-once scratch"); // in memory: gone after the crash
         long keeper = spawned(console("agent:spawn -o restart remember '{\"notes\":{\"goal\":\"survive\"}}'"));
         waitUntil("its note to be written",
-                () -> run(home, Duration.ofSeconds(60), "bin/agentos-console", "mem:ls user/" + keeper).output.contains("goal"));
+                () -> run(home, Duration.ofSeconds(60), "bin/agentos-console", "mem:ls user/" + keeper).output().contains("goal"));
         assertTrue(console("ipc:queues").contains("at-least-once+durable"), "ipc:queues shows the durable queue");
         killKaraf();
         start();
@@ -130,8 +112,8 @@ class DistributionRestartIT {
     @Test
     void consoleScriptReportsCommandErrorsInItsExitStatus() throws Exception {
         Result r = run(home, Duration.ofSeconds(60), "bin/agentos-console", "agent:info 424242");
-        assertEquals(1, r.code, r.output);
-        assertTrue(r.output.contains("ESRCH: no process 424242"), r.output);
+        assertEquals(1, r.code(), r.output());
+        assertTrue(r.output().contains("ESRCH: no process 424242"), r.output());
     }
 
     // ------------------------------------------------------------------ helpers
@@ -153,25 +135,11 @@ class DistributionRestartIT {
     }
 
     private static String console(String command) {
-        try {
-            Result r = run(home, Duration.ofSeconds(60), "bin/agentos-console", command);
-            if (r.code != 0) fail("'" + command + "' failed (" + r.code + "): " + r.output);
-            return r.output;
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return agentos.console(command);
     }
 
     private static void start() throws Exception {
-        run(home, Duration.ofSeconds(60), "bin/start");
-        waitUntil("the console to answer", () -> {
-            try {
-                Result r = run(home, Duration.ofSeconds(30), "bin/agentos-console", "agent:ps -n 1");
-                return r.code == 0 && r.output.contains("PID");
-            } catch (IOException e) {
-                return false;
-            }
-        }, Duration.ofSeconds(180));
+        agentos.start();
     }
 
     private static void killKaraf() throws Exception {
@@ -181,87 +149,15 @@ class DistributionRestartIT {
         karaf.onExit().get(30, TimeUnit.SECONDS);
     }
 
-        private static void stop() throws Exception {
-        Path pidFile = home.resolve("karaf.pid");
-        String pid = Files.exists(pidFile) ? Files.readString(pidFile).strip() : null;
-        run(home, Duration.ofSeconds(60), "bin/stop");
-        if (pid == null) return;
-        ProcessHandle karaf = ProcessHandle.of(Long.parseLong(pid)).orElse(null);
-        if (karaf == null) return;
-        try {
-            karaf.onExit().get(90, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            karaf.destroyForcibly();
-            fail("Karaf did not stop within 90 s of bin/stop");
-        }
+    private static void stop() throws Exception {
+        agentos.stop();
     }
-
-    record Result(int code, String output) {}
 
     private static Result run(Path dir, Duration timeout, String... command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        if (System.getenv("JAVA_HOME") == null) {
-            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        }
-        Path log = Files.createTempFile("agentos-it", ".out");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                fail(String.join(" ", command) + " did not finish within " + timeout);
-            }
-            return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        return UnpackedDistribution.run(dir, timeout, command);
     }
 
-    interface Condition {
-        boolean holds() throws Exception;
-    }
-
-    private static void waitUntil(String what, Condition c) throws Exception {
-        waitUntil(what, c, Duration.ofSeconds(60));
-    }
-
-    private static void waitUntil(String what, Condition c, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!c.holds()) {
-            if (System.nanoTime() > deadline) fail("timed out after " + timeout + " waiting for " + what);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
-        }
-    }
-
-    private static void setProperty(String file, String key, Object value) throws IOException {
-        Path f = home.resolve(file);
-        List<String> lines = Files.exists(f) ? Files.readAllLines(f) : new java.util.ArrayList<>();
-        lines.removeIf(l -> l.matches("^\\s*" + Pattern.quote(key) + "\\s*[=:].*"));
-        lines.add(key + " = " + value);
-        Files.write(f, lines);
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        ServerSocket[] s = new ServerSocket[n];
-        int[] ports = new int[n];
-        try {
-            for (int i = 0; i < n; i++) {
-                s[i] = new ServerSocket(0);
-                ports[i] = s[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket x : s) if (x != null) x.close();
-        }
-        return ports;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
+    private static void waitUntil(String what, UnpackedDistribution.Condition c) throws Exception {
+        UnpackedDistribution.waitUntil(what, c);
     }
 }

@@ -890,7 +890,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             synchronized (p) {
                 state = p.state;
             }
-            if (!q.matches(p.pid, p.owner, state)) continue;
+            if (!q.matches(p.pid, p.owner, p.programName, state)) continue;
             matching++;
             if (lowest.size() < q.limit()) {
                 lowest.add(p);

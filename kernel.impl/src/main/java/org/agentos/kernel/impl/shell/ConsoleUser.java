@@ -67,6 +67,17 @@ final class ConsoleUser {
     }
 
     /** Refuses, unless this user is an administrator, to act on any of {@code pids} another owner's. */
+    /** A selection by owner/program/state narrowed to this user's own processes unless admin; EPERM for another owner. */
+    ProcessSelection restrict(ProcessSelection selection) {
+        if (isAdmin()) return selection;
+        // Karaf's ACLs check roles, not owners: the owner rule is the kernel's to enforce.
+        if (selection.owner() != null && !selection.owner().equals(name())) {
+            throw ConsoleErrors.of("EPERM", "processes of " + selection.owner() + " are not yours; only administrators "
+                    + "may act on other owners' processes");
+        }
+        return selection.ownedBy(name());
+    }
+
     void requireOwnerOf(ProcessManager processes, List<Long> pids) {
         if (isAdmin()) return;
         // Karaf's ACLs check roles, not owners: the owner rule is the kernel's to enforce.

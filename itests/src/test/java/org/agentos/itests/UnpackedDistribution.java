@@ -1,0 +1,173 @@
+package org.agentos.itests;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The distribution as a user has it: the zip this build made, unpacked into {@code target/<name>},
+ * on free ports (ssh, RMI), started with {@code bin/start}, driven with {@code bin/agentos-console}
+ * and stopped with {@code bin/stop}. Tests outside Karaf (JUnit 5) use it to check what only the
+ * real scripts show.
+ */
+final class UnpackedDistribution {
+    /** What a command printed (stdout and stderr together, as a user sees them) and its exit status. */
+    record Result(int code, String output) {}
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    final Path home;
+    final int sshPort;
+
+    private UnpackedDistribution(Path home, int sshPort) {
+        this.home = home;
+        this.sshPort = sshPort;
+    }
+
+    /** Unpacks a fresh copy into {@code target/<name>} (deleting an older one) on free ports; the demo is small. */
+    static UnpackedDistribution unpack(String name) throws Exception {
+        Path zip = Path.of(System.getProperty("agentos.distribution.zip", "../distribution/target/distribution.zip"));
+        assertTrue(Files.isRegularFile(zip), "build the distribution first: " + zip);
+        Path dir = Path.of("target", name).toAbsolutePath();
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        run(dir, Duration.ofSeconds(60), "unzip", "-q", zip.toAbsolutePath().toString());
+        Path home;
+        try (Stream<Path> s = Files.list(dir)) {
+            home = s.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
+        int[] ports = freePorts(3);
+        UnpackedDistribution d = new UnpackedDistribution(home, ports[0]);
+        d.setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", ports[0]);
+        d.setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", ports[1]);
+        d.setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", ports[2]);
+        d.setProperty("etc/org.agentos.demo.cfg", "processes", 10);
+        d.setProperty("etc/org.agentos.demo.cfg", "families", 1);
+        return d;
+    }
+
+    /** bin/start, then waits (at most 3 minutes) until the console answers. */
+    void start() throws Exception {
+        run(home, Duration.ofSeconds(60), "bin/start");
+        waitUntil("the console to answer", () -> {
+            Result r = run(home, Duration.ofSeconds(30), "bin/agentos-console", "agent:ps -n 1");
+            return r.code == 0 && r.output.contains("PID");
+        }, Duration.ofSeconds(180));
+    }
+
+    /** bin/stop, then waits (at most 90 s) for the Karaf process to end. */
+    void stop() throws Exception {
+        Path pidFile = home.resolve("karaf.pid");
+        String pid = Files.exists(pidFile) ? Files.readString(pidFile).strip() : null;
+        run(home, Duration.ofSeconds(60), "bin/stop");
+        if (pid == null) return;
+        ProcessHandle karaf = ProcessHandle.of(Long.parseLong(pid)).orElse(null);
+        if (karaf == null) return;
+        try {
+            karaf.onExit().get(90, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            karaf.destroyForcibly();
+            fail("Karaf did not stop within 90 s of bin/stop");
+        }
+    }
+
+    /** Runs one console command line through bin/agentos-console; fails the test if it fails. */
+    String console(String command) {
+        try {
+            Result r = run(home, Duration.ofSeconds(60), "bin/agentos-console", command);
+            if (r.code != 0) fail("'" + command + "' failed (" + r.code + "): " + r.output);
+            return r.output;
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Runs a program in the installation's directory, its stdout and stderr together. */
+    Result run(Duration timeout, String... command) throws IOException {
+        return run(home, timeout, command);
+    }
+
+    /** karaf.log as it is now. */
+    String log() throws IOException {
+        return Files.readString(home.resolve("data/log/karaf.log"), StandardCharsets.UTF_8);
+    }
+
+    void setProperty(String file, String key, Object value) throws IOException {
+        Path f = home.resolve(file);
+        List<String> lines = Files.exists(f) ? Files.readAllLines(f) : new ArrayList<>();
+        lines.removeIf(l -> l.matches("^\\s*" + Pattern.quote(key) + "\\s*[=:].*"));
+        lines.add(key + " = " + value);
+        Files.write(f, lines);
+    }
+
+    static Result run(Path dir, Duration timeout, String... command) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        if (System.getenv("JAVA_HOME") == null) {
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        }
+        Path log = Files.createTempFile("agentos-it", ".out");
+        pb.redirectOutput(log.toFile());
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                fail(String.join(" ", command) + " did not finish within " + timeout);
+            }
+            return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    static void waitUntil(String what, Condition c) throws Exception {
+        waitUntil(what, c, Duration.ofSeconds(60));
+    }
+
+    static void waitUntil(String what, Condition c, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!c.holds()) {
+            if (System.nanoTime() > deadline) fail("timed out after " + timeout + " waiting for " + what);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        }
+    }
+
+    static int[] freePorts(int n) throws IOException {
+        ServerSocket[] s = new ServerSocket[n];
+        int[] ports = new int[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                s[i] = new ServerSocket(0);
+                ports[i] = s[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket x : s) if (x != null) x.close();
+        }
+        return ports;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}
