@@ -25,6 +25,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * again starts at the current minimum virtual runtime of its level: sleeping earns no credit to
  * burst with later. One tenant with 10,000 agents therefore gets the same CPU as a tenant with 10.
  *
+ * <p>No process waits more than {@value #AGING_ROUNDS} rounds of its tenant's queue (as many
+ * picks as it has queued processes): one that has is picked next, and what it still owed is
+ * forgiven, as EEVDF bounds lag. A step is charged its wall time, so a step that a GC pause, the
+ * host's scheduler or a cold JIT stretched to a millisecond would otherwise put a process behind
+ * 100,000 others' sub-microsecond steps for thousands of rounds: it would starve. A process whose
+ * every step costs more than {@value #AGING_ROUNDS} rounds of the others' pays only that much,
+ * and its CPU quota is what bounds it.
+ *
  * <p>Scheduling classes come first: a READY realtime process is picked before anything else
  * (FIFO by nice among realtime ones), idle-class processes only when no normal one is READY
  * (they have a fair tree of their own).
@@ -36,6 +44,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = FairScheduler.Config.class)
 public class FairScheduler implements Scheduler {
     static final String PID = "org.agentos.scheduler.fair";
+    /** The longest a queued process waits, in rounds of its tenant's queue. */
+    static final int AGING_ROUNDS = 4;
 
     @ObjectClassDefinition(name = "Agent OS fair scheduler",
             description = "Weighted fair CPU scheduling across tenants and processes.")
@@ -47,7 +57,7 @@ public class FairScheduler implements Scheduler {
     }
 
     /** Scheduling state of one process. Guarded by the scheduler's lock. */
-    private static final class Task extends RunQueue.Entry {
+    private static final class Task extends RunQueue.Entry implements ArrivalOrder.Arrival {
         final SchedEntity entity;
         final long seq;
         final Group group;
@@ -56,11 +66,24 @@ public class FairScheduler implements Scheduler {
         boolean queued;
         /** Which class it is queued in (its entity's class at enqueue time). */
         SchedClass queuedAs;
+        /** Stamp of its latest queuing, and its tenant's pick count then. */
+        long arrival;
+        long queuedAtPick;
 
         Task(SchedEntity entity, long seq, Group group) {
             this.entity = entity;
             this.seq = seq;
             this.group = group;
+        }
+
+        @Override
+        public boolean queued() {
+            return queued;
+        }
+
+        @Override
+        public long arrival() {
+            return arrival;
         }
     }
 
@@ -79,6 +102,11 @@ public class FairScheduler implements Scheduler {
         final long seq;
         final RunQueue normal = new RunQueue();
         final RunQueue idle = new RunQueue();
+        final ArrivalOrder normalArrivals = new ArrivalOrder();
+        final ArrivalOrder idleArrivals = new ArrivalOrder();
+        /** Processes taken from its queues, and processes put in them: the clocks of aging. */
+        long picks;
+        long arrivals;
         final GroupSlot normalSlot = new GroupSlot(this);
         final GroupSlot idleSlot = new GroupSlot(this);
         int weight = NiceWeights.NICE_0;
@@ -93,6 +121,10 @@ public class FairScheduler implements Scheduler {
 
         RunQueue runnable(boolean idleClass) {
             return idleClass ? idle : normal;
+        }
+
+        ArrivalOrder arrivals(boolean idleClass) {
+            return idleClass ? idleArrivals : normalArrivals;
         }
 
         GroupSlot slot(boolean idleClass) {
@@ -220,7 +252,11 @@ public class FairScheduler implements Scheduler {
             else g.vruntime = Math.max(g.vruntime, level.minGroupVruntime);
             level.groups.add(g.slot(level.idleClass), level.vruntime(g), g.seq);
         }
-        queue.add(t, t.vruntime, t.seq);
+        // Ties go to the one queued first.
+        queue.add(t, t.vruntime, seq++);
+        t.arrival = ++g.arrivals;
+        t.queuedAtPick = g.picks;
+        g.arrivals(level.idleClass).add(t, t.arrival);
     }
 
     @Override
@@ -238,14 +274,31 @@ public class FairScheduler implements Scheduler {
             Group g = slot.group;
             level.minGroupVruntime = Math.max(level.minGroupVruntime, level.vruntime(g));
             RunQueue queue = g.runnable(level.idleClass);
-            Task t = (Task) queue.poll();
+            Task t = overdueLocked(g, level.idleClass, queue.size());
+            if (t != null) {
+                queue.remove(t);
+                // Picked out of turn: what it owed is forgiven, and it does not move the clock.
+                t.vruntime = Math.min(t.vruntime, g.minTaskVruntime);
+            } else {
+                t = (Task) queue.poll();
+                g.minTaskVruntime = Math.max(g.minTaskVruntime, t.vruntime);
+            }
             t.queued = false;
             runnable--;
-            g.minTaskVruntime = Math.max(g.minTaskVruntime, t.vruntime);
+            g.picks++;
             // The tenant's key has not changed: it stays where it is unless it has nothing left.
             if (queue.isEmpty()) level.groups.remove(slot);
             return t.entity;
         }
+    }
+
+    /** The tenant's longest-waiting process if it has waited AGING_ROUNDS rounds of {@code queued} picks, else null. */
+    private static Task overdueLocked(Group g, boolean idleClass, int queued) {
+        ArrivalOrder order = g.arrivals(idleClass);
+        Task oldest = (Task) order.oldest();
+        if (oldest == null || g.picks - oldest.queuedAtPick <= (long) AGING_ROUNDS * queued) return null;
+        order.removeHead();
+        return oldest;
     }
 
     @Override

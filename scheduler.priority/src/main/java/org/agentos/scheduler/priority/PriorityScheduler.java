@@ -97,13 +97,20 @@ public class PriorityScheduler implements Scheduler {
     /** The run queues from the most favoured level down: exactly the order they would be picked in. */
     @Override
     public SchedulerState exportState() {
+        // Workers cannot pick while the lock is held: copy the queues only, build the state after.
+        Object[][] copies = new Object[levels.length][];
+        int total = 0;
         synchronized (lock) {
-            SchedulerState s = new SchedulerState(name(), runnable);
-            for (ArrayDeque<SchedEntity> level : levels) {
-                for (SchedEntity e : level) s.add(e.pid(), 0);
+            for (int i = 0; i < levels.length; i++) {
+                copies[i] = levels[i].toArray();
+                total += copies[i].length;
             }
-            return s;
         }
+        SchedulerState s = new SchedulerState(name(), total);
+        for (Object[] level : copies) {
+            for (Object e : level) s.add(((SchedEntity) e).pid(), 0);
+        }
+        return s;
     }
 
     /** Drops what it may still hold from an earlier binding, then queues in the exported order. */
