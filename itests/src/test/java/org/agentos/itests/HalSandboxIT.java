@@ -63,6 +63,10 @@ public class HalSandboxIT extends KarafTestSupport {
                     "the kernel to run on the jvm HAL");
             waitFor(() -> whileRestarting("agent:info " + pid).matches("(?s).*state\\s*:?\\s*(RUNNING|READY|BLOCKED).*"), WAIT,
                     "pid " + pid + " to be alive after the swap");
+            String after = whileRestarting("kernel:subsystems");
+            assertTrue("the HAL swap and its pause are reported:\n" + after,
+                    Pattern.compile("last swap linux -> jvm: the kernel restarted on it, \\d+ processes restored, paused \\d+ ms")
+                            .matcher(after).find());
         } finally {
             executeCommand("kernel:swap hal auto");
         }

@@ -213,6 +213,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             timers.schedule(this::bootGraceOver, settings.bootGraceMillis(), TimeUnit.MILLISECONDS);
         }
         dispatcher.start();
+        carryOverSwaps(hal.currentTimeMillis());
         memory.start(timers);
         if (settings.dataDir() != null) timers.scheduleWithFixedDelay(audit::expire, 1, 1, TimeUnit.HOURS);
         ipc.start();
@@ -224,6 +225,36 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "boot", AuditRecord.OK, 0,
                 table.size() - 1 + " processes restored", null, null);
+    }
+
+    /**
+     * Takes over what the previous kernel in this data directory left ({@link SwapHistory}): the
+     * scheduler's last swap, and if it ran on another HAL, that HAL swap and how long it held the
+     * processes up (from their last step under the old kernel to now, when they run again).
+     */
+    private void carryOverSwaps(long runningAgain) {
+        SwapHistory before = SwapHistory.load(settings.dataDir(), json);
+        SwapReport current = lastSwap;
+        if (before.scheduler() != null && (current == null || current.from() == null)) lastSwap = before.scheduler();
+        lastHalSwap = before.halSwap();
+        if (before.hal() != null && !before.hal().equals(hal.name())) {
+            lastHalSwap = before.hal() + " -> " + hal.name() + ": the kernel restarted on it, " + (table.size() - 1)
+                    + " processes restored, " + (before.haltedMillis() > 0
+                    ? "paused " + (runningAgain - before.haltedMillis()) + " ms"
+                    : "after an unclean stop (pause unknown)");
+            audit.append(runningAgain, AuditRecord.LIFECYCLE, 0, "root", "hal.swap", AuditRecord.OK, 0, lastHalSwap, null, null);
+            LOG.info("hal swap {}", lastHalSwap);
+        }
+        saveSwaps();
+    }
+
+    private void saveSwaps() {
+        new SwapHistory(lastSwap, hal.name(), haltedMillis, lastHalSwap).save(settings.dataDir(), json);
+    }
+
+    /** The last HAL swap as {@code kernel:subsystems} shows it, or null. */
+    public String lastHalSwap() {
+        return lastHalSwap;
     }
 
     /** Longest a shutdown waits for tool calls in flight before it keeps them to be made again after the restart. */
@@ -240,6 +271,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             if (!started || quiescing) return;
             quiescing = true;
         }
+        haltedMillis = hal.currentTimeMillis();
         dispatcher.stop(settings.stepTimeoutMillis() + 2000);
         List<CompletableFuture<?>> calls = new ArrayList<>();
         for (SyscallEntry e : syscalls.values()) calls.addAll(e.inFlight);
@@ -260,6 +292,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     public synchronized void stop() {
         if (!started) return;
         started = false;
+        if (haltedMillis == 0) haltedMillis = hal.currentTimeMillis();
         dispatcher.stop(settings.stepTimeoutMillis() + 2000);
         if (checkpointer != null) {
             checkpointer.shutdown();
@@ -279,6 +312,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         ipc.close();
         audit.close();
+        saveSwaps();
     }
 
     /** Wall-clock milliseconds, refreshed every millisecond. */
@@ -424,7 +458,7 @@ public final class Kernel implements ProcessManager, AuditLog {
      * What a scheduler swap did: how many queued processes the new scheduler took over from the
      * old one's exported state, how many the kernel enqueued from the process table (all of them
      * when there was no state or its import failed, else those that became READY meanwhile), how
-     * long no process could be picked (the export, which holds the old scheduler, and the switch),
+     * long the swap held processes up (the longest that one pick or enqueue waited while it ran),
      * and how long the whole hand-over took.
      */
     public record SwapReport(String from, String to, int imported, int enqueued, long pauseNanos, long totalNanos,
@@ -440,13 +474,23 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     private final Object swapLock = new Object();
     private volatile SwapReport lastSwap;
+    /** The last HAL swap (a restart of the kernel on another HAL), or null. */
+    private volatile String lastHalSwap;
+    /** When this kernel's processes stopped running for a shutdown (wall clock), else 0. */
+    private volatile long haltedMillis;
+    /**
+     * Set while a scheduler swap runs: the longest that one call into a scheduler (a pick, an
+     * enqueue) took meanwhile. That is the pause the swap caused: the time a worker could not
+     * get a process, or a process could not be queued.
+     */
+    private volatile java.util.concurrent.atomic.AtomicLong swapStall;
 
     /**
      * Binds a scheduler (null: none), by the swap protocol of {@link Scheduler}, arranged like a
      * live migration with pre-copy so that the pause stays short under load:
      * <ol>
-     * <li>quiesce and export the old scheduler's state (the pause: no picks), then let the old
- *     scheduler serve again;
+     * <li>export the old scheduler's state while it keeps serving (it holds its lock only as long
+     *     as a consistent copy takes; ordering the copy is done outside it);
      * <li>import it into the new scheduler while the old one keeps serving; processes it picks or
      *     queues meanwhile are reconciled below;
      * <li>switch: workers pick from the new scheduler from now on;
@@ -457,19 +501,19 @@ public final class Kernel implements ProcessManager, AuditLog {
      * </ol>
      * An entry the new scheduler holds for a process that ran meanwhile is stale and the kernel
      * drops it when it comes up ({@link #pick}). The process table stays the truth throughout, so
-     * no process is lost whatever the schedulers do.
+     * no process is lost whatever the schedulers do. The pause reported is measured where users
+     * feel it: the longest any single pick or enqueue waited while the swap ran.
      */
     public SwapReport setScheduler(Scheduler next, String provider) {
         synchronized (swapLock) {
             Scheduler old = scheduler;
             if (old == next && next != null) return new SwapReport(next.name(), next.name(), 0, 0, 0, 0, "already bound");
             long t0 = hal.nanoTime();
+            java.util.concurrent.atomic.AtomicLong stall = new java.util.concurrent.atomic.AtomicLong();
+            swapStall = stall;
             String fallback = null;
             SchedulerState state = null;
             if (old != null && next != null) {
-                // Quiesce for the export: workers finish their step and park, so the export has
-                // the old scheduler (and a CPU) to itself. The old one serves again after it.
-                scheduler = null;
                 try {
                     state = old.exportState();
                     if (state == null) fallback = old.name() + " exports no state";
@@ -478,11 +522,6 @@ public final class Kernel implements ProcessManager, AuditLog {
                     LOG.debug("export failure", e);
                     fallback = "export failed: " + e.getMessage();
                 }
-            }
-            long exported = hal.nanoTime();
-            if (old != null && next != null) {
-                scheduler = old;
-                wakeAllWorkers();
             }
             // Pids fit an int in any realistic run; a larger one is simply enqueued again below.
             java.util.BitSet carried = new java.util.BitSet();
@@ -509,10 +548,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                     carried.clear();
                 }
             }
-            long switchStart = hal.nanoTime();
             scheduler = next;
             schedulerProvider = next == null ? null : provider;
-            long switched = hal.nanoTime();
             int enqueued = 0;
             if (next != null) {
                 for (Proc p : table.values()) {
@@ -528,10 +565,12 @@ public final class Kernel implements ProcessManager, AuditLog {
             // Waiting LLM callers are ordered by the new scheduler's policy from now on.
             for (ResourceGate g : gates.values()) g.setOrder(next == null ? null : next.forResource(g.resource));
             long done = hal.nanoTime();
+            swapStall = null;
             SwapReport report = new SwapReport(old == null ? null : old.name(), next == null ? null : next.name(),
-                    imported, enqueued, (exported - t0) + (switched - switchStart), done - t0, fallback);
+                    imported, enqueued, stall.get(), done - t0, fallback);
             if (old != next) {
                 lastSwap = report;
+                if (started) saveSwaps();
                 audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "sched.swap", AuditRecord.OK, 0,
                         report.toString(), null, null);
                 LOG.info("scheduler swap {}", report);
@@ -948,7 +987,14 @@ public final class Kernel implements ProcessManager, AuditLog {
         p.queued = true;
         Scheduler s = scheduler;
         if (s != null) {
-            s.enqueue(p);
+            java.util.concurrent.atomic.AtomicLong stall = swapStall;
+            if (stall == null) {
+                s.enqueue(p);
+            } else {
+                long t0 = hal.nanoTime();
+                s.enqueue(p);
+                stall.accumulateAndGet(hal.nanoTime() - t0, Math::max);
+            }
             dispatcher.signalWork();
         }
     }
@@ -961,7 +1007,15 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     private Proc pick() {
-        Scheduler s = scheduler;
+        java.util.concurrent.atomic.AtomicLong stall = swapStall;
+        if (stall == null) return pickFrom(scheduler);
+        long t0 = hal.nanoTime();
+        Proc p = pickFrom(scheduler);
+        stall.accumulateAndGet(hal.nanoTime() - t0, Math::max);
+        return p;
+    }
+
+    private Proc pickFrom(Scheduler s) {
         if (s == null || !started) return null;
         while (true) {
             SchedEntity e = s.pickNext();
@@ -1941,7 +1995,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     // ------------------------------------------------------------------ checkpoints
 
-    private void markDirtyLocked(Proc p) {
+    void markDirtyLocked(Proc p) {
         if (store == null || p.dirty) return;
         p.dirty = true;
         dirty.add(p);
@@ -1955,12 +2009,16 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
     }
 
-    /** Writes every changed process to the store with one fsync. */
+    /**
+     * Writes every process changed before the call to the store with one fsync. Only those: busy
+     * processes mark themselves dirty again while it writes, and draining until the queue is empty
+     * never ends under load (and {@link #stop} waits for it).
+     */
     synchronized void checkpoint() {
         if (store == null) return;
         List<ProcRecord> batch = new ArrayList<>();
         Proc p;
-        while ((p = dirty.poll()) != null) {
+        for (int left = dirty.size(); left > 0 && (p = dirty.poll()) != null; left--) {
             synchronized (p) {
                 p.dirty = false;
                 batch.add(p.reaped ? ProcRecord.tombstone(p.pid) : record(p));

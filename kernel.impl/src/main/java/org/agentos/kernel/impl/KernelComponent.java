@@ -591,7 +591,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         String disk = k.settings.dataDir() == null ? "" : ", disk " + hal.diskSpace(k.settings.dataDir());
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
                 hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory() + disk
-                        + "; " + sandboxSummary(hal)));
+                        + "; " + sandboxSummary(hal) + (k.lastHalSwap() == null ? "" : "; last swap " + k.lastHalSwap())));
         MemoryManager mm = k.mem.manager();
         String memNote = mm == null ? "no memory manager bound: mem.* calls wait" : mm.spaces().size() + " spaces, "
                 + k.mem.waiting() + " processes waiting for a lock or semaphore";

@@ -67,6 +67,74 @@ class PersistenceTest {
     }
 
     @Test
+    void aCheckpointEndsWhileBusyProcessesKeepChanging() throws Exception {
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            install(h.kernel);
+            for (int i = 0; i < 20_000; i++) h.kernel.spawn(SpawnSpec.of("sleeper", null));
+            // As busy processes do under load: each one is marked changed again as soon as the
+            // checkpoint has taken it. A checkpoint that drained until nothing was left would
+            // never end, and the kernel could not stop.
+            java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread changer = new Thread(() -> {
+                while (busy.get()) {
+                    for (Proc p : h.kernel.processes()) {
+                        synchronized (p) {
+                            h.kernel.markDirtyLocked(p);
+                        }
+                    }
+                }
+            });
+            changer.start();
+            try {
+                java.util.concurrent.CompletableFuture.runAsync(h.kernel::checkpoint).get(60, TimeUnit.SECONDS);
+            } finally {
+                busy.set(false);
+                changer.join();
+            }
+        }
+    }
+
+    @Test
+    void aHalSwapReportsItsPauseAndTheSchedulersLastSwapSurvivesIt() throws Exception {
+        Kernel.SwapReport swap;
+        long pid;
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            install(h.kernel);
+            pid = h.kernel.spawn(SpawnSpec.of("sleeper", null));
+            swap = h.kernel.setScheduler(new RoundRobinScheduler(), "test");
+            assertEquals(swap, h.kernel.lastSwap());
+            assertEquals(null, h.kernel.lastHalSwap(), "no HAL swap yet");
+        }
+        // The next kernel on the same data runs on another HAL, as after kernel:swap hal.
+        org.agentos.kernel.api.hal.Hal other = new org.agentos.hal.linux.LinuxHal() {
+            @Override
+            public String name() {
+                return "other";
+            }
+        };
+        Kernel k = new Kernel(other, KernelSettings.defaults(dir).withWorkers(2));
+        k.setScheduler(new RoundRobinScheduler(), "test"); // bound before it starts, as the component does
+        install(k);
+        k.start();
+        String halSwap;
+        try {
+            assertEquals(swap, k.lastSwap(), "the scheduler's last swap is kept across the restart");
+            halSwap = k.lastHalSwap();
+            assertTrue(halSwap != null && halSwap.startsWith("linux -> other: the kernel restarted on it, 1 processes restored, paused "),
+                    String.valueOf(halSwap));
+            assertTrue(k.read(new AuditQuery(0, "hal.swap", null, 5)).stream().anyMatch(r -> r.detail().equals(halSwap)),
+                    "the HAL swap is audited");
+            assertTrue(k.info(pid).isPresent());
+        } finally {
+            k.stop();
+        }
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            assertEquals(swap, h.kernel.lastSwap());
+            assertTrue(h.kernel.lastHalSwap().startsWith("other -> linux"), h.kernel.lastHalSwap());
+        }
+    }
+
+    @Test
     void theAuditLogSurvivesARestartAndATornLastRecord() throws Exception {
         long pid;
         try (KernelHarness h = KernelHarness.persistent(dir)) {

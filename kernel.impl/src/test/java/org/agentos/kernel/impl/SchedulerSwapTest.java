@@ -46,6 +46,71 @@ class SchedulerSwapTest {
         }
     }
 
+    /**
+     * Round robin whose export first waits until a worker picked from it while it exports (the
+     * old scheduler keeps serving), then holds its picks back for {@code holdMillis} once a
+     * worker waits on it, as a scheduler copying its queues under its lock does.
+     */
+    static final class SlowExporter extends RoundRobinScheduler {
+        final java.util.concurrent.locks.ReentrantLock gate = new java.util.concurrent.locks.ReentrantLock();
+        final java.util.concurrent.atomic.AtomicLong picks = new java.util.concurrent.atomic.AtomicLong();
+        final long holdMillis;
+        volatile boolean servedDuringExport;
+
+        SlowExporter(long holdMillis) {
+            this.holdMillis = holdMillis;
+        }
+
+        @Override
+        public SchedEntity pickNext() {
+            gate.lock();
+            try {
+                picks.incrementAndGet();
+                return super.pickNext();
+            } finally {
+                gate.unlock();
+            }
+        }
+
+        @Override
+        public SchedulerState exportState() {
+            long before = picks.get();
+            KernelHarness.await("a pick while the export runs", () -> picks.get() > before + 10);
+            servedDuringExport = true;
+            gate.lock();
+            try {
+                KernelHarness.await("a worker waiting for a pick", gate::hasQueuedThreads);
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(holdMillis);
+                while (System.nanoTime() < until) java.util.concurrent.locks.LockSupport.parkNanos(until - System.nanoTime());
+                return super.exportState();
+            } finally {
+                gate.unlock();
+            }
+        }
+    }
+
+    @Test
+    void processesKeepRunningWhileTheOldSchedulerExportsAndThePauseIsTheLongestWaitForAPick() throws Exception {
+        try (KernelHarness h = KernelHarness.inMemory()) {
+            Kernel k = h.kernel;
+            k.addProgram(TestPrograms.looping("yielder", "proc.yield", null), "test");
+            SlowExporter slow = new SlowExporter(200);
+            k.setScheduler(slow, "test");
+            List<Long> pids = new ArrayList<>();
+            for (int i = 0; i < 100; i++) pids.add(k.spawn(SpawnSpec.of("yielder", null)));
+            await("the yielders running", () -> slow.picks.get() > 1000);
+
+            Kernel.SwapReport r = k.setScheduler(new RoundRobinScheduler(), "test");
+            assertTrue(slow.servedDuringExport, "workers picked from the old scheduler while it exported");
+            assertEquals(100, r.imported() + r.enqueued(), r.toString());
+            assertTrue(r.pauseNanos() >= TimeUnit.MILLISECONDS.toNanos(200),
+                    "a worker waited the 200 ms the export held its picks back: " + r);
+            assertTrue(r.pauseNanos() <= r.totalNanos(), r.toString());
+            long steps = h.info(pids.get(0)).usage().steps();
+            await("the yielders going on under the new scheduler", () -> h.info(pids.get(0)).usage().steps() > steps + 10);
+        }
+    }
+
     @Test
     void theRunQueueIsCarriedOverOrRebuiltAndEveryProcessStillRuns() throws Exception {
         Kernel k = new Kernel(KernelHarness.HAL, KernelSettings.defaults(null).withWorkers(2).withZombieRetention(10_000));
