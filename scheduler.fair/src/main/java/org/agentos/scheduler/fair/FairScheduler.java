@@ -287,7 +287,7 @@ public class FairScheduler implements Scheduler {
             runnable--;
             g.picks++;
             // The tenant's key has not changed: it stays where it is unless it has nothing left.
-            if (queue.isEmpty()) level.groups.remove(slot);
+            if (queue.isEmpty()) emptiedLocked(g, level.idleClass);
             return t.entity;
         }
     }
@@ -321,7 +321,16 @@ public class FairScheduler implements Scheduler {
         Group g = t.group;
         RunQueue queue = g.runnable(idleClass);
         queue.remove(t);
-        if (queue.isEmpty()) (idleClass ? idle : normal).groups.remove(g.slot(idleClass));
+        if (queue.isEmpty()) emptiedLocked(g, idleClass);
+    }
+
+    /**
+     * A tenant's queue of one class became empty: it leaves its level, and its arrival order
+     * (nothing in it is queued any more) lets go of the processes, reaped ones included.
+     */
+    private void emptiedLocked(Group g, boolean idleClass) {
+        (idleClass ? idle : normal).groups.remove(g.slot(idleClass));
+        g.arrivals(idleClass).clear();
     }
 
     /** Advances the process's and its tenant's virtual runtime by the CPU time it used. */
