@@ -62,11 +62,17 @@ final class UnpackedDistribution {
         return d;
     }
 
-    /** bin/start, then waits (at most 3 minutes) until the console answers. */
+    /**
+     * bin/start, then waits (at most 3 minutes) until the console answers. Asked from the moment
+     * Karaf starts, the console never answers "Command not found": it waits for the commands.
+     */
     void start() throws Exception {
         run(home, Duration.ofSeconds(60), "bin/start");
         waitUntil("the console to answer", () -> {
-            Result r = run(home, Duration.ofSeconds(30), "bin/agentos-console", "agent:ps -n 1");
+            Result r = run(home, Duration.ofSeconds(90), "bin/agentos-console", "agent:ps -n 1");
+            if (r.output.contains("Command not found")) {
+                fail("the console answered before its commands were registered: " + r.output);
+            }
             return r.code == 0 && r.output.contains("PID");
         }, Duration.ofSeconds(180));
     }

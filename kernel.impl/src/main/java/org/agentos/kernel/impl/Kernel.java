@@ -205,7 +205,14 @@ public final class Kernel implements ProcessManager, AuditLog {
             throw new java.io.UncheckedIOException("cannot read the queue log: " + e.getMessage(), e);
         }
         if (store != null) {
-            restore(store.load());
+            long t0 = hal.nanoTime();
+            Map<Long, ProcRecord> records = store.load();
+            long loaded = hal.nanoTime();
+            restore(records);
+            if (records.size() > 1) {
+                LOG.info("restored {} processes from the checkpoint: read in {} ms, rebuilt in {} ms", table.size() - 1,
+                        (loaded - t0) / 1_000_000, (hal.nanoTime() - loaded) / 1_000_000);
+            }
         }
         started = true;
         booting = settings.bootGraceMillis() > 0 && table.size() > 1; // processes were restored
@@ -483,7 +490,7 @@ public final class Kernel implements ProcessManager, AuditLog {
      * enqueue) took meanwhile. That is the pause the swap caused: the time a worker could not
      * get a process, or a process could not be queued.
      */
-    private volatile java.util.concurrent.atomic.AtomicLong swapStall;
+    private volatile StallMeter swapStall;
 
     /**
      * Binds a scheduler (null: none), by the swap protocol of {@link Scheduler}, arranged like a
@@ -509,7 +516,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             Scheduler old = scheduler;
             if (old == next && next != null) return new SwapReport(next.name(), next.name(), 0, 0, 0, 0, "already bound");
             long t0 = hal.nanoTime();
-            java.util.concurrent.atomic.AtomicLong stall = new java.util.concurrent.atomic.AtomicLong();
+            StallMeter stall = new StallMeter(hal::nanoTime);
             swapStall = stall;
             String fallback = null;
             SchedulerState state = null;
@@ -567,7 +574,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             long done = hal.nanoTime();
             swapStall = null;
             SwapReport report = new SwapReport(old == null ? null : old.name(), next == null ? null : next.name(),
-                    imported, enqueued, stall.get(), done - t0, fallback);
+                    imported, enqueued, stall.longest(1000), done - t0, fallback);
             if (old != next) {
                 lastSwap = report;
                 if (started) saveSwaps();
@@ -987,13 +994,13 @@ public final class Kernel implements ProcessManager, AuditLog {
         p.queued = true;
         Scheduler s = scheduler;
         if (s != null) {
-            java.util.concurrent.atomic.AtomicLong stall = swapStall;
+            StallMeter stall = swapStall;
             if (stall == null) {
                 s.enqueue(p);
             } else {
-                long t0 = hal.nanoTime();
+                long t0 = stall.begin();
                 s.enqueue(p);
-                stall.accumulateAndGet(hal.nanoTime() - t0, Math::max);
+                stall.end(t0);
             }
             dispatcher.signalWork();
         }
@@ -1007,12 +1014,14 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     private Proc pick() {
-        java.util.concurrent.atomic.AtomicLong stall = swapStall;
+        StallMeter stall = swapStall;
         if (stall == null) return pickFrom(scheduler);
-        long t0 = hal.nanoTime();
-        Proc p = pickFrom(scheduler);
-        stall.accumulateAndGet(hal.nanoTime() - t0, Math::max);
-        return p;
+        long t0 = stall.begin();
+        try {
+            return pickFrom(scheduler);
+        } finally {
+            stall.end(t0);
+        }
     }
 
     private Proc pickFrom(Scheduler s) {
@@ -2131,7 +2140,6 @@ public final class Kernel implements ProcessManager, AuditLog {
                 if (p.state == ProcessState.READY) enqueueLocked(p);
             }
         }
-        if (!restored.isEmpty()) LOG.info("restored {} processes from the checkpoint", restored.size());
     }
 
     int zombiesOfInit() {

@@ -102,12 +102,15 @@ class SchedulerSwapTest {
 
             Kernel.SwapReport r = k.setScheduler(new RoundRobinScheduler(), "test");
             assertTrue(slow.servedDuringExport, "workers picked from the old scheduler while it exported");
-            assertEquals(100, r.imported() + r.enqueued(), r.toString());
+            // All but those the 2 workers were running at that moment.
+            assertTrue(r.imported() + r.enqueued() >= 98, r.toString());
             assertTrue(r.pauseNanos() >= TimeUnit.MILLISECONDS.toNanos(200),
                     "a worker waited the 200 ms the export held its picks back: " + r);
             assertTrue(r.pauseNanos() <= r.totalNanos(), r.toString());
-            long steps = h.info(pids.get(0)).usage().steps();
-            await("the yielders going on under the new scheduler", () -> h.info(pids.get(0)).usage().steps() > steps + 10);
+            for (long pid : pids) {
+                long steps = h.info(pid).usage().steps();
+                await("pid " + pid + " going on under the new scheduler", () -> h.info(pid).usage().steps() > steps + 2);
+            }
         }
     }
 
