@@ -65,6 +65,24 @@ class ProcStoreTest {
     }
 
     @Test
+    void aBatchOfManyChunksIsWrittenWhole() throws Exception {
+        Files.writeString(log(), record(2, "counter", 1), StandardCharsets.UTF_8);
+        java.util.List<ProcRecord> batch = new java.util.ArrayList<>();
+        for (long pid = 2; pid < 20_002; pid++) batch.add(json.readValue(record(pid, "counter-" + pid, pid), ProcRecord.class));
+        try (ProcStore store = new ProcStore(dir, json, 1L << 30)) {
+            store.load();
+            store.append(batch); // ~2 MB: written in chunks of 256 KiB
+            store.append(List.of(json.readValue(record(3, "last", 3), ProcRecord.class)));
+        }
+        try (ProcStore store = new ProcStore(dir, json, 1L << 30)) {
+            Map<Long, ProcRecord> live = store.load();
+            assertEquals(20_000, live.size());
+            assertEquals("counter-20001", live.get(20_001L).program());
+            assertEquals("last", live.get(3L).program());
+        }
+    }
+
+    @Test
     void aCompactLogIsOpenedAsItIs() throws Exception {
         String s = record(2, "counter", 1) + record(3, "counter", 1);
         Files.writeString(log(), s, StandardCharsets.UTF_8);
