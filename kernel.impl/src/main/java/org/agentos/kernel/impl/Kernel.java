@@ -571,10 +571,12 @@ public final class Kernel implements ProcessManager, AuditLog {
             }
             // Waiting LLM callers are ordered by the new scheduler's policy from now on.
             for (ResourceGate g : gates.values()) g.setOrder(next == null ? null : next.forResource(g.resource));
-            long done = hal.nanoTime();
             swapStall = null;
+            // Calls that began during the swap and still wait belong to it: the hand-over ends with them.
+            long pause = stall.longest(1000);
+            long done = hal.nanoTime();
             SwapReport report = new SwapReport(old == null ? null : old.name(), next == null ? null : next.name(),
-                    imported, enqueued, stall.longest(1000), done - t0, fallback);
+                    imported, enqueued, pause, done - t0, fallback);
             if (old != next) {
                 lastSwap = report;
                 if (started) saveSwaps();
