@@ -34,6 +34,7 @@ summary+=("demo: ${runs[*]} s")
 
 for n in "${sizes[@]}"; do
   boot >/dev/null || exit 1
+  console "config:property-set -p org.agentos.kernel maxProcessesPerOwner 0" >/dev/null # one owner, N agents
   console "agent:spawn -o boot --count $n counter '{\"sleepMs\":1000}'" >/dev/null || { echo "boot.sh: spawn failed" >&2; exit 1; }
   restored=$(console "agent:ps --count" 2>/dev/null | tr -d '\r' | tail -n 1)
   stop_all

@@ -24,6 +24,7 @@ boot >/dev/null || exit 1
 console "feature:install agentos-scheduler-fair agentos-scheduler-priority" >/dev/null || exit 1
 console "kernel:swap scheduler fair" >/dev/null || exit 1
 for _ in $(seq 1 100); do last_swap | grep -q -- '-> fair' && break; sleep 0.2; done
+console "config:property-set -p org.agentos.kernel maxProcessesPerOwner 0" >/dev/null # one owner, N agents
 console "agent:spawn -o load --count $agents counter '{\"limit\":0,\"sleepMs\":200}'" | tail -n 1
 sleep 20
 console "agent:ps --summary" 2>/dev/null | tr -d '\r' | head -n 8

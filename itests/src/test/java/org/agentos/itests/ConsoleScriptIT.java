@@ -92,6 +92,25 @@ class ConsoleScriptIT {
     }
 
     @Test
+    void aManagerWorksThroughTheScriptAsThemselvesAndSeesOnlyTheirOwn() throws Exception {
+        // the script's result file goes through Karaf's "> file", which the shell ACL keeps for administrators
+        // except for that file: a manager's console must still answer
+        Result spawned = agentos.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "mia", "agent:spawn counter '{\"sleepMs\":1000}'");
+        assertEquals(0, spawned.code(), spawned.output());
+        long pid = spawnedPid(spawned.output());
+        Result own = agentos.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "mia", "agent:ps");
+        assertTrue(own.output().lines().anyMatch(l -> l.matches("^" + pid + "\\s+\\d+\\s+mia\\s+counter\\s.*")), own.output());
+        assertTrue(own.output().lines().noneMatch(l -> l.contains(" bulk ")), "another owner's processes: " + tail(own.output()));
+        Result others = agentos.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "mia", "agent:ps -c -o bulk");
+        assertEquals(1, others.code(), others.output());
+        assertTrue(others.output().contains("EPERM: processes of bulk are not yours"), others.output());
+        Result write = agentos.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "mia", "echo x > etc/mia.cfg");
+        assertEquals(1, write.code(), write.output());
+        assertFalse(java.nio.file.Files.exists(agentos.home.resolve("etc/mia.cfg")), "a manager wrote into etc/");
+        agentos.console("agent:kill " + pid);
+    }
+
+    @Test
     void killPauseAndResumeActOnASelectionAndNeedForceAboveTen() throws Exception {
         agentos.console("agent:spawn -o chosen --count 12 counter '{\"sleepMs\":3600000}'");
         agentos.console("agent:spawn -o chosen --count 3 heartbeat");

@@ -88,7 +88,8 @@ public class IpcIT extends KarafTestSupport {
 
     @Test
     public void anAgentSubscribedToFileChangesHearsOfAWrite() throws Exception {
-        long watcher = spawn("agent:spawn -o ops -c 'ipc:subscribe:org/agentos/fs/*' watch '{\"topic\":\"org/agentos/fs/CHANGED\"}'");
+        long watcher = spawn("agent:spawn -o ops -c 'ipc:subscribe:org/agentos/**' -c 'fs:read:/home/alice/**' watch "
+                + "'{\"topic\":\"org/agentos/fs/CHANGED\"}'"); // as the README has it; it hears what it may read
         waitFor(() -> queues.stats("@" + watcher).isPresent()
                 && processes.info(watcher).map(i -> i.waitingOn() != null && i.waitingOn().startsWith("ipc.recv")).orElse(false),
                 WAIT, "the watcher to wait for events");

@@ -40,7 +40,15 @@ final class Ipc implements MessageQueues {
 
     private final Kernel kernel;
     private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
-    private final AtomicLong requests = new AtomicLong();
+    /**
+     * Requests in flight (ipc.request): correlation id -> the requester's mailbox. A reply to that
+     * mailbox with that id may cross owners; the id is random, so a reply cannot be forged.
+     */
+    private final ConcurrentHashMap<String, String> openRequests = new ConcurrentHashMap<>();
+    static final int MAX_OPEN_REQUESTS = 100_000;
+    /** What a process needs to write into the mailbox of another owner's process, other than a reply. */
+    static final String MAILBOX_ANY = "ipc:mailbox:any";
+    private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
     /** The journal of the durable queues; null when the kernel keeps no state on disk. */
     private volatile Journal log;
     /** Durable queues are created one at a time (see create). */
@@ -124,11 +132,15 @@ final class Ipc implements MessageQueues {
         }
         MessageQueue q = new MessageQueue(spec, owner, 0);
         if (!spec.durable()) {
-            if (queues.putIfAbsent(spec.name(), q) != null) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+            synchronized (creating) { // creations take turns: two cannot both fit the owner's budget
+                withinBudget(spec, owner);
+                if (queues.putIfAbsent(spec.name(), q) != null) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+            }
         } else {
             // The create record goes to disk before anyone can send to the queue, so that no send
             // record precedes it in the log; creations take turns for that.
             synchronized (creating) {
+                withinBudget(spec, owner);
                 if (queues.containsKey(spec.name())) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
                 q.journal = journalOf(q);
                 try {
@@ -145,6 +157,35 @@ final class Ipc implements MessageQueues {
         }
         kernel.auditEvent("ipc.create", owner, spec.name() + " (" + spec.delivery().label() + ", capacity " + spec.capacity() + ")");
         return q.stats();
+    }
+
+    /** Most queues one owner may hold (mailboxes aside). */
+    static final int MAX_QUEUES_PER_OWNER = 256;
+    /** Most messages one owner's queues may hold together: the sum of their capacities. */
+    static final long MAX_CAPACITY_PER_OWNER = 1_000_000;
+
+    /**
+     * EQUOTA when {@code owner} already holds {@value #MAX_QUEUES_PER_OWNER} queues, or the new
+     * queue's capacity would take its queues' capacities past {@value #MAX_CAPACITY_PER_OWNER}: a
+     * tenant cannot make the kernel hold more than that for it (one queue of capacity 10 million,
+     * filled, took most of the heap). Holds {@code creating}, so that two creates cannot both fit.
+     */
+    private void withinBudget(QueueSpec spec, String owner) throws SyscallException {
+        int count = 0;
+        long capacity = spec.capacity();
+        for (MessageQueue q : queues.values()) {
+            if (q.mailboxOf != 0 || q.deleted || !q.owner.equals(owner)) continue;
+            count++;
+            capacity += q.spec.capacity();
+        }
+        if (count >= MAX_QUEUES_PER_OWNER) {
+            throw new SyscallException(Errno.EQUOTA, "owner " + owner + " holds " + count + " queues, the most one owner may");
+        }
+        if (capacity > MAX_CAPACITY_PER_OWNER) {
+            throw new SyscallException(Errno.EQUOTA, "queue '" + spec.name() + "' of capacity " + spec.capacity()
+                    + " would take owner " + owner + "'s queues to " + capacity + " messages; one owner's queues hold at most "
+                    + MAX_CAPACITY_PER_OWNER + " together");
+        }
     }
 
     /** Deletes a queue the caller's owner created (or any, with ipc:admin). */
@@ -217,6 +258,13 @@ final class Ipc implements MessageQueues {
     /** One message to send. */
     record Outgoing(JsonNode payload, int priority, String key, String correlationId, String replyTo) {}
 
+    /** The bytes a payload takes as JSON (what a send is charged). */
+    static long sizeOf(JsonNode payload) {
+        if (payload == null || payload.isNull() || payload.isMissingNode()) return 4;
+        if (payload.isTextual()) return payload.textValue().length() + 2L;
+        return payload.toString().length();
+    }
+
     /**
      * Sends {@code batch} to {@code name}: all of it, in order, or (on a full queue) waits until
      * all of it fits, at most {@code timeoutMs} (-1: no limit; 0: EAGAIN at once). Returns the
@@ -224,6 +272,7 @@ final class Ipc implements MessageQueues {
      */
     SyscallResult send(Proc p, String name, List<Outgoing> batch, long timeoutMs) throws SyscallException {
         MessageQueue q = target(name);
+        mayWrite(p, q, batch);
         if (batch.size() > q.spec.capacity()) {
             throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + name
                     + "' of capacity " + q.spec.capacity());
@@ -278,6 +327,29 @@ final class Ipc implements MessageQueues {
         }
         arm(q, w, timeoutMs, Errno.ETIMEDOUT, "queue '" + name + "' stayed full for " + timeoutMs + " ms");
         return null;
+    }
+
+    /**
+     * A mailbox is its process's: another owner writes into it only an answer to a request that
+     * process made (the reply carries the request's correlation id, which the kernel chose), or
+     * with {@value #MAILBOX_ANY}. A replyTo names the sender's own mailbox: replies go to who asked.
+     */
+    private void mayWrite(Proc p, MessageQueue q, List<Outgoing> batch) throws SyscallException {
+        for (Outgoing o : batch) {
+            if (o.replyTo() != null && !o.replyTo().equals(mailboxName(p.pid))) {
+                throw new SyscallException(Errno.EINVAL, "replyTo names the sender's own mailbox (" + mailboxName(p.pid)
+                        + "), not '" + o.replyTo() + "': replies go to who asked");
+            }
+        }
+        if (q.mailboxOf == 0 || q.mailboxOf == p.pid || q.owner.equals(p.owner) || p.caps.permits(MAILBOX_ANY)) return;
+        for (Outgoing o : batch) {
+            String to = o.correlationId() == null ? null : openRequests.get(o.correlationId());
+            if (!q.name.equals(to)) {
+                throw new SyscallException(Errno.EPERM, "mailbox " + q.name + " belongs to another owner's process: a process "
+                        + "writes there only replies to its requests (their correlationId), or with capability " + MAILBOX_ANY);
+            }
+        }
+        for (Outgoing o : batch) openRequests.remove(o.correlationId(), q.name); // one reply per request
     }
 
     /** Enqueues the batch if it fits (nothing if it does not), filling {@code result}; holds q. */
@@ -626,10 +698,22 @@ final class Ipc implements MessageQueues {
      * reply-to, then waits in the mailbox for the reply carrying that id (other mail stays).
      */
     SyscallResult request(Proc p, String name, JsonNode payload, String key, long timeoutMs) throws SyscallException {
-        String correlationId = "req-" + p.pid + "-" + requests.incrementAndGet();
+        // random, not req-<pid>-<n>: a correlation id lets a reply into the mailbox, so it must not be guessable
+        String correlationId = "req-" + Long.toUnsignedString(IDS.nextLong(), 36) + Long.toUnsignedString(IDS.nextLong(), 36);
         MessageQueue box = mailbox(p);
-        SyscallResult sent = send(p, name, List.of(new Outgoing(payload, 0, key, correlationId, box.name)), 0);
-        if (sent == null) throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
+        if (openRequests.size() >= MAX_OPEN_REQUESTS) openRequests.clear(); // unanswered requests are forgotten, not hoarded
+        openRequests.put(correlationId, box.name);
+        SyscallResult sent;
+        try {
+            sent = send(p, name, List.of(new Outgoing(payload, 0, key, correlationId, box.name)), 0);
+        } catch (SyscallException e) {
+            openRequests.remove(correlationId);
+            throw e;
+        }
+        if (sent == null) {
+            openRequests.remove(correlationId);
+            throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
+        }
         return take(p, box, 1, correlationId, timeoutMs, "ipc.request " + name + " (waiting for the reply)");
     }
 
@@ -718,7 +802,12 @@ final class Ipc implements MessageQueues {
         return !subscriptions.isEmpty();
     }
 
-    /** An event (from EventAdmin): a message {topic, properties} in the mailbox of every process subscribed to it. */
+    /**
+     * An event (from EventAdmin): a message {topic, properties} in the mailbox of every process
+     * subscribed to it that may see what it is about ({@link #mayReceive}). Only plain values
+     * travel: no {@code event.*} property and no JAAS subject (EventAdmin adds the poster's,
+     * with the operator's name, roles and ssh address).
+     */
     void publish(String topic, java.util.Map<String, Object> properties) {
         if (subscriptions.isEmpty()) return;
         ObjectNode event = null;
@@ -731,15 +820,45 @@ final class Ipc implements MessageQueues {
                 }
             }
             if (!match) continue;
+            Proc subscriber = kernel.procOf(e.getKey());
+            if (subscriber == null || !mayReceive(subscriber, topic, properties)) continue;
             if (event == null) {
                 event = kernel.json.createObjectNode().put("topic", topic);
                 ObjectNode props = event.putObject("properties");
                 properties.forEach((k, v) -> {
-                    if (!k.startsWith("event.") && v != null) props.set(k, kernel.json.valueToTree(v));
+                    if (!k.startsWith("event.") && plain(v)) props.set(k, kernel.json.valueToTree(v));
                 });
             }
             notify(e.getKey(), event);
         }
+    }
+
+    /** Strings, numbers, booleans and arrays of them: what an event may carry to an agent. */
+    private static boolean plain(Object v) {
+        if (v instanceof String || v instanceof Number || v instanceof Boolean) return true;
+        if (v instanceof String[] || v instanceof long[] || v instanceof int[] || v instanceof boolean[]) return true;
+        return false;
+    }
+
+    /**
+     * Whether {@code p} may learn of this event: a file's change only with {@code fs:read} on its
+     * path; a process's event (it names a {@code pid}) only for its own owner's processes, or with
+     * {@code proc:info:any}; other events (memory pressure, tools) are the system's and go to all.
+     */
+    boolean mayReceive(Proc p, String topic, java.util.Map<String, Object> properties) {
+        if (topic.startsWith("org/agentos/fs/")) {
+            Object path = properties.get("path");
+            return path instanceof String s && p.caps.permits("fs:read:" + s);
+        }
+        Object pid = properties.get("pid");
+        if (pid instanceof Number) {
+            if (p.caps.permits("proc:info:any")) return true;
+            Object owner = properties.get("owner");
+            if (owner instanceof String o) return o.equals(p.owner);
+            Proc about = kernel.procOf(((Number) pid).longValue());
+            return about != null && about.owner.equals(p.owner);
+        }
+        return true;
     }
 
     static boolean matches(String filter, String topic) {

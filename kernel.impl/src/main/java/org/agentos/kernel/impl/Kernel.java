@@ -86,6 +86,11 @@ public final class Kernel implements ProcessManager, AuditLog {
     final ObjectMapper json;
     private final ConcurrentHashMap<Long, Proc> table = new ConcurrentHashMap<>(1 << 12);
     private final PidAllocator pids;
+    /** Live (not ended) processes per owner: what maxProcessesPerOwner bounds. */
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> liveByOwner = new ConcurrentHashMap<>();
+    /** Most live processes one owner may have; 0 = no limit. Applied without a restart. */
+    private volatile int maxProcessesPerOwner = DEFAULT_MAX_PROCESSES_PER_OWNER;
+    static final int DEFAULT_MAX_PROCESSES_PER_OWNER = 20_000;
     private final Object tree = new Object();
     private final Proc init;
     private final ArrayDeque<Proc> initZombies = new ArrayDeque<>();
@@ -724,11 +729,44 @@ public final class Kernel implements ProcessManager, AuditLog {
             LOG.warn("program {} failed to initialise", spec.program(), e);
             throw new SyscallException(Errno.EINVAL, spec.program() + " rejected its arguments: " + e);
         }
+        admit(owner);
         long pid = pids.next();
         Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), schedClass, caps, quotas, now());
         p.programState = state;
         enroll(parent, p, "spawn");
         return pid;
+    }
+
+    /**
+     * Counts a new process of {@code owner}, or refuses it ({@code EAGAIN}, as fork(2) does at
+     * RLIMIT_NPROC) when the owner has maxProcessesPerOwner live ones: one tenant cannot fill the
+     * process table for everyone.
+     */
+    private void admit(String owner) throws SyscallException {
+        java.util.concurrent.atomic.AtomicInteger live = liveByOwner.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger());
+        int limit = maxProcessesPerOwner;
+        if (live.incrementAndGet() > limit && limit > 0) {
+            live.decrementAndGet();
+            throw new SyscallException(Errno.EAGAIN, "owner " + owner + " has " + limit + " live processes, the most "
+                    + "maxProcessesPerOwner allows (PID org.agentos.kernel)");
+        }
+    }
+
+    private void release(String owner) {
+        java.util.concurrent.atomic.AtomicInteger live = liveByOwner.get(owner);
+        if (live != null) live.decrementAndGet();
+    }
+
+    /** Live processes of {@code owner}. */
+    int liveProcesses(String owner) {
+        java.util.concurrent.atomic.AtomicInteger live = liveByOwner.get(owner);
+        return live == null ? 0 : live.get();
+    }
+
+    /** Most live processes one owner may have (0: no limit); applied at once. */
+    public void setMaxProcessesPerOwner(int max) {
+        if (max < 0) throw new IllegalArgumentException("maxProcessesPerOwner must be >= 0 (0: no limit)");
+        maxProcessesPerOwner = max;
     }
 
     /**
@@ -1656,12 +1694,18 @@ public final class Kernel implements ProcessManager, AuditLog {
                 throw new SyscallException(Errno.EINVAL, "the state of " + parent.programName + " cannot be copied: " + e.getMessage());
             }
         }
+        admit(parent.owner);
         long pid = pids.next();
         Proc child = new Proc(pid, parent.pid, parent.owner, parent.programName, parent.nice, parent.schedClass, parent.caps,
                 parent.quotas, now());
         child.programState = copy;
         child.lastResult = SyscallResult.ok(json.createObjectNode().put("pid", 0).put("ppid", parent.pid));
-        mem.fork(m, parent, child); // before the child can run: it starts with its parent's memory
+        try {
+            mem.fork(m, parent, child); // before the child can run: it starts with its parent's memory
+        } catch (SyscallException | RuntimeException e) {
+            release(parent.owner);
+            throw e;
+        }
         enroll(parent, child, "fork");
         return SyscallResult.ok(json.createObjectNode().put("pid", pid));
     }
@@ -1795,13 +1839,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
         @Override
         public void chargeBytes(long bytes) throws SyscallException {
-            synchronized (p) {
-                p.bytes += bytes;
-                chargeRateLocked(p, bytes);
-                if (p.bytes > p.quotas.bytes()) {
-                    throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
-                }
-            }
+            Kernel.this.chargeBytes(p, bytes);
         }
 
         @Override
@@ -1811,6 +1849,17 @@ public final class Kernel implements ProcessManager, AuditLog {
                 if (p.tokens > p.quotas.tokens()) {
                     throw new SyscallException(Errno.EQUOTA, "used " + p.tokens + " LLM tokens, its quota is " + p.quotas.tokens());
                 }
+            }
+        }
+    }
+
+    /** Charges {@code bytes} moved to {@code p}'s byte quota and rate: EQUOTA past the quota. */
+    void chargeBytes(Proc p, long bytes) throws SyscallException {
+        synchronized (p) {
+            p.bytes += bytes;
+            chargeRateLocked(p, bytes);
+            if (p.bytes > p.quotas.bytes()) {
+                throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
             }
         }
     }
@@ -1845,6 +1894,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             p.exitFuture = null;
             markDirtyLocked(p);
         }
+        if (p != init) release(p.owner);
         waitingForProgram.remove(p);
         waitingForSyscall.remove(p);
         if (cancel != null) cancel.cancel(false);
@@ -2118,6 +2168,8 @@ public final class Kernel implements ProcessManager, AuditLog {
             }
             table.put(p.pid, p);
             restored.add(p);
+            // restored processes count against their owner's limit, but are never refused: they exist already
+            if (!p.state.isTerminal()) liveByOwner.computeIfAbsent(p.owner, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
         }
         pids.atLeast(maxPid + 1);
 

@@ -131,6 +131,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
                 + "Applied without a restart.")
         long netBytesPerSecond() default 0;
 
+        @AttributeDefinition(description = "Most live processes one owner may have (spawn and fork beyond it: EAGAIN); "
+                + "0 = no limit. Applied without a restart.")
+        int maxProcessesPerOwner() default Kernel.DEFAULT_MAX_PROCESSES_PER_OWNER;
+
         @AttributeDefinition(description = "How often memory pressure is checked (ms). Applied without a restart.")
         long memoryPollMillis() default 500;
 
@@ -241,6 +245,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
 
     /** A bad policy is logged and the previous one kept: the kernel must not fail to start over it. */
     private static void applyMemoryPolicy(Kernel k, Config c) {
+        try {
+            k.setMaxProcessesPerOwner(c.maxProcessesPerOwner());
+        } catch (IllegalArgumentException e) {
+            LOG.error("EINVAL: {} (PID org.agentos.kernel); keeping the previous limit", e.getMessage());
+        }
         try {
             k.memory.setPolicy(new MemoryGovernor.Policy(c.memoryPollMillis(), c.memoryThrottleAt(), c.memoryPauseAt(),
                     c.memoryRecoverBelow(), c.memoryThrottleNice(), c.memoryThrottleMillis()));

@@ -215,6 +215,10 @@ final class KernelSyscalls {
                     } else {
                         batch = List.of(outgoing(a));
                     }
+                    // what the queue will hold for the sender counts against its byte quota, as bytes moved
+                    long bytes = 0;
+                    for (Ipc.Outgoing o : batch) bytes += Ipc.sizeOf(o.payload());
+                    k.chargeBytes(p, bytes);
                     // Made from outside the program (the gateway), a send cannot block the process: EAGAIN instead.
                     long timeout = k.callingFromOutside() ? 0 : a.path("timeoutMs").asLong(-1);
                     return k.ipc.send(p, a.get("queue").asText(), batch, timeout);
@@ -248,8 +252,12 @@ final class KernelSyscalls {
                         + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}," + TIMEOUT + "},"
                         + "\"required\":[\"queue\"],\"additionalProperties\":false}"))
                 .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
-                (p, a) -> k.ipc.request(p, a.get("queue").asText(), a.path("payload").isMissingNode() ? NullNode.instance
-                        : a.get("payload"), a.hasNonNull("key") ? a.get("key").asText() : null, a.path("timeoutMs").asLong(-1)));
+                (p, a) -> {
+                    JsonNode payload = a.path("payload").isMissingNode() ? NullNode.instance : a.get("payload");
+                    k.chargeBytes(p, Ipc.sizeOf(payload));
+                    return k.ipc.request(p, a.get("queue").asText(), payload, a.hasNonNull("key") ? a.get("key").asText() : null,
+                            a.path("timeoutMs").asLong(-1));
+                });
     }
 
     private static void registerSignals(Kernel k) {

@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -91,6 +92,35 @@ class EventsAndSignalsTest {
         assertEquals(0, s.code(), s.reason());
         assertTrue(s.reason().contains("\"topic\":\"org/agentos/process/EXITED\"") && s.reason().contains("\"pid\":" + shortLived),
                 s.reason());
+    }
+
+    @Test
+    void anAgentHearsOnlyOfProcessesAndFilesItMaySeeAndNeverWhoPostedTheEvent() throws Exception {
+        long watcher = spawn("script", Args.of("calls", calls(
+                call("ipc.subscribe", Args.of("topic", "*")),
+                call("ipc.recv", Args.of("timeoutMs", 10_000)))), "ipc:subscribe:**", "fs:read:/home/alice/**");
+        KernelHarness.await("the subscription", () -> k.ipc.stats("@" + watcher).isPresent());
+        h.awaitState(watcher, ProcessState.BLOCKED);
+        // another owner's process starts and ends; another owner's private file changes
+        long bobs = k.spawn(new SpawnSpec("sleeper", Args.of("ms", 1), "bob", 0, List.of(), null));
+        exit(bobs);
+        javax.security.auth.Subject operator = new javax.security.auth.Subject();
+        k.ipc.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/bob/diary", "version", 3, "owner", "bob",
+                "pid", bobs, "subject", operator));
+        assertEquals(0, k.ipc.stats("@" + watcher).orElseThrow().ready() + k.ipc.stats("@" + watcher).orElseThrow().inFlight(),
+                "nothing about bob reached alice's mailbox");
+        // a file alice may read: the event arrives, without the poster's subject
+        k.ipc.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/alice/notes", "version", 1, "owner", "alice",
+                "pid", watcher, "subject", operator));
+        ExitStatus s = exit(watcher);
+        assertEquals(0, s.code(), s.reason());
+        assertTrue(s.reason().contains("/home/alice/notes"), s.reason());
+        assertFalse(s.reason().contains("subject"), s.reason());
+        // with proc:info:any an agent hears of every process
+        Proc admin = k.procOf(spawn("sleeper", Args.of("ms", 60_000), "proc:info:any"));
+        assertTrue(k.ipc.mayReceive(admin, Kernel.TOPIC_EXITED, java.util.Map.of("pid", bobs, "owner", "bob")));
+        assertFalse(k.ipc.mayReceive(k.procOf(spawn("sleeper", Args.of("ms", 60_000))), Kernel.TOPIC_EXITED,
+                java.util.Map.of("pid", bobs, "owner", "bob")));
     }
 
     @Test

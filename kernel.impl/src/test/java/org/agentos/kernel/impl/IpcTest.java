@@ -254,6 +254,90 @@ class IpcTest {
         assertEquals(0, exit(server).code());
     }
 
+    private long spawnAs(String owner, String program, JsonNode args, String... caps) throws SyscallException {
+        return k.spawn(new SpawnSpec(program, args, owner, 0, List.of(caps), null));
+    }
+
+    @Test
+    void anotherOwnersServiceAnswersARequestButWritesNothingElseIntoTheMailbox() throws Exception {
+        create("svc", Delivery.AT_LEAST_ONCE, 10);
+        long server = spawnAs("bob", "server", Args.none(), "ipc:recv:svc", "ipc:send:@*");
+        long client = spawn("onecall", Args.of("syscall", "ipc.request", "args", Args.of("queue", "svc", "payload", "ping",
+                "timeoutMs", 5000)), "ipc:send:svc");
+        ExitStatus s = exit(client);
+        assertEquals(0, s.code(), s.reason());
+        assertTrue(s.reason().contains("\"echo\":\"ping\""), s.reason());
+        assertEquals(0, exit(server).code(), "bob's reply to alice's request is let in");
+
+        long victim = spawn("sleeper", Args.of("ms", 60_000));
+        // with ipc:send:@* bob may name any mailbox, but not write into alice's uninvited, guessed ids included
+        for (String id : new String[] {null, "req-" + victim + "-1", "req-" + victim + "-2"}) {
+            JsonNode args = id == null ? Args.of("queue", "@" + victim, "payload", "forged")
+                    : Args.of("queue", "@" + victim, "payload", "forged", "correlationId", id);
+            ExitStatus forged = exit(spawnAs("bob", "onecall", Args.of("syscall", "ipc.send", "args", args), "ipc:send:@*"));
+            assertTrue(forged.reason().startsWith("EPERM") && forged.reason().contains("ipc:mailbox:any"), forged.reason());
+        }
+        assertEquals(0, ipc.stats("@" + victim).map(q -> q.ready()).orElse(0), "nothing reached alice's mailbox");
+        ExitStatus admin = exit(spawnAs("bob", "onecall", Args.of("syscall", "ipc.send", "args",
+                Args.of("queue", "@" + victim, "payload", "hello")), "ipc:send:@*", "ipc:mailbox:any"));
+        assertEquals(0, admin.code(), admin.reason());
+        assertEquals(1, ipc.stats("@" + victim).orElseThrow().ready());
+        // an owner's own processes write into each other's mailboxes as before
+        ExitStatus own = exit(spawn("onecall", Args.of("syscall", "ipc.send", "args", Args.of("queue", "@" + victim, "payload", 1)),
+                "ipc:send:@*"));
+        assertEquals(0, own.code(), own.reason());
+    }
+
+    @Test
+    void replyToNamesTheSendersOwnMailboxAndRequestIdsAreNotGuessable() throws Exception {
+        create("jobs", Delivery.AT_LEAST_ONCE, 10);
+        long victim = spawn("sleeper", Args.of("ms", 60_000));
+        ExitStatus spoofed = exit(spawn("onecall", Args.of("syscall", "ipc.send", "args", Args.of("queue", "jobs", "payload", 1,
+                "replyTo", "@" + victim)), "ipc:send:jobs"));
+        assertTrue(spoofed.reason().startsWith("EINVAL") && spoofed.reason().contains("replyTo names the sender's own mailbox"),
+                spoofed.reason());
+        for (int i = 0; i < 2; i++) {
+            spawn("onecall", Args.of("syscall", "ipc.request", "args", Args.of("queue", "jobs", "payload", i, "timeoutMs", 100)),
+                    "ipc:send:jobs");
+        }
+        KernelHarness.await("two requests", () -> ipc.stats("jobs").orElseThrow().ready() == 2);
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (var m : ipc.peek("jobs", 2)) ids.add(m.correlationId());
+        assertEquals(2, ids.size());
+        for (String id : ids) assertTrue(id.matches("req-[0-9a-z]{16,}"), id);
+    }
+
+    @Test
+    void oneOwnersQueuesHoldAtMostItsBudgetAndOthersAreNotHeldBack() throws Exception {
+        ipc.create(QueueSpec.builder("alice.big").capacity(900_000).build(), "alice");
+        SyscallException over = assertThrows(SyscallException.class,
+                () -> ipc.create(QueueSpec.builder("alice.more").capacity(200_000).build(), "alice"));
+        assertEquals(Errno.EQUOTA, over.errno());
+        assertTrue(over.getMessage().contains("one owner's queues hold at most 1000000 together"), over.getMessage());
+        assertTrue(ipc.stats("alice.more").isEmpty());
+        ipc.create(QueueSpec.builder("bob.big").capacity(900_000).build(), "bob"); // bob has his own budget
+        ipc.delete("alice.big");
+        ipc.create(QueueSpec.builder("alice.more").capacity(200_000).build(), "alice"); // a delete gives it back
+        for (int i = 1; i < Ipc.MAX_QUEUES_PER_OWNER; i++) ipc.create(QueueSpec.builder("carol." + i).capacity(1).build(), "carol");
+        ipc.create(QueueSpec.builder("carol.last").capacity(1).build(), "carol");
+        assertEquals(Errno.EQUOTA, assertThrows(SyscallException.class,
+                () -> ipc.create(QueueSpec.builder("carol.one-too-many").capacity(1).build(), "carol")).errno());
+    }
+
+    @Test
+    void aSendIsChargedToTheSendersByteQuota() throws Exception {
+        create("jobs", Delivery.AT_MOST_ONCE, 100);
+        String big = "x".repeat(4000);
+        long pid = k.spawn(new SpawnSpec("onecall", Args.of("syscall", "ipc.send", "args", Args.of("queue", "jobs", "payload", big)),
+                "alice", 0, List.of("ipc:send:jobs"), org.agentos.kernel.api.process.Quotas.NONE.withBytes(1000)));
+        ExitStatus s = exit(pid);
+        assertTrue(s.reason().contains("EQUOTA"), s.reason());
+        assertEquals(0, ipc.stats("jobs").orElseThrow().ready(), "nothing was queued past the quota");
+        long ok = spawn("onecall", Args.of("syscall", "ipc.send", "args", Args.of("queue", "jobs", "payload", big)), "ipc:send:jobs");
+        assertEquals(0, exit(ok).code());
+        assertTrue(k.info(ok).orElseThrow().usage().bytes() >= 4000, "the send counts as bytes moved");
+    }
+
     @Test
     void deletingAQueueWakesItsWaitersWithEnoent() throws Exception {
         create("jobs", Delivery.AT_MOST_ONCE, 10);

@@ -70,6 +70,7 @@ class PersistenceTest {
     void aCheckpointEndsWhileBusyProcessesKeepChanging() throws Exception {
         try (KernelHarness h = KernelHarness.persistent(dir)) {
             install(h.kernel);
+            h.kernel.setMaxProcessesPerOwner(0); // 20 000 of one owner: the default limit's size
             for (int i = 0; i < 20_000; i++) h.kernel.spawn(SpawnSpec.of("sleeper", null));
             // As busy processes do under load: each one is marked changed again as soon as the
             // checkpoint has taken it. A checkpoint that drained until nothing was left would

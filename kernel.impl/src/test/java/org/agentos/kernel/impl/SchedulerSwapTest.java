@@ -192,6 +192,7 @@ class SchedulerSwapTest {
         try (KernelHarness h = new KernelHarness(KernelSettings.defaults(null).withWorkers(2).withZombieRetention(200_000))) {
             Kernel k = h.kernel;
             k.addProgram(TestPrograms.looping("yielder", "proc.yield", null), "test");
+            k.setMaxProcessesPerOwner(0); // 100 000 of one owner
             int n = 100_000;
             int limit = 20;
             long first = -1;

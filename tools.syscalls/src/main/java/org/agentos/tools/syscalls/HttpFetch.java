@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.agentos.kernel.api.syscall.Determinism;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.ResourceClass;
@@ -49,9 +50,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@code tool:http.fetch:host=*.example.org} the subdomains of example.org (not example.org
  * itself), and only {@code tool:http.fetch:**} also permits IPv6 literals ({@code [::1]}).
  *
- * <p>Hosts that resolve to loopback, link-local, private or unspecified addresses are refused
- * unless {@code allowPrivateNetworks} is set (the host is resolved here and again by HttpClient,
- * so a DNS answer that changes between the two is not caught). Non-2xx statuses are results.
+ * <p>Hosts that resolve to loopback, link-local, private, unspecified or other special-purpose
+ * addresses (IANA's registries) are refused unless {@code allowPrivateNetworks} is set; a host
+ * written as a number in any form but four decimal parts is refused ({@code EINVAL}), as other
+ * software reads those forms differently. The check runs before each request and each redirect.
+ * Not yet: the host is resolved here and again by HttpClient (Java 17 has no resolver hook), so
+ * a DNS answer that changes between the two (DNS rebinding) is not caught. Non-2xx statuses are
+ * results.
  * Marked not idempotent because POST, PUT and DELETE are not; GET and HEAD are safe to repeat.
  */
 @Component(service = Tool.class, configurationPid = HttpFetch.PID)
@@ -64,6 +69,9 @@ public class HttpFetch implements Tool {
     private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
     // Credentials meant for one host do not follow a redirect to another.
     private static final Set<String> PER_HOST_HEADERS = Set.of("authorization", "cookie", "proxy-authorization");
+    /** A number as the URL standard's IPv4 parser reads one: decimal, 0x-hex or 0-octal. */
+    private static final Pattern NUMBER = Pattern.compile("(?i)0x[0-9a-f]*|[0-9]+");
+    private static final Pattern DECIMAL_OCTET = Pattern.compile("0|[1-9][0-9]{0,2}");
 
     @ObjectClassDefinition(name = "Agent OS http.fetch", description = "Limits of the http.fetch system call")
     public @interface Config {
@@ -205,8 +213,15 @@ public class HttpFetch implements Tool {
                     + (scheme.isEmpty() ? text : scheme + ":") + "'");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            // java.net.URI gives no host for some numeric forms (0x7f.0.0.1): name the real reason
+            String authority = uri.getRawAuthority();
+            if (authority != null) {
+                String host = authority.substring(authority.lastIndexOf('@') + 1).replaceFirst(":[0-9]*$", "");
+                if (!host.isEmpty()) refuseAmbiguousNumericHost(host);
+            }
             throw new SyscallException(Errno.EINVAL, "url has no host name: " + text);
         }
+        refuseAmbiguousNumericHost(uri.getHost());
         if (uri.getRawUserInfo() != null) {
             throw new SyscallException(Errno.EINVAL, "credentials in the URL are not supported; send an Authorization header");
         }
@@ -215,6 +230,29 @@ public class HttpFetch implements Tool {
             return URI.create(text.substring(0, text.indexOf('#')));
         }
         return uri;
+    }
+
+    /**
+     * EINVAL for a host that is a number in any form but the canonical dotted quad: browsers and
+     * libc read {@code 0177.0.0.1} as octal 127.0.0.1 and {@code 127.1} or {@code 2130706433} as
+     * 127.0.0.1, Java as something else or as a name, so the address checked is not the one another
+     * reader connects to. As the URL standard does, a host whose last label is a number is an IPv4
+     * address; a name's last label never is.
+     */
+    static void refuseAmbiguousNumericHost(String host) throws SyscallException {
+        if (host.startsWith("[")) return; // an IPv6 literal has one reading
+        String[] labels = host.split("\\.", -1);
+        String last = labels[labels.length - 1].isEmpty() && labels.length > 1 ? labels[labels.length - 2] : labels[labels.length - 1];
+        if (!NUMBER.matcher(last).matches()) return;
+        boolean canonical = labels.length == 4;
+        for (String label : labels) {
+            canonical &= DECIMAL_OCTET.matcher(label).matches() && Integer.parseInt(label) <= 255;
+        }
+        if (!canonical) {
+            throw new SyscallException(Errno.EINVAL, "host " + host + " is a number in a form that software reads "
+                    + "differently (leading zeros, hex, octal or fewer than four parts): write the address as four "
+                    + "decimal numbers, e.g. 93.184.215.14");
+        }
     }
 
     private static URI redirectTarget(URI from, String location) throws SyscallException {
@@ -268,7 +306,12 @@ public class HttpFetch implements Tool {
         }
     }
 
-    /** What makes an address private ("a loopback"), or null for a public one. */
+    /**
+     * What makes an address one http.fetch refuses ("a loopback"), or null for a globally
+     * reachable one: IANA's special-purpose address registries (IPv4 and IPv6) are denied as a
+     * whole, as are IPv6 forms that carry an IPv4 address inside (IPv4-compatible, NAT64, 6to4,
+     * Teredo), whose IPv4 part another network may route to a private host.
+     */
     static String privateKind(InetAddress a) {
         if (a.isAnyLocalAddress()) return "an unspecified";
         if (a.isLoopbackAddress()) return "a loopback";
@@ -277,11 +320,32 @@ public class HttpFetch implements Tool {
         if (a.isMulticastAddress()) return "a multicast";
         byte[] b = a.getAddress();
         if (a instanceof Inet4Address) {
-            if (b[0] == 0) return "an unspecified";
-            if ((b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64) return "a shared (carrier-grade NAT)";
-        } else if ((b[0] & 0xfe) == 0xfc) {
-            return "a private (unique local)";
+            int o0 = b[0] & 0xff, o1 = b[1] & 0xff, o2 = b[2] & 0xff;
+            if (o0 == 0) return "an unspecified";
+            if (o0 == 100 && (o1 & 0xc0) == 64) return "a shared (carrier-grade NAT)";
+            if (o0 == 192 && o1 == 0 && o2 == 0) return "an IETF protocol assignment";
+            if ((o0 == 192 && o1 == 0 && o2 == 2) || (o0 == 198 && o1 == 51 && o2 == 100) || (o0 == 203 && o1 == 0 && o2 == 113)) {
+                return "a documentation (TEST-NET)";
+            }
+            if (o0 == 198 && (o1 & 0xfe) == 18) return "a benchmarking";
+            if (o0 == 192 && o1 == 88 && o2 == 99) return "a 6to4 relay";
+            if ((o0 == 192 && o1 == 31 && o2 == 196) || (o0 == 192 && o1 == 175 && o2 == 48)) return "an AS112";
+            if (o0 == 192 && o1 == 52 && o2 == 193) return "an AMT";
+            if (o0 >= 240) return "a reserved (240.0.0.0/4 or broadcast)";
+            return null;
         }
+        int w0 = ((b[0] & 0xff) << 8) | (b[1] & 0xff), w1 = ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+        boolean firstTwelveZero = true;
+        for (int i = 0; i < 12; i++) firstTwelveZero &= b[i] == 0;
+        if (firstTwelveZero) return "an IPv4-compatible (deprecated, ::a.b.c.d)";
+        if ((b[0] & 0xfe) == 0xfc) return "a private (unique local)";
+        if (w0 == 0x0064 && w1 == 0xff9b) return "a NAT64 (64:ff9b::/32)";
+        if (w0 == 0x0100 && w1 == 0 && b[4] == 0 && b[5] == 0 && b[6] == 0 && b[7] == 0) return "a discard-only";
+        if (w0 == 0x2001 && w1 == 0x0db8) return "a documentation";
+        if (w0 == 0x2001 && w1 < 0x0200) return "an IETF protocol assignment (Teredo, ...)";
+        if (w0 == 0x2002) return "a 6to4";
+        if (w0 == 0x3fff && (w1 & 0xf000) == 0) return "a documentation";
+        if (w0 == 0x5f00) return "a segment-routing (SRv6)";
         return null;
     }
 

@@ -31,6 +31,7 @@ class HttpFetchTest {
     static final HttpFetch.Settings LOCAL_ALLOWED = new HttpFetch.Settings(1 << 20, 10_000, 60_000, true, "AgentOS/test");
 
     HttpServer server;
+    final java.util.concurrent.atomic.AtomicInteger hits = new java.util.concurrent.atomic.AtomicInteger();
     ExecutorService executor;
     final CountDownLatch release = new CountDownLatch(1);
     String base;
@@ -43,7 +44,10 @@ class HttpFetchTest {
         server.setExecutor(executor);
         int port = server.getAddress().getPort();
         base = "http://127.0.0.1:" + port;
-        server.createContext("/text", ex -> reply(ex, 200, "text/plain; charset=utf-8", "hello".getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/text", ex -> {
+            hits.incrementAndGet();
+            reply(ex, 200, "text/plain; charset=utf-8", "hello".getBytes(StandardCharsets.UTF_8));
+        });
         server.createContext("/bin", ex -> reply(ex, 200, "application/octet-stream", new byte[] {0, 1, 2, (byte) 0xff}));
         server.createContext("/big", ex -> reply(ex, 200, "text/plain", "x".repeat(10_000).getBytes(StandardCharsets.UTF_8)));
         server.createContext("/slow", ex -> {
@@ -57,6 +61,7 @@ class HttpFetchTest {
         server.createContext("/redirect-out", redirect("http://localhost:" + port + "/text"));
         server.createContext("/redirect-in", redirect("/text"));
         server.createContext("/loop", redirect("/loop"));
+        server.createContext("/redirect-octal", redirect("http://0177.0.0.1:" + port + "/text"));
         server.createContext("/echo", ex -> {
             byte[] in = ex.getRequestBody().readAllBytes();
             String text = ex.getRequestMethod() + " " + new String(in, StandardCharsets.UTF_8) + " "
@@ -196,6 +201,61 @@ class HttpFetchTest {
         SyscallResult r = fetch(pid, "url", base + "/text");
         assertEquals(Errno.EPERM, r.errno());
         assertTrue(r.message().contains("loopback") && r.message().contains("allowPrivateNetworks"), r.message());
+    }
+
+    @Test
+    void aNumericHostInAnyFormButFourDecimalPartsIsEinvalBeforeAnyConnection() throws Exception {
+        long pid = process(HttpFetch.Settings.DEFAULTS, "tool:http.fetch:**");
+        int port = server.getAddress().getPort();
+        for (String host : new String[] {"0177.0.0.1", "0x7f.0.0.1", "0x7f000001", "2130706433", "127.1", "127.0.1",
+                "017700000001", "127.0.0.01", "127.0.0.1.", "256.0.0.1", "1.2.3.4.5", "example.0x10", "example.99"}) {
+            SyscallResult r = fetch(pid, "url", "http://" + host + ":" + port + "/text");
+            assertEquals(Errno.EINVAL, r.errno(), host + ": " + r);
+            assertTrue(r.message().contains("is a number in a form that software reads differently"), r.message());
+        }
+        assertEquals(0, hits.get(), "nothing reached the server");
+        // a canonical address and names whose last label is a name are not numbers
+        HttpFetch.refuseAmbiguousNumericHost("93.184.215.14");
+        HttpFetch.refuseAmbiguousNumericHost("0x7f.example.org");
+        HttpFetch.refuseAmbiguousNumericHost("1e100.net");
+    }
+
+    @Test
+    void aRedirectToAnAmbiguousNumericHostIsNotFollowed() throws Exception {
+        long pid = process(LOCAL_ALLOWED, "tool:http.fetch:**");
+        SyscallResult r = fetch(pid, "url", base + "/redirect-octal");
+        assertEquals(Errno.EIO, r.errno(), r.toString());
+        assertTrue(r.message().contains("0177.0.0.1 is a number in a form"), r.message());
+        assertEquals(0, hits.get(), "the redirect was not followed");
+    }
+
+    @Test
+    void loopbackNamesAndIpv4InsideIpv6AreRefusedWithTheCheckOn() throws Exception {
+        long pid = process(HttpFetch.Settings.DEFAULTS, "tool:http.fetch:**");
+        SyscallResult r = fetch(pid, "url", "http://localhost:" + server.getAddress().getPort() + "/text");
+        assertEquals(Errno.EPERM, r.errno(), "localhost is loopback: " + r);
+        assertTrue(r.message().contains("loopback"), r.message());
+        r = fetch(pid, "url", "http://[::127.0.0.1]:" + server.getAddress().getPort() + "/text");
+        assertEquals(Errno.EPERM, r.errno(), r.toString());
+        assertTrue(r.message().contains("IPv4-compatible"), r.message());
+        r = fetch(pid, "url", "http://[::ffff:127.0.0.1]:" + server.getAddress().getPort() + "/text");
+        assertEquals(Errno.EPERM, r.errno(), r.toString());
+        assertEquals(0, hits.get(), "nothing reached the server");
+    }
+
+    @Test
+    void specialPurposeAddressesAreNotPublic() throws Exception {
+        for (String a : new String[] {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+                "0.0.0.0", "192.0.0.8", "192.0.2.1", "198.51.100.7", "203.0.113.9", "198.18.0.1", "198.19.255.254",
+                "240.0.0.1", "255.255.255.255", "224.0.0.1", "192.88.99.1", "::1", "::", "::127.0.0.1", "::10.0.0.1",
+                "64:ff9b::7f00:1", "64:ff9b:1::a00:1", "2002:7f00:1::1", "2001:0:4136:e378::1", "2001:db8::1",
+                "fc00::1", "fd12:3456::1", "fe80::1", "fec0::1", "ff02::1", "100::1", "3fff::1", "5f00::1"}) {
+            assertTrue(HttpFetch.privateKind(InetAddress.getByName(a)) != null, a + " counted as public");
+        }
+        for (String a : new String[] {"93.184.215.14", "8.8.8.8", "1.1.1.1", "198.20.0.1", "2606:4700:4700::1111",
+                "2a00:1450:4001:80b::200e", "2001:4860:4860::8888"}) {
+            assertEquals(null, HttpFetch.privateKind(InetAddress.getByName(a)), a + " counted as special");
+        }
     }
 
     @Test

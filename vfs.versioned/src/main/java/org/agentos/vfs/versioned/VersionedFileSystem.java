@@ -338,8 +338,8 @@ public class VersionedFileSystem implements FileSystem {
                 return new ByteArrayInputStream(f.data());
             }
             case PROC -> {
-                if (procDirectory(p)) throw new SyscallException(Errno.ENOENT, p + " is a directory");
-                return new ByteArrayInputStream(procFile(p).getBytes(StandardCharsets.UTF_8));
+                if (procDirectory(c, p)) throw new SyscallException(Errno.ENOENT, p + " is a directory");
+                return new ByteArrayInputStream(procFile(c, p).getBytes(StandardCharsets.UTF_8));
             }
             case MEM -> {
                 return MemTree.read(memory(), c, p, version);
@@ -373,8 +373,8 @@ public class VersionedFileSystem implements FileSystem {
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
             case PROC -> {
-                if (procDirectory(p)) return FileInfo.directory(p);
-                return FileInfo.file(p, 0, procFile(p).length(), null, false, System.currentTimeMillis(), 0, "root", null, null, 0);
+                if (procDirectory(c, p)) return FileInfo.directory(p);
+                return FileInfo.file(p, 0, procFile(c, p).length(), null, false, System.currentTimeMillis(), 0, "root", null, null, 0);
             }
             case MEM -> {
                 return MemTree.stat(memory(), c, p);
@@ -421,7 +421,7 @@ public class VersionedFileSystem implements FileSystem {
                 return out;
             }
             case PROC -> {
-                for (String name : procList(p)) out.add(name.endsWith("/")
+                for (String name : procList(c, p)) out.add(name.endsWith("/")
                         ? FileInfo.directory(p + "/" + name.substring(0, name.length() - 1)) : stat(c, p + "/" + name));
                 return out;
             }
@@ -588,31 +588,36 @@ public class VersionedFileSystem implements FileSystem {
 
     private static final List<String> PROC_FILES = List.of("caps", "status", "trace", "usage");
 
-    private boolean procDirectory(String p) throws SyscallException {
+    private boolean procDirectory(FsCaller c, String p) throws SyscallException {
         if (p.equals("/proc")) return true;
         String[] parts = p.substring("/proc/".length()).split("/");
         if (parts.length == 1) {
-            procInfo(parts[0]);
+            procInfo(c, parts[0]);
             return true;
         }
         return false;
     }
 
-    private List<String> procList(String p) throws SyscallException {
+    private List<String> procList(FsCaller c, String p) throws SyscallException {
         ProcessManager pm = processes;
         if (pm == null) throw new SyscallException(Errno.ENOENT, "/proc: no kernel is running");
         if (p.equals("/proc")) {
             List<String> out = new ArrayList<>();
-            for (ProcessInfo i : pm.list(new org.agentos.kernel.api.process.ProcessQuery(null, null, false, 10_000)).processes()) {
+            // another owner's processes are listed only for a caller holding proc:info:any
+            String only = c.permits(PROC_INFO_ANY) ? null : c.owner();
+            for (ProcessInfo i : pm.list(new org.agentos.kernel.api.process.ProcessQuery(only, null, false, 10_000)).processes()) {
                 out.add(i.pid() + "/");
             }
             return out;
         }
-        if (!procDirectory(p)) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
+        if (!procDirectory(c, p)) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
         return PROC_FILES;
     }
 
-    private ProcessInfo procInfo(String pidText) throws SyscallException {
+    /** What a caller needs to see another owner's processes in /proc (their calls carry arguments and results). */
+    static final String PROC_INFO_ANY = "proc:info:any";
+
+    private ProcessInfo procInfo(FsCaller c, String pidText) throws SyscallException {
         ProcessManager pm = processes;
         if (pm == null) throw new SyscallException(Errno.ENOENT, "/proc: no kernel is running");
         long pid;
@@ -621,15 +626,20 @@ public class VersionedFileSystem implements FileSystem {
         } catch (NumberFormatException e) {
             throw new SyscallException(Errno.ENOENT, "no process '" + pidText + "' in /proc");
         }
-        return pm.info(pid).orElseThrow(() -> new SyscallException(Errno.ENOENT, "no process " + pid));
+        ProcessInfo i = pm.info(pid).orElseThrow(() -> new SyscallException(Errno.ENOENT, "no process " + pid));
+        if (!i.owner().equals(c.owner()) && !c.permits(PROC_INFO_ANY)) {
+            throw new SyscallException(Errno.EPERM, "/proc/" + pid + " is a process of " + i.owner() + ": seeing another "
+                    + "owner's processes needs capability " + PROC_INFO_ANY);
+        }
+        return i;
     }
 
-    private String procFile(String p) throws SyscallException {
+    private String procFile(FsCaller c, String p) throws SyscallException {
         String[] parts = p.substring("/proc".length()).split("/");
         if (parts.length != 3 || !PROC_FILES.contains(parts[2])) {
             throw new SyscallException(Errno.ENOENT, "no file " + p + " (/proc/<pid>/ has " + String.join(", ", PROC_FILES) + ")");
         }
-        ProcessInfo i = procInfo(parts[1]);
+        ProcessInfo i = procInfo(c, parts[1]);
         Object content = switch (parts[2]) {
             case "status" -> {
                 Map<String, Object> m = new java.util.LinkedHashMap<>();

@@ -33,6 +33,14 @@ public final class FsCaller {
         return new FsCaller(0, user, "console", command, c -> true);
     }
 
+    /**
+     * A console user without the admin role: pid 0, {@code user} as the owner, and only the
+     * capabilities {@code permits} grants (for example their own home).
+     */
+    public static FsCaller consoleUser(String user, String command, Predicate<String> permits) {
+        return new FsCaller(0, user, "console", command, Objects.requireNonNull(permits, "permits"));
+    }
+
     public long pid() { return pid; }
     public String owner() { return owner; }
     public String bundle() { return bundle; }

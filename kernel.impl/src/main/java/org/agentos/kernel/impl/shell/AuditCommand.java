@@ -6,6 +6,7 @@ import java.time.format.DateTimeFormatter;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
+import org.agentos.kernel.api.process.ProcessManager;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -20,6 +21,9 @@ public class AuditCommand implements Action {
 
     @Reference
     AuditLog audit;
+
+    @Reference
+    ProcessManager processes;
 
     @Option(name = "-n", aliases = {"--limit", "--lines"}, description = "how many records (default 20)")
     int lines = 20;
@@ -41,6 +45,12 @@ public class AuditCommand implements Action {
     public Object execute() throws Exception {
         if (lines <= 0) throw ConsoleErrors.of("EINVAL", "--lines must be positive");
         if (pid < 0) throw ConsoleErrors.of("EINVAL", "--pid must not be negative");
+        ConsoleUser user = ConsoleUser.current();
+        if (!user.isAdmin()) {
+            // records carry arguments and results: a user reads those of their own processes only
+            if (pid == 0) throw ConsoleErrors.of("EPERM", "only administrators read every process's records; name one of yours with -p <pid>");
+            user.requireOwnerOf(processes, pid);
+        }
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         for (AuditRecord r : audit.read(new AuditQuery(pid, name, outcome, lines))) {
             if (json) {

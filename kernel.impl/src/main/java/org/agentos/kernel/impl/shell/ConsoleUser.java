@@ -1,12 +1,12 @@
 package org.agentos.kernel.impl.shell;
 
-import java.security.AccessController;
-import java.security.Principal;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import javax.security.auth.Subject;
+import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.ipc.QueueStats;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.security.ConsoleOperator;
 
 /**
  * Who runs a console command: the JAAS subject Karaf runs each command as (a user principal and
@@ -15,7 +15,7 @@ import org.agentos.kernel.api.process.ProcessManager;
  * process no more than their role's capability ceiling ({@link RoleCeilings}).
  */
 final class ConsoleUser {
-    static final String ADMIN_ROLE = "admin";
+    static final String ADMIN_ROLE = ConsoleOperator.ADMIN_ROLE;
 
     private final String name;
     private final Set<String> roles;
@@ -25,18 +25,10 @@ final class ConsoleUser {
         this.roles = Set.copyOf(roles);
     }
 
-    @SuppressWarnings("removal") // Karaf 4.4 runs commands with Subject.doAs; Subject.current() is Java 18+
+    /** The user of the calling thread; without a login, nobody with no role (closed, not open). */
     static ConsoleUser current() {
-        Subject subject = Subject.getSubject(AccessController.getContext());
-        if (subject == null) return new ConsoleUser("karaf", Set.of(ADMIN_ROLE)); // in-JVM callers without a login are trusted code
-        String name = null;
-        Set<String> roles = new TreeSet<>();
-        for (Principal p : subject.getPrincipals()) {
-            String kind = p.getClass().getSimpleName();
-            if (kind.equals("UserPrincipal")) name = p.getName();
-            else if (kind.equals("RolePrincipal")) roles.add(p.getName());
-        }
-        return new ConsoleUser(name == null ? "unknown" : name, roles);
+        ConsoleOperator op = ConsoleOperator.current();
+        return new ConsoleUser(op.name(), op.roles());
     }
 
     String name() {
@@ -66,7 +58,6 @@ final class ConsoleUser {
         return name;
     }
 
-    /** Refuses, unless this user is an administrator, to act on any of {@code pids} another owner's. */
     /** A selection by owner/program/state narrowed to this user's own processes unless admin; EPERM for another owner. */
     ProcessSelection restrict(ProcessSelection selection) {
         if (isAdmin()) return selection;
@@ -87,6 +78,40 @@ final class ConsoleUser {
                 throw ConsoleErrors.of("EPERM", "process " + pid + " belongs to " + owner + "; only administrators "
                         + "may act on other owners' processes");
             }
+        }
+    }
+
+    /** As {@link #requireOwnerOf(ProcessManager, List)} for one pid; a pid not in the table is refused too. */
+    void requireOwnerOf(ProcessManager processes, long pid) {
+        if (isAdmin()) return;
+        String owner = processes.info(pid).map(i -> i.owner()).orElse(null);
+        if (owner == null) {
+            throw ConsoleErrors.of("ESRCH", "no process " + pid + " of yours (only administrators see processes "
+                    + "that have left the table)");
+        }
+        requireOwnerOf(processes, List.of(pid));
+    }
+
+    /**
+     * Refuses, unless this user is an administrator, a queue (or a process's mailbox, {@code @pid})
+     * another owner holds. A queue that does not exist is left for the call to report.
+     */
+    void requireOwnerOfQueue(MessageQueues queues, ProcessManager processes, String queue) {
+        if (isAdmin()) return;
+        if (queue.startsWith("@")) { // a mailbox is its process's, whether or not it was made yet
+            long pid;
+            try {
+                pid = Long.parseLong(queue.substring(1));
+            } catch (NumberFormatException e) {
+                throw ConsoleErrors.of("EINVAL", "'" + queue + "' is not a mailbox: @ and a pid");
+            }
+            requireOwnerOf(processes, pid);
+            return;
+        }
+        String owner = queues.stats(queue).map(QueueStats::owner).orElse(null);
+        if (owner != null && !owner.equals(name)) {
+            throw ConsoleErrors.of("EPERM", "queue " + queue + " belongs to " + owner + "; only administrators "
+                    + "read or send to other owners' queues and mailboxes");
         }
     }
 }

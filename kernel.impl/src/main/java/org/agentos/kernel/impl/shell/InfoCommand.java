@@ -26,6 +26,7 @@ public class InfoCommand implements Action {
     @Override
     public Object execute() {
         ProcessInfo p = processes.info(pid).orElseThrow(() -> ConsoleErrors.of("ESRCH", "no process " + pid));
+        ConsoleUser.current().requireOwnerOf(processes, pid); // capabilities and usage are the owner's to see
         Quotas q = p.quotas();
         var out = System.out;
         out.println("pid          " + p.pid());

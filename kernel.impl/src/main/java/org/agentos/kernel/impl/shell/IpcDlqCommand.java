@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl.shell;
 
 import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -18,6 +19,9 @@ public class IpcDlqCommand implements Action {
     @Reference
     MessageQueues queues;
 
+    @Reference
+    ProcessManager processes;
+
     @Argument(index = 0, name = "queue", required = true, description = "queue name")
     @Completion(QueueCompleter.class)
     String queue;
@@ -31,6 +35,7 @@ public class IpcDlqCommand implements Action {
     @Override
     public Object execute() {
         try {
+            ConsoleUser.current().requireOwnerOfQueue(queues, processes, queue);
             if (redrive) {
                 System.out.println(queues.redrive(queue, max) + " dead letters moved back to " + queue);
             } else {

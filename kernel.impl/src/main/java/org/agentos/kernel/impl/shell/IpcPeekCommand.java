@@ -3,6 +3,7 @@ package org.agentos.kernel.impl.shell;
 import java.util.List;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -18,6 +19,9 @@ public class IpcPeekCommand implements Action {
     @Reference
     MessageQueues queues;
 
+    @Reference
+    ProcessManager processes;
+
     @Argument(index = 0, name = "queue", required = true, description = "queue name, or @pid for a mailbox")
     @Completion(QueueCompleter.class)
     String queue;
@@ -28,6 +32,7 @@ public class IpcPeekCommand implements Action {
     @Override
     public Object execute() {
         try {
+            ConsoleUser.current().requireOwnerOfQueue(queues, processes, queue); // payloads are the owner's
             print(queues.peek(queue, max));
         } catch (SyscallException e) {
             throw ConsoleErrors.of(e);

@@ -24,8 +24,10 @@ public class IpcQueuesCommand implements Action {
     public Object execute() {
         TextTable t = new TextTable("QUEUE", "OWNER", "DELIVERY", "CAPACITY", "READY", "INFLIGHT", "DLQ", "WAIT S/R",
                 "SENT", "DELIVERED", "ACKED", "REDELIVERED", "DUPLICATES", "DROPPED", "SENT/S", "DELIVERED/S");
+        ConsoleUser user = ConsoleUser.current();
         for (QueueStats q : queues.queues()) {
             if (!mailboxes && q.name().startsWith("@")) continue;
+            if (!user.isAdmin() && !user.name().equals(q.owner())) continue; // other owners' queues are theirs
             t.row(q.name(), q.owner(), q.delivery().label() + (q.durable() ? "+durable" : ""), q.capacity(), q.ready(), q.inFlight(), q.deadLetters(),
                     q.waitingSenders() + "/" + q.waitingReceivers(), q.sent(), q.delivered(), q.acked(), q.redelivered(),
                     q.duplicates(), q.dropped(), String.format(Locale.ROOT, "%.1f", q.sendRate()),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.apache.karaf.shell.api.action.Action;
@@ -22,6 +23,9 @@ public class IpcSendCommand implements Action {
     @Reference
     MessageQueues queues;
 
+    @Reference
+    ProcessManager processes;
+
     @Option(name = "-k", aliases = "--key", description = "idempotency key (exactly-once queues drop repeats)")
     String key;
 
@@ -34,6 +38,7 @@ public class IpcSendCommand implements Action {
 
     @Override
     public Object execute() {
+        ConsoleUser.current().requireOwnerOfQueue(queues, processes, queue);
         JsonNode json;
         try {
             json = ToolDescribeCommand.JSON.readTree(payload);

@@ -3,6 +3,7 @@ package org.agentos.kernel.impl.shell;
 import java.time.Instant;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
+import org.agentos.kernel.api.memory.SpaceInfo;
 import org.agentos.kernel.api.memory.MemCaller;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.KernelMemory;
@@ -37,7 +38,16 @@ public class MemLsCommand implements Action {
     public Object execute() {
         if (max < 1 || max > 100_000) throw ConsoleErrors.of("EINVAL", "-n must be between 1 and 100000");
         try {
-            EntryPage page = memory.bound().list(MemCaller.operator(ConsoleUser.current().name()), space, prefix, after, max);
+            ConsoleUser user = ConsoleUser.current();
+            if (!user.isAdmin()) {
+                // keys name what a tenant keeps: only its owner and administrators list them
+                String holder = memory.bound().spaces().stream().filter(s -> s.name().equals(space)).map(SpaceInfo::owner)
+                        .findFirst().orElse(null);
+                if (!user.name().equals(holder)) {
+                    throw ConsoleErrors.of("EPERM", "space " + space + " is not yours; only administrators list other owners' keys");
+                }
+            }
+            EntryPage page = memory.bound().list(MemCaller.operator(user.name()), space, prefix, after, max);
             TextTable t = new TextTable("KEY", "VERSION", "BYTES", "TYPE", "CONTEXT", "MODIFIED", "BY");
             for (EntryInfo e : page.entries()) {
                 String ctx = !e.working() ? "" : (e.resident() ? "resident " : "paged out ") + e.tokens() + " tokens";

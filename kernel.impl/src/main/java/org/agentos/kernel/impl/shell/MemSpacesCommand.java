@@ -24,8 +24,13 @@ public class MemSpacesCommand implements Action {
         try {
             TextTable t = new TextTable("SPACE", "KIND", "OWNER", "PERSISTENT", "ENTRIES", "BYTES", "QUOTA", "SHARED",
                     "TOKENS/BUDGET", "PAGED-OUT");
+            ConsoleUser user = ConsoleUser.current();
+            if (!user.isAdmin() && owner != null && !owner.equals(user.name())) {
+                throw ConsoleErrors.of("EPERM", "the spaces of " + owner + " are not yours; only administrators list other owners' spaces");
+            }
+            String only = user.isAdmin() ? owner : user.name();
             for (SpaceInfo s : memory.bound().spaces()) {
-                if (owner != null && !owner.equals(s.owner())) continue;
+                if (only != null && !only.equals(s.owner())) continue;
                 t.row(s.name(), s.kind().name().toLowerCase(Locale.ROOT), s.owner(), s.persistent() ? "yes" : "no", s.entries(),
                         s.bytes(), s.quotaBytes() == 0 ? "-" : s.quotaBytes(), s.sharedBytes(),
                         s.residentTokens() + "/" + (s.tokenBudget() == 0 ? "-" : s.tokenBudget()), s.pagedOut());

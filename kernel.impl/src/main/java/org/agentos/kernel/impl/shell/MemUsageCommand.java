@@ -18,7 +18,9 @@ public class MemUsageCommand implements Action {
     public Object execute() {
         try {
             TextTable t = new TextTable("OWNER", "SPACES", "BYTES", "QUOTA", "USED");
+            ConsoleUser user = ConsoleUser.current();
             for (MemUsage u : memory.bound().usage()) {
+                if (!user.isAdmin() && !user.name().equals(u.owner())) continue;
                 t.row(u.owner(), u.spaces(), u.bytes(), u.quotaBytes() == 0 ? "-" : u.quotaBytes(),
                         u.quotaBytes() == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * u.bytes() / u.quotaBytes()));
             }

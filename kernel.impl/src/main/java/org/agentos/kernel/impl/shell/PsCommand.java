@@ -46,7 +46,8 @@ public class PsCommand implements Action {
 
     @Override
     public Object execute() {
-        ProcessSelection selection = ProcessSelection.of(owner, program, state);
+        // users without the admin role see their own processes only, as they act on their own only
+        ProcessSelection selection = ConsoleUser.current().restrict(ProcessSelection.of(owner, program, state));
         if (limit <= 0) throw ConsoleErrors.of("EINVAL", "--limit must be positive");
         if (count) {
             // a page of one row: the kernel counts every match without materialising them

@@ -19,7 +19,10 @@ public class QueueCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
-        for (QueueStats q : queues.queues()) delegate.getStrings().add(q.name());
+        String own = PidCompleter.ownOnly();
+        for (QueueStats q : queues.queues()) {
+            if (own == null || own.equals(q.owner())) delegate.getStrings().add(q.name());
+        }
         return delegate.complete(session, commandLine, candidates);
     }
 }

@@ -21,7 +21,10 @@ public class SpaceCompleter implements Completer {
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
         try {
-            for (SpaceInfo s : memory.bound().spaces()) delegate.getStrings().add(s.name());
+            String own = PidCompleter.ownOnly();
+            for (SpaceInfo s : memory.bound().spaces()) {
+                if (own == null || own.equals(s.owner())) delegate.getStrings().add(s.name());
+            }
         } catch (SyscallException none) {
             return -1; // no memory manager: nothing to complete
         }

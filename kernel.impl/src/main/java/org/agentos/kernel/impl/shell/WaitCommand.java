@@ -30,6 +30,7 @@ public class WaitCommand implements Action {
     @Override
     public Object execute() throws Exception {
         if (timeoutSeconds <= 0) throw ConsoleErrors.of("EINVAL", "--timeout must be positive");
+        ConsoleUser.current().requireOwnerOf(processes, pid);
         ExitStatus s;
         try {
             s = processes.awaitExit(pid).toCompletableFuture().get(timeoutSeconds, TimeUnit.SECONDS);

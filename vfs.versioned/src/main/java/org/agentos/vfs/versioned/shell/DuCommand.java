@@ -3,6 +3,7 @@ package org.agentos.vfs.versioned.shell;
 import java.util.Locale;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.fs.FsUsage;
+import org.agentos.kernel.api.security.ConsoleOperator;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -21,7 +22,9 @@ public class DuCommand implements Action {
     @Override
     public Object execute() {
         System.out.println(String.format(Locale.ROOT, "%-16s %14s %14s %10s %10s", "OWNER", "BYTES", "QUOTA", "FILES", "QUOTA"));
+        ConsoleOperator op = ConsoleOperator.current();
         for (FsUsage u : fs.usage()) {
+            if (!op.isAdmin() && !op.name().equals(u.owner())) continue; // another tenant's storage is theirs
             System.out.println(String.format(Locale.ROOT, "%-16s %14d %14s %10d %10s", u.owner(), u.bytes(), limit(u.quotaBytes()),
                     u.files(), limit(u.quotaFiles())));
         }
