@@ -18,9 +18,9 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
  * Installing and uninstalling scheduler features from the console swaps the bound scheduler
- * under a running workload, and kernel:swap chooses among the installed ones: round robin,
- * fair, priority (by kernel:swap), fair, priority, fair, round robin. No process is lost and
- * every one keeps running after each swap.
+ * under a running workload, and kernel:swap chooses among the installed ones: fair (booted by
+ * the distribution), round robin, fair, priority (by kernel:swap), fair, priority, fair, round
+ * robin. No process is lost and every one keeps running after each swap.
  */
 @RunWith(RetryingPaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -75,6 +75,9 @@ public class SchedulerSwapIT extends KarafTestSupport {
         assertEquals(50, workload.size());
         awaitProgress(workload);
 
+        // the distribution boots the fair scheduler: tenants share the CPU from the start
+        swapTo("feature:install agentos-scheduler-fair", "fair", workload);
+        swapTo("feature:uninstall agentos-scheduler-fair", "round-robin", workload);
         swapTo("feature:install agentos-scheduler-fair", "fair", workload);
         // Both installed: the higher ranking (fair) stays bound; removing it hands over to priority.
         executeCommand("feature:install agentos-scheduler-priority", Duration.ofSeconds(60));
@@ -98,6 +101,7 @@ public class SchedulerSwapIT extends KarafTestSupport {
         swapTo("feature:install agentos-scheduler-fair", "fair", workload);
         executeCommand("feature:uninstall agentos-scheduler-priority", Duration.ofSeconds(60));
         swapTo("feature:uninstall agentos-scheduler-fair", "round-robin", workload);
+        swapTo("feature:install agentos-scheduler-fair", "fair", workload); // as the distribution boots
     }
 
     @Test
@@ -128,6 +132,7 @@ public class SchedulerSwapIT extends KarafTestSupport {
         executeCommand("agent:spawn -o idle-cpu --count 10 counter '{\"sleepMs\":5}'");
         List<ProcessInfo> workload = processes.list(new ProcessQuery("idle-cpu", null, false, 100)).processes();
         awaitProgress(workload);
+        executeCommand("feature:uninstall agentos-scheduler-fair", Duration.ofSeconds(60)); // booted; installed again below
         // The kernel's own round robin is the last resort; disabling its component leaves none.
         executeCommand("scr:disable org.agentos.kernel.impl.RoundRobinScheduler");
         try {
@@ -144,5 +149,6 @@ public class SchedulerSwapIT extends KarafTestSupport {
         waitFor(() -> executeCommand("kernel:subsystems").matches("(?s).*\\nscheduler\\s+round-robin\\s.*"), WAIT,
                 "round robin to be bound again");
         awaitProgress(workload);
+        swapTo("feature:install agentos-scheduler-fair", "fair", workload);
     }
 }

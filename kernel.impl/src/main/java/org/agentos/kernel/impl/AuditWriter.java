@@ -153,6 +153,7 @@ final class AuditWriter implements AutoCloseable {
     private volatile long syncedTicket;
     private volatile boolean closing;
     private long seq;
+    private final java.util.function.LongSupplier wallClock;
 
     /**
      * {@code clock}: the monotonic clock (ns) that stamps every {@link Entry}; {@code wallClock}
@@ -161,6 +162,7 @@ final class AuditWriter implements AutoCloseable {
     AuditWriter(Path dir, boolean fsync, long segmentBytes, int segmentsKept, long retentionMillis, ObjectMapper mapper,
                 java.util.function.LongSupplier clock, java.util.function.LongSupplier wallClock) {
         this.clock = clock;
+        this.wallClock = wallClock;
         this.dir = dir;
         this.fsync = fsync;
         this.all = dir == null ? null : new AuditSegments(dir, PREFIX, segmentBytes, segmentsKept, retentionMillis, wallClock);
@@ -198,7 +200,88 @@ final class AuditWriter implements AutoCloseable {
         append(new Entry(clock.getAsLong(), time, kind, pid, owner, name, outcome, nanos, detail, 0, args, result));
     }
 
+    // ------------------------------------------------------------------ per-owner rate
+
+    /** Syscall records one owner may add per second (bursts of five seconds' worth); 0: no limit. */
+    private volatile int ownerRecordsPerSecond;
+    private final java.util.concurrent.ConcurrentHashMap<String, OwnerRate> rates = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The name of the record that stands for an owner's records beyond its rate. */
+    static final String SUPPRESSED = "audit.suppressed";
+
+    /**
+     * One owner's budget of syscall records and what went over it. Why: one agent calling in a
+     * tight loop wrote 1.6 million records a second and pushed every other tenant's records out of
+     * the log within two minutes. Records beyond the rate are counted by call and outcome and
+     * written as one {@value #SUPPRESSED} record (kept with the notable ones); lifecycle records
+     * are never held back.
+     */
+    private static final class OwnerRate {
+        double tokens;
+        long lastNanos;
+        long suppressed;
+        long firstSuppressedMillis;
+        final java.util.TreeMap<String, Long> byCall = new java.util.TreeMap<>();
+    }
+
+    void setOwnerRecordsPerSecond(int perSecond) {
+        if (perSecond < 0) throw new IllegalArgumentException("audit records per owner and second must be >= 0 (0: no limit)");
+        ownerRecordsPerSecond = perSecond;
+    }
+
     void append(Entry e) {
+        int rate = ownerRecordsPerSecond;
+        if (rate > 0 && AuditRecord.SYSCALL.equals(e.kind) && e.owner != null) {
+            Entry summary;
+            OwnerRate r = rates.computeIfAbsent(e.owner, o -> {
+                OwnerRate fresh = new OwnerRate();
+                fresh.tokens = 5.0 * rate;
+                fresh.lastNanos = e.stamp;
+                return fresh;
+            });
+            synchronized (r) {
+                r.tokens = Math.min(5.0 * rate, r.tokens + (e.stamp - r.lastNanos) * (double) rate / 1e9);
+                r.lastNanos = e.stamp;
+                if (r.tokens < 1) {
+                    if (r.suppressed++ == 0) r.firstSuppressedMillis = e.time;
+                    if (r.byCall.size() < 64) r.byCall.merge(AuditRecord.OK.equals(e.outcome) ? e.name : e.name + " " + e.outcome, 1L, Long::sum);
+                    return;
+                }
+                r.tokens -= 1;
+                summary = summaryOf(e.owner, r, e.stamp, e.time);
+            }
+            if (summary != null) enqueue(summary);
+        }
+        enqueue(e);
+    }
+
+    /** The record for what {@code r} held back since its last summary, or null; resets it. Holds r. */
+    private static Entry summaryOf(String owner, OwnerRate r, long stamp, long time) {
+        if (r.suppressed == 0) return null;
+        StringBuilder d = new StringBuilder().append(r.suppressed).append(" syscall records of owner ").append(owner)
+                .append(" over its rate since ").append(java.time.Instant.ofEpochMilli(r.firstSuppressedMillis)).append(':');
+        r.byCall.forEach((call, n) -> d.append(' ').append(call).append(" x").append(n).append(','));
+        d.setLength(d.length() - 1);
+        r.suppressed = 0;
+        r.byCall.clear();
+        return new Entry(stamp, time, AuditRecord.SYSCALL, 0, owner, SUPPRESSED, "suppressed", 0, d.toString(), 0, null, null);
+    }
+
+    /**
+     * The summaries of owners that went quiet after going over their rate: taken by the writer
+     * once a second, straight into its batch (the writer must not wait on its own queues).
+     */
+    private List<Entry> takeSummaries(long stamp, long time) {
+        List<Entry> out = new ArrayList<>();
+        for (var e : rates.entrySet()) {
+            synchronized (e.getValue()) {
+                Entry summary = summaryOf(e.getKey(), e.getValue(), stamp, time);
+                if (summary != null) out.add(summary);
+            }
+        }
+        return out;
+    }
+
+    private void enqueue(Entry e) {
         ArrayBlockingQueue<Entry> q = myStripe.get();
         if (!q.offer(e)) {
             boolean interrupted = false;
@@ -302,10 +385,15 @@ final class AuditWriter implements AutoCloseable {
         List<Entry> held = new ArrayList<>();
         int idleRounds = 0;
         long submitted = 0;
+        long nextSummaries = clock.getAsLong() + 1_000_000_000L;
         try {
             while (true) {
                 long ticket = syncTickets.get();
                 long drainStart = clock.getAsLong();
+                if (drainStart - nextSummaries >= 0) {
+                    nextSummaries = drainStart + 1_000_000_000L;
+                    if (ownerRecordsPerSecond > 0) batch.addAll(takeSummaries(drainStart, wallClock.getAsLong()));
+                }
                 batch.addAll(held);
                 held.clear();
                 for (ArrayBlockingQueue<Entry> q : stripes) q.drainTo(batch);
@@ -501,6 +589,8 @@ final class AuditWriter implements AutoCloseable {
 
     @Override
     public void close() {
+        // what was held back goes in before the log closes: a summary is never lost with a stop
+        for (Entry summary : takeSummaries(clock.getAsLong(), wallClock.getAsLong())) enqueue(summary);
         closing = true;
         try {
             writer.join(TimeUnit.SECONDS.toMillis(30));

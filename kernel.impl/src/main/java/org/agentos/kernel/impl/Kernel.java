@@ -763,6 +763,11 @@ public final class Kernel implements ProcessManager, AuditLog {
         return live == null ? 0 : live.get();
     }
 
+    /** Syscall records one owner may add to the audit log per second (0: no limit); applied at once. */
+    public void setAuditRecordsPerOwner(int perSecond) {
+        audit.setOwnerRecordsPerSecond(perSecond);
+    }
+
     /** Most live processes one owner may have (0: no limit); applied at once. */
     public void setMaxProcessesPerOwner(int max) {
         if (max < 0) throw new IllegalArgumentException("maxProcessesPerOwner must be >= 0 (0: no limit)");

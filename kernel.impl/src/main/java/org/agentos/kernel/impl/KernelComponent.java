@@ -135,6 +135,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
                 + "0 = no limit. Applied without a restart.")
         int maxProcessesPerOwner() default Kernel.DEFAULT_MAX_PROCESSES_PER_OWNER;
 
+        @AttributeDefinition(description = "Syscall records one owner may add to the audit log per second (bursts of "
+                + "five seconds' worth); beyond it they are counted and written as one audit.suppressed record per second. "
+                + "Lifecycle records are never held back. 0 = no limit. Applied without a restart.")
+        int auditRecordsPerOwner() default 2000;
+
         @AttributeDefinition(description = "How often memory pressure is checked (ms). Applied without a restart.")
         long memoryPollMillis() default 500;
 
@@ -247,8 +252,9 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private static void applyMemoryPolicy(Kernel k, Config c) {
         try {
             k.setMaxProcessesPerOwner(c.maxProcessesPerOwner());
+            k.setAuditRecordsPerOwner(c.auditRecordsPerOwner());
         } catch (IllegalArgumentException e) {
-            LOG.error("EINVAL: {} (PID org.agentos.kernel); keeping the previous limit", e.getMessage());
+            LOG.error("EINVAL: {} (PID org.agentos.kernel); keeping the previous limits", e.getMessage());
         }
         try {
             k.memory.setPolicy(new MemoryGovernor.Policy(c.memoryPollMillis(), c.memoryThrottleAt(), c.memoryPauseAt(),

@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -66,6 +67,8 @@ class AuditWriterTest {
         audit.sync();
         List<AuditRecord> records = audit.read(new AuditQuery(7, null, null, n));
         audit.close();
+        assertFalse(even.isAlive() || odd.isAlive(), "the workers finished");
+        assertEquals(n, records.size(), "every record was read back");
         for (int i = 1; i < records.size(); i++) {
             assertEquals(Integer.parseInt(records.get(i - 1).detail()) + 1, Integer.parseInt(records.get(i).detail()),
                     "record " + i + " out of order");
@@ -110,6 +113,41 @@ class AuditWriterTest {
             if ((i + 1) % perBatch == 0) audit.sync();
         }
         audit.sync();
+    }
+
+    /**
+     * One owner calling in a tight loop must not push every other tenant's records out: beyond its
+     * rate its records are counted and summarised, another owner's are all kept, and lifecycle
+     * records are never held back.
+     */
+    @Test
+    void anOwnerOverItsRateIsSummarisedAndOthersAreKeptWhole() throws Exception {
+        // a clock that moves a nanosecond per reading (the writer orders by it) and jumps when told
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        AuditWriter audit = new AuditWriter(dir, false, 64L << 20, 4, 0, new ObjectMapper(), () -> now.incrementAndGet(), () -> 1_000L);
+        audit.setOwnerRecordsPerSecond(100); // bursts of 500
+        for (int i = 0; i < 10_000; i++) {
+            audit.append(1000L, AuditRecord.SYSCALL, 7, "flood", "proc.yield", "ok", 0, "call " + i, null, null);
+            if (i % 50 == 0) audit.append(1000L, AuditRecord.SYSCALL, 8, "calm", "fs.read", "ok", 0, "read " + i, null, null);
+        }
+        audit.append(1000L, AuditRecord.SYSCALL, 7, "flood", "fs.write", "EPERM", 0, "denied", null, null);
+        audit.append(1000L, AuditRecord.LIFECYCLE, 7, "flood", "exit", "ok", 0, "code 0", null, null);
+        now.addAndGet(1_000_000_000L); // a second later: one second's worth again
+        audit.append(1000L, AuditRecord.SYSCALL, 7, "flood", "proc.yield", "ok", 0, "after", null, null);
+        audit.sync();
+        List<AuditRecord> flood = audit.read(new AuditQuery(7, null, null, 100_000));
+        List<AuditRecord> calm = audit.read(new AuditQuery(8, null, null, 100_000));
+        List<AuditRecord> summaries = audit.read(new AuditQuery(0, AuditWriter.SUPPRESSED, null, 10));
+        audit.close();
+        assertEquals(200, calm.size(), "every record of the calm owner");
+        long kept = flood.stream().filter(r -> r.name().equals("proc.yield")).count();
+        assertEquals(501, kept, "the burst, then the record a second later");
+        assertTrue(flood.stream().anyMatch(r -> r.kind().equals(AuditRecord.LIFECYCLE)), "lifecycle is never held back");
+        assertEquals(1, summaries.size(), summaries.toString());
+        AuditRecord s = summaries.get(0);
+        assertEquals("flood", s.owner());
+        assertTrue(s.detail().startsWith("9501 syscall records of owner flood over its rate"), s.detail());
+        assertTrue(s.detail().contains("proc.yield x9500") && s.detail().contains("fs.write EPERM x1"), s.detail());
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -162,21 +163,25 @@ class DurableQueueTest {
             long drain = k.spawn(new SpawnSpec("drain", Args.none(), "alice", 0, List.of("ipc:recv:churn"), null));
             String pad = "x".repeat(200);
             List<Thread> senders = new ArrayList<>();
+            // a failure in a sender thread is collected here: JUnit sees only the test's own thread
+            java.util.Queue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
             for (int t = 0; t < 4; t++) {
                 int thread = t;
                 Thread s = new Thread(() -> {
-                    for (int i = 0; i < 2500; i++) {
-                        try {
-                            k.ipc.send("churn", TextNode.valueOf(thread + "-" + i + pad), null);
-                        } catch (SyscallException e) {
-                            throw new AssertionError(e);
-                        }
+                    try {
+                        for (int i = 0; i < 2500; i++) k.ipc.send("churn", TextNode.valueOf(thread + "-" + i + pad), null);
+                    } catch (SyscallException | RuntimeException e) {
+                        failures.add(e);
                     }
                 });
                 s.start();
                 senders.add(s);
             }
-            for (Thread s : senders) s.join(60_000);
+            for (Thread s : senders) {
+                s.join(60_000);
+                assertFalse(s.isAlive(), "a sender did not finish its 2,500 sends within 60 s");
+            }
+            assertTrue(failures.isEmpty(), "sends failed: " + failures);
             k.kill(drain);
             k.awaitExit(drain).toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertTrue(k.ipc.logCompactions() > 0, "10,000 sends and their receives grew the log past 128 KiB");

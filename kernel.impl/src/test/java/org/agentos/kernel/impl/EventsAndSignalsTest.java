@@ -96,26 +96,34 @@ class EventsAndSignalsTest {
 
     @Test
     void anAgentHearsOnlyOfProcessesAndFilesItMaySeeAndNeverWhoPostedTheEvent() throws Exception {
-        long watcher = spawn("script", Args.of("calls", calls(
-                call("ipc.subscribe", Args.of("topic", "*")),
+        long files = spawn("script", Args.of("calls", calls(
+                call("ipc.subscribe", Args.of("topic", "org/agentos/fs/*")),
                 call("ipc.recv", Args.of("timeoutMs", 10_000)))), "ipc:subscribe:**", "fs:read:/home/alice/**");
-        KernelHarness.await("the subscription", () -> k.ipc.stats("@" + watcher).isPresent());
-        h.awaitState(watcher, ProcessState.BLOCKED);
+        long procs = spawn("script", Args.of("calls", calls(
+                call("ipc.subscribe", Args.of("topic", "org/agentos/process/*")),
+                call("ipc.recv", Args.of("timeoutMs", 10_000)))), "ipc:subscribe:**");
+        for (long w : new long[] {files, procs}) {
+            KernelHarness.await("the subscription", () -> k.ipc.stats("@" + w).isPresent());
+            h.awaitState(w, ProcessState.BLOCKED);
+        }
         // another owner's process starts and ends; another owner's private file changes
         long bobs = k.spawn(new SpawnSpec("sleeper", Args.of("ms", 1), "bob", 0, List.of(), null));
         exit(bobs);
         javax.security.auth.Subject operator = new javax.security.auth.Subject();
         k.ipc.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/bob/diary", "version", 3, "owner", "bob",
                 "pid", bobs, "subject", operator));
-        assertEquals(0, k.ipc.stats("@" + watcher).orElseThrow().ready() + k.ipc.stats("@" + watcher).orElseThrow().inFlight(),
-                "nothing about bob reached alice's mailbox");
+        assertEquals(ProcessState.BLOCKED, h.state(files), "nothing about bob's file reached alice");
+        assertEquals(ProcessState.BLOCKED, h.state(procs), "nothing about bob's process reached alice");
         // a file alice may read: the event arrives, without the poster's subject
         k.ipc.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/alice/notes", "version", 1, "owner", "alice",
-                "pid", watcher, "subject", operator));
-        ExitStatus s = exit(watcher);
+                "pid", files, "subject", operator));
+        ExitStatus s = exit(files);
         assertEquals(0, s.code(), s.reason());
         assertTrue(s.reason().contains("/home/alice/notes"), s.reason());
         assertFalse(s.reason().contains("subject"), s.reason());
+        // the first process event alice's watcher hears is of her own process, not bob's earlier ones
+        ExitStatus heard = exit(procs);
+        assertTrue(heard.reason().contains("\"pid\":" + files) && !heard.reason().contains("bob"), heard.reason());
         // with proc:info:any an agent hears of every process
         Proc admin = k.procOf(spawn("sleeper", Args.of("ms", 60_000), "proc:info:any"));
         assertTrue(k.ipc.mayReceive(admin, Kernel.TOPIC_EXITED, java.util.Map.of("pid", bobs, "owner", "bob")));

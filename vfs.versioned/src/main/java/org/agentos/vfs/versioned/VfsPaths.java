@@ -10,9 +10,11 @@ import org.agentos.kernel.api.syscall.SyscallException;
  * Path safety for the virtual filesystem. A path is absolute, '/'-separated UTF-8; {@code .} and
  * empty segments are dropped, a trailing '/' is ignored. Everything that could step outside a
  * root or smuggle a second meaning is refused rather than interpreted: {@code ..} (even where it
- * would stay inside), NUL and other control characters, backslashes, segments over
+ * would stay inside), NUL and other control characters (C0 and C1), invisible formatting
+ * characters (bidi overrides, zero-width characters), backslashes, segments over
  * {@value #MAX_SEGMENT_BYTES} bytes and paths over {@value #MAX_PATH_BYTES}. There are no links,
- * so a normalized path names exactly one place.
+ * so a normalized path names exactly one place; names are in Unicode NFC, so a composed and a
+ * decomposed spelling are one name.
  */
 final class VfsPaths {
     static final int MAX_SEGMENT_BYTES = 255;
@@ -38,7 +40,12 @@ final class VfsPaths {
             if (seg.equals("..")) throw invalid(path, "'..' is not allowed");
             for (int i = 0; i < seg.length(); i++) {
                 char c = seg.charAt(i);
-                if (c < 0x20 || c == 0x7f) throw invalid(path, "control character U+" + String.format("%04X", (int) c));
+                if (Character.isISOControl(c)) throw invalid(path, "control character U+" + String.format("%04X", (int) c));
+                int type = Character.getType(c);
+                if (type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR) {
+                    // invisible: bidi overrides, zero-width characters, BOM; a name shown to a person must read as it is
+                    throw invalid(path, "invisible formatting character U+" + String.format("%04X", (int) c) + " in a name");
+                }
                 if (c == '\\') throw invalid(path, "backslash is not a separator and not allowed in names");
                 if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < seg.length()
                         && Character.isLowSurrogate(seg.charAt(i + 1)))
@@ -46,6 +53,8 @@ final class VfsPaths {
                     throw invalid(path, "malformed UTF-16 in a name");
                 }
             }
+            // one spelling per name: "é" typed composed (NFC) or decomposed (NFD) is the same file
+            seg = java.text.Normalizer.normalize(seg, java.text.Normalizer.Form.NFC);
             if (seg.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
                 throw invalid(path, "a name is longer than " + MAX_SEGMENT_BYTES + " bytes");
             }

@@ -68,6 +68,47 @@ class VfsPathsTest {
     }
 
     @Test
+    void c1ControlsAndInvisibleFormattingCharactersAreRefused() {
+        for (String bad : new String[] {"/home/a/x\u0085y", "/home/a/\u009b31m", "/home/a/report\u202Etxt.exe",
+                "/home/a/\u2066x\u2069", "/home/a/zero\u200Bwidth", "/home/a/\uFEFFbom", "/home/a/join\u200Dx",
+                "/home/a/line\u2028break", "/home/a/\u061Carabic-mark", "/home/a/soft\u00ADhyphen"}) {
+            SyscallException e = assertThrows(SyscallException.class, () -> VfsPaths.normalize(bad), bad);
+            assertEquals(Errno.EINVAL, e.errno());
+        }
+    }
+
+    @Test
+    void composedAndDecomposedSpellingsAreOneName() throws Exception {
+        String composed = "/home/a/caf\u00e9";
+        String decomposed = "/home/a/cafe\u0301";
+        assertEquals(VfsPaths.normalize(composed), VfsPaths.normalize(decomposed));
+        assertEquals(composed, VfsPaths.normalize(decomposed));
+    }
+
+    @Test
+    void loneSurrogatesAreRefusedAndPairsAreNames() throws Exception {
+        for (String bad : new String[] {"/home/a/\uDC00x", "/home/a/x\uD800", "/home/a/\uD800\uD800\uDC00", "/home/a/\uDC00\uD800"}) {
+            assertEquals(Errno.EINVAL, assertThrows(SyscallException.class, () -> VfsPaths.normalize(bad), bad).errno());
+        }
+        assertEquals("/home/a/\uD83D\uDE00", VfsPaths.normalize("/home/a/\uD83D\uDE00"));
+    }
+
+    @Test
+    void aPathOfExactlyTheLimitIsAllowedAndOneByteMoreIsNot() throws Exception {
+        StringBuilder b = new StringBuilder("/h");
+        while (b.length() + 201 <= VfsPaths.MAX_PATH_BYTES) b.append('/').append("x".repeat(200));
+        int left = VfsPaths.MAX_PATH_BYTES - b.length() - 1; // after the '/'
+        b.append('/').append("y".repeat(left));
+        String exact = b.toString();
+        assertEquals(VfsPaths.MAX_PATH_BYTES, exact.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        assertEquals(exact, VfsPaths.normalize(exact));
+        assertEquals(Errno.EINVAL, assertThrows(SyscallException.class, () -> VfsPaths.normalize(exact + "z")).errno());
+        // bytes, not characters: a two-byte character over the limit counts twice
+        String twoByte = exact.substring(0, exact.length() - 1) + "\u00e9";
+        assertEquals(Errno.EINVAL, assertThrows(SyscallException.class, () -> VfsPaths.normalize(twoByte)).errno());
+    }
+
+    @Test
     void withinComparesWholeSegments() {
         assertTrue(VfsPaths.within("/home/a/x", "/home/a"));
         assertTrue(VfsPaths.within("/home/a", "/home/a"));

@@ -79,12 +79,18 @@ public final class CapabilitySet {
         return patterns;
     }
 
-    /** Whether one of the patterns matches the concrete capability {@code required}. */
+    /**
+     * Whether one of the patterns matches the concrete capability {@code required}. Never for a
+     * capability with a control character or a {@code .} or {@code ..} path segment: a pattern
+     * such as {@code fs:read:/home/a/**} would match {@code fs:read:/home/a/../b/x}, which names
+     * another place; whoever builds a capability from a path normalises the path first.
+     */
     public boolean permits(String required) {
         Boolean cached = decisions.get(required);
         if (cached != null) {
             return cached;
         }
+        if (!concrete(required)) return false;
         int[] req = literal(required);
         boolean ok = false;
         for (int[] held : compiled) {
@@ -130,6 +136,27 @@ public final class CapabilitySet {
                     + "': the parent does not hold it");
         }
         return wanted;
+    }
+
+    /**
+     * No control character, no {@code .} or {@code ..} segment between separators ({@code :} and
+     * {@code /}). Empty parts stay allowed: an IPv6 host ({@code host=[::1]}) has them.
+     */
+    private static boolean concrete(String required) {
+        int segmentStart = 0;
+        for (int i = 0; i <= required.length(); i++) {
+            char c = i < required.length() ? required.charAt(i) : ':';
+            if (i < required.length() && (Character.isISOControl(c) || c == '\u2028' || c == '\u2029')) return false;
+            if (c == ':' || c == '/') {
+                int len = i - segmentStart;
+                if ((len == 1 && required.charAt(segmentStart) == '.')
+                        || (len == 2 && required.charAt(segmentStart) == '.' && required.charAt(segmentStart + 1) == '.')) {
+                    return false;
+                }
+                segmentStart = i + 1;
+            }
+        }
+        return true;
     }
 
     private static int[] compile(String pattern) {

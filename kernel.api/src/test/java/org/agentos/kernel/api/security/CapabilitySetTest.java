@@ -76,6 +76,61 @@ class CapabilitySetTest {
     }
 
     @Test
+    void aStarStopsAtColonsSoOneSegmentNeverReachesAnother() throws Exception {
+        CapabilitySet s = CapabilitySet.of(List.of("fs:*", "tool:*"));
+        assertFalse(s.permits("fs:read:/home/a"));
+        assertFalse(s.permits("tool:http.fetch:host=example.org"));
+        assertTrue(s.permits("tool:json.query"));
+        assertFalse(CapabilitySet.of(List.of("fs:read:*")).permits("fs:read::x"), "a star does not span an empty part and the rest");
+        assertTrue(CapabilitySet.of(List.of("tool:http.fetch:**")).permits("tool:http.fetch:host=[::1]"), "IPv6 hosts have empty parts");
+        assertFalse(CapabilitySet.of(List.of("fs:read:/home/*")).permits("fs:read:/home/a/b"));
+    }
+
+    @Test
+    void dotSegmentsAndControlCharactersInARequestAreNeverPermitted() throws Exception {
+        CapabilitySet s = CapabilitySet.of(List.of("fs:read:/home/alice/**", "ipc:send:*", "**"));
+        CapabilitySet alice = CapabilitySet.of(List.of("fs:read:/home/alice/**"));
+        for (String r : new String[] {"fs:read:/home/alice/../bob/x", "fs:read:/home/alice/..", "fs:read:/home/alice/./x",
+                "fs:read:/home/alice/x/../../bob", "fs:read:/home/alice/x\u0000/../../bob", "fs:read:/home/alice/x\n",
+                "fs:read:/home/alice/\u0085x", "ipc:send:..", "fs:read:/home/alice/\u2028"}) {
+            assertFalse(alice.permits(r), r);
+            assertFalse(s.permits(r), "not even ** permits " + r);
+        }
+        // names that merely contain dots are names
+        assertTrue(alice.permits("fs:read:/home/alice/.profile"));
+        assertTrue(alice.permits("fs:read:/home/alice/a..b"));
+        assertTrue(alice.permits("fs:read:/home/alice/..."));
+    }
+
+    @Test
+    void trailingSlashesAndEmptySegmentsStayInsideTheTree() throws Exception {
+        CapabilitySet alice = CapabilitySet.of(List.of("fs:read:/home/alice/**"));
+        assertTrue(alice.permits("fs:read:/home/alice"));
+        assertTrue(alice.permits("fs:read:/home/alice/"));
+        assertTrue(alice.permits("fs:read:/home/alice//x"));
+        assertFalse(alice.permits("fs:read:/home/alice2"));
+        assertFalse(alice.permits("fs:read:/home/alicex/y"));
+        assertFalse(alice.permits("fs:read:/home"));
+    }
+
+    @Test
+    void aDoubleStarInTheMiddleCrossesSeparatorsButKeepsTheRest() throws Exception {
+        CapabilitySet s = CapabilitySet.of(List.of("fs:**:/tmp/x"));
+        assertTrue(s.permits("fs:read:/tmp/x"));
+        assertTrue(s.permits("fs:read:/a/b:/tmp/x"), "** crosses : and /");
+        assertFalse(s.permits("fs:read:/tmp/x/y"));
+        assertFalse(s.covers("fs:**"));
+        assertFalse(CapabilitySet.of(List.of("fs:*:/tmp/x")).covers("fs:**:/tmp/x"));
+    }
+
+    @Test
+    void controlCharactersInAPatternAreEinval() {
+        for (String bad : new String[] {"fs:read:/a\u0000", "fs:read:/a\tb", "proc:\u007fspawn", "fs:read:/\u0085"}) {
+            assertThrows(SyscallException.class, () -> CapabilitySet.of(List.of(bad)), bad);
+        }
+    }
+
+    @Test
     void wellKnownSetsAreShared() throws Exception {
         assertSame(CapabilitySet.ALL, caps("**"));
         assertSame(CapabilitySet.NONE, caps());
