@@ -184,6 +184,38 @@ class LinuxSandboxTest {
         else assertNotEquals("0", r.stdout().strip());
     }
 
+    /** Where bubblewrap has no namespaces the tests that need them are skipped: say so where CI output shows it. */
+    @org.junit.jupiter.api.BeforeAll
+    static void sayLoudlyWhenNamespacesAreMissing() {
+        if (!BUBBLEWRAP.namespaces()) {
+            System.err.println("\n*** WARNING: bubblewrap has no namespaces on this machine: the sandbox's escape, network"
+                    + " and pid-namespace tests are SKIPPED. Protections: " + BUBBLEWRAP.protections() + "\n");
+        }
+    }
+
+    @Test
+    void aCommandCannotReachAServerOnTheHostsLoopback() throws Exception {
+        LinuxSandbox bwrap = sandbox("bubblewrap");
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            server.setSoTimeout(1000);
+            SandboxResult r = bwrap.run(SandboxSpec.builder(List.of("/bin/bash", "-c",
+                    "echo reached > /dev/tcp/127.0.0.1/" + server.getLocalPort()), workDir()).build());
+            assertFalse(r.exitCode() == 0, "the connect succeeded: " + r);
+            try (java.net.Socket s = server.accept()) {
+                throw new AssertionError("the sandboxed command connected to the host's 127.0.0.1: " + r);
+            } catch (java.net.SocketTimeoutException expected) {
+                // nothing came: the command's 127.0.0.1 is its own network namespace's
+            }
+        }
+    }
+
+    @Test
+    void aCommandRunsInAPidNamespaceOfItsOwn() throws Exception {
+        SandboxResult r = sandbox("bubblewrap").run(sh(workDir(), "echo $$").build());
+        int pid = Integer.parseInt(r.stdout().strip());
+        assertTrue(pid < 10, "in a pid namespace of its own the command's shell is one of the first pids, not " + pid + ": " + r);
+    }
+
     @Test
     void bubblewrapRunsAsTheSandboxUserInside() throws Exception {
         SandboxResult r = sandbox("bubblewrap").run(SandboxSpec.builder(List.of("id", "-u"), workDir()).build());
