@@ -99,8 +99,9 @@ class EventsAndSignalsTest {
         long files = spawn("script", Args.of("calls", calls(
                 call("ipc.subscribe", Args.of("topic", "org/agentos/fs/*")),
                 call("ipc.recv", Args.of("timeoutMs", 10_000)))), "ipc:subscribe:**", "fs:read:/home/alice/**");
+        // EXITED only: a process may run before the kernel has posted its own SPAWNED
         long procs = spawn("script", Args.of("calls", calls(
-                call("ipc.subscribe", Args.of("topic", "org/agentos/process/*")),
+                call("ipc.subscribe", Args.of("topic", "org/agentos/process/EXITED")),
                 call("ipc.recv", Args.of("timeoutMs", 10_000)))), "ipc:subscribe:**");
         for (long w : new long[] {files, procs}) {
             KernelHarness.await("the subscription", () -> k.ipc.stats("@" + w).isPresent());

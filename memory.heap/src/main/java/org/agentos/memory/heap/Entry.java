@@ -12,6 +12,11 @@ import org.agentos.kernel.api.memory.MemEntry;
 record Entry(String key, long version, JsonNode json, byte[] blob, boolean isBlob, long bytes, boolean working,
              int tokens, String summary, boolean resident, long modifiedMillis, long modifiedBy) {
 
+    /** What it counts against quotas: value, key and the entry's overhead (MemKey.charge). */
+    long charged() {
+        return org.agentos.kernel.api.memory.MemKey.charge(key, bytes);
+    }
+
     EntryInfo info(String space) {
         return new EntryInfo(space, key, version, bytes, isBlob, working, tokens, resident, modifiedMillis, modifiedBy, summary);
     }

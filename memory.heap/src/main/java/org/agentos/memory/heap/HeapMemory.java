@@ -164,7 +164,7 @@ public class HeapMemory implements MemoryManager {
         synchronized (lock) {
             Space s = writable(caller, space);
             Entry old = s.remove(key);
-            if (old != null) ownerBytes.merge(s.owner, -old.bytes(), Long::sum);
+            if (old != null) ownerBytes.merge(s.owner, -old.charged(), Long::sum);
             return CompletableFuture.completedFuture(old != null);
         }
     }
@@ -187,9 +187,10 @@ public class HeapMemory implements MemoryManager {
 
     /** Quota-checked write: it fails whole, before anything changes. */
     private Entry write(Space s, Entry old, Entry now) throws SyscallException {
-        checkQuota(s, now.bytes() - (old == null ? 0 : old.bytes()));
+        long delta = now.charged() - (old == null ? 0 : old.charged()); // keys and overhead count, not values only
+        checkQuota(s, delta);
         s.put(now);
-        ownerBytes.merge(s.owner, now.bytes() - (old == null ? 0 : old.bytes()), Long::sum);
+        ownerBytes.merge(s.owner, delta, Long::sum);
         if (now.working()) s.enforceBudget(Set.of(now.key()));
         return now;
     }

@@ -66,7 +66,7 @@ final class Space {
     Entry put(Entry now) {
         Entry old = entries.put(now.key(), now);
         forget(old);
-        bytes += now.bytes();
+        bytes += now.charged();
         residentBytes += now.bytes();
         if (now.working()) {
             residentTokens += now.tokens();
@@ -83,7 +83,7 @@ final class Space {
 
     private void forget(Entry old) {
         if (old == null) return;
-        bytes -= old.bytes();
+        bytes -= old.charged();
         if (old.resident()) {
             residentBytes -= old.bytes();
             if (old.working()) {

@@ -67,7 +67,9 @@ class ForkTest {
         assertEquals(40, c.bytes());
         assertEquals(0, c.sharedBytes());
         assertEquals(0, m.space("user/1").orElseThrow().sharedBytes());
-        assertEquals(80, m.usage().stream().filter(u -> u.owner().equals("alice")).findFirst().orElseThrow().bytes());
+        // value, key and overhead, twice
+        assertEquals(2 * org.agentos.kernel.api.memory.MemKey.charge("k", 40),
+                m.usage().stream().filter(u -> u.owner().equals("alice")).findFirst().orElseThrow().bytes());
     }
 
     @Test
@@ -114,11 +116,11 @@ class ForkTest {
 
     @Test
     void aForkBeyondTheOwnerQuotaIsEQUOTA() throws Exception {
-        HeapMemory q = withQuotas(0, 100, Map.of());
+        HeapMemory q = withQuotas(0, 200, Map.of());
         done(q.put(parent, "user/1", "k", MemWrite.blob(new byte[60])));
         var e = refused(() -> q.fork(1, 2, "alice"));
         assertEquals(Errno.EQUOTA, e.errno());
-        assertEquals("owner quota of alice: the fork's copy of 60 bytes on top of 60 used exceeds the limit of 100", e.getMessage());
+        assertEquals("owner quota of alice: the fork's copy of 125 bytes on top of 125 used exceeds the limit of 200", e.getMessage());
         assertTrue(q.space("user/2").isEmpty());
     }
 
@@ -131,7 +133,7 @@ class ForkTest {
                 Map.of(), List.of()))));
         var e = refused(() -> q.fork(1, 2, "alice"));
         assertEquals(Errno.EQUOTA, e.errno());
-        assertEquals("process quota: the fork's copy of 60 bytes exceeds the limit of 50 per user space", e.getMessage());
+        assertEquals("process quota: the fork's copy of 125 bytes exceeds the limit of 50 per user space", e.getMessage());
         assertTrue(q.space("user/2").isEmpty());
     }
 

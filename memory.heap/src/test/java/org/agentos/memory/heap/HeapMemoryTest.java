@@ -314,7 +314,8 @@ class HeapMemoryTest {
         m.share(OP, "team", new SharedSpec(false, 0));
         done(m.put(OP, "shared/team", "k", MemWrite.blob(new byte[5])));
         MemUsage alice = m.usage().stream().filter(u -> u.owner().equals("alice")).findFirst().orElseThrow();
-        assertEquals(new MemUsage("alice", 2, 15, 1L << 30), alice);
+        assertEquals(new MemUsage("alice", 2, org.agentos.kernel.api.memory.MemKey.charge("k", 10)
+                + org.agentos.kernel.api.memory.MemKey.charge("k", 5), 1L << 30), alice);
     }
 
     @Test

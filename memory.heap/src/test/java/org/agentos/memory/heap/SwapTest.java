@@ -228,7 +228,8 @@ class SwapTest {
         b.importState(new MemoryState(MemoryState.VERSION, List.of(new MemoryState.Space("shared/x", "alice", false, 0, 0,
                 List.of(entry("shared/x", "k", 1, null, new byte[10], false, 0, true, null)), Map.of(), List.of()))));
         assertEquals(10, b.space("shared/x").orElseThrow().bytes());
-        assertEquals(10, b.usage().stream().filter(u -> u.owner().equals("alice")).findFirst().orElseThrow().bytes());
+        assertEquals(org.agentos.kernel.api.memory.MemKey.charge("k", 10),
+                b.usage().stream().filter(u -> u.owner().equals("alice")).findFirst().orElseThrow().bytes());
     }
 
     @Test

@@ -18,6 +18,11 @@ record Entry(String key, long version, JsonNode json, byte[] blob, boolean isBlo
         return new EntryInfo(space, key, version, bytes, isBlob, working, tokens, resident, modifiedMillis, modifiedBy, summary);
     }
 
+    /** What it counts against quotas: value, key and the entry's overhead (MemKey.charge). */
+    long charged() {
+        return org.agentos.kernel.api.memory.MemKey.charge(key, bytes);
+    }
+
     /** Resident bytes: what paging this entry out frees. */
     long residentBytes() {
         return resident ? bytes : 0;

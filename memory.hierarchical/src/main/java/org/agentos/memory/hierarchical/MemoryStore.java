@@ -779,7 +779,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     private <T> CompletionStage<T> write(Space s, Entry old, Entry now, byte[] bytes, T result) throws SyscallException {
         checkLog(s);
         checkSpaceQuota(s, old, now);
-        long delta = now.bytes() - (old == null ? 0 : old.bytes());
+        long delta = now.charged() - (old == null ? 0 : old.charged()); // keys and overhead count, not values only
         if (s.kind != SpaceKind.SYSTEM && delta > 0) {
             long limit = settings.ownerQuota(s.owner);
             charge(s.owner, delta, 0, used -> "owner quota of " + s.owner + ": " + used + " bytes used + " + delta
@@ -825,7 +825,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         s.tree = now == null ? s.tree.remove(key) : s.tree.put(key, now);
         s.account(old, now);
         if (!charged) {
-            long delta = (now == null ? 0 : now.bytes()) - (old == null ? 0 : old.bytes());
+            long delta = (now == null ? 0 : now.charged()) - (old == null ? 0 : old.charged());
             if (delta != 0) ownerBytes(s.owner).addAndGet(delta);
         }
         if (old != null && old.archiveId() != 0 && (now == null || now.archiveId() != old.archiveId())
@@ -1171,7 +1171,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     }
 
     private static void checkSpaceQuota(Space s, Entry old, Entry now) throws SyscallException {
-        long delta = now.bytes() - (old == null ? 0 : old.bytes());
+        long delta = now.charged() - (old == null ? 0 : old.charged());
         if (delta <= 0 || s.kind == SpaceKind.SYSTEM) return;
         if (s.quotaBytes > 0 && s.logicalBytes + delta > s.quotaBytes) {
             throw new SyscallException(Errno.EQUOTA, (s.kind == SpaceKind.USER ? "process" : "space") + " quota of "

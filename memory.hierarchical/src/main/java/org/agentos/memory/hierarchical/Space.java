@@ -123,7 +123,7 @@ final class Space {
     /** Keeps the sizes and the context window in step with replacing {@code old} by {@code now} (either may be null). */
     void account(Entry old, Entry now) {
         if (old != null) {
-            logicalBytes -= old.bytes();
+            logicalBytes -= old.charged();
             residentBytes -= old.residentBytes();
             if (old.working()) {
                 if (old.resident()) residentTokens -= old.tokens();
@@ -131,11 +131,11 @@ final class Space {
                 pagedOut.remove(old.key());
             }
             if (!relatives.isEmpty() && old.stamp() <= forkStamp && (now == null || now.stamp() != old.stamp())) {
-                sharedBytes -= old.bytes();
+                sharedBytes -= old.charged();
             }
         }
         if (now != null) {
-            logicalBytes += now.bytes();
+            logicalBytes += now.charged();
             residentBytes += now.residentBytes();
             if (now.working()) {
                 if (now.resident()) {

@@ -121,9 +121,12 @@ class ConcurrencyTest {
             });
             before = contents(m);
             for (int t = 1; t <= THREADS; t++) assertEquals(64, m.space("user/" + t).orElseThrow().entries());
-            assertEquals(m.usage().get(0).bytes(), before.entrySet().stream().filter(e -> e.getKey().startsWith("user/"))
-                    .mapToLong(e -> m.space(e.getKey().split(" ")[0]).orElseThrow().bytes()).sum(),
-                    "the owner's bytes are the sum of its spaces'");
+            long charged = 0;
+            for (MemoryState.Space s : m.exportState().spaces()) {
+                if (!s.name().startsWith("user/")) continue;
+                for (MemEntry e : s.entries()) charged += org.agentos.kernel.api.memory.MemKey.charge(e.info().key(), e.info().bytes());
+            }
+            assertEquals(m.usage().get(0).bytes(), charged, "the owner's bytes are what its entries are charged");
         }
         try (MemoryStore m = open()) {
             assertEquals(before, contents(m));
@@ -216,14 +219,14 @@ class ConcurrencyTest {
 
     @Test
     void anOwnersQuotaHoldsAcrossSpacesWrittenAtOnce() throws Exception {
-        long quota = 20_000;
+        long quota = 170 * org.agentos.kernel.api.memory.MemKey.charge("k000", 50); // keys of one width: it fills exactly
         try (MemoryStore m = new MemoryStore(MemorySettings.defaults(null).withOwnerQuota(quota, Map.of()))) {
             AtomicLong refused = new AtomicLong();
             all(THREADS, t -> () -> {
                 MemCaller p = proc(t + 1, "alice");
                 for (int i = 0; i < 500; i++) {
                     try {
-                        done(m.put(p, "user/" + (t + 1), "k" + i, MemWrite.blob(new byte[50])));
+                        done(m.put(p, "user/" + (t + 1), String.format("k%03d", i), MemWrite.blob(new byte[50])));
                     } catch (SyscallException e) {
                         assertEquals(Errno.EQUOTA, e.errno());
                         refused.incrementAndGet();

@@ -298,18 +298,43 @@ class MemoryStoreTest {
 
     // ---- quotas
 
+    /** What an entry costs a quota: value, key and overhead. */
+    private static long c(String key, int valueBytes) {
+        return org.agentos.kernel.api.memory.MemKey.charge(key, valueBytes);
+    }
+
     @Test
     void aWriteBeyondTheProcessQuotaIsEQUOTAAndChangesNothing() throws Exception {
         m.close();
-        m = new MemoryStore(MemorySettings.defaults(null).withProcessQuota(100));
+        m = new MemoryStore(MemorySettings.defaults(null).withProcessQuota(c("a", 100)));
         done(m.put(alice1, "user/1", "a", MemWrite.blob(new byte[60])));
         SyscallException e = assertThrows(SyscallException.class, () -> m.put(alice1, "user/1", "b", MemWrite.blob(new byte[50])));
         assertEquals(Errno.EQUOTA, e.errno());
-        assertTrue(e.getMessage().contains("process quota") && e.getMessage().contains("60") && e.getMessage().contains("100"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("process quota") && e.getMessage().contains("125 bytes used + 115 more")
+                && e.getMessage().contains("165"), e.getMessage());
         assertEquals(1, m.space("user/1").orElseThrow().entries());
         assertEquals(Errno.ENOENT, errno(() -> m.get(alice1, "user/1", "b")));
         done(m.put(alice1, "user/1", "a", MemWrite.blob(new byte[100]))); // a rewrite counts only its growth
+    }
+
+    @Test
+    void keysAndEachEntryCountSoEmptyValuesUnderLongKeysAreNotFree() throws Exception {
+        m.close();
+        m = new MemoryStore(MemorySettings.defaults(null).withOwnerQuota(10_000, Map.of()));
+        String prefix = "k".repeat(500);
+        int written = 0;
+        SyscallException full = null;
+        for (int i = 0; i < 100 && full == null; i++) {
+            try {
+                done(m.put(alice1, "user/1", prefix + String.format("%02d", i), MemWrite.blob(new byte[0])));
+                written++;
+            } catch (SyscallException e) {
+                full = e;
+            }
+        }
+        assertEquals(Errno.EQUOTA, full == null ? null : full.errno(), "empty values under 502-character keys filled the quota");
+        assertEquals(10_000 / c(prefix + "00", 0), written);
+        assertEquals(written * c(prefix + "00", 0), m.usage().get(0).bytes());
     }
 
     @Test
@@ -324,28 +349,28 @@ class MemoryStoreTest {
     @Test
     void aWriteBeyondTheOwnerQuotaIsEQUOTAAcrossSpaces() throws Exception {
         m.close();
-        m = new MemoryStore(MemorySettings.defaults(null).withOwnerQuota(1000, Map.of("alice", 100L)));
+        m = new MemoryStore(MemorySettings.defaults(null).withOwnerQuota(1000, Map.of("alice", c("a", 60) + c("a", 50) - 1)));
         done(m.put(alice1, "user/1", "a", MemWrite.blob(new byte[60])));
         SyscallException e = assertThrows(SyscallException.class,
                 () -> m.put(proc(3, "alice"), "user/3", "a", MemWrite.blob(new byte[50])));
         assertEquals(Errno.EQUOTA, e.errno());
-        assertTrue(e.getMessage().contains("owner quota of alice") && e.getMessage().contains("100"), e.getMessage());
+        assertTrue(e.getMessage().contains("owner quota of alice") && e.getMessage().contains("239"), e.getMessage());
         done(m.put(bob2, "user/2", "a", MemWrite.blob(new byte[500]))); // bob has the default 1000
         MemUsage alice = m.usage().stream().filter(u -> u.owner().equals("alice")).findFirst().orElseThrow();
-        assertEquals(60, alice.bytes());
-        assertEquals(100, alice.quotaBytes());
+        assertEquals(c("a", 60), alice.bytes());
+        assertEquals(239, alice.quotaBytes());
         assertEquals(2, alice.spaces());
     }
 
     @Test
     void aForkBeyondTheOwnerQuotaIsEQUOTA() throws Exception {
         m.close();
-        m = new MemoryStore(MemorySettings.defaults(null).withOwnerQuota(100, Map.of()));
+        m = new MemoryStore(MemorySettings.defaults(null).withOwnerQuota(200, Map.of()));
         done(m.put(alice1, "user/1", "a", MemWrite.blob(new byte[60])));
         assertEquals(Errno.EQUOTA, errno(() -> m.fork(1, 4, "alice")));
         assertTrue(m.space("user/4").isEmpty());
         m.fork(1, 5, "bob");
-        assertEquals(60, m.usage().stream().filter(u -> u.owner().equals("bob")).findFirst().orElseThrow().bytes());
+        assertEquals(c("a", 60), m.usage().stream().filter(u -> u.owner().equals("bob")).findFirst().orElseThrow().bytes());
     }
 
     // ---- fork
@@ -395,10 +420,10 @@ class MemoryStoreTest {
         done(m.put(alice1, "user/1", "b", MemWrite.blob(new byte[50])));
         assertEquals(0, m.space("user/1").orElseThrow().sharedBytes());
         m.fork(1, 4, "alice");
-        assertEquals(150, m.space("user/4").orElseThrow().sharedBytes());
-        assertEquals(150, m.space("user/1").orElseThrow().sharedBytes());
+        assertEquals(c("a", 100) + c("b", 50), m.space("user/4").orElseThrow().sharedBytes());
+        assertEquals(c("a", 100) + c("b", 50), m.space("user/1").orElseThrow().sharedBytes());
         done(m.put(proc(4, "alice"), "user/4", "a", MemWrite.blob(new byte[10])));
-        assertEquals(50, m.space("user/4").orElseThrow().sharedBytes());
+        assertEquals(c("b", 50), m.space("user/4").orElseThrow().sharedBytes());
         m.processExited(4);
         assertEquals(0, m.space("user/1").orElseThrow().sharedBytes(), "nothing is shared once the relative is gone");
     }

@@ -9,8 +9,27 @@ import org.agentos.kernel.api.syscall.SyscallException;
  */
 public final class MemKey {
     public static final int MAX_LENGTH = 512;
+    /**
+     * What every entry costs a quota beyond its key and value: the index node, version, times and
+     * author a memory manager keeps for it. Without it a tenant filled memory with empty values
+     * under long keys for free.
+     */
+    public static final long ENTRY_OVERHEAD = 64;
 
     private MemKey() {}
+
+    /**
+     * The bytes an entry counts against space and owner quotas: its value's {@code valueBytes},
+     * its key in UTF-8 and {@link #ENTRY_OVERHEAD}. Every memory manager charges the same.
+     */
+    public static long charge(String key, long valueBytes) {
+        long keyBytes = 0;
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            keyBytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair: 4 in all
+        }
+        return valueBytes + keyBytes + ENTRY_OVERHEAD;
+    }
 
     /** EINVAL, saying why, unless {@code key} is a valid key. */
     public static void check(String key) throws SyscallException {
