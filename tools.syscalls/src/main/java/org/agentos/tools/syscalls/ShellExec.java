@@ -70,6 +70,10 @@ public class ShellExec implements Tool {
         @AttributeDefinition(description = "Largest file a command may write, in MiB (RLIMIT_FSIZE)")
         long fileSizeMiB() default 64;
 
+        @AttributeDefinition(description = "Most an owner's workspace holds, in MiB: a command's files are limited to "
+                + "what is left, and once it is full commands can still read and delete but not write")
+        long workspaceMiB() default 1024;
+
         @AttributeDefinition(description = "Output kept per stream (stdout, stderr) in KiB; the rest is dropped")
         int maxOutputKiB() default 256;
 
@@ -85,9 +89,9 @@ public class ShellExec implements Tool {
 
     /** The configuration in force. */
     record Settings(Path workspaceRoot, long cpuSeconds, long memoryMiB, int processes, long fileSizeMiB,
-                    int maxOutputKiB, long timeoutMs, long maxTimeoutMs, boolean network) {
+                    long workspaceMiB, int maxOutputKiB, long timeoutMs, long maxTimeoutMs, boolean network) {
         Settings {
-            if (cpuSeconds <= 0 || memoryMiB <= 0 || processes <= 0 || fileSizeMiB <= 0 || maxOutputKiB <= 0
+            if (cpuSeconds <= 0 || memoryMiB <= 0 || processes <= 0 || fileSizeMiB <= 0 || workspaceMiB <= 0 || maxOutputKiB <= 0
                     || timeoutMs <= 0 || maxTimeoutMs <= 0) {
                 throw new IllegalArgumentException("shell.exec limits must be positive");
             }
@@ -97,13 +101,13 @@ public class ShellExec implements Tool {
         }
 
         static Settings defaults(Path workspaceRoot) {
-            return new Settings(workspaceRoot, 10, 512, 64, 64, 256, 30_000, 300_000, false);
+            return new Settings(workspaceRoot, 10, 512, 64, 64, 1024, 256, 30_000, 300_000, false);
         }
 
         static Settings of(Config c) {
             String root = c.workspaceRoot() == null ? "" : c.workspaceRoot().trim();
             return new Settings(root.isEmpty() ? null : Paths.get(root), c.cpuSeconds(), c.memoryMiB(), c.processes(),
-                    c.fileSizeMiB(), c.maxOutputKiB(), c.timeoutMs(), c.maxTimeoutMs(), c.network());
+                    c.fileSizeMiB(), c.workspaceMiB(), c.maxOutputKiB(), c.timeoutMs(), c.maxTimeoutMs(), c.network());
         }
 
         static Path defaultRoot() {
@@ -177,11 +181,15 @@ public class ShellExec implements Tool {
         long timeoutMs = Math.min(args.hasNonNull("timeoutMs") ? args.get("timeoutMs").asLong() : s.timeoutMs(),
                 s.maxTimeoutMs());
         String stdin = args.hasNonNull("stdin") ? args.get("stdin").asText() : null;
+        // RLIMIT_FSIZE is per file: each file may take at most what is left of the workspace, so a
+        // command overshoots the total by at most what it writes itself, and once the workspace is
+        // full every write fails (EFBIG) while reading and deleting still work
+        long left = Math.max(1, (s.workspaceMiB() << 20) - sizeOf(workspace, s.workspaceMiB() << 20));
         SandboxSpec spec;
         try {
             SandboxSpec.Builder b = SandboxSpec.builder(command, cwd).stdin(stdin)
                     .cpuSeconds(s.cpuSeconds()).memoryBytes(s.memoryMiB() << 20).processes(s.processes())
-                    .fileSizeBytes(s.fileSizeMiB() << 20).maxOutputBytes(s.maxOutputKiB() * 1024)
+                    .fileSizeBytes(Math.min(s.fileSizeMiB() << 20, left)).maxOutputBytes(s.maxOutputKiB() * 1024)
                     .timeout(Duration.ofMillis(timeoutMs)).network(s.network());
             env(args.get("env"), b);
             spec = b.build();
@@ -193,6 +201,28 @@ public class ShellExec implements Tool {
         ctx.chargeBytes(stdinBytes + r.stdout().getBytes(StandardCharsets.UTF_8).length
                 + r.stderr().getBytes(StandardCharsets.UTF_8).length);
         return result(r);
+    }
+
+    /** Bytes of the regular files under {@code dir}, counted until {@code enough} is passed. */
+    static long sizeOf(Path dir, long enough) throws SyscallException {
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                    if (a.isRegularFile()) total[0] += a.size();
+                    return total[0] > enough ? java.nio.file.FileVisitResult.TERMINATE : java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path f, java.io.IOException e) {
+                    return java.nio.file.FileVisitResult.CONTINUE; // a file the command's user keeps from us: not ours to count
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot measure the workspace " + dir + ": " + e.getMessage());
+        }
+        return total[0];
     }
 
     static List<String> command(JsonNode args) throws SyscallException {

@@ -156,8 +156,27 @@ class ShellExecTest {
     }
 
     @Test
+    void aCommandsFilesGetOnlyWhatIsLeftOfTheOwnersWorkspace() throws Exception {
+        ShellExec.Settings s = new ShellExec.Settings(root, 3, 100, 8, 2, 1, 4, 1000, 5000, false); // 1 MiB in all
+        long pid = process(s, "alice", "tool:shell.exec");
+        assertTrue(exec(pid, "command", "true").isOk());
+        assertEquals(1L << 20, sandbox.last().fileSizeBytes(), "an empty workspace: the whole MiB (below the 2 MiB per file)");
+        Path ws = root.resolve("alice");
+        Files.createDirectories(ws.resolve("out"));
+        Files.write(ws.resolve("out/a.bin"), new byte[700 << 10]);
+        assertTrue(exec(pid, "command", "true").isOk());
+        assertEquals((1L << 20) - (700 << 10), sandbox.last().fileSizeBytes(), "what is left");
+        Files.write(ws.resolve("b.bin"), new byte[400 << 10]);
+        assertTrue(exec(pid, "command", "rm b.bin").isOk(), "a full workspace still runs commands (to clean up)");
+        assertEquals(1, sandbox.last().fileSizeBytes(), "but they write nothing");
+        long bob = process(s, "bob", "tool:shell.exec");
+        assertTrue(exec(bob, "command", "true").isOk());
+        assertEquals(1L << 20, sandbox.last().fileSizeBytes(), "another owner's workspace is its own");
+    }
+
+    @Test
     void limitsComeFromConfigurationAndTheTimeoutIsCapped() throws Exception {
-        ShellExec.Settings s = new ShellExec.Settings(root, 3, 100, 8, 2, 4, 1000, 5000, false);
+        ShellExec.Settings s = new ShellExec.Settings(root, 3, 100, 8, 2, 1024, 4, 1000, 5000, false);
         long pid = process(s, "alice", "tool:shell.exec");
         assertTrue(exec(pid, "command", "true", "timeoutMs", 999_999).isOk());
         SandboxSpec spec = sandbox.last();
