@@ -711,6 +711,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         Quotas quotas = spec.quotas() == null ? parent.quotas
                 : byOperator ? spec.quotas() : spec.quotas().min(parent.quotas);
+        if (!byOperator) quotas = withinParentsWallTime(quotas, parent);
         String owner;
         if (byOperator) {
             owner = canonicalOwner(spec.owner() == null ? "root" : spec.owner());
@@ -735,6 +736,18 @@ public final class Kernel implements ProcessManager, AuditLog {
         p.programState = state;
         enroll(parent, p, "spawn");
         return pid;
+    }
+
+    /**
+     * A child's wall-time quota ends no later than its parent's: what is left of the parent's, if
+     * that is less. Relative to its own start it would otherwise outlive the parent's deadline
+     * (re-parented to init when the parent is stopped), and a tree could run on forever.
+     */
+    private Quotas withinParentsWallTime(Quotas quotas, Proc parent) {
+        long parentWall = parent.quotas.wallMillis();
+        if (parentWall == Quotas.UNLIMITED) return quotas;
+        long left = Math.max(1, parentWall - (now() - parent.startedMillis));
+        return quotas.wallMillis() <= left ? quotas : quotas.withWallMillis(left);
     }
 
     /**
@@ -1766,7 +1779,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         admit(parent.owner);
         long pid = pids.next();
         Proc child = new Proc(pid, parent.pid, parent.owner, parent.programName, parent.nice, parent.schedClass, parent.caps,
-                parent.quotas, now());
+                withinParentsWallTime(parent.quotas, parent), now());
         child.programState = copy;
         child.lastResult = SyscallResult.ok(json.createObjectNode().put("pid", 0).put("ppid", parent.pid));
         try {

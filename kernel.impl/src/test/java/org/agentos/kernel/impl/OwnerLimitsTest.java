@@ -62,6 +62,34 @@ class OwnerLimitsTest {
         }
     }
 
+    /** Makes the calls in its args' "calls" array one after another; exits with the last result. */
+    record Script(com.fasterxml.jackson.databind.JsonNode calls, int next) {}
+
+    @Test
+    void aChildsWallTimeEndsNoLaterThanItsParents() throws Exception {
+        try (KernelHarness h = KernelHarness.inMemory()) {
+            Kernel k = h.kernel;
+            k.addProgram(TestPrograms.sleeper(), "test");
+            k.addProgram(TestPrograms.program("script", Script.class, a -> new Script(a.get("calls"), 0), (st, last) -> {
+                if (st.next() >= st.calls().size()) return org.agentos.kernel.api.program.Step.exit(st, 0, String.valueOf(last));
+                var c = st.calls().get(st.next());
+                return org.agentos.kernel.api.program.Step.call(new Script(st.calls(), st.next() + 1), c.get("syscall").asText(),
+                        c.path("args"));
+            }), "test");
+            var calls = Args.none().arrayNode()
+                    .add(Args.of("syscall", "proc.sleep", "args", Args.of("ms", 100)))
+                    .add(Args.of("syscall", "proc.spawn", "args", Args.of("program", "sleeper", "args", Args.of("ms", 600_000))));
+            long parent = k.spawn(new SpawnSpec("script", Args.of("calls", calls), "alice", 0, List.of("proc:*"),
+                    org.agentos.kernel.api.process.Quotas.NONE.withWallMillis(10_000)));
+            var s = k.awaitExit(parent).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(0, s.code(), s.reason());
+            long child = k.json.readTree(s.reason()).path("pid").asLong();
+            long wall = k.info(child).orElseThrow().quotas().wallMillis();
+            assertTrue(wall <= 9_900, "the child ends with its parent's deadline (started 100 ms later): " + wall);
+            assertTrue(wall > 0);
+        }
+    }
+
     @Test
     void restoredProcessesCountAgainstTheirOwnersAfterARestart() throws Exception {
         try (KernelHarness h = KernelHarness.persistent(dir)) {
