@@ -31,16 +31,6 @@ public class ConsoleRolesIT extends KarafTestSupport {
     @Inject
     protected ProcessManager processes;
 
-    /** Asserts that {@code who} may not run {@code command}, with a message containing {@code why}. */
-    private void refused(Subject who, String command, String why) {
-        try {
-            String out = executeCommandAs(who, command);
-            throw new IllegalStateException("'" + command + "' was not refused:\n" + out);
-        } catch (AssertionError expected) {
-            assertTrue(expected.getMessage(), expected.getMessage().contains(why));
-        }
-    }
-
     private long spawnAs(Subject who, String command) {
         String out = executeCommandAs(who, command);
         java.util.regex.Matcher m = SPAWNED.matcher(out);

@@ -221,6 +221,20 @@ public abstract class KarafTestSupport {
         }
     }
 
+    /**
+     * Asserts that {@code who} may not run {@code command}, with a message containing {@code why};
+     * returns that message.
+     */
+    protected String refused(javax.security.auth.Subject who, String command, String why) {
+        try {
+            String out = executeCommandAs(who, command);
+            throw new IllegalStateException("'" + command + "' was not refused:\n" + out);
+        } catch (AssertionError expected) {
+            org.junit.Assert.assertTrue(expected.getMessage(), expected.getMessage().contains(why));
+            return expected.getMessage();
+        }
+    }
+
     /** A console user {@code name} with only the given roles (e.g. viewer), as Karaf's JAAS login would give. */
     protected static javax.security.auth.Subject user(String name, String... roles) {
         javax.security.auth.Subject subject = new javax.security.auth.Subject();

@@ -756,13 +756,17 @@ public final class Kernel implements ProcessManager, AuditLog {
      * process table for everyone.
      */
     private void admit(String owner) throws SyscallException {
-        java.util.concurrent.atomic.AtomicInteger live = liveByOwner.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger());
+        java.util.concurrent.atomic.AtomicInteger live = liveOf(owner);
         int limit = maxProcessesPerOwner;
         if (live.incrementAndGet() > limit && limit > 0) {
             live.decrementAndGet();
             throw new SyscallException(Errno.EAGAIN, "owner " + owner + " has " + limit + " live processes, the most "
                     + "maxProcessesPerOwner allows (PID org.agentos.kernel)");
         }
+    }
+
+    private java.util.concurrent.atomic.AtomicInteger liveOf(String owner) {
+        return liveByOwner.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger());
     }
 
     private void release(String owner) {
@@ -2251,7 +2255,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             table.put(p.pid, p);
             restored.add(p);
             // restored processes count against their owner's limit, but are never refused: they exist already
-            if (!p.state.isTerminal()) liveByOwner.computeIfAbsent(p.owner, o -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            if (!p.state.isTerminal()) liveOf(p.owner).incrementAndGet();
         }
         pids.atLeast(maxPid + 1);
 

@@ -215,7 +215,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         KernelSettings settings = settings(config, context);
         synchronized (lock) {
             kernel = newKernel(settings);
-            applyMemoryPolicy(kernel, config);
+            applyLiveSettings(kernel, config);
         }
         kernel.start();
         permissions.setAuditSink(new PermissionRegistry.AuditSink() {
@@ -248,8 +248,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         }, topics);
     }
 
-    /** A bad policy is logged and the previous one kept: the kernel must not fail to start over it. */
-    private static void applyMemoryPolicy(Kernel k, Config c) {
+    /**
+     * The settings applied without a restart (owner limits, memory-pressure policy). A bad value is
+     * logged and the previous one kept: the kernel must not fail to start over it.
+     */
+    private static void applyLiveSettings(Kernel k, Config c) {
         try {
             k.setMaxProcessesPerOwner(c.maxProcessesPerOwner());
             k.setAuditRecordsPerOwner(c.auditRecordsPerOwner());
@@ -297,12 +300,12 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
             if (old != null && old.settings.withLlmConcurrency(settings.llmConcurrency())
                     .withByteRates(settings.ioBytesPerSecond(), settings.netBytesPerSecond()).equals(settings)) {
                 old.setResourceLimits(settings.llmConcurrency(), settings.ioBytesPerSecond(), settings.netBytesPerSecond());
-                applyMemoryPolicy(old, config);
+                applyLiveSettings(old, config);
                 return;
             }
             if (old != null) old.stop();
             fresh = newKernel(settings);
-            applyMemoryPolicy(fresh, config);
+            applyLiveSettings(fresh, config);
             kernel = fresh;
         }
         fresh.start();

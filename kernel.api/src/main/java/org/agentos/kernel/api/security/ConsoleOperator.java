@@ -51,6 +51,11 @@ public record ConsoleOperator(String name, Set<String> roles) {
         return roles.contains(ADMIN_ROLE);
     }
 
+    /** Whether this user may see and act on what {@code owner} holds: an administrator anyone's, others their own. */
+    public boolean sees(String owner) {
+        return isAdmin() || name.equals(owner);
+    }
+
     /**
      * Whether {@link #name()} can stand in a path or a capability pattern without widening it
      * (no {@code *}, {@code /} or {@code ..}).

@@ -40,6 +40,9 @@ class ConsoleOperatorTest {
         ConsoleOperator viewer = as("val", "viewer");
         assertEquals(Set.of("viewer"), viewer.roles());
         assertFalse(viewer.isAdmin());
+        assertTrue(viewer.sees("val"));
+        assertFalse(viewer.sees("bob"), "another owner's is not a viewer's");
+        assertTrue(admin.sees("bob"));
         ConsoleOperator anonymous = as(null, "admin");
         assertEquals(ConsoleOperator.NOBODY, anonymous.name(), "roles without a user are nobody's");
         assertFalse(anonymous.isAdmin());

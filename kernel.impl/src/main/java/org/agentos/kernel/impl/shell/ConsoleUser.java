@@ -17,31 +17,47 @@ import org.agentos.kernel.api.security.ConsoleOperator;
 final class ConsoleUser {
     static final String ADMIN_ROLE = ConsoleOperator.ADMIN_ROLE;
 
-    private final String name;
-    private final Set<String> roles;
+    private final ConsoleOperator op;
 
     ConsoleUser(String name, Set<String> roles) {
-        this.name = name;
-        this.roles = Set.copyOf(roles);
+        this(new ConsoleOperator(name, roles));
+    }
+
+    private ConsoleUser(ConsoleOperator op) {
+        this.op = op;
     }
 
     /** The user of the calling thread; without a login, nobody with no role (closed, not open). */
     static ConsoleUser current() {
-        ConsoleOperator op = ConsoleOperator.current();
-        return new ConsoleUser(op.name(), op.roles());
+        return new ConsoleUser(ConsoleOperator.current());
     }
 
     String name() {
-        return name;
+        return op.name();
     }
 
     /** The user's roles, sorted. */
     Set<String> roles() {
-        return new TreeSet<>(roles);
+        return new TreeSet<>(op.roles());
     }
 
     boolean isAdmin() {
-        return roles.contains(ADMIN_ROLE);
+        return op.isAdmin();
+    }
+
+    /** Whether the name can stand in a path or capability pattern ({@link ConsoleOperator#hasSafeName}). */
+    boolean hasSafeName() {
+        return op.hasSafeName();
+    }
+
+    /** Whether this user may see and act on what {@code owner} holds ({@link ConsoleOperator#sees}). */
+    boolean sees(String owner) {
+        return op.sees(owner);
+    }
+
+    /** The owner a listing is narrowed to: none for an administrator, else the user's own name. */
+    String ownerFilter() {
+        return isAdmin() ? null : name();
     }
 
     /**
@@ -51,11 +67,11 @@ final class ConsoleUser {
      */
     String ownerFor(String requested, String whenAdminNamesNone) {
         if (isAdmin()) return requested != null ? requested : whenAdminNamesNone;
-        if (requested != null && !requested.equals(name)) {
-            throw ConsoleErrors.of("EPERM", "user " + name + " acts only as owner " + name + ", not '" + requested
+        if (requested != null && !requested.equals(name())) {
+            throw ConsoleErrors.of("EPERM", "user " + name() + " acts only as owner " + name() + ", not '" + requested
                     + "' (the admin role may name any owner)");
         }
-        return name;
+        return name();
     }
 
     /** A selection by owner/program/state narrowed to this user's own processes unless admin; EPERM for another owner. */
@@ -74,10 +90,7 @@ final class ConsoleUser {
         // Karaf's ACLs check roles, not owners: the owner rule is the kernel's to enforce.
         for (long pid : pids) {
             String owner = processes.info(pid).map(i -> i.owner()).orElse(null);
-            if (owner != null && !owner.equals(name)) {
-                throw ConsoleErrors.of("EPERM", "process " + pid + " belongs to " + owner + "; only administrators "
-                        + "may act on other owners' processes");
-            }
+            if (owner != null) requireSees(pid, owner);
         }
     }
 
@@ -89,7 +102,14 @@ final class ConsoleUser {
             throw ConsoleErrors.of("ESRCH", "no process " + pid + " of yours (only administrators see processes "
                     + "that have left the table)");
         }
-        requireOwnerOf(processes, List.of(pid));
+        requireSees(pid, owner);
+    }
+
+    private void requireSees(long pid, String owner) {
+        if (!sees(owner)) {
+            throw ConsoleErrors.of("EPERM", "process " + pid + " belongs to " + owner + "; only administrators "
+                    + "may act on other owners' processes");
+        }
     }
 
     /**
@@ -109,7 +129,7 @@ final class ConsoleUser {
             return;
         }
         String owner = queues.stats(queue).map(QueueStats::owner).orElse(null);
-        if (owner != null && !owner.equals(name)) {
+        if (owner != null && !sees(owner)) {
             throw ConsoleErrors.of("EPERM", "queue " + queue + " belongs to " + owner + "; only administrators "
                     + "read or send to other owners' queues and mailboxes");
         }

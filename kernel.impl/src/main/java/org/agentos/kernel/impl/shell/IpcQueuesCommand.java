@@ -27,7 +27,7 @@ public class IpcQueuesCommand implements Action {
         ConsoleUser user = ConsoleUser.current();
         for (QueueStats q : queues.queues()) {
             if (!mailboxes && q.name().startsWith("@")) continue;
-            if (!user.isAdmin() && !user.name().equals(q.owner())) continue; // other owners' queues are theirs
+            if (!user.sees(q.owner())) continue; // other owners' queues are theirs
             t.row(q.name(), q.owner(), q.delivery().label() + (q.durable() ? "+durable" : ""), q.capacity(), q.ready(), q.inFlight(), q.deadLetters(),
                     q.waitingSenders() + "/" + q.waitingReceivers(), q.sent(), q.delivered(), q.acked(), q.redelivered(),
                     q.duplicates(), q.dropped(), String.format(Locale.ROOT, "%.1f", q.sendRate()),

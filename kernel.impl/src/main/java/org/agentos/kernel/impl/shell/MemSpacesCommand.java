@@ -25,10 +25,10 @@ public class MemSpacesCommand implements Action {
             TextTable t = new TextTable("SPACE", "KIND", "OWNER", "PERSISTENT", "ENTRIES", "BYTES", "QUOTA", "SHARED",
                     "TOKENS/BUDGET", "PAGED-OUT");
             ConsoleUser user = ConsoleUser.current();
-            if (!user.isAdmin() && owner != null && !owner.equals(user.name())) {
+            if (owner != null && !user.sees(owner)) {
                 throw ConsoleErrors.of("EPERM", "the spaces of " + owner + " are not yours; only administrators list other owners' spaces");
             }
-            String only = user.isAdmin() ? owner : user.name();
+            String only = owner != null ? owner : user.ownerFilter();
             for (SpaceInfo s : memory.bound().spaces()) {
                 if (only != null && !only.equals(s.owner())) continue;
                 t.row(s.name(), s.kind().name().toLowerCase(Locale.ROOT), s.owner(), s.persistent() ? "yes" : "no", s.entries(),

@@ -20,7 +20,7 @@ public class MemUsageCommand implements Action {
             TextTable t = new TextTable("OWNER", "SPACES", "BYTES", "QUOTA", "USED");
             ConsoleUser user = ConsoleUser.current();
             for (MemUsage u : memory.bound().usage()) {
-                if (!user.isAdmin() && !user.name().equals(u.owner())) continue;
+                if (!user.sees(u.owner())) continue;
                 t.row(u.owner(), u.spaces(), u.bytes(), u.quotaBytes() == 0 ? "-" : u.quotaBytes(),
                         u.quotaBytes() == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * u.bytes() / u.quotaBytes()));
             }

@@ -21,7 +21,7 @@ public class OwnerCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         TreeSet<String> owners = new TreeSet<>();
-        for (ProcessInfo p : processes.list(new ProcessQuery(PidCompleter.ownOnly(), null, false, 10_000)).processes()) owners.add(p.owner());
+        for (ProcessInfo p : processes.list(new ProcessQuery(ConsoleUser.current().ownerFilter(), null, false, 10_000)).processes()) owners.add(p.owner());
         StringsCompleter delegate = new StringsCompleter(owners);
         return delegate.complete(session, commandLine, candidates);
     }

@@ -20,15 +20,9 @@ public class PidCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
-        for (ProcessInfo p : processes.list(new ProcessQuery(ownOnly(), null, false, 1000)).processes()) {
+        for (ProcessInfo p : processes.list(new ProcessQuery(ConsoleUser.current().ownerFilter(), null, false, 1000)).processes()) {
             delegate.getStrings().add(Long.toString(p.pid()));
         }
         return delegate.complete(session, commandLine, candidates);
-    }
-
-    /** Users without the admin role are offered only their own: the others' are not theirs to act on. */
-    static String ownOnly() {
-        ConsoleUser user = ConsoleUser.current();
-        return user.isAdmin() ? null : user.name();
     }
 }

@@ -19,9 +19,9 @@ public class QueueCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
-        String own = PidCompleter.ownOnly();
+        ConsoleUser user = ConsoleUser.current(); // users without the admin role are offered only their own
         for (QueueStats q : queues.queues()) {
-            if (own == null || own.equals(q.owner())) delegate.getStrings().add(q.name());
+            if (user.sees(q.owner())) delegate.getStrings().add(q.name());
         }
         return delegate.complete(session, commandLine, candidates);
     }

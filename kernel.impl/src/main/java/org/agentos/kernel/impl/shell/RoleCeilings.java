@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.osgi.service.component.annotations.Activate;
@@ -33,8 +32,6 @@ public class RoleCeilings {
     static final String USER = "{user}";
     private static final String ROLE_PREFIX = "role.";
     private static final String USER_PREFIX = "user.";
-    /** The kernel's owner syntax: a name that cannot widen a pattern it is put into. */
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
     @ObjectClassDefinition(name = "Agent OS console roles",
             description = "The capabilities a console user without the admin role may give a process it spawns. "
@@ -112,24 +109,24 @@ public class RoleCeilings {
             List<String> p = now.get(ROLE_PREFIX + role);
             if (p != null) {
                 from.add(role);
-                add(patterns, p, user.name());
+                add(patterns, p, user);
             }
         }
         String holder = from.isEmpty() ? "user " + user.name() + " (no role with a ceiling)"
                 : (from.size() == 1 ? "role " : "roles ") + String.join(", ", from);
         List<String> own = now.get(USER_PREFIX + user.name());
         if (own != null) {
-            add(patterns, own, user.name());
+            add(patterns, own, user);
             holder = from.isEmpty() ? "user " + user.name() : holder + " with user " + user.name();
         }
         return new Ceiling(holder, patterns);
     }
 
-    private static void add(List<String> into, List<String> patterns, String user) {
-        boolean safe = SAFE_NAME.matcher(user).matches();
+    private static void add(List<String> into, List<String> patterns, ConsoleUser user) {
+        boolean safe = user.hasSafeName();
         for (String p : patterns) {
             if (p.contains(USER) && !safe) continue; // a name such as "*" would widen the pattern
-            String concrete = p.replace(USER, user);
+            String concrete = p.replace(USER, user.name());
             if (!into.contains(concrete)) into.add(concrete);
         }
     }

@@ -21,9 +21,9 @@ public class SpaceCompleter implements Completer {
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
         try {
-            String own = PidCompleter.ownOnly();
+            ConsoleUser user = ConsoleUser.current(); // users without the admin role are offered only their own
             for (SpaceInfo s : memory.bound().spaces()) {
-                if (own == null || own.equals(s.owner())) delegate.getStrings().add(s.name());
+                if (user.sees(s.owner())) delegate.getStrings().add(s.name());
             }
         } catch (SyscallException none) {
             return -1; // no memory manager: nothing to complete

@@ -24,7 +24,7 @@ public class DuCommand implements Action {
         System.out.println(String.format(Locale.ROOT, "%-16s %14s %14s %10s %10s", "OWNER", "BYTES", "QUOTA", "FILES", "QUOTA"));
         ConsoleOperator op = ConsoleOperator.current();
         for (FsUsage u : fs.usage()) {
-            if (!op.isAdmin() && !op.name().equals(u.owner())) continue; // another tenant's storage is theirs
+            if (!op.sees(u.owner())) continue; // another tenant's storage is theirs
             System.out.println(String.format(Locale.ROOT, "%-16s %14d %14s %10d %10s", u.owner(), u.bytes(), limit(u.quotaBytes()),
                     u.files(), limit(u.quotaFiles())));
         }
