@@ -97,6 +97,9 @@ class DistributionRestartIT {
         long acrossKill = spawned(console("agent:spawn -o restart -c tool:example.wait call "
                 + "'{\"syscall\":\"example.wait\",\"args\":{\"ms\":3000}}'"));
         waitUntil("its call to be in flight", () -> console("agent:info " + acrossKill).contains("waiting on   example.wait"));
+        // a process is on disk from the checkpoint after its spawn (every checkpointMillis, 500 ms here):
+        // a kill -9 before that loses it, so the kill waits for that checkpoint
+        waitUntil("its checkpoint", () -> checkpointed(acrossKill));
         killKaraf();
         start();
         for (long pid : new long[] {acrossStop, acrossKill}) {
@@ -155,6 +158,15 @@ class DistributionRestartIT {
 
     private static Result run(Path dir, Duration timeout, String... command) throws IOException {
         return UnpackedDistribution.run(dir, timeout, command);
+    }
+
+    /** Whether the process table on disk holds a record of {@code pid} in flight. */
+    private static boolean checkpointed(long pid) throws java.io.IOException {
+        Path table = home.resolve("data/agentos/processes.jsonl");
+        if (!java.nio.file.Files.exists(table)) return false;
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(table)) {
+            return lines.anyMatch(l -> l.contains("\"pid\":" + pid + ",") && l.contains("example.wait"));
+        }
     }
 
     private static void waitUntil(String what, UnpackedDistribution.Condition c) throws Exception {

@@ -80,7 +80,8 @@ public class MemoryIT extends KarafTestSupport {
 
     @Test
     public void anOperatorSharesASegmentForAgentsAndDeletesIt() throws Exception {
-        assertTrue(executeCommand("mem:share --persistent -o ops board").contains("created shared/board (owner ops, persistent)"));
+        assertTrue(executeCommand("mem:share --persistent -o ops -m team board")
+                .contains("created shared/board (owner ops, persistent, members team)"));
         try {
             executeCommand("mem:share board");
             throw new IllegalStateException("a second segment of the same name was created");
@@ -93,6 +94,10 @@ public class MemoryIT extends KarafTestSupport {
         }
         allExitCleanly(pids);
         assertTrue(executeCommand("mem:get shared/board n").trim().endsWith("30"));
+        // an owner the segment does not name reaches nothing, whatever capability it was given
+        long outsider = spawn("agent:spawn -o mallory -c 'mem:*:shared/board' tally '{\"segment\":\"board\",\"count\":1}'");
+        String reason = processes.awaitExit(outsider).toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS).reason();
+        assertTrue(reason, reason.startsWith("EPERM") && reason.contains("belongs to owner ops"));
         assertTrue(executeCommand("mem:unshare shared/board").contains("deleted shared/board"));
         assertTrue(!executeCommand("mem:spaces").contains("shared/board"));
         executeCommand("mem:share scratch");

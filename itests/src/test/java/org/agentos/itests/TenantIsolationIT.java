@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import javax.security.auth.Subject;
 import org.agentos.kernel.api.ipc.MessageQueues;
@@ -160,6 +161,20 @@ public class TenantIsolationIT extends KarafTestSupport {
         assertTrue(executeCommandAs(MANAGER, "ipc:send alice.jobs '{\"n\":1}'").contains("sent message"));
         assertTrue(executeCommandAs(MANAGER, "ipc:queues").contains("alice.jobs"));
         executeCommand("agent:kill " + bob);
+    }
+
+    @Test
+    public void aNameAnotherTenantTookReachesNothingOfTheirs() throws Exception {
+        // mallory's agent creates the queue the team's agents were told to use
+        long squatter = spawn("agent:spawn -o mallory -c ipc:create:team repeat "
+                + "'{\"syscall\":\"ipc.create\",\"args\":{\"queue\":\"team\"},\"count\":1}'");
+        assertEquals(0, processes.awaitExit(squatter).toCompletableFuture().get(60, TimeUnit.SECONDS).code());
+        assertEquals("mallory", queues.stats("team").orElseThrow().owner());
+        long producer = spawn("agent:spawn -o team -c ipc:send:team producer '{\"queue\":\"team\",\"count\":1}'");
+        String reason = processes.awaitExit(producer).toCompletableFuture().get(60, TimeUnit.SECONDS).reason();
+        assertTrue(reason, reason.startsWith("EPERM") && reason.contains("belongs to owner mallory"));
+        assertEquals("nothing of the team's reached mallory's queue", 0, queues.stats("team").orElseThrow().sent());
+        executeCommand("ipc:delete team");
     }
 
     @Test

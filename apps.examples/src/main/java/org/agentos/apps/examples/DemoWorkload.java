@@ -1,5 +1,6 @@
 package org.agentos.apps.examples;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessQuery;
@@ -98,10 +99,13 @@ public class DemoWorkload {
                 processes.spawn(new SpawnSpec("ping", Args.of("rounds", 50), OWNERS.get(i % 2), 0,
                         List.of("proc:spawn"), null));
             }
-            // memory: families count together in shared/demo under its lock; one agent keeps notes in its context window
+            // memory: families of both owners count together in shared/demo under its lock (whichever creates
+            // it admits the other owner); one agent keeps notes in its context window
             for (int i = 0; i < config.families(); i++) {
-                processes.spawn(new SpawnSpec("tally", Args.of("segment", "demo", "count", 100, "create", true),
-                        OWNERS.get(i % 2), 0, List.of("mem:share:demo", "mem:*:shared/demo"), null));
+                String owner = OWNERS.get(i % 2);
+                ObjectNode args = Args.of("segment", "demo", "count", 100, "create", true);
+                OWNERS.stream().filter(o -> !o.equals(owner)).forEach(args.putArray("members")::add);
+                processes.spawn(new SpawnSpec("tally", args, owner, 0, List.of("mem:share:demo", "mem:*:shared/demo"), null));
             }
             if (config.families() > 0) {
                 processes.spawn(new SpawnSpec("remember", Args.of("notes", Args.of("goal", "show the memory subsystem",

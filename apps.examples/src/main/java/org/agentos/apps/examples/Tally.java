@@ -1,6 +1,9 @@
 package org.agentos.apps.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
 import org.agentos.kernel.api.program.Program;
 import org.agentos.kernel.api.program.Step;
 import org.agentos.kernel.api.syscall.Args;
@@ -19,8 +22,8 @@ import org.osgi.service.component.annotations.Component;
 @Component(service = Program.class)
 public class Tally implements Program<Tally.State> {
 
-    /** {@code phase}: 0 share, 1 lock, 2 get, 3 put, 4 unlock. */
-    public record State(String space, String key, long done, long count, int phase, long value) {}
+    /** {@code phase}: 0 share, 1 lock, 2 get, 3 put, 4 unlock; {@code members}: other owners the segment admits when created. */
+    public record State(String space, String key, long done, long count, int phase, long value, List<String> members) {}
 
     @Override
     public String name() {
@@ -30,7 +33,7 @@ public class Tally implements Program<Tally.State> {
     @Override
     public String description() {
         return "adds 1 to a key of a shared segment count times under its lock; args {segment, key (default n), count "
-                + "(default 10), create}; needs mem:*:shared/<segment> (and mem:share:<segment> with create)";
+                + "(default 10), create, members (other owners the segment admits)}; needs mem:*:shared/<segment> (and mem:share:<segment> with create)";
     }
 
     @Override
@@ -42,15 +45,19 @@ public class Tally implements Program<Tally.State> {
     public State init(JsonNode args) {
         String segment = Arguments.text(args, "segment", null);
         if (segment == null) throw new IllegalArgumentException("segment is required, e.g. {\"segment\":\"team\",\"count\":10}");
+        List<String> members = new ArrayList<>();
+        args.path("members").forEach(m -> members.add(m.asText()));
         return new State("shared/" + segment, Arguments.text(args, "key", "n"), 0, Arguments.nonNegative(args, "count", 10),
-                args.path("create").asBoolean(false) ? 0 : 1, 0);
+                args.path("create").asBoolean(false) ? 0 : 1, 0, members);
     }
 
     @Override
     public Step<State> step(State s, SyscallResult last) {
         switch (s.phase()) {
             case 0:
-                return Step.call(next(s, 1, 0), "mem.share", Args.of("name", s.space().substring("shared/".length())));
+                ObjectNode share = Args.of("name", s.space().substring("shared/".length()));
+                if (s.members() != null && !s.members().isEmpty()) s.members().forEach(share.putArray("members")::add);
+                return Step.call(next(s, 1, 0), "mem.share", share);
             case 1:
                 if (last != null && !last.isOk() && last.errno() != Errno.EEXIST) return failed(s, last);
                 if (s.done() >= s.count()) return Step.exit(s, 0, "counted " + s.done() + " in " + s.space() + " " + s.key());
@@ -65,13 +72,13 @@ public class Tally implements Program<Tally.State> {
             }
             default:
                 if (!last.isOk()) return failed(s, last);
-                return Step.call(new State(s.space(), s.key(), s.done() + 1, s.count(), 1, s.value()), "mem.unlock",
+                return Step.call(new State(s.space(), s.key(), s.done() + 1, s.count(), 1, s.value(), s.members()), "mem.unlock",
                         Args.of("space", s.space(), "name", "tally"));
         }
     }
 
     private static State next(State s, int phase, long value) {
-        return new State(s.space(), s.key(), s.done(), s.count(), phase, value);
+        return new State(s.space(), s.key(), s.done(), s.count(), phase, value, s.members());
     }
 
     private static Step<State> failed(State s, SyscallResult last) {

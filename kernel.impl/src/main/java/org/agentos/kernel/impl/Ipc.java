@@ -19,6 +19,7 @@ import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueSpec;
 import org.agentos.kernel.api.ipc.QueueStats;
+import org.agentos.kernel.api.security.OwnerNames;
 import org.agentos.kernel.api.journal.Journal;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -88,6 +89,45 @@ final class Ipc implements MessageQueues {
 
     // ------------------------------------------------------------------ lookup and access
 
+    /** Bytes held by each owner's queues and mailboxes together: what {@link #MAX_BYTES_PER_OWNER} limits. */
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> heldBytes = new ConcurrentHashMap<>();
+
+    /** A new queue of {@code owner}'s, counting what it holds with the owner's other queues. */
+    private MessageQueue newQueue(QueueSpec spec, String owner, long mailboxOf) {
+        MessageQueue q = new MessageQueue(spec, owner, mailboxOf);
+        q.ownerBytes = heldBytes.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicLong());
+        return q;
+    }
+
+    /** Bytes {@code owner}'s queues and mailboxes hold now. */
+    long heldBytesOf(String owner) {
+        java.util.concurrent.atomic.AtomicLong b = heldBytes.get(owner);
+        return b == null ? 0 : b.get();
+    }
+
+    /**
+     * EINVAL for a message over {@value #MAX_MESSAGE_BYTES} bytes; ENOSPC when {@code batch} would take
+     * the bytes {@code q}'s owner's queues hold past {@value #MAX_BYTES_PER_OWNER}: one tenant's
+     * queues (filled by anyone) cannot take the heap. Checked as a send starts; a sender that then
+     * waits for room may take them a batch past it.
+     */
+    private static void roomFor(MessageQueue q, List<Outgoing> batch) throws SyscallException {
+        long bytes = 0;
+        for (int i = 0, n = batch.size(); i < n; i++) {
+            long b = batch.get(i).bytes();
+            if (b > MAX_MESSAGE_BYTES) {
+                throw new SyscallException(Errno.EINVAL, "a message of " + b + " bytes: at most " + MAX_MESSAGE_BYTES
+                        + " bytes go in one message (put large data in a file or memory and send its name)");
+            }
+            bytes += b;
+        }
+        long held = q.ownerBytes.get();
+        if (held + bytes > MAX_BYTES_PER_OWNER) {
+            throw new SyscallException(Errno.ENOSPC, "the queues of owner " + q.owner + " hold " + held + " bytes; " + bytes
+                    + " more would pass the " + MAX_BYTES_PER_OWNER + " one owner's queues may hold (receive or delete some)");
+        }
+    }
+
     private MessageQueue queue(String name) throws SyscallException {
         MessageQueue q = queues.get(name);
         if (q == null) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
@@ -96,7 +136,7 @@ final class Ipc implements MessageQueues {
 
     /** The caller's own mailbox, created on first use. */
     MessageQueue mailbox(Proc p) {
-        return queues.computeIfAbsent(mailboxName(p.pid), n -> new MessageQueue(
+        return queues.computeIfAbsent(mailboxName(p.pid), n -> newQueue(
                 QueueSpec.builder("mailbox").delivery(Delivery.AT_MOST_ONCE).capacity(MAILBOX_CAPACITY).build(), p.owner, p.pid));
     }
 
@@ -130,7 +170,7 @@ final class Ipc implements MessageQueues {
         if (spec.durable() && journal == null) {
             throw new SyscallException(Errno.EINVAL, "durable queues need the kernel's data directory (this kernel keeps no state)");
         }
-        MessageQueue q = new MessageQueue(spec, owner, 0);
+        MessageQueue q = newQueue(spec, owner, 0);
         if (!spec.durable()) {
             synchronized (creating) { // creations take turns: two cannot both fit the owner's budget
                 withinBudget(spec, owner);
@@ -163,6 +203,10 @@ final class Ipc implements MessageQueues {
     static final int MAX_QUEUES_PER_OWNER = 256;
     /** Most messages one owner's queues may hold together: the sum of their capacities. */
     static final long MAX_CAPACITY_PER_OWNER = 1_000_000;
+    /** Most bytes one owner's queues and mailboxes hold together (payloads as JSON). */
+    static final long MAX_BYTES_PER_OWNER = 256L << 20;
+    /** Most bytes of one message's payload. */
+    static final long MAX_MESSAGE_BYTES = 1L << 20;
 
     /**
      * EQUOTA when {@code owner} already holds {@value #MAX_QUEUES_PER_OWNER} queues, or the new
@@ -256,7 +300,11 @@ final class Ipc implements MessageQueues {
     // ------------------------------------------------------------------ send
 
     /** One message to send. */
-    record Outgoing(JsonNode payload, int priority, String key, String correlationId, String replyTo) {}
+    record Outgoing(JsonNode payload, long bytes, int priority, String key, String correlationId, String replyTo) {
+        Outgoing(JsonNode payload, int priority, String key, String correlationId, String replyTo) {
+            this(payload, sizeOf(payload), priority, key, correlationId, replyTo);
+        }
+    }
 
     /** The bytes a payload takes as JSON (what a send is charged). */
     static long sizeOf(JsonNode payload) {
@@ -272,7 +320,9 @@ final class Ipc implements MessageQueues {
      */
     SyscallResult send(Proc p, String name, List<Outgoing> batch, long timeoutMs) throws SyscallException {
         MessageQueue q = target(name);
+        mayReach(p, q);
         mayWrite(p, q, batch);
+        roomFor(q, batch);
         if (batch.size() > q.spec.capacity()) {
             throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + name
                     + "' of capacity " + q.spec.capacity());
@@ -309,7 +359,9 @@ final class Ipc implements MessageQueues {
                 w = null;
             } else {
                 List<MessageQueue.Msg> msgs = new ArrayList<>(batch.size());
-                for (Outgoing o : batch) msgs.add(q.newMessage(p.pid, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now));
+                for (Outgoing o : batch) {
+                    msgs.add(q.newMessage(p.pid, o.payload(), o.bytes(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now));
+                }
                 w = new MessageQueue.Waiter(p, 0, msgs, null);
                 block(p, w, "ipc.send " + name + " (full)");
                 q.senders.addLast(w);
@@ -327,6 +379,18 @@ final class Ipc implements MessageQueues {
         }
         arm(q, w, timeoutMs, Errno.ETIMEDOUT, "queue '" + name + "' stayed full for " + timeoutMs + " ms");
         return null;
+    }
+
+    /**
+     * A queue is its owner's: another owner's process sends to it or receives from it only as one
+     * of the members its creator named, or with ipc:admin. A capability names a queue, not whose it
+     * is, so without this a squatted name or an {@code ipc:send:*} reaches another tenant's queue.
+     * Mailboxes have their own rule ({@link #mayWrite}); ack and nack touch only what the caller received.
+     */
+    private static void mayReach(Proc p, MessageQueue q) throws SyscallException {
+        if (q.mailboxOf != 0 || q.owner.equals(p.owner) || q.spec.members().contains(p.owner) || p.caps.permits("ipc:admin")) return;
+        throw new SyscallException(Errno.EPERM, "queue '" + q.name + "' belongs to owner " + q.owner + ", which has not made "
+                + p.owner + " a member (pid " + p.pid + ")");
     }
 
     /**
@@ -388,13 +452,14 @@ final class Ipc implements MessageQueues {
                 ids[n++] = dup;
                 continue;
             }
-            MessageQueue.Msg m = q.newMessage(from, o.payload(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
+            MessageQueue.Msg m = q.newMessage(from, o.payload(), o.bytes(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
             if (onDisk) {
                 q.rememberKey(m, now); // a repeat sent during the commit is a duplicate too
                 q.reservedIds.add(m.id);
                 pending.add(m);
             } else {
                 q.sent++;
+                q.hold(m.bytes);
                 q.addReady(m, now);
             }
             ids[n++] = m.id;
@@ -442,6 +507,7 @@ final class Ipc implements MessageQueues {
                 if (!q.deleted) {
                     for (MessageQueue.Msg x : msgs) {
                         q.sent++;
+                        q.hold(x.bytes);
                         q.addReady(x, now);
                     }
                     serveReceivers(q, now);
@@ -476,7 +542,9 @@ final class Ipc implements MessageQueues {
             ObjectNode r = kernel.json.createObjectNode();
             if (q.spec.durable()) {
                 List<Outgoing> again = new ArrayList<>();
-                for (MessageQueue.Msg m : w.sending) again.add(new Outgoing(m.payload, m.priority, m.key, m.correlationId, m.replyTo));
+                for (MessageQueue.Msg m : w.sending) {
+                    again.add(new Outgoing(m.payload, m.bytes, m.priority, m.key, m.correlationId, m.replyTo));
+                }
                 List<MessageQueue.Msg> reserved = accept(q, w.proc.pid, again, now, r, true);
                 commit(q, reserved == null ? List.of() : reserved,
                         err -> kernel.completeIf(w.proc, w, err != null ? err : SyscallResult.ok(r)));
@@ -501,6 +569,7 @@ final class Ipc implements MessageQueues {
                 q.duplicates += w.sending.size() - accepted.size();
                 for (MessageQueue.Msg m : accepted) {
                     q.sent++;
+                    q.hold(m.bytes);
                     q.addReady(m, now);
                 }
             }
@@ -525,6 +594,7 @@ final class Ipc implements MessageQueues {
                 throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + name + "', which pid " + p.pid + " does not hold");
             }
             q = queue(name);
+            mayReach(p, q);
         }
         return take(p, q, max, null, timeoutMs, "ipc.recv " + q.name);
     }
@@ -608,6 +678,7 @@ final class Ipc implements MessageQueues {
                 for (int i = got.size() - 1; i >= 0; i--) {
                     MessageQueue.Msg m = got.get(i);
                     q.inFlight.remove(m.id);
+                    if (q.spec.delivery() == Delivery.AT_MOST_ONCE) q.hold(m.bytes); // its delivery let it go
                     m.attempts--;
                     q.delivered--;
                     q.requeueOrBury(m);
@@ -650,6 +721,7 @@ final class Ipc implements MessageQueues {
                     continue;
                 }
                 q.inFlight.remove(id);
+                q.hold(-m.bytes);
                 q.acked++;
                 acked++;
                 if (q.journal != null) done.add(id);
@@ -877,12 +949,14 @@ final class Ipc implements MessageQueues {
         long now = kernel.hal.currentTimeMillis();
         synchronized (box) {
             if (box.deleted) return;
-            if (box.free() < 1) {
+            long bytes = sizeOf(payload);
+            if (box.free() < 1 || box.ownerBytes.get() + bytes > MAX_BYTES_PER_OWNER) {
                 box.dropped++;
                 return;
             }
-            MessageQueue.Msg m = box.newMessage(0, payload, 0, null, null, null, now);
+            MessageQueue.Msg m = box.newMessage(0, payload, bytes, 0, null, null, null, now);
             box.sent++;
+            box.hold(bytes);
             box.addReady(m, now);
             serveReceivers(box, now);
         }
@@ -954,6 +1028,7 @@ final class Ipc implements MessageQueues {
     @Override
     public Message send(String name, JsonNode payload, String key) throws SyscallException {
         MessageQueue q = target(name);
+        roomFor(q, List.of(new Outgoing(payload, 0, key, null, null)));
         long now = kernel.hal.currentTimeMillis();
         synchronized (q) {
             if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
@@ -966,8 +1041,9 @@ final class Ipc implements MessageQueues {
                 throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
             }
             if (!q.spec.durable()) {
-                MessageQueue.Msg m = q.newMessage(0, payload, 0, key, null, null, now);
+                MessageQueue.Msg m = q.newMessage(0, payload, sizeOf(payload), 0, key, null, null, now);
                 q.sent++;
+                q.hold(m.bytes);
                 q.addReady(m, now);
                 Message view = m.view(q.name);
                 serveReceivers(q, now);
@@ -1069,10 +1145,24 @@ final class Ipc implements MessageQueues {
     }
 
     private ObjectNode createRecord(QueueSpec spec, String owner) {
-        return kernel.json.createObjectNode().put("t", "create").put("q", spec.name()).put("owner", owner)
+        ObjectNode r = kernel.json.createObjectNode().put("t", "create").put("q", spec.name()).put("owner", owner)
                 .put("delivery", spec.delivery().label()).put("capacity", spec.capacity())
                 .put("visibilityMs", spec.visibilityMillis()).put("maxDeliveries", spec.maxDeliveries())
                 .put("dedupWindowMs", spec.dedupWindowMillis()).put("priorities", spec.priorities());
+        if (!spec.members().isEmpty()) spec.members().forEach(r.putArray("members")::add);
+        return r;
+    }
+
+    /** The members a create record lists; a log edited into nonsense admits nobody. */
+    private static Set<String> members(JsonNode c) {
+        List<String> out = new ArrayList<>();
+        c.path("members").forEach(m -> out.add(m.asText()));
+        try {
+            return OwnerNames.members(out);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("queue {}: ignoring its members ({})", c.path("q").asText(), e.getMessage());
+            return Set.of();
+        }
     }
 
     /**
@@ -1150,18 +1240,24 @@ final class Ipc implements MessageQueues {
             QueueSpec spec = QueueSpec.builder(e.getKey()).delivery(Delivery.parse(c.path("delivery").asText("at-least-once")))
                     .capacity(c.path("capacity").asInt(1024)).visibilityMillis(c.path("visibilityMs").asLong(30_000))
                     .maxDeliveries(c.path("maxDeliveries").asInt(5)).dedupWindowMillis(c.path("dedupWindowMs").asLong(600_000))
-                    .priorities(c.path("priorities").asBoolean(false)).durable(true).build();
-            MessageQueue q = new MessageQueue(spec, c.path("owner").asText("root"), 0);
+                    .priorities(c.path("priorities").asBoolean(false)).members(members(c)).durable(true).build();
+            MessageQueue q = newQueue(spec, c.path("owner").asText("root"), 0);
             q.idsFrom(c.path("next").asLong(1)); // ids never repeat, not even those of acked messages
             // keys of acked messages first, in window order: the queue expires keys in insertion order
             doneKeys.get(e.getKey()).entrySet().stream().filter(k -> k.getValue()[1] > now)
                     .sorted(Comparator.comparingLong(k -> k.getValue()[1]))
                     .forEach(k -> q.restoreKey(k.getKey(), k.getValue()[0], k.getValue()[1]));
             for (ObjectNode m : live.get(e.getKey()).values()) { // in log order: the order they joined the queue
-                q.addReady(restore(q, m), now);
+                MessageQueue.Msg back = restore(q, m);
+                q.hold(back.bytes);
+                q.addReady(back, now);
                 messages++;
             }
-            for (ObjectNode m : dead.get(e.getKey()).values()) q.bury(restore(q, m));
+            for (ObjectNode m : dead.get(e.getKey()).values()) {
+                MessageQueue.Msg back = restore(q, m);
+                q.hold(back.bytes);
+                q.bury(back);
+            }
             q.journal = journalOf(q);
             queues.put(q.name, q);
         }

@@ -733,6 +733,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         admit(owner);
         long pid = pids.next();
         Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), schedClass, caps, quotas, now());
+        p.budget = TreeBudget.of(pid, quotas, byOperator ? null : parent.budget); // an operator's spawn starts a new tree
         p.programState = state;
         enroll(parent, p, "spawn");
         return pid;
@@ -1207,6 +1208,11 @@ public final class Kernel implements ProcessManager, AuditLog {
                     p.programState = step.state();
                     p.lastResult = null;
                     String over = p.cpuNanos > p.quotas.cpuNanos() ? overQuotaLocked(p) : null;
+                    TreeBudget tree = p.budget == null ? null : p.budget.chargeCpu(ran);
+                    if (over == null && tree != null) {
+                        over = "EQUOTA: the process tree of pid " + tree.pid + " used " + tree.cpu.get() / 1000
+                                + " us of CPU, over its quota of " + tree.cpuLimit / 1000 + " us (shared by its descendants)";
+                    }
                     if (over != null) {
                         endCode = 137;
                         endState = ProcessState.KILLED;
@@ -1784,6 +1790,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         long pid = pids.next();
         Proc child = new Proc(pid, parent.pid, parent.owner, parent.programName, parent.nice, parent.schedClass, parent.caps,
                 withinParentsWallTime(parent.quotas, parent), now());
+        child.budget = parent.budget; // same quotas: it spends from its parent's tree budget
         child.programState = copy;
         child.lastResult = SyscallResult.ok(json.createObjectNode().put("pid", 0).put("ppid", parent.pid));
         try {
@@ -1934,6 +1941,11 @@ public final class Kernel implements ProcessManager, AuditLog {
                 p.tokens += tokens;
                 if (p.tokens > p.quotas.tokens()) {
                     throw new SyscallException(Errno.EQUOTA, "used " + p.tokens + " LLM tokens, its quota is " + p.quotas.tokens());
+                }
+                TreeBudget over = p.budget == null ? null : p.budget.chargeTokens(tokens);
+                if (over != null) {
+                    throw new SyscallException(Errno.EQUOTA, "the process tree of pid " + over.pid + " used " + over.tokens.get()
+                            + " LLM tokens, its quota is " + over.tokenLimit + " (shared by its descendants)");
                 }
             }
         }
@@ -2199,12 +2211,14 @@ public final class Kernel implements ProcessManager, AuditLog {
                 byName, json.valueToTree(p.programState), last == null ? null : last.value(),
                 last == null ? null : last.errno(), last == null || last.isOk() ? null : last.message(),
                 p.callName, p.callArgs, p.sleepUntilMillis, p.waitFor, p.pausePending, p.terminatePending, p.exit,
-                p.endedMillis, false, p.schedClass == SchedClass.NORMAL ? null : p.schedClass);
+                p.endedMillis, false, p.schedClass == SchedClass.NORMAL ? null : p.schedClass,
+                p.budget == null ? null : p.budget.chain());
     }
 
     /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */
     private void restore(Map<Long, ProcRecord> records) {
         long maxPid = 1;
+        Map<Long, TreeBudget> budgets = new HashMap<>();
         List<Proc> restored = new ArrayList<>();
         for (ProcRecord r : records.values()) {
             maxPid = Math.max(maxPid, r.pid());
@@ -2220,6 +2234,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                     r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps,
                     r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
             p.cpuNanos = r.cpuNanos();
+            p.budget = TreeBudget.restore(r.budget(), budgets);
             p.steps = r.steps();
             p.syscalls = r.syscalls();
             p.bytes = r.bytes();

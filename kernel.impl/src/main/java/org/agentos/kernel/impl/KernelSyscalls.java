@@ -18,6 +18,7 @@ import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.sched.SchedClass;
+import org.agentos.kernel.api.security.OwnerNames;
 import org.agentos.kernel.api.syscall.Determinism;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -154,14 +155,15 @@ final class KernelSyscalls {
     /** ipc.*: queues, mailboxes, request/reply (docs/ipc.md). */
     private static void registerIpc(Kernel k) {
         k.addKernelCall(ToolDescriptor.builder("ipc.create").version("0.1.0")
-                .description("creates a named queue owned by the caller's owner: delivery at-most-once | at-least-once | exactly-once")
+                .description("creates a named queue owned by the caller's owner: delivery at-most-once | at-least-once | exactly-once; "
+                        + "processes of its owner use it, and of the owners listed in members, each with the ipc capability")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
                         + "\"delivery\":{\"enum\":[\"at-most-once\",\"at-least-once\",\"exactly-once\"]},"
                         + "\"capacity\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10000000},"
                         + "\"visibilityMs\":{\"type\":\"integer\",\"minimum\":1},"
                         + "\"maxDeliveries\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000},"
                         + "\"dedupWindowMs\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"priorities\":{\"type\":\"boolean\"},\"durable\":{\"type\":\"boolean\"}},"
+                        + "\"priorities\":{\"type\":\"boolean\"},\"durable\":{\"type\":\"boolean\"}," + MEMBERS + "},"
                         + "\"required\":[\"queue\"],\"additionalProperties\":false}"))
                 .capabilities("ipc:create:{queue}").determinism(Determinism.RECORDED).build(),
                 (p, a) -> {
@@ -175,6 +177,7 @@ final class KernelSyscalls {
                         if (a.has("dedupWindowMs")) b.dedupWindowMillis(a.get("dedupWindowMs").asLong());
                         if (a.has("priorities")) b.priorities(a.get("priorities").asBoolean());
                         if (a.has("durable")) b.durable(a.get("durable").asBoolean());
+                        b.members(members(a));
                         spec = b.build();
                     } catch (IllegalArgumentException e) {
                         throw new SyscallException(Errno.EINVAL, e.getMessage());
@@ -217,7 +220,7 @@ final class KernelSyscalls {
                     }
                     // what the queue will hold for the sender counts against its byte quota, as bytes moved
                     long bytes = 0;
-                    for (Ipc.Outgoing o : batch) bytes += Ipc.sizeOf(o.payload());
+                    for (Ipc.Outgoing o : batch) bytes += o.bytes();
                     k.chargeBytes(p, bytes);
                     // Made from outside the program (the gateway), a send cannot block the process: EAGAIN instead.
                     long timeout = k.callingFromOutside() ? 0 : a.path("timeoutMs").asLong(-1);
@@ -369,6 +372,16 @@ final class KernelSyscalls {
                 });
     }
 
+    /** Owners besides the creator's that may reach a shared space or queue. */
+    static final String MEMBERS = "\"members\":{\"type\":\"array\",\"maxItems\":" + OwnerNames.MAX_MEMBERS
+            + ",\"items\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._@-]{1,64}$\"}}";
+    /** The {@code members} argument as a list (the schema checked its shape). */
+    static Set<String> members(JsonNode a) {
+        Set<String> out = new java.util.HashSet<>();
+        a.path("members").forEach(m -> out.add(m.asText()));
+        return out;
+    }
+
     private static final String SPACE = "\"space\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":160,"
             + "\"description\":\"user (your own), system, user/<pid> or shared/<name>; default user\"}";
     private static final String KEY = "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":512}";
@@ -409,9 +422,11 @@ final class KernelSyscalls {
         k.addKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (0: unlimited)",
                 "{\"type\":\"object\",\"properties\":{\"tokens\":{\"type\":\"integer\",\"minimum\":0}},\"required\":[\"tokens\"],"
                         + "\"additionalProperties\":false}"), m::budget);
-        k.addKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>)",
+        k.addKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>); processes of "
+                        + "its owner reach it, and of the owners listed in members, each with mem:read/mem:write:shared/<name>",
                 "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
-                        + "\"persistent\":{\"type\":\"boolean\"},\"quotaBytes\":{\"type\":\"integer\",\"minimum\":0}},"
+                        + "\"persistent\":{\"type\":\"boolean\"},\"quotaBytes\":{\"type\":\"integer\",\"minimum\":0},"
+                        + MEMBERS + "},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::share);
         k.addKernelCall(memCall(k, "mem.unshare", "deletes the shared space shared/<name> with everything in it (its owner, or mem:admin)",
                 "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}},"

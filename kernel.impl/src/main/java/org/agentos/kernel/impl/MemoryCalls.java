@@ -487,7 +487,7 @@ final class MemoryCalls {
         return gated(p, "mem.share", m -> {
             SharedSpec spec;
             try {
-                spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0));
+                spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0), KernelSyscalls.members(a));
             } catch (IllegalArgumentException e) {
                 throw new SyscallException(Errno.EINVAL, e.getMessage());
             }
@@ -823,9 +823,11 @@ final class MemoryCalls {
     ObjectNode spaceJson(SpaceInfo s) {
         ObjectNode r = k.json.createObjectNode();
         if (s == null) return r;
-        return r.put("space", s.name()).put("kind", s.kind().name().toLowerCase(java.util.Locale.ROOT)).put("owner", s.owner())
+        r.put("space", s.name()).put("kind", s.kind().name().toLowerCase(java.util.Locale.ROOT)).put("owner", s.owner())
                 .put("persistent", s.persistent()).put("entries", s.entries()).put("bytes", s.bytes())
                 .put("quotaBytes", s.quotaBytes()).put("sharedBytes", s.sharedBytes())
                 .put("residentTokens", s.residentTokens()).put("tokenBudget", s.tokenBudget()).put("pagedOut", s.pagedOut());
+        if (!s.members().isEmpty()) s.members().forEach(r.putArray("members")::add);
+        return r;
     }
 }

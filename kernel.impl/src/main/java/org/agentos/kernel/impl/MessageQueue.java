@@ -34,14 +34,17 @@ final class MessageQueue {
         final String correlationId;
         final String replyTo;
         final long sentMillis;
+        /** What its payload takes as JSON: what it holds of its queue owner's bytes. */
+        final long bytes;
         int attempts;
         /** While in flight: when it is delivered again, and to whom it was delivered. */
         long visibleAgainMillis;
         long receiver;
 
-        Msg(long id, long from, JsonNode payload, int priority, String key, String correlationId, String replyTo,
+        Msg(long id, long from, JsonNode payload, long bytes, int priority, String key, String correlationId, String replyTo,
             long sentMillis) {
             this.id = id;
+            this.bytes = bytes;
             this.from = from;
             this.payload = payload;
             this.priority = priority;
@@ -93,6 +96,12 @@ final class MessageQueue {
     /** For a durable queue: records a message's dead-lettering or redrive in the queue log; null otherwise. */
     java.util.function.BiConsumer<String, Msg> journal;
     boolean deleted;
+    /**
+     * Bytes of the messages it holds (ready, in flight, dead letters), and the total of all its
+     * owner's queues and mailboxes, which {@link Ipc} shares among them and limits.
+     */
+    long heldBytes;
+    java.util.concurrent.atomic.AtomicLong ownerBytes = new java.util.concurrent.atomic.AtomicLong();
     long sent;
     long delivered;
     long acked;
@@ -118,8 +127,9 @@ final class MessageQueue {
         for (int i = 0; i < ready.length; i++) ready[i] = new ArrayDeque<>();
     }
 
-    Msg newMessage(long from, JsonNode payload, int priority, String key, String correlationId, String replyTo, long now) {
-        return new Msg(nextId++, from, payload, spec.priorities() ? priority : 0, key, correlationId, replyTo, now);
+    Msg newMessage(long from, JsonNode payload, long bytes, int priority, String key, String correlationId, String replyTo,
+                   long now) {
+        return new Msg(nextId++, from, payload, bytes, spec.priorities() ? priority : 0, key, correlationId, replyTo, now);
     }
 
     long nextId() {
@@ -135,7 +145,14 @@ final class MessageQueue {
     Msg restored(long id, long from, JsonNode payload, int priority, String key, String correlationId, String replyTo,
                  long sentMillis) {
         nextId = Math.max(nextId, id + 1);
-        return new Msg(id, from, payload, priority, key, correlationId, replyTo, sentMillis);
+        return new Msg(id, from, payload, Ipc.sizeOf(payload), priority, key, correlationId, replyTo, sentMillis);
+    }
+
+    /** Counts {@code bytes} more (or, negative, fewer) held; holds the queue's lock. */
+    void hold(long bytes) {
+        if (bytes == 0) return;
+        heldBytes += bytes;
+        ownerBytes.addAndGet(bytes);
     }
 
     /** Ready and in-flight messages: what counts against the capacity. */
@@ -249,6 +266,8 @@ final class MessageQueue {
             m.receiver = pid;
             m.visibleAgainMillis = now + spec.visibilityMillis();
             inFlight.put(m.id, m);
+        } else {
+            hold(-m.bytes); // gone with its delivery
         }
         // a durable at-most-once receive is journaled by Ipc, once per batch, before the receiver sees it
     }
@@ -280,7 +299,7 @@ final class MessageQueue {
 
     void bury(Msg m) {
         if (dead.size() >= MAX_DEAD_LETTERS) {
-            dead.pollFirst();
+            hold(-dead.pollFirst().bytes);
             deadDropped++;
         }
         dead.addLast(m);
@@ -305,11 +324,13 @@ final class MessageQueue {
         inFlight.clear();
         dead.clear();
         keys.clear();
+        hold(-heldBytes);
     }
 
     QueueStats stats() {
         return new QueueStats(name, owner, spec.delivery(), spec.durable(), spec.capacity(), readyCount, inFlight.size(), dead.size(),
-                senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates, dropped, sendRate, deliverRate);
+                senders.size(), receivers.size(), sent, delivered, acked, redelivered, duplicates, dropped, sendRate, deliverRate,
+                spec.members());
     }
 
     /** Updates the rates once a second has passed since the last update. */

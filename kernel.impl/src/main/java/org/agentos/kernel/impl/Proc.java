@@ -92,6 +92,8 @@ final class Proc implements SchedEntity {
     long syscalls;
     long bytes;
     long tokens;
+    /** What this process and its tree may spend together (CPU, tokens); null when nothing above limits them. */
+    TreeBudget budget;
     /** Calls per syscall name as two parallel arrays: a map would cost ~200 bytes per process. */
     String[] callNames;
     long[] callCounts;

@@ -39,7 +39,7 @@ class DurableQueueTest {
         long firstId;
         try (KernelHarness h = KernelHarness.persistent(dir)) {
             Kernel k = h.kernel;
-            k.ipc.create(durable("jobs", Delivery.AT_LEAST_ONCE), "alice");
+            k.ipc.create(QueueSpec.builder("jobs").delivery(Delivery.AT_LEAST_ONCE).durable(true).members(List.of("bob")).build(), "alice");
             firstId = k.ipc.send("jobs", TextNode.valueOf("one"), null).id();
             k.ipc.send("jobs", TextNode.valueOf("two"), null);
             k.ipc.send("jobs", TextNode.valueOf("three"), null);
@@ -59,6 +59,7 @@ class DurableQueueTest {
             assertEquals(List.of("one", "two", "three"), ready.stream().map(m -> m.payload().asText()).toList(),
                     "nothing was acked: all three are there, in order, with their ids");
             assertEquals(firstId, ready.get(0).id());
+            assertEquals(java.util.Set.of("bob"), again.kernel.ipc.stats("jobs").orElseThrow().members(), "who may use it survives too");
             assertTrue(again.kernel.ipc.stats("gone").isEmpty(), "a deleted queue stays deleted");
             Message next = again.kernel.ipc.send("jobs", TextNode.valueOf("four"), null);
             assertTrue(next.id() > ready.get(2).id(), "new ids continue after the restored ones");

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.ipc.Delivery;
 import org.agentos.kernel.api.ipc.Message;
@@ -260,7 +261,7 @@ class IpcTest {
 
     @Test
     void anotherOwnersServiceAnswersARequestButWritesNothingElseIntoTheMailbox() throws Exception {
-        create("svc", Delivery.AT_LEAST_ONCE, 10);
+        ipc.create(QueueSpec.builder("svc").members(List.of("bob")).build(), "alice");
         long server = spawnAs("bob", "server", Args.none(), "ipc:recv:svc", "ipc:send:@*");
         long client = spawn("onecall", Args.of("syscall", "ipc.request", "args", Args.of("queue", "svc", "payload", "ping",
                 "timeoutMs", 5000)), "ipc:send:svc");
@@ -286,6 +287,40 @@ class IpcTest {
         ExitStatus own = exit(spawn("onecall", Args.of("syscall", "ipc.send", "args", Args.of("queue", "@" + victim, "payload", 1)),
                 "ipc:send:@*"));
         assertEquals(0, own.code(), own.reason());
+    }
+
+    @Test
+    void aQueueServesOnlyItsOwnerAndItsMembersWhateverTheirCapabilities() throws Exception {
+        // mallory takes the name the team meant to use: the team's agents, holding ipc:send:team, put nothing into it
+        ipc.create(QueueSpec.builder("team").build(), "mallory");
+        ExitStatus send = exit(spawnAs("team", "onecall", Args.of("syscall", "ipc.send", "args",
+                Args.of("queue", "team", "payload", "plan")), "ipc:send:team"));
+        assertTrue(send.reason().startsWith("EPERM") && send.reason().contains("belongs to owner mallory"), send.reason());
+        assertEquals(0, stats("team").ready(), "nothing reached mallory's queue");
+        ExitStatus create = exit(spawnAs("team", "onecall", Args.of("syscall", "ipc.create", "args", Args.of("queue", "team")),
+                "ipc:create:team"));
+        assertTrue(create.reason().startsWith("EEXIST"), "the team learns the name is taken: " + create.reason());
+
+        // a queue its creator opens to a named owner; mallory's ipc:recv:* reaches nothing of it
+        ExitStatus made = exit(spawnAs("team", "onecall", Args.of("syscall", "ipc.create", "args",
+                Args.of("queue", "team.jobs", "members", k.json.createArrayNode().add("partner"))), "ipc:create:team.jobs"));
+        assertEquals(0, made.code(), made.reason());
+        assertEquals(Set.of("partner"), stats("team.jobs").members());
+        assertEquals(0, exit(spawnAs("team", "onecall", Args.of("syscall", "ipc.send", "args",
+                Args.of("queue", "team.jobs", "payload", "job-1")), "ipc:send:team.jobs")).code());
+        ExitStatus snoop = exit(spawnAs("mallory", "onecall", Args.of("syscall", "ipc.recv", "args",
+                Args.of("queue", "team.jobs", "timeoutMs", 0)), "ipc:recv:*"));
+        assertTrue(snoop.reason().startsWith("EPERM"), snoop.reason());
+        ExitStatus partner = exit(spawnAs("partner", "onecall", Args.of("syscall", "ipc.recv", "args",
+                Args.of("queue", "team.jobs", "timeoutMs", 0)), "ipc:recv:team.jobs"));
+        assertEquals(0, partner.code(), partner.reason());
+        assertTrue(partner.reason().contains("job-1"), partner.reason());
+        ExitStatus admin = exit(spawnAs("ops", "onecall", Args.of("syscall", "ipc.send", "args",
+                Args.of("queue", "team.jobs", "payload", "x")), "ipc:send:*", "ipc:admin"));
+        assertEquals(0, admin.code(), "ipc:admin reaches every queue: " + admin.reason());
+        ExitStatus bad = exit(spawnAs("team", "onecall", Args.of("syscall", "ipc.create", "args",
+                Args.of("queue", "team.x", "members", k.json.createArrayNode().add("a/../b"))), "ipc:create:team.x"));
+        assertTrue(bad.reason().startsWith("EINVAL"), bad.reason());
     }
 
     @Test
@@ -322,6 +357,38 @@ class IpcTest {
         ipc.create(QueueSpec.builder("carol.last").capacity(1).build(), "carol");
         assertEquals(Errno.EQUOTA, assertThrows(SyscallException.class,
                 () -> ipc.create(QueueSpec.builder("carol.one-too-many").capacity(1).build(), "carol")).errno());
+    }
+
+    @Test
+    void oneOwnersQueuesHoldAtMostTheirByteBudgetAndOthersAreNotHeldBack() throws Exception {
+        ipc.create(QueueSpec.builder("big").delivery(Delivery.AT_MOST_ONCE).capacity(1000).build(), "alice");
+        String mib = "x".repeat((int) Ipc.MAX_MESSAGE_BYTES - 2); // with its quotes, 1 MiB of JSON
+        long pid = spawn("sleeper", Args.none(), "ipc:send:big");
+        SyscallResult tooBig = k.call(pid, "ipc.send", Args.of("queue", "big", "payload", mib + "y"));
+        assertEquals(Errno.EINVAL, tooBig.errno(), tooBig.toString());
+        long fits = Ipc.MAX_BYTES_PER_OWNER / Ipc.MAX_MESSAGE_BYTES;
+        for (int i = 0; i < fits; i++) {
+            SyscallResult r = k.call(pid, "ipc.send", Args.of("queue", "big", "payload", mib));
+            assertTrue(r.isOk(), i + ": " + r);
+        }
+        assertEquals(Ipc.MAX_BYTES_PER_OWNER, ipc.heldBytesOf("alice"));
+        SyscallResult full = k.call(pid, "ipc.send", Args.of("queue", "big", "payload", "one more"));
+        assertEquals(Errno.ENOSPC, full.errno(), "the queue has room for messages, the owner has none for bytes");
+        assertTrue(full.message().contains("owner alice"), full.message());
+        assertEquals(Errno.ENOSPC, assertThrows(SyscallException.class, () -> ipc.send("big", TextNode.valueOf("op"), null)).errno());
+        // another owner's queues have their own budget
+        ipc.create(QueueSpec.builder("bob.q").build(), "bob");
+        long bob = spawnAs("bob", "sleeper", Args.none(), "ipc:send:bob.q");
+        assertTrue(k.call(bob, "ipc.send", Args.of("queue", "bob.q", "payload", mib)).isOk());
+        // a receive gives the bytes back, and so does a delete
+        long reader = spawn("onecall", Args.of("syscall", "ipc.recv", "args", Args.of("queue", "big", "max", 1)), "ipc:recv:big");
+        assertEquals(0, exit(reader).code());
+        assertEquals(Ipc.MAX_BYTES_PER_OWNER - Ipc.MAX_MESSAGE_BYTES, ipc.heldBytesOf("alice"));
+        assertTrue(k.call(pid, "ipc.send", Args.of("queue", "big", "payload", "fits again")).isOk());
+        ipc.delete("big");
+        assertEquals(0, ipc.heldBytesOf("alice"));
+        k.kill(pid);
+        k.kill(bob);
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -100,7 +101,7 @@ class MemoryCallsTest {
     @Test
     void agentsShareASegmentByCapabilityAndOthersAreDenied() throws Exception {
         long owner = run("owner", "alice", List.of("mem:share:team", "mem:write:shared/team"),
-                call("mem.share", "name", "team"),
+                call("mem.share", "name", "team", "members", Args.none().arrayNode().add("bob")),
                 call("mem.put", "space", "shared/team", "key", "goal", "value", "ship it"));
         List<SyscallResult> w = finished("owner", owner);
         assertTrue(w.get(0).isOk() && w.get(1).isOk(), w.toString());
@@ -110,11 +111,16 @@ class MemoryCallsTest {
         SyscallResult denied = finished("stranger", stranger).get(0);
         assertEquals(Errno.EPERM, denied.errno());
         assertTrue(denied.message().contains("mem:read:shared/team"), denied.message());
+        // the capability alone is not enough: eve's owner is not a member of alice's segment
+        long outsider = run("outsider", "eve", List.of("mem:read:shared/team"), call("mem.get", "space", "shared/team", "key", "goal"));
+        SyscallResult notMember = finished("outsider", outsider).get(0);
+        assertEquals(Errno.EPERM, notMember.errno());
+        assertTrue(notMember.message().contains("belongs to owner alice"), notMember.message());
     }
 
     @Test
     void aLockHolderMakesTheOthersWaitBlockedAndItsExitPassesTheLockOn() throws Exception {
-        k.mem.manager().share(MemCaller.operator("root"), "locks", new org.agentos.kernel.api.memory.SharedSpec(false, 0));
+        k.mem.manager().share(MemCaller.operator("root"), "locks", new org.agentos.kernel.api.memory.SharedSpec(false, 0, Set.of("alice")));
         List<String> caps = List.of("mem:write:shared/locks");
         long holder = run("holder", "alice", caps, call("mem.lock", "space", "shared/locks", "name", "l"),
                 call("proc.sleep", "ms", 300));
@@ -130,7 +136,7 @@ class MemoryCallsTest {
 
     @Test
     void aLockWaitEndsWithETIMEDOUTAndEAGAINWithATimeoutOfZero() throws Exception {
-        k.mem.manager().share(MemCaller.operator("root"), "locks", new org.agentos.kernel.api.memory.SharedSpec(false, 0));
+        k.mem.manager().share(MemCaller.operator("root"), "locks", new org.agentos.kernel.api.memory.SharedSpec(false, 0, Set.of("alice")));
         List<String> caps = List.of("mem:write:shared/locks");
         run("holder", "alice", caps, call("mem.lock", "space", "shared/locks", "name", "l"), call("proc.sleep", "ms", 10_000));
         KernelHarness.await("the holder to hold it", () -> RESULTS.containsKey("holder"));
@@ -143,7 +149,7 @@ class MemoryCallsTest {
 
     @Test
     void deletingASharedSpaceEndsTheWaitsOnItsLocksWithENOENT() throws Exception {
-        k.mem.manager().share(MemCaller.operator("root"), "doomed", new org.agentos.kernel.api.memory.SharedSpec(false, 0));
+        k.mem.manager().share(MemCaller.operator("root"), "doomed", new org.agentos.kernel.api.memory.SharedSpec(false, 0, Set.of("alice")));
         List<String> caps = List.of("mem:write:shared/doomed");
         run("holder", "alice", caps, call("mem.lock", "space", "shared/doomed", "name", "l"), call("proc.sleep", "ms", 10_000));
         KernelHarness.await("the holder to hold it", () -> RESULTS.containsKey("holder"));
@@ -174,7 +180,7 @@ class MemoryCallsTest {
     void waitersQueuedWhileAWakeEmptiedTheQueueAreStillWoken() throws Exception {
         // many short lock/unlock rounds by several processes: a waiter added to a queue a wake had just
         // dropped from the map would wait for ever
-        k.mem.manager().share(MemCaller.operator("root"), "busy", new org.agentos.kernel.api.memory.SharedSpec(false, 0));
+        k.mem.manager().share(MemCaller.operator("root"), "busy", new org.agentos.kernel.api.memory.SharedSpec(false, 0, Set.of("alice")));
         k.addProgram(TestPrograms.program("locker", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 400), (s, last) -> {
             if (last != null && !last.isOk()) return Step.exit(s, 1, last.toString());
             if (s.n() >= 2 * s.limit()) return Step.exit(s, 0);
@@ -200,7 +206,7 @@ class MemoryCallsTest {
     void aSemaphoreLetsAtMostItsPermitsInAndEveryoneGetsATurn() throws Exception {
         INSIDE.set(0);
         MOST_INSIDE.set(0);
-        k.mem.manager().share(MemCaller.operator("root"), "pool", new org.agentos.kernel.api.memory.SharedSpec(false, 0));
+        k.mem.manager().share(MemCaller.operator("root"), "pool", new org.agentos.kernel.api.memory.SharedSpec(false, 0, Set.of("alice")));
         k.addProgram(TestPrograms.program("worker", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 0), (s, last) -> {
             switch ((int) s.n()) {
                 case 0: return Step.call(new TestPrograms.Count(1, 0), "mem.sem.acquire",

@@ -2,6 +2,9 @@ package org.agentos.kernel.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +17,7 @@ import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.program.Step;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.Errno;
@@ -195,6 +199,53 @@ class SyscallMediationTest {
         ExitStatus s = k.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(ProcessState.KILLED, s.state());
         assertTrue(s.reason().startsWith("EQUOTA: used") && s.reason().contains("CPU"), s.reason());
+    }
+
+    @Test
+    void aProcessTreeSharesItsRootsTokenQuota() throws Exception {
+        // each call spends 100 tokens; alone, every child could spend its (inherited) 1000
+        k.addTool(tool(ToolDescriptor.builder("test.think").capabilities("tool:test.think").build(), (c, a) -> {
+            c.chargeTokens(100);
+            return k.json.createObjectNode();
+        }), "test");
+        k.addProgram(TestPrograms.looping("thinker", "test.think", Args.none()), "test");
+        k.addProgram(TestPrograms.program("spawner", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 5),
+                (st, last) -> st.n() < st.limit()
+                        ? Step.call(new TestPrograms.Count(st.n() + 1, st.limit()), "proc.spawn", Args.of("program", "thinker"))
+                        : Step.call(st, "proc.sleep", Args.of("ms", 60_000))), "test");
+        long root = k.spawn(new SpawnSpec("spawner", null, "alice", 0, List.of("proc:spawn", "tool:test.think"),
+                Quotas.NONE.withTokens(1000)));
+        KernelHarness.await("five children", () -> h.info(root).children().size() == 5);
+        long spent = 0;
+        int stoppedByTheTree = 0;
+        for (long child : h.info(root).children()) {
+            ExitStatus s = k.awaitExit(child).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(ProcessState.KILLED, s.state(), s.reason());
+            if (s.reason().contains("process tree of pid " + root)) stoppedByTheTree++;
+            spent += h.info(child).usage().tokens();
+        }
+        assertTrue(spent <= 1000 + 5 * 100, "the tree spent " + spent + " tokens of a 1000-token quota (each child's last call overshoots)");
+        assertEquals(5, stoppedByTheTree, "every child was stopped by the tree's quota, none by its own");
+        k.kill(root);
+    }
+
+    @Test
+    void aChildGivenTighterQuotasHasItsOwnBudgetUnderItsParents() {
+        TreeBudget root = TreeBudget.of(1, Quotas.NONE.withCpuNanos(1000), null);
+        assertSame(root, TreeBudget.of(2, Quotas.NONE.withCpuNanos(1000), root), "same quotas: the parent's budget");
+        TreeBudget tight = TreeBudget.of(3, Quotas.NONE.withCpuNanos(300), root);
+        assertNotSame(root, tight);
+        assertNull(tight.chargeCpu(250));
+        assertSame(tight, tight.chargeCpu(100), "over its own 300");
+        assertEquals(350, root.cpu.get(), "and counted in the budget above");
+        assertSame(root, TreeBudget.of(4, Quotas.NONE.withCpuNanos(900), root).chargeCpu(700), "over the root's 1000");
+        assertNull(TreeBudget.of(5, Quotas.NONE, null), "nothing limits it: no budget");
+        java.util.Map<Long, TreeBudget> known = new java.util.HashMap<>();
+        TreeBudget back = TreeBudget.restore(tight.chain(), known);
+        assertEquals(3, back.pid);
+        assertEquals(350, back.cpu.get());
+        assertSame(known.get(1L), back.parent);
+        assertEquals(1050, back.parent.cpu.get());
     }
 
     @Test

@@ -258,7 +258,7 @@ public class HeapMemory implements MemoryManager {
         if (spec.persistent()) throw new SyscallException(Errno.EINVAL, NO_DISK);
         synchronized (lock) {
             if (spaces.containsKey(space)) throw new SyscallException(Errno.EEXIST, space + " exists");
-            Space s = new Space(space, caller.owner(), false, spec.quotaBytes(), 0);
+            Space s = new Space(space, caller.owner(), false, spec.quotaBytes(), 0, spec.members());
             spaces.put(space, s);
             return s.info();
         }
@@ -511,7 +511,7 @@ public class HeapMemory implements MemoryManager {
                 List<MemoryState.Semaphore> sems = new ArrayList<>();
                 s.semaphores.forEach((n, sem) -> sems.add(new MemoryState.Semaphore(n, sem.available, Map.copyOf(sem.held))));
                 out.add(new MemoryState.Space(s.name, s.owner, s.persistent, s.quotaBytes, s.tokenBudget, entries,
-                        Map.copyOf(s.locks), sems));
+                        Map.copyOf(s.locks), sems, s.members));
             }
             return new MemoryState(MemoryState.VERSION, out);
         }
@@ -558,7 +558,7 @@ public class HeapMemory implements MemoryManager {
         if (in.quotaBytes() < 0 || in.tokenBudget() < 0) {
             throw new IllegalArgumentException("space " + in.name() + " has a negative quota or token budget");
         }
-        Space s = new Space(in.name(), in.owner(), in.persistent(), in.quotaBytes(), in.tokenBudget());
+        Space s = new Space(in.name(), in.owner(), in.persistent(), in.quotaBytes(), in.tokenBudget(), in.members());
         List<String> pagedOut = new ArrayList<>();
         for (MemEntry me : required(in.entries(), "entries of " + in.name())) {
             EntryInfo i = me.info();
@@ -671,6 +671,7 @@ public class HeapMemory implements MemoryManager {
         c.checkRead(space);
         Space s = spaces.get(space);
         if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
+        if (!s.owner.equals(c.owner())) c.checkOwner(space, s.kind, s.owner, s.members);
         return s;
     }
 
@@ -682,6 +683,7 @@ public class HeapMemory implements MemoryManager {
             if (c.owns(space)) return createUserSpace(c.pid(), c.owner());
             throw new SyscallException(Errno.ENOENT, "no space " + space);
         }
+        if (!s.owner.equals(c.owner())) c.checkOwner(space, s.kind, s.owner, s.members);
         return s;
     }
 

@@ -47,7 +47,15 @@ final class Space {
         }
     }
 
+    /** Owners besides {@link #owner} that may reach it (shared spaces). */
+    final Set<String> members;
+
     Space(String name, String owner, boolean persistent, long quotaBytes, long tokenBudget) {
+        this(name, owner, persistent, quotaBytes, tokenBudget, Set.of());
+    }
+
+    Space(String name, String owner, boolean persistent, long quotaBytes, long tokenBudget, Set<String> members) {
+        this.members = members;
         this.name = name;
         this.kind = SpaceKind.of(name);
         this.owner = owner;
@@ -59,7 +67,7 @@ final class Space {
     SpaceInfo info() {
         // sharedBytes 0: a fork copies the index, so nothing is tracked as shared (see HeapMemory)
         return new SpaceInfo(name, kind, owner, persistent, entries.size(), residentBytes, quotaBytes, 0,
-                residentTokens, tokenBudget, archive.size());
+                residentTokens, tokenBudget, archive.size(), members);
     }
 
     /** Stores a resident entry; returns the one it replaced (null: none). */

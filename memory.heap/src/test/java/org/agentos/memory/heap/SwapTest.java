@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.MemCaller;
@@ -40,7 +41,7 @@ class SwapTest {
         for (int i = 0; i < 5; i++) done(m.put(p1, "user/1", "w" + i, text("working " + i).working(10, "s" + i)));
         for (int i = 0; i < 300; i++) done(m.put(p1, "user/1", "k" + i, text("v" + i)));
         done(m.put(p1, "user/1", "blob", MemWrite.blob(new byte[] {4, 5, 6})));
-        m.share(OP, "team", new SharedSpec(false, 5000));
+        m.share(OP, "team", new SharedSpec(false, 5000, Set.of("bob")));
         done(m.put(OP, "shared/team", "doc", text("shared")));
         m.tryLock(p2, "shared/team", "L");
         m.trySemAcquire(p2, "shared/team", "S", 2, 5);
@@ -207,8 +208,8 @@ class SwapTest {
         assertArrayEquals(new byte[] {0, 1, 2, 3}, heap.get(p4, "user/4", "bin").blob());
         assertEquals(7, heap.get(p4, "user/4", "bin").info().version());
         assertEquals(doc, heap.get(p4, "user/4", "doc").json());
-        assertFalse(heap.tryLock(proc(5, "eve", "mem:write:shared/board"), "shared/board", "edit"));
-        assertFalse(heap.trySemAcquire(proc(5, "eve", "mem:write:user/4"), "user/4", "slots", 2, 0));
+        assertFalse(heap.tryLock(proc(5, "dana", "mem:write:shared/board"), "shared/board", "edit"));
+        assertFalse(heap.trySemAcquire(proc(5, "dana", "mem:write:user/4"), "user/4", "slots", 2, 0));
 
         MemoryState back = heap.exportState();
         assertEquals(summary(hier), summary(back), "exported as it came in, ready to swap back");

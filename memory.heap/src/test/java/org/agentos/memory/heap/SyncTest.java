@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.agentos.kernel.api.memory.MemCaller;
 import org.agentos.kernel.api.memory.SharedSpec;
 import org.agentos.kernel.api.syscall.Errno;
@@ -23,7 +24,7 @@ class SyncTest {
 
     @BeforeEach
     void team() throws Exception {
-        m.share(MemCaller.operator("alice"), "team", new SharedSpec(false, 0));
+        m.share(MemCaller.operator("alice"), "team", new SharedSpec(false, 0, Set.of("bob")));
     }
 
     @Test
@@ -110,7 +111,7 @@ class SyncTest {
     void exitNamesTheObjectsOfTheFreedUserSpace() throws Exception {
         MemCaller p3 = proc(3, "carol");
         m.tryLock(p3, "user/3", "mine");
-        m.trySemAcquire(proc(2, "bob", "mem:write:user/3"), "user/3", "sem", 1, 1);
+        m.trySemAcquire(proc(2, "carol", "mem:write:user/3"), "user/3", "sem", 1, 1);
         assertEquals(List.of("user/3#mine", "user/3#sem"), m.processExited(3));
         assertTrue(m.space("user/3").isEmpty());
     }

@@ -43,6 +43,7 @@ import org.agentos.kernel.api.memory.MemoryState;
 import org.agentos.kernel.api.memory.SharedSpec;
 import org.agentos.kernel.api.memory.SpaceInfo;
 import org.agentos.kernel.api.memory.SpaceKind;
+import org.agentos.kernel.api.security.OwnerNames;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 
@@ -296,7 +297,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 throw new SyscallException(Errno.EINVAL, "persistent spaces need a data directory (memory is memory-only here)");
             }
             if (spec.persistent()) checkLog(null);
-            Space s = new Space(space, caller.owner(), spec.persistent(), spec.quotaBytes(), 0);
+            Space s = new Space(space, caller.owner(), spec.persistent(), spec.quotaBytes(), 0, spec.members());
             durable = logged(s.persistent ? spaceRecord(s) : null, () -> addSpace(s), true);
             info = s.info();
         }
@@ -657,7 +658,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 List<MemoryState.Semaphore> sems = new ArrayList<>();
                 s.semaphores.forEach((n, sem) -> sems.add(new MemoryState.Semaphore(n, sem.available, Map.copyOf(sem.held))));
                 out.add(new MemoryState.Space(s.name, s.owner, s.persistent, s.quotaBytes,
-                        s.kind == SpaceKind.USER ? s.tokenBudget : 0, entries, Map.copyOf(s.locks), sems));
+                        s.kind == SpaceKind.USER ? s.tokenBudget : 0, entries, Map.copyOf(s.locks), sems, s.members));
             }
         }
         return new MemoryState(MemoryState.VERSION, out);
@@ -696,7 +697,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                 if (in.persistent() && log == null) {
                     LOG.warn("{} was persistent; it is memory-only here (no data directory)", in.name());
                 }
-                Space s = new Space(in.name(), in.owner(), persistent, in.quotaBytes(), in.tokenBudget());
+                Space s = new Space(in.name(), in.owner(), persistent, in.quotaBytes(), in.tokenBudget(), in.members());
                 hasSystem |= s.kind == SpaceKind.SYSTEM;
                 if (s.kind == SpaceKind.USER) budgets.put(Long.parseLong(s.name.substring(5)), s.tokenBudget);
                 // the kernel makes no memory calls meanwhile (quiesced), so the space is filled once published
@@ -939,8 +940,22 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
     }
 
     private static ObjectNode spaceRecord(Space s) {
-        return JSON.createObjectNode().put("op", "space").put("space", s.name).put("owner", s.owner)
+        ObjectNode r = JSON.createObjectNode().put("op", "space").put("space", s.name).put("owner", s.owner)
                 .put("quota", s.quotaBytes).put("budget", s.tokenBudget);
+        if (!s.members.isEmpty()) s.members.forEach(r.putArray("members")::add);
+        return r;
+    }
+
+    /** The members a space record lists; a record a person edited into nonsense admits nobody. */
+    private static Set<String> members(ObjectNode r) {
+        List<String> out = new ArrayList<>();
+        r.path("members").forEach(m -> out.add(m.asText()));
+        try {
+            return OwnerNames.members(out);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: ignoring its members ({})", r.path("space").asText(), e.getMessage());
+            return Set.of();
+        }
     }
 
     private static ObjectNode putRecord(String space, Entry e, byte[] value) {
@@ -986,7 +1001,8 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             case "space" -> {
                 Space old = spaces.get(name);
                 if (old != null) dropSpace(old);
-                addSpace(new Space(name, r.path("owner").asText(), true, r.path("quota").asLong(), r.path("budget").asLong()));
+                addSpace(new Space(name, r.path("owner").asText(), true, r.path("quota").asLong(), r.path("budget").asLong(),
+                        members(r)));
             }
             case "drop" -> {
                 Space old = spaces.get(name);
@@ -1151,6 +1167,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             throw new SyscallException(Errno.ENOENT, "no space " + space);
         }
         c.checkRead(space, s.kind, s.pid, s.readCapability);
+        if (s.owner != c.owner() && !s.owner.equals(c.owner())) c.checkOwner(space, s.kind, s.owner, s.members);
         return s;
     }
 
@@ -1159,6 +1176,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         Space s = space == null ? null : spaces.get(space);
         if (s != null) {
             c.checkWrite(space, s.kind, s.pid, s.writeCapability);
+            if (s.owner != c.owner() && !s.owner.equals(c.owner())) c.checkOwner(space, s.kind, s.owner, s.members);
             return s;
         }
         c.checkWrite(space);

@@ -29,6 +29,8 @@ final class Space {
     final long pid;
     final String readCapability;
     final String writeCapability;
+    /** Owners besides {@link #owner} that may reach it (shared spaces). */
+    final Set<String> members;
 
     /** Written under the lock, read with or without it. */
     volatile PageTree<Entry> tree = PageTree.empty();
@@ -86,6 +88,11 @@ final class Space {
     }
 
     Space(String name, String owner, boolean persistent, long quotaBytes, long tokenBudget) {
+        this(name, owner, persistent, quotaBytes, tokenBudget, Set.of());
+    }
+
+    Space(String name, String owner, boolean persistent, long quotaBytes, long tokenBudget, Set<String> members) {
+        this.members = members;
         this.name = name;
         this.kind = SpaceKind.of(name);
         this.owner = owner;
@@ -117,7 +124,7 @@ final class Space {
     SpaceInfo info() {
         return new SpaceInfo(name, kind, owner, persistent, tree.size(), residentBytes, quotaBytes,
                 relatives.isEmpty() ? 0 : Math.max(0, sharedBytes), residentTokens,
-                kind == SpaceKind.USER ? tokenBudget : 0, pagedOut.size());
+                kind == SpaceKind.USER ? tokenBudget : 0, pagedOut.size(), members);
     }
 
     /** Keeps the sizes and the context window in step with replacing {@code old} by {@code now} (either may be null). */

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.agentos.kernel.api.memory.CasOutcome;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
@@ -201,7 +202,11 @@ class MemoryStoreTest {
         SyscallException e = assertThrows(SyscallException.class, () -> m.get(bob2, "user/1", "k"));
         assertEquals(Errno.EPERM, e.errno());
         assertTrue(e.getMessage().contains("mem:read:user/1"), e.getMessage());
-        assertEquals("a", m.get(proc(2, "bob", "mem:read:user/1"), "user/1", "k").json().get("text").asText());
+        assertEquals("a", m.get(proc(3, "alice", "mem:read:user/1"), "user/1", "k").json().get("text").asText());
+        e = assertThrows(SyscallException.class, () -> m.get(proc(2, "bob", "mem:read:user/1"), "user/1", "k"));
+        assertEquals(Errno.EPERM, e.errno(), "the capability names the space, not another owner's data");
+        assertTrue(e.getMessage().contains("owner alice"), e.getMessage());
+        assertEquals("a", m.get(proc(2, "bob", "mem:read:user/1", "mem:admin"), "user/1", "k").json().get("text").asText());
     }
 
     @Test
@@ -210,7 +215,8 @@ class MemoryStoreTest {
         SyscallException e = assertThrows(SyscallException.class, () -> m.put(bob2, "user/1", "k", text("x")));
         assertEquals(Errno.EPERM, e.errno());
         assertTrue(e.getMessage().contains("mem:write:user/1"), e.getMessage());
-        done(m.put(proc(2, "bob", "mem:write:user/1"), "user/1", "k", text("x")));
+        assertEquals(Errno.EPERM, errno(() -> m.put(proc(2, "bob", "mem:write:user/1"), "user/1", "k", text("x"))));
+        done(m.put(proc(3, "alice", "mem:write:user/1"), "user/1", "k", text("x")));
     }
 
     @Test
@@ -223,12 +229,39 @@ class MemoryStoreTest {
 
     @Test
     void sharedSpacesNeedReadAndWriteCapabilities() throws Exception {
-        m.share(proc(1, "alice", "mem:share:team"), "team", new SharedSpec(false, 0));
+        m.share(proc(1, "alice", "mem:share:team"), "team", new SharedSpec(false, 0, Set.of("bob")));
         assertEquals(Errno.EPERM, errno(() -> m.put(alice1, "shared/team", "k", text("x"))));
         done(m.put(proc(1, "alice", "mem:write:shared/team"), "shared/team", "k", text("x")));
         SyscallException e = assertThrows(SyscallException.class, () -> m.get(bob2, "shared/team", "k"));
         assertTrue(e.getMessage().contains("mem:read:shared/team"), e.getMessage());
         assertEquals("x", m.get(proc(2, "bob", "mem:read:shared/team"), "shared/team", "k").json().get("text").asText());
+    }
+
+    @Test
+    void aSharedSpaceReachesOnlyItsOwnerAndMembersWhateverTheirCapabilities() throws Exception {
+        // mallory squats the name the team meant to use: the team's agents, holding mem:*:shared/team, reach nothing of hers
+        SpaceInfo info = m.share(proc(9, "mallory", "mem:share:team"), "team", new SharedSpec(false, 0));
+        assertEquals(Set.of(), info.members());
+        MemCaller teamAgent = proc(1, "team", "mem:read:shared/team", "mem:write:shared/team");
+        SyscallException e = assertThrows(SyscallException.class, () -> m.put(teamAgent, "shared/team", "plan", text("secret")));
+        assertEquals(Errno.EPERM, e.errno());
+        assertTrue(e.getMessage().contains("belongs to owner mallory"), e.getMessage());
+        assertEquals(Errno.EPERM, errno(() -> m.get(teamAgent, "shared/team", "plan")));
+        assertEquals(Errno.EPERM, errno(() -> m.tryLock(teamAgent, "shared/team", "L")));
+        assertEquals(Errno.EEXIST, errno(() -> m.share(proc(1, "team", "mem:share:team"), "team", new SharedSpec(false, 0))),
+                "the team learns the name is taken instead of writing into it");
+        // a space its creator opens to named owners
+        m.share(proc(1, "team", "mem:share:board"), "board", new SharedSpec(false, 0, Set.of("partner")));
+        done(m.put(proc(2, "partner", "mem:write:shared/board"), "shared/board", "k", text("hello")));
+        assertEquals("hello", m.get(proc(3, "team", "mem:read:shared/board"), "shared/board", "k").json().get("text").asText());
+        assertEquals(Errno.EPERM, errno(() -> m.get(proc(9, "mallory", "mem:read:shared/board"), "shared/board", "k")));
+        assertEquals(Set.of("partner"), m.space("shared/board").orElseThrow().members());
+    }
+
+    @Test
+    void membersMustBeOwnerNames() {
+        assertThrows(IllegalArgumentException.class, () -> new SharedSpec(false, 0, Set.of("a/../b")));
+        assertThrows(IllegalArgumentException.class, () -> new SharedSpec(false, 0, Set.of("*")));
     }
 
     @Test
@@ -468,7 +501,7 @@ class MemoryStoreTest {
     void aLockHasOneHolder() throws Exception {
         MemCaller a = proc(1, "alice", "mem:share:s", "mem:write:shared/s");
         MemCaller b = proc(2, "bob", "mem:write:shared/s");
-        m.share(a, "s", new SharedSpec(false, 0));
+        m.share(a, "s", new SharedSpec(false, 0, Set.of("bob")));
         assertTrue(m.tryLock(a, "shared/s", "L"));
         assertTrue(m.tryLock(a, "shared/s", "L"), "the holder taking it again is fine");
         assertFalse(m.tryLock(b, "shared/s", "L"));
@@ -480,7 +513,7 @@ class MemoryStoreTest {
     void unlockByANonHolderIsEPERM() throws Exception {
         MemCaller a = proc(1, "alice", "mem:share:s", "mem:write:shared/s");
         MemCaller b = proc(2, "bob", "mem:write:shared/s");
-        m.share(a, "s", new SharedSpec(false, 0));
+        m.share(a, "s", new SharedSpec(false, 0, Set.of("bob")));
         m.tryLock(a, "shared/s", "L");
         assertEquals(Errno.EPERM, errno(() -> m.unlock(b, "shared/s", "L")));
         assertEquals(Errno.EPERM, errno(() -> m.unlock(a, "shared/s", "free")));
@@ -506,7 +539,7 @@ class MemoryStoreTest {
     @Test
     void releasingMorePermitsThanHeldIsEINVAL() throws Exception {
         MemCaller op = MemCaller.operator("op");
-        m.share(op, "s", new SharedSpec(false, 0));
+        m.share(op, "s", new SharedSpec(false, 0, Set.of("alice", "bob")));
         MemCaller a = proc(1, "alice", "mem:write:shared/s");
         assertTrue(m.trySemAcquire(a, "shared/s", "S", 1, 2));
         assertTrue(m.trySemAcquire(op, "shared/s", "S", 1, 2));
@@ -523,7 +556,7 @@ class MemoryStoreTest {
     @Test
     void exitReleasesLocksAndPermitsAndNamesThem() throws Exception {
         MemCaller op = MemCaller.operator("op");
-        m.share(op, "s", new SharedSpec(false, 0));
+        m.share(op, "s", new SharedSpec(false, 0, Set.of("alice", "bob")));
         MemCaller a = proc(1, "alice", "mem:write:shared/s");
         MemCaller b = proc(2, "bob", "mem:write:shared/s");
         m.tryLock(a, "shared/s", "L");
@@ -539,7 +572,7 @@ class MemoryStoreTest {
     @Test
     void exitNamesTheObjectsOfTheFreedUserSpace() throws Exception {
         m.tryLock(alice1, "user/1", "mine");
-        MemCaller b = proc(2, "bob", "mem:write:user/1");
+        MemCaller b = proc(2, "alice", "mem:write:user/1");
         m.tryLock(b, "user/1", "bobs");
         assertEquals(List.of("user/1#mine", "user/1#bobs"), m.processExited(1));
     }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.memory.MemCaller;
@@ -45,7 +46,7 @@ class PersistenceTest {
     @Test
     void aPersistentSharedSpaceIsThereAfterAReopen() throws Exception {
         try (MemoryStore m = open()) {
-            m.share(OP, "team", new SharedSpec(true, 1000));
+            m.share(OP, "team", new SharedSpec(true, 1000, Set.of("bob")));
             done(m.put(OP, "shared/team", "a", text("one")));
             done(m.put(OP, "shared/team", "a", text("two")));
             done(m.put(OP, "shared/team", "b", MemWrite.blob(new byte[] {9, 8})));
@@ -62,6 +63,10 @@ class PersistenceTest {
             assertEquals(1000, m.space("shared/team").orElseThrow().quotaBytes());
             assertTrue(m.space("shared/team").orElseThrow().persistent());
             assertEquals(1, m.usage().stream().filter(u -> u.owner().equals("alice")).findFirst().orElseThrow().spaces());
+            assertEquals(Set.of("bob"), m.space("shared/team").orElseThrow().members(), "who may reach it survives too");
+        }
+        try (MemoryStore m = open()) { // and the log compacted at the last open
+            assertEquals(Set.of("bob"), m.space("shared/team").orElseThrow().members());
         }
     }
 

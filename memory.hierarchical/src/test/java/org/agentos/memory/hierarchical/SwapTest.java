@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.agentos.kernel.api.memory.MemCaller;
 import org.agentos.kernel.api.memory.MemEntry;
 import org.agentos.kernel.api.memory.MemWrite;
@@ -35,7 +36,7 @@ class SwapTest {
         for (int i = 0; i < 5; i++) done(m.put(p1, "user/1", "w" + i, text("working " + i).working(10, null)));
         for (int i = 0; i < 300; i++) done(m.put(p1, "user/1", "k" + i, text("v" + i)));
         done(m.put(p1, "user/1", "blob", MemWrite.blob(new byte[] {4, 5, 6})));
-        m.share(OP, "team", new SharedSpec(false, 5000));
+        m.share(OP, "team", new SharedSpec(false, 5000, Set.of("bob")));
         done(m.put(OP, "shared/team", "doc", text("shared")));
         m.tryLock(p2, "shared/team", "L");
         m.trySemAcquire(p2, "shared/team", "S", 2, 5);

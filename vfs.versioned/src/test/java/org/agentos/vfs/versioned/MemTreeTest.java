@@ -48,7 +48,7 @@ class MemTreeTest {
         mem.processStarted(7, "alice");
         mem.processStarted(12, "bob");
         MemCaller op = MemCaller.operator("root");
-        mem.share(op, "team", new SharedSpec(false, 0));
+        mem.share(op, "team", new SharedSpec(false, 0, java.util.Set.of("alice")));
         mem.share(op, "ops", new SharedSpec(false, 0));
         put(MemCaller.kernel(), "system", "motd", MemWrite.json(JSON.readTree("{\"text\":\"hello\",\"n\":1}")));
         put(op, "shared/team", "plan", MemWrite.json(JSON.readTree("{\"steps\":[\"a\",\"b\"]}")));
@@ -189,6 +189,9 @@ class MemTreeTest {
 
         FsCaller granted = process(7, "alice", "fs:read:/mem/**", "mem:read:shared/team");
         assertTrue(text(granted, "/mem/shared/team/plan").contains("\"steps\""));
+        FsCaller outsider = process(8, "mallory", "fs:read:/mem/**", "mem:read:shared/team");
+        assertEquals(Errno.EPERM, refused(() -> fs.read(outsider, "/mem/shared/team/plan", 0)).errno(),
+                "an owner the space does not name reads nothing of it, whatever its capabilities");
     }
 
     @Test

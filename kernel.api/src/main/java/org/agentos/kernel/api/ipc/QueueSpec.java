@@ -1,5 +1,9 @@
 package org.agentos.kernel.api.ipc;
 
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import org.agentos.kernel.api.security.OwnerNames;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -15,6 +19,7 @@ public final class QueueSpec {
     private final long dedupWindowMillis;
     private final boolean priorities;
     private final boolean durable;
+    private final Set<String> members;
 
     private QueueSpec(Builder b) {
         this.name = Objects.requireNonNull(b.name, "name");
@@ -33,6 +38,7 @@ public final class QueueSpec {
         this.dedupWindowMillis = b.dedupWindowMillis;
         this.priorities = b.priorities;
         this.durable = b.durable;
+        this.members = OwnerNames.members(b.members);
     }
 
     public static Builder builder(String name) {
@@ -64,6 +70,13 @@ public final class QueueSpec {
      */
     public boolean durable() { return durable; }
 
+    /**
+     * Owners besides its creator's whose processes may send to, receive from, ack and nack on it
+     * (each with the capability as well). Nobody else may, whatever capability they hold, short of
+     * {@code ipc:admin}: a capability names a queue, not whose it is. Default none.
+     */
+    public Set<String> members() { return members; }
+
     /** Builds a {@link QueueSpec}. */
     public static final class Builder {
         private final String name;
@@ -74,6 +87,7 @@ public final class QueueSpec {
         private long dedupWindowMillis = 600_000;
         private boolean priorities;
         private boolean durable;
+        private Collection<String> members = List.of();
 
         private Builder(String name) {
             this.name = name;
@@ -86,6 +100,7 @@ public final class QueueSpec {
         public Builder dedupWindowMillis(long ms) { this.dedupWindowMillis = ms; return this; }
         public Builder priorities(boolean p) { this.priorities = p; return this; }
         public Builder durable(boolean d) { this.durable = d; return this; }
+        public Builder members(Collection<String> owners) { this.members = owners == null ? List.of() : List.copyOf(owners); return this; }
 
         /** @throws IllegalArgumentException for a bad name or a limit out of range */
         public QueueSpec build() {

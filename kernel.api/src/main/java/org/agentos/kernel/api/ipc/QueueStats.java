@@ -1,5 +1,7 @@
 package org.agentos.kernel.api.ipc;
 
+import java.util.Set;
+
 /**
  * A queue as {@code ipc:queues} shows it: its spec, what it holds now, and what went through it.
  *
@@ -21,7 +23,21 @@ package org.agentos.kernel.api.ipc;
  * @param dropped     kernel notifications (events, child exits) dropped because a mailbox was full
  * @param sendRate    messages sent per second over the last second
  * @param deliverRate deliveries per second over the last second
+ * @param members     owners besides {@code owner} whose processes may use it
  */
 public record QueueStats(String name, String owner, Delivery delivery, boolean durable, int capacity, int ready, int inFlight,
                          int deadLetters, int waitingSenders, int waitingReceivers, long sent, long delivered,
-                         long acked, long redelivered, long duplicates, long dropped, double sendRate, double deliverRate) {}
+                         long acked, long redelivered, long duplicates, long dropped, double sendRate, double deliverRate,
+                         Set<String> members) {
+    public QueueStats {
+        members = members == null ? Set.of() : members;
+    }
+
+    /** A queue with no members besides its owner. */
+    public QueueStats(String name, String owner, Delivery delivery, boolean durable, int capacity, int ready, int inFlight,
+                      int deadLetters, int waitingSenders, int waitingReceivers, long sent, long delivered,
+                      long acked, long redelivered, long duplicates, long dropped, double sendRate, double deliverRate) {
+        this(name, owner, delivery, durable, capacity, ready, inFlight, deadLetters, waitingSenders, waitingReceivers, sent,
+                delivered, acked, redelivered, duplicates, dropped, sendRate, deliverRate, Set.of());
+    }
+}

@@ -1,6 +1,7 @@
 package org.agentos.kernel.api.memory;
 
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -97,6 +98,19 @@ public final class MemCaller {
         }
         if (owns(kind, spacePid)) return;
         if (!permits(writeCapability)) throw denied("write " + space, writeCapability);
+    }
+
+    /**
+     * EPERM unless the caller may reach a space that belongs to {@code spaceOwner}, besides what
+     * its capabilities say: a space of its own owner, a shared space that lists the caller's owner
+     * among its {@code members}, or with {@code mem:admin} (the kernel and operators hold it). A
+     * capability names a space, not whose it is; this stops a {@code mem:read:shared/*} or a
+     * squatted name from reaching another tenant's data. {@code system} is everyone's.
+     */
+    public void checkOwner(String space, SpaceKind kind, String spaceOwner, Set<String> members) throws SyscallException {
+        if (kind == SpaceKind.SYSTEM || owner.equals(spaceOwner) || members.contains(owner) || permits("mem:admin")) return;
+        throw new SyscallException(Errno.EPERM, space + " belongs to owner " + spaceOwner + ", which has not made " + owner
+                + " a member (" + this + ")");
     }
 
     /** EPERM unless the caller holds {@code capability}; {@code what} says what it may not do ("create shared/x"). */

@@ -2,6 +2,7 @@ package org.agentos.kernel.api.memory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything a memory manager holds, handed to its successor in a live swap: the spaces with
@@ -26,9 +27,20 @@ public record MemoryState(int version, List<Space> spaces) {
      *                    ({@link EntryInfo#resident()} false)
      * @param locks       held locks: name to holder pid
      * @param semaphores  its semaphores
+     * @param members     owners besides its own that may reach it (shared spaces)
      */
     public record Space(String name, String owner, boolean persistent, long quotaBytes, long tokenBudget,
-                        List<MemEntry> entries, Map<String, Long> locks, List<Semaphore> semaphores) {}
+                        List<MemEntry> entries, Map<String, Long> locks, List<Semaphore> semaphores, Set<String> members) {
+        public Space {
+            members = members == null ? Set.of() : Set.copyOf(members);
+        }
+
+        /** A space with no members besides its owner. */
+        public Space(String name, String owner, boolean persistent, long quotaBytes, long tokenBudget,
+                     List<MemEntry> entries, Map<String, Long> locks, List<Semaphore> semaphores) {
+            this(name, owner, persistent, quotaBytes, tokenBudget, entries, locks, semaphores, Set.of());
+        }
+    }
 
     /**
      * A counting semaphore.

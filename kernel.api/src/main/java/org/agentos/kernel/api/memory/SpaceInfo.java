@@ -1,5 +1,7 @@
 package org.agentos.kernel.api.memory;
 
+import java.util.Set;
+
 /**
  * A space, measured.
  *
@@ -14,6 +16,18 @@ package org.agentos.kernel.api.memory;
  * @param residentTokens  tokens of the resident working entries (context window)
  * @param tokenBudget     the context window's budget, 0 = no limit
  * @param pagedOut        working entries in the archive
+ * @param members         owners besides {@code owner} whose processes may reach it (shared spaces)
  */
 public record SpaceInfo(String name, SpaceKind kind, String owner, boolean persistent, long entries, long bytes,
-                        long quotaBytes, long sharedBytes, long residentTokens, long tokenBudget, long pagedOut) {}
+                        long quotaBytes, long sharedBytes, long residentTokens, long tokenBudget, long pagedOut,
+                        Set<String> members) {
+    public SpaceInfo {
+        members = members == null ? Set.of() : members;
+    }
+
+    /** A space with no members besides its owner. */
+    public SpaceInfo(String name, SpaceKind kind, String owner, boolean persistent, long entries, long bytes,
+                     long quotaBytes, long sharedBytes, long residentTokens, long tokenBudget, long pagedOut) {
+        this(name, kind, owner, persistent, entries, bytes, quotaBytes, sharedBytes, residentTokens, tokenBudget, pagedOut, Set.of());
+    }
+}

@@ -5,7 +5,6 @@ import java.security.Principal;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import javax.security.auth.Subject;
 
 /**
@@ -22,8 +21,6 @@ public record ConsoleOperator(String name, Set<String> roles) {
     public static final String ADMIN_ROLE = "admin";
     /** The name of a caller without a login. */
     public static final String NOBODY = "nobody";
-    /** Names that are safe to put into a path or a capability pattern. */
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
 
     public ConsoleOperator {
         Objects.requireNonNull(name, "name");
@@ -61,6 +58,6 @@ public record ConsoleOperator(String name, Set<String> roles) {
      * (no {@code *}, {@code /} or {@code ..}).
      */
     public boolean hasSafeName() {
-        return SAFE_NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");
+        return OwnerNames.isValid(name);
     }
 }

@@ -1,5 +1,6 @@
 package org.agentos.kernel.impl.shell;
 
+import java.util.List;
 import org.agentos.kernel.api.ipc.Delivery;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueSpec;
@@ -16,7 +17,8 @@ import org.apache.karaf.shell.support.completers.StringsCompleter;
 
 @Service
 @Command(scope = "ipc", name = "create", description = "Creates a message queue.",
-        detailedDescription = "ipc:create -d at-least-once -c 1000 --visibility-ms 30000 --max-deliveries 5 jobs")
+        detailedDescription = "ipc:create -d at-least-once -c 1000 --visibility-ms 30000 --max-deliveries 5 jobs\n"
+                + "A queue is its owner's: agents of other owners use it only when named with -m (and holding the ipc capability).")
 public class IpcCreateCommand implements Action {
     @Reference
     MessageQueues queues;
@@ -40,7 +42,12 @@ public class IpcCreateCommand implements Action {
     @Option(name = "--durable", description = "survives a crash: sends are acknowledged once on disk (group commit)")
     boolean durable;
 
-    @Option(name = "-o", aliases = "--owner", description = "owner (tenant); default: your user name")
+    @Option(name = "-m", aliases = "--member", multiValued = true,
+            description = "an owner besides the creator whose agents may use it (repeat for more); nobody else may")
+    List<String> members;
+
+    @Option(name = "-o", aliases = "--owner", description = "owner (tenant); default: root for administrators, else your "
+            + "user name (as agent:spawn, so that the agents you spawn may use it)")
     String owner;
 
     @Argument(index = 0, name = "queue", required = true, description = "name: a-z 0-9 . _ -")
@@ -49,7 +56,7 @@ public class IpcCreateCommand implements Action {
     /** Administrators may create queues for any owner; other users only for themselves. */
     private String ownerForUser() {
         ConsoleUser user = ConsoleUser.current();
-        return user.ownerFor(owner, user.name());
+        return user.ownerFor(owner, "root"); // as agent:spawn: the console's queues and agents are one owner's
     }
 
     @Override
@@ -57,10 +64,12 @@ public class IpcCreateCommand implements Action {
         String forOwner = ownerForUser();
         try {
             QueueSpec spec = QueueSpec.builder(queue).delivery(Delivery.parse(delivery)).capacity(capacity)
-                    .visibilityMillis(visibilityMs).maxDeliveries(maxDeliveries).priorities(priorities).durable(durable).build();
+                    .visibilityMillis(visibilityMs).maxDeliveries(maxDeliveries).priorities(priorities).durable(durable)
+                    .members(members).build();
             QueueStats q = queues.create(spec, forOwner);
             System.out.println("created " + q.name() + " (" + q.delivery().label() + (q.durable() ? ", durable" : "")
-                    + ", capacity " + q.capacity() + ", owner " + q.owner() + ")");
+                    + ", capacity " + q.capacity() + ", owner " + q.owner()
+                    + (q.members().isEmpty() ? "" : ", members " + String.join(",", q.members())) + ")");
         } catch (IllegalArgumentException e) {
             throw ConsoleErrors.of("EINVAL", e.getMessage());
         } catch (SyscallException e) {

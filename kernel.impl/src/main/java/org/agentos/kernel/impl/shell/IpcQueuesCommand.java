@@ -23,7 +23,7 @@ public class IpcQueuesCommand implements Action {
     @Override
     public Object execute() {
         TextTable t = new TextTable("QUEUE", "OWNER", "DELIVERY", "CAPACITY", "READY", "INFLIGHT", "DLQ", "WAIT S/R",
-                "SENT", "DELIVERED", "ACKED", "REDELIVERED", "DUPLICATES", "DROPPED", "SENT/S", "DELIVERED/S");
+                "SENT", "DELIVERED", "ACKED", "REDELIVERED", "DUPLICATES", "DROPPED", "SENT/S", "DELIVERED/S", "MEMBERS");
         ConsoleUser user = ConsoleUser.current();
         for (QueueStats q : queues.queues()) {
             if (!mailboxes && q.name().startsWith("@")) continue;
@@ -31,7 +31,7 @@ public class IpcQueuesCommand implements Action {
             t.row(q.name(), q.owner(), q.delivery().label() + (q.durable() ? "+durable" : ""), q.capacity(), q.ready(), q.inFlight(), q.deadLetters(),
                     q.waitingSenders() + "/" + q.waitingReceivers(), q.sent(), q.delivered(), q.acked(), q.redelivered(),
                     q.duplicates(), q.dropped(), String.format(Locale.ROOT, "%.1f", q.sendRate()),
-                    String.format(Locale.ROOT, "%.1f", q.deliverRate()));
+                    String.format(Locale.ROOT, "%.1f", q.deliverRate()), q.members().isEmpty() ? "-" : String.join(",", q.members()));
         }
         t.print(System.out);
         return null;

@@ -23,7 +23,7 @@ public class MemSpacesCommand implements Action {
     public Object execute() {
         try {
             TextTable t = new TextTable("SPACE", "KIND", "OWNER", "PERSISTENT", "ENTRIES", "BYTES", "QUOTA", "SHARED",
-                    "TOKENS/BUDGET", "PAGED-OUT");
+                    "TOKENS/BUDGET", "PAGED-OUT", "MEMBERS");
             ConsoleUser user = ConsoleUser.current();
             if (owner != null && !user.sees(owner)) {
                 throw ConsoleErrors.of("EPERM", "the spaces of " + owner + " are not yours; only administrators list other owners' spaces");
@@ -33,7 +33,8 @@ public class MemSpacesCommand implements Action {
                 if (only != null && !only.equals(s.owner())) continue;
                 t.row(s.name(), s.kind().name().toLowerCase(Locale.ROOT), s.owner(), s.persistent() ? "yes" : "no", s.entries(),
                         s.bytes(), s.quotaBytes() == 0 ? "-" : s.quotaBytes(), s.sharedBytes(),
-                        s.residentTokens() + "/" + (s.tokenBudget() == 0 ? "-" : s.tokenBudget()), s.pagedOut());
+                        s.residentTokens() + "/" + (s.tokenBudget() == 0 ? "-" : s.tokenBudget()), s.pagedOut(),
+                        s.members().isEmpty() ? "-" : String.join(",", s.members()));
             }
             t.print(System.out);
         } catch (SyscallException e) {
