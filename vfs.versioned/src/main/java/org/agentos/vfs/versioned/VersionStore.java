@@ -1,9 +1,7 @@
 package org.agentos.vfs.versioned;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -12,10 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -29,6 +26,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.StampedLock;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32C;
 import org.agentos.kernel.api.syscall.Errno;
@@ -47,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>Records: {@code [int length][int CRC32C][payload]}, payload first byte the type: a chunk
  * (SHA-256 and up to {@value #CHUNK} bytes: content is cut into chunks stored once, so equal
  * content is deduplicated and large files stream in and out chunk by chunk), a version (path,
- * number, size, hash, chunk list, who, when, which syscall, the owner's usage after it), or a
- * directory. At open the log is read once to rebuild the index; a torn tail (a crash mid-append)
+ * number, size, hash, chunk list, who, when, which syscall, the owner's usage after it), a
+ * directory, or the expiry of a kept older version. At open the log is read once to rebuild the index; a torn tail (a crash mid-append)
  * is cut off at the first record whose length or checksum does not hold.
  *
  * <p>One log thread does all appends, in queue order. A writer queues its new chunks as it reads
@@ -60,9 +58,6 @@ import org.slf4j.LoggerFactory;
 final class VersionStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VersionStore.class);
     static final int CHUNK = 64 * 1024;
-    private static final byte T_CHUNK = 1;
-    private static final byte T_VERSION = 2;
-    private static final byte T_DIR = 3;
 
     /** Who made a change, for the audit trail. */
     record Author(long pid, String owner, String bundle, String syscall) {}
@@ -72,9 +67,12 @@ final class VersionStore implements AutoCloseable {
         static final Quota NONE = new Quota(Long.MAX_VALUE, Long.MAX_VALUE);
     }
 
-    /** One version of a path. {@code restoredFrom} is the version a restore copied, else 0. */
+    /**
+     * One version of a path. {@code owner} made it; {@code holder} is whose quota it counts against
+     * (the file's owner then). {@code restoredFrom} is the version a restore copied, else 0.
+     */
     record Version(String path, long number, long size, String sha256, List<String> chunks, long time, long pid,
-                   String owner, String bundle, String syscall, boolean deleted, long restoredFrom) {}
+                   String owner, String bundle, String syscall, boolean deleted, long restoredFrom, String holder) {}
 
     /** A path's latest version; {@code owner} is whose quota the file counts against. */
     record Head(long version, boolean deleted, long size, String owner) {}
@@ -83,7 +81,7 @@ final class VersionStore implements AutoCloseable {
     record Usage(long bytes, long files) {}
 
     /** Where a chunk's bytes are in the log. */
-    private record Location(long offset, int length) {}
+    record Location(long offset, int length) {}
 
     // The index. Written by the log thread (and at open), read by anyone.
     private final ConcurrentHashMap<String, Location> chunks = new ConcurrentHashMap<>();
@@ -91,11 +89,17 @@ final class VersionStore implements AutoCloseable {
     private final ConcurrentSkipListMap<String, Head> heads = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<String, Usage> usage = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<String> dirs = new ConcurrentSkipListSet<>();
+    /** Superseded versions kept, per owner: they count against the owner's quota until they expire. */
+    private final History history = new History();
     /** pid + NUL + version key. */
     private final ConcurrentSkipListSet<String> byPid = new ConcurrentSkipListSet<>();
     private long chunkBytes;
 
-    private final FileChannel log;
+    private final Path file;
+    /** Replaced only when the log is compacted, under {@link #swap}'s write lock. */
+    private volatile FileChannel log;
+    /** Readers read chunks optimistically; a compaction takes it to change the log file and the chunk index. */
+    private final StampedLock swap = new StampedLock();
     private long end;
     private final LongSupplier clock;
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>(1024);
@@ -127,7 +131,9 @@ final class VersionStore implements AutoCloseable {
 
     VersionStore(Path file, LongSupplier clock) {
         this.clock = clock;
+        this.file = file;
         try {
+            java.nio.file.Files.deleteIfExists(compactFile()); // a compaction a crash cut short: the log is whole without it
             this.log = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
             this.end = recover();
             this.bufferStart = end;
@@ -165,12 +171,25 @@ final class VersionStore implements AutoCloseable {
             log.truncate(pos);
             log.force(true);
         }
+        // Each owner's usage from its live files: a rewritten log need not keep the records in time order.
+        Map<String, long[]> live = new HashMap<>();
+        heads.forEach((path, h) -> {
+            if (h.deleted()) return;
+            long[] u = live.computeIfAbsent(h.owner(), o -> new long[2]);
+            u[0] += h.size();
+            u[1]++;
+        });
+        live.forEach((owner, u) -> usage.put(owner, new Usage(u[0], u[1])));
         return pos;
     }
 
     private void readFully(ByteBuffer b, long at) throws IOException {
+        readFully(log, b, at);
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer b, long at) throws IOException {
         while (b.hasRemaining()) {
-            int n = log.read(b, at + b.position());
+            int n = channel.read(b, at + b.position());
             if (n < 0) throw new IOException("unexpected end of the log at " + (at + b.position()));
         }
         b.flip();
@@ -179,19 +198,17 @@ final class VersionStore implements AutoCloseable {
     private void replay(byte[] p, long payloadOffset) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(p));
         switch (in.readByte()) {
-            case T_CHUNK -> {
+            case LogRecords.CHUNK -> {
                 byte[] hash = in.readNBytes(32);
                 int n = p.length - 33;
                 indexChunk(HexFormat.of().formatHex(hash), new Location(payloadOffset + 33, n));
             }
-            case T_VERSION -> {
-                Version v = readVersion(in);
-                String headOwner = in.readUTF();
-                Usage u = new Usage(in.readLong(), in.readLong());
-                indexVersion(v, headOwner);
-                usage.put(headOwner, u);
+            case LogRecords.VERSION -> indexVersion(LogRecords.readVersion(in)); // usage: counted from the heads at the end
+            case LogRecords.DIR -> dirs.add(in.readUTF());
+            case LogRecords.EXPIRE -> {
+                String owner = in.readUTF();
+                forget(owner, in.readUTF());
             }
-            case T_DIR -> dirs.add(in.readUTF());
             default -> throw new IOException("unknown record type in the log");
         }
     }
@@ -216,7 +233,7 @@ final class VersionStore implements AutoCloseable {
      * read stays exact when others write meanwhile.
      */
     Version write(String path, InputStream data, Author who, long ifLatest) throws SyscallException {
-        Stored s = storeChunks(data);
+        Chunker.Cut s = storeChunks(data);
         return publish(() -> {
             Head head = heads.get(path);
             if (ifLatest != ANY_VERSION) {
@@ -225,7 +242,7 @@ final class VersionStore implements AutoCloseable {
                     throw new SyscallException(Errno.EAGAIN, path + " changed meanwhile (v" + live + ", expected v" + ifLatest + ")");
                 }
             }
-            return replaceContent(path, head, s.size, s.sha256, s.chunks, who, 0);
+            return replaceContent(path, head, s.size(), s.sha256(), s.chunks(), who, 0);
         });
     }
 
@@ -242,7 +259,7 @@ final class VersionStore implements AutoCloseable {
     /** Makes version {@code number}'s content the latest again, as a new version. */
     Version restore(String path, long number, Author who) throws SyscallException {
         return publish(() -> {
-            Version old = versions.get(versionKey(path, number));
+            Version old = versions.get(LogRecords.versionKey(path, number));
             if (old == null) throw new SyscallException(Errno.ENOENT, "no version " + number + " of " + path);
             if (old.deleted()) throw new SyscallException(Errno.EINVAL, "version " + number + " of " + path + " is a deletion");
             return replaceContent(path, heads.get(path), old.size(), old.sha256(), old.chunks(), who, number);
@@ -257,9 +274,43 @@ final class VersionStore implements AutoCloseable {
                                     long restoredFrom) throws SyscallException {
         boolean newFile = head == null || head.deleted();
         String owner = newFile ? who.owner() : head.owner();
-        Usage u = charge(owner, size - (newFile ? 0 : head.size()), newFile ? 1 : 0, quotas.apply(owner));
-        return newVersion(path, head, size, sha, keys, who, false, restoredFrom, owner, u);
+        Quota quota = quotas.apply(owner);
+        Usage u = charge(owner, size - (newFile ? 0 : head.size()), newFile ? 1 : 0, quota);
+        Object[] r = newVersion(path, head, size, sha, keys, who, false, restoredFrom, owner, u);
+        // the old content is history now: the oldest history makes room for it (after the version in the log,
+        // which is what makes the old content history when the log is read again)
+        List<byte[]> expired = makeRoom(owner, quota);
+        if (expired.isEmpty()) return r;
+        expired.add(0, (byte[]) r[0]);
+        return new Object[] {expired, r[1]};
     }
+
+    /**
+     * Keeps {@code owner}'s live files and kept versions together within its quota: the oldest
+     * kept versions expire until they fit (history is bounded by the quota, not free). Returns
+     * the expiry records to log. Log thread only.
+     */
+    private List<byte[]> makeRoom(String owner, Quota quota) {
+        List<byte[]> records = new ArrayList<>();
+        while (usage(owner).bytes() + history.bytes(owner) > quota.bytes()) {
+            History.Kept oldest = history.oldest(owner);
+            if (oldest == null) break;
+            forget(owner, oldest.key());
+            records.add(LogRecords.expire(owner, oldest.key()));
+        }
+        return records;
+    }
+
+    /** Drops a kept version of {@code owner}'s from the index: it expired. */
+    private void forget(String owner, String key) {
+        Version v = versions.remove(key);
+        if (v != null && v.pid() > 0) byPid.remove(LogRecords.padded(v.pid()) + '\0' + key);
+        history.remove(owner, key);
+        expiredBytes += v == null ? 0 : v.size();
+    }
+
+    /** Bytes of the versions expired since the log was last written whole (an upper bound of what the log holds for nothing). */
+    private volatile long expiredBytes;
 
     /** Each owner's quota, from the filesystem's configuration; none by default. */
     void setQuotas(java.util.function.Function<String, Quota> quotas) {
@@ -272,60 +323,15 @@ final class VersionStore implements AutoCloseable {
     void mkdir(String path, Author who) throws SyscallException {
         publish(() -> {
             dirs.add(path);
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            try (DataOutputStream out = new DataOutputStream(b)) {
-                out.writeByte(T_DIR);
-                out.writeUTF(path);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new Object[] {b.toByteArray(), null};
+            return new Object[] {LogRecords.dir(path), null};
         });
     }
 
-    private record Stored(long size, String sha256, List<String> chunks) {}
-
-    /**
-     * A writer thread's chunk buffer and digests, reused: a 64 KiB buffer per write would be a
-     * gigabyte per second of garbage at the write rates this store is for.
-     */
-    private static final class Scratch {
-        final byte[] buf = new byte[CHUNK];
-        final MessageDigest whole = sha256();
-        final MessageDigest chunk = sha256();
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
     /** Cuts the stream into chunks and queues each one the store does not have yet. */
-    private Stored storeChunks(InputStream data) throws SyscallException {
-        Scratch scratch = SCRATCH.get();
-        MessageDigest whole = scratch.whole;
-        whole.reset();
-        List<String> keys = new ArrayList<>();
-        long size = 0;
-        byte[] buf = scratch.buf;
-        try {
-            while (true) {
-                int n = data.readNBytes(buf, 0, CHUNK);
-                if (n == 0) break;
-                size += n;
-                if (!keys.isEmpty() || n == CHUNK) whole.update(buf, 0, n);
-                MessageDigest d = scratch.chunk;
-                d.reset();
-                d.update(buf, 0, n);
-                byte[] hash = d.digest();
-                String key = HexFormat.of().formatHex(hash);
-                if (!chunks.containsKey(key)) enqueue(new ChunkItem(key, hash, java.util.Arrays.copyOf(buf, n)));
-                keys.add(key);
-                if (n < CHUNK) break;
-            }
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, "reading the data to write failed: " + e.getMessage());
-        }
-        // A file of one chunk is that chunk: its hash is already known.
-        String sha = keys.size() == 1 ? keys.get(0) : HexFormat.of().formatHex(whole.digest());
-        return new Stored(size, sha, keys);
+    private Chunker.Cut storeChunks(InputStream data) throws SyscallException {
+        return Chunker.cut(data, (key, hash, buf, n) -> {
+            if (!chunks.containsKey(key)) enqueue(new ChunkItem(key, hash, java.util.Arrays.copyOf(buf, n)));
+        });
     }
 
     private void enqueue(Item item) throws SyscallException {
@@ -343,27 +349,20 @@ final class VersionStore implements AutoCloseable {
                                 boolean deleted, long restoredFrom, String owner, Usage after) {
         long number = head == null ? 1 : head.version() + 1;
         Version v = new Version(path, number, size, sha, keys, clock.getAsLong(), who.pid(), who.owner(),
-                who.bundle(), who.syscall(), deleted, restoredFrom);
-        indexVersion(v, owner);
+                who.bundle(), who.syscall(), deleted, restoredFrom, owner);
+        indexVersion(v);
         usage.put(owner, after);
-        ByteArrayOutputStream b = new ByteArrayOutputStream(128 + 32 * keys.size());
-        try (DataOutputStream out = new DataOutputStream(b)) {
-            out.writeByte(T_VERSION);
-            writeVersion(out, v);
-            out.writeUTF(owner);
-            out.writeLong(after.bytes());
-            out.writeLong(after.files());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new Object[] {b.toByteArray(), v};
+        return new Object[] {LogRecords.version(v, after), v};
     }
 
-    private void indexVersion(Version v, String headOwner) {
-        String key = versionKey(v.path(), v.number());
+    private void indexVersion(Version v) {
+        String headOwner = v.holder();
+        String key = LogRecords.versionKey(v.path(), v.number());
+        Head before = heads.get(v.path());
+        if (before != null) history.add(before.owner(), LogRecords.versionKey(v.path(), before.version()), before.deleted() ? 0 : before.size());
         versions.put(key, v);
         heads.put(v.path(), new Head(v.number(), v.deleted(), v.size(), headOwner));
-        if (v.pid() > 0) byPid.add(padded(v.pid()) + '\0' + key);
+        if (v.pid() > 0) byPid.add(LogRecords.padded(v.pid()) + '\0' + key);
     }
 
     private synchronized void indexChunk(String key, Location at) {
@@ -421,11 +420,7 @@ final class VersionStore implements AutoCloseable {
                         stop = true;
                     } else if (item instanceof ChunkItem ci) {
                         if (chunks.containsKey(ci.key()) || buffered.containsKey(ci.key())) continue; // two writers, one chunk
-                        byte[] p = new byte[33 + ci.data().length];
-                        p[0] = T_CHUNK;
-                        System.arraycopy(ci.hash(), 0, p, 1, 32);
-                        System.arraycopy(ci.data(), 0, p, 33, ci.data().length);
-                        long at = append(p);
+                        long at = append(LogRecords.chunk(ci.hash(), ci.data()));
                         unindexed.add(new Object[] {ci.key(), new Location(at + 33, ci.data().length)});
                         // Readable at once: a version applied in this round may refer to it before the buffer is written.
                         buffered.put(ci.key(), ci.data());
@@ -440,7 +435,8 @@ final class VersionStore implements AutoCloseable {
                             c.done.completeExceptionally(new SyscallException(Errno.EIO, "storing failed: " + e));
                             continue;
                         }
-                        if (r[0] != null) append((byte[]) r[0]);
+                        if (r[0] instanceof byte[] one) append(one);
+                        else if (r[0] instanceof List<?> several) for (Object one : several) append((byte[]) one);
                         c.result = (Version) r[1];
                         waiting.add(c);
                     }
@@ -476,6 +472,7 @@ final class VersionStore implements AutoCloseable {
                         new SyscallException(Errno.EIO, "the log could not be written: " + failed));
             }
             waiting.clear();
+            if (failed == null && !stop && expiredBytes >= compactAboveBytes && expiredBytes * 2 >= end) compact();
             round.clear();
         }
     }
@@ -529,7 +526,7 @@ final class VersionStore implements AutoCloseable {
     }
 
     Optional<Version> version(String path, long number) {
-        return Optional.ofNullable(versions.get(versionKey(path, number)));
+        return Optional.ofNullable(versions.get(LogRecords.versionKey(path, number)));
     }
 
     /** The latest version if it is not a deletion. */
@@ -555,22 +552,135 @@ final class VersionStore implements AutoCloseable {
             @Override
             public InputStream nextElement() {
                 String key = keys.next();
-                Location at = chunks.get(key);
-                if (at == null) {
-                    byte[] pending = buffered.get(key);
-                    if (pending != null) return new ByteArrayInputStream(pending);
-                    at = chunks.get(key); // indexed between the two looks
-                }
-                if (at == null) throw new IllegalStateException("chunk " + key + " of " + v.path() + " v" + v.number() + " is missing");
-                ByteBuffer b = ByteBuffer.allocate(at.length());
                 try {
-                    readFully(b, at.offset());
+                    byte[] data = readChunk(key);
+                    if (data == null) throw new IllegalStateException("chunk " + key + " of " + v.path() + " v" + v.number() + " is missing");
+                    return new ByteArrayInputStream(data);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                return new ByteArrayInputStream(b.array());
             }
         });
+    }
+
+    /**
+     * A chunk's bytes, or null when the store has no such chunk. Read without a lock; when a
+     * compaction moved the chunks meanwhile, read again under the read lock.
+     */
+    private byte[] readChunk(String key) throws IOException {
+        long stamp = swap.tryOptimisticRead();
+        if (stamp != 0) {
+            try {
+                byte[] data = chunkFrom(log, key);
+                if (swap.validate(stamp)) return data;
+            } catch (IOException e) {
+                if (swap.validate(stamp)) throw e; // not the compaction closing the old file: a real failure
+            }
+        }
+        stamp = swap.readLock();
+        try {
+            return chunkFrom(log, key);
+        } finally {
+            swap.unlockRead(stamp);
+        }
+    }
+
+    private byte[] chunkFrom(FileChannel channel, String key) throws IOException {
+        Location at = chunks.get(key);
+        if (at == null) {
+            byte[] pending = buffered.get(key);
+            if (pending != null) return pending;
+            at = chunks.get(key); // indexed between the two looks
+            if (at == null) return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(at.length());
+        readFully(channel, b, at.offset());
+        return b.array();
+    }
+
+    // ------------------------------------------------------------------ compaction
+
+    /** Compacts once the versions expired since the last compaction hold this much (and half the log). */
+    volatile long compactAboveBytes = 64L << 20;
+    private volatile int compactions;
+
+    private Path compactFile() {
+        return file.resolveSibling(file.getFileName() + ".compact");
+    }
+
+    /**
+     * Writes the log again with only what the index refers to ({@link Compaction}), makes it the
+     * log with an atomic rename, and moves the readers to it. Expired versions' chunks are gone from
+     * the disk then. Writers wait meanwhile (this is the log thread); readers do not. On a failure
+     * the old log stays as it was. Log thread only, with nothing buffered.
+     */
+    private void compact() {
+        long startNanos = System.nanoTime();
+        long before = end;
+        Path tmp = compactFile();
+        Compaction.Written written;
+        try {
+            written = Compaction.write(tmp, versions.values(), dirs, k -> chunkFrom(log, k), this::usage);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("filesystem log: compaction failed, the log stays as it was: {}", e.toString());
+            try {
+                java.nio.file.Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the next open removes it
+            }
+            expiredBytes = 0; // try again only after as much more has expired
+            return;
+        }
+        FileChannel fresh;
+        try {
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel parent = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+                parent.force(true); // the rename itself on disk
+            } catch (IOException e) {
+                LOG.debug("filesystem log: the directory could not be synced: {}", e.toString());
+            }
+            fresh = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            // Renamed or not, the old channel still reads the old content: carry on with it.
+            LOG.error("filesystem log: the compacted log could not take the log's place: {}", e.toString());
+            expiredBytes = 0;
+            return;
+        }
+        FileChannel old;
+        long stamp = swap.writeLock();
+        try {
+            old = log;
+            log = fresh;
+            chunks.keySet().retainAll(written.chunks().keySet());
+            chunks.putAll(written.chunks());
+            synchronized (this) {
+                chunkBytes = 0;
+                for (Location l : written.chunks().values()) chunkBytes += l.length();
+            }
+            end = written.size();
+            bufferStart = end;
+            expiredBytes = 0;
+        } finally {
+            swap.unlockWrite(stamp);
+        }
+        try {
+            old.close();
+        } catch (IOException ignored) {
+            // it was only read
+        }
+        compactions++;
+        LOG.info("filesystem log compacted: {} -> {} bytes in {} ms", before, end, (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+    /** Compactions done since the store was opened. */
+    int compactions() {
+        return compactions;
+    }
+
+    /** Bytes of the log file. */
+    long logBytes() {
+        return end;
     }
 
     boolean isDirectory(String path) {
@@ -603,7 +713,7 @@ final class VersionStore implements AutoCloseable {
     /** The versions process {@code pid} made, oldest first (at most {@code limit}). */
     List<Version> madeBy(long pid, int limit) {
         List<Version> out = new ArrayList<>();
-        String prefix = padded(pid) + '\0';
+        String prefix = LogRecords.padded(pid) + '\0';
         for (String k : byPid.subSet(prefix, prefix + '\uffff')) {
             if (out.size() >= limit) break;
             Version v = versions.get(k.substring(prefix.length()));
@@ -620,66 +730,14 @@ final class VersionStore implements AutoCloseable {
         return Collections.unmodifiableMap(new TreeMap<>(usage));
     }
 
+    /** Bytes of {@code owner}'s kept older versions: counted against its quota with its live files. */
+    long historyBytes(String owner) {
+        return history.bytes(owner);
+    }
+
     /** Distinct chunks stored and their bytes, for the deduplication ratio. */
     synchronized long[] blobStats() {
         return new long[] {chunks.size(), chunkBytes};
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    /** Version keys sort by path, then number: a path's history is one range. */
-    static String versionKey(String path, long number) {
-        return path + '\0' + padded(number);
-    }
-
-    /** 19 digits, zero-padded: numbers sort as text. String.format costs a microsecond here. */
-    private static String padded(long n) {
-        String s = Long.toString(n);
-        return "0000000000000000000".substring(s.length()) + s;
-    }
-
-    private static void writeVersion(DataOutputStream out, Version v) throws IOException {
-        out.writeUTF(v.path());
-        out.writeLong(v.number());
-        out.writeLong(v.size());
-        out.writeBoolean(v.sha256() != null);
-        if (v.sha256() != null) out.write(HexFormat.of().parseHex(v.sha256()));
-        out.writeInt(v.chunks().size());
-        for (String k : v.chunks()) out.write(HexFormat.of().parseHex(k));
-        out.writeLong(v.time());
-        out.writeLong(v.pid());
-        out.writeUTF(v.owner());
-        out.writeUTF(v.bundle() == null ? "" : v.bundle());
-        out.writeUTF(v.syscall() == null ? "" : v.syscall());
-        out.writeBoolean(v.deleted());
-        out.writeLong(v.restoredFrom());
-    }
-
-    private static Version readVersion(DataInputStream in) throws IOException {
-        String path = in.readUTF();
-        long number = in.readLong();
-        long size = in.readLong();
-        String sha = in.readBoolean() ? HexFormat.of().formatHex(in.readNBytes(32)) : null;
-        int n = in.readInt();
-        List<String> keys = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) keys.add(HexFormat.of().formatHex(in.readNBytes(32)));
-        long time = in.readLong();
-        long pid = in.readLong();
-        String owner = in.readUTF();
-        String bundle = in.readUTF();
-        String syscall = in.readUTF();
-        boolean deleted = in.readBoolean();
-        long restoredFrom = in.readLong();
-        return new Version(path, number, size, sha, List.copyOf(keys), time, pid, owner,
-                bundle.isEmpty() ? null : bundle, syscall.isEmpty() ? null : syscall, deleted, restoredFrom);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
     }
 
     /** Lets the log thread finish what was queued, then closes the log. */

@@ -69,7 +69,8 @@ public class VersionedFileSystem implements FileSystem {
         @AttributeDefinition(description = "Directory of the store; empty = ${karaf.data}/agentos/vfs")
         String dataDir() default "";
 
-        @AttributeDefinition(description = "Bytes of live files each owner may keep (history is not counted)")
+        @AttributeDefinition(description = "Bytes each owner may keep: its live files and their older versions together "
+                + "(the oldest versions expire to make room for a write)")
         long quotaBytes() default 1L << 30;
 
         @AttributeDefinition(description = "Live files each owner may keep")
@@ -350,7 +351,8 @@ public class VersionedFileSystem implements FileSystem {
                 VersionStore.Version v = version == 0
                         ? store.latest(p).orElseThrow(() -> notFound(p))
                         : store.version(p, version).orElseThrow(() -> new SyscallException(Errno.ENOENT,
-                                "no version " + version + " of " + p));
+                                "no version " + version + " of " + p + " (never written, or expired: an owner's "
+                                        + "quota holds its files and their history, the oldest history going first)"));
                 if (v.deleted()) throw new SyscallException(Errno.ENOENT, "version " + version + " of " + p + " is a deletion");
                 return store.open(v);
             }
@@ -526,7 +528,7 @@ public class VersionedFileSystem implements FileSystem {
         List<FsUsage> out = new ArrayList<>();
         store.usageByOwner().forEach((owner, u) -> {
             VersionStore.Quota q = quotaOf(owner);
-            out.add(new FsUsage(owner, u.bytes(), u.files(), q.bytes(), q.files()));
+            out.add(new FsUsage(owner, u.bytes(), u.files(), q.bytes(), q.files(), store.historyBytes(owner)));
         });
         return out;
     }

@@ -2,6 +2,7 @@ package org.agentos.vfs.versioned;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -170,6 +171,91 @@ class VersionStoreTest {
         store.write("/home/alice/a", text("1234"), ALICE); // shrinking is always allowed
         store.delete("/home/alice/b", ALICE);
         assertEquals(new VersionStore.Usage(4, 1), store.usage("alice"));
+    }
+
+    @Test
+    void historyCountsAgainstTheQuotaAndTheOldestExpiresToMakeRoom() throws Exception {
+        store.setQuotas(owner -> new VersionStore.Quota(100, 10));
+        String ten = "0123456789";
+        for (int i = 0; i < 10; i++) store.write("/home/alice/f", text(ten), ALICE); // v1..v10: 10 live, 90 history
+        assertEquals(10, store.usage("alice").bytes());
+        assertEquals(90, store.historyBytes("alice"), "nine older versions of 10 bytes are stored, and counted");
+        store.write("/home/alice/f", text(ten), ALICE); // v11: v1 expires to keep 100
+        assertEquals(90, store.historyBytes("alice"));
+        assertTrue(store.version("/home/alice/f", 1).isEmpty(), "the oldest version expired");
+        assertEquals(ten, read(store.version("/home/alice/f", 2).orElseThrow()));
+        store.write("/home/alice/g", text(ten + ten + ten), ALICE); // 30 more live: v2..v4 expire
+        assertEquals(40, store.usage("alice").bytes());
+        assertEquals(60, store.historyBytes("alice"));
+        assertTrue(store.version("/home/alice/f", 4).isEmpty());
+        assertTrue(store.version("/home/alice/f", 5).isPresent());
+        store.delete("/home/alice/g", ALICE); // a deleted file's content is history until it expires
+        assertEquals(10, store.usage("alice").bytes());
+        assertEquals(90, store.historyBytes("alice"));
+        SyscallException tooBig = assertThrows(SyscallException.class, () -> store.write("/home/alice/h", text("x".repeat(91)), ALICE));
+        assertEquals(Errno.EQUOTA, tooBig.errno(), "more than the quota holds even without history: nothing expires");
+        assertEquals(90, store.historyBytes("alice"));
+        assertEquals(0, store.historyBytes("bob"));
+        store.close();
+        store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
+        assertEquals(90, store.historyBytes("alice"), "expiries are in the log: the same history after a reopen");
+        assertTrue(store.version("/home/alice/f", 4).isEmpty());
+        assertEquals(ten, read(store.version("/home/alice/f", 5).orElseThrow()));
+    }
+
+    @Test
+    void expiredVersionsLeaveTheDiskWhenTheLogIsCompactedAndReadersCarryOn() throws Exception {
+        store.setQuotas(owner -> new VersionStore.Quota(300_000, 100));
+        store.compactAboveBytes = 1_000_000;
+        java.util.Random random = new java.util.Random(7);
+        byte[] last = null;
+        // another thread reads a file that stays the whole time, across the compactions
+        store.write("/shared/stable", text("steady"), new VersionStore.Author(1, "bob", "test", "fs.write"));
+        java.util.concurrent.atomic.AtomicReference<Throwable> readerFailed = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Thread reader = new Thread(() -> {
+            try {
+                while (writing.get()) {
+                    assertEquals("steady", read(store.latest("/shared/stable").orElseThrow()));
+                    reads.incrementAndGet();
+                }
+            } catch (Throwable t) {
+                readerFailed.set(t);
+            }
+        });
+        reader.start();
+        // each write a different 100 kB: at most 3 fit in alice's quota, so almost every version expires
+        for (int i = 0; i < 40; i++) {
+            last = new byte[100_000];
+            random.nextBytes(last);
+            store.write("/home/alice/big", new ByteArrayInputStream(last), ALICE);
+            // a reader of the latest version meanwhile, across the compactions
+            try (InputStream in = store.open(store.latest("/home/alice/big").orElseThrow())) {
+                assertArrayEquals(last, in.readAllBytes());
+            }
+        }
+        writing.set(false);
+        reader.join(10_000);
+        assertNull(readerFailed.get(), () -> "a reader failed: " + readerFailed.get());
+        assertTrue(reads.get() > 0);
+        store.write("/home/alice/small", text("kept"), ALICE);
+        assertTrue(store.compactions() >= 1, "the log was compacted");
+        assertTrue(store.logBytes() < 2_000_000, "4 MB were written, what is kept is 300 kB: " + store.logBytes());
+        assertEquals(java.nio.file.Files.size(dir.resolve("vfs.log")), store.logBytes());
+        long history = store.historyBytes("alice");
+        VersionStore.Version latest = store.latest("/home/alice/big").orElseThrow();
+        assertEquals(40, latest.number(), "numbers go on");
+        store.close();
+        store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
+        try (InputStream in = store.open(store.latest("/home/alice/big").orElseThrow())) {
+            assertArrayEquals(last, in.readAllBytes(), "the compacted log reads back");
+        }
+        assertEquals("kept", read(store.latest("/home/alice/small").orElseThrow()));
+        assertEquals(history, store.historyBytes("alice"));
+        assertEquals(new VersionStore.Usage(100_004, 2), store.usage("alice"), "usage is counted from the files");
+        VersionStore.Version next = store.write("/home/alice/big", text("after"), ALICE);
+        assertEquals(41, next.number());
     }
 
     @Test

@@ -10,7 +10,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "vfs", name = "du", description = "Storage per owner: live files and bytes against the owner's quota.")
+@Command(scope = "vfs", name = "du", description = "Storage per owner: live files and bytes, and the bytes of their kept "
+        + "older versions (HISTORY), against the owner's quota; the oldest history expires to make room for a write.")
 public class DuCommand implements Action {
     @Reference
     FileSystem fs;
@@ -21,12 +22,13 @@ public class DuCommand implements Action {
 
     @Override
     public Object execute() {
-        System.out.println(String.format(Locale.ROOT, "%-16s %14s %14s %10s %10s", "OWNER", "BYTES", "QUOTA", "FILES", "QUOTA"));
+        System.out.println(String.format(Locale.ROOT, "%-16s %14s %14s %14s %10s %10s", "OWNER", "BYTES", "HISTORY", "QUOTA",
+                "FILES", "QUOTA"));
         ConsoleOperator op = ConsoleOperator.current();
         for (FsUsage u : fs.usage()) {
             if (!op.sees(u.owner())) continue; // another tenant's storage is theirs
-            System.out.println(String.format(Locale.ROOT, "%-16s %14d %14s %10d %10s", u.owner(), u.bytes(), limit(u.quotaBytes()),
-                    u.files(), limit(u.quotaFiles())));
+            System.out.println(String.format(Locale.ROOT, "%-16s %14d %14d %14s %10d %10s", u.owner(), u.bytes(), u.historyBytes(),
+                    limit(u.quotaBytes()), u.files(), limit(u.quotaFiles())));
         }
         return null;
     }
