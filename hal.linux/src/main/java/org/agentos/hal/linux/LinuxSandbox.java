@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.agentos.kernel.api.hal.CommandStreams;
@@ -96,6 +98,64 @@ final class LinuxSandbox implements Sandbox {
 
     @Override
     public SandboxResult run(SandboxSpec spec) throws SyscallException {
+        Launched l = launch(spec);
+        boolean timedOut = false;
+        try {
+            if (!l.process.waitFor(spec.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                timedOut = true;
+                killTree(l.process);
+            }
+        } catch (InterruptedException e) {
+            killTree(l.process);
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted: " + spec.command().get(0) + " was killed");
+        }
+        return finish(l, timedOut);
+    }
+
+    /**
+     * As {@link #run}, without a thread waiting for the command: its exit (or its timeout's kill)
+     * completes the stage, and the last output is collected on a thread of {@link #finishing}.
+     */
+    @Override
+    public CompletionStage<SandboxResult> start(SandboxSpec spec) {
+        Launched l;
+        try {
+            l = launch(spec);
+        } catch (SyscallException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<SandboxResult> result = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        l.process.onExit().orTimeout(spec.timeout().toNanos(), TimeUnit.NANOSECONDS).whenCompleteAsync((p, ex) -> {
+            if (ex != null) { // the timeout: kill it, then finish once it is gone
+                timedOut.set(true);
+                killTree(l.process);
+            }
+            try {
+                result.complete(finish(l, timedOut.get()));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, finishing);
+        result.whenComplete((r, ex) -> {
+            if (result.isCancelled()) finishing.execute(() -> killTree(l.process));
+        });
+        return result;
+    }
+
+    /** Threads that collect a started command's last output and kill what timed out or was cancelled; idle ones end. */
+    private final java.util.concurrent.ExecutorService finishing = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sandbox-finish");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A command started, with its output being captured. */
+    private record Launched(SandboxSpec spec, Process process, long startNanos, CommandStreams.Output out,
+                            CommandStreams.Output err) {}
+
+    private Launched launch(SandboxSpec spec) throws SyscallException {
         if (unavailable != null) throw new SyscallException(Errno.ENOSYS, unavailable);
         Path workDir = checkWorkDir(spec.workDir());
         checkEnvironment(spec.environment());
@@ -121,31 +181,23 @@ final class LinuxSandbox implements Sandbox {
         CommandStreams.Output out = CommandStreams.capture(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
         CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
         CommandStreams.feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
+        return new Launched(spec, process, start, out, err);
+    }
 
-        boolean timedOut = false;
-        try {
-            if (!process.waitFor(spec.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
-                timedOut = true;
-                killTree(process);
-            }
-        } catch (InterruptedException e) {
-            killTree(process);
-            Thread.currentThread().interrupt();
-            throw new SyscallException(Errno.EINTR, "interrupted: " + spec.command().get(0) + " was killed");
-        }
-        long wallMillis = (System.nanoTime() - start) / 1_000_000;
+    /** The result of a command that ended (or was killed at its timeout). */
+    private SandboxResult finish(Launched l, boolean timedOut) {
+        long wallMillis = (System.nanoTime() - l.startNanos()) / 1_000_000;
         if (!namespaces()) {
             // background children left in the command's process group end with it
-            killGroup(process.pid());
+            killGroup(l.process().pid());
         }
-        out.awaitEnd(GRACE_MILLIS);
-        err.awaitEnd(GRACE_MILLIS);
-
-        int exit = timedOut ? 137 : process.exitValue();
+        l.out().awaitEnd(GRACE_MILLIS);
+        l.err().awaitEnd(GRACE_MILLIS);
+        int exit = timedOut ? 137 : l.process().exitValue();
         int signal = timedOut ? 9 : exit > 128 && exit <= 128 + 64 ? exit - 128 : 0;
-        String limit = timedOut ? SandboxResult.TIMEOUT : limitOf(signal, wallMillis, spec.cpuSeconds());
-        return new SandboxResult(exit, signal, out.text(), err.text(), out.truncated(), err.truncated(), limit,
-                wallMillis, protectionsFor(spec));
+        String limit = timedOut ? SandboxResult.TIMEOUT : limitOf(signal, wallMillis, l.spec().cpuSeconds());
+        return new SandboxResult(exit, signal, l.out().text(), l.err().text(), l.out().truncated(), l.err().truncated(), limit,
+                wallMillis, protectionsFor(l.spec()));
     }
 
     /** The limit a signal stands for: SIGXCPU, or SIGKILL once the hard CPU limit passed; SIGXFSZ. */

@@ -1406,6 +1406,31 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
     }
 
+    /**
+     * {@link #invokeTool} for a tool that may answer later ({@code Tool.callAsync}): the I/O
+     * thread is free once the tool returns its stage.
+     */
+    private java.util.concurrent.CompletionStage<SyscallResult> invokeToolAsync(SyscallEntry e, Proc p, JsonNode args) {
+        java.util.concurrent.CompletionStage<JsonNode> stage;
+        try {
+            stage = e.tool.callAsync(new CallContext(p), args);
+        } catch (RuntimeException | LinkageError ex) {
+            return CompletableFuture.completedFuture(e.removed ? uninstalled(e) : failure(e.name, ex));
+        }
+        CompletableFuture<SyscallResult> result = stage.toCompletableFuture().handle((v, ex) -> {
+            if (ex == null) return e.removed ? uninstalled(e) : SyscallResult.ok(v);
+            Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+            if (cause instanceof SyscallException se) return SyscallResult.error(se);
+            if (cause instanceof CancellationException) return SyscallResult.error(Errno.ECANCELED, e.name + " was cancelled");
+            return e.removed ? uninstalled(e) : failure(e.name, cause);
+        });
+        // cancelling a dependent stage does not reach the one it depends on: pass it on, so the tool stops its work
+        result.whenComplete((r, ex) -> {
+            if (result.isCancelled()) stage.toCompletableFuture().cancel(true);
+        });
+        return result;
+    }
+
     private SyscallResult failure(String name, Throwable ex) {
         LOG.warn("syscall {} failed", name, ex);
         return SyscallResult.error(Errno.EIO, name + " failed: " + ex);
@@ -1583,7 +1608,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             return call;
         }
         try {
-            executeIo(p.owner, () -> call.run(() -> invokeTool(e, p, args)));
+            executeIo(p.owner, () -> call.runAsync(() -> invokeToolAsync(e, p, args)));
         } catch (RejectedExecutionException ex) {
             call.complete(SyscallResult.error(Errno.EAGAIN, "the kernel is shutting down"));
         }

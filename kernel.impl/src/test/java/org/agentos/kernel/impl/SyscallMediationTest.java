@@ -202,6 +202,40 @@ class SyscallMediationTest {
     }
 
     @Test
+    void aToolThatAnswersLaterHoldsNoIoThreadAndAKillCancelsItsWork() throws Exception {
+        List<java.util.concurrent.CompletableFuture<JsonNode>> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        k.addTool(new Tool() {
+            public ToolDescriptor descriptor() {
+                return ToolDescriptor.builder("test.later").resourceClass(org.agentos.kernel.api.syscall.ResourceClass.IO).build();
+            }
+
+            public JsonNode call(ToolContext ctx, JsonNode args) {
+                throw new AssertionError("the kernel calls callAsync");
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<JsonNode> callAsync(ToolContext ctx, JsonNode args) {
+                java.util.concurrent.CompletableFuture<JsonNode> f = new java.util.concurrent.CompletableFuture<>();
+                started.add(f);
+                return f;
+            }
+        }, "test");
+        // more calls than one owner may hold I/O threads: a tool that held its thread would start only a few
+        int n = k.ioThreadsPerOwner() * 3 + 1;
+        List<Long> pids = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) pids.add(k.spawn(SpawnSpec.of("onecall", Args.of("syscall", "test.later", "args", Args.none()))));
+        KernelHarness.await("all " + n + " calls started at once", () -> started.size() == n);
+        k.kill(pids.get(0));
+        KernelHarness.await("the killed process's call cancelled", () -> started.stream().filter(f -> f.isCancelled()).count() == 1);
+        for (var f : started) f.complete(k.json.createObjectNode().put("answer", 42));
+        for (long pid : pids.subList(1, n)) {
+            ExitStatus s = k.awaitExit(pid).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(0, s.code(), s.reason());
+            assertTrue(s.reason().contains("42"), s.reason());
+        }
+    }
+
+    @Test
     void aProcessTreeSharesItsRootsTokenQuota() throws Exception {
         // each call spends 100 tokens; alone, every child could spend its (inherited) 1000
         k.addTool(tool(ToolDescriptor.builder("test.think").capabilities("tool:test.think").build(), (c, a) -> {

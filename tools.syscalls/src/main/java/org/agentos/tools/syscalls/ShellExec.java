@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.hal.SandboxProtection;
@@ -85,14 +88,17 @@ public class ShellExec implements Tool {
 
         @AttributeDefinition(description = "Let commands use the network (only enforceable with namespaces)")
         boolean network() default false;
+
+        @AttributeDefinition(description = "Commands one owner may run at once; more are refused with EAGAIN")
+        int commandsPerOwner() default 8;
     }
 
     /** The configuration in force. */
     record Settings(Path workspaceRoot, long cpuSeconds, long memoryMiB, int processes, long fileSizeMiB,
-                    long workspaceMiB, int maxOutputKiB, long timeoutMs, long maxTimeoutMs, boolean network) {
+                    long workspaceMiB, int maxOutputKiB, long timeoutMs, long maxTimeoutMs, boolean network, int commandsPerOwner) {
         Settings {
             if (cpuSeconds <= 0 || memoryMiB <= 0 || processes <= 0 || fileSizeMiB <= 0 || workspaceMiB <= 0 || maxOutputKiB <= 0
-                    || timeoutMs <= 0 || maxTimeoutMs <= 0) {
+                    || timeoutMs <= 0 || maxTimeoutMs <= 0 || commandsPerOwner <= 0) {
                 throw new IllegalArgumentException("shell.exec limits must be positive");
             }
             workspaceRoot = workspaceRoot == null ? defaultRoot() : workspaceRoot.toAbsolutePath().normalize();
@@ -101,13 +107,14 @@ public class ShellExec implements Tool {
         }
 
         static Settings defaults(Path workspaceRoot) {
-            return new Settings(workspaceRoot, 10, 512, 64, 64, 1024, 256, 30_000, 300_000, false);
+            return new Settings(workspaceRoot, 10, 512, 64, 64, 1024, 256, 30_000, 300_000, false, 8);
         }
 
         static Settings of(Config c) {
             String root = c.workspaceRoot() == null ? "" : c.workspaceRoot().trim();
             return new Settings(root.isEmpty() ? null : Paths.get(root), c.cpuSeconds(), c.memoryMiB(), c.processes(),
-                    c.fileSizeMiB(), c.workspaceMiB(), c.maxOutputKiB(), c.timeoutMs(), c.maxTimeoutMs(), c.network());
+                    c.fileSizeMiB(), c.workspaceMiB(), c.maxOutputKiB(), c.timeoutMs(), c.maxTimeoutMs(), c.network(),
+                    c.commandsPerOwner());
         }
 
         static Path defaultRoot() {
@@ -171,6 +178,66 @@ public class ShellExec implements Tool {
 
     @Override
     public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException {
+        try {
+            return callAsync(ctx, args).toCompletableFuture().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof SyscallException se) throw se;
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the command and returns: its exit completes the call, so a command that waits (for
+     * its timeout, for input, for a child) holds none of the kernel's I/O threads. An owner runs
+     * at most {@code commandsPerOwner} commands at once.
+     */
+    @Override
+    public CompletionStage<JsonNode> callAsync(ToolContext ctx, JsonNode args) {
+        String owner = ctx.owner();
+        AtomicInteger mine = running.computeIfAbsent(owner == null ? "" : owner, o -> new AtomicInteger());
+        int limit = settings.commandsPerOwner();
+        if (mine.incrementAndGet() > limit) {
+            mine.decrementAndGet();
+            return CompletableFuture.failedFuture(new SyscallException(Errno.EAGAIN, "owner " + owner + " runs " + limit
+                    + " commands already, the most one owner may at once (commandsPerOwner); try again when one ends"));
+        }
+        CompletionStage<JsonNode> done;
+        CompletableFuture<SandboxResult> command = null;
+        try {
+            Launch l = prepare(ctx, args);
+            command = l.sandbox().start(l.spec()).toCompletableFuture();
+            done = command.thenApply(r -> {
+                try {
+                    ctx.chargeBytes(l.stdinBytes() + r.stdout().getBytes(StandardCharsets.UTF_8).length
+                            + r.stderr().getBytes(StandardCharsets.UTF_8).length);
+                } catch (SyscallException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+                return result(r);
+            });
+        } catch (SyscallException e) {
+            done = CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            mine.decrementAndGet();
+            throw e;
+        }
+        CompletableFuture<JsonNode> out = done.toCompletableFuture();
+        CompletableFuture<SandboxResult> started = command;
+        out.whenComplete((r, ex) -> {
+            mine.decrementAndGet();
+            // a cancelled call (a kill, a timeout) does not reach the command's own stage by itself: that kills it
+            if (out.isCancelled() && started != null) started.cancel(true);
+        });
+        return out;
+    }
+
+    /** Commands running now, per owner. */
+    private final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> running = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A command ready to start: the sandbox, its spec, and the stdin bytes to charge. */
+    private record Launch(Sandbox sandbox, SandboxSpec spec, long stdinBytes) {}
+
+    private Launch prepare(ToolContext ctx, JsonNode args) throws SyscallException {
         Settings s = settings;
         Hal h = hal;
         if (h == null) throw new SyscallException(Errno.ENOSYS, "shell.exec has no HAL to launch commands with");
@@ -185,22 +252,16 @@ public class ShellExec implements Tool {
         // command overshoots the total by at most what it writes itself, and once the workspace is
         // full every write fails (EFBIG) while reading and deleting still work
         long left = Math.max(1, (s.workspaceMiB() << 20) - sizeOf(workspace, s.workspaceMiB() << 20));
-        SandboxSpec spec;
         try {
             SandboxSpec.Builder b = SandboxSpec.builder(command, cwd).stdin(stdin)
                     .cpuSeconds(s.cpuSeconds()).memoryBytes(s.memoryMiB() << 20).processes(s.processes())
                     .fileSizeBytes(Math.min(s.fileSizeMiB() << 20, left)).maxOutputBytes(s.maxOutputKiB() * 1024)
                     .timeout(Duration.ofMillis(timeoutMs)).network(s.network());
             env(args.get("env"), b);
-            spec = b.build();
+            return new Launch(sandbox, b.build(), stdin == null ? 0 : stdin.getBytes(StandardCharsets.UTF_8).length);
         } catch (IllegalArgumentException e) {
             throw new SyscallException(Errno.EINVAL, "shell.exec: " + e.getMessage());
         }
-        SandboxResult r = sandbox.run(spec);
-        long stdinBytes = stdin == null ? 0 : stdin.getBytes(StandardCharsets.UTF_8).length;
-        ctx.chargeBytes(stdinBytes + r.stdout().getBytes(StandardCharsets.UTF_8).length
-                + r.stderr().getBytes(StandardCharsets.UTF_8).length);
-        return result(r);
     }
 
     /** Bytes of the regular files under {@code dir}, counted until {@code enough} is passed. */

@@ -1,6 +1,8 @@
 package org.agentos.tools.syscalls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +21,7 @@ import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.api.syscall.ToolContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -157,7 +160,7 @@ class ShellExecTest {
 
     @Test
     void aCommandsFilesGetOnlyWhatIsLeftOfTheOwnersWorkspace() throws Exception {
-        ShellExec.Settings s = new ShellExec.Settings(root, 3, 100, 8, 2, 1, 4, 1000, 5000, false); // 1 MiB in all
+        ShellExec.Settings s = new ShellExec.Settings(root, 3, 100, 8, 2, 1, 4, 1000, 5000, false, 8); // 1 MiB in all
         long pid = process(s, "alice", "tool:shell.exec");
         assertTrue(exec(pid, "command", "true").isOk());
         assertEquals(1L << 20, sandbox.last().fileSizeBytes(), "an empty workspace: the whole MiB (below the 2 MiB per file)");
@@ -176,7 +179,7 @@ class ShellExecTest {
 
     @Test
     void limitsComeFromConfigurationAndTheTimeoutIsCapped() throws Exception {
-        ShellExec.Settings s = new ShellExec.Settings(root, 3, 100, 8, 2, 1024, 4, 1000, 5000, false);
+        ShellExec.Settings s = new ShellExec.Settings(root, 3, 100, 8, 2, 1024, 4, 1000, 5000, false, 8);
         long pid = process(s, "alice", "tool:shell.exec");
         assertTrue(exec(pid, "command", "true", "timeoutMs", 999_999).isOk());
         SandboxSpec spec = sandbox.last();
@@ -259,5 +262,46 @@ class ShellExecTest {
         assertEquals("hello\n", r.value().get("stdout").asText());
         assertTrue(java.nio.file.Files.exists(root.resolve("alice/note")), "written in the owner's workspace on the host");
         assertEquals(0, r.value().get("exitCode").asInt());
+    }
+
+    /** A caller as a tool sees it, outside a kernel. */
+    static ToolContext caller(String owner) {
+        return new ToolContext() {
+            public long pid() { return 7; }
+            public String owner() { return owner; }
+            public boolean permits(String capability) { return true; }
+            public void chargeBytes(long bytes) {}
+            public void chargeTokens(long tokens) {}
+        };
+    }
+
+    /**
+     * A waiting command holds no thread of its caller's: the call returns at once with a stage its
+     * exit completes; cancelling the stage (a kill, a timeout) kills the command; one owner runs at
+     * most commandsPerOwner at once.
+     */
+    @Test
+    void aWaitingCommandHoldsNoThreadAndCancellingItKillsIt() throws Exception {
+        java.nio.file.Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        ShellExec t = new ShellExec(new ShellExec.Settings(root, 3, 100, 8, 2, 1024, 4, 10_000, 10_000, false, 2));
+        t.hal = new LinuxHal();
+        long before = System.nanoTime();
+        java.util.concurrent.CompletableFuture<JsonNode> slow = t.callAsync(caller("alice"),
+                Args.of("command", "sleep 2; echo late > late")).toCompletableFuture();
+        java.util.concurrent.CompletableFuture<JsonNode> quick = t.callAsync(caller("alice"),
+                Args.of("command", "sleep 0.2; echo done")).toCompletableFuture();
+        assertTrue(System.nanoTime() - before < 1_500_000_000L, "both started without waiting for either");
+        assertFalse(slow.isDone());
+        java.util.concurrent.CompletionException third = assertThrows(java.util.concurrent.CompletionException.class,
+                () -> t.callAsync(caller("alice"), Args.of("command", "true")).toCompletableFuture().join());
+        assertEquals(Errno.EAGAIN, ((SyscallException) third.getCause()).errno(), "alice runs 2 already");
+        assertEquals(0, t.callAsync(caller("bob"), Args.of("command", "true")).toCompletableFuture()
+                .get(10, java.util.concurrent.TimeUnit.SECONDS).get("exitCode").asInt(), "bob has his own two");
+        assertEquals("done\n", quick.get(10, java.util.concurrent.TimeUnit.SECONDS).get("stdout").asText());
+        slow.cancel(true);
+        Thread.sleep(3_000);
+        assertFalse(java.nio.file.Files.exists(root.resolve("alice/late")), "the cancelled command was killed before it wrote");
+        assertEquals(0, t.callAsync(caller("alice"), Args.of("command", "true")).toCompletableFuture()
+                .get(10, java.util.concurrent.TimeUnit.SECONDS).get("exitCode").asInt(), "its turn is given back");
     }
 }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 
@@ -26,6 +28,20 @@ public interface Sandbox {
      *         (the command is killed first)
      */
     SandboxResult run(SandboxSpec spec) throws SyscallException;
+
+    /**
+     * Starts {@code spec}'s command and returns at once: the stage completes with its result (as
+     * {@link #run}'s) when it ends or meets its limits, or exceptionally with the errors
+     * {@link #run} throws. Cancelling the stage kills the command's process tree. No thread of
+     * the caller's waits meanwhile. By default runs the command on the calling thread.
+     */
+    default CompletionStage<SandboxResult> start(SandboxSpec spec) {
+        try {
+            return CompletableFuture.completedFuture(run(spec));
+        } catch (SyscallException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Makes {@code dir} a working directory this sandbox's commands can use: creates it (and its
