@@ -17,8 +17,9 @@ import org.ops4j.pax.exam.junit.PaxExam;
  * is up, and Karaf's features resolver hook refuses to resolve a bundle installed in the middle
  * of a deployment ("Resolver hook prevented resolution"). Also retried once: a container that
  * never reported in ("Container never came up", seen when a 2-core machine is starved while
- * Karaf boots). Only these failures, at class level, before any test ran, are retried;
- * everything else is reported as it happened.
+ * Karaf boots; Pax Exam may report the first test as started by then, though none ran). Only
+ * these failures, at class level, before any test ran, are retried; everything else is reported
+ * as it happened.
  */
 public class RetryingPaxExam extends Runner {
     static final String BOOT_RACE = "Resolver hook prevented resolution";
@@ -87,7 +88,9 @@ public class RetryingPaxExam extends Runner {
         @Override
         public void testFailure(Failure f) {
             for (String retriable : new String[] {BOOT_RACE, NEVER_CAME_UP}) {
-                if (!testsStarted && (String.valueOf(rootMessage(f.getException())).contains(retriable)
+                // A container that never came up ran no test, even when Pax Exam reported one as started.
+                boolean beforeAnyTest = !testsStarted || retriable.equals(NEVER_CAME_UP);
+                if (beforeAnyTest && (String.valueOf(rootMessage(f.getException())).contains(retriable)
                         || String.valueOf(f.getException()).contains(retriable))) {
                     reason = retriable;
                 }

@@ -46,6 +46,20 @@ class RetryingPaxExamTest {
         }
     }
 
+    /** Reported as started, then the container never came up (Pax Exam fails the class as it stops it). */
+    public static class SilentAfterStart {
+        static int attempts;
+
+        @org.junit.AfterClass
+        public static void tearDown() {
+            if (attempts++ == 0) throw new RuntimeException(RetryingPaxExam.NEVER_CAME_UP);
+        }
+
+        @org.junit.Test
+        public void works() {
+        }
+    }
+
     /** Always fails for another reason. */
     public static class Broken {
         static int attempts;
@@ -89,6 +103,12 @@ class RetryingPaxExamTest {
     void aContainerThatNeverCameUpIsStartedOnceMore() throws Exception {
         assertTrue(run(SilentOnce.class).isEmpty());
         assertEquals(2, SilentOnce.attempts);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aContainerThatNeverCameUpIsRetriedEvenWhenATestWasReportedStarted() throws Exception {
+        assertTrue(run(SilentAfterStart.class).isEmpty());
+        assertEquals(2, SilentAfterStart.attempts);
     }
 
     @org.junit.jupiter.api.Test

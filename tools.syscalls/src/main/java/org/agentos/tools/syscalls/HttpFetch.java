@@ -6,13 +6,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -26,6 +23,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.agentos.kernel.api.syscall.Determinism;
 import org.agentos.kernel.api.syscall.Errno;
@@ -34,7 +34,19 @@ import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.Tool;
 import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.api.Request;
+import org.eclipse.jetty.client.api.Response;
+import org.eclipse.jetty.client.util.BytesContentProvider;
+import org.eclipse.jetty.client.util.InputStreamResponseListener;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.Promise;
+import org.eclipse.jetty.util.SocketAddressResolver;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -42,7 +54,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * {@code http.fetch}: one HTTP(S) request with java.net.http, bounded in bytes and time. The
+ * {@code http.fetch}: one HTTP(S) request with Jetty's HTTP client, bounded in bytes and time. The
  * caller needs {@code tool:http.fetch:host=<host>} for every host the request touches, redirects
  * included (they are followed here, at most {@value #MAX_REDIRECTS}, so that each target is
  * checked). In a capability pattern {@code *} stops at {@code :} and {@code /}:
@@ -53,10 +65,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * <p>Hosts that resolve to loopback, link-local, private, unspecified or other special-purpose
  * addresses (IANA's registries) are refused unless {@code allowPrivateNetworks} is set; a host
  * written as a number in any form but four decimal parts is refused ({@code EINVAL}), as other
- * software reads those forms differently. The check runs before each request and each redirect.
- * Not yet: the host is resolved here and again by HttpClient (Java 17 has no resolver hook), so
- * a DNS answer that changes between the two (DNS rebinding) is not caught. Non-2xx statuses are
- * results.
+ * software reads those forms differently. The check runs on the addresses the client connects
+ * to: the client's resolver ({@link CheckedResolver}) is the only lookup, so a DNS answer that
+ * changes after a check (DNS rebinding) cannot move the connection. Each request and each redirect
+ * is checked. Non-2xx statuses are results.
  * Marked not idempotent because POST, PUT and DELETE are not; GET and HEAD are safe to repeat.
  */
 @Component(service = Tool.class, configurationPid = HttpFetch.PID)
@@ -135,14 +147,31 @@ public class HttpFetch implements Tool {
 
     private volatile Settings settings;
     private volatile HttpClient client;
+    /** Request headers the client sets itself, as java.net.http refused them: a caller may not. */
+    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade",
+            "transfer-encoding", "te", "trailer", "keep-alive", "proxy-connection");
 
     public HttpFetch() {
         this(Settings.DEFAULTS);
     }
 
     HttpFetch(Settings settings) {
+        this(settings, InetAddress::getAllByName);
+    }
+
+    /** With a name lookup of the test's own (the resolver's only source of addresses). */
+    HttpFetch(Settings settings, Lookup lookup) {
+        this.lookup = lookup;
         apply(settings);
     }
+
+    /** How host names become addresses. */
+    @FunctionalInterface
+    interface Lookup {
+        InetAddress[] all(String host) throws UnknownHostException;
+    }
+
+    private final Lookup lookup;
 
     @Activate
     @Modified
@@ -150,10 +179,84 @@ public class HttpFetch implements Tool {
         apply(Settings.of(c));
     }
 
-    private void apply(Settings s) {
-        client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofMillis(s.maxTimeoutMs())).build();
+    private synchronized void apply(Settings s) {
+        HttpClient next = new HttpClient(new SslContextFactory.Client());
+        next.setFollowRedirects(false);
+        next.setConnectTimeout(s.maxTimeoutMs());
+        next.setUserAgentField(null); // set per request, so that a call can set its own
+        next.setSocketAddressResolver(new CheckedResolver(s.allowPrivateNetworks(), lookup));
+        QueuedThreadPool threads = new QueuedThreadPool(16, 1);
+        threads.setName("http-fetch");
+        threads.setDaemon(true);
+        next.setExecutor(threads);
+        try {
+            next.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the HTTP client does not start: " + e, e);
+        }
+        HttpClient old = client;
+        client = next;
         settings = s;
+        stop(old);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        stop(client);
+        client = null;
+    }
+
+    private static void stop(HttpClient c) {
+        if (c == null) return;
+        try {
+            c.stop();
+        } catch (Exception e) {
+            // it was being replaced or the bundle stops: nothing waits for it
+        }
+    }
+
+    /**
+     * The client's only name lookup: every address of the host is checked (unless private
+     * networks are allowed) and the connection goes to the addresses that passed, never to a
+     * second answer.
+     */
+    static final class CheckedResolver implements SocketAddressResolver {
+        private final boolean allowPrivateNetworks;
+        private final Lookup lookup;
+
+        CheckedResolver(boolean allowPrivateNetworks, Lookup lookup) {
+            this.allowPrivateNetworks = allowPrivateNetworks;
+            this.lookup = lookup;
+        }
+
+        @Override
+        public void resolve(String host, int port, Promise<List<InetSocketAddress>> promise) {
+            InetAddress[] addresses;
+            try {
+                addresses = lookup.all(host);
+            } catch (UnknownHostException e) {
+                promise.failed(e);
+                return;
+            }
+            List<InetSocketAddress> out = new java.util.ArrayList<>(addresses.length);
+            for (InetAddress a : addresses) {
+                String kind = allowPrivateNetworks ? null : privateKind(a);
+                if (kind != null) {
+                    promise.failed(new Refused("http.fetch to host " + host + " refused: it resolves to " + a.getHostAddress()
+                            + ", " + kind + " address (set allowPrivateNetworks=true in " + PID + " to allow private networks)"));
+                    return;
+                }
+                out.add(new InetSocketAddress(a, port));
+            }
+            promise.succeeded(out);
+        }
+    }
+
+    /** A host's address that may not be reached. */
+    static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
+        }
     }
 
     @Override
@@ -174,17 +277,22 @@ public class HttpFetch implements Tool {
                 s.maxTimeoutMs());
         int limit = args.hasNonNull("maxBytes") ? (int) Math.min(args.get("maxBytes").asLong(), s.maxBytes()) : s.maxBytes();
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        if (http == null) throw new SyscallException(Errno.ENOSYS, "http.fetch is stopping");
+        for (String name : headers.keySet()) {
+            if (RESTRICTED.contains(name)) throw new SyscallException(Errno.EINVAL, "cannot send this request: restricted header name: \"" + name + "\"");
+        }
         for (int hop = 0; ; hop++) {
-            permit(ctx, uri, s);
-            HttpRequest request = request(uri, method, headers, body, deadline, timeoutMs, s);
+            permit(ctx, uri);
+            Request request = request(http, uri, method, headers, body, deadline, timeoutMs, s);
             if (body != null) ctx.chargeBytes(body.length);
-            HttpResponse<InputStream> response = send(http, request, uri, timeoutMs);
-            int status = response.statusCode();
-            String location = response.headers().firstValue("location").orElse(null);
+            InputStreamResponseListener listener = new InputStreamResponseListener();
+            Response response = send(request, listener, uri, deadline, timeoutMs);
+            int status = response.getStatus();
+            String location = response.getHeaders().get(HttpHeader.LOCATION);
             if (!REDIRECTS.contains(status) || location == null) {
-                return result(response, uri, method, limit, deadline, timeoutMs, ctx);
+                return result(response, listener.getInputStream(), uri, method, limit, deadline, timeoutMs, ctx);
             }
-            close(response.body());
+            close(listener.getInputStream());
             if (hop == MAX_REDIRECTS) {
                 throw new SyscallException(Errno.EIO, "too many redirects: " + args.get("url").asText()
                         + " redirected more than " + MAX_REDIRECTS + " times");
@@ -282,27 +390,12 @@ public class HttpFetch implements Tool {
         return out;
     }
 
-    /** The caller may use this host, and the host is not on a private network (unless allowed). */
-    private static void permit(ToolContext ctx, URI uri, Settings s) throws SyscallException {
+    /** The caller may use this host (its addresses are checked by the client's resolver, as it connects). */
+    private static void permit(ToolContext ctx, URI uri) throws SyscallException {
         String host = uri.getHost().toLowerCase(Locale.ROOT);
         String capability = "tool:http.fetch:host=" + host;
         if (!ctx.permits(capability)) {
             throw new SyscallException(Errno.EPERM, "http.fetch to host " + host + " needs capability '" + capability + "'");
-        }
-        InetAddress[] addresses;
-        try {
-            addresses = InetAddress.getAllByName(host);
-        } catch (UnknownHostException e) {
-            throw new SyscallException(Errno.ENOENT, "cannot resolve host " + host);
-        }
-        if (s.allowPrivateNetworks()) return;
-        for (InetAddress a : addresses) {
-            String kind = privateKind(a);
-            if (kind != null) {
-                throw new SyscallException(Errno.EPERM, "http.fetch to host " + host + " refused: it resolves to "
-                        + a.getHostAddress() + ", " + kind + " address (set allowPrivateNetworks=true in " + PID
-                        + " to allow private networks)");
-            }
         }
     }
 
@@ -349,34 +442,42 @@ public class HttpFetch implements Tool {
         return null;
     }
 
-    private static HttpRequest request(URI uri, String method, Map<String, String> headers, byte[] body, long deadline,
-                                       long timeoutMs, Settings s) throws SyscallException {
+    private static Request request(HttpClient http, URI uri, String method, Map<String, String> headers, byte[] body,
+                                   long deadline, long timeoutMs, Settings s) throws SyscallException {
         long left = Net.millisLeft(deadline);
         if (left <= 0) throw timedOut(uri, timeoutMs);
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(left)).method(method,
-                    body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-            for (Map.Entry<String, String> h : headers.entrySet()) b.header(h.getKey(), h.getValue());
-            if (!headers.containsKey("user-agent")) b.header("User-Agent", s.userAgent());
-            return b.build();
+            Request r = http.newRequest(uri).method(method).timeout(left, TimeUnit.MILLISECONDS);
+            for (Map.Entry<String, String> h : headers.entrySet()) r.header(h.getKey(), h.getValue());
+            if (!headers.containsKey("user-agent")) r.header(HttpHeader.USER_AGENT, s.userAgent());
+            if (body != null) r.content(new BytesContentProvider(headers.getOrDefault("content-type", "application/octet-stream"), body));
+            return r;
         } catch (IllegalArgumentException e) {
-            // HttpClient refuses restricted headers (host, content-length, connection, ...) and malformed ones.
             throw new SyscallException(Errno.EINVAL, "cannot send this request: " + e.getMessage());
         }
     }
 
-    private static HttpResponse<InputStream> send(HttpClient http, HttpRequest request, URI uri, long timeoutMs)
+    /** Sends and waits for the response's head; its body streams from the listener. */
+    private static Response send(Request request, InputStreamResponseListener listener, URI uri, long deadline, long timeoutMs)
             throws SyscallException {
+        request.send(listener);
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpTimeoutException e) {
+            return listener.get(Math.max(1, Net.millisLeft(deadline)), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            request.abort(e);
             throw timedOut(uri, timeoutMs);
-        } catch (IOException e) {
-            if (Net.unresolved(e)) throw new SyscallException(Errno.ENOENT, "cannot resolve host " + uri.getHost());
-            throw new SyscallException(Errno.EIO, "http.fetch of " + uri + " failed: " + Net.reason(e));
         } catch (InterruptedException e) {
+            request.abort(e);
             Thread.currentThread().interrupt();
             throw new SyscallException(Errno.EINTR, "http.fetch of " + uri + " was interrupted");
+        } catch (ExecutionException e) {
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c instanceof Refused r) throw new SyscallException(Errno.EPERM, r.getMessage());
+                if (c instanceof UnknownHostException) throw new SyscallException(Errno.ENOENT, "cannot resolve host " + uri.getHost());
+                if (c instanceof TimeoutException) throw timedOut(uri, timeoutMs);
+            }
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new SyscallException(Errno.EIO, "http.fetch of " + uri + " failed: " + Net.reason(cause));
         }
     }
 
@@ -384,11 +485,11 @@ public class HttpFetch implements Tool {
         return new SyscallException(Errno.ETIMEDOUT, "http.fetch of " + uri + " did not finish within " + timeoutMs + " ms");
     }
 
-    private static ObjectNode result(HttpResponse<InputStream> response, URI uri, String method, int limit,
+    private static ObjectNode result(Response response, InputStream body, URI uri, String method, int limit,
                                      long deadline, long timeoutMs, ToolContext ctx) throws SyscallException {
         byte[] data;
         boolean truncated;
-        try (InputStream in = response.body(); Net.Guard g = Net.closeAt(in, deadline)) {
+        try (InputStream in = body; Net.Guard g = Net.closeAt(in, deadline)) {
             data = in.readNBytes(limit);
             truncated = !method.equals("HEAD") && in.read() >= 0;
         } catch (IOException e) {
@@ -397,14 +498,14 @@ public class HttpFetch implements Tool {
         }
         ctx.chargeBytes(data.length);
         ObjectNode out = Json.MAPPER.createObjectNode();
-        out.put("status", response.statusCode());
+        out.put("status", response.getStatus());
         ObjectNode headers = out.putObject("headers");
-        for (Map.Entry<String, List<String>> h : response.headers().map().entrySet()) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (name.startsWith(":") || h.getValue().isEmpty() || headers.has(name)) continue;
-            headers.put(name, h.getValue().get(0));
+        for (HttpField h : response.getHeaders()) {
+            String name = h.getName().toLowerCase(Locale.ROOT);
+            if (name.startsWith(":") || headers.has(name)) continue;
+            headers.put(name, h.getValue() == null ? "" : h.getValue());
         }
-        String contentType = response.headers().firstValue("content-type").orElse(null);
+        String contentType = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
         String text = text(data, contentType);
         if (text != null) {
             out.put("body", text).put("encoding", "text");

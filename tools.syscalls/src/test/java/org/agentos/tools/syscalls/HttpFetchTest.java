@@ -115,7 +115,8 @@ class HttpFetchTest {
         assertEquals(200, v.get("status").asInt());
         assertEquals("hello", v.get("body").asText());
         assertEquals("text", v.get("encoding").asText());
-        assertEquals("text/plain; charset=utf-8", v.get("headers").get("content-type").asText());
+        // the charset token's case is the client's (header values are case-insensitive there, RFC 9110)
+        assertEquals("text/plain; charset=utf-8", v.get("headers").get("content-type").asText().toLowerCase(java.util.Locale.ROOT));
         assertEquals("first", v.get("headers").get("x-multi").asText());
         assertFalse(v.get("truncated").asBoolean());
         assertEquals(base + "/text", v.get("url").asText());
@@ -297,5 +298,45 @@ class HttpFetchTest {
     void schemaRefusesUnknownMethods() throws Exception {
         long pid = process(LOCAL_ALLOWED, LOCAL);
         assertEquals(Errno.EINVAL, fetch(pid, "url", base + "/text", "method", "PATCH").errno());
+    }
+
+    /**
+     * DNS rebinding: a name that answers a public address when it is checked and a private one
+     * later. The connection goes to the address that was checked (the client's resolver is the
+     * only lookup), so the private server is never reached; and a name only the tool's resolver
+     * knows is fetched, which shows that no other lookup takes place.
+     */
+    @Test
+    void theConnectionGoesToTheAddressThatWasChecked() throws Exception {
+        int port = server.getAddress().getPort();
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        HttpFetch.Lookup rebinding = host -> {
+            if (!host.equals("rebind.test")) throw new java.net.UnknownHostException(host);
+            // first a public address (TEST-NET would be refused, so one that is public and closed here), then loopback
+            return new InetAddress[] {lookups.getAndIncrement() == 0
+                    ? InetAddress.getByAddress(host, new byte[] {(byte) 203, 0, (byte) 114, 1})
+                    : InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})};
+        };
+        k = new KernelHarness(new HttpFetch(HttpFetch.Settings.DEFAULTS, rebinding));
+        long pid = k.spawn("alice", "tool:http.fetch:host=*");
+        int before = hits.get();
+        SyscallResult r = fetch(pid, "url", "http://rebind.test:" + port + "/text", "timeoutMs", 1500);
+        assertFalse(r.isOk(), r.toString());
+        assertEquals(before, hits.get(), "the loopback server was never reached: " + r);
+        assertEquals(1, lookups.get(), "one lookup, the one that was checked");
+        SyscallResult second = fetch(pid, "url", "http://rebind.test:" + port + "/text", "timeoutMs", 1500);
+        assertEquals(Errno.EPERM, second.errno(), "a later answer is checked before any connection: " + second);
+        assertEquals(before, hits.get());
+
+        HttpFetch.Lookup onlyHere = host -> {
+            if (!host.equals("service.test")) throw new java.net.UnknownHostException(host);
+            return new InetAddress[] {InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})};
+        };
+        k.close();
+        k = new KernelHarness(new HttpFetch(LOCAL_ALLOWED, onlyHere));
+        long other = k.spawn("alice", "tool:http.fetch:host=*");
+        SyscallResult known = fetch(other, "url", "http://service.test:" + port + "/text");
+        assertTrue(known.isOk(), known.toString());
+        assertEquals("hello", known.value().get("body").asText());
     }
 }
