@@ -416,6 +416,13 @@ final class Ipc implements MessageQueues {
         for (Outgoing o : batch) openRequests.remove(o.correlationId(), q.name); // one reply per request
     }
 
+    /** At-most-once messages are gone once delivered: their bytes are given back, once for the batch. Holds q. */
+    private static void releaseDelivered(MessageQueue q, List<MessageQueue.Msg> got) {
+        long bytes = 0;
+        for (int i = 0, n = got.size(); i < n; i++) bytes += got.get(i).bytes;
+        q.hold(-bytes);
+    }
+
     /** Enqueues the batch if it fits (nothing if it does not), filling {@code result}; holds q. */
     private boolean tryEnqueue(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result) {
         if (accept(q, from, batch, now, result, false) == null) return false;
@@ -443,6 +450,7 @@ final class Ipc implements MessageQueues {
         int n = 0;
         ArrayNode dups = kernel.json.createArrayNode();
         List<MessageQueue.Msg> pending = onDisk ? new ArrayList<>(fresh) : List.of();
+        long added = 0;
         for (int i = 0; i < size; i++) {
             Outgoing o = batch.get(i);
             long dup = q.duplicateOf(o.key(), now);
@@ -459,11 +467,12 @@ final class Ipc implements MessageQueues {
                 pending.add(m);
             } else {
                 q.sent++;
-                q.hold(m.bytes);
+                added += m.bytes;
                 q.addReady(m, now);
             }
             ids[n++] = m.id;
         }
+        q.hold(added);
         q.reserved += pending.size();
         result.set("ids", new ArrayNode(kernel.json.getNodeFactory(), new IdList(ids, n)));
         result.set("duplicates", dups);
@@ -505,11 +514,13 @@ final class Ipc implements MessageQueues {
                 q.reserved -= msgs.size();
                 for (MessageQueue.Msg x : msgs) q.reservedIds.remove(x.id);
                 if (!q.deleted) {
+                    long added = 0;
                     for (MessageQueue.Msg x : msgs) {
                         q.sent++;
-                        q.hold(x.bytes);
+                        added += x.bytes;
                         q.addReady(x, now);
                     }
+                    q.hold(added);
                     serveReceivers(q, now);
                 }
             }
@@ -567,11 +578,13 @@ final class Ipc implements MessageQueues {
             // a sender killed while waiting sends nothing.
             if (kernel.completeIf(w.proc, w, SyscallResult.ok(r))) {
                 q.duplicates += w.sending.size() - accepted.size();
+                long added = 0;
                 for (MessageQueue.Msg m : accepted) {
                     q.sent++;
-                    q.hold(m.bytes);
+                    added += m.bytes;
                     q.addReady(m, now);
                 }
+                q.hold(added);
             }
         }
         serveReceivers(q, now);
@@ -640,7 +653,8 @@ final class Ipc implements MessageQueues {
             got.add(m);
             if (correlationId != null) break;
         }
-        if (!got.isEmpty() && q.spec.delivery() != Delivery.AT_MOST_ONCE) noteReceivedFrom(p, q);
+        if (q.spec.delivery() == Delivery.AT_MOST_ONCE) releaseDelivered(q, got);
+        else if (!got.isEmpty()) noteReceivedFrom(p, q);
         return got;
     }
 
@@ -666,6 +680,7 @@ final class Ipc implements MessageQueues {
             it.remove();
             cancelTimer(w);
             for (int i = 0, n = got.size(); i < n; i++) q.deliver(got.get(i), w.proc.pid, now);
+            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) releaseDelivered(q, got);
             if (takenOnDisk(q)) {
                 // durable at-most-once: gone from the queue on disk before the receiver sees them; a
                 // receiver killed meanwhile loses them, which at-most-once allows
@@ -709,6 +724,7 @@ final class Ipc implements MessageQueues {
         ObjectNode r = kernel.json.createObjectNode();
         ArrayNode stale = r.putArray("stale");
         int acked = 0;
+        long freed = 0;
         List<Long> done = new ArrayList<>();
         synchronized (q) {
             if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
@@ -721,11 +737,12 @@ final class Ipc implements MessageQueues {
                     continue;
                 }
                 q.inFlight.remove(id);
-                q.hold(-m.bytes);
+                freed += m.bytes;
                 q.acked++;
                 acked++;
                 if (q.journal != null) done.add(id);
             }
+            q.hold(-freed);
             if (!done.isEmpty()) journalDone(q, done, null);
             if (acked > 0) admitSenders(q, kernel.hal.currentTimeMillis());
         }
