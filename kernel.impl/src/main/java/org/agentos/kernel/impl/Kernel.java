@@ -1339,6 +1339,15 @@ public final class Kernel implements ProcessManager, AuditLog {
         p.callInFlight = true;
         p.callStartNanos = nowNanos;
         p.callEntry = e;
+        return chargeCallLocked(p, e, name);
+    }
+
+    /**
+     * Steps 1-2 of mediation for any caller, a program or someone calling as it from outside:
+     * lookup, and the quota check and charge (syscalls, CPU, wall time). The error to complete
+     * with, or null. Holds p.
+     */
+    private SyscallResult chargeCallLocked(Proc p, SyscallEntry e, String name) {
         if (e == null) {
             p.countSyscall(name);
             return SyscallResult.error(Errno.ENOSYS, "no syscall '" + name + "'");
@@ -1395,7 +1404,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     private SyscallResult invokeTool(SyscallEntry e, Proc p, JsonNode args) {
         try {
-            JsonNode v = e.tool.call(new CallContext(p), args);
+            JsonNode v = e.tool.call(new CallContext(p, e), args);
             if (e.removed) return uninstalled(e);
             return SyscallResult.ok(v);
         } catch (SyscallException ex) {
@@ -1413,7 +1422,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     private java.util.concurrent.CompletionStage<SyscallResult> invokeToolAsync(SyscallEntry e, Proc p, JsonNode args) {
         java.util.concurrent.CompletionStage<JsonNode> stage;
         try {
-            stage = e.tool.callAsync(new CallContext(p), args);
+            stage = e.tool.callAsync(new CallContext(p, e), args);
         } catch (RuntimeException | LinkageError ex) {
             return CompletableFuture.completedFuture(e.removed ? uninstalled(e) : failure(e.name, ex));
         }
@@ -1525,8 +1534,8 @@ public final class Kernel implements ProcessManager, AuditLog {
      * Bytes a tool moved for {@code p}: charged to the token bucket of the call's resource class.
      * Returns how long the process must wait before its next step (0: no wait). Holds p.
      */
-    long chargeRateLocked(Proc p, long bytes) {
-        ResourceClass rc = p.callEntry == null ? null : p.callEntry.descriptor.resourceClass();
+    long chargeRateLocked(Proc p, long bytes, SyscallEntry entry) {
+        ResourceClass rc = entry == null ? null : entry.descriptor.resourceClass();
         long now = hal.nanoTime();
         long delay = 0;
         boolean io = rc == ResourceClass.IO && ioBytesPerSecond > 0;
@@ -1868,15 +1877,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         SyscallEntry e = syscalls.get(name);
         SyscallResult r;
         synchronized (p) {
-            if (e == null) {
-                p.countSyscall(name);
-                r = SyscallResult.error(Errno.ENOSYS, "no syscall '" + name + "'");
-            } else if (p.syscalls >= p.quotas.syscalls()) {
-                r = SyscallResult.error(Errno.EQUOTA, p.syscalls + " syscalls made, its quota is " + p.quotas.syscalls());
-            } else {
-                p.countSyscall(e.name);
-                r = null;
-            }
+            r = chargeCallLocked(p, e, name);
         }
         if (r == null) r = check(p, e, args);
         if (r == null) {
@@ -1895,9 +1896,12 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
             } else if (e.inline) {
                 r = invokeTool(e, p, args);
+            } else if (e.descriptor.resourceClass() == ResourceClass.LLM) {
+                r = awaitOutsideGated(e, p, args);
             } else {
                 r = awaitOutside(e, p, args);
             }
+            if (e.kernelCall == null && !e.inline) waitOutThrottle(p);
         }
         auditCall(p, e, name, args, r, t0, hal.nanoTime(), via);
         if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
@@ -1913,7 +1917,68 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /** Runs a non-CPU tool for a caller outside the process's program, waiting on this thread within its timeout. */
+    /**
+     * A tool call made from outside a program, on the caller's thread: retried with back-off
+     * when the tool is idempotent and the error transient, as a program's call is.
+     */
     private SyscallResult awaitOutside(SyscallEntry e, Proc p, JsonNode args) {
+        for (int attempt = 0; ; attempt++) {
+            SyscallResult r = awaitOutsideOnce(e, p, args);
+            if (r.isOk() || !r.errno().isTransient() || !e.descriptor.idempotent() || attempt >= settings.retries()) return r;
+            try {
+                Thread.sleep(10L << attempt);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return r;
+            }
+        }
+    }
+
+    /**
+     * A language-model call from outside a program: it waits for a slot of its provider's gate on
+     * its own thread (at most the tool's timeout), so llmConcurrency holds for it as for programs.
+     */
+    private SyscallResult awaitOutsideGated(SyscallEntry e, Proc p, JsonNode args) {
+        ResourceGate gate = gate(e.name);
+        CompletableFuture<Void> slot = gate.acquireOutside();
+        long timeoutMs = e.descriptor.timeout().toMillis();
+        try {
+            slot.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | InterruptedException | java.util.concurrent.ExecutionException ex) {
+            if (!gate.cancelOutside(slot)) releaseSlot(gate, p, hal.nanoTime()); // given meanwhile: pass it on
+            if (ex instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                return SyscallResult.error(Errno.EINTR, e.name + " was interrupted while waiting for a slot");
+            }
+            return SyscallResult.error(Errno.ETIMEDOUT, e.name + " found no free slot of its provider within " + timeoutMs + " ms");
+        }
+        long since = hal.nanoTime();
+        try {
+            return awaitOutside(e, p, args);
+        } finally {
+            releaseSlot(gate, p, since);
+        }
+    }
+
+    /**
+     * A caller from outside waits out the byte rate its call used up, as the program would wait
+     * before its next step: the process's buckets count every call made as it.
+     */
+    private void waitOutThrottle(Proc p) {
+        long until;
+        synchronized (p) {
+            until = p.throttle == null ? 0 : p.throttle.untilNanos;
+        }
+        long wait = until - hal.nanoTime();
+        if (wait <= 0) return;
+        try {
+            TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.SECONDS.toNanos(60)));
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private SyscallResult awaitOutsideOnce(SyscallEntry e, Proc p, JsonNode args) {
         InFlightCall call = start(e, p, args);
         long timeoutMs = e.descriptor.timeout().toMillis();
         try {
@@ -1935,9 +2000,12 @@ public final class Kernel implements ProcessManager, AuditLog {
     /** A tool's view of the calling process. */
     private final class CallContext implements ToolContext {
         private final Proc p;
+        /** The call's own entry: its resource class picks the byte-rate bucket (a call from outside is not the process's current call). */
+        private final SyscallEntry entry;
 
-        CallContext(Proc p) {
+        CallContext(Proc p, SyscallEntry entry) {
             this.p = p;
+            this.entry = entry;
         }
 
         @Override
@@ -1957,7 +2025,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
         @Override
         public void chargeBytes(long bytes) throws SyscallException {
-            Kernel.this.chargeBytes(p, bytes);
+            Kernel.this.chargeBytes(p, bytes, entry);
         }
 
         @Override
@@ -1978,9 +2046,14 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     /** Charges {@code bytes} moved to {@code p}'s byte quota and rate: EQUOTA past the quota. */
     void chargeBytes(Proc p, long bytes) throws SyscallException {
+        chargeBytes(p, bytes, null);
+    }
+
+    /** As {@link #chargeBytes(Proc, long)}, the rate charged to the bucket of {@code entry}'s class (null: the process's current call). */
+    void chargeBytes(Proc p, long bytes, SyscallEntry entry) throws SyscallException {
         synchronized (p) {
             p.bytes += bytes;
-            chargeRateLocked(p, bytes);
+            chargeRateLocked(p, bytes, entry != null ? entry : p.callEntry);
             if (p.bytes > p.quotas.bytes()) {
                 throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
             }

@@ -3,6 +3,7 @@ package org.agentos.kernel.impl;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.agentos.kernel.api.sched.SchedEntity;
 import org.agentos.kernel.api.sched.Scheduler;
 
@@ -16,12 +17,19 @@ import org.agentos.kernel.api.sched.Scheduler;
  *
  * <p>The {@code waiting} set is the truth; the policy only orders it, so a policy swapped with
  * the scheduler is rebuilt from it. Lock order: a process's lock, then this.
+ *
+ * <p>A call made from outside a program (the gateway, the console) waits for its slot on its own
+ * thread, in {@code outside}: the same limit holds for it. When both kinds wait, a freed slot
+ * goes to them in turn, so neither starves the other.
  */
 final class ResourceGate {
     final String resource;
     private int limit;
     private int inFlight;
     private final LinkedHashSet<Proc> waiting = new LinkedHashSet<>();
+    private final java.util.ArrayDeque<CompletableFuture<Void>> outside = new java.util.ArrayDeque<>();
+    /** Whether the last slot handed over went to an outside caller: the next goes to a program if one waits. */
+    private boolean outsideLast;
     private Scheduler order;
     private long admitted;
     private long queued;
@@ -34,7 +42,7 @@ final class ResourceGate {
 
     /** Takes a slot for {@code p} (true), or queues it (false) until {@link #release} hands it one. */
     synchronized boolean acquire(Proc p) {
-        if (inFlight < limit && waiting.isEmpty()) {
+        if (inFlight < limit && waiting.isEmpty() && outside.isEmpty()) {
             inFlight++;
             admitted++;
             return true;
@@ -43,6 +51,25 @@ final class ResourceGate {
         queued++;
         if (order != null) order.enqueue(p);
         return false;
+    }
+
+    /** A slot for a caller outside a program: completed when it has one (at once if one is free). */
+    synchronized CompletableFuture<Void> acquireOutside() {
+        CompletableFuture<Void> slot = new CompletableFuture<>();
+        if (inFlight < limit && waiting.isEmpty() && outside.isEmpty()) {
+            inFlight++;
+            admitted++;
+            slot.complete(null);
+        } else {
+            outside.addLast(slot);
+            queued++;
+        }
+        return slot;
+    }
+
+    /** Withdraws an outside caller that stopped waiting; false when it was given its slot meanwhile (release it). */
+    synchronized boolean cancelOutside(CompletableFuture<Void> slot) {
+        return outside.remove(slot);
     }
 
     /** Withdraws a waiting {@code p} (it was killed); false when it is not waiting (it has a slot or none). */
@@ -58,10 +85,23 @@ final class ResourceGate {
      */
     synchronized Proc release(Proc p, long heldNanos) {
         if (order != null) order.charge(p, heldNanos);
+        if (grantOutsideLocked()) return null;
         Proc next = nextLocked();
         if (next == null) inFlight--;
         else admitted++;
         return next;
+    }
+
+    /** Hands a freed slot to the longest waiting outside caller, if it is their turn; true when it did. */
+    private boolean grantOutsideLocked() {
+        if (outside.isEmpty() || (outsideLast && !waiting.isEmpty())) {
+            outsideLast = false;
+            return false;
+        }
+        outsideLast = true;
+        admitted++;
+        outside.pollFirst().complete(null); // wakes a thread waiting in get(): nothing runs here
+        return true;
     }
 
     private Proc nextLocked() {
@@ -87,9 +127,13 @@ final class ResourceGate {
         limit = n;
         List<Proc> start = new ArrayList<>();
         while (inFlight < limit) {
-            Proc next = nextLocked();
-            if (next == null) break;
             inFlight++;
+            if (grantOutsideLocked()) continue;
+            Proc next = nextLocked();
+            if (next == null) {
+                inFlight--;
+                break;
+            }
             admitted++;
             start.add(next);
         }
@@ -97,7 +141,7 @@ final class ResourceGate {
     }
 
     synchronized int waiting() {
-        return waiting.size();
+        return waiting.size() + outside.size();
     }
 
     synchronized int inFlight() {
@@ -106,7 +150,7 @@ final class ResourceGate {
 
     @Override
     public synchronized String toString() {
-        return resource + ": " + inFlight + "/" + limit + " in flight, " + waiting.size() + " waiting ("
+        return resource + ": " + inFlight + "/" + limit + " in flight, " + (waiting.size() + outside.size()) + " waiting ("
                 + (order == null ? "first come, first served" : order.name() + " order") + "), " + admitted
                 + " admitted, " + queued + " had to wait";
     }
