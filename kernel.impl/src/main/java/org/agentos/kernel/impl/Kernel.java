@@ -466,6 +466,11 @@ public final class Kernel implements ProcessManager, AuditLog {
         syscalls.put(d.name(), new SyscallEntry(d, null, call, "kernel"));
     }
 
+    /** A kernel call that parks its process until something happens: only the process itself may make it. */
+    void addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+        syscalls.put(d.name(), new SyscallEntry(d, null, call, "kernel", true));
+    }
+
     /**
      * What a scheduler swap did: how many queued processes the new scheduler took over from the
      * old one's exported state, how many the kernel enqueued from the process table (all of them

@@ -31,9 +31,6 @@ import org.agentos.kernel.api.syscall.ToolDescriptor;
  */
 final class KernelSyscalls {
 
-    /** Calls that block the calling process, so only the process itself can make them. */
-    static final Set<String> BLOCKING = Set.of("proc.sleep", "proc.wait", "ipc.recv", "ipc.request");
-
     private static final long MAX_SLEEP_MS = 86_400_000L;
 
     private KernelSyscalls() {}
@@ -50,7 +47,7 @@ final class KernelSyscalls {
         k.addKernelCall(describe(k, "proc.getpid", "the caller's pid and its parent's pid", "{}", Determinism.PURE),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("pid", p.pid).put("ppid", p.ppid)));
 
-        k.addKernelCall(describe(k, "proc.sleep", "blocks the caller for ms milliseconds; survives a restart",
+        k.addBlockingKernelCall(describe(k, "proc.sleep", "blocks the caller for ms milliseconds; survives a restart",
                 "{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":" + MAX_SLEEP_MS
                         + "}},\"required\":[\"ms\"],\"additionalProperties\":false}", Determinism.PURE),
                 (p, a) -> {
@@ -97,7 +94,7 @@ final class KernelSyscalls {
                     return SyscallResult.ok(k.json.createObjectNode().put("pid", pid));
                 });
 
-        k.addKernelCall(describe(k, "proc.wait",
+        k.addBlockingKernelCall(describe(k, "proc.wait",
                 "waits for a child (pid, or -1 for any) to end and reaps it; ECHILD when there is no such child",
                 "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":-1},"
                         + "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}",
@@ -227,7 +224,7 @@ final class KernelSyscalls {
                     return k.ipc.send(p, a.get("queue").asText(), batch, timeout);
                 });
 
-        k.addKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
+        k.addBlockingKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
                 .description("receives up to max messages from a queue (needs ipc:recv:<queue>) or, without queue, the caller's "
                         + "mailbox; waits for the first (timeoutMs; 0 = EAGAIN at once)")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
@@ -248,7 +245,7 @@ final class KernelSyscalls {
                         + "\"required\":[\"queue\",\"ids\"],\"additionalProperties\":false}", Determinism.RECORDED),
                 (p, a) -> k.ipc.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true)));
 
-        k.addKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
+        k.addBlockingKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
                 .description("sends payload with a correlation id and the caller's mailbox as replyTo, then waits for the reply "
                         + "(a message to replyTo with that correlationId)")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"

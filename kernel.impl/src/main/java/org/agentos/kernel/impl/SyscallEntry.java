@@ -47,6 +47,11 @@ final class SyscallEntry {
     final java.util.Set<InFlightCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     SyscallEntry(ToolDescriptor d, Tool tool, KernelCall kernelCall, String provider) {
+        this(d, tool, kernelCall, provider, false);
+    }
+
+    /** {@code blocking}: a kernel call that parks its process (only the process itself may make it). */
+    SyscallEntry(ToolDescriptor d, Tool tool, KernelCall kernelCall, String provider, boolean blocking) {
         this.name = d.name().intern();
         this.descriptor = d;
         this.validator = SchemaValidator.compile(d.argsSchema());
@@ -55,7 +60,7 @@ final class SyscallEntry {
         this.provider = provider;
         this.recordResult = d.determinism() == Determinism.RECORDED;
         this.inline = kernelCall != null || d.resourceClass() == ResourceClass.CPU;
-        this.blocking = kernelCall != null && KernelSyscalls.BLOCKING.contains(name);
+        this.blocking = kernelCall != null && blocking;
         this.capTemplates = d.capabilities().toArray(new String[0]);
         this.capLiterals = new String[capTemplates.length][];
         this.capArgs = new String[capTemplates.length][];
