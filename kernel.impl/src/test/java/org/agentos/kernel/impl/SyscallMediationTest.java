@@ -255,11 +255,13 @@ class SyscallMediationTest {
         for (long child : h.info(root).children()) {
             ExitStatus s = k.awaitExit(child).toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertEquals(ProcessState.KILLED, s.state(), s.reason());
+            // the tree's quota, or (a child that alone spent the whole 1000 before the others began) its own
+            assertTrue(s.reason().startsWith("EQUOTA"), s.reason());
             if (s.reason().contains("process tree of pid " + root)) stoppedByTheTree++;
             spent += h.info(child).usage().tokens();
         }
         assertTrue(spent <= 1000 + 5 * 100, "the tree spent " + spent + " tokens of a 1000-token quota (each child's last call overshoots)");
-        assertEquals(5, stoppedByTheTree, "every child was stopped by the tree's quota, none by its own");
+        assertTrue(stoppedByTheTree >= 4, "all but at most one child were stopped by the tree's quota: " + stoppedByTheTree);
         k.kill(root);
     }
 
