@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.hal.CommandStreams;
 import org.agentos.kernel.api.hal.Sandbox;
@@ -38,6 +40,60 @@ final class JvmSandbox implements Sandbox {
 
     @Override
     public SandboxResult run(SandboxSpec spec) throws SyscallException {
+        Launched l = launch(spec);
+        boolean timedOut = false;
+        try {
+            if (!l.process().waitFor(spec.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                timedOut = true;
+                kill(l.process());
+            }
+        } catch (InterruptedException e) {
+            kill(l.process());
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted: " + spec.command().get(0) + " was killed");
+        }
+        return finish(l, timedOut);
+    }
+
+    /**
+     * As {@link #run}, without a thread waiting for the command: its exit (or its timeout's kill)
+     * completes the stage; cancelling the stage kills it.
+     */
+    @Override
+    public CompletionStage<SandboxResult> start(SandboxSpec spec) {
+        Launched l;
+        try {
+            l = launch(spec);
+        } catch (SyscallException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<SandboxResult> result = new CompletableFuture<>();
+        l.process().onExit().orTimeout(spec.timeout().toNanos(), TimeUnit.NANOSECONDS).whenCompleteAsync((p, ex) -> {
+            boolean timedOut = ex != null;
+            if (timedOut) kill(l.process());
+            try {
+                result.complete(finish(l, timedOut));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, FINISHING);
+        result.whenComplete((r, ex) -> {
+            if (result.isCancelled()) FINISHING.execute(() -> kill(l.process()));
+        });
+        return result;
+    }
+
+    /** Threads that collect a started command's last output and kill what timed out; idle ones end. */
+    private static final java.util.concurrent.ExecutorService FINISHING = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "jvm-sandbox-finish");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** A command started, with its output being captured. */
+    private record Launched(Process process, long startNanos, CommandStreams.Output out, CommandStreams.Output err) {}
+
+    private static Launched launch(SandboxSpec spec) throws SyscallException {
         Path dir = spec.workDir();
         if (!Files.isDirectory(dir)) {
             throw new SyscallException(Errno.EINVAL, "the working directory " + dir
@@ -65,24 +121,16 @@ final class JvmSandbox implements Sandbox {
         CommandStreams.Output out = CommandStreams.capture(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
         CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
         CommandStreams.feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
+        return new Launched(process, start, out, err);
+    }
 
-        boolean timedOut = false;
-        try {
-            if (!process.waitFor(spec.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
-                timedOut = true;
-                kill(process);
-            }
-        } catch (InterruptedException e) {
-            kill(process);
-            Thread.currentThread().interrupt();
-            throw new SyscallException(Errno.EINTR, "interrupted: " + spec.command().get(0) + " was killed");
-        }
-        long wallMillis = (System.nanoTime() - start) / 1_000_000;
-        out.awaitEnd(GRACE_MILLIS);
-        err.awaitEnd(GRACE_MILLIS);
-        int exit = timedOut ? 137 : process.exitValue();
+    private static SandboxResult finish(Launched l, boolean timedOut) {
+        long wallMillis = (System.nanoTime() - l.startNanos()) / 1_000_000;
+        l.out().awaitEnd(GRACE_MILLIS);
+        l.err().awaitEnd(GRACE_MILLIS);
+        int exit = timedOut ? 137 : l.process().exitValue();
         int signal = timedOut ? 9 : exit > 128 && exit <= 128 + 64 ? exit - 128 : 0;
-        return new SandboxResult(exit, signal, out.text(), err.text(), out.truncated(), err.truncated(),
+        return new SandboxResult(exit, signal, l.out().text(), l.err().text(), l.out().truncated(), l.err().truncated(),
                 timedOut ? SandboxResult.TIMEOUT : null, wallMillis, PROTECTIONS);
     }
 

@@ -53,6 +53,25 @@ class JvmSandboxTest {
     }
 
     @Test
+    void aStartedCommandCompletesItsStageAndACancelKillsIt() throws Exception {
+        var done = sandbox.start(SandboxSpec.builder(List.of("/bin/echo", "later"), dir).build()).toCompletableFuture();
+        assertEquals("later\n", done.get(10, TimeUnit.SECONDS).stdout());
+        String marker = "61.0" + System.nanoTime();
+        long before = System.nanoTime();
+        var waiting = sandbox.start(SandboxSpec.builder(List.of("sleep", marker), dir).timeout(Duration.ofSeconds(60)).build())
+                .toCompletableFuture();
+        assertTrue(System.nanoTime() - before < TimeUnit.SECONDS.toNanos(2), "start returns without waiting for the command");
+        assertTrue(anyProcessWith(marker));
+        waiting.cancel(true);
+        assertNoProcessLeft(marker);
+        String timed = "62.0" + System.nanoTime();
+        SandboxResult r = sandbox.start(SandboxSpec.builder(List.of("sleep", timed), dir).timeout(Duration.ofMillis(300)).build())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(SandboxResult.TIMEOUT, r.limit());
+        assertNoProcessLeft(timed);
+    }
+
+    @Test
     void timeoutKillsTheCommand() throws Exception {
         String marker = "60.0" + System.nanoTime();
         SandboxResult r = sandbox.run(SandboxSpec.builder(List.of("sleep", marker), dir).timeout(Duration.ofMillis(300)).build());
