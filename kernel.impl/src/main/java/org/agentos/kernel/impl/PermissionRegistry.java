@@ -325,7 +325,10 @@ public class PermissionRegistry implements FindHook, EventListenerHook {
         }
     }
 
-    private Set<String> update(String symbolicName, Collection<String> permissions, boolean add, String by)
+    // Synchronized, as apply() is: ConfigAdmin may deliver the update to modified() on its own thread
+    // before this method applies it; holding the lock until then makes that delivery a no-op instead
+    // of the change (which would then be audited as an edit of the file, not as the console user's).
+    private synchronized Set<String> update(String symbolicName, Collection<String> permissions, boolean add, String by)
             throws SyscallException {
         try {
             Configuration c = configAdmin.getConfiguration(KernelPermission.GRANTS_PID, "?");
