@@ -67,20 +67,7 @@ final class JvmSandbox implements Sandbox {
         } catch (SyscallException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<SandboxResult> result = new CompletableFuture<>();
-        l.process().onExit().orTimeout(spec.timeout().toNanos(), TimeUnit.NANOSECONDS).whenCompleteAsync((p, ex) -> {
-            boolean timedOut = ex != null;
-            if (timedOut) kill(l.process());
-            try {
-                result.complete(finish(l, timedOut));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        }, FINISHING);
-        result.whenComplete((r, ex) -> {
-            if (result.isCancelled()) FINISHING.execute(() -> kill(l.process()));
-        });
-        return result;
+        return CommandStreams.whenEnded(l.process(), spec.timeout(), JvmSandbox::kill, timedOut -> finish(l, timedOut), FINISHING);
     }
 
     /** Threads that collect a started command's last output and kill what timed out; idle ones end. */

@@ -125,23 +125,7 @@ final class LinuxSandbox implements Sandbox {
         } catch (SyscallException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<SandboxResult> result = new CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
-        l.process.onExit().orTimeout(spec.timeout().toNanos(), TimeUnit.NANOSECONDS).whenCompleteAsync((p, ex) -> {
-            if (ex != null) { // the timeout: kill it, then finish once it is gone
-                timedOut.set(true);
-                killTree(l.process);
-            }
-            try {
-                result.complete(finish(l, timedOut.get()));
-            } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-            }
-        }, finishing);
-        result.whenComplete((r, ex) -> {
-            if (result.isCancelled()) finishing.execute(() -> killTree(l.process));
-        });
-        return result;
+        return CommandStreams.whenEnded(l.process, spec.timeout(), this::killTree, timedOut -> finish(l, timedOut), finishing);
     }
 
     /** Threads that collect a started command's last output and kill what timed out or was cancelled; idle ones end. */

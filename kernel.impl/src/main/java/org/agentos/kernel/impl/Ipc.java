@@ -1172,10 +1172,8 @@ final class Ipc implements MessageQueues {
 
     /** The members a create record lists; a log edited into nonsense admits nobody. */
     private static Set<String> members(JsonNode c) {
-        List<String> out = new ArrayList<>();
-        c.path("members").forEach(m -> out.add(m.asText()));
         try {
-            return OwnerNames.members(out);
+            return OwnerNames.members(c.path("members"));
         } catch (IllegalArgumentException e) {
             LOG.warn("queue {}: ignoring its members ({})", c.path("q").asText(), e.getMessage());
             return Set.of();

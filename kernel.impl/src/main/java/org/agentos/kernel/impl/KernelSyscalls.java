@@ -174,7 +174,7 @@ final class KernelSyscalls {
                         if (a.has("dedupWindowMs")) b.dedupWindowMillis(a.get("dedupWindowMs").asLong());
                         if (a.has("priorities")) b.priorities(a.get("priorities").asBoolean());
                         if (a.has("durable")) b.durable(a.get("durable").asBoolean());
-                        b.members(members(a));
+                        b.members(OwnerNames.members(a.path("members")));
                         spec = b.build();
                     } catch (IllegalArgumentException e) {
                         throw new SyscallException(Errno.EINVAL, e.getMessage());
@@ -372,12 +372,6 @@ final class KernelSyscalls {
     /** Owners besides the creator's that may reach a shared space or queue. */
     static final String MEMBERS = "\"members\":{\"type\":\"array\",\"maxItems\":" + OwnerNames.MAX_MEMBERS
             + ",\"items\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._@-]{1,64}$\"}}";
-    /** The {@code members} argument as a list (the schema checked its shape). */
-    static Set<String> members(JsonNode a) {
-        Set<String> out = new java.util.HashSet<>();
-        a.path("members").forEach(m -> out.add(m.asText()));
-        return out;
-    }
 
     private static final String SPACE = "\"space\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":160,"
             + "\"description\":\"user (your own), system, user/<pid> or shared/<name>; default user\"}";

@@ -23,6 +23,7 @@ import org.agentos.kernel.api.memory.MemWrite;
 import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.memory.MemoryState;
 import org.agentos.kernel.api.memory.SharedSpec;
+import org.agentos.kernel.api.security.OwnerNames;
 import org.agentos.kernel.api.memory.SpaceInfo;
 import org.agentos.kernel.api.memory.SpaceKind;
 import org.agentos.kernel.api.syscall.Errno;
@@ -487,7 +488,8 @@ final class MemoryCalls {
         return gated(p, "mem.share", m -> {
             SharedSpec spec;
             try {
-                spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0), KernelSyscalls.members(a));
+                spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0),
+                        OwnerNames.members(a.path("members")));
             } catch (IllegalArgumentException e) {
                 throw new SyscallException(Errno.EINVAL, e.getMessage());
             }

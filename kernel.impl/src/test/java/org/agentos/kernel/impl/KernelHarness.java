@@ -2,6 +2,7 @@ package org.agentos.kernel.impl;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +12,10 @@ import org.agentos.hal.linux.LinuxHal;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.syscall.ToolContext;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
 
 /** A kernel on the Linux HAL with a round-robin scheduler, for tests. */
 final class KernelHarness implements AutoCloseable {
@@ -56,5 +61,17 @@ final class KernelHarness implements AutoCloseable {
     @Override
     public void close() {
         kernel.stop();
+    }
+
+    /** A tool whose call is {@code body}: the tests' bundle tools. */
+    static Tool tool(ToolDescriptor d, ToolBody body) {
+        return new Tool() {
+            public ToolDescriptor descriptor() { return d; }
+            public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException { return body.call(ctx, args); }
+        };
+    }
+
+    interface ToolBody {
+        JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException;
     }
 }

@@ -1,5 +1,6 @@
 package org.agentos.kernel.impl;
 
+import static org.agentos.kernel.impl.KernelHarness.tool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,17 +86,6 @@ class OneMediationPathTest {
     @AfterEach
     void stop() {
         h.close();
-    }
-
-    private static Tool tool(ToolDescriptor d, Body body) {
-        return new Tool() {
-            public ToolDescriptor descriptor() { return d; }
-            public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException { return body.call(ctx, args); }
-        };
-    }
-
-    interface Body {
-        JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException;
     }
 
     /** One call of {@code syscall} made by {@code caller} as a process of {@code quotas} holding {@code caps}. */

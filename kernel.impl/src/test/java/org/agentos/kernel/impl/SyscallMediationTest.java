@@ -1,5 +1,6 @@
 package org.agentos.kernel.impl;
 
+import static org.agentos.kernel.impl.KernelHarness.tool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -47,17 +48,6 @@ class SyscallMediationTest {
     @AfterEach
     void stop() {
         h.close();
-    }
-
-    private static Tool tool(ToolDescriptor d, ToolBody body) {
-        return new Tool() {
-            public ToolDescriptor descriptor() { return d; }
-            public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException { return body.call(ctx, args); }
-        };
-    }
-
-    interface ToolBody {
-        JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException;
     }
 
     /** Spawns a process that makes one call, and returns the result it saw, via its exit reason. */

@@ -671,7 +671,7 @@ public class HeapMemory implements MemoryManager {
         c.checkRead(space);
         Space s = spaces.get(space);
         if (s == null) throw new SyscallException(Errno.ENOENT, "no space " + space);
-        if (!s.owner.equals(c.owner())) c.checkOwner(space, s.kind, s.owner, s.members);
+        c.checkOwner(space, s.kind, s.owner, s.members);
         return s;
     }
 
@@ -683,7 +683,7 @@ public class HeapMemory implements MemoryManager {
             if (c.owns(space)) return createUserSpace(c.pid(), c.owner());
             throw new SyscallException(Errno.ENOENT, "no space " + space);
         }
-        if (!s.owner.equals(c.owner())) c.checkOwner(space, s.kind, s.owner, s.members);
+        c.checkOwner(space, s.kind, s.owner, s.members);
         return s;
     }
 

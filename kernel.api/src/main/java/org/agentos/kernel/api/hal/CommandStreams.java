@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The standard streams of a command a {@link Sandbox} runs, handled the same way by every HAL:
@@ -14,6 +18,36 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CommandStreams {
     private CommandStreams() {}
+
+    /** What ends a started command: how it went, given whether its timeout killed it. */
+    @FunctionalInterface
+    public interface Finish<R> {
+        R result(boolean timedOut);
+    }
+
+    /**
+     * The stage of a started command ({@link Sandbox#start}), with no thread waiting for it: once
+     * {@code process} has exited, or at {@code timeout} has been killed with {@code kill}, the
+     * stage completes with {@code finish} on {@code executor} (it may wait a moment for the last
+     * output). Cancelling the stage kills the process on {@code executor}.
+     */
+    public static <R> CompletableFuture<R> whenEnded(Process process, Duration timeout, Consumer<Process> kill,
+                                                     Finish<R> finish, Executor executor) {
+        CompletableFuture<R> result = new CompletableFuture<>();
+        process.onExit().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).whenCompleteAsync((p, ex) -> {
+            boolean timedOut = ex != null;
+            if (timedOut) kill.accept(process); // then finish once it is gone
+            try {
+                result.complete(finish.result(timedOut));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, executor);
+        result.whenComplete((r, ex) -> {
+            if (result.isCancelled()) executor.execute(() -> kill.accept(process));
+        });
+        return result;
+    }
 
     /**
      * Writes {@code stdin} (UTF-8) to the command's input on a daemon thread, then closes it; with

@@ -1,7 +1,10 @@
 package org.agentos.kernel.api.security;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -39,5 +42,21 @@ public final class OwnerNames {
         }
         if (out.size() > MAX_MEMBERS) throw new IllegalArgumentException(out.size() + " members; at most " + MAX_MEMBERS);
         return Collections.unmodifiableSet(out);
+    }
+
+    /**
+     * The members a JSON array of owner names lists (a system call's argument, a log record);
+     * missing or null: none.
+     *
+     * @throws IllegalArgumentException as {@link #members(Collection)}, or for an element that is not a string
+     */
+    public static Set<String> members(JsonNode array) {
+        if (array == null || array.isMissingNode() || array.isNull()) return Set.of();
+        List<String> names = new ArrayList<>();
+        for (JsonNode m : array) {
+            if (!m.isTextual()) throw new IllegalArgumentException("members are owner names (strings), not " + m);
+            names.add(m.textValue());
+        }
+        return members(names);
     }
 }
