@@ -316,9 +316,10 @@ final class Ipc implements MessageQueues {
     /**
      * Sends {@code batch} to {@code name}: all of it, in order, or (on a full queue) waits until
      * all of it fits, at most {@code timeoutMs} (-1: no limit; 0: EAGAIN at once). Returns the
-     * result, or null when the caller is now BLOCKED.
+     * result, or null when the caller is now BLOCKED. {@code fromOutside}: made as {@code p} from
+     * outside its program, which waits for a durable commit on its own thread.
      */
-    SyscallResult send(Proc p, String name, List<Outgoing> batch, long timeoutMs) throws SyscallException {
+    SyscallResult send(Proc p, String name, List<Outgoing> batch, long timeoutMs, boolean fromOutside) throws SyscallException {
         MessageQueue q = target(name);
         mayReach(p, q);
         mayWrite(p, q, batch);
@@ -336,7 +337,7 @@ final class Ipc implements MessageQueues {
                 ObjectNode r = kernel.json.createObjectNode();
                 if (q.spec.durable()) {
                     List<MessageQueue.Msg> fresh = accept(q, p.pid, batch, now, r, true);
-                    if (fresh != null && kernel.callingFromOutside()) {
+                    if (fresh != null && fromOutside) {
                         // made through the gateway: the calling thread waits for the commit, not the process
                         java.util.concurrent.CompletableFuture<SyscallResult> done = new java.util.concurrent.CompletableFuture<>();
                         commit(q, fresh, err -> done.complete(err != null ? err : SyscallResult.ok(r)));
@@ -794,7 +795,7 @@ final class Ipc implements MessageQueues {
         openRequests.put(correlationId, box.name);
         SyscallResult sent;
         try {
-            sent = send(p, name, List.of(new Outgoing(payload, 0, key, correlationId, box.name)), 0);
+            sent = send(p, name, List.of(new Outgoing(payload, 0, key, correlationId, box.name)), 0, false);
         } catch (SyscallException e) {
             openRequests.remove(correlationId);
             throw e;

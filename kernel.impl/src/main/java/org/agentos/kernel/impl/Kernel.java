@@ -364,7 +364,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         SyscallEntry e;
         try {
             d = tool.descriptor();
-            e = new SyscallEntry(d, tool, null, bundle);
+            e = new SyscallEntry(d, tool, bundle);
         } catch (RuntimeException ex) {
             LOG.error("tool from {} refused: bad descriptor: {}", bundle, ex.getMessage());
             return false;
@@ -462,13 +462,19 @@ public final class Kernel implements ProcessManager, AuditLog {
                 null, null);
     }
 
+    /** One of the kernel's own calls that never parks its caller. */
     void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
-        syscalls.put(d.name(), new SyscallEntry(d, null, call, "kernel"));
+        syscalls.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.NEVER));
+    }
+
+    /** A kernel call that parks a program's process when it must wait; a caller from outside is told so. */
+    void addParkingKernelCall(ToolDescriptor d, SyscallEntry.ParkingCall call) {
+        syscalls.put(d.name(), new SyscallEntry(d, call, SyscallEntry.Blocking.WHEN_PROGRAM));
     }
 
     /** A kernel call that parks its process until something happens: only the process itself may make it. */
     void addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
-        syscalls.put(d.name(), new SyscallEntry(d, null, call, "kernel", true));
+        syscalls.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.ALWAYS));
     }
 
     /**
@@ -1390,7 +1396,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (r == null) {
             if (e.kernelCall != null) {
                 try {
-                    r = e.kernelCall.call(p, args);
+                    r = e.kernelCall.call(p, args, false);
                 } catch (SyscallException ex) {
                     r = SyscallResult.error(ex);
                 } catch (RuntimeException ex) {
@@ -1887,16 +1893,14 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (r == null) r = check(p, e, args);
         if (r == null) {
             if (e.kernelCall != null) {
-                if (e.blocking) {
+                if (e.blocking == SyscallEntry.Blocking.ALWAYS) {
                     r = SyscallResult.error(Errno.EINVAL, name + " can only be called by the process itself");
                 } else {
-                    OUTSIDE.set(Boolean.TRUE);
                     try {
-                        r = e.kernelCall.call(p, args);
+                        r = e.kernelCall.call(p, args, true);
+                        if (r == null) r = SyscallResult.error(Errno.EIO, name + " parked a process for a caller outside it");
                     } catch (SyscallException ex) {
                         r = SyscallResult.error(ex);
-                    } finally {
-                        OUTSIDE.remove();
                     }
                 }
             } else if (e.inline) {
@@ -1911,14 +1915,6 @@ public final class Kernel implements ProcessManager, AuditLog {
         auditCall(p, e, name, args, r, t0, hal.nanoTime(), via);
         if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return r;
-    }
-
-    /** Set while a kernel call runs for a caller outside the process's program ({@link #call}). */
-    private static final ThreadLocal<Boolean> OUTSIDE = new ThreadLocal<>();
-
-    /** Whether the kernel call running on this thread was made from outside the process: it must not block it. */
-    boolean callingFromOutside() {
-        return OUTSIDE.get() != null;
     }
 
     /** Runs a non-CPU tool for a caller outside the process's program, waiting on this thread within its timeout. */

@@ -189,7 +189,7 @@ final class KernelSyscalls {
                     return SyscallResult.OK;
                 });
 
-        k.addKernelCall(ToolDescriptor.builder("ipc.send").version("0.1.0")
+        k.addParkingKernelCall(ToolDescriptor.builder("ipc.send").version("0.1.0")
                 .description("sends a message (payload) or a batch (messages) to a queue or a mailbox @<pid>; on a full queue "
                         + "the caller waits (timeoutMs; 0 = EAGAIN at once); an exactly-once queue drops a repeated key")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"
@@ -202,7 +202,7 @@ final class KernelSyscalls {
                         + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}},\"additionalProperties\":false}},"
                         + TIMEOUT + "},\"required\":[\"queue\"],\"additionalProperties\":false}"))
                 .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
-                (p, a) -> {
+                (p, a, fromOutside) -> {
                     List<Ipc.Outgoing> batch;
                     JsonNode messages = a.get("messages");
                     if (messages != null) {
@@ -220,8 +220,8 @@ final class KernelSyscalls {
                     for (Ipc.Outgoing o : batch) bytes += o.bytes();
                     k.chargeBytes(p, bytes);
                     // Made from outside the program (the gateway), a send cannot block the process: EAGAIN instead.
-                    long timeout = k.callingFromOutside() ? 0 : a.path("timeoutMs").asLong(-1);
-                    return k.ipc.send(p, a.get("queue").asText(), batch, timeout);
+                    long timeout = fromOutside ? 0 : a.path("timeoutMs").asLong(-1);
+                    return k.ipc.send(p, a.get("queue").asText(), batch, timeout, fromOutside);
                 });
 
         k.addBlockingKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
@@ -385,63 +385,63 @@ final class KernelSyscalls {
     /** mem.* and proc.fork: through the bound memory manager, which checks access ({@code mem:read:<space>} ...). */
     private static void registerMemory(Kernel k) {
         MemoryCalls m = k.mem;
-        k.addKernelCall(memCall(k, "mem.get", "the value under key in a space (a paged-out working entry is paged back in)",
+        k.addParkingKernelCall(memCall(k, "mem.get", "the value under key in a space (a paged-out working entry is paged back in)",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "},\"required\":[\"key\"],\"additionalProperties\":false}"),
                 m::get);
-        k.addKernelCall(memCall(k, "mem.put", "stores value (JSON) or base64 (bytes) under key, a new version; working: an "
+        k.addParkingKernelCall(memCall(k, "mem.put", "stores value (JSON) or base64 (bytes) under key, a new version; working: an "
                         + "entry of the context window (tokens, summary); waits for the disk in a persistent space",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "," + VALUE + "},\"required\":[\"key\"],"
                         + "\"additionalProperties\":false}"), m::put);
-        k.addKernelCall(memCall(k, "mem.delete", "removes key from a space",
+        k.addParkingKernelCall(memCall(k, "mem.delete", "removes key from a space",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "},\"required\":[\"key\"],\"additionalProperties\":false}"),
                 m::delete);
-        k.addKernelCall(memCall(k, "mem.cas", "compare-and-set: writes value only if the key's version is expect (0: only if absent)",
+        k.addParkingKernelCall(memCall(k, "mem.cas", "compare-and-set: writes value only if the key's version is expect (0: only if absent)",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "," + VALUE + ",\"expect\":{\"type\":\"integer\",\"minimum\":0}},"
                         + "\"required\":[\"key\",\"expect\"],\"additionalProperties\":false}"), m::cas);
-        k.addKernelCall(memCall(k, "mem.list", "keys of a space in order, with prefix, a page of at most limit after after",
+        k.addParkingKernelCall(memCall(k, "mem.list", "keys of a space in order, with prefix, a page of at most limit after after",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + ",\"prefix\":{\"type\":\"string\",\"maxLength\":512},"
                         + "\"after\":{\"type\":\"string\",\"maxLength\":512},\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":"
                         + MemoryCalls.MAX_LIST + "}},\"additionalProperties\":false}"), m::list);
-        k.addKernelCall(memCall(k, "mem.search", "entries of a space whose key or text contains all the words of query",
+        k.addParkingKernelCall(memCall(k, "mem.search", "entries of a space whose key or text contains all the words of query",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + ",\"query\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024},"
                         + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"query\"],\"additionalProperties\":false}"),
                 m::search);
-        k.addKernelCall(memCall(k, "mem.recall", "pages back in the caller's paged-out working entries that best match query (full text)",
+        k.addParkingKernelCall(memCall(k, "mem.recall", "pages back in the caller's paged-out working entries that best match query (full text)",
                 "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024},"
                         + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"query\"],\"additionalProperties\":false}"),
                 m::recall);
-        k.addKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (0: unlimited)",
+        k.addParkingKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (0: unlimited)",
                 "{\"type\":\"object\",\"properties\":{\"tokens\":{\"type\":\"integer\",\"minimum\":0}},\"required\":[\"tokens\"],"
                         + "\"additionalProperties\":false}"), m::budget);
-        k.addKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>); processes of "
+        k.addParkingKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>); processes of "
                         + "its owner reach it, and of the owners listed in members, each with mem:read/mem:write:shared/<name>",
                 "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
                         + "\"persistent\":{\"type\":\"boolean\"},\"quotaBytes\":{\"type\":\"integer\",\"minimum\":0},"
                         + MEMBERS + "},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::share);
-        k.addKernelCall(memCall(k, "mem.unshare", "deletes the shared space shared/<name> with everything in it (its owner, or mem:admin)",
+        k.addParkingKernelCall(memCall(k, "mem.unshare", "deletes the shared space shared/<name> with everything in it (its owner, or mem:admin)",
                 "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::unshare);
-        k.addKernelCall(memCall(k, "mem.lock", "takes lock name of a space; waits (BLOCKED) while another holds it, at most timeoutMs "
+        k.addParkingKernelCall(memCall(k, "mem.lock", "takes lock name of a space; waits (BLOCKED) while another holds it, at most timeoutMs "
                         + "(-1: no limit, 0: EAGAIN at once); released by mem.unlock or the holder's exit",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + "," + WAIT + "},\"required\":[\"name\"],\"additionalProperties\":false}"),
                 m::lock);
-        k.addKernelCall(memCall(k, "mem.unlock", "releases a lock the caller holds",
+        k.addParkingKernelCall(memCall(k, "mem.unlock", "releases a lock the caller holds",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + "},\"required\":[\"name\"],\"additionalProperties\":false}"),
                 m::unlock);
-        k.addKernelCall(memCall(k, "mem.sem.acquire", "takes permits of counting semaphore name (created with initial permits); "
+        k.addParkingKernelCall(memCall(k, "mem.sem.acquire", "takes permits of counting semaphore name (created with initial permits); "
                         + "waits (BLOCKED) until enough are free, at most timeoutMs",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + ",\"permits\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000},"
                         + "\"initial\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000}," + WAIT + "},\"required\":[\"name\"],"
                         + "\"additionalProperties\":false}"), m::semAcquire);
-        k.addKernelCall(memCall(k, "mem.sem.release", "gives back permits of a semaphore the caller holds",
+        k.addParkingKernelCall(memCall(k, "mem.sem.release", "gives back permits of a semaphore the caller holds",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + ",\"permits\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000}},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::semRelease);
-        k.addKernelCall(ToolDescriptor.builder("proc.fork").version("0.1.0")
+        k.addParkingKernelCall(ToolDescriptor.builder("proc.fork").version("0.1.0")
                 .description("a child running the same program from a copy of the caller's state and a copy-on-write copy of "
                         + "its user space; returns {pid: child} to the caller and {pid: 0, ppid} to the child")
                 .args(ToolDescriptor.emptyObjectSchema()).capabilities("proc:spawn").determinism(Determinism.RECORDED)
-                .timeout(Duration.ofSeconds(30)).build(), (p, a) -> m.fork(p));
+                .timeout(Duration.ofSeconds(30)).build(), (p, a, fromOutside) -> m.fork(p, fromOutside));
     }
 
     private static ToolDescriptor memCall(Kernel k, String name, String description, String schema) {

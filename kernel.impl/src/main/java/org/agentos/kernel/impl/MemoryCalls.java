@@ -212,9 +212,10 @@ final class MemoryCalls {
 
     /**
      * Enters the gate: the bound manager, or null when the caller was parked (it is BLOCKED and
-     * its call is made again when the gate opens). Every non-null return is paired with {@link #leave}.
+     * its call is made again when the gate opens). A caller from outside the program cannot be
+     * parked: it hears at once why the gate is shut. Every non-null return is paired with {@link #leave}.
      */
-    private MemoryManager enter(Proc p, String what) throws SyscallException {
+    private MemoryManager enter(Proc p, boolean fromOutside, String what) throws SyscallException {
         Object token = new Object();
         String why;
         synchronized (this) {
@@ -224,7 +225,7 @@ final class MemoryCalls {
                 return manager;
             }
             why = manager == null ? " (waiting for a memory manager)" : " (memory swap)";
-            if (k.callingFromOutside()) {
+            if (fromOutside) {
                 // the gateway's caller cannot be parked: it hears why at once
                 throw manager == null
                         ? new SyscallException(Errno.ENOSYS, "no memory manager is bound (feature:install agentos-memory)")
@@ -383,8 +384,8 @@ final class MemoryCalls {
      * Runs {@code call} inside the gate for {@code p} (null: p waits at the gate, its call made
      * again when it opens). Whatever it throws, the gate is left.
      */
-    private SyscallResult gated(Proc p, String what, Call call) throws SyscallException {
-        MemoryManager m = enter(p, what);
+    private SyscallResult gated(Proc p, boolean fromOutside, String what, Call call) throws SyscallException {
+        MemoryManager m = enter(p, fromOutside, what);
         if (m == null) return null;
         try {
             started(m, p);
@@ -395,8 +396,9 @@ final class MemoryCalls {
     }
 
     /** As {@link #gated} for a write: the gate is left when its stage completes (the fsync), see {@link #await}. */
-    private <T> SyscallResult gatedWrite(Proc p, String what, Write<T> write, ResultOf<T> result) throws SyscallException {
-        MemoryManager m = enter(p, what);
+    private <T> SyscallResult gatedWrite(Proc p, boolean fromOutside, String what, Write<T> write, ResultOf<T> result)
+            throws SyscallException {
+        MemoryManager m = enter(p, fromOutside, what);
         if (m == null) return null;
         CompletionStage<T> stage;
         try {
@@ -406,31 +408,31 @@ final class MemoryCalls {
             leave();
             throw e;
         }
-        return await(p, stage, what, result);
+        return await(p, fromOutside, stage, what, result);
     }
 
-    SyscallResult get(Proc p, JsonNode a) throws SyscallException {
-        return gated(p, "mem.get", m -> {
+    SyscallResult get(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.get", m -> {
             MemEntry e = m.get(caller(p), space(p, a), a.get("key").asText());
             chargeBytes(p, e.info().bytes());
             return SyscallResult.ok(entryJson(e));
         });
     }
 
-    SyscallResult put(Proc p, JsonNode a) throws SyscallException {
-        return gatedWrite(p, "mem.put", m -> m.put(caller(p), space(p, a), a.get("key").asText(), write(a)), info -> {
+    SyscallResult put(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gatedWrite(p, fromOutside, "mem.put", m -> m.put(caller(p), space(p, a), a.get("key").asText(), write(a)), info -> {
             chargeBytes(p, info.bytes());
             return infoJson(info);
         });
     }
 
-    SyscallResult delete(Proc p, JsonNode a) throws SyscallException {
-        return gatedWrite(p, "mem.delete", m -> m.delete(caller(p), space(p, a), a.get("key").asText()),
+    SyscallResult delete(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gatedWrite(p, fromOutside, "mem.delete", m -> m.delete(caller(p), space(p, a), a.get("key").asText()),
                 deleted -> k.json.createObjectNode().put("deleted", deleted));
     }
 
-    SyscallResult cas(Proc p, JsonNode a) throws SyscallException {
-        return gatedWrite(p, "mem.cas", m -> m.cas(caller(p), space(p, a), a.get("key").asText(), a.get("expect").asLong(),
+    SyscallResult cas(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gatedWrite(p, fromOutside, "mem.cas", m -> m.cas(caller(p), space(p, a), a.get("key").asText(), a.get("expect").asLong(),
                 write(a)), o -> {
                     ObjectNode r = k.json.createObjectNode().put("swapped", o.swapped());
                     if (o.current() == null) r.putNull("version");
@@ -439,8 +441,8 @@ final class MemoryCalls {
                 });
     }
 
-    SyscallResult list(Proc p, JsonNode a) throws SyscallException {
-        return gated(p, "mem.list", m -> {
+    SyscallResult list(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.list", m -> {
             EntryPage page = m.list(caller(p), space(p, a), a.path("prefix").asText(""),
                     a.hasNonNull("after") ? a.get("after").asText() : null, a.path("limit").asInt(100));
             ObjectNode r = k.json.createObjectNode();
@@ -452,8 +454,8 @@ final class MemoryCalls {
         });
     }
 
-    SyscallResult search(Proc p, JsonNode a) throws SyscallException {
-        return gated(p, "mem.search", m -> {
+    SyscallResult search(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.search", m -> {
             ObjectNode r = k.json.createObjectNode();
             ArrayNode entries = r.putArray("entries");
             for (EntryInfo i : m.search(caller(p), space(p, a), a.get("query").asText(), a.path("limit").asInt(10))) {
@@ -463,8 +465,8 @@ final class MemoryCalls {
         });
     }
 
-    SyscallResult recall(Proc p, JsonNode a) throws SyscallException {
-        return gated(p, "mem.recall", m -> {
+    SyscallResult recall(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.recall", m -> {
             ObjectNode r = k.json.createObjectNode();
             ArrayNode entries = r.putArray("entries");
             long bytes = 0;
@@ -477,15 +479,15 @@ final class MemoryCalls {
         });
     }
 
-    SyscallResult budget(Proc p, JsonNode a) throws SyscallException {
-        return gated(p, "mem.budget", m -> {
+    SyscallResult budget(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.budget", m -> {
             m.setTokenBudget(p.pid, a.get("tokens").asLong());
             return SyscallResult.ok(spaceJson(m.space(SpaceKind.userSpace(p.pid)).orElse(null)));
         });
     }
 
-    SyscallResult share(Proc p, JsonNode a) throws SyscallException {
-        return gated(p, "mem.share", m -> {
+    SyscallResult share(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.share", m -> {
             SharedSpec spec;
             try {
                 spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0),
@@ -497,9 +499,9 @@ final class MemoryCalls {
         });
     }
 
-    SyscallResult unshare(Proc p, JsonNode a) throws SyscallException {
+    SyscallResult unshare(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
         String space = "shared/" + a.get("name").asText();
-        return gated(p, "mem.unshare", m -> {
+        return gated(p, fromOutside, "mem.unshare", m -> {
             failAll(m.deleteSpace(caller(p), space), space);
             return SyscallResult.OK;
         });
@@ -514,30 +516,31 @@ final class MemoryCalls {
         for (String id : syncObjects) fail(id, Errno.ENOENT, "space " + space + " was deleted");
     }
 
-    SyscallResult fork(Proc p) throws SyscallException {
-        return gated(p, "proc.fork", m -> k.fork(p, m));
+    SyscallResult fork(Proc p, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "proc.fork", m -> k.fork(p, m));
     }
 
     // ---- locks and semaphores
 
-    SyscallResult lock(Proc p, JsonNode a) throws SyscallException {
-        return acquire(p, a, 0, 0, "mem.lock");
+    SyscallResult lock(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return acquire(p, fromOutside, a, 0, 0, "mem.lock");
     }
 
-    SyscallResult semAcquire(Proc p, JsonNode a) throws SyscallException {
+    SyscallResult semAcquire(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
         int permits = a.path("permits").asInt(1);
-        return acquire(p, a, permits, a.path("initial").asInt(permits), "mem.sem.acquire");
+        return acquire(p, fromOutside, a, permits, a.path("initial").asInt(permits), "mem.sem.acquire");
     }
 
-    private SyscallResult acquire(Proc p, JsonNode a, int permits, int initial, String what) throws SyscallException {
-        MemoryManager m = enter(p, what);
+    private SyscallResult acquire(Proc p, boolean fromOutside, JsonNode a, int permits, int initial, String what)
+            throws SyscallException {
+        MemoryManager m = enter(p, fromOutside, what);
         if (m == null) return null;
         long timeoutMs = a.path("timeoutMs").asLong(-1);
         SyncWaiter w;
         try {
             w = new SyncWaiter(p, space(p, a), a.get("name").asText(), permits, initial);
             started(m, p);
-            SyscallResult now = takeOrQueue(m, w, timeoutMs, what);
+            SyscallResult now = takeOrQueue(m, w, fromOutside ? 0 : timeoutMs, what);
             if (now != null) return now;
         } finally {
             leave();
@@ -588,7 +591,7 @@ final class MemoryCalls {
                 // waiter added to that one would never be woken, so take the map's current one
                 if (waiters.get(w.id()) != q) continue;
                 if (q.isEmpty() && tryTake(m, w)) return SyscallResult.ok(k.json.createObjectNode().put("acquired", true));
-                if (timeoutMs == 0 || k.callingFromOutside()) {
+                if (timeoutMs == 0) { // 0: not at all (a caller from outside cannot park the process)
                     throw new SyscallException(Errno.EAGAIN, (w.permits == 0 ? "lock " : "semaphore ") + w.id()
                             + (w.permits == 0 ? " is held" : " has too few permits"));
                 }
@@ -616,12 +619,12 @@ final class MemoryCalls {
         if (t != null) t.cancel(false);
     }
 
-    SyscallResult unlock(Proc p, JsonNode a) throws SyscallException {
-        return release(p, a, "mem.unlock", (m, space, name) -> m.unlock(caller(p), space, name));
+    SyscallResult unlock(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return release(p, fromOutside, a, "mem.unlock", (m, space, name) -> m.unlock(caller(p), space, name));
     }
 
-    SyscallResult semRelease(Proc p, JsonNode a) throws SyscallException {
-        return release(p, a, "mem.sem.release",
+    SyscallResult semRelease(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return release(p, fromOutside, a, "mem.sem.release",
                 (m, space, name) -> m.semRelease(caller(p), space, name, a.path("permits").asInt(1)));
     }
 
@@ -631,10 +634,10 @@ final class MemoryCalls {
     }
 
     /** An unlock or a semaphore release, then the object's waiters are tried (outside the gate's call). */
-    private SyscallResult release(Proc p, JsonNode a, String what, Release release) throws SyscallException {
+    private SyscallResult release(Proc p, boolean fromOutside, JsonNode a, String what, Release release) throws SyscallException {
         String space = space(p, a); // before the gate: a bad name is EINVAL at once
         String name = a.get("name").asText();
-        SyscallResult r = gated(p, what, m -> {
+        SyscallResult r = gated(p, fromOutside, what, m -> {
             release.in(m, space, name);
             return SyscallResult.OK;
         });
@@ -728,11 +731,14 @@ final class MemoryCalls {
 
     // ------------------------------------------------------------------ helpers
 
-    /** The result of a write: at once when it is done, else the caller waits BLOCKED for it (an fsync). */
-    private <T> SyscallResult await(Proc p, CompletionStage<T> stage, String what, ResultOf<T> result)
+    /**
+     * The result of a write: at once when it is done, else a program's process waits BLOCKED for
+     * it (an fsync), and a caller from outside waits on its own thread.
+     */
+    private <T> SyscallResult await(Proc p, boolean fromOutside, CompletionStage<T> stage, String what, ResultOf<T> result)
             throws SyscallException {
         CompletableFuture<T> f = stage.toCompletableFuture();
-        if (f.isDone() || k.callingFromOutside()) {
+        if (f.isDone() || fromOutside) {
             try {
                 return SyscallResult.ok(result.of(f.get()));
             } catch (InterruptedException e) {

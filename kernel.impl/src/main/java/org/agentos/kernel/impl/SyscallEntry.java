@@ -20,9 +20,29 @@ import org.agentos.kernel.api.syscall.ToolDescriptor;
  */
 final class SyscallEntry {
 
-    /** A kernel-implemented call. Returns the result, or {@code null} when the caller blocked. */
+    /** A kernel-implemented call that returns its result at once. */
     interface KernelCall {
         SyscallResult call(Proc caller, JsonNode args) throws SyscallException;
+    }
+
+    /**
+     * A kernel-implemented call that may park its caller's process: returns {@code null} when it
+     * did (its result comes later, by {@code completeIf}). {@code fromOutside}: made as the
+     * process from outside its program (gateway, console), which must never park the process;
+     * it is refused ({@code EAGAIN}) or waits on the caller's thread instead.
+     */
+    interface ParkingCall {
+        SyscallResult call(Proc caller, JsonNode args, boolean fromOutside) throws SyscallException;
+    }
+
+    /** Whether a call may park its caller's process; declared when the call is registered. */
+    enum Blocking {
+        /** Returns its result at once: every tool, and kernel calls such as proc.getpid. */
+        NEVER,
+        /** Parks a program's process when it must wait (a full queue, a held lock, a memory swap, an fsync). */
+        WHEN_PROGRAM,
+        /** Waiting is what it is for (proc.sleep, proc.wait, ipc.recv): only the process itself may make it. */
+        ALWAYS
     }
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
@@ -31,12 +51,11 @@ final class SyscallEntry {
     final ToolDescriptor descriptor;
     final SchemaValidator validator;
     final Tool tool;
-    final KernelCall kernelCall;
+    final ParkingCall kernelCall;
     final String provider;
     final boolean recordResult;
     final boolean inline;
-    /** A kernel call that blocks its caller (proc.sleep, proc.wait): only the process itself can make it. */
-    final boolean blocking;
+    final Blocking blocking;
     private final String[] capTemplates;
     /** Per template with placeholders: its literal parts around them, split once here so that a call joins strings instead of running a regex. */
     private final String[][] capLiterals;
@@ -46,12 +65,17 @@ final class SyscallEntry {
     /** Calls of this tool running on the I/O executor, ended with ENOSYS when the tool goes. */
     final java.util.Set<InFlightCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    SyscallEntry(ToolDescriptor d, Tool tool, KernelCall kernelCall, String provider) {
-        this(d, tool, kernelCall, provider, false);
+    /** A bundle's tool. */
+    SyscallEntry(ToolDescriptor d, Tool tool, String provider) {
+        this(d, tool, null, provider, Blocking.NEVER);
     }
 
-    /** {@code blocking}: a kernel call that parks its process (only the process itself may make it). */
-    SyscallEntry(ToolDescriptor d, Tool tool, KernelCall kernelCall, String provider, boolean blocking) {
+    /** One of the kernel's own calls, which parks its caller as {@code blocking} declares. */
+    SyscallEntry(ToolDescriptor d, ParkingCall kernelCall, Blocking blocking) {
+        this(d, null, kernelCall, "kernel", blocking);
+    }
+
+    private SyscallEntry(ToolDescriptor d, Tool tool, ParkingCall kernelCall, String provider, Blocking blocking) {
         this.name = d.name().intern();
         this.descriptor = d;
         this.validator = SchemaValidator.compile(d.argsSchema());
@@ -60,7 +84,7 @@ final class SyscallEntry {
         this.provider = provider;
         this.recordResult = d.determinism() == Determinism.RECORDED;
         this.inline = kernelCall != null || d.resourceClass() == ResourceClass.CPU;
-        this.blocking = kernelCall != null && blocking;
+        this.blocking = blocking;
         this.capTemplates = d.capabilities().toArray(new String[0]);
         this.capLiterals = new String[capTemplates.length][];
         this.capArgs = new String[capTemplates.length][];
