@@ -263,7 +263,7 @@ final class Ipc implements MessageQueues {
         }
         for (MessageQueue.Waiter w : waiting) {
             cancelTimer(w);
-            kernel.completeIf(w.proc, w, SyscallResult.error(Errno.ENOENT, "queue '" + q.name + "' was " + why));
+            kernel.parked.completeIf(w.proc, w, SyscallResult.error(Errno.ENOENT, "queue '" + q.name + "' was " + why));
         }
         if (q.mailboxOf == 0) kernel.auditEvent("ipc.delete", q.owner, q.name);
         Journal journal = log;
@@ -346,7 +346,7 @@ final class Ipc implements MessageQueues {
                         // Acknowledged once on disk: the sender waits (BLOCKED, no thread) for the group commit.
                         MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
                         block(p, w0, "ipc.send " + name + " (commit)");
-                        commit(q, fresh, err -> kernel.completeIf(p, w0, err != null ? err : SyscallResult.ok(r)));
+                        commit(q, fresh, err -> kernel.parked.completeIf(p, w0, err != null ? err : SyscallResult.ok(r)));
                         return null;
                     }
                 } else if (tryEnqueue(q, p.pid, batch, now, r)) {
@@ -559,7 +559,7 @@ final class Ipc implements MessageQueues {
                 }
                 List<MessageQueue.Msg> reserved = accept(q, w.proc.pid, again, now, r, true);
                 commit(q, reserved == null ? List.of() : reserved,
-                        err -> kernel.completeIf(w.proc, w, err != null ? err : SyscallResult.ok(r)));
+                        err -> kernel.parked.completeIf(w.proc, w, err != null ? err : SyscallResult.ok(r)));
                 continue;
             }
             ArrayNode ids = r.putArray("ids");
@@ -577,7 +577,7 @@ final class Ipc implements MessageQueues {
             }
             // The sender learns its send happened in the same step as the messages enter the queue:
             // a sender killed while waiting sends nothing.
-            if (kernel.completeIf(w.proc, w, SyscallResult.ok(r))) {
+            if (kernel.parked.completeIf(w.proc, w, SyscallResult.ok(r))) {
                 q.duplicates += w.sending.size() - accepted.size();
                 long added = 0;
                 for (MessageQueue.Msg m : accepted) {
@@ -628,7 +628,7 @@ final class Ipc implements MessageQueues {
                         MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
                         block(p, w0, what + " (commit)");
                         SyscallResult r = SyscallResult.ok(received(q, got));
-                        journalDone(q, ids(got), failure -> kernel.completeIf(p, w0, r));
+                        journalDone(q, ids(got), failure -> kernel.parked.completeIf(p, w0, r));
                         return null;
                     }
                     return SyscallResult.ok(received(q, got));
@@ -686,10 +686,10 @@ final class Ipc implements MessageQueues {
                 // durable at-most-once: gone from the queue on disk before the receiver sees them; a
                 // receiver killed meanwhile loses them, which at-most-once allows
                 SyscallResult r = SyscallResult.ok(received(q, got));
-                journalDone(q, ids(got), failure -> kernel.completeIf(w.proc, w, r));
+                journalDone(q, ids(got), failure -> kernel.parked.completeIf(w.proc, w, r));
                 continue;
             }
-            if (!kernel.completeIf(w.proc, w, SyscallResult.ok(received(q, got)))) {
+            if (!kernel.parked.completeIf(w.proc, w, SyscallResult.ok(received(q, got)))) {
                 // It ended (or was interrupted) meanwhile: these messages were never received.
                 for (int i = got.size() - 1; i >= 0; i--) {
                     MessageQueue.Msg m = got.get(i);
@@ -814,7 +814,7 @@ final class Ipc implements MessageQueues {
         synchronized (p) {
             p.blockedOn = w;
             p.cancelCall = w;
-            kernel.blockLocked(p, what);
+            kernel.parked.blockLocked(p, what);
         }
     }
 
@@ -836,7 +836,7 @@ final class Ipc implements MessageQueues {
                 synchronized (q) {
                     mine = q.receivers.remove(w) | q.senders.remove(w);
                 }
-                if (mine) kernel.completeIf(w.proc, w, SyscallResult.error(errno, message));
+                if (mine) kernel.parked.completeIf(w.proc, w, SyscallResult.error(errno, message));
             }, timeoutMs, TimeUnit.MILLISECONDS));
         } catch (RejectedExecutionException stopping) {
             // the kernel is stopping: the checkpoint keeps the call, the restart makes it again

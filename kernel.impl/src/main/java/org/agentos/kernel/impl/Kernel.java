@@ -109,6 +109,14 @@ public final class Kernel implements ProcessManager, AuditLog {
     private final CapabilitySet defaultCaps;
     final AuditWriter audit;
     final MemoryGovernor memory = new MemoryGovernor(this);
+    /** The mediation path every syscall takes. */
+    final Mediator mediator = new Mediator(this);
+    /** How a program's process waits for its call and how the wait ends. */
+    final ParkedCalls parked = new ParkedCalls(this);
+    /** LLM gates, byte rates and the byte quota. */
+    final Resources resources;
+    /** Tools that are not CPU-bound: the I/O executor, timeouts, retries. */
+    final ToolRunner tools;
     /** Message queues and mailboxes. */
     final Ipc ipc = new Ipc(this);
     /** The bound memory manager and the mem.* calls. */
@@ -121,12 +129,6 @@ public final class Kernel implements ProcessManager, AuditLog {
     private final ProcStore store;
     private final Dispatcher dispatcher;
     final ScheduledThreadPoolExecutor timers;
-    private final ExecutorService io;
-    /** One per language-model tool that has been called. */
-    private final Map<String, ResourceGate> gates = new ConcurrentHashMap<>();
-    private volatile int llmConcurrency;
-    private volatile long ioBytesPerSecond;
-    private volatile long netBytesPerSecond;
     private volatile long nowMillis;
     private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
     private volatile Scheduler scheduler;
@@ -180,17 +182,13 @@ public final class Kernel implements ProcessManager, AuditLog {
         // reading the host clock costs tens of ns on some VMs, on every syscall.
         nowMillis = hal.currentTimeMillis();
         timers.scheduleAtFixedRate(() -> nowMillis = hal.currentTimeMillis(), 1, 1, TimeUnit.MILLISECONDS);
-        this.llmConcurrency = settings.llmConcurrency();
-        this.ioBytesPerSecond = settings.ioBytesPerSecond();
-        this.netBytesPerSecond = settings.netBytesPerSecond();
-        this.io = new ThreadPoolExecutor(settings.ioThreads(), settings.ioThreads(), 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), daemon("agentos-io"));
-        ((ThreadPoolExecutor) io).allowCoreThreadTimeOut(true);
+        this.resources = new Resources(this);
+        this.tools = new ToolRunner(this);
         KernelSyscalls.register(this);
         addProgram(new PrincipalProgram(), "kernel");
     }
 
-    private static ThreadFactory daemon(String prefix) {
+    static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
@@ -315,7 +313,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             }
         }
         timers.shutdownNow();
-        io.shutdownNow();
+        tools.shutdown();
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "shutdown", AuditRecord.OK, 0,
                 table.size() - 1 + " processes checkpointed", null, null);
         if (store != null) {
@@ -395,7 +393,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 boolean keep = quiescing;
                 for (InFlightCall call : e.inFlight) {
                     // Shutting down: the caller keeps the call and makes it again after the restart.
-                    if (keep ? call.cancel(false) : call.abandon(uninstalled(e))) ended++;
+                    if (keep ? call.cancel(false) : call.abandon(ToolRunner.uninstalled(e))) ended++;
                 }
                 audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.remove", AuditRecord.OK,
                         0, e.name + " from " + e.provider + (ended == 0 ? "" : keep
@@ -406,11 +404,6 @@ public final class Kernel implements ProcessManager, AuditLog {
                 if (sink != null) sink.accept(TOPIC_TOOL_REMOVED, Map.of("name", e.name, "bundle", e.provider));
             }
         }
-    }
-
-    private static SyscallResult uninstalled(SyscallEntry e) {
-        return SyscallResult.error(Errno.ENOSYS, e.name + " was uninstalled during the call (its bundle " + e.provider
-                + " went away)");
     }
 
     /** Topics of the kernel's OSGi events (EventAdmin), which agents can also receive through ipc.subscribe. */
@@ -585,8 +578,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
                 wakeAllWorkers();
             }
-            // Waiting LLM callers are ordered by the new scheduler's policy from now on.
-            for (ResourceGate g : gates.values()) g.setOrder(next == null ? null : next.forResource(g.resource));
+            resources.orderBy(next);
             swapStall = null;
             // Calls that began during the swap and still wait belong to it: the hand-over ends with them.
             long pause = stall.longest(1000);
@@ -927,7 +919,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 signal + " from pid " + from, null, null);
         if (interrupt != null) {
             interrupt.cancel(false);
-            complete(p, SyscallResult.error(Errno.EINTR, "interrupted by signal " + signal));
+            parked.complete(p, SyscallResult.error(Errno.EINTR, "interrupted by signal " + signal));
         }
     }
 
@@ -967,7 +959,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 "requested by " + by, null, null);
         if (interrupt != null) {
             interrupt.cancel(false);
-            complete(p, SyscallResult.error(Errno.EINTR, "interrupted by a terminate request"));
+            parked.complete(p, SyscallResult.error(Errno.EINTR, "interrupted by a terminate request"));
         }
     }
 
@@ -1063,7 +1055,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     // ------------------------------------------------------------------ scheduling and stepping
 
-    private void enqueueLocked(Proc p) {
+    void enqueueLocked(Proc p) {
         if (p.queued) return;
         p.queued = true;
         Scheduler s = scheduler;
@@ -1174,14 +1166,14 @@ public final class Kernel implements ProcessManager, AuditLog {
                         holdUntilSyscallLocked(p, name);
                         early = null;
                     } else {
-                        early = beginCallLocked(p, e, name, t0);
+                        early = mediator.beginLocked(p, e, name, t0);
                     }
                 }
                 if (e == null && early == null) {
                     awaitSyscall(p, name);
                     return;
                 }
-                execute(p, e, name, args, early);
+                mediator.proceed(p, e, name, args, early);
                 return;
             }
             Step<Object> step = null;
@@ -1218,7 +1210,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 } else {
                     p.programState = step.state();
                     p.lastResult = null;
-                    String over = p.cpuNanos > p.quotas.cpuNanos() ? overQuotaLocked(p) : null;
+                    String over = p.cpuNanos > p.quotas.cpuNanos() ? mediator.overQuotaLocked(p) : null;
                     TreeBudget tree = p.budget == null ? null : p.budget.chargeCpu(ran);
                     if (over == null && tree != null) {
                         over = "EQUOTA: the process tree of pid " + tree.pid + " used " + tree.cpu.get() / 1000
@@ -1246,7 +1238,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                         if (e == null && awaitsBundle(name)) {
                             holdUntilSyscallLocked(p, name);
                         } else {
-                            early = beginCallLocked(p, e, name, t1);
+                            early = mediator.beginLocked(p, e, name, t1);
                         }
                     }
                 }
@@ -1259,7 +1251,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 awaitSyscall(p, name);
                 return;
             }
-            execute(p, e, name, args, early);
+            mediator.proceed(p, e, name, args, early);
         } finally {
             w.end();
         }
@@ -1328,491 +1320,41 @@ public final class Kernel implements ProcessManager, AuditLog {
         wakeSyscallWaiters(null);
     }
 
-    private String overQuotaLocked(Proc p) {
-        Quotas q = p.quotas;
-        if (p.cpuNanos > q.cpuNanos()) {
-            return "EQUOTA: used " + p.cpuNanos / 1000 + " us of CPU, over its quota of " + q.cpuNanos() / 1000 + " us";
-        }
-        if (q.wallMillis() != Quotas.UNLIMITED && now() - p.startedMillis > q.wallMillis()) {
-            return "EQUOTA: ran for " + (now() - p.startedMillis) + " ms, over its wall-time quota of "
-                    + q.wallMillis() + " ms";
-        }
-        return null;
-    }
-
-    // ------------------------------------------------------------------ syscall mediation
+    // ------------------------------------------------------------------ syscalls from outside a program
 
     /**
-     * Starts the call {@code p} asked for (caller holds p): marks it in flight, then steps 1-2 of
-     * mediation, lookup and quota check and charge. Returns the error to complete with, or null.
+     * Makes a system call on behalf of process {@code pid} from outside its program (the console's
+     * {@code tool:call}, benchmarks): the one mediation path ({@link Mediator}), without touching
+     * the process's own pending call. Calls that only a program can make are {@code EINVAL}.
      */
-    private SyscallResult beginCallLocked(Proc p, SyscallEntry e, String name, long nowNanos) {
-        p.callInFlight = true;
-        p.callStartNanos = nowNanos;
-        p.callEntry = e;
-        return chargeCallLocked(p, e, name);
+    public SyscallResult call(long pid, String name, JsonNode args) {
+        return mediator.call(pid, name, args, null);
     }
 
-    /**
-     * Steps 1-2 of mediation for any caller, a program or someone calling as it from outside:
-     * lookup, and the quota check and charge (syscalls, CPU, wall time). The error to complete
-     * with, or null. Holds p.
-     */
-    private SyscallResult chargeCallLocked(Proc p, SyscallEntry e, String name) {
-        if (e == null) {
-            p.countSyscall(name);
-            return SyscallResult.error(Errno.ENOSYS, "no syscall '" + name + "'");
-        }
-        if (p.syscalls >= p.quotas.syscalls()) {
-            return SyscallResult.error(Errno.EQUOTA, p.syscalls + " syscalls made, its quota is " + p.quotas.syscalls());
-        }
-        p.countSyscall(e.name);
-        if (p.quotas.wallMillis() != Quotas.UNLIMITED || p.cpuNanos > p.quotas.cpuNanos()) {
-            String over = overQuotaLocked(p);
-            if (over != null) return SyscallResult.error(Errno.EQUOTA, over.substring("EQUOTA: ".length()));
-        }
-        return null;
+    /** As {@link #call(long, String, JsonNode)}, made through the syscall gateway of bundle {@code via}, which the audit record names. */
+    public SyscallResult call(long pid, String name, JsonNode args, String via) {
+        return mediator.call(pid, name, args, via);
     }
 
-    /** Steps 3-4 of mediation, validation and capabilities: null when the call may run. */
-    private static SyscallResult check(Proc p, SyscallEntry e, JsonNode args) {
-        String invalid = e.validator.validate(args);
-        if (invalid != null) return SyscallResult.error(Errno.EINVAL, e.name + ": " + invalid);
-        String missing = e.missingCapability(p.caps, args);
-        if (missing != null) {
-            return SyscallResult.error(Errno.EPERM, e.name + " needs capability '" + missing + "', which pid " + p.pid
-                    + " does not hold");
-        }
-        return null;
-    }
-
-    /**
-     * The rest of the mediation path for a call begun with {@link #beginCallLocked}: validation,
-     * capabilities, then run it (inline, blocking in the kernel, or on the I/O executor);
-     * {@link #complete} maps, audits and journals the outcome.
-     */
-    private void execute(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult early) {
-        SyscallResult r = early != null ? early : check(p, e, args);
-        if (r == null) {
-            if (e.kernelCall != null) {
-                try {
-                    r = e.kernelCall.call(p, args, false);
-                } catch (SyscallException ex) {
-                    r = SyscallResult.error(ex);
-                } catch (RuntimeException ex) {
-                    r = failure(name, ex);
-                }
-            } else if (e.inline) {
-                r = invokeTool(e, p, args);
-            } else if (e.descriptor.resourceClass() == ResourceClass.LLM) {
-                admit(p, e, args);
-            } else {
-                submit(p, e, args, 0, null, 0);
-            }
-        }
-        if (r != null) complete(p, r);
-    }
-
-    private SyscallResult invokeTool(SyscallEntry e, Proc p, JsonNode args) {
-        try {
-            JsonNode v = e.tool.call(new CallContext(p, e), args);
-            if (e.removed) return uninstalled(e);
-            return SyscallResult.ok(v);
-        } catch (SyscallException ex) {
-            return SyscallResult.error(ex);
-        } catch (RuntimeException | LinkageError ex) {
-            if (e.removed) return uninstalled(e);
-            return failure(e.name, ex);
-        }
-    }
-
-    /**
-     * {@link #invokeTool} for a tool that may answer later ({@code Tool.callAsync}): the I/O
-     * thread is free once the tool returns its stage.
-     */
-    private java.util.concurrent.CompletionStage<SyscallResult> invokeToolAsync(SyscallEntry e, Proc p, JsonNode args) {
-        java.util.concurrent.CompletionStage<JsonNode> stage;
-        try {
-            stage = e.tool.callAsync(new CallContext(p, e), args);
-        } catch (RuntimeException | LinkageError ex) {
-            return CompletableFuture.completedFuture(e.removed ? uninstalled(e) : failure(e.name, ex));
-        }
-        CompletableFuture<SyscallResult> result = stage.toCompletableFuture().handle((v, ex) -> {
-            if (ex == null) return e.removed ? uninstalled(e) : SyscallResult.ok(v);
-            Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-            if (cause instanceof SyscallException se) return SyscallResult.error(se);
-            if (cause instanceof CancellationException) return SyscallResult.error(Errno.ECANCELED, e.name + " was cancelled");
-            return e.removed ? uninstalled(e) : failure(e.name, cause);
-        });
-        // cancelling a dependent stage does not reach the one it depends on: pass it on, so the tool stops its work
-        result.whenComplete((r, ex) -> {
-            if (result.isCancelled()) stage.toCompletableFuture().cancel(true);
-        });
-        return result;
-    }
-
-    private SyscallResult failure(String name, Throwable ex) {
-        LOG.warn("syscall {} failed", name, ex);
-        return SyscallResult.error(Errno.EIO, name + " failed: " + ex);
-    }
-
-    // ------------------------------------------------------------------ resource arbitration
-
-    private ResourceGate gate(String resource) {
-        return gates.computeIfAbsent(resource, r -> {
-            Scheduler s = scheduler;
-            return new ResourceGate(r, llmConcurrency, s == null ? null : s.forResource(r));
-        });
-    }
-
-    /**
-     * A language-model call: runs at once if its provider has a free slot, else the caller waits
-     * BLOCKED in the gate's queue (a kill withdraws it) until a slot passes to it.
-     */
-    private void admit(Proc p, SyscallEntry e, JsonNode args) {
-        ResourceGate gate = gate(e.name);
-        synchronized (p) {
-            if (p.state.isTerminal()) return;
-            blockLocked(p, e.name + " (waiting for a slot)");
-            if (!gate.acquire(p)) {
-                CompletableFuture<Void> ticket = new CompletableFuture<>();
-                ticket.whenComplete((v, ex) -> {
-                    if (ex instanceof CancellationException) gate.cancel(p);
-                });
-                p.cancelCall = ticket;
-                return;
-            }
-        }
-        submit(p, e, args, 0, gate, hal.nanoTime());
-    }
-
-    /** The call that held a slot of {@code gate} since {@code since} ended: pass the slot on. */
-    private void releaseSlot(ResourceGate gate, Proc p, long since) {
-        Proc next = gate.release(p, hal.nanoTime() - since);
-        if (next != null) startGranted(gate, next);
-    }
-
-    /** {@code p} was given a slot of {@code gate}: make its call, or pass the slot on if it ended while waiting. */
-    private void startGranted(ResourceGate gate, Proc p) {
-        for (Proc next = p; next != null; next = gate.release(next, 0)) {
-            SyscallEntry e;
-            JsonNode args;
-            synchronized (next) {
-                e = next.callInFlight ? next.callEntry : null;
-                args = next.callArgs;
-            }
-            if (e != null) {
-                submit(next, e, args, 0, gate, hal.nanoTime());
-                return;
-            }
-        }
-    }
+    // ------------------------------------------------------------------ resource limits
 
     /** Applies new limits at once: a higher LLM concurrency starts waiting callers. */
     public void setResourceLimits(int llmConcurrency, long ioBytesPerSecond, long netBytesPerSecond) {
-        if (llmConcurrency <= 0 || ioBytesPerSecond < 0 || netBytesPerSecond < 0) {
-            throw new IllegalArgumentException("llmConcurrency must be > 0 and byte rates >= 0");
-        }
-        this.llmConcurrency = llmConcurrency;
-        this.ioBytesPerSecond = ioBytesPerSecond;
-        this.netBytesPerSecond = netBytesPerSecond;
-        for (ResourceGate g : gates.values()) {
-            for (Proc p : g.setLimit(llmConcurrency)) startGranted(g, p);
-        }
-    }
-
-    int llmConcurrency() {
-        return llmConcurrency;
-    }
-
-    long ioBytesPerSecond() {
-        return ioBytesPerSecond;
-    }
-
-    long netBytesPerSecond() {
-        return netBytesPerSecond;
+        resources.setLimits(llmConcurrency, ioBytesPerSecond, netBytesPerSecond);
     }
 
     /** The arbitrated resources, for kernel:subsystems. */
     public List<String> resourceSummary() {
-        List<String> out = new ArrayList<>();
-        for (ResourceGate g : gates.values()) out.add(g.toString());
-        out.sort(null);
-        return out;
+        return resources.summary();
     }
 
-    /**
-     * Bytes a tool moved for {@code p}: charged to the token bucket of the call's resource class.
-     * Returns how long the process must wait before its next step (0: no wait). Holds p.
-     */
-    long chargeRateLocked(Proc p, long bytes, SyscallEntry entry) {
-        ResourceClass rc = entry == null ? null : entry.descriptor.resourceClass();
-        long now = hal.nanoTime();
-        long delay = 0;
-        boolean io = rc == ResourceClass.IO && ioBytesPerSecond > 0;
-        boolean net = rc == ResourceClass.NET && netBytesPerSecond > 0;
-        if (!io && !net) return 0;
-        Proc.Throttle t = p.throttle == null ? p.throttle = new Proc.Throttle() : p.throttle;
-        if (io) {
-            if (t.io == null) t.io = new TokenBucket(ioBytesPerSecond, now);
-            delay = t.io.take(bytes, now);
-        } else {
-            if (t.net == null) t.net = new TokenBucket(netBytesPerSecond, now);
-            delay = t.net.take(bytes, now);
-        }
-        if (delay > 0) {
-            t.untilNanos = Math.max(t.untilNanos, now + delay);
-            t.reason = rc == ResourceClass.NET ? "network bytes/s" : "I/O bytes/s";
-        }
-        return delay;
+    /** Charges {@code bytes} moved to {@code p}'s byte quota and rate: EQUOTA past the quota. */
+    void chargeBytes(Proc p, long bytes) throws SyscallException {
+        resources.chargeBytes(p, bytes, null);
     }
 
-    /** Runs a non-CPU tool on the I/O executor with its timeout; the caller is BLOCKED meanwhile. */
-    private void submit(Proc p, SyscallEntry e, JsonNode args, int attempt, ResourceGate gate, long slotSince) {
-        InFlightCall call;
-        boolean ended;
-        synchronized (p) {
-            ended = p.state.isTerminal();
-            if (!ended) blockLocked(p, e.name);
-        }
-        if (ended) {
-            if (gate != null) releaseSlot(gate, p, slotSince);
-            return;
-        }
-        synchronized (p) {
-            call = start(e, p, args);
-            p.cancelCall = call;
-        }
-        long timeoutMs = e.descriptor.timeout().toMillis();
-        call.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).whenComplete((r, ex) -> {
-            SyscallResult result = r;
-            if (ex != null) {
-                Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-                if (cause instanceof TimeoutException) {
-                    call.interruptRunner();
-                    result = SyscallResult.error(Errno.ETIMEDOUT, e.name + " did not finish within " + timeoutMs + " ms");
-                } else if (cause instanceof CancellationException) {
-                    if (gate != null) releaseSlot(gate, p, slotSince);
-                    // Killed or interrupted: whoever cancelled completes the process. Cancelled by a
-                    // shutdown: the call is held, checkpointed, and made again after the restart.
-                    if (quiescing) retryCall(p, null);
-                    return;
-                } else {
-                    result = failure(e.name, cause);
-                }
-            }
-            if (e.removed && result.isOk()) result = uninstalled(e);
-            if (!result.isOk() && result.errno().isTransient() && e.descriptor.idempotent()
-                    && attempt < settings.retries()) {
-                long backoff = 10L << attempt;
-                try {
-                    // A retry keeps the slot it has.
-                    timers.schedule(() -> submit(p, e, args, attempt + 1, gate, slotSince), backoff, TimeUnit.MILLISECONDS);
-                    return;
-                } catch (RejectedExecutionException shuttingDown) {
-                    // fall through with the error
-                }
-            }
-            if (gate != null) releaseSlot(gate, p, slotSince);
-            complete(p, result);
-        });
-    }
-
-    /** Starts a tool call on the I/O executor, tracked so that the tool's removal ends it with ENOSYS. */
-    private InFlightCall start(SyscallEntry e, Proc p, JsonNode args) {
-        InFlightCall call = new InFlightCall();
-        e.inFlight.add(call);
-        call.whenComplete((r, ex) -> e.inFlight.remove(call));
-        if (e.removed) {
-            call.abandon(uninstalled(e)); // removed between lookup and now
-            return call;
-        }
-        try {
-            executeIo(p.owner, () -> call.runAsync(() -> invokeToolAsync(e, p, args)));
-        } catch (RejectedExecutionException ex) {
-            call.complete(SyscallResult.error(Errno.EAGAIN, "the kernel is shutting down"));
-        }
-        return call;
-    }
-
-    /** One owner's I/O calls: how many hold a thread, and those waiting for one of the owner's turns. */
-    private static final class OwnerIo {
-        int running;
-        final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
-    }
-
-    private final ConcurrentHashMap<String, OwnerIo> ioByOwner = new ConcurrentHashMap<>();
-
-    /** The I/O threads one owner's calls may hold at once: a quarter of them (at least one). */
-    int ioThreadsPerOwner() {
-        return Math.max(1, settings.ioThreads() / 4);
-    }
-
-    /**
-     * Runs an I/O call on the shared pool, at most {@link #ioThreadsPerOwner} of one owner's at
-     * a time; the owner's further calls wait in a queue of its own, not in the pool's, and take
-     * the next turn one of its calls gives back. Why: one tenant's 40 slow commands held every
-     * I/O thread, and another tenant's fs.read timed out behind them.
-     */
-    private void executeIo(String owner, Runnable task) {
-        OwnerIo o = ioByOwner.computeIfAbsent(owner, k -> new OwnerIo());
-        Runnable turn = () -> {
-            try {
-                task.run();
-            } finally {
-                nextIo(o);
-            }
-        };
-        synchronized (o) {
-            if (o.running >= ioThreadsPerOwner()) {
-                o.waiting.addLast(turn);
-                return;
-            }
-            o.running++;
-        }
-        try {
-            io.execute(turn);
-        } catch (RejectedExecutionException ex) {
-            synchronized (o) {
-                o.running--;
-            }
-            throw ex;
-        }
-    }
-
-    /** A call of {@code o} ended: its turn goes to the owner's next waiting call, if any. */
-    private void nextIo(OwnerIo o) {
-        Runnable next;
-        synchronized (o) {
-            next = o.waiting.pollFirst();
-            if (next == null) {
-                o.running--;
-                return;
-            }
-        }
-        try {
-            io.execute(next);
-        } catch (RejectedExecutionException shuttingDown) {
-            synchronized (o) {
-                o.running--; // the kernel is stopping: its calls are checkpointed and made again after the restart
-            }
-        }
-    }
-
-    /** The process waits for its call; paused instead if a pause was requested meanwhile. Holds p. */
-    void blockLocked(Proc p, String what) {
-        p.waitingOn = what;
-        if (p.pausePending) {
-            p.pausePending = false;
-            p.state = ProcessState.PAUSED;
-        } else if (p.state == ProcessState.RUNNING) {
-            p.state = ProcessState.BLOCKED;
-        }
-    }
-
-    /**
-     * The call {@code p} made has its result: audit and journal it (in the process's call
-     * order, under its lock), then make the process READY, or keep it PAUSED. An {@code EQUOTA}
-     * result stops the process.
-     */
-    void complete(Proc p, SyscallResult r) {
-        completeIf(p, null, r);
-    }
-
-    /**
-     * As {@link #complete}, but only while {@code p} is still blocked on {@code token} (when not
-     * null): false when it ended, was interrupted, or went on to another call, so that the caller
-     * can take back what it was handing over (a message).
-     */
-    boolean completeIf(Proc p, Object token, SyscallResult r) {
-        boolean quota = r.errno() == Errno.EQUOTA;
-        synchronized (p) {
-            if (p.state.isTerminal() || !p.callInFlight) return false;
-            if (token != null && p.blockedOn != token) return false;
-            p.blockedOn = null;
-            auditCall(p, p.callEntry, p.callName, p.callArgs, r, p.callStartNanos, hal.nanoTime());
-            p.lastResult = r;
-            p.callName = null;
-            p.callArgs = null;
-            p.callEntry = null;
-            p.callInFlight = false;
-            p.cancelCall = null;
-            p.waitingOn = null;
-            p.waitFor = Long.MIN_VALUE;
-            p.sleepUntilMillis = 0;
-            markDirtyLocked(p);
-            if (!quota && p.state != ProcessState.PAUSED && (p.pausePending || !throttleLocked(p))) waitOverLocked(p);
-        }
-        if (quota) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
-        return true;
-    }
-
-    /**
-     * Over its I/O or network byte rate, or low-priority work under memory pressure: {@code p}
-     * waits BLOCKED until its bucket is out of debt or the pressure delay has passed, then becomes
-     * READY (or PAUSED if a pause came meanwhile). Holds p; true when throttled.
-     */
-    private boolean throttleLocked(Proc p) {
-        if (memory.throttles(p)) {
-            Proc.Throttle mt = p.throttle == null ? p.throttle = new Proc.Throttle() : p.throttle;
-            long until = hal.nanoTime() + memory.throttleNanos();
-            if (until > mt.untilNanos) {
-                mt.untilNanos = until;
-                mt.reason = "memory pressure";
-            }
-        }
-        Proc.Throttle t = p.throttle;
-        if (t == null || t.untilNanos == 0) return false;
-        long wait = t.untilNanos - hal.nanoTime();
-        if (wait <= 0) {
-            t.untilNanos = 0;
-            return false;
-        }
-        p.state = ProcessState.BLOCKED;
-        p.waitingOn = "throttled: " + t.reason;
-        try {
-            p.cancelCall = timers.schedule(() -> {
-                synchronized (p) {
-                    if (p.state != ProcessState.BLOCKED || p.callInFlight) return;
-                    t.untilNanos = 0;
-                    p.cancelCall = null;
-                    p.waitingOn = null;
-                    waitOverLocked(p);
-                }
-            }, wait, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException shuttingDown) {
-            t.untilNanos = 0;
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * The call {@code p} is blocked in on {@code token} is to be made again from the start (it
-     * waited for a subsystem that was not there): READY with the call held, as after a restart;
-     * a paused process makes it when resumed.
-     */
-    void retryCall(Proc p, Object token) {
-        synchronized (p) {
-            if (p.state.isTerminal() || !p.callInFlight || p.blockedOn != token) return;
-            p.blockedOn = null;
-            p.cancelCall = null;
-            p.callInFlight = false;
-            p.waitingOn = null;
-            markDirtyLocked(p);
-            if (p.pausePending || p.state == ProcessState.BLOCKED) waitOverLocked(p);
-        }
-    }
-
-    /** {@code p}'s wait is over: PAUSED if a pause was asked for meanwhile, else READY and queued. Holds p. */
-    private void waitOverLocked(Proc p) {
-        if (p.pausePending) {
-            p.pausePending = false;
-            p.state = ProcessState.PAUSED;
-        } else {
-            p.state = ProcessState.READY;
-            enqueueLocked(p);
-        }
+    boolean quiescing() {
+        return quiescing;
     }
 
     /**
@@ -1846,219 +1388,6 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
         enroll(parent, child, "fork");
         return SyscallResult.ok(json.createObjectNode().put("pid", pid));
-    }
-
-    /** Audits a finished call that began at {@code startNanos} and ended at {@code endNanos} (the HAL's clock). */
-    private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long startNanos,
-                           long endNanos) {
-        auditCall(p, e, name, args, r, startNanos, endNanos, null);
-    }
-
-    /** As above; {@code via} names the bundle whose syscall gateway made the call (null for the process itself). */
-    private void auditCall(Proc p, SyscallEntry e, String name, JsonNode args, SyscallResult r, long startNanos,
-                           long endNanos, String via) {
-        boolean record = e != null && e.recordResult && r.isOk();
-        String detail = r.isOk() ? null : r.message();
-        if (via != null) detail = detail == null ? "via " + via : detail + " (via " + via + ")";
-        audit.append(new AuditWriter.Entry(endNanos, now(), AuditRecord.SYSCALL, p.pid, p.owner, name,
-                r.isOk() ? AuditRecord.OK : r.errno().name(), endNanos - startNanos, detail, 0,
-                args == null || args.isEmpty() ? null : args, record ? r.value() : null));
-    }
-
-    /**
-     * Makes a system call on behalf of process {@code pid} from outside its program (the console's
-     * {@code tool:call}, benchmarks): the same mediation, accounting and audit, without touching
-     * the process's own pending call. Blocking kernel calls are refused with {@code EINVAL}.
-     */
-    public SyscallResult call(long pid, String name, JsonNode args) {
-        return call(pid, name, args, null);
-    }
-
-    /**
-     * As {@link #call(long, String, JsonNode)}, made through the syscall gateway of bundle {@code via}
-     * (null: the kernel's own console), which the audit record names. Tools that are not CPU-bound
-     * run on the I/O executor within their timeout; an interrupt of the calling thread ends the
-     * call with {@code EINTR}.
-     */
-    public SyscallResult call(long pid, String name, JsonNode args, String via) {
-        Proc p = table.get(pid);
-        if (p == null) return SyscallResult.error(Errno.ESRCH, "no process " + pid);
-        if (args == null) args = json.createObjectNode();
-        long t0 = hal.nanoTime();
-        SyscallEntry e = syscalls.get(name);
-        SyscallResult r;
-        synchronized (p) {
-            r = chargeCallLocked(p, e, name);
-        }
-        if (r == null) r = check(p, e, args);
-        if (r == null) {
-            if (e.kernelCall != null) {
-                if (e.blocking == SyscallEntry.Blocking.ALWAYS) {
-                    r = SyscallResult.error(Errno.EINVAL, name + " can only be called by the process itself");
-                } else {
-                    try {
-                        r = e.kernelCall.call(p, args, true);
-                        if (r == null) r = SyscallResult.error(Errno.EIO, name + " parked a process for a caller outside it");
-                    } catch (SyscallException ex) {
-                        r = SyscallResult.error(ex);
-                    }
-                }
-            } else if (e.inline) {
-                r = invokeTool(e, p, args);
-            } else if (e.descriptor.resourceClass() == ResourceClass.LLM) {
-                r = awaitOutsideGated(e, p, args);
-            } else {
-                r = awaitOutside(e, p, args);
-            }
-            if (e.kernelCall == null && !e.inline) waitOutThrottle(p);
-        }
-        auditCall(p, e, name, args, r, t0, hal.nanoTime(), via);
-        if (r.errno() == Errno.EQUOTA) end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
-        return r;
-    }
-
-    /** Runs a non-CPU tool for a caller outside the process's program, waiting on this thread within its timeout. */
-    /**
-     * A tool call made from outside a program, on the caller's thread: retried with back-off
-     * when the tool is idempotent and the error transient, as a program's call is.
-     */
-    private SyscallResult awaitOutside(SyscallEntry e, Proc p, JsonNode args) {
-        for (int attempt = 0; ; attempt++) {
-            SyscallResult r = awaitOutsideOnce(e, p, args);
-            if (r.isOk() || !r.errno().isTransient() || !e.descriptor.idempotent() || attempt >= settings.retries()) return r;
-            try {
-                Thread.sleep(10L << attempt);
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return r;
-            }
-        }
-    }
-
-    /**
-     * A language-model call from outside a program: it waits for a slot of its provider's gate on
-     * its own thread (at most the tool's timeout), so llmConcurrency holds for it as for programs.
-     */
-    private SyscallResult awaitOutsideGated(SyscallEntry e, Proc p, JsonNode args) {
-        ResourceGate gate = gate(e.name);
-        CompletableFuture<Void> slot = gate.acquireOutside();
-        long timeoutMs = e.descriptor.timeout().toMillis();
-        try {
-            slot.get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | InterruptedException | java.util.concurrent.ExecutionException ex) {
-            if (!gate.cancelOutside(slot)) releaseSlot(gate, p, hal.nanoTime()); // given meanwhile: pass it on
-            if (ex instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-                return SyscallResult.error(Errno.EINTR, e.name + " was interrupted while waiting for a slot");
-            }
-            return SyscallResult.error(Errno.ETIMEDOUT, e.name + " found no free slot of its provider within " + timeoutMs + " ms");
-        }
-        long since = hal.nanoTime();
-        try {
-            return awaitOutside(e, p, args);
-        } finally {
-            releaseSlot(gate, p, since);
-        }
-    }
-
-    /**
-     * A caller from outside waits out the byte rate its call used up, as the program would wait
-     * before its next step: the process's buckets count every call made as it.
-     */
-    private void waitOutThrottle(Proc p) {
-        long until;
-        synchronized (p) {
-            until = p.throttle == null ? 0 : p.throttle.untilNanos;
-        }
-        long wait = until - hal.nanoTime();
-        if (wait <= 0) return;
-        try {
-            TimeUnit.NANOSECONDS.sleep(Math.min(wait, TimeUnit.SECONDS.toNanos(60)));
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private SyscallResult awaitOutsideOnce(SyscallEntry e, Proc p, JsonNode args) {
-        InFlightCall call = start(e, p, args);
-        long timeoutMs = e.descriptor.timeout().toMillis();
-        try {
-            return call.get(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException ex) {
-            call.cancel(true);
-            return SyscallResult.error(Errno.ETIMEDOUT, e.name + " did not finish within " + timeoutMs + " ms");
-        } catch (InterruptedException ex) {
-            call.cancel(true);
-            Thread.currentThread().interrupt();
-            return SyscallResult.error(Errno.EINTR, e.name + " was interrupted");
-        } catch (java.util.concurrent.ExecutionException ex) {
-            return failure(e.name, ex.getCause());
-        } catch (CancellationException ex) {
-            return SyscallResult.error(Errno.ECANCELED, e.name + " was cancelled");
-        }
-    }
-
-    /** A tool's view of the calling process. */
-    private final class CallContext implements ToolContext {
-        private final Proc p;
-        /** The call's own entry: its resource class picks the byte-rate bucket (a call from outside is not the process's current call). */
-        private final SyscallEntry entry;
-
-        CallContext(Proc p, SyscallEntry entry) {
-            this.p = p;
-            this.entry = entry;
-        }
-
-        @Override
-        public long pid() {
-            return p.pid;
-        }
-
-        @Override
-        public String owner() {
-            return p.owner;
-        }
-
-        @Override
-        public boolean permits(String capability) {
-            return p.caps.permits(capability);
-        }
-
-        @Override
-        public void chargeBytes(long bytes) throws SyscallException {
-            Kernel.this.chargeBytes(p, bytes, entry);
-        }
-
-        @Override
-        public void chargeTokens(long tokens) throws SyscallException {
-            synchronized (p) {
-                p.tokens += tokens;
-                if (p.tokens > p.quotas.tokens()) {
-                    throw new SyscallException(Errno.EQUOTA, "used " + p.tokens + " LLM tokens, its quota is " + p.quotas.tokens());
-                }
-                TreeBudget over = p.budget == null ? null : p.budget.chargeTokens(tokens);
-                if (over != null) {
-                    throw new SyscallException(Errno.EQUOTA, "the process tree of pid " + over.pid + " used " + over.tokens.get()
-                            + " LLM tokens, its quota is " + over.tokenLimit + " (shared by its descendants)");
-                }
-            }
-        }
-    }
-
-    /** Charges {@code bytes} moved to {@code p}'s byte quota and rate: EQUOTA past the quota. */
-    void chargeBytes(Proc p, long bytes) throws SyscallException {
-        chargeBytes(p, bytes, null);
-    }
-
-    /** As {@link #chargeBytes(Proc, long)}, the rate charged to the bucket of {@code entry}'s class (null: the process's current call). */
-    void chargeBytes(Proc p, long bytes, SyscallEntry entry) throws SyscallException {
-        synchronized (p) {
-            p.bytes += bytes;
-            chargeRateLocked(p, bytes, entry != null ? entry : p.callEntry);
-            if (p.bytes > p.quotas.bytes()) {
-                throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
-            }
-        }
     }
 
     // ------------------------------------------------------------------ exit, reaping, waiting
@@ -2150,7 +1479,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         for (Proc z : toReap) reap(z);
         if (wokenParent != null) {
             if (parentTimer != null) parentTimer.cancel(false);
-            complete(wokenParent, SyscallResult.ok(exitJson(p)));
+            parked.complete(wokenParent, SyscallResult.ok(exitJson(p)));
         }
         if (waiters != null) waiters.complete(status);
         return true;
@@ -2201,11 +1530,11 @@ public final class Kernel implements ProcessManager, AuditLog {
             } else {
                 synchronized (p) {
                     p.waitFor = pid;
-                    blockLocked(p, "proc.wait");
+                    parked.blockLocked(p, "proc.wait");
                     if (timeoutMillis > 0) {
                         p.cancelCall = timers.schedule(() -> {
                             if (claimWait(p)) {
-                                complete(p, SyscallResult.error(Errno.ETIMEDOUT, "no child ended within " + timeoutMillis + " ms"));
+                                parked.complete(p, SyscallResult.error(Errno.ETIMEDOUT, "no child ended within " + timeoutMillis + " ms"));
                             }
                         }, timeoutMillis, TimeUnit.MILLISECONDS);
                     }
@@ -2232,9 +1561,9 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (delay <= 0) return SyscallResult.OK;
         synchronized (p) {
             p.sleepUntilMillis = untilMillis;
-            blockLocked(p, "proc.sleep");
+            parked.blockLocked(p, "proc.sleep");
             try {
-                p.cancelCall = timers.schedule(() -> complete(p, SyscallResult.OK), delay, TimeUnit.MILLISECONDS);
+                p.cancelCall = timers.schedule(() -> parked.complete(p, SyscallResult.OK), delay, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException shuttingDown) {
                 // The kernel is stopping; the checkpoint keeps the wake-up time and the restart resumes the sleep.
             }

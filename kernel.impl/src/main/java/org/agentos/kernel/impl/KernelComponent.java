@@ -618,8 +618,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
                 k.mem.provider(), new ArrayList<>(memories.values()), memNote + "; pressure " + k.memory.level().name()
                         + " (" + k.memory + ")"));
         out.add(new SubsystemBinding("resources", "language-model and byte-rate arbitration",
-                k.llmConcurrency() + " calls in flight per LLM tool", null, k.resourceSummary(),
-                "per process: I/O " + rate(k.ioBytesPerSecond()) + ", network " + rate(k.netBytesPerSecond())));
+                k.resources.llmConcurrency() + " calls in flight per LLM tool", null, k.resourceSummary(),
+                "per process: I/O " + rate(k.resources.ioBytesPerSecond()) + ", network " + rate(k.resources.netBytesPerSecond())));
         List<String> tools = new ArrayList<>();
         for (SyscallEntry e : k.syscallTable()) tools.add(e.name + " (" + e.provider + ")");
         int refused;

@@ -207,7 +207,7 @@ final class MemoryCalls {
             again = new ArrayList<>(parked);
             parked.clear();
         }
-        for (Parked w : again) k.retryCall(w.proc(), w.token());
+        for (Parked w : again) k.parked.retryCall(w.proc(), w.token());
     }
 
     /**
@@ -235,7 +235,7 @@ final class MemoryCalls {
         }
         synchronized (p) {
             p.blockedOn = token;
-            k.blockLocked(p, what + why);
+            k.parked.blockLocked(p, what + why);
         }
         // a swap may have finished between the two locks: then nobody else would resume it
         resumeParked();
@@ -568,7 +568,7 @@ final class MemoryCalls {
                         }
                     }
                     if (mine) {
-                        k.completeIf(p, w, SyscallResult.error(Errno.ETIMEDOUT, w.id() + " was not free within " + timeoutMs + " ms"));
+                        k.parked.completeIf(p, w, SyscallResult.error(Errno.ETIMEDOUT, w.id() + " was not free within " + timeoutMs + " ms"));
                         wake(w.id());
                     }
                 }, timeoutMs, TimeUnit.MILLISECONDS);
@@ -598,7 +598,7 @@ final class MemoryCalls {
                 synchronized (w.proc) {
                     w.proc.blockedOn = w;
                     w.proc.cancelCall = w;
-                    k.blockLocked(w.proc, what + " " + w.id());
+                    k.parked.blockLocked(w.proc, what + " " + w.id());
                 }
                 q.addLast(w);
                 return null;
@@ -674,13 +674,13 @@ final class MemoryCalls {
                 } catch (SyscallException e) {
                     q.pollFirst();
                     cancelTimer(w);
-                    k.completeIf(w.proc, w, SyscallResult.error(e));
+                    k.parked.completeIf(w.proc, w, SyscallResult.error(e));
                     continue;
                 }
                 if (!taken) break;
                 q.pollFirst();
                 cancelTimer(w);
-                if (!k.completeIf(w.proc, w, SyscallResult.ok(k.json.createObjectNode().put("acquired", true)))) {
+                if (!k.parked.completeIf(w.proc, w, SyscallResult.ok(k.json.createObjectNode().put("acquired", true)))) {
                     // it ended or was interrupted a moment ago: it must not keep what it never saw
                     giveBack(m, w);
                 }
@@ -714,7 +714,7 @@ final class MemoryCalls {
         }
         for (SyncWaiter w : all) {
             cancelTimer(w);
-            k.completeIf(w.proc, w, SyscallResult.error(errno, message));
+            k.parked.completeIf(w.proc, w, SyscallResult.error(errno, message));
         }
     }
 
@@ -753,7 +753,7 @@ final class MemoryCalls {
         Object token = new Object();
         synchronized (p) {
             p.blockedOn = token;
-            k.blockLocked(p, what + " (commit)");
+            k.parked.blockLocked(p, what + " (commit)");
         }
         f.whenComplete((v, ex) -> {
             SyscallResult r;
@@ -765,7 +765,7 @@ final class MemoryCalls {
             } finally {
                 leave();
             }
-            k.completeIf(p, token, r);
+            k.parked.completeIf(p, token, r);
         });
         return null;
     }

@@ -211,7 +211,7 @@ class SyscallMediationTest {
             }
         }, "test");
         // more calls than one owner may hold I/O threads: a tool that held its thread would start only a few
-        int n = k.ioThreadsPerOwner() * 3 + 1;
+        int n = k.tools.ioThreadsPerOwner() * 3 + 1;
         List<Long> pids = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) pids.add(k.spawn(SpawnSpec.of("onecall", Args.of("syscall", "test.later", "args", Args.none()))));
         KernelHarness.await("all " + n + " calls started at once", () -> started.size() == n);
