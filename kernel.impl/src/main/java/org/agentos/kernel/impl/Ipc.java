@@ -151,7 +151,7 @@ final class Ipc implements MessageQueues {
             } catch (NumberFormatException e) {
                 throw new SyscallException(Errno.EINVAL, "a mailbox is @<pid>, not '" + name + "'");
             }
-            Proc p = kernel.proc(pid);
+            Proc p = kernel.procs.get(pid);
             if (p == null || p.state.isTerminal()) throw new SyscallException(Errno.ESRCH, "no process " + pid + " to receive at " + name);
             return mailbox(p);
         }
@@ -910,7 +910,7 @@ final class Ipc implements MessageQueues {
                 }
             }
             if (!match) continue;
-            Proc subscriber = kernel.procOf(e.getKey());
+            Proc subscriber = kernel.procs.get(e.getKey());
             if (subscriber == null || !mayReceive(subscriber, topic, properties)) continue;
             if (event == null) {
                 event = kernel.json.createObjectNode().put("topic", topic);
@@ -945,7 +945,7 @@ final class Ipc implements MessageQueues {
             if (p.caps.permits("proc:info:any")) return true;
             Object owner = properties.get("owner");
             if (owner instanceof String o) return o.equals(p.owner);
-            Proc about = kernel.procOf(((Number) pid).longValue());
+            Proc about = kernel.procs.get(((Number) pid).longValue());
             return about != null && about.owner.equals(p.owner);
         }
         return true;

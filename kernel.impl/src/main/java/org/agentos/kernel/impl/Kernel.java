@@ -76,7 +76,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Kernel implements ProcessManager, AuditLog {
     private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
-    private static final Pattern OWNER = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
     static final String INIT = "init";
 
     record ProgramEntry(Program<Object> program, String bundle) {}
@@ -84,28 +83,10 @@ public final class Kernel implements ProcessManager, AuditLog {
     final Hal hal;
     final KernelSettings settings;
     final ObjectMapper json;
-    private final ConcurrentHashMap<Long, Proc> table = new ConcurrentHashMap<>(1 << 12);
-    private final PidAllocator pids;
-    /** Live (not ended) processes per owner: what maxProcessesPerOwner bounds. */
-    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> liveByOwner = new ConcurrentHashMap<>();
-    /** Most live processes one owner may have; 0 = no limit. Applied without a restart. */
-    private volatile int maxProcessesPerOwner = DEFAULT_MAX_PROCESSES_PER_OWNER;
-    static final int DEFAULT_MAX_PROCESSES_PER_OWNER = 20_000;
-    private final Object tree = new Object();
-    private final Proc init;
-    private final ArrayDeque<Proc> initZombies = new ArrayDeque<>();
     private final ConcurrentHashMap<String, ProgramEntry> programs = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, SyscallEntry> syscalls = new ConcurrentHashMap<>();
     private final Set<Proc> waitingForProgram = ConcurrentHashMap.newKeySet();
-    /** Held at a call whose syscall is not registered yet, during the boot grace period. */
-    private final Set<Proc> waitingForSyscall = ConcurrentHashMap.newKeySet();
-    /** Until the boot grace period ends, a call to a syscall not registered yet waits for its bundle. */
-    private volatile boolean booting;
-    /** Syscalls bundles registered before: during the boot grace period a call to one of them waits for its bundle. */
-    private final KnownSyscalls knownSyscalls;
     /** Set once the framework shuts down: tool calls a departing bundle leaves are kept for the restart. */
     private volatile boolean quiescing;
-    private final ConcurrentLinkedQueue<Proc> dirty = new ConcurrentLinkedQueue<>();
     private final CapabilitySet defaultCaps;
     final AuditWriter audit;
     final MemoryGovernor memory = new MemoryGovernor(this);
@@ -126,13 +107,17 @@ public final class Kernel implements ProcessManager, AuditLog {
     public org.agentos.kernel.api.ipc.MessageQueues ipc() {
         return ipc;
     }
-    private final ProcStore store;
+    /** Processes by pid, the tree, pids, owners. */
+    final ProcessTable procs;
+    /** Bundles' tools and the kernel's own calls. */
+    final SyscallTable syscalls;
+    /** The bound scheduler and its hot swap. */
+    final SchedulerSwap schedulers = new SchedulerSwap(this);
+    /** The durable process table. */
+    final Checkpoints checkpoints;
     private final Dispatcher dispatcher;
     final ScheduledThreadPoolExecutor timers;
     private volatile long nowMillis;
-    private final ConcurrentHashMap<String, String> owners = new ConcurrentHashMap<>();
-    private volatile Scheduler scheduler;
-    private volatile String schedulerProvider;
     private volatile boolean started;
     private ScheduledFuture<?> checkpointTask;
     private java.util.concurrent.ScheduledExecutorService checkpointer;
@@ -151,13 +136,10 @@ public final class Kernel implements ProcessManager, AuditLog {
         this.audit = new AuditWriter(settings.dataDir() == null ? null : settings.dataDir().resolve("audit"),
                 settings.auditFsync(), settings.auditSegmentBytes(), settings.auditSegments(),
                 settings.auditRetentionMillis(), json, hal::nanoTime, hal::currentTimeMillis);
-        this.store = settings.dataDir() == null ? null : new ProcStore(settings.dataDir(), json, 256L << 20);
-        this.pids = new PidAllocator(settings.dataDir(), INIT_PID + 1);
-        this.knownSyscalls = new KnownSyscalls(settings.dataDir());
-        this.init = new Proc(INIT_PID, 0, "root", INIT, 0, SchedClass.NORMAL, CapabilitySet.ALL, Quotas.NONE, hal.currentTimeMillis());
-        init.state = ProcessState.BLOCKED;
-        init.waitingOn = "proc.wait";
-        table.put(INIT_PID, init);
+        this.checkpoints = new Checkpoints(this, settings.dataDir() == null ? null
+                : new ProcStore(settings.dataDir(), json, 256L << 20));
+        this.procs = new ProcessTable(hal, settings.dataDir());
+        this.syscalls = new SyscallTable(this);
         int workers = settings.workers() > 0 ? settings.workers() : Math.max(1, hal.cpuCount());
         this.dispatcher = new Dispatcher(new Dispatcher.Runner() {
             @Override
@@ -207,64 +189,31 @@ public final class Kernel implements ProcessManager, AuditLog {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read the queue log: " + e.getMessage(), e);
         }
-        if (store != null) {
+        if (checkpoints.store != null) {
             long t0 = hal.nanoTime();
-            Map<Long, ProcRecord> records = store.load();
+            Map<Long, ProcRecord> records = checkpoints.store.load();
             long loaded = hal.nanoTime();
-            restore(records);
+            checkpoints.restore(records);
             if (records.size() > 1) {
-                LOG.info("restored {} processes from the checkpoint: read in {} ms, rebuilt in {} ms", table.size() - 1,
+                LOG.info("restored {} processes from the checkpoint: read in {} ms, rebuilt in {} ms", procs.size() - 1,
                         (loaded - t0) / 1_000_000, (hal.nanoTime() - loaded) / 1_000_000);
             }
         }
         started = true;
-        booting = settings.bootGraceMillis() > 0 && table.size() > 1; // processes were restored
-        if (booting) {
-            timers.schedule(this::bootGraceOver, settings.bootGraceMillis(), TimeUnit.MILLISECONDS);
-        }
+        syscalls.bootStarted(procs.size() > 1, settings.bootGraceMillis());
         dispatcher.start();
-        carryOverSwaps(hal.currentTimeMillis());
+        schedulers.carryOverSwaps(hal.currentTimeMillis());
         memory.start(timers);
         if (settings.dataDir() != null) timers.scheduleWithFixedDelay(audit::expire, 1, 1, TimeUnit.HOURS);
         ipc.start();
-        if (store != null && settings.checkpointMillis() > 0) {
+        if (checkpoints.store != null && settings.checkpointMillis() > 0) {
             // Its own thread: a large checkpoint must not delay timers (sleeps, the clock).
             checkpointer = Executors.newSingleThreadScheduledExecutor(daemon("agentos-checkpoint"));
-            checkpointTask = checkpointer.scheduleWithFixedDelay(this::checkpointSafely, settings.checkpointMillis(),
+            checkpointTask = checkpointer.scheduleWithFixedDelay(checkpoints::checkpointSafely, settings.checkpointMillis(),
                     settings.checkpointMillis(), TimeUnit.MILLISECONDS);
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "boot", AuditRecord.OK, 0,
-                table.size() - 1 + " processes restored", null, null);
-    }
-
-    /**
-     * Takes over what the previous kernel in this data directory left ({@link SwapHistory}): the
-     * scheduler's last swap, and if it ran on another HAL, that HAL swap and how long it held the
-     * processes up (from their last step under the old kernel to now, when they run again).
-     */
-    private void carryOverSwaps(long runningAgain) {
-        SwapHistory before = SwapHistory.load(settings.dataDir(), json);
-        SwapReport current = lastSwap;
-        if (before.scheduler() != null && (current == null || current.from() == null)) lastSwap = before.scheduler();
-        lastHalSwap = before.halSwap();
-        if (before.hal() != null && !before.hal().equals(hal.name())) {
-            lastHalSwap = before.hal() + " -> " + hal.name() + ": the kernel restarted on it, " + (table.size() - 1)
-                    + " processes restored, " + (before.haltedMillis() > 0
-                    ? "paused " + (runningAgain - before.haltedMillis()) + " ms"
-                    : "after an unclean stop (pause unknown)");
-            audit.append(runningAgain, AuditRecord.LIFECYCLE, 0, "root", "hal.swap", AuditRecord.OK, 0, lastHalSwap, null, null);
-            LOG.info("hal swap {}", lastHalSwap);
-        }
-        saveSwaps();
-    }
-
-    private void saveSwaps() {
-        new SwapHistory(lastSwap, hal.name(), haltedMillis, lastHalSwap).save(settings.dataDir(), json);
-    }
-
-    /** The last HAL swap as {@code kernel:subsystems} shows it, or null. */
-    public String lastHalSwap() {
-        return lastHalSwap;
+                procs.size() - 1 + " processes restored", null, null);
     }
 
     /** Longest a shutdown waits for tool calls in flight before it keeps them to be made again after the restart. */
@@ -281,10 +230,10 @@ public final class Kernel implements ProcessManager, AuditLog {
             if (!started || quiescing) return;
             quiescing = true;
         }
-        haltedMillis = hal.currentTimeMillis();
+        schedulers.halted(hal.currentTimeMillis());
         dispatcher.stop(settings.stepTimeoutMillis() + 2000);
         List<CompletableFuture<?>> calls = new ArrayList<>();
-        for (SyscallEntry e : syscalls.values()) calls.addAll(e.inFlight);
+        for (SyscallEntry e : syscalls.entries()) calls.addAll(e.inFlight);
         if (!calls.isEmpty()) {
             LOG.info("shutting down: waiting up to {} ms for {} tool calls in flight", waitMillis, calls.size());
             try {
@@ -295,14 +244,14 @@ public final class Kernel implements ProcessManager, AuditLog {
                 // a call that failed has its result; one still running is kept for the restart
             }
         }
-        checkpointSafely();
+        checkpoints.checkpointSafely();
     }
 
     /** Stops the workers after their current step, checkpoints every process and closes the logs. */
     public synchronized void stop() {
         if (!started) return;
         started = false;
-        if (haltedMillis == 0) haltedMillis = hal.currentTimeMillis();
+        schedulers.halted(hal.currentTimeMillis());
         dispatcher.stop(settings.stepTimeoutMillis() + 2000);
         if (checkpointer != null) {
             checkpointer.shutdown();
@@ -315,14 +264,14 @@ public final class Kernel implements ProcessManager, AuditLog {
         timers.shutdownNow();
         tools.shutdown();
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "shutdown", AuditRecord.OK, 0,
-                table.size() - 1 + " processes checkpointed", null, null);
-        if (store != null) {
-            checkpoint();
-            store.close();
+                procs.size() - 1 + " processes checkpointed", null, null);
+        if (checkpoints.store != null) {
+            checkpoints.checkpoint();
+            checkpoints.store.close();
         }
         ipc.close();
         audit.close();
-        saveSwaps();
+        schedulers.saveSwaps();
     }
 
     /** Wall-clock milliseconds, refreshed every millisecond. */
@@ -354,56 +303,6 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     public void removeProgram(Program<?> program) {
         programs.computeIfPresent(program.name(), (k, e) -> e.program() == program ? null : e);
-    }
-
-    /** Adds a bundle's tool to the syscall table; refused when the name is taken. */
-    public boolean addTool(Tool tool, String bundle) {
-        ToolDescriptor d;
-        SyscallEntry e;
-        try {
-            d = tool.descriptor();
-            e = new SyscallEntry(d, tool, bundle);
-        } catch (RuntimeException ex) {
-            LOG.error("tool from {} refused: bad descriptor: {}", bundle, ex.getMessage());
-            return false;
-        }
-        SyscallEntry prev = syscalls.putIfAbsent(e.name, e);
-        if (prev != null) {
-            LOG.error("tool '{}' from {} refused: {} already provides that syscall", e.name, bundle, prev.provider);
-            return false;
-        }
-        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.add", AuditRecord.OK, 0,
-                e.name + " from " + bundle, null, null);
-        knownSyscalls.remember(e.name);
-        wakeSyscallWaiters(e.name);
-        BiConsumer<String, Map<String, Object>> sink = events;
-        if (sink != null) sink.accept(TOPIC_TOOL_ADDED, Map.of("name", e.name, "bundle", bundle));
-        return true;
-    }
-
-    /**
-     * Takes a bundle's tool out of the syscall table. Calls of it still running end at once with
-     * {@code ENOSYS} (their tool thread is interrupted): a caller never waits on a bundle that has gone.
-     */
-    public void removeTool(Tool tool) {
-        for (SyscallEntry e : syscalls.values()) {
-            if (e.tool == tool && syscalls.remove(e.name, e)) {
-                e.removed = true;
-                int ended = 0;
-                boolean keep = quiescing;
-                for (InFlightCall call : e.inFlight) {
-                    // Shutting down: the caller keeps the call and makes it again after the restart.
-                    if (keep ? call.cancel(false) : call.abandon(ToolRunner.uninstalled(e))) ended++;
-                }
-                audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "tool.remove", AuditRecord.OK,
-                        0, e.name + " from " + e.provider + (ended == 0 ? "" : keep
-                                ? "; " + ended + " calls in flight kept to be made again after the restart"
-                                : "; " + ended + " calls in flight ended with ENOSYS"),
-                        null, null);
-                BiConsumer<String, Map<String, Object>> sink = events;
-                if (sink != null) sink.accept(TOPIC_TOOL_REMOVED, Map.of("name", e.name, "bundle", e.provider));
-            }
-        }
     }
 
     /** Topics of the kernel's OSGi events (EventAdmin), which agents can also receive through ipc.subscribe. */
@@ -455,151 +354,6 @@ public final class Kernel implements ProcessManager, AuditLog {
                 null, null);
     }
 
-    /** One of the kernel's own calls that never parks its caller. */
-    void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
-        syscalls.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.NEVER));
-    }
-
-    /** A kernel call that parks a program's process when it must wait; a caller from outside is told so. */
-    void addParkingKernelCall(ToolDescriptor d, SyscallEntry.ParkingCall call) {
-        syscalls.put(d.name(), new SyscallEntry(d, call, SyscallEntry.Blocking.WHEN_PROGRAM));
-    }
-
-    /** A kernel call that parks its process until something happens: only the process itself may make it. */
-    void addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
-        syscalls.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.ALWAYS));
-    }
-
-    /**
-     * What a scheduler swap did: how many queued processes the new scheduler took over from the
-     * old one's exported state, how many the kernel enqueued from the process table (all of them
-     * when there was no state or its import failed, else those that became READY meanwhile), how
-     * long the swap held processes up (the longest that one pick or enqueue waited while it ran),
-     * and how long the whole hand-over took.
-     */
-    public record SwapReport(String from, String to, int imported, int enqueued, long pauseNanos, long totalNanos,
-                             String fallback) {
-        @Override
-        public String toString() {
-            return (from == null ? "none" : from) + " -> " + (to == null ? "none" : to) + ": " + imported
-                    + " carried over, " + enqueued + " enqueued from the process table, paused "
-                    + String.format(java.util.Locale.ROOT, "%.2f ms of %.2f ms", pauseNanos / 1e6, totalNanos / 1e6)
-                    + (fallback == null ? "" : " (" + fallback + ")");
-        }
-    }
-
-    private final Object swapLock = new Object();
-    private volatile SwapReport lastSwap;
-    /** The last HAL swap (a restart of the kernel on another HAL), or null. */
-    private volatile String lastHalSwap;
-    /** When this kernel's processes stopped running for a shutdown (wall clock), else 0. */
-    private volatile long haltedMillis;
-    /**
-     * Set while a scheduler swap runs: the longest that one call into a scheduler (a pick, an
-     * enqueue) took meanwhile. That is the pause the swap caused: the time a worker could not
-     * get a process, or a process could not be queued.
-     */
-    private volatile StallMeter swapStall;
-
-    /**
-     * Binds a scheduler (null: none), by the swap protocol of {@link Scheduler}, arranged like a
-     * live migration with pre-copy so that the pause stays short under load:
-     * <ol>
-     * <li>export the old scheduler's state while it keeps serving (it holds its lock only as long
-     *     as a consistent copy takes; ordering the copy is done outside it);
-     * <li>import it into the new scheduler while the old one keeps serving; processes it picks or
-     *     queues meanwhile are reconciled below;
-     * <li>switch: workers pick from the new scheduler from now on;
-     * <li>enqueue into the new scheduler every queued process of the process table the import did
-     *     not carry over (arrivals since the export, or all when there was no state or the
-     *     import failed). It takes each process's lock, so a worker still enqueuing into the old
-     *     scheduler finishes first and is seen.
-     * </ol>
-     * An entry the new scheduler holds for a process that ran meanwhile is stale and the kernel
-     * drops it when it comes up ({@link #pick}). The process table stays the truth throughout, so
-     * no process is lost whatever the schedulers do. The pause reported is measured where users
-     * feel it: the longest any single pick or enqueue waited while the swap ran.
-     */
-    public SwapReport setScheduler(Scheduler next, String provider) {
-        synchronized (swapLock) {
-            Scheduler old = scheduler;
-            if (old == next && next != null) return new SwapReport(next.name(), next.name(), 0, 0, 0, 0, "already bound");
-            long t0 = hal.nanoTime();
-            StallMeter stall = new StallMeter(hal::nanoTime);
-            swapStall = stall;
-            String fallback = null;
-            SchedulerState state = null;
-            if (old != null && next != null) {
-                try {
-                    state = old.exportState();
-                    if (state == null) fallback = old.name() + " exports no state";
-                } catch (RuntimeException e) {
-                    LOG.warn("scheduler {} failed to export its state ({}); rebuilding from the process table", old.name(), e.toString());
-                    LOG.debug("export failure", e);
-                    fallback = "export failed: " + e.getMessage();
-                }
-            }
-            // Pids fit an int in any realistic run; a larger one is simply enqueued again below.
-            java.util.BitSet carried = new java.util.BitSet();
-            int imported = 0;
-            if (state != null) {
-                int[] n = {0};
-                try {
-                    next.importState(state, pid -> {
-                        Proc p = table.get(pid);
-                        if (p == null) return null;
-                        synchronized (p) {
-                            if (!p.queued || p.state != ProcessState.READY) return null;
-                        }
-                        if (pid < Integer.MAX_VALUE) carried.set((int) pid);
-                        n[0]++;
-                        return p;
-                    });
-                    imported = n[0];
-                } catch (RuntimeException e) {
-                    LOG.warn("scheduler {} refused the state of {} ({}); rebuilding from the process table", next.name(),
-                            old.name(), e.getMessage());
-                    LOG.debug("import failure", e);
-                    fallback = "import failed: " + e.getMessage();
-                    carried.clear();
-                }
-            }
-            scheduler = next;
-            schedulerProvider = next == null ? null : provider;
-            int enqueued = 0;
-            if (next != null) {
-                for (Proc p : table.values()) {
-                    synchronized (p) {
-                        if (p.state == ProcessState.READY && p.queued && !(p.pid < Integer.MAX_VALUE && carried.get((int) p.pid))) {
-                            next.enqueue(p);
-                            enqueued++;
-                        }
-                    }
-                }
-                wakeAllWorkers();
-            }
-            resources.orderBy(next);
-            swapStall = null;
-            // Calls that began during the swap and still wait belong to it: the hand-over ends with them.
-            long pause = stall.longest(1000);
-            long done = hal.nanoTime();
-            SwapReport report = new SwapReport(old == null ? null : old.name(), next == null ? null : next.name(),
-                    imported, enqueued, pause, done - t0, fallback);
-            if (old != next) {
-                lastSwap = report;
-                if (started) saveSwaps();
-                audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "sched.swap", AuditRecord.OK, 0,
-                        report.toString(), null, null);
-                LOG.info("scheduler swap {}", report);
-            }
-            return report;
-        }
-    }
-
-    private void wakeAllWorkers() {
-        for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
-    }
-
     /**
      * Binds memory manager {@code next} (null: none), carrying the bound one's spaces over to it
      * (quiesce, export, import; docs/memory.md): what {@code kernel:swap memory} makes the kernel
@@ -607,65 +361,6 @@ public final class Kernel implements ProcessManager, AuditLog {
      */
     public String setMemoryManager(MemoryManager next, String provider) {
         return mem.bind(next, provider);
-    }
-
-    public SwapReport lastSwap() {
-        return lastSwap;
-    }
-
-    public Scheduler scheduler() {
-        return scheduler;
-    }
-
-    String schedulerProvider() {
-        return schedulerProvider;
-    }
-
-    /** The process-table entry of {@code pid}, or null. */
-    Proc procOf(long pid) {
-        return table.get(pid);
-    }
-
-    /** The process table, for the memory governor. */
-    Iterable<Proc> processes() {
-        return table.values();
-    }
-
-    int readyCount() {
-        int n = 0;
-        for (Proc p : table.values()) {
-            if (p.state == ProcessState.READY) n++;
-        }
-        return n;
-    }
-
-    /** The descriptors of the syscall table, sorted by name: what {@code tool:list} and the gateway show. */
-    public List<ToolDescriptor> descriptors() {
-        List<ToolDescriptor> out = new ArrayList<>();
-        for (SyscallEntry e : syscallTable()) out.add(e.descriptor);
-        return out;
-    }
-
-    /** The descriptor of syscall {@code name}, or null. */
-    public ToolDescriptor descriptor(String name) {
-        SyscallEntry e = name == null ? null : syscalls.get(name);
-        return e == null ? null : e.descriptor;
-    }
-
-    /** The bundle providing syscall {@code name} ("kernel" for its own), or null. */
-    public String provider(String name) {
-        SyscallEntry e = name == null ? null : syscalls.get(name);
-        return e == null ? null : e.provider;
-    }
-
-    SyscallEntry syscallEntry(String name) {
-        return syscalls.get(name);
-    }
-
-    List<SyscallEntry> syscallTable() {
-        List<SyscallEntry> all = new ArrayList<>(syscalls.values());
-        all.sort(Comparator.comparing(e -> e.name));
-        return all;
     }
 
     int workers() {
@@ -679,11 +374,78 @@ public final class Kernel implements ProcessManager, AuditLog {
                 + " s CPU" + (replaced > 0 ? ", " + replaced + " replaced by the watchdog" : "");
     }
 
+    // ------------------------------------------------------------------ the parts, as KernelComponent and the console see them
+
+    /** Adds a bundle's tool to the syscall table; refused when the name is taken. */
+    public boolean addTool(Tool tool, String bundle) {
+        return syscalls.addTool(tool, bundle);
+    }
+
+    /** Takes a bundle's tool out of the syscall table; its calls in flight end with ENOSYS. */
+    public void removeTool(Tool tool) {
+        syscalls.removeTool(tool);
+    }
+
+    /** The descriptors of the syscall table, sorted by name: what {@code tool:list} and the gateway show. */
+    public List<ToolDescriptor> descriptors() {
+        return syscalls.descriptors();
+    }
+
+    /** The descriptor of syscall {@code name}, or null. */
+    public ToolDescriptor descriptor(String name) {
+        return syscalls.descriptor(name);
+    }
+
+    /** The bundle providing syscall {@code name} ("kernel" for its own), or null. */
+    public String provider(String name) {
+        return syscalls.provider(name);
+    }
+
+    /** Binds a scheduler (null: none) by the swap protocol of {@link Scheduler}; see {@link SchedulerSwap}. */
+    public SwapReport setScheduler(Scheduler next, String provider) {
+        return schedulers.setScheduler(next, provider);
+    }
+
+    public Scheduler scheduler() {
+        return schedulers.scheduler();
+    }
+
+    public SwapReport lastSwap() {
+        return schedulers.lastSwap();
+    }
+
+    /** The last HAL swap as {@code kernel:subsystems} shows it, or null. */
+    public String lastHalSwap() {
+        return schedulers.lastHalSwap();
+    }
+
+    /** Most live processes one owner may have (0: no limit); applied at once. */
+    public void setMaxProcessesPerOwner(int max) {
+        procs.setMaxProcessesPerOwner(max);
+    }
+
+    /** Posts a kernel event (EventAdmin, through the sink KernelComponent set), if anyone listens. */
+    void post(String topic, Map<String, ?> properties) {
+        BiConsumer<String, Map<String, Object>> sink = events;
+        if (sink != null) {
+            @SuppressWarnings("unchecked") Map<String, Object> props = (Map<String, Object>) properties;
+            sink.accept(topic, props);
+        }
+    }
+
+    boolean started() {
+        return started;
+    }
+
+    void wakeAllWorkers() {
+        for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
+    }
+
     // ------------------------------------------------------------------ ProcessManager
 
     @Override
     public long spawn(SpawnSpec spec) throws SyscallException {
-        return spawn(init, spec, true);
+        return spawn(procs.init, spec, true);
     }
 
     long spawn(Proc parent, SpawnSpec spec, boolean byOperator) throws SyscallException {
@@ -717,7 +479,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         if (!byOperator) quotas = withinParentsWallTime(quotas, parent);
         String owner;
         if (byOperator) {
-            owner = canonicalOwner(spec.owner() == null ? "root" : spec.owner());
+            owner = procs.canonicalOwner(spec.owner() == null ? "root" : spec.owner());
         } else {
             if (spec.owner() != null && !spec.owner().equals(parent.owner)) {
                 throw new SyscallException(Errno.EPERM, "a process cannot spawn for another owner ('" + spec.owner() + "')");
@@ -733,8 +495,8 @@ public final class Kernel implements ProcessManager, AuditLog {
             LOG.warn("program {} failed to initialise", spec.program(), e);
             throw new SyscallException(Errno.EINVAL, spec.program() + " rejected its arguments: " + e);
         }
-        admit(owner);
-        long pid = pids.next();
+        procs.admit(owner);
+        long pid = procs.nextPid();
         Proc p = new Proc(pid, parent.pid, owner, pe.program().name(), spec.nice(), schedClass, caps, quotas, now());
         p.budget = TreeBudget.of(pid, quotas, byOperator ? null : parent.budget); // an operator's spawn starts a new tree
         p.programState = state;
@@ -754,45 +516,9 @@ public final class Kernel implements ProcessManager, AuditLog {
         return quotas.wallMillis() <= left ? quotas : quotas.withWallMillis(left);
     }
 
-    /**
-     * Counts a new process of {@code owner}, or refuses it ({@code EAGAIN}, as fork(2) does at
-     * RLIMIT_NPROC) when the owner has maxProcessesPerOwner live ones: one tenant cannot fill the
-     * process table for everyone.
-     */
-    private void admit(String owner) throws SyscallException {
-        java.util.concurrent.atomic.AtomicInteger live = liveOf(owner);
-        int limit = maxProcessesPerOwner;
-        if (live.incrementAndGet() > limit && limit > 0) {
-            live.decrementAndGet();
-            throw new SyscallException(Errno.EAGAIN, "owner " + owner + " has " + limit + " live processes, the most "
-                    + "maxProcessesPerOwner allows (PID org.agentos.kernel)");
-        }
-    }
-
-    private java.util.concurrent.atomic.AtomicInteger liveOf(String owner) {
-        return liveByOwner.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicInteger());
-    }
-
-    private void release(String owner) {
-        java.util.concurrent.atomic.AtomicInteger live = liveByOwner.get(owner);
-        if (live != null) live.decrementAndGet();
-    }
-
-    /** Live processes of {@code owner}. */
-    int liveProcesses(String owner) {
-        java.util.concurrent.atomic.AtomicInteger live = liveByOwner.get(owner);
-        return live == null ? 0 : live.get();
-    }
-
     /** Syscall records one owner may add to the audit log per second (0: no limit); applied at once. */
     public void setAuditRecordsPerOwner(int perSecond) {
         audit.setOwnerRecordsPerSecond(perSecond);
-    }
-
-    /** Most live processes one owner may have (0: no limit); applied at once. */
-    public void setMaxProcessesPerOwner(int max) {
-        if (max < 0) throw new IllegalArgumentException("maxProcessesPerOwner must be >= 0 (0: no limit)");
-        maxProcessesPerOwner = max;
     }
 
     /**
@@ -800,15 +526,15 @@ public final class Kernel implements ProcessManager, AuditLog {
      * parent ended meanwhile), audits {@code how} (spawn, fork), makes it READY and posts SPAWNED.
      */
     private void enroll(Proc parent, Proc p, String how) {
-        table.put(p.pid, p);
-        synchronized (tree) {
+        procs.put(p);
+        synchronized (procs.tree) {
             Proc actual = parent;
             // end() marks a process terminal before it re-parents its children under this lock.
             if (parent.state.isTerminal()) {
-                actual = init;
+                actual = procs.init;
             }
             p.ppid = actual.pid;
-            if (actual != init) {
+            if (actual != procs.init) {
                 if (actual.children == null) actual.children = new LinkedHashSet<>(4);
                 actual.children.add(p);
             }
@@ -817,29 +543,17 @@ public final class Kernel implements ProcessManager, AuditLog {
                 AuditRecord.OK, 0, p.programName, parent.pid, null, null));
         synchronized (p) {
             p.state = ProcessState.READY;
-            markDirtyLocked(p);
+            checkpoints.markDirtyLocked(p);
             enqueueLocked(p);
         }
         BiConsumer<String, Map<String, Object>> sink = events;
         if (sink != null) sink.accept(TOPIC_SPAWNED, Map.of("pid", p.pid, "ppid", parent.pid, "owner", p.owner, "program", p.programName));
     }
 
-    /** Validates an owner name once and returns one shared instance of it (a million processes, a few owners). */
-    private String canonicalOwner(String owner) throws SyscallException {
-        String known = owners.get(owner);
-        if (known != null) return known;
-        if (!OWNER.matcher(owner).matches()) {
-            throw new SyscallException(Errno.EINVAL, "owner must be 1-64 letters, digits or . _ @ -: '" + owner + "'");
-        }
-        if (owners.size() > 100_000) return owner.intern();
-        String prev = owners.putIfAbsent(owner, owner);
-        return prev == null ? owner : prev;
-    }
-
     @Override
     public void pause(long pid) throws SyscallException {
-        Proc p = lookup(pid);
-        if (p == init) throw new SyscallException(Errno.EPERM, "init cannot be paused: it adopts and reaps the orphans");
+        Proc p = procs.lookup(pid);
+        if (p == procs.init) throw new SyscallException(Errno.EPERM, "init cannot be paused: it adopts and reaps the orphans");
         synchronized (p) {
             switch (p.state) {
                 case READY -> {
@@ -854,14 +568,14 @@ public final class Kernel implements ProcessManager, AuditLog {
                 case PAUSED -> throw new SyscallException(Errno.EINVAL, "process " + pid + " is already paused");
                 default -> throw new SyscallException(Errno.EINVAL, "process " + pid + " has already ended");
             }
-            markDirtyLocked(p);
+            checkpoints.markDirtyLocked(p);
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "pause", AuditRecord.OK, 0, null, null, null);
     }
 
     @Override
     public void resume(long pid) throws SyscallException {
-        Proc p = lookup(pid);
+        Proc p = procs.lookup(pid);
         synchronized (p) {
             if (p.state == ProcessState.PAUSED) {
                 if (p.callInFlight) {
@@ -877,19 +591,19 @@ public final class Kernel implements ProcessManager, AuditLog {
             } else {
                 throw new SyscallException(Errno.EINVAL, "process " + pid + " is not paused (it is " + p.state + ")");
             }
-            markDirtyLocked(p);
+            checkpoints.markDirtyLocked(p);
         }
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "resume", AuditRecord.OK, 0, null, null, null);
     }
 
     @Override
     public void terminate(long pid) throws SyscallException {
-        signal(lookup(pid), false, "operator");
+        signal(procs.lookup(pid), false, "operator");
     }
 
     @Override
     public void kill(long pid) throws SyscallException {
-        signal(lookup(pid), true, "operator");
+        signal(procs.lookup(pid), true, "operator");
     }
 
     static final java.util.Set<String> USER_SIGNALS = java.util.Set.of("usr1", "usr2", "hup", "int");
@@ -934,7 +648,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     /** Kill ends the process now; terminate asks it to end at its next step (interrupting a sleep or wait). */
     void signal(Proc p, boolean kill, String by) throws SyscallException {
-        if (p == init) throw new SyscallException(Errno.EPERM, "init cannot be " + (kill ? "killed" : "terminated"));
+        if (p == procs.init) throw new SyscallException(Errno.EPERM, "init cannot be " + (kill ? "killed" : "terminated"));
         if (kill) {
             if (!end(p, ProcessState.KILLED, 137, "killed by " + by, true)) {
                 throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
@@ -945,7 +659,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         synchronized (p) {
             if (p.state.isTerminal()) throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
             p.terminatePending = true;
-            markDirtyLocked(p);
+            checkpoints.markDirtyLocked(p);
             if (p.callInFlight && "proc.sleep".equals(p.callName)) {
                 interrupt = p.cancelCall;
             } else if (p.callInFlight && p.blockedOn instanceof MessageQueue.Waiter) {
@@ -965,7 +679,7 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     @Override
     public CompletionStage<ExitStatus> awaitExit(long pid) throws SyscallException {
-        Proc p = lookup(pid);
+        Proc p = procs.lookup(pid);
         synchronized (p) {
             if (p.exit != null) return CompletableFuture.completedFuture(p.exit);
             if (p.exitFuture == null) p.exitFuture = new CompletableFuture<>();
@@ -975,16 +689,14 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     @Override
     public Optional<ProcessInfo> info(long pid) {
-        Proc p = table.get(pid);
-        return p == null ? Optional.empty() : Optional.of(info(p));
+        Proc p = procs.get(pid);
+        return p == null ? Optional.empty() : Optional.of(procs.info(p));
     }
 
-    private ProcessInfo info(Proc p) {
-        List<Long> children;
-        synchronized (tree) {
-            children = p.childPids();
-        }
-        return p.info(hal.currentTimeMillis(), children);
+    /** One pass over the table keeping the {@code limit} lowest matching pids in a bounded heap. */
+    @Override
+    public ProcessListing list(ProcessQuery q) {
+        return procs.list(q);
     }
 
     @Override
@@ -992,35 +704,9 @@ public final class Kernel implements ProcessManager, AuditLog {
         return list(ProcessQuery.all(limit)).processes();
     }
 
-    /** One pass over the table keeping the {@code limit} lowest matching pids in a bounded heap. */
-    @Override
-    public ProcessListing list(ProcessQuery q) {
-        PriorityQueue<Proc> lowest = new PriorityQueue<>(Comparator.comparingLong((Proc p) -> p.pid).reversed());
-        int matching = 0;
-        for (Proc p : table.values()) {
-            ProcessState state;
-            synchronized (p) {
-                state = p.state;
-            }
-            if (!q.matches(p.pid, p.owner, p.programName, state)) continue;
-            matching++;
-            if (lowest.size() < q.limit()) {
-                lowest.add(p);
-            } else if (p.pid < lowest.peek().pid) {
-                lowest.poll();
-                lowest.add(p);
-            }
-        }
-        List<Proc> page = new ArrayList<>(lowest);
-        page.sort(Comparator.comparingLong(p -> p.pid));
-        List<ProcessInfo> out = new ArrayList<>(page.size());
-        for (Proc p : page) out.add(info(p));
-        return new ProcessListing(out, matching);
-    }
-
     @Override
     public int count() {
-        return table.size();
+        return procs.size();
     }
 
     @Override
@@ -1029,16 +715,6 @@ public final class Kernel implements ProcessManager, AuditLog {
         programs.forEach((name, e) -> out.add(new ProgramInfo(name, e.program().description(), e.bundle())));
         out.sort(Comparator.comparing(ProgramInfo::name));
         return out;
-    }
-
-    private Proc lookup(long pid) throws SyscallException {
-        Proc p = table.get(pid);
-        if (p == null) throw new SyscallException(Errno.ESRCH, "no process " + pid);
-        return p;
-    }
-
-    Proc proc(long pid) {
-        return table.get(pid);
     }
 
     // ------------------------------------------------------------------ AuditLog
@@ -1058,9 +734,9 @@ public final class Kernel implements ProcessManager, AuditLog {
     void enqueueLocked(Proc p) {
         if (p.queued) return;
         p.queued = true;
-        Scheduler s = scheduler;
+        Scheduler s = schedulers.scheduler();
         if (s != null) {
-            StallMeter stall = swapStall;
+            StallMeter stall = schedulers.stall();
             if (stall == null) {
                 s.enqueue(p);
             } else {
@@ -1075,16 +751,16 @@ public final class Kernel implements ProcessManager, AuditLog {
     private void dequeueLocked(Proc p) {
         if (!p.queued) return;
         p.queued = false;
-        Scheduler s = scheduler;
+        Scheduler s = schedulers.scheduler();
         if (s != null) s.remove(p);
     }
 
     private Proc pick() {
-        StallMeter stall = swapStall;
-        if (stall == null) return pickFrom(scheduler);
+        StallMeter stall = schedulers.stall();
+        if (stall == null) return pickFrom(schedulers.scheduler());
         long t0 = stall.begin();
         try {
-            return pickFrom(scheduler);
+            return pickFrom(schedulers.scheduler());
         } finally {
             stall.end(t0);
         }
@@ -1162,15 +838,15 @@ public final class Kernel implements ProcessManager, AuditLog {
                     name = p.callName;
                     args = p.callArgs;
                     e = syscalls.get(name);
-                    if (e == null && awaitsBundle(name)) {
-                        holdUntilSyscallLocked(p, name);
+                    if (e == null && syscalls.awaitsBundle(name)) {
+                        syscalls.holdUntilSyscallLocked(p, name);
                         early = null;
                     } else {
                         early = mediator.beginLocked(p, e, name, t0);
                     }
                 }
                 if (e == null && early == null) {
-                    awaitSyscall(p, name);
+                    syscalls.awaitSyscall(p, name);
                     return;
                 }
                 mediator.proceed(p, e, name, args, early);
@@ -1188,7 +864,7 @@ public final class Kernel implements ProcessManager, AuditLog {
             long t1 = hal.nanoTime();
             if (w.abandoned) return; // the watchdog ended the process and replaced this worker
             long ran = t1 - t0;
-            Scheduler s = scheduler;
+            Scheduler s = schedulers.scheduler();
             if (s != null) s.charge(p, ran);
             String endReason = null;
             int endCode = 0;
@@ -1201,7 +877,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 p.cpuNanos += ran;
                 p.steps++;
                 if (p.state != ProcessState.RUNNING) return;
-                markDirtyLocked(p);
+                checkpoints.markDirtyLocked(p);
                 if (fault != null) {
                     LOG.warn("{} failed in a step", p, fault);
                     endCode = 134;
@@ -1235,8 +911,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                             return;
                         }
                         e = syscalls.get(name);
-                        if (e == null && awaitsBundle(name)) {
-                            holdUntilSyscallLocked(p, name);
+                        if (e == null && syscalls.awaitsBundle(name)) {
+                            syscalls.holdUntilSyscallLocked(p, name);
                         } else {
                             early = mediator.beginLocked(p, e, name, t1);
                         }
@@ -1248,7 +924,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 return;
             }
             if (e == null && early == null) {
-                awaitSyscall(p, name);
+                syscalls.awaitSyscall(p, name);
                 return;
             }
             mediator.proceed(p, e, name, args, early);
@@ -1273,51 +949,6 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
             }
         }
-    }
-
-    /**
-     * During the boot grace period, {@code p} asked for syscall {@code name}, which no bundle has
-     * registered yet (restored processes run before the bundles that provide their tools): it
-     * waits READY, off the run queue, with the call held, until the syscall appears or the grace
-     * period ends. Holds p.
-     */
-    private void holdUntilSyscallLocked(Proc p, String name) {
-        p.state = ProcessState.READY;
-        p.waitingOn = "syscall '" + name + "' to be registered (boot)";
-    }
-
-    private boolean awaitsBundle(String name) {
-        return booting && knownSyscalls.contains(name);
-    }
-
-    /** Registers {@code p} as waiting, after {@link #holdUntilSyscallLocked}; wakes it if the syscall came meanwhile. */
-    private void awaitSyscall(Proc p, String name) {
-        waitingForSyscall.add(p);
-        if (syscalls.containsKey(name) || !booting) wakeSyscallWaiters(name);
-    }
-
-    /** Makes processes waiting for syscall {@code name} (null: all) READY again: they make their call now. */
-    private void wakeSyscallWaiters(String name) {
-        if (waitingForSyscall.isEmpty()) return;
-        for (Proc p : waitingForSyscall) {
-            synchronized (p) {
-                if (name != null && !name.equals(p.callName)) continue;
-                waitingForSyscall.remove(p);
-                if (p.state == ProcessState.READY && !p.queued) {
-                    p.waitingOn = null;
-                    enqueueLocked(p);
-                }
-            }
-        }
-    }
-
-    private void bootGraceOver() {
-        booting = false;
-        if (!waitingForSyscall.isEmpty()) {
-            LOG.warn("boot grace period over: {} processes still wait for syscalls no bundle registered; their calls fail "
-                    + "with ENOSYS", waitingForSyscall.size());
-        }
-        wakeSyscallWaiters(null);
     }
 
     // ------------------------------------------------------------------ syscalls from outside a program
@@ -1373,8 +1004,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                 throw new SyscallException(Errno.EINVAL, "the state of " + parent.programName + " cannot be copied: " + e.getMessage());
             }
         }
-        admit(parent.owner);
-        long pid = pids.next();
+        procs.admit(parent.owner);
+        long pid = procs.nextPid();
         Proc child = new Proc(pid, parent.pid, parent.owner, parent.programName, parent.nice, parent.schedClass, parent.caps,
                 withinParentsWallTime(parent.quotas, parent), now());
         child.budget = parent.budget; // same quotas: it spends from its parent's tree budget
@@ -1383,7 +1014,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         try {
             mem.fork(m, parent, child); // before the child can run: it starts with its parent's memory
         } catch (SyscallException | RuntimeException e) {
-            release(parent.owner);
+            procs.release(parent.owner);
             throw e;
         }
         enroll(parent, child, "fork");
@@ -1418,11 +1049,11 @@ public final class Kernel implements ProcessManager, AuditLog {
             p.pausePending = false;
             waiters = p.exitFuture;
             p.exitFuture = null;
-            markDirtyLocked(p);
+            checkpoints.markDirtyLocked(p);
         }
-        if (p != init) release(p.owner);
+        if (p != procs.init) procs.release(p.owner);
         waitingForProgram.remove(p);
-        waitingForSyscall.remove(p);
+        syscalls.forget(p);
         if (cancel != null) cancel.cancel(false);
         ipc.processEnded(p);
         mem.processEnded(p);
@@ -1446,7 +1077,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         List<Proc> toReap = new ArrayList<>();
         Proc wokenParent = null;
         Future<?> parentTimer = null;
-        synchronized (tree) {
+        synchronized (procs.tree) {
             if (p.children != null) {  // re-parent to init
                 for (Proc c : p.children) {
                     c.ppid = INIT_PID;
@@ -1454,8 +1085,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
                 p.children = null;
             }
-            parent = table.get(p.ppid);
-            if (parent == null || parent == init) {
+            parent = procs.get(p.ppid);
+            if (parent == null || parent == procs.init) {
                 orphanZombies.add(p);
             } else {
                 synchronized (parent) {
@@ -1470,10 +1101,10 @@ public final class Kernel implements ProcessManager, AuditLog {
                 }
             }
             for (Proc z : orphanZombies) {
-                initZombies.addLast(z);
+                procs.initZombies.addLast(z);
             }
-            while (initZombies.size() > settings.zombieRetention()) {
-                toReap.add(initZombies.removeFirst());
+            while (procs.initZombies.size() > settings.zombieRetention()) {
+                toReap.add(procs.initZombies.removeFirst());
             }
         }
         for (Proc z : toReap) reap(z);
@@ -1493,10 +1124,10 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     /** Removes an ended process from the table for good. */
     void reap(Proc z) {
-        if (table.remove(z.pid, z)) {
+        if (procs.remove(z)) {
             synchronized (z) {
                 z.reaped = true;
-                markDirtyLocked(z);
+                checkpoints.markDirtyLocked(z);
             }
         }
     }
@@ -1507,7 +1138,7 @@ public final class Kernel implements ProcessManager, AuditLog {
      */
     SyscallResult waitChild(Proc p, long pid, long timeoutMillis) throws SyscallException {
         Proc zombie = null;
-        synchronized (tree) {
+        synchronized (procs.tree) {
             if (p.children == null || p.children.isEmpty()) {
                 throw new SyscallException(Errno.ECHILD, "pid " + p.pid + " has no children to wait for");
             }
@@ -1519,7 +1150,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                     }
                 }
             } else {
-                Proc c = table.get(pid);
+                Proc c = procs.get(pid);
                 if (c == null || !p.children.contains(c)) {
                     throw new SyscallException(Errno.ECHILD, "process " + pid + " is not a child of pid " + p.pid);
                 }
@@ -1571,163 +1202,6 @@ public final class Kernel implements ProcessManager, AuditLog {
         return null;
     }
 
-    boolean isDescendant(Proc ancestor, Proc p) {
-        synchronized (tree) {
-            for (Proc q = p; q != null && q.pid != INIT_PID; q = table.get(q.ppid)) {
-                if (q.ppid == ancestor.pid) return true;
-            }
-            return false;
-        }
-    }
-
     // ------------------------------------------------------------------ checkpoints
 
-    void markDirtyLocked(Proc p) {
-        if (store == null || p.dirty) return;
-        p.dirty = true;
-        dirty.add(p);
-    }
-
-    private void checkpointSafely() {
-        try {
-            checkpoint();
-        } catch (RuntimeException e) {
-            LOG.error("checkpoint failed; will retry", e);
-        }
-    }
-
-    /**
-     * Writes every process changed before the call to the store with one fsync. Only those: busy
-     * processes mark themselves dirty again while it writes, and draining until the queue is empty
-     * never ends under load (and {@link #stop} waits for it).
-     */
-    synchronized void checkpoint() {
-        if (store == null) return;
-        List<ProcRecord> batch = new ArrayList<>();
-        Proc p;
-        for (int left = dirty.size(); left > 0 && (p = dirty.poll()) != null; left--) {
-            synchronized (p) {
-                p.dirty = false;
-                batch.add(p.reaped ? ProcRecord.tombstone(p.pid) : record(p));
-            }
-            if (batch.size() >= 10_000) {
-                store.append(batch);
-                batch.clear();
-            }
-        }
-        store.append(batch);
-        if (store.wantsCompaction()) {
-            List<ProcRecord> live = new ArrayList<>();
-            for (Proc q : table.values()) {
-                if (q == init) continue;
-                synchronized (q) {
-                    live.add(record(q));
-                }
-            }
-            store.rewrite(live);
-        }
-    }
-
-    private ProcRecord record(Proc p) {
-        Map<String, Long> byName = new HashMap<>();
-        if (p.callNames != null) {
-            for (int i = 0; i < p.callNames.length; i++) byName.put(p.callNames[i], p.callCounts[i]);
-        }
-        SyscallResult last = p.lastResult;
-        return new ProcRecord(ProcRecord.VERSION, p.pid, p.ppid, p.owner, p.programName, p.state, p.nice,
-                p.caps.patterns(), p.quotas, p.startedMillis, p.cpuNanos, p.steps, p.syscalls, p.bytes, p.tokens,
-                byName, json.valueToTree(p.programState), last == null ? null : last.value(),
-                last == null ? null : last.errno(), last == null || last.isOk() ? null : last.message(),
-                p.callName, p.callArgs, p.sleepUntilMillis, p.waitFor, p.pausePending, p.terminatePending, p.exit,
-                p.endedMillis, false, p.schedClass == SchedClass.NORMAL ? null : p.schedClass,
-                p.budget == null ? null : p.budget.chain());
-    }
-
-    /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */
-    private void restore(Map<Long, ProcRecord> records) {
-        long maxPid = 1;
-        Map<Long, TreeBudget> budgets = new HashMap<>();
-        List<Proc> restored = new ArrayList<>();
-        for (ProcRecord r : records.values()) {
-            maxPid = Math.max(maxPid, r.pid());
-            if (r.pid() == INIT_PID) continue;
-            CapabilitySet caps;
-            try {
-                caps = CapabilitySet.of(r.caps() == null ? List.of() : r.caps());
-            } catch (SyscallException e) {
-                LOG.error("checkpoint of pid {} has bad capabilities; it gets none: {}", r.pid(), e.getMessage());
-                caps = CapabilitySet.NONE;
-            }
-            Proc p = new Proc(r.pid(), r.ppid(), r.owner().intern(), r.program().intern(), r.nice(),
-                    r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps,
-                    r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
-            p.cpuNanos = r.cpuNanos();
-            p.budget = TreeBudget.restore(r.budget(), budgets);
-            p.steps = r.steps();
-            p.syscalls = r.syscalls();
-            p.bytes = r.bytes();
-            p.tokens = r.tokens();
-            if (r.syscallsByName() != null && !r.syscallsByName().isEmpty()) {
-                p.callNames = r.syscallsByName().keySet().toArray(new String[0]);
-                p.callCounts = new long[p.callNames.length];
-                for (int i = 0; i < p.callNames.length; i++) {
-                    p.callNames[i] = p.callNames[i].intern();
-                    p.callCounts[i] = r.syscallsByName().get(p.callNames[i]);
-                }
-            }
-            p.programState = r.programState();
-            if (r.lastErrno() != null) p.lastResult = SyscallResult.error(r.lastErrno(), r.lastMessage());
-            else if (r.lastValue() != null) p.lastResult = SyscallResult.ok(r.lastValue());
-            p.callName = r.callName();
-            p.callArgs = r.callArgs();
-            p.sleepUntilMillis = r.sleepUntilMillis();
-            p.usedMemory = true; // not checkpointed: assume it has memory, so that its exit frees it
-            p.waitFor = r.waitFor();
-            p.pausePending = r.pausePending();
-            p.terminatePending = r.terminatePending();
-            p.exit = r.exit();
-            p.endedMillis = r.endedMillis();
-            ProcessState s = r.state();
-            if (s == ProcessState.PAUSED) {
-                p.state = ProcessState.PAUSED;
-            } else if (s.isTerminal()) {
-                p.state = s;
-            } else {
-                p.state = ProcessState.READY; // RUNNING, BLOCKED, READY: run again from the last checkpoint
-            }
-            table.put(p.pid, p);
-            restored.add(p);
-            // restored processes count against their owner's limit, but are never refused: they exist already
-            if (!p.state.isTerminal()) liveOf(p.owner).incrementAndGet();
-        }
-        pids.atLeast(maxPid + 1);
-
-        synchronized (tree) {
-            for (Proc p : restored) {
-                Proc parent = table.get(p.ppid);
-                if (parent == null || parent.state.isTerminal()) {
-                    p.ppid = INIT_PID;
-                    parent = init;
-                }
-                if (parent == init) {
-                    if (p.state.isTerminal()) initZombies.addLast(p);
-                } else {
-                    if (parent.children == null) parent.children = new LinkedHashSet<>(4);
-                    parent.children.add(p);
-                }
-            }
-        }
-        // Program states come back as JSON trees; run() turns them into typed values once the program is bound.
-        for (Proc p : restored) {
-            synchronized (p) {
-                if (p.state == ProcessState.READY) enqueueLocked(p);
-            }
-        }
-    }
-
-    int zombiesOfInit() {
-        synchronized (tree) {
-            return initZombies.size();
-        }
-    }
 }

@@ -133,7 +133,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
 
         @AttributeDefinition(description = "Most live processes one owner may have (spawn and fork beyond it: EAGAIN); "
                 + "0 = no limit. Applied without a restart.")
-        int maxProcessesPerOwner() default Kernel.DEFAULT_MAX_PROCESSES_PER_OWNER;
+        int maxProcessesPerOwner() default ProcessTable.DEFAULT_MAX_PROCESSES_PER_OWNER;
 
         @AttributeDefinition(description = "Syscall records one owner may add to the audit log per second (bursts of "
                 + "five seconds' worth); beyond it they are counted and written as one audit.suppressed record per second. "
@@ -601,11 +601,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         Kernel k = kernel();
         Scheduler s = k.scheduler();
         List<SubsystemBinding> out = new ArrayList<>();
-        String schedNote = s == null ? "no scheduler bound: " + k.readyCount() + " processes wait READY"
+        String schedNote = s == null ? "no scheduler bound: " + k.procs.readyCount() + " processes wait READY"
                 : s.runnable() + " queued; " + k.workerSummary();
         if (k.lastSwap() != null) schedNote += "; last swap " + k.lastSwap();
         out.add(new SubsystemBinding("scheduler", Scheduler.class.getName(), s == null ? null : s.name(),
-                k.schedulerProvider(), new ArrayList<>(schedulers.values()), schedNote));
+                k.schedulers.provider(), new ArrayList<>(schedulers.values()), schedNote));
         String disk = k.settings.dataDir() == null ? "" : ", disk " + hal.diskSpace(k.settings.dataDir());
         out.add(new SubsystemBinding("hal", Hal.class.getName(), hal.name(), halBundle, new ArrayList<>(hals.values()),
                 hal.cpuCount() + " CPUs, load " + String.format("%.2f", hal.loadAverage()) + ", " + hal.memory() + disk
@@ -621,7 +621,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
                 k.resources.llmConcurrency() + " calls in flight per LLM tool", null, k.resourceSummary(),
                 "per process: I/O " + rate(k.resources.ioBytesPerSecond()) + ", network " + rate(k.resources.netBytesPerSecond())));
         List<String> tools = new ArrayList<>();
-        for (SyscallEntry e : k.syscallTable()) tools.add(e.name + " (" + e.provider + ")");
+        for (SyscallEntry e : k.syscalls.sorted()) tools.add(e.name + " (" + e.provider + ")");
         int refused;
         synchronized (lock) {
             refused = refusedTools.size();

@@ -41,13 +41,13 @@ final class KernelSyscalls {
         registerEvents(k);
         registerSignals(k);
         registerMemory(k);
-        k.addKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
+        k.syscalls.addKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
                 "{}", Determinism.PURE), (p, a) -> SyscallResult.OK);
 
-        k.addKernelCall(describe(k, "proc.getpid", "the caller's pid and its parent's pid", "{}", Determinism.PURE),
+        k.syscalls.addKernelCall(describe(k, "proc.getpid", "the caller's pid and its parent's pid", "{}", Determinism.PURE),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("pid", p.pid).put("ppid", p.ppid)));
 
-        k.addBlockingKernelCall(describe(k, "proc.sleep", "blocks the caller for ms milliseconds; survives a restart",
+        k.syscalls.addBlockingKernelCall(describe(k, "proc.sleep", "blocks the caller for ms milliseconds; survives a restart",
                 "{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":" + MAX_SLEEP_MS
                         + "}},\"required\":[\"ms\"],\"additionalProperties\":false}", Determinism.PURE),
                 (p, a) -> {
@@ -60,7 +60,7 @@ final class KernelSyscalls {
                     return k.sleepUntil(p, until);
                 });
 
-        k.addKernelCall(ToolDescriptor.builder("proc.spawn").version("0.1.0")
+        k.syscalls.addKernelCall(ToolDescriptor.builder("proc.spawn").version("0.1.0")
                 .description("starts a child process running a program; it gets at most the caller's capabilities and quotas")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{"
                         + "\"program\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
@@ -94,22 +94,22 @@ final class KernelSyscalls {
                     return SyscallResult.ok(k.json.createObjectNode().put("pid", pid));
                 });
 
-        k.addBlockingKernelCall(describe(k, "proc.wait",
+        k.syscalls.addBlockingKernelCall(describe(k, "proc.wait",
                 "waits for a child (pid, or -1 for any) to end and reaps it; ECHILD when there is no such child",
                 "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":-1},"
                         + "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}",
                 Determinism.RECORDED),
                 (p, a) -> k.waitChild(p, a.path("pid").asLong(-1), a.path("timeoutMs").asLong(0)));
 
-        k.addKernelCall(ToolDescriptor.builder("proc.kill").version("0.1.0")
+        k.syscalls.addKernelCall(ToolDescriptor.builder("proc.kill").version("0.1.0")
                 .description("sends term (catchable) or kill to a descendant; other processes need proc:kill:any")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1},"
                         + "\"signal\":{\"enum\":[\"term\",\"kill\"]}},\"required\":[\"pid\"],\"additionalProperties\":false}"))
                 .capabilities("proc:kill").determinism(Determinism.PURE).build(),
                 (p, a) -> {
-                    Proc target = k.proc(a.get("pid").asLong());
+                    Proc target = k.procs.get(a.get("pid").asLong());
                     if (target == null) throw new SyscallException(Errno.ESRCH, "no process " + a.get("pid").asLong());
-                    if (!k.isDescendant(p, target) && !p.caps.permits("proc:kill:any")) {
+                    if (!k.procs.isDescendant(p, target) && !p.caps.permits("proc:kill:any")) {
                         throw new SyscallException(Errno.EPERM, "process " + target.pid
                                 + " is not a descendant of pid " + p.pid + " (signalling it needs proc:kill:any)");
                     }
@@ -117,14 +117,14 @@ final class KernelSyscalls {
                     return SyscallResult.OK;
                 });
 
-        k.addKernelCall(describe(k, "proc.info", "the process-table entry of the caller or of one of its descendants",
+        k.syscalls.addKernelCall(describe(k, "proc.info", "the process-table entry of the caller or of one of its descendants",
                 "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1}},\"additionalProperties\":false}",
                 Determinism.RECORDED),
                 (p, a) -> {
                     long pid = a.path("pid").asLong(p.pid);
-                    Proc target = k.proc(pid);
+                    Proc target = k.procs.get(pid);
                     if (target == null) throw new SyscallException(Errno.ESRCH, "no process " + pid);
-                    if (target != p && !k.isDescendant(p, target) && !p.caps.permits("proc:info:any")) {
+                    if (target != p && !k.procs.isDescendant(p, target) && !p.caps.permits("proc:info:any")) {
                         throw new SyscallException(Errno.EPERM, "process " + pid + " is not a descendant of pid " + p.pid
                                 + " (reading it needs proc:info:any)");
                     }
@@ -132,12 +132,12 @@ final class KernelSyscalls {
                     return SyscallResult.ok(k.json.valueToTree(info));
                 });
 
-        k.addKernelCall(describe(k, "clock.now", "wall-clock time (epoch ms) and a monotonic clock (ns); journaled for replay",
+        k.syscalls.addKernelCall(describe(k, "clock.now", "wall-clock time (epoch ms) and a monotonic clock (ns); journaled for replay",
                 "{}", Determinism.RECORDED),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("millis", k.hal.currentTimeMillis())
                         .put("nanos", k.hal.nanoTime())));
 
-        k.addKernelCall(describe(k, "random.int", "a uniformly random integer in [0, bound); journaled for replay",
+        k.syscalls.addKernelCall(describe(k, "random.int", "a uniformly random integer in [0, bound); journaled for replay",
                 "{\"type\":\"object\",\"properties\":{\"bound\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":2147483647}},"
                         + "\"additionalProperties\":false}", Determinism.RECORDED),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("value",
@@ -151,7 +151,7 @@ final class KernelSyscalls {
 
     /** ipc.*: queues, mailboxes, request/reply (docs/ipc.md). */
     private static void registerIpc(Kernel k) {
-        k.addKernelCall(ToolDescriptor.builder("ipc.create").version("0.1.0")
+        k.syscalls.addKernelCall(ToolDescriptor.builder("ipc.create").version("0.1.0")
                 .description("creates a named queue owned by the caller's owner: delivery at-most-once | at-least-once | exactly-once; "
                         + "processes of its owner use it, and of the owners listed in members, each with the ipc capability")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
@@ -182,14 +182,14 @@ final class KernelSyscalls {
                     return SyscallResult.ok(k.json.valueToTree(k.ipc.create(p, spec)));
                 });
 
-        k.addKernelCall(describe(k, "ipc.delete", "deletes a queue the caller's owner created (others need ipc:admin); waiters get ENOENT",
+        k.syscalls.addKernelCall(describe(k, "ipc.delete", "deletes a queue the caller's owner created (others need ipc:admin); waiters get ENOENT",
                 "{\"type\":\"object\",\"properties\":{" + QUEUE + "},\"required\":[\"queue\"],\"additionalProperties\":false}",
                 Determinism.RECORDED), (p, a) -> {
                     k.ipc.delete(p, a.get("queue").asText());
                     return SyscallResult.OK;
                 });
 
-        k.addParkingKernelCall(ToolDescriptor.builder("ipc.send").version("0.1.0")
+        k.syscalls.addParkingKernelCall(ToolDescriptor.builder("ipc.send").version("0.1.0")
                 .description("sends a message (payload) or a batch (messages) to a queue or a mailbox @<pid>; on a full queue "
                         + "the caller waits (timeoutMs; 0 = EAGAIN at once); an exactly-once queue drops a repeated key")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"
@@ -224,7 +224,7 @@ final class KernelSyscalls {
                     return k.ipc.send(p, a.get("queue").asText(), batch, timeout, fromOutside);
                 });
 
-        k.addBlockingKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
+        k.syscalls.addBlockingKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
                 .description("receives up to max messages from a queue (needs ipc:recv:<queue>) or, without queue, the caller's "
                         + "mailbox; waits for the first (timeoutMs; 0 = EAGAIN at once)")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
@@ -234,18 +234,18 @@ final class KernelSyscalls {
                 (p, a) -> k.ipc.recv(p, a.hasNonNull("queue") ? a.get("queue").asText() : null, a.path("max").asInt(1),
                         a.path("timeoutMs").asLong(-1)));
 
-        k.addKernelCall(describe(k, "ipc.ack", "marks messages received from an at-least-once or exactly-once queue as done",
+        k.syscalls.addKernelCall(describe(k, "ipc.ack", "marks messages received from an at-least-once or exactly-once queue as done",
                 "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + "},\"required\":[\"queue\",\"ids\"],"
                         + "\"additionalProperties\":false}", Determinism.RECORDED),
                 (p, a) -> k.ipc.ack(p, a.get("queue").asText(), longs(a.get("ids"))));
 
-        k.addKernelCall(describe(k, "ipc.nack", "gives received messages back: delivered again (requeue, the default) or to the "
+        k.syscalls.addKernelCall(describe(k, "ipc.nack", "gives received messages back: delivered again (requeue, the default) or to the "
                         + "dead-letter queue (requeue false)",
                 "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + ",\"requeue\":{\"type\":\"boolean\"}},"
                         + "\"required\":[\"queue\",\"ids\"],\"additionalProperties\":false}", Determinism.RECORDED),
                 (p, a) -> k.ipc.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true)));
 
-        k.addBlockingKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
+        k.syscalls.addBlockingKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
                 .description("sends payload with a correlation id and the caller's mailbox as replyTo, then waits for the reply "
                         + "(a message to replyTo with that correlationId)")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"
@@ -261,7 +261,7 @@ final class KernelSyscalls {
     }
 
     private static void registerSignals(Kernel k) {
-        k.addKernelCall(ToolDescriptor.builder("proc.signal").version("0.1.0")
+        k.syscalls.addKernelCall(ToolDescriptor.builder("proc.signal").version("0.1.0")
                 .description("sends a signal to a descendant (others need proc:kill:any): term (catchable), kill, or a user "
                         + "signal usr1 | usr2 | hup | int with an optional payload, handled before its next step")
                 .args(schema(k, "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1},"
@@ -269,9 +269,9 @@ final class KernelSyscalls {
                         + "\"required\":[\"pid\",\"signal\"],\"additionalProperties\":false}"))
                 .capabilities("proc:kill").determinism(Determinism.RECORDED).build(),
                 (p, a) -> {
-                    Proc target = k.proc(a.get("pid").asLong());
+                    Proc target = k.procs.get(a.get("pid").asLong());
                     if (target == null) throw new SyscallException(Errno.ESRCH, "no process " + a.get("pid").asLong());
-                    if (!k.isDescendant(p, target) && !p.caps.permits("proc:kill:any")) {
+                    if (!k.procs.isDescendant(p, target) && !p.caps.permits("proc:kill:any")) {
                         throw new SyscallException(Errno.EPERM, "process " + target.pid
                                 + " is not a descendant of pid " + p.pid + " (signalling it needs proc:kill:any)");
                     }
@@ -283,7 +283,7 @@ final class KernelSyscalls {
     }
 
     private static void registerEvents(Kernel k) {
-        k.addKernelCall(describe(k, "ipc.subscribe",
+        k.syscalls.addKernelCall(describe(k, "ipc.subscribe",
                 "events whose topic matches the filter (org/agentos/process/*, org/agentos/fs/CHANGED, *) arrive in the "
                         + "caller's mailbox as {topic, properties}; unsubscribe ends it; needs ipc:subscribe:<filter>",
                 "{\"type\":\"object\",\"properties\":{\"topic\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
@@ -333,7 +333,7 @@ final class KernelSyscalls {
 
     /** tool.list and tool.describe: what an agent may call, and how. */
     private static void registerToolDiscovery(Kernel k) {
-        k.addKernelCall(describe(k, "tool.list",
+        k.syscalls.addKernelCall(describe(k, "tool.list",
                 "the syscalls in the table (optionally those starting with prefix), each with whether the caller may call it",
                 "{\"type\":\"object\",\"properties\":{\"prefix\":{\"type\":\"string\",\"maxLength\":128},"
                         + "\"permittedOnly\":{\"type\":\"boolean\"}},\"additionalProperties\":false}",
@@ -342,7 +342,7 @@ final class KernelSyscalls {
                     String prefix = a.path("prefix").asText("");
                     boolean permittedOnly = a.path("permittedOnly").asBoolean(false);
                     ArrayNode tools = k.json.createArrayNode();
-                    for (SyscallEntry e : k.syscallTable()) {
+                    for (SyscallEntry e : k.syscalls.sorted()) {
                         if (!e.name.startsWith(prefix)) continue;
                         boolean permitted = e.permitsFixed(p.caps);
                         if (permittedOnly && !permitted) continue;
@@ -355,13 +355,13 @@ final class KernelSyscalls {
                     return SyscallResult.ok(k.json.createObjectNode().put("count", tools.size()).set("tools", tools));
                 });
 
-        k.addKernelCall(describe(k, "tool.describe",
+        k.syscalls.addKernelCall(describe(k, "tool.describe",
                 "the full descriptor of one syscall: argument and result schemas, capabilities, resource class, timeout",
                 "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}",
                 Determinism.RECORDED),
                 (p, a) -> {
-                    SyscallEntry e = k.syscallEntry(a.get("name").asText());
+                    SyscallEntry e = k.syscalls.get(a.get("name").asText());
                     if (e == null) throw new SyscallException(Errno.ENOENT, "no syscall '" + a.get("name").asText() + "'");
                     ObjectNode d = ToolDescriptors.toJson(e.descriptor, e.provider);
                     d.put("permitted", e.permitsFixed(p.caps));
@@ -385,59 +385,59 @@ final class KernelSyscalls {
     /** mem.* and proc.fork: through the bound memory manager, which checks access ({@code mem:read:<space>} ...). */
     private static void registerMemory(Kernel k) {
         MemoryCalls m = k.mem;
-        k.addParkingKernelCall(memCall(k, "mem.get", "the value under key in a space (a paged-out working entry is paged back in)",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.get", "the value under key in a space (a paged-out working entry is paged back in)",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "},\"required\":[\"key\"],\"additionalProperties\":false}"),
                 m::get);
-        k.addParkingKernelCall(memCall(k, "mem.put", "stores value (JSON) or base64 (bytes) under key, a new version; working: an "
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.put", "stores value (JSON) or base64 (bytes) under key, a new version; working: an "
                         + "entry of the context window (tokens, summary); waits for the disk in a persistent space",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "," + VALUE + "},\"required\":[\"key\"],"
                         + "\"additionalProperties\":false}"), m::put);
-        k.addParkingKernelCall(memCall(k, "mem.delete", "removes key from a space",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.delete", "removes key from a space",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "},\"required\":[\"key\"],\"additionalProperties\":false}"),
                 m::delete);
-        k.addParkingKernelCall(memCall(k, "mem.cas", "compare-and-set: writes value only if the key's version is expect (0: only if absent)",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.cas", "compare-and-set: writes value only if the key's version is expect (0: only if absent)",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "," + VALUE + ",\"expect\":{\"type\":\"integer\",\"minimum\":0}},"
                         + "\"required\":[\"key\",\"expect\"],\"additionalProperties\":false}"), m::cas);
-        k.addParkingKernelCall(memCall(k, "mem.list", "keys of a space in order, with prefix, a page of at most limit after after",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.list", "keys of a space in order, with prefix, a page of at most limit after after",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + ",\"prefix\":{\"type\":\"string\",\"maxLength\":512},"
                         + "\"after\":{\"type\":\"string\",\"maxLength\":512},\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":"
                         + MemoryCalls.MAX_LIST + "}},\"additionalProperties\":false}"), m::list);
-        k.addParkingKernelCall(memCall(k, "mem.search", "entries of a space whose key or text contains all the words of query",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.search", "entries of a space whose key or text contains all the words of query",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + ",\"query\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024},"
                         + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"query\"],\"additionalProperties\":false}"),
                 m::search);
-        k.addParkingKernelCall(memCall(k, "mem.recall", "pages back in the caller's paged-out working entries that best match query (full text)",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.recall", "pages back in the caller's paged-out working entries that best match query (full text)",
                 "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024},"
                         + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"query\"],\"additionalProperties\":false}"),
                 m::recall);
-        k.addParkingKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (0: unlimited)",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (0: unlimited)",
                 "{\"type\":\"object\",\"properties\":{\"tokens\":{\"type\":\"integer\",\"minimum\":0}},\"required\":[\"tokens\"],"
                         + "\"additionalProperties\":false}"), m::budget);
-        k.addParkingKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>); processes of "
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>); processes of "
                         + "its owner reach it, and of the owners listed in members, each with mem:read/mem:write:shared/<name>",
                 "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
                         + "\"persistent\":{\"type\":\"boolean\"},\"quotaBytes\":{\"type\":\"integer\",\"minimum\":0},"
                         + MEMBERS + "},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::share);
-        k.addParkingKernelCall(memCall(k, "mem.unshare", "deletes the shared space shared/<name> with everything in it (its owner, or mem:admin)",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.unshare", "deletes the shared space shared/<name> with everything in it (its owner, or mem:admin)",
                 "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::unshare);
-        k.addParkingKernelCall(memCall(k, "mem.lock", "takes lock name of a space; waits (BLOCKED) while another holds it, at most timeoutMs "
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.lock", "takes lock name of a space; waits (BLOCKED) while another holds it, at most timeoutMs "
                         + "(-1: no limit, 0: EAGAIN at once); released by mem.unlock or the holder's exit",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + "," + WAIT + "},\"required\":[\"name\"],\"additionalProperties\":false}"),
                 m::lock);
-        k.addParkingKernelCall(memCall(k, "mem.unlock", "releases a lock the caller holds",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.unlock", "releases a lock the caller holds",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + "},\"required\":[\"name\"],\"additionalProperties\":false}"),
                 m::unlock);
-        k.addParkingKernelCall(memCall(k, "mem.sem.acquire", "takes permits of counting semaphore name (created with initial permits); "
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.sem.acquire", "takes permits of counting semaphore name (created with initial permits); "
                         + "waits (BLOCKED) until enough are free, at most timeoutMs",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + ",\"permits\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000},"
                         + "\"initial\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000}," + WAIT + "},\"required\":[\"name\"],"
                         + "\"additionalProperties\":false}"), m::semAcquire);
-        k.addParkingKernelCall(memCall(k, "mem.sem.release", "gives back permits of a semaphore the caller holds",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.sem.release", "gives back permits of a semaphore the caller holds",
                 "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + ",\"permits\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000}},"
                         + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::semRelease);
-        k.addParkingKernelCall(ToolDescriptor.builder("proc.fork").version("0.1.0")
+        k.syscalls.addParkingKernelCall(ToolDescriptor.builder("proc.fork").version("0.1.0")
                 .description("a child running the same program from a copy of the caller's state and a copy-on-write copy of "
                         + "its user space; returns {pid: child} to the caller and {pid: 0, ppid} to the child")
                 .args(ToolDescriptor.emptyObjectSchema()).capabilities("proc:spawn").determinism(Determinism.RECORDED)

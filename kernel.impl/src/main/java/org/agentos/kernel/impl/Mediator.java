@@ -60,11 +60,11 @@ final class Mediator {
      * that can only park a program ({@link SyscallEntry.Blocking#ALWAYS}) is {@code EINVAL}.
      */
     SyscallResult call(long pid, String name, JsonNode args, String via) {
-        Proc p = k.procOf(pid);
+        Proc p = k.procs.get(pid);
         if (p == null) return SyscallResult.error(Errno.ESRCH, "no process " + pid);
         if (args == null) args = k.json.createObjectNode();
         long t0 = k.hal.nanoTime();
-        SyscallEntry e = k.syscallEntry(name);
+        SyscallEntry e = k.syscalls.get(name);
         SyscallResult early;
         synchronized (p) {
             early = chargeLocked(p, e, name);

@@ -337,7 +337,7 @@ final class MemoryCalls {
         }
         try {
             List<Proc> users = new ArrayList<>();
-            for (Proc p : k.processes()) {
+            for (Proc p : k.procs.all()) {
                 synchronized (p) {
                     if (p.usedMemory && !p.state.isTerminal()) users.add(p);
                 }

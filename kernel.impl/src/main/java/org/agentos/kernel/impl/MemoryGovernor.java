@@ -167,7 +167,7 @@ final class MemoryGovernor {
 
     private int pauseIdle() {
         int n = 0;
-        for (Proc p : kernel.processes()) {
+        for (Proc p : kernel.procs.all()) {
             if (p.schedClass != SchedClass.IDLE) continue;
             ProcessState s;
             synchronized (p) {

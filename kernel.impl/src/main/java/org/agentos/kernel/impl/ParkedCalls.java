@@ -63,7 +63,7 @@ final class ParkedCalls {
             p.waitingOn = null;
             p.waitFor = Long.MIN_VALUE;
             p.sleepUntilMillis = 0;
-            k.markDirtyLocked(p);
+            k.checkpoints.markDirtyLocked(p);
             if (!quota && p.state != ProcessState.PAUSED && (p.pausePending || !throttleLocked(p))) waitOverLocked(p);
         }
         if (quota) k.end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
@@ -122,7 +122,7 @@ final class ParkedCalls {
             p.cancelCall = null;
             p.callInFlight = false;
             p.waitingOn = null;
-            k.markDirtyLocked(p);
+            k.checkpoints.markDirtyLocked(p);
             if (p.pausePending || p.state == ProcessState.BLOCKED) waitOverLocked(p);
         }
     }

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * @param haltedMillis wall-clock time its processes stopped running (0: not a clean stop)
  * @param halSwap     the last HAL swap as {@code kernel:subsystems} shows it, or null
  */
-record SwapHistory(Kernel.SwapReport scheduler, String hal, long haltedMillis, String halSwap) {
+record SwapHistory(SwapReport scheduler, String hal, long haltedMillis, String halSwap) {
     private static final Logger LOG = LoggerFactory.getLogger(SwapHistory.class);
     static final String FILE = "swaps.json";
 

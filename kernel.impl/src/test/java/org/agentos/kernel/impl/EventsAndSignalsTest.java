@@ -126,9 +126,9 @@ class EventsAndSignalsTest {
         ExitStatus heard = exit(procs);
         assertTrue(heard.reason().contains("\"pid\":" + files) && !heard.reason().contains("bob"), heard.reason());
         // with proc:info:any an agent hears of every process
-        Proc admin = k.procOf(spawn("sleeper", Args.of("ms", 60_000), "proc:info:any"));
+        Proc admin = k.procs.get(spawn("sleeper", Args.of("ms", 60_000), "proc:info:any"));
         assertTrue(k.ipc.mayReceive(admin, Kernel.TOPIC_EXITED, java.util.Map.of("pid", bobs, "owner", "bob")));
-        assertFalse(k.ipc.mayReceive(k.procOf(spawn("sleeper", Args.of("ms", 60_000))), Kernel.TOPIC_EXITED,
+        assertFalse(k.ipc.mayReceive(k.procs.get(spawn("sleeper", Args.of("ms", 60_000))), Kernel.TOPIC_EXITED,
                 java.util.Map.of("pid", bobs, "owner", "bob")));
     }
 

@@ -67,7 +67,7 @@ class MemoryPressureTest {
         for (long pid : new long[] {idle, nice}) {
             await("pid " + pid + " throttled", () -> "throttled: memory pressure".equals(h.info(pid).waitingOn()));
         }
-        assertFalse(k.memory.throttles(k.procOf(normal)), "nice 0 runs on");
+        assertFalse(k.memory.throttles(k.procs.get(normal)), "nice 0 runs on");
         long before = h.info(normal).usage().steps();
         await("the normal process to keep running", () -> h.info(normal).usage().steps() > before + 1000);
         k.memory.evaluate(heapAt(0.5));
@@ -94,7 +94,7 @@ class MemoryPressureTest {
         await("idle processes paused", () -> h.state(idle1) == ProcessState.PAUSED && h.state(idle2) == ProcessState.PAUSED);
         assertNotEquals(ProcessState.PAUSED, h.state(normal));
         assertNotEquals(ProcessState.PAUSED, h.state(realtime));
-        assertFalse(k.memory.throttles(k.procOf(realtime)), "realtime is never throttled");
+        assertFalse(k.memory.throttles(k.procs.get(realtime)), "realtime is never throttled");
 
         k.memory.evaluate(heapAt(0.90)); // below pauseAt, above recoverBelow: back to HIGH
         assertEquals(MemoryGovernor.Level.HIGH, k.memory.level());

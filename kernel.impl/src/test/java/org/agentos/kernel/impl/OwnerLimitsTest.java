@@ -35,15 +35,15 @@ class OwnerLimitsTest {
             SyscallException e = assertThrows(SyscallException.class, () -> spawn(k, "alice", "sleeper", 60_000));
             assertEquals(Errno.EAGAIN, e.errno());
             assertTrue(e.getMessage().contains("owner alice has 3 live processes"), e.getMessage());
-            assertEquals(3, k.liveProcesses("alice"), "the refused spawn is not counted");
+            assertEquals(3, k.procs.liveProcesses("alice"), "the refused spawn is not counted");
             spawn(k, "bob", "sleeper", 60_000); // another owner is not held back
             k.kill(first);
             k.awaitExit(first).toCompletableFuture().get(10, TimeUnit.SECONDS);
-            assertEquals(2, k.liveProcesses("alice"));
+            assertEquals(2, k.procs.liveProcesses("alice"));
             spawn(k, "alice", "sleeper", 60_000);
             k.setMaxProcessesPerOwner(0); // no limit
             for (int i = 0; i < 10; i++) spawn(k, "alice", "sleeper", 60_000);
-            assertEquals(13, k.liveProcesses("alice"));
+            assertEquals(13, k.procs.liveProcesses("alice"));
         }
     }
 
@@ -99,7 +99,7 @@ class OwnerLimitsTest {
         }
         try (KernelHarness h = KernelHarness.persistent(dir)) {
             h.kernel.addProgram(TestPrograms.sleeper(), "test");
-            assertEquals(3, h.kernel.liveProcesses("alice"));
+            assertEquals(3, h.kernel.procs.liveProcesses("alice"));
             h.kernel.setMaxProcessesPerOwner(3);
             assertEquals(Errno.EAGAIN, assertThrows(SyscallException.class, () -> spawn(h.kernel, "alice", "sleeper", 1)).errno());
         }

@@ -78,16 +78,16 @@ class PersistenceTest {
             java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
             Thread changer = new Thread(() -> {
                 while (busy.get()) {
-                    for (Proc p : h.kernel.processes()) {
+                    for (Proc p : h.kernel.procs.all()) {
                         synchronized (p) {
-                            h.kernel.markDirtyLocked(p);
+                            h.kernel.checkpoints.markDirtyLocked(p);
                         }
                     }
                 }
             });
             changer.start();
             try {
-                java.util.concurrent.CompletableFuture.runAsync(h.kernel::checkpoint).get(60, TimeUnit.SECONDS);
+                java.util.concurrent.CompletableFuture.runAsync(h.kernel.checkpoints::checkpoint).get(60, TimeUnit.SECONDS);
             } finally {
                 busy.set(false);
                 changer.join();
@@ -97,7 +97,7 @@ class PersistenceTest {
 
     @Test
     void aHalSwapReportsItsPauseAndTheSchedulersLastSwapSurvivesIt() throws Exception {
-        Kernel.SwapReport swap;
+        SwapReport swap;
         long pid;
         try (KernelHarness h = KernelHarness.persistent(dir)) {
             install(h.kernel);

@@ -226,7 +226,7 @@ class ProcessLifecycleTest {
             await("all but the 2 newest zombies to be reaped", () -> small.kernel.count() == 1 + 2);
             long kept = java.util.Arrays.stream(pids).filter(pid -> small.kernel.info(pid).isPresent()).count();
             assertEquals(2, kept);
-            assertEquals(2, small.kernel.zombiesOfInit());
+            assertEquals(2, small.kernel.procs.zombiesOfInit());
         }
     }
 

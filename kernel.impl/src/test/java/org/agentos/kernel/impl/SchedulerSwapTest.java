@@ -100,7 +100,7 @@ class SchedulerSwapTest {
             for (int i = 0; i < 100; i++) pids.add(k.spawn(SpawnSpec.of("yielder", null)));
             await("the yielders running", () -> slow.picks.get() > 1000);
 
-            Kernel.SwapReport r = k.setScheduler(new RoundRobinScheduler(), "test");
+            SwapReport r = k.setScheduler(new RoundRobinScheduler(), "test");
             assertTrue(slow.servedDuringExport, "workers picked from the old scheduler while it exported");
             // All but those the 2 workers were running at that moment.
             assertTrue(r.imported() + r.enqueued() >= 98, r.toString());
@@ -124,20 +124,20 @@ class SchedulerSwapTest {
             // Not started: nothing is picked, so the whole table is queued in the scheduler.
             for (int i = 0; i < 1000; i++) pids.add(k.spawn(SpawnSpec.of("yielder", Args.of("limit", 5))));
 
-            Kernel.SwapReport carried = k.setScheduler(new RoundRobinScheduler(), "test");
+            SwapReport carried = k.setScheduler(new RoundRobinScheduler(), "test");
             assertEquals(1000, carried.imported());
             assertEquals(0, carried.enqueued());
             assertNull(carried.fallback());
             assertEquals(1000, k.scheduler().runnable());
 
-            Kernel.SwapReport refused = k.setScheduler(new RefusingScheduler(), "test");
+            SwapReport refused = k.setScheduler(new RefusingScheduler(), "test");
             assertEquals(0, refused.imported());
             assertEquals(1000, refused.enqueued());
             assertTrue(refused.fallback().contains("import failed"), refused.fallback());
 
-            Kernel.SwapReport rebuilt = k.setScheduler(new MuteScheduler(), "test");
+            SwapReport rebuilt = k.setScheduler(new MuteScheduler(), "test");
             assertEquals(1000, rebuilt.imported(), "refusing still exports");
-            Kernel.SwapReport fromMute = k.setScheduler(new RoundRobinScheduler(), "test");
+            SwapReport fromMute = k.setScheduler(new RoundRobinScheduler(), "test");
             assertEquals(0, fromMute.imported());
             assertEquals(1000, fromMute.enqueued());
             assertTrue(fromMute.fallback().contains("exports no state"), fromMute.fallback());
