@@ -13,6 +13,7 @@ import org.agentos.kernel.api.sched.SchedulerState;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.SwapReport;
 import org.agentos.scheduler.fair.FairScheduler;
 import org.agentos.scheduler.priority.PriorityScheduler;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -97,9 +98,9 @@ public class SchedulerSwapBenchmark {
     }
 
     @Benchmark
-    public Kernel.SwapReport swap() {
+    public SwapReport swap() {
         Scheduler next = kernel.scheduler() == fair ? priority : fair;
-        Kernel.SwapReport r = kernel.setScheduler(next, "bench");
+        SwapReport r = kernel.setScheduler(next, "bench");
         pauses.computeIfAbsent(r.from() + " -> " + r.to(), d -> new ArrayList<>()).add(r.pauseNanos());
         return r;
     }
