@@ -157,7 +157,7 @@ final class Checkpoints {
         // Program states come back as JSON trees; run() turns them into typed values once the program is bound.
         for (Proc p : restored) {
             synchronized (p) {
-                if (p.state == ProcessState.READY) k.enqueueLocked(p);
+                if (p.state == ProcessState.READY) k.stepper.enqueueLocked(p);
             }
         }
     }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.Quotas;
@@ -57,7 +56,7 @@ final class KernelSyscalls {
                         until = p.sleepUntilMillis != 0 ? p.sleepUntilMillis
                                 : k.hal.currentTimeMillis() + a.get("ms").asLong();
                     }
-                    return k.sleepUntil(p, until);
+                    return k.parked.sleepUntil(p, until);
                 });
 
         k.syscalls.addKernelCall(ToolDescriptor.builder("proc.spawn").version("0.1.0")
@@ -90,7 +89,7 @@ final class KernelSyscalls {
                     SpawnSpec spec = new SpawnSpec(a.get("program").asText(), a.get("args"), null,
                             a.path("nice").asInt(p.nice), caps, q,
                             a.has("class") ? SchedClass.parse(a.get("class").asText()) : null);
-                    long pid = k.spawn(p, spec, false);
+                    long pid = k.lifecycle.spawn(p, spec, false);
                     return SyscallResult.ok(k.json.createObjectNode().put("pid", pid));
                 });
 
@@ -99,7 +98,7 @@ final class KernelSyscalls {
                 "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":-1},"
                         + "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}",
                 Determinism.RECORDED),
-                (p, a) -> k.waitChild(p, a.path("pid").asLong(-1), a.path("timeoutMs").asLong(0)));
+                (p, a) -> k.exits.waitChild(p, a.path("pid").asLong(-1), a.path("timeoutMs").asLong(0)));
 
         k.syscalls.addKernelCall(ToolDescriptor.builder("proc.kill").version("0.1.0")
                 .description("sends term (catchable) or kill to a descendant; other processes need proc:kill:any")
@@ -113,7 +112,7 @@ final class KernelSyscalls {
                         throw new SyscallException(Errno.EPERM, "process " + target.pid
                                 + " is not a descendant of pid " + p.pid + " (signalling it needs proc:kill:any)");
                     }
-                    k.signal(target, "kill".equals(a.path("signal").asText("term")), "pid " + p.pid);
+                    k.lifecycle.signal(target, "kill".equals(a.path("signal").asText("term")), "pid " + p.pid);
                     return SyscallResult.OK;
                 });
 
@@ -276,8 +275,8 @@ final class KernelSyscalls {
                                 + " is not a descendant of pid " + p.pid + " (signalling it needs proc:kill:any)");
                     }
                     String signal = a.get("signal").asText();
-                    if (signal.equals("term") || signal.equals("kill")) k.signal(target, signal.equals("kill"), "pid " + p.pid);
-                    else k.userSignal(target, signal, a.get("payload"), p.pid);
+                    if (signal.equals("term") || signal.equals("kill")) k.lifecycle.signal(target, signal.equals("kill"), "pid " + p.pid);
+                    else k.lifecycle.userSignal(target, signal, a.get("payload"), p.pid);
                     return SyscallResult.OK;
                 });
     }

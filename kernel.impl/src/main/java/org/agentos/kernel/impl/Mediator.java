@@ -71,7 +71,7 @@ final class Mediator {
         }
         SyscallResult r = mediate(p, e, name, args, early, true);
         audit(p, e, name, args, r, t0, k.hal.nanoTime(), via);
-        if (r.errno() == Errno.EQUOTA) k.end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
+        if (r.errno() == Errno.EQUOTA) k.exits.end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return r;
     }
 

@@ -14,7 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.agentos.kernel.api.memory.CasOutcome;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
 import org.agentos.kernel.api.memory.MemCaller;
@@ -517,7 +516,7 @@ final class MemoryCalls {
     }
 
     SyscallResult fork(Proc p, boolean fromOutside) throws SyscallException {
-        return gated(p, fromOutside, "proc.fork", m -> k.fork(p, m));
+        return gated(p, fromOutside, "proc.fork", m -> k.lifecycle.fork(p, m));
     }
 
     // ---- locks and semaphores

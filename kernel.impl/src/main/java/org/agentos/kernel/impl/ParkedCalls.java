@@ -66,7 +66,7 @@ final class ParkedCalls {
             k.checkpoints.markDirtyLocked(p);
             if (!quota && p.state != ProcessState.PAUSED && (p.pausePending || !throttleLocked(p))) waitOverLocked(p);
         }
-        if (quota) k.end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
+        if (quota) k.exits.end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return true;
     }
 
@@ -134,7 +134,23 @@ final class ParkedCalls {
             p.state = ProcessState.PAUSED;
         } else {
             p.state = ProcessState.READY;
-            k.enqueueLocked(p);
+            k.stepper.enqueueLocked(p);
         }
+    }
+
+    /** proc.sleep: blocks {@code p} until {@code untilMillis} (epoch), surviving a restart. */
+    SyscallResult sleepUntil(Proc p, long untilMillis) {
+        long delay = untilMillis - k.hal.currentTimeMillis();
+        if (delay <= 0) return SyscallResult.OK;
+        synchronized (p) {
+            p.sleepUntilMillis = untilMillis;
+            k.parked.blockLocked(p, "proc.sleep");
+            try {
+                p.cancelCall = k.timers.schedule(() -> k.parked.complete(p, SyscallResult.OK), delay, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException shuttingDown) {
+                // The kernel is stopping; the checkpoint keeps the wake-up time and the restart resumes the sleep.
+            }
+        }
+        return null;
     }
 }

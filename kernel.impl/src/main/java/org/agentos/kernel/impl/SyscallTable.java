@@ -163,7 +163,7 @@ final class SyscallTable {
                 waitingForSyscall.remove(p);
                 if (p.state == ProcessState.READY && !p.queued) {
                     p.waitingOn = null;
-                    k.enqueueLocked(p);
+                    k.stepper.enqueueLocked(p);
                 }
             }
         }
