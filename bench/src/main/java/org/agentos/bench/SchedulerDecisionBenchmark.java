@@ -5,7 +5,7 @@ import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.sched.SchedEntity;
 import org.agentos.kernel.api.sched.Scheduler;
-import org.agentos.kernel.impl.RoundRobinScheduler;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 import org.agentos.scheduler.fair.FairScheduler;
 import org.agentos.scheduler.priority.PriorityScheduler;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -13,7 +13,7 @@ import org.agentos.kernel.api.sched.SchedulerState;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.Kernel;
-import org.agentos.kernel.impl.SwapReport;
+import org.agentos.kernel.impl.cpu.SwapReport;
 import org.agentos.scheduler.fair.FairScheduler;
 import org.agentos.scheduler.priority.PriorityScheduler;
 import org.openjdk.jmh.annotations.Benchmark;

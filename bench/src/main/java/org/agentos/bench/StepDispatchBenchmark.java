@@ -10,7 +10,7 @@ import org.agentos.kernel.api.program.Step;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.Kernel;
-import org.agentos.kernel.impl.RoundRobinScheduler;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -134,7 +134,7 @@ public class SchedulerSwapIT extends KarafTestSupport {
         awaitProgress(workload);
         executeCommand("feature:uninstall agentos-scheduler-fair", Duration.ofSeconds(60)); // booted; installed again below
         // The kernel's own round robin is the last resort; disabling its component leaves none.
-        executeCommand("scr:disable org.agentos.kernel.impl.RoundRobinScheduler");
+        executeCommand("scr:disable org.agentos.kernel.impl.cpu.RoundRobinScheduler");
         try {
             waitFor(() -> executeCommand("kernel:subsystems").contains("no scheduler bound"), WAIT,
                     "the kernel to report that no scheduler is bound");
@@ -143,7 +143,7 @@ public class SchedulerSwapIT extends KarafTestSupport {
                     WAIT, "every process to wait READY");
             swapTo("feature:install agentos-scheduler-priority", "priority", workload);
         } finally {
-            executeCommand("scr:enable org.agentos.kernel.impl.RoundRobinScheduler");
+            executeCommand("scr:enable org.agentos.kernel.impl.cpu.RoundRobinScheduler");
         }
         executeCommand("feature:uninstall agentos-scheduler-priority", Duration.ofSeconds(60));
         waitFor(() -> executeCommand("kernel:subsystems").matches("(?s).*\\nscheduler\\s+round-robin\\s.*"), WAIT,

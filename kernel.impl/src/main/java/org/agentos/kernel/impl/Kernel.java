@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,14 +18,15 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.hal.Hal;
+import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
-import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.ProcessState;
@@ -38,6 +38,31 @@ import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.syscall.Tool;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.agentos.kernel.impl.audit.AuditWriter;
+import org.agentos.kernel.impl.cpu.Dispatcher;
+import org.agentos.kernel.impl.cpu.SchedulerSwap;
+import org.agentos.kernel.impl.cpu.Stepper;
+import org.agentos.kernel.impl.cpu.SwapReport;
+import org.agentos.kernel.impl.ipc.Ipc;
+import org.agentos.kernel.impl.mem.MemoryCalls;
+import org.agentos.kernel.impl.persist.Checkpoints;
+import org.agentos.kernel.impl.persist.ProcRecord;
+import org.agentos.kernel.impl.persist.ProcStore;
+import org.agentos.kernel.impl.proc.Exits;
+import org.agentos.kernel.impl.proc.Lifecycle;
+import org.agentos.kernel.impl.proc.PrincipalProgram;
+import org.agentos.kernel.impl.proc.Proc;
+import org.agentos.kernel.impl.proc.ProcessTable;
+import org.agentos.kernel.impl.proc.Programs;
+import org.agentos.kernel.impl.resource.MemoryGovernor;
+import org.agentos.kernel.impl.resource.Resources;
+import org.agentos.kernel.impl.security.PermissionRegistry;
+import org.agentos.kernel.impl.syscall.KernelSyscalls;
+import org.agentos.kernel.impl.syscall.Mediator;
+import org.agentos.kernel.impl.syscall.ParkedCalls;
+import org.agentos.kernel.impl.syscall.SyscallEntry;
+import org.agentos.kernel.impl.syscall.SyscallTable;
+import org.agentos.kernel.impl.syscall.ToolRunner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,50 +76,50 @@ import org.slf4j.LoggerFactory;
  */
 public final class Kernel implements ProcessManager, AuditLog {
     private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
-    static final String INIT = "init";
+    public static final String INIT = "init";
 
-    final Hal hal;
-    final KernelSettings settings;
-    final ObjectMapper json;
+    public final Hal hal;
+    public final KernelSettings settings;
+    public final ObjectMapper json;
     /** Set once the framework shuts down: tool calls a departing bundle leaves are kept for the restart. */
     private volatile boolean quiescing;
-    final AuditWriter audit;
-    final MemoryGovernor memory = new MemoryGovernor(this);
+    public final AuditWriter audit;
+    public final MemoryGovernor memory = new MemoryGovernor(this);
     /** Installed programs. */
-    final Programs programs = new Programs(this);
+    public final Programs programs = new Programs(this);
     /** What a CPU worker does with a process: pick, step, hand its call to the mediator. */
-    final Stepper stepper = new Stepper(this);
+    public final Stepper stepper = new Stepper(this);
     /** Spawn, fork, pause, resume, signals. */
-    final Lifecycle lifecycle;
+    public final Lifecycle lifecycle;
     /** Exit, wait, reap, and the exit listeners. */
-    final Exits exits = new Exits(this);
+    public final Exits exits = new Exits(this);
     /** The mediation path every syscall takes. */
-    final Mediator mediator = new Mediator(this);
+    public final Mediator mediator = new Mediator(this);
     /** How a program's process waits for its call and how the wait ends. */
-    final ParkedCalls parked = new ParkedCalls(this);
+    public final ParkedCalls parked = new ParkedCalls(this);
     /** LLM gates, byte rates and the byte quota. */
-    final Resources resources;
+    public final Resources resources;
     /** Tools that are not CPU-bound: the I/O executor, timeouts, retries. */
-    final ToolRunner tools;
+    public final ToolRunner tools;
     /** Message queues and mailboxes. */
-    final Ipc ipc = new Ipc(this);
+    public final Ipc ipc = new Ipc(this);
     /** The bound memory manager and the mem.* calls. */
-    final MemoryCalls mem = new MemoryCalls(this);
+    public final MemoryCalls mem = new MemoryCalls(this);
 
     /** The message queues, as operators and benchmarks drive them. */
     public org.agentos.kernel.api.ipc.MessageQueues ipc() {
         return ipc;
     }
     /** Processes by pid, the tree, pids, owners. */
-    final ProcessTable procs;
+    public final ProcessTable procs;
     /** Bundles' tools and the kernel's own calls. */
-    final SyscallTable syscalls;
+    public final SyscallTable syscalls;
     /** The bound scheduler and its hot swap. */
-    final SchedulerSwap schedulers = new SchedulerSwap(this);
+    public final SchedulerSwap schedulers = new SchedulerSwap(this);
     /** The durable process table. */
-    final Checkpoints checkpoints;
-    final Dispatcher dispatcher;
-    final ScheduledThreadPoolExecutor timers;
+    public final Checkpoints checkpoints;
+    public final Dispatcher dispatcher;
+    public final ScheduledThreadPoolExecutor timers;
     private volatile long nowMillis;
     private volatile boolean started;
     private ScheduledFuture<?> checkpointTask;
@@ -149,7 +174,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         addProgram(new PrincipalProgram(), "kernel");
     }
 
-    static ThreadFactory daemon(String prefix) {
+    public static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
@@ -254,7 +279,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /** Wall-clock milliseconds, refreshed every millisecond. */
-    long now() {
+    public long now() {
         return nowMillis;
     }
 
@@ -283,7 +308,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /** An IPC event (queue created, deleted, redriven) in the audit log. */
-    void auditEvent(String name, String owner, String detail) {
+    public void auditEvent(String name, String owner, String detail) {
         audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, owner, name, AuditRecord.OK, 0, detail, null, null);
     }
 
@@ -376,7 +401,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /** Posts a kernel event (EventAdmin, through the sink KernelComponent set), if anyone listens. */
-    void post(String topic, Map<String, ?> properties) {
+    public void post(String topic, Map<String, ?> properties) {
         BiConsumer<String, Map<String, Object>> sink = events;
         if (sink != null) {
             @SuppressWarnings("unchecked") Map<String, Object> props = (Map<String, Object>) properties;
@@ -384,11 +409,11 @@ public final class Kernel implements ProcessManager, AuditLog {
         }
     }
 
-    boolean started() {
+    public boolean started() {
         return started;
     }
 
-    void wakeAllWorkers() {
+    public void wakeAllWorkers() {
         for (int i = 0; i < dispatcher.size(); i++) dispatcher.signalWork();
     }
 
@@ -499,11 +524,11 @@ public final class Kernel implements ProcessManager, AuditLog {
     }
 
     /** Charges {@code bytes} moved to {@code p}'s byte quota and rate: EQUOTA past the quota. */
-    void chargeBytes(Proc p, long bytes) throws SyscallException {
+    public void chargeBytes(Proc p, long bytes) throws SyscallException {
         resources.chargeBytes(p, bytes, null);
     }
 
-    boolean quiescing() {
+    public boolean quiescing() {
         return quiescing;
     }
 

@@ -22,6 +22,7 @@ import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

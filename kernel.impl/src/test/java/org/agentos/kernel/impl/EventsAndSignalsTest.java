@@ -16,6 +16,7 @@ import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.impl.proc.Proc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

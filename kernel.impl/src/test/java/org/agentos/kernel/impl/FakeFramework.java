@@ -24,14 +24,14 @@ import org.osgi.service.cm.ConfigurationAdmin;
  * own logic: bundles that ask for permissions and use services, a bundle context, ConfigAdmin.
  * A method a fake does not answer returns null, 0 or false.
  */
-final class FakeFramework {
+public final class FakeFramework {
     final List<Bundle> bundles = new ArrayList<>();
     /** Symbolic names of the bundles stopped, in order. */
-    final List<String> stopped = new ArrayList<>();
-    final Bundle kernel;
-    final Dictionary<String, Object> stored = new Hashtable<>();
+    public final List<String> stopped = new ArrayList<>();
+    public final Bundle kernel;
+    public final Dictionary<String, Object> stored = new Hashtable<>();
 
-    FakeFramework() {
+    public FakeFramework() {
         kernel = bundle(10, "org.agentos.kernel.impl", Set.of());
     }
 
@@ -39,7 +39,7 @@ final class FakeFramework {
     private final Map<Long, List<ServiceReference<?>>> inUse = new HashMap<>();
 
     /** An active bundle asking for {@code requested}; it uses the services {@link #uses} adds. */
-    Bundle bundle(long id, String symbolicName, Set<String> requested) {
+    public Bundle bundle(long id, String symbolicName, Set<String> requested) {
         List<ServiceReference<?>> used = inUse.computeIfAbsent(id, k -> new ArrayList<>());
         Requirement asks = fake(Requirement.class,
                 Map.of("getAttributes", x -> Map.of(KernelPermission.ATTRIBUTE, List.copyOf(requested))));
@@ -58,21 +58,21 @@ final class FakeFramework {
     }
 
     /** Makes {@code user} use a service {@code owner} registered, marked as needing {@code permission}. */
-    void uses(Bundle user, Bundle owner, String permission) {
+    public void uses(Bundle user, Bundle owner, String permission) {
         ServiceReference<?> ref = fake(ServiceReference.class, Map.of(
                 "getProperty", a -> KernelPermission.SERVICE_PROPERTY.equals(a[0]) ? permission : null,
                 "getBundle", a -> owner));
         inUse.get(user.getBundleId()).add(ref);
     }
 
-    BundleContext context() {
+    public BundleContext context() {
         return fake(BundleContext.class, Map.of(
                 "getBundle", a -> kernel,
                 "getBundles", a -> bundles.toArray(new Bundle[0]),
                 "registerService", a -> fake(ServiceRegistration.class, Map.of())));
     }
 
-    ConfigurationAdmin configAdmin() {
+    public ConfigurationAdmin configAdmin() {
         Configuration c = fake(Configuration.class, Map.of(
                 "getProperties", a -> copy(stored),
                 "update", a -> {

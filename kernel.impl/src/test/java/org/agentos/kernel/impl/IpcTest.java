@@ -22,6 +22,7 @@ import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.impl.ipc.Ipc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -16,6 +16,7 @@ import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.Tool;
 import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 
 /** A kernel on the Linux HAL with a round-robin scheduler, for tests. */
 final class KernelHarness implements AutoCloseable {

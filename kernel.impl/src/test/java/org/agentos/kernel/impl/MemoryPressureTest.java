@@ -16,6 +16,7 @@ import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.sched.SchedClass;
 import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.impl.resource.MemoryGovernor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -17,6 +17,10 @@ import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.program.Step;
 import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
+import org.agentos.kernel.impl.cpu.SwapReport;
+import org.agentos.kernel.impl.proc.PidAllocator;
+import org.agentos.kernel.impl.proc.Proc;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -17,6 +17,7 @@ import org.agentos.kernel.api.program.Step;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

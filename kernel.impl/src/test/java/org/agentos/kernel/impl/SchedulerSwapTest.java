@@ -15,6 +15,8 @@ import org.agentos.kernel.api.sched.SchedEntity;
 import org.agentos.kernel.api.sched.Scheduler;
 import org.agentos.kernel.api.sched.SchedulerState;
 import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
+import org.agentos.kernel.impl.cpu.SwapReport;
 import org.junit.jupiter.api.Test;
 
 /** The swap protocol: export, import, fallback rebuild; nothing lost either way. */

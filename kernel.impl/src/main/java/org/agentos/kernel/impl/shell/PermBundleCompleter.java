@@ -1,7 +1,7 @@
 package org.agentos.kernel.impl.shell;
 
 import java.util.List;
-import org.agentos.kernel.impl.PermissionRegistry;
+import org.agentos.kernel.impl.security.PermissionRegistry;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.CommandLine;

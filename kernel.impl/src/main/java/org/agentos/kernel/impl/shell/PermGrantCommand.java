@@ -3,7 +3,7 @@ package org.agentos.kernel.impl.shell;
 import java.util.List;
 import java.util.Set;
 import org.agentos.kernel.api.syscall.SyscallException;
-import org.agentos.kernel.impl.PermissionRegistry;
+import org.agentos.kernel.impl.security.PermissionRegistry;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;

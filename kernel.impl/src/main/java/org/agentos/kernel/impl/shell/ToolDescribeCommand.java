@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
-import org.agentos.kernel.impl.ToolDescriptors;
+import org.agentos.kernel.impl.syscall.ToolDescriptors;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;

@@ -23,7 +23,7 @@ import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.KernelSettings;
-import org.agentos.kernel.impl.RoundRobinScheduler;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

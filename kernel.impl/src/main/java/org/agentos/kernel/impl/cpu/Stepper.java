@@ -1,0 +1,245 @@
+package org.agentos.kernel.impl.cpu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.program.Program;
+import org.agentos.kernel.api.program.Step;
+import org.agentos.kernel.api.sched.SchedEntity;
+import org.agentos.kernel.api.sched.Scheduler;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.proc.Proc;
+import org.agentos.kernel.impl.proc.Programs;
+import org.agentos.kernel.impl.proc.TreeBudget;
+import org.agentos.kernel.impl.syscall.SyscallEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a CPU worker does ({@link Dispatcher}): picks a READY process off the bound scheduler,
+ * runs one step of its program, charges the CPU it used, and hands the syscall the step asked
+ * for to the {@link Mediator} (or ends the process when the step exits or fails). The run queue
+ * is the scheduler's; a process is on it while {@code queued}, which only this class changes.
+ */
+public final class Stepper {
+    private static final Logger LOG = LoggerFactory.getLogger(Stepper.class);
+
+    private final Kernel k;
+
+    public Stepper(Kernel k) {
+        this.k = k;
+    }
+
+    public void enqueueLocked(Proc p) {
+        if (p.queued) return;
+        p.queued = true;
+        Scheduler s = k.schedulers.scheduler();
+        if (s != null) {
+            StallMeter stall = k.schedulers.stall();
+            if (stall == null) {
+                s.enqueue(p);
+            } else {
+                long t0 = stall.begin();
+                s.enqueue(p);
+                stall.end(t0);
+            }
+            k.dispatcher.signalWork();
+        }
+    }
+
+    public void dequeueLocked(Proc p) {
+        if (!p.queued) return;
+        p.queued = false;
+        Scheduler s = k.schedulers.scheduler();
+        if (s != null) s.remove(p);
+    }
+
+    /** The next process to run, off the scheduler, RUNNING now; null when none is ready. */
+    public Proc pick() {
+        StallMeter stall = k.schedulers.stall();
+        if (stall == null) return pickFrom(k.schedulers.scheduler());
+        long t0 = stall.begin();
+        try {
+            return pickFrom(k.schedulers.scheduler());
+        } finally {
+            stall.end(t0);
+        }
+    }
+
+    private Proc pickFrom(Scheduler s) {
+        if (s == null || !k.started()) return null;
+        while (true) {
+            SchedEntity e = s.pickNext();
+            if (e == null) return null;
+            if (!(e instanceof Proc p)) {
+                LOG.error("scheduler {} returned an entity the kernel did not give it: {}", s.name(), e);
+                continue;
+            }
+            synchronized (p) {
+                // Stale entries (paused, killed, or already taken after a swap) are dropped here.
+                if (p.queued && p.state == ProcessState.READY) {
+                    p.queued = false;
+                    p.state = ProcessState.RUNNING;
+                    return p;
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs one step of {@code p} on worker {@code w}, then the syscall it asked for. The fast path
+     * takes the process lock four times per step (pick, before, after, completion) and reads the
+     * clock twice.
+     */
+    public void run(Proc p, Dispatcher.Worker w) {
+        Programs.ProgramEntry pe = k.programs.get(p.programName);
+        if (pe == null) {
+            k.programs.parkUntilInstalled(p);
+            return;
+        }
+        Object state;
+        SyscallResult last;
+        boolean terminate;
+        boolean heldCall;
+        ObjectNode signal;
+        String badState = null;
+        synchronized (p) {
+            heldCall = p.callName != null;
+            if (!heldCall && p.programState instanceof JsonNode node
+                    && !JsonNode.class.isAssignableFrom(pe.program().stateType())) {
+                // Restored from a checkpoint as JSON: give the program its typed state back.
+                try {
+                    p.programState = k.json.convertValue(node, pe.program().stateType());
+                } catch (IllegalArgumentException e) {
+                    badState = "cannot restore its state as " + pe.program().stateType().getName() + ": " + e.getMessage();
+                }
+            }
+            state = p.programState;
+            last = p.lastResult;
+            terminate = !heldCall && p.terminatePending;
+            if (terminate) p.terminatePending = false;
+            signal = !heldCall && !terminate && p.pendingSignals != null ? p.pendingSignals.pollFirst() : null;
+        }
+        if (badState != null) {
+            k.exits.end(p, ProcessState.KILLED, 134, badState, false);
+            return;
+        }
+        long t0 = k.hal.nanoTime();
+        w.begin(p, t0);
+        try {
+            if (heldCall) {
+                // Held at a syscall boundary (pause, restart): make that call, not a new step.
+                SyscallEntry e;
+                SyscallResult early;
+                String name;
+                JsonNode args;
+                synchronized (p) {
+                    if (p.state != ProcessState.RUNNING || p.callName == null) return;
+                    name = p.callName;
+                    args = p.callArgs;
+                    e = k.syscalls.get(name);
+                    if (e == null && k.syscalls.awaitsBundle(name)) {
+                        k.syscalls.holdUntilSyscallLocked(p, name);
+                        early = null;
+                    } else {
+                        early = k.mediator.beginLocked(p, e, name, t0);
+                    }
+                }
+                if (e == null && early == null) {
+                    k.syscalls.awaitSyscall(p, name);
+                    return;
+                }
+                k.mediator.proceed(p, e, name, args, early);
+                return;
+            }
+            Step<Object> step = null;
+            Throwable fault = null;
+            try {
+                if (signal != null) state = handleSignal(p, pe.program(), state, signal);
+                step = terminate ? pe.program().onTerminate(state) : pe.program().step(state, last);
+                if (step == null) fault = new NullPointerException("step returned null");
+            } catch (Throwable t) {
+                fault = t;
+            }
+            long t1 = k.hal.nanoTime();
+            if (w.abandoned) return; // the watchdog ended the process and replaced this worker
+            long ran = t1 - t0;
+            Scheduler s = k.schedulers.scheduler();
+            if (s != null) s.charge(p, ran);
+            String endReason = null;
+            int endCode = 0;
+            ProcessState endState = ProcessState.EXITED;
+            SyscallEntry e = null;
+            SyscallResult early = null;
+            String name = null;
+            JsonNode args = null;
+            synchronized (p) {
+                p.cpuNanos += ran;
+                p.steps++;
+                if (p.state != ProcessState.RUNNING) return;
+                k.checkpoints.markDirtyLocked(p);
+                if (fault != null) {
+                    LOG.warn("{} failed in a step", p, fault);
+                    endCode = 134;
+                    endState = ProcessState.KILLED;
+                    endReason = "step failed: " + fault;
+                } else {
+                    p.programState = step.state();
+                    p.lastResult = null;
+                    String over = p.cpuNanos > p.quotas.cpuNanos() ? k.mediator.overQuotaLocked(p) : null;
+                    TreeBudget tree = p.budget == null ? null : p.budget.chargeCpu(ran);
+                    if (over == null && tree != null) {
+                        over = "EQUOTA: the process tree of pid " + tree.pid + " used " + tree.cpu.get() / 1000
+                                + " us of CPU, over its quota of " + tree.cpuLimit / 1000 + " us (shared by its descendants)";
+                    }
+                    if (over != null) {
+                        endCode = 137;
+                        endState = ProcessState.KILLED;
+                        endReason = over;
+                    } else if (step instanceof Step.Exit<Object> x) {
+                        endCode = x.code();
+                        endReason = x.reason();
+                    } else {
+                        Step.Call<Object> c = (Step.Call<Object>) step;
+                        name = c.syscall();
+                        args = c.args();
+                        p.callName = name;
+                        p.callArgs = args;
+                        if (p.pausePending) {
+                            p.pausePending = false;
+                            p.state = ProcessState.PAUSED;
+                            return;
+                        }
+                        e = k.syscalls.get(name);
+                        if (e == null && k.syscalls.awaitsBundle(name)) {
+                            k.syscalls.holdUntilSyscallLocked(p, name);
+                        } else {
+                            early = k.mediator.beginLocked(p, e, name, t1);
+                        }
+                    }
+                }
+            }
+            if (endReason != null) {
+                k.exits.end(p, endState, endCode, endReason, false);
+                return;
+            }
+            if (e == null && early == null) {
+                k.syscalls.awaitSyscall(p, name);
+                return;
+            }
+            k.mediator.proceed(p, e, name, args, early);
+        } finally {
+            w.end();
+        }
+    }
+
+    /** Lets the program handle a user signal; one it leaves alone goes to its mailbox. Returns the state to step with. */
+    private Object handleSignal(Proc p, Program<Object> program, Object state, ObjectNode sig) {
+        Object next = program.onSignal(state, sig.get("signal").asText(), sig.get("payload"));
+        if (next != null) return next;
+        k.ipc.mailbox(p);
+        k.ipc.notify(p.pid, sig);
+        return state;
+    }
+}

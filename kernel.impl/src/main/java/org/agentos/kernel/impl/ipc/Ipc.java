@@ -1,0 +1,1349 @@
+package org.agentos.kernel.impl.ipc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agentos.kernel.api.ipc.Delivery;
+import org.agentos.kernel.api.ipc.Message;
+import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.ipc.QueueSpec;
+import org.agentos.kernel.api.ipc.QueueStats;
+import org.agentos.kernel.api.journal.Journal;
+import org.agentos.kernel.api.security.OwnerNames;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.proc.Proc;
+
+/**
+ * Inter-process communication: named queues and per-process mailboxes, with the delivery
+ * guarantee each queue was created with, bounded with back-pressure. A process that must wait
+ * (a full queue, an empty one, a request's reply) is BLOCKED and holds no thread: it is a
+ * {@link MessageQueue.Waiter} on the queue until a message, space, its timeout, a kill or a
+ * terminate request ends the wait. Lock order: a queue's monitor, then a process's.
+ */
+public final class Ipc implements MessageQueues {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ipc.class);
+    /** Capacity of a process's mailbox (at-most-once). */
+    static final int MAILBOX_CAPACITY = 1024;
+    public static final int MAX_BATCH = 1000;
+    private static final long SWEEP_MILLIS = 50;
+
+    private final Kernel kernel;
+    private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
+    /**
+     * Requests in flight (ipc.request): correlation id -> the requester's mailbox. A reply to that
+     * mailbox with that id may cross owners; the id is random, so a reply cannot be forged.
+     */
+    private final ConcurrentHashMap<String, String> openRequests = new ConcurrentHashMap<>();
+    static final int MAX_OPEN_REQUESTS = 100_000;
+    /** What a process needs to write into the mailbox of another owner's process, other than a reply. */
+    static final String MAILBOX_ANY = "ipc:mailbox:any";
+    private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
+    /** The journal of the durable queues; null when the kernel keeps no state on disk. */
+    private volatile Journal log;
+    /** Durable queues are created one at a time (see create). */
+    private final Object creating = new Object();
+    /** The queue log is rewritten from a snapshot once it is this big and twice its live size (tests lower it). */
+    public long compactAboveBytes = 64L << 20;
+
+    public Ipc(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    static String mailboxName(long pid) {
+        return "@" + pid;
+    }
+
+    /** Redelivers messages whose visibility timeout passed, every {@value #SWEEP_MILLIS} ms. */
+    public void start() {
+        try {
+            kernel.timers.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // the kernel is stopping
+        }
+    }
+
+    void sweep() {
+        long now = kernel.hal.currentTimeMillis();
+        for (MessageQueue q : queues.values()) {
+            synchronized (q) {
+                q.measure(now);
+                if (q.inFlight.isEmpty()) continue;
+                int before = q.dead.size();
+                if (q.expire(now)) serveReceivers(q, now);
+                if (q.dead.size() != before || q.free() > 0) admitSenders(q, now);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ lookup and access
+
+    /** Bytes held by each owner's queues and mailboxes together: what {@link #MAX_BYTES_PER_OWNER} limits. */
+    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> heldBytes = new ConcurrentHashMap<>();
+
+    /** A new queue of {@code owner}'s, counting what it holds with the owner's other queues. */
+    private MessageQueue newQueue(QueueSpec spec, String owner, long mailboxOf) {
+        MessageQueue q = new MessageQueue(spec, owner, mailboxOf);
+        q.ownerBytes = heldBytes.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicLong());
+        return q;
+    }
+
+    /** Bytes {@code owner}'s queues and mailboxes hold now. */
+    public long heldBytesOf(String owner) {
+        java.util.concurrent.atomic.AtomicLong b = heldBytes.get(owner);
+        return b == null ? 0 : b.get();
+    }
+
+    /**
+     * EINVAL for a message over {@value #MAX_MESSAGE_BYTES} bytes; ENOSPC when {@code batch} would take
+     * the bytes {@code q}'s owner's queues hold past {@value #MAX_BYTES_PER_OWNER}: one tenant's
+     * queues (filled by anyone) cannot take the heap. Checked as a send starts; a sender that then
+     * waits for room may take them a batch past it.
+     */
+    private static void roomFor(MessageQueue q, List<Outgoing> batch) throws SyscallException {
+        long bytes = 0;
+        for (int i = 0, n = batch.size(); i < n; i++) {
+            long b = batch.get(i).bytes();
+            if (b > MAX_MESSAGE_BYTES) {
+                throw new SyscallException(Errno.EINVAL, "a message of " + b + " bytes: at most " + MAX_MESSAGE_BYTES
+                        + " bytes go in one message (put large data in a file or memory and send its name)");
+            }
+            bytes += b;
+        }
+        long held = q.ownerBytes.get();
+        if (held + bytes > MAX_BYTES_PER_OWNER) {
+            throw new SyscallException(Errno.ENOSPC, "the queues of owner " + q.owner + " hold " + held + " bytes; " + bytes
+                    + " more would pass the " + MAX_BYTES_PER_OWNER + " one owner's queues may hold (receive or delete some)");
+        }
+    }
+
+    private MessageQueue queue(String name) throws SyscallException {
+        MessageQueue q = queues.get(name);
+        if (q == null) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+        return q;
+    }
+
+    /** The caller's own mailbox, created on first use. */
+    public MessageQueue mailbox(Proc p) {
+        return queues.computeIfAbsent(mailboxName(p.pid), n -> newQueue(
+                QueueSpec.builder("mailbox").delivery(Delivery.AT_MOST_ONCE).capacity(MAILBOX_CAPACITY).build(), p.owner, p.pid));
+    }
+
+    /** The queue {@code name}; a mailbox {@code @pid} of a live process is created on demand. */
+    private MessageQueue target(String name) throws SyscallException {
+        MessageQueue q = queues.get(name);
+        if (q != null) return q;
+        if (name.startsWith("@")) {
+            long pid;
+            try {
+                pid = Long.parseLong(name.substring(1));
+            } catch (NumberFormatException e) {
+                throw new SyscallException(Errno.EINVAL, "a mailbox is @<pid>, not '" + name + "'");
+            }
+            Proc p = kernel.procs.get(pid);
+            if (p == null || p.state.isTerminal()) throw new SyscallException(Errno.ESRCH, "no process " + pid + " to receive at " + name);
+            return mailbox(p);
+        }
+        throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+    }
+
+    // ------------------------------------------------------------------ create / delete
+
+    public QueueStats create(Proc p, QueueSpec spec) throws SyscallException {
+        return create(spec, p.owner);
+    }
+
+    @Override
+    public QueueStats create(QueueSpec spec, String owner) throws SyscallException {
+        Journal journal = log;
+        if (spec.durable() && journal == null) {
+            throw new SyscallException(Errno.EINVAL, "durable queues need the kernel's data directory (this kernel keeps no state)");
+        }
+        MessageQueue q = newQueue(spec, owner, 0);
+        if (!spec.durable()) {
+            synchronized (creating) { // creations take turns: two cannot both fit the owner's budget
+                withinBudget(spec, owner);
+                if (queues.putIfAbsent(spec.name(), q) != null) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+            }
+        } else {
+            // The create record goes to disk before anyone can send to the queue, so that no send
+            // record precedes it in the log; creations take turns for that.
+            synchronized (creating) {
+                withinBudget(spec, owner);
+                if (queues.containsKey(spec.name())) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+                q.journal = journalOf(q);
+                try {
+                    journal.appendAndWait(bytes(createRecord(spec, owner)));
+                } catch (IOException e) {
+                    throw new SyscallException(Errno.EIO, "the queue log cannot be written: " + e.getMessage(), e);
+                }
+                if (queues.putIfAbsent(spec.name(), q) != null) {
+                    // a mailbox or an in-memory queue took the name meanwhile: the log must forget this one
+                    journal.append(bytes(kernel.json.createObjectNode().put("t", "delete").put("q", spec.name())), null);
+                    throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
+                }
+            }
+        }
+        kernel.auditEvent("ipc.create", owner, spec.name() + " (" + spec.delivery().label() + ", capacity " + spec.capacity() + ")");
+        return q.stats();
+    }
+
+    /** Most queues one owner may hold (mailboxes aside). */
+    public static final int MAX_QUEUES_PER_OWNER = 256;
+    /** Most messages one owner's queues may hold together: the sum of their capacities. */
+    static final long MAX_CAPACITY_PER_OWNER = 1_000_000;
+    /** Most bytes one owner's queues and mailboxes hold together (payloads as JSON). */
+    public static final long MAX_BYTES_PER_OWNER = 256L << 20;
+    /** Most bytes of one message's payload. */
+    public static final long MAX_MESSAGE_BYTES = 1L << 20;
+
+    /**
+     * EQUOTA when {@code owner} already holds {@value #MAX_QUEUES_PER_OWNER} queues, or the new
+     * queue's capacity would take its queues' capacities past {@value #MAX_CAPACITY_PER_OWNER}: a
+     * tenant cannot make the kernel hold more than that for it (one queue of capacity 10 million,
+     * filled, took most of the heap). Holds {@code creating}, so that two creates cannot both fit.
+     */
+    private void withinBudget(QueueSpec spec, String owner) throws SyscallException {
+        int count = 0;
+        long capacity = spec.capacity();
+        for (MessageQueue q : queues.values()) {
+            if (q.mailboxOf != 0 || q.deleted || !q.owner.equals(owner)) continue;
+            count++;
+            capacity += q.spec.capacity();
+        }
+        if (count >= MAX_QUEUES_PER_OWNER) {
+            throw new SyscallException(Errno.EQUOTA, "owner " + owner + " holds " + count + " queues, the most one owner may");
+        }
+        if (capacity > MAX_CAPACITY_PER_OWNER) {
+            throw new SyscallException(Errno.EQUOTA, "queue '" + spec.name() + "' of capacity " + spec.capacity()
+                    + " would take owner " + owner + "'s queues to " + capacity + " messages; one owner's queues hold at most "
+                    + MAX_CAPACITY_PER_OWNER + " together");
+        }
+    }
+
+    /** Deletes a queue the caller's owner created (or any, with ipc:admin). */
+    public void delete(Proc p, String name) throws SyscallException {
+        MessageQueue q = queue(name);
+        if (q.mailboxOf != 0) throw new SyscallException(Errno.EPERM, "a mailbox goes with its process");
+        if (!q.owner.equals(p.owner) && !p.caps.permits("ipc:admin")) {
+            throw new SyscallException(Errno.EPERM, "queue '" + name + "' belongs to " + q.owner + " (deleting it needs ipc:admin)");
+        }
+        remove(q, "deleted");
+    }
+
+    @Override
+    public void delete(String name) throws SyscallException {
+        MessageQueue q = queue(name);
+        if (q.mailboxOf != 0) throw new SyscallException(Errno.EPERM, "a mailbox goes with its process");
+        remove(q, "deleted");
+    }
+
+    private void remove(MessageQueue q, String why) {
+        List<MessageQueue.Waiter> waiting = new ArrayList<>();
+        synchronized (q) {
+            if (q.deleted) return;
+            q.deleted = true;
+            queues.remove(q.name, q);
+            waiting.addAll(q.receivers);
+            waiting.addAll(q.senders);
+            q.receivers.clear();
+            q.senders.clear();
+            q.clear();
+        }
+        for (MessageQueue.Waiter w : waiting) {
+            cancelTimer(w);
+            kernel.parked.completeIf(w.proc, w, SyscallResult.error(Errno.ENOENT, "queue '" + q.name + "' was " + why));
+        }
+        if (q.mailboxOf == 0) kernel.auditEvent("ipc.delete", q.owner, q.name);
+        Journal journal = log;
+        if (q.spec.durable() && journal != null) journal.append(bytes(kernel.json.createObjectNode().put("t", "delete").put("q", q.name)), null);
+    }
+
+    /** A process ended: its mailbox goes, and what it received but did not ack is delivered again at once. */
+    public void processEnded(Proc p) {
+        subscriptions.remove(p.pid);
+        MessageQueue box = queues.get(mailboxName(p.pid));
+        if (box != null) remove(box, "removed: its process ended");
+        Set<MessageQueue> from;
+        synchronized (p) {
+            from = p.ipcReceivedFrom;
+            p.ipcReceivedFrom = null;
+        }
+        if (from == null) return;
+        long now = kernel.hal.currentTimeMillis();
+        for (MessageQueue q : from) {
+            synchronized (q) {
+                boolean any = false;
+                for (var it = q.inFlight.values().iterator(); it.hasNext(); ) {
+                    MessageQueue.Msg m = it.next();
+                    if (m.receiver != p.pid) continue;
+                    it.remove();
+                    any |= q.requeueOrBury(m);
+                }
+                if (any) serveReceivers(q, now);
+                admitSenders(q, now);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ send
+
+    /** One message to send. */
+    public record Outgoing(JsonNode payload, long bytes, int priority, String key, String correlationId, String replyTo) {
+        public Outgoing(JsonNode payload, int priority, String key, String correlationId, String replyTo) {
+            this(payload, sizeOf(payload), priority, key, correlationId, replyTo);
+        }
+    }
+
+    /** The bytes a payload takes as JSON (what a send is charged). */
+    public static long sizeOf(JsonNode payload) {
+        if (payload == null || payload.isNull() || payload.isMissingNode()) return 4;
+        if (payload.isTextual()) return payload.textValue().length() + 2L;
+        return payload.toString().length();
+    }
+
+    /**
+     * Sends {@code batch} to {@code name}: all of it, in order, or (on a full queue) waits until
+     * all of it fits, at most {@code timeoutMs} (-1: no limit; 0: EAGAIN at once). Returns the
+     * result, or null when the caller is now BLOCKED. {@code fromOutside}: made as {@code p} from
+     * outside its program, which waits for a durable commit on its own thread.
+     */
+    public SyscallResult send(Proc p, String name, List<Outgoing> batch, long timeoutMs, boolean fromOutside) throws SyscallException {
+        MessageQueue q = target(name);
+        mayReach(p, q);
+        mayWrite(p, q, batch);
+        roomFor(q, batch);
+        if (batch.size() > q.spec.capacity()) {
+            throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + name
+                    + "' of capacity " + q.spec.capacity());
+        }
+        long now = kernel.hal.currentTimeMillis();
+        MessageQueue.Waiter w;
+        java.util.concurrent.CompletableFuture<SyscallResult> outside = null;
+        synchronized (q) {
+            if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+            if (q.senders.isEmpty()) {
+                ObjectNode r = kernel.json.createObjectNode();
+                if (q.spec.durable()) {
+                    List<MessageQueue.Msg> fresh = accept(q, p.pid, batch, now, r, true);
+                    if (fresh != null && fromOutside) {
+                        // made through the gateway: the calling thread waits for the commit, not the process
+                        java.util.concurrent.CompletableFuture<SyscallResult> done = new java.util.concurrent.CompletableFuture<>();
+                        commit(q, fresh, err -> done.complete(err != null ? err : SyscallResult.ok(r)));
+                        outside = done;
+                    } else if (fresh != null) {
+                        // Acknowledged once on disk: the sender waits (BLOCKED, no thread) for the group commit.
+                        MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
+                        block(p, w0, "ipc.send " + name + " (commit)");
+                        commit(q, fresh, err -> kernel.parked.completeIf(p, w0, err != null ? err : SyscallResult.ok(r)));
+                        return null;
+                    }
+                } else if (tryEnqueue(q, p.pid, batch, now, r)) {
+                    return SyscallResult.ok(r);
+                }
+            }
+            if (outside == null && timeoutMs == 0) {
+                throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
+            }
+            if (outside != null) {
+                w = null;
+            } else {
+                List<MessageQueue.Msg> msgs = new ArrayList<>(batch.size());
+                for (Outgoing o : batch) {
+                    msgs.add(q.newMessage(p.pid, o.payload(), o.bytes(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now));
+                }
+                w = new MessageQueue.Waiter(p, 0, msgs, null);
+                block(p, w, "ipc.send " + name + " (full)");
+                q.senders.addLast(w);
+            }
+        }
+        if (outside != null) {
+            try {
+                return outside.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyscallException(Errno.EINTR, "interrupted while the send was being written (it may still be sent)");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new SyscallException(Errno.EIO, "the send failed: " + e.getCause());
+            }
+        }
+        arm(q, w, timeoutMs, Errno.ETIMEDOUT, "queue '" + name + "' stayed full for " + timeoutMs + " ms");
+        return null;
+    }
+
+    /**
+     * A queue is its owner's: another owner's process sends to it or receives from it only as one
+     * of the members its creator named, or with ipc:admin. A capability names a queue, not whose it
+     * is, so without this a squatted name or an {@code ipc:send:*} reaches another tenant's queue.
+     * Mailboxes have their own rule ({@link #mayWrite}); ack and nack touch only what the caller received.
+     */
+    private static void mayReach(Proc p, MessageQueue q) throws SyscallException {
+        if (q.mailboxOf != 0 || q.owner.equals(p.owner) || q.spec.members().contains(p.owner) || p.caps.permits("ipc:admin")) return;
+        throw new SyscallException(Errno.EPERM, "queue '" + q.name + "' belongs to owner " + q.owner + ", which has not made "
+                + p.owner + " a member (pid " + p.pid + ")");
+    }
+
+    /**
+     * A mailbox is its process's: another owner writes into it only an answer to a request that
+     * process made (the reply carries the request's correlation id, which the kernel chose), or
+     * with {@value #MAILBOX_ANY}. A replyTo names the sender's own mailbox: replies go to who asked.
+     */
+    private void mayWrite(Proc p, MessageQueue q, List<Outgoing> batch) throws SyscallException {
+        for (Outgoing o : batch) {
+            if (o.replyTo() != null && !o.replyTo().equals(mailboxName(p.pid))) {
+                throw new SyscallException(Errno.EINVAL, "replyTo names the sender's own mailbox (" + mailboxName(p.pid)
+                        + "), not '" + o.replyTo() + "': replies go to who asked");
+            }
+        }
+        if (q.mailboxOf == 0 || q.mailboxOf == p.pid || q.owner.equals(p.owner) || p.caps.permits(MAILBOX_ANY)) return;
+        for (Outgoing o : batch) {
+            String to = o.correlationId() == null ? null : openRequests.get(o.correlationId());
+            if (!q.name.equals(to)) {
+                throw new SyscallException(Errno.EPERM, "mailbox " + q.name + " belongs to another owner's process: a process "
+                        + "writes there only replies to its requests (their correlationId), or with capability " + MAILBOX_ANY);
+            }
+        }
+        for (Outgoing o : batch) openRequests.remove(o.correlationId(), q.name); // one reply per request
+    }
+
+    /** At-most-once messages are gone once delivered: their bytes are given back, once for the batch. Holds q. */
+    private static void releaseDelivered(MessageQueue q, List<MessageQueue.Msg> got) {
+        long bytes = 0;
+        for (int i = 0, n = got.size(); i < n; i++) bytes += got.get(i).bytes;
+        q.hold(-bytes);
+    }
+
+    /** Enqueues the batch if it fits (nothing if it does not), filling {@code result}; holds q. */
+    private boolean tryEnqueue(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result) {
+        if (accept(q, from, batch, now, result, false) == null) return false;
+        serveReceivers(q, now);
+        return true;
+    }
+
+    /**
+     * Takes the batch if its new messages fit, filling {@code result} with their ids and the
+     * duplicates dropped; null (nothing taken) when they do not fit. In memory the messages are
+     * ready at once (the list returned is empty); {@code onDisk} they only hold capacity and
+     * their keys until their commit, and are returned for it. Holds q.
+     */
+    private List<MessageQueue.Msg> accept(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result,
+                                          boolean onDisk) {
+        int size = batch.size(); // batches are random-access lists: indexed loops, no iterators
+        int fresh = size;
+        if (q.spec.delivery() == Delivery.EXACTLY_ONCE) {
+            for (int i = 0; i < size; i++) {
+                if (q.duplicateOf(batch.get(i).key(), now) >= 0) fresh--;
+            }
+        }
+        if (fresh > q.free()) return null;
+        long[] ids = new long[size];
+        int n = 0;
+        ArrayNode dups = kernel.json.createArrayNode();
+        List<MessageQueue.Msg> pending = onDisk ? new ArrayList<>(fresh) : List.of();
+        long added = 0;
+        for (int i = 0; i < size; i++) {
+            Outgoing o = batch.get(i);
+            long dup = q.duplicateOf(o.key(), now);
+            if (dup >= 0) {
+                q.duplicates++;
+                dups.addObject().put("key", o.key()).put("id", dup);
+                ids[n++] = dup;
+                continue;
+            }
+            MessageQueue.Msg m = q.newMessage(from, o.payload(), o.bytes(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now);
+            if (onDisk) {
+                q.rememberKey(m, now); // a repeat sent during the commit is a duplicate too
+                q.reservedIds.add(m.id);
+                pending.add(m);
+            } else {
+                q.sent++;
+                added += m.bytes;
+                q.addReady(m, now);
+            }
+            ids[n++] = m.id;
+        }
+        q.hold(added);
+        q.reserved += pending.size();
+        result.set("ids", new ArrayNode(kernel.json.getNodeFactory(), new IdList(ids, n)));
+        result.set("duplicates", dups);
+        return pending;
+    }
+
+    /**
+     * Writes the messages to the queue log; once they are on disk (the log thread's callback) they
+     * join the queue and {@code then} gets null: the sender learns its send happened. When the
+     * write failed they never join, their capacity and keys are given back, and {@code then} gets
+     * the EIO to report.
+     */
+    private void commit(MessageQueue q, List<MessageQueue.Msg> msgs, java.util.function.Consumer<SyscallResult> then) {
+        Journal journal = log;
+        if (msgs.isEmpty()) {
+            then.accept(null);
+            return;
+        }
+        if (journal == null) { // the kernel stopped meanwhile
+            unreserve(q, msgs);
+            then.accept(SyscallResult.error(Errno.EIO, "the queue log is closed: the kernel is stopping"));
+            return;
+        }
+        byte[] record = sendRecord(q, msgs);
+        if (record.length > Journal.MAX_RECORD) {
+            unreserve(q, msgs);
+            then.accept(SyscallResult.error(Errno.EINVAL, "a durable send of " + record.length + " bytes: at most "
+                    + Journal.MAX_RECORD + " bytes go to disk in one call (send a smaller batch)"));
+            return;
+        }
+        journal.append(record, failure -> {
+            if (failure != null) {
+                unreserve(q, msgs);
+                then.accept(SyscallResult.error(Errno.EIO, "the queue log cannot be written: " + failure.getMessage()));
+                return;
+            }
+            long now = kernel.hal.currentTimeMillis();
+            synchronized (q) {
+                q.reserved -= msgs.size();
+                for (MessageQueue.Msg x : msgs) q.reservedIds.remove(x.id);
+                if (!q.deleted) {
+                    long added = 0;
+                    for (MessageQueue.Msg x : msgs) {
+                        q.sent++;
+                        added += x.bytes;
+                        q.addReady(x, now);
+                    }
+                    q.hold(added);
+                    serveReceivers(q, now);
+                }
+            }
+            then.accept(null);
+        });
+    }
+
+    private void unreserve(MessageQueue q, List<MessageQueue.Msg> msgs) {
+        synchronized (q) {
+            q.reserved -= msgs.size();
+            for (MessageQueue.Msg x : msgs) {
+                q.reservedIds.remove(x.id);
+                q.forgetKey(x);
+            }
+            admitSenders(q, kernel.hal.currentTimeMillis());
+        }
+    }
+
+    /** Lets waiting senders in, first come first served, while their batches fit; holds q. */
+    private void admitSenders(MessageQueue q, long now) {
+        while (!q.senders.isEmpty()) {
+            MessageQueue.Waiter w = q.senders.peekFirst();
+            int fresh = 0;
+            for (MessageQueue.Msg m : w.sending) {
+                if (q.duplicateOf(m.key, now) < 0) fresh++;
+            }
+            if (fresh > q.free()) return;
+            q.senders.pollFirst();
+            cancelTimer(w);
+            ObjectNode r = kernel.json.createObjectNode();
+            if (q.spec.durable()) {
+                List<Outgoing> again = new ArrayList<>();
+                for (MessageQueue.Msg m : w.sending) {
+                    again.add(new Outgoing(m.payload, m.bytes, m.priority, m.key, m.correlationId, m.replyTo));
+                }
+                List<MessageQueue.Msg> reserved = accept(q, w.proc.pid, again, now, r, true);
+                commit(q, reserved == null ? List.of() : reserved,
+                        err -> kernel.parked.completeIf(w.proc, w, err != null ? err : SyscallResult.ok(r)));
+                continue;
+            }
+            ArrayNode ids = r.putArray("ids");
+            ArrayNode dups = r.putArray("duplicates");
+            List<MessageQueue.Msg> accepted = new ArrayList<>();
+            for (MessageQueue.Msg m : w.sending) {
+                long dup = q.duplicateOf(m.key, now);
+                if (dup >= 0) {
+                    dups.addObject().put("key", m.key).put("id", dup);
+                    ids.add(dup);
+                } else {
+                    accepted.add(m);
+                    ids.add(m.id);
+                }
+            }
+            // The sender learns its send happened in the same step as the messages enter the queue:
+            // a sender killed while waiting sends nothing.
+            if (kernel.parked.completeIf(w.proc, w, SyscallResult.ok(r))) {
+                q.duplicates += w.sending.size() - accepted.size();
+                long added = 0;
+                for (MessageQueue.Msg m : accepted) {
+                    q.sent++;
+                    added += m.bytes;
+                    q.addReady(m, now);
+                }
+                q.hold(added);
+            }
+        }
+        serveReceivers(q, now);
+    }
+
+    // ------------------------------------------------------------------ receive
+
+    /**
+     * Receives up to {@code max} messages from {@code name} (null: the caller's mailbox), waiting
+     * at most {@code timeoutMs} for the first (-1: no limit; 0: EAGAIN at once). Returns the
+     * result, or null when the caller is now BLOCKED.
+     */
+    public SyscallResult recv(Proc p, String name, int max, long timeoutMs) throws SyscallException {
+        MessageQueue q;
+        if (name == null || name.equals(mailboxName(p.pid))) {
+            q = mailbox(p);
+        } else {
+            if (name.startsWith("@")) throw new SyscallException(Errno.EPERM, "only process " + name.substring(1) + " receives from " + name);
+            if (!p.caps.permits("ipc:recv:" + name)) {
+                throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + name + "', which pid " + p.pid + " does not hold");
+            }
+            q = queue(name);
+            mayReach(p, q);
+        }
+        return take(p, q, max, null, timeoutMs, "ipc.recv " + q.name);
+    }
+
+    private SyscallResult take(Proc p, MessageQueue q, int max, String correlationId, long timeoutMs, String what)
+            throws SyscallException {
+        long now = kernel.hal.currentTimeMillis();
+        MessageQueue.Waiter w;
+        synchronized (q) {
+            if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + q.name + "'");
+            if (q.receivers.isEmpty() || correlationId != null) {
+                List<MessageQueue.Msg> got = pollFor(q, p, max, correlationId, now);
+                if (!got.isEmpty()) {
+                    admitSenders(q, now);
+                    if (takenOnDisk(q)) {
+                        // durable at-most-once: the messages leave the queue on disk before the receiver sees them
+                        MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
+                        block(p, w0, what + " (commit)");
+                        SyscallResult r = SyscallResult.ok(received(q, got));
+                        journalDone(q, ids(got), failure -> kernel.parked.completeIf(p, w0, r));
+                        return null;
+                    }
+                    return SyscallResult.ok(received(q, got));
+                }
+            }
+            if (timeoutMs == 0) throw new SyscallException(Errno.EAGAIN, "queue '" + q.name + "' is empty");
+            w = new MessageQueue.Waiter(p, max, null, correlationId);
+            block(p, w, what);
+            q.receivers.addLast(w);
+        }
+        arm(q, w, timeoutMs, Errno.ETIMEDOUT, correlationId != null ? "no reply within " + timeoutMs + " ms"
+                : "nothing arrived in '" + q.name + "' within " + timeoutMs + " ms");
+        return null;
+    }
+
+    /** Takes up to max messages for p (one correlated reply, when asked for); holds q. */
+    private List<MessageQueue.Msg> pollFor(MessageQueue q, Proc p, int max, String correlationId, long now) {
+        List<MessageQueue.Msg> got = new ArrayList<>(Math.min(max, q.readyCount()));
+        while (got.size() < max) {
+            MessageQueue.Msg m = q.poll(correlationId);
+            if (m == null) break;
+            q.deliver(m, p.pid, now);
+            got.add(m);
+            if (correlationId != null) break;
+        }
+        if (q.spec.delivery() == Delivery.AT_MOST_ONCE) releaseDelivered(q, got);
+        else if (!got.isEmpty()) noteReceivedFrom(p, q);
+        return got;
+    }
+
+    private static void noteReceivedFrom(Proc p, MessageQueue q) {
+        synchronized (p) {
+            if (p.ipcReceivedFrom == null) p.ipcReceivedFrom = ConcurrentHashMap.newKeySet(2);
+            p.ipcReceivedFrom.add(q);
+        }
+    }
+
+    /** Hands ready messages to waiting receivers, in the order they came; holds q. */
+    private void serveReceivers(MessageQueue q, long now) {
+        for (var it = q.receivers.iterator(); it.hasNext() && q.readyCount() > 0; ) {
+            MessageQueue.Waiter w = it.next();
+            List<MessageQueue.Msg> got = new ArrayList<>(Math.min(w.max, q.readyCount()));
+            while (got.size() < w.max) {
+                MessageQueue.Msg m = q.poll(w.correlationId);
+                if (m == null) break;
+                got.add(m);
+                if (w.correlationId != null) break;
+            }
+            if (got.isEmpty()) continue; // a request waiting for another reply
+            it.remove();
+            cancelTimer(w);
+            for (int i = 0, n = got.size(); i < n; i++) q.deliver(got.get(i), w.proc.pid, now);
+            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) releaseDelivered(q, got);
+            if (takenOnDisk(q)) {
+                // durable at-most-once: gone from the queue on disk before the receiver sees them; a
+                // receiver killed meanwhile loses them, which at-most-once allows
+                SyscallResult r = SyscallResult.ok(received(q, got));
+                journalDone(q, ids(got), failure -> kernel.parked.completeIf(w.proc, w, r));
+                continue;
+            }
+            if (!kernel.parked.completeIf(w.proc, w, SyscallResult.ok(received(q, got)))) {
+                // It ended (or was interrupted) meanwhile: these messages were never received.
+                for (int i = got.size() - 1; i >= 0; i--) {
+                    MessageQueue.Msg m = got.get(i);
+                    q.inFlight.remove(m.id);
+                    if (q.spec.delivery() == Delivery.AT_MOST_ONCE) q.hold(m.bytes); // its delivery let it go
+                    m.attempts--;
+                    q.delivered--;
+                    q.requeueOrBury(m);
+                }
+            } else if (q.spec.delivery() != Delivery.AT_MOST_ONCE) {
+                noteReceivedFrom(w.proc, q);
+            }
+        }
+    }
+
+    /** {messages: [...]}, each message built by hand: reflection-based mapping costs more than the rest of a receive. */
+    private ObjectNode received(MessageQueue q, List<MessageQueue.Msg> got) {
+        ObjectNode r = kernel.json.createObjectNode();
+        var nodes = kernel.json.getNodeFactory();
+        int n = got.size();
+        ArrayNode arr = new ArrayNode(nodes, n);
+        for (int i = 0; i < n; i++) arr.add(new ObjectNode(nodes, new ReceivedMessage(got.get(i))));
+        r.set("messages", arr);
+        if (!got.isEmpty()) r.put("queue", q.name);
+        return r;
+    }
+
+    // ------------------------------------------------------------------ ack / nack / request
+
+    /** Acks messages p received from {@code name}: they are done. Returns {acked, stale: [ids not in flight for p]}. */
+    public SyscallResult ack(Proc p, String name, List<Long> ids) throws SyscallException {
+        MessageQueue q = queue(name);
+        ObjectNode r = kernel.json.createObjectNode();
+        ArrayNode stale = r.putArray("stale");
+        int acked = 0;
+        long freed = 0;
+        List<Long> done = new ArrayList<>();
+        synchronized (q) {
+            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
+                throw new SyscallException(Errno.EINVAL, "queue '" + name + "' is at-most-once: nothing to ack");
+            }
+            for (long id : ids) {
+                MessageQueue.Msg m = q.inFlight.get(id);
+                if (m == null || m.receiver != p.pid) {
+                    stale.add(id);
+                    continue;
+                }
+                q.inFlight.remove(id);
+                freed += m.bytes;
+                q.acked++;
+                acked++;
+                if (q.journal != null) done.add(id);
+            }
+            q.hold(-freed);
+            if (!done.isEmpty()) journalDone(q, done, null);
+            if (acked > 0) admitSenders(q, kernel.hal.currentTimeMillis());
+        }
+        r.put("acked", acked);
+        return SyscallResult.ok(r);
+    }
+
+    /** Gives messages back: delivered again (requeue), or straight to the dead-letter queue. */
+    public SyscallResult nack(Proc p, String name, List<Long> ids, boolean requeue) throws SyscallException {
+        MessageQueue q = queue(name);
+        ObjectNode r = kernel.json.createObjectNode();
+        ArrayNode stale = r.putArray("stale");
+        int back = 0;
+        int buried = 0;
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (q) {
+            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
+                throw new SyscallException(Errno.EINVAL, "queue '" + name + "' is at-most-once: nothing to nack");
+            }
+            for (long id : ids) {
+                MessageQueue.Msg m = q.inFlight.get(id);
+                if (m == null || m.receiver != p.pid) {
+                    stale.add(id);
+                    continue;
+                }
+                q.inFlight.remove(id);
+                if (requeue && q.requeueOrBury(m)) back++;
+                else {
+                    if (!requeue) q.bury(m);
+                    buried++;
+                }
+            }
+            serveReceivers(q, now);
+            admitSenders(q, now);
+        }
+        r.put("requeued", back).put("deadLettered", buried);
+        return SyscallResult.ok(r);
+    }
+
+    /**
+     * Request/reply: sends {@code payload} with a fresh correlation id and the caller's mailbox as
+     * reply-to, then waits in the mailbox for the reply carrying that id (other mail stays).
+     */
+    public SyscallResult request(Proc p, String name, JsonNode payload, String key, long timeoutMs) throws SyscallException {
+        // random, not req-<pid>-<n>: a correlation id lets a reply into the mailbox, so it must not be guessable
+        String correlationId = "req-" + Long.toUnsignedString(IDS.nextLong(), 36) + Long.toUnsignedString(IDS.nextLong(), 36);
+        MessageQueue box = mailbox(p);
+        if (openRequests.size() >= MAX_OPEN_REQUESTS) openRequests.clear(); // unanswered requests are forgotten, not hoarded
+        openRequests.put(correlationId, box.name);
+        SyscallResult sent;
+        try {
+            sent = send(p, name, List.of(new Outgoing(payload, 0, key, correlationId, box.name)), 0, false);
+        } catch (SyscallException e) {
+            openRequests.remove(correlationId);
+            throw e;
+        }
+        if (sent == null) {
+            openRequests.remove(correlationId);
+            throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
+        }
+        return take(p, box, 1, correlationId, timeoutMs, "ipc.request " + name + " (waiting for the reply)");
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /** Marks p BLOCKED on w; a kill or terminate cancels w, which takes it off its queue. Holds q. */
+    private void block(Proc p, MessageQueue.Waiter w, String what) {
+        synchronized (p) {
+            p.blockedOn = w;
+            p.cancelCall = w;
+            kernel.parked.blockLocked(p, what);
+        }
+    }
+
+    /** Arms w's timeout, and its cancellation (kill, terminate) to take it off q. */
+    private void arm(MessageQueue q, MessageQueue.Waiter w, long timeoutMs, Errno errno, String message) {
+        w.whenComplete((v, ex) -> {
+            if (ex instanceof CancellationException) {
+                synchronized (q) {
+                    q.receivers.remove(w);
+                    q.senders.remove(w);
+                }
+                cancelTimer(w);
+            }
+        });
+        if (timeoutMs < 0) return;
+        try {
+            setTimer(w, kernel.timers.schedule(() -> {
+                boolean mine;
+                synchronized (q) {
+                    mine = q.receivers.remove(w) | q.senders.remove(w);
+                }
+                if (mine) kernel.parked.completeIf(w.proc, w, SyscallResult.error(errno, message));
+            }, timeoutMs, TimeUnit.MILLISECONDS));
+        } catch (RejectedExecutionException stopping) {
+            // the kernel is stopping: the checkpoint keeps the call, the restart makes it again
+        }
+    }
+
+    private static void cancelTimer(MessageQueue.Waiter w) {
+        java.util.concurrent.ScheduledFuture<?> t;
+        synchronized (w) {
+            t = w.timer;
+        }
+        if (t != null) t.cancel(false);
+    }
+
+    private static void setTimer(MessageQueue.Waiter w, java.util.concurrent.ScheduledFuture<?> t) {
+        synchronized (w) {
+            w.timer = t;
+        }
+    }
+
+    // ------------------------------------------------------------------ events and notifications
+
+    /** Topic filters each process subscribed to (OSGi syntax: {@code org/agentos/process/*}, {@code *}). */
+    private final ConcurrentHashMap<Long, Set<String>> subscriptions = new ConcurrentHashMap<>();
+    static final int MAX_SUBSCRIPTIONS = 16;
+    private static final java.util.regex.Pattern TOPIC_FILTER =
+            java.util.regex.Pattern.compile("\\*|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*(/\\*)?");
+
+    /** Subscribes p's mailbox to events whose topic matches {@code filter}; or ends that subscription. */
+    public SyscallResult subscribe(Proc p, String filter, boolean unsubscribe) throws SyscallException {
+        if (!TOPIC_FILTER.matcher(filter).matches()) {
+            throw new SyscallException(Errno.EINVAL, "a topic filter is a topic (org/agentos/process/EXITED) or a prefix "
+                    + "ending in /* (org/agentos/process/*), or *: not '" + filter + "'");
+        }
+        Set<String> mine = subscriptions.computeIfAbsent(p.pid, pid -> ConcurrentHashMap.newKeySet());
+        if (unsubscribe) {
+            mine.remove(filter);
+        } else {
+            if (mine.size() >= MAX_SUBSCRIPTIONS && !mine.contains(filter)) {
+                throw new SyscallException(Errno.EQUOTA, "at most " + MAX_SUBSCRIPTIONS + " subscriptions per process");
+            }
+            mine.add(filter);
+            mailbox(p);
+        }
+        if (p.state.isTerminal()) subscriptions.remove(p.pid); // ended meanwhile
+        ObjectNode r = kernel.json.createObjectNode();
+        ArrayNode topics = r.putArray("subscriptions");
+        mine.stream().sorted().forEach(topics::add);
+        return SyscallResult.ok(r);
+    }
+
+    public boolean hasSubscribers() {
+        return !subscriptions.isEmpty();
+    }
+
+    /**
+     * An event (from EventAdmin): a message {topic, properties} in the mailbox of every process
+     * subscribed to it that may see what it is about ({@link #mayReceive}). Only plain values
+     * travel: no {@code event.*} property and no JAAS subject (EventAdmin adds the poster's,
+     * with the operator's name, roles and ssh address).
+     */
+    public void publish(String topic, java.util.Map<String, Object> properties) {
+        if (subscriptions.isEmpty()) return;
+        ObjectNode event = null;
+        for (var e : subscriptions.entrySet()) {
+            boolean match = false;
+            for (String f : e.getValue()) {
+                if (matches(f, topic)) {
+                    match = true;
+                    break;
+                }
+            }
+            if (!match) continue;
+            Proc subscriber = kernel.procs.get(e.getKey());
+            if (subscriber == null || !mayReceive(subscriber, topic, properties)) continue;
+            if (event == null) {
+                event = kernel.json.createObjectNode().put("topic", topic);
+                ObjectNode props = event.putObject("properties");
+                properties.forEach((k, v) -> {
+                    if (!k.startsWith("event.") && plain(v)) props.set(k, kernel.json.valueToTree(v));
+                });
+            }
+            notify(e.getKey(), event);
+        }
+    }
+
+    /** Strings, numbers, booleans and arrays of them: what an event may carry to an agent. */
+    private static boolean plain(Object v) {
+        if (v instanceof String || v instanceof Number || v instanceof Boolean) return true;
+        if (v instanceof String[] || v instanceof long[] || v instanceof int[] || v instanceof boolean[]) return true;
+        return false;
+    }
+
+    /**
+     * Whether {@code p} may learn of this event: a file's change only with {@code fs:read} on its
+     * path; a process's event (it names a {@code pid}) only for its own owner's processes, or with
+     * {@code proc:info:any}; other events (memory pressure, tools) are the system's and go to all.
+     */
+    public boolean mayReceive(Proc p, String topic, java.util.Map<String, Object> properties) {
+        if (topic.startsWith("org/agentos/fs/")) {
+            Object path = properties.get("path");
+            return path instanceof String s && p.caps.permits("fs:read:" + s);
+        }
+        Object pid = properties.get("pid");
+        if (pid instanceof Number) {
+            if (p.caps.permits("proc:info:any")) return true;
+            Object owner = properties.get("owner");
+            if (owner instanceof String o) return o.equals(p.owner);
+            Proc about = kernel.procs.get(((Number) pid).longValue());
+            return about != null && about.owner.equals(p.owner);
+        }
+        return true;
+    }
+
+    static boolean matches(String filter, String topic) {
+        if (filter.equals("*")) return true;
+        if (filter.endsWith("/*")) return topic.startsWith(filter.substring(0, filter.length() - 1));
+        return filter.equals(topic);
+    }
+
+    /**
+     * Puts a kernel notification (an event, a child's exit) in the mailbox of {@code pid}, if that
+     * process has one. Never blocks the kernel: a full mailbox drops it and counts the drop.
+     */
+    public void notify(long pid, JsonNode payload) {
+        MessageQueue box = queues.get(mailboxName(pid));
+        if (box == null) return;
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (box) {
+            if (box.deleted) return;
+            long bytes = sizeOf(payload);
+            if (box.free() < 1 || box.ownerBytes.get() + bytes > MAX_BYTES_PER_OWNER) {
+                box.dropped++;
+                return;
+            }
+            MessageQueue.Msg m = box.newMessage(0, payload, bytes, 0, null, null, null, now);
+            box.sent++;
+            box.hold(bytes);
+            box.addReady(m, now);
+            serveReceivers(box, now);
+        }
+    }
+
+    // ------------------------------------------------------------------ MessageQueues (operators)
+
+    @Override
+    public List<QueueStats> queues() {
+        List<QueueStats> out = new ArrayList<>();
+        for (MessageQueue q : queues.values()) {
+            synchronized (q) {
+                out.add(q.stats());
+            }
+        }
+        out.sort(Comparator.comparing(QueueStats::name));
+        return out;
+    }
+
+    @Override
+    public Optional<QueueStats> stats(String name) {
+        MessageQueue q = queues.get(name);
+        if (q == null) return Optional.empty();
+        synchronized (q) {
+            return Optional.of(q.stats());
+        }
+    }
+
+    @Override
+    public List<Message> peek(String name, int max) throws SyscallException {
+        MessageQueue q = queue(name);
+        synchronized (q) {
+            return q.peek(Math.max(0, max));
+        }
+    }
+
+    @Override
+    public List<Message> deadLetters(String name, int max) throws SyscallException {
+        MessageQueue q = queue(name);
+        List<Message> out = new ArrayList<>();
+        synchronized (q) {
+            for (MessageQueue.Msg m : q.dead) {
+                if (out.size() >= max) break;
+                out.add(m.view(q.name));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int redrive(String name, int max) throws SyscallException {
+        MessageQueue q = queue(name);
+        int moved = 0;
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (q) {
+            while (moved < max && !q.dead.isEmpty() && q.free() > 0) {
+                MessageQueue.Msg m = q.dead.pollFirst();
+                m.attempts = 0;
+                q.addReady(m, now);
+                if (q.journal != null) q.journal.accept("redrive", m);
+                moved++;
+            }
+            serveReceivers(q, now);
+        }
+        if (moved > 0) kernel.auditEvent("ipc.redrive", q.owner, moved + " dead letters back to " + q.name);
+        return moved;
+    }
+
+    @Override
+    public Message send(String name, JsonNode payload, String key) throws SyscallException {
+        MessageQueue q = target(name);
+        roomFor(q, List.of(new Outgoing(payload, 0, key, null, null)));
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (q) {
+            if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
+            long dup = q.duplicateOf(key, now);
+            if (dup >= 0) {
+                q.duplicates++;
+                throw new SyscallException(Errno.EEXIST, "a message with key '" + key + "' was sent already (id " + dup + ")");
+            }
+            if (!q.senders.isEmpty() || q.free() < 1) {
+                throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
+            }
+            if (!q.spec.durable()) {
+                MessageQueue.Msg m = q.newMessage(0, payload, sizeOf(payload), 0, key, null, null, now);
+                q.sent++;
+                q.hold(m.bytes);
+                q.addReady(m, now);
+                Message view = m.view(q.name);
+                serveReceivers(q, now);
+                return view;
+            }
+        }
+        // Durable: the message joins the queue once it is on disk; the operator waits for that.
+        List<MessageQueue.Msg> fresh;
+        synchronized (q) {
+            fresh = accept(q, 0, List.of(new Outgoing(payload, 0, key, null, null)), now, kernel.json.createObjectNode(), true);
+            if (fresh == null) throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
+        }
+        java.util.concurrent.CompletableFuture<SyscallResult> durable = new java.util.concurrent.CompletableFuture<>();
+        commit(q, fresh, err -> durable.complete(err == null ? SyscallResult.OK : err));
+        SyscallResult written;
+        try {
+            written = durable.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted while the send was being written (it may still be sent)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SyscallException(Errno.EIO, "the send failed: " + e.getCause());
+        }
+        if (!written.isOk()) throw new SyscallException(written.errno(), written.message());
+        return fresh.get(0).view(q.name);
+    }
+
+    // ------------------------------------------------------------------ the queue log
+
+    /** Whether a receive from q must be on disk before the receiver sees it: durable at-most-once. */
+    private static boolean takenOnDisk(MessageQueue q) {
+        return q.journal != null && q.spec.delivery() == Delivery.AT_MOST_ONCE;
+    }
+
+    private static List<Long> ids(List<MessageQueue.Msg> msgs) {
+        List<Long> out = new ArrayList<>(msgs.size());
+        for (MessageQueue.Msg m : msgs) out.add(m.id);
+        return out;
+    }
+
+    /** Journals that messages {@code ids} of q are done (acked, or received at-most-once), in one record. */
+    private void journalDone(MessageQueue q, List<Long> ids, Journal.Done then) {
+        Journal journal = log;
+        if (journal == null) {
+            if (then != null) then.run(null);
+            return;
+        }
+        ObjectNode r = kernel.json.createObjectNode().put("t", "done").put("q", q.name);
+        ArrayNode a = r.putArray("ids");
+        for (long id : ids) a.add(id);
+        journal.append(bytes(r), then);
+    }
+
+    /** One record for the messages of one send, written straight with a generator (the hot path of durable sends). */
+    private byte[] sendRecord(MessageQueue q, List<MessageQueue.Msg> msgs) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64 + 160 * msgs.size());
+        try (com.fasterxml.jackson.core.JsonGenerator g = kernel.json.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("t", "send");
+            g.writeStringField("q", q.name);
+            g.writeArrayFieldStart("m");
+            for (MessageQueue.Msg m : msgs) {
+                g.writeStartObject();
+                g.writeNumberField("id", m.id);
+                g.writeNumberField("from", m.from);
+                g.writeFieldName("payload");
+                kernel.json.writeTree(g, m.payload);
+                g.writeNumberField("at", m.sentMillis);
+                if (m.priority != 0) g.writeNumberField("prio", m.priority);
+                if (m.key != null) g.writeStringField("key", m.key);
+                if (m.correlationId != null) g.writeStringField("corr", m.correlationId);
+                if (m.replyTo != null) g.writeStringField("reply", m.replyTo);
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private BiConsumerOfMsg journalOf(MessageQueue q) {
+        return (type, m) -> {
+            Journal journal = log;
+            if (journal != null) journal.append(bytes(kernel.json.createObjectNode().put("t", type).put("q", q.name).put("id", m.id)), null);
+        };
+    }
+
+    /** A journal callback: ("done" | "dead" | "redrive", message). */
+    private interface BiConsumerOfMsg extends java.util.function.BiConsumer<String, MessageQueue.Msg> {}
+
+    private byte[] bytes(ObjectNode record) {
+        try {
+            return kernel.json.writeValueAsBytes(record);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private ObjectNode createRecord(QueueSpec spec, String owner) {
+        ObjectNode r = kernel.json.createObjectNode().put("t", "create").put("q", spec.name()).put("owner", owner)
+                .put("delivery", spec.delivery().label()).put("capacity", spec.capacity())
+                .put("visibilityMs", spec.visibilityMillis()).put("maxDeliveries", spec.maxDeliveries())
+                .put("dedupWindowMs", spec.dedupWindowMillis()).put("priorities", spec.priorities());
+        if (!spec.members().isEmpty()) spec.members().forEach(r.putArray("members")::add);
+        return r;
+    }
+
+    /** The members a create record lists; a log edited into nonsense admits nobody. */
+    private static Set<String> members(JsonNode c) {
+        try {
+            return OwnerNames.members(c.path("members"));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("queue {}: ignoring its members ({})", c.path("q").asText(), e.getMessage());
+            return Set.of();
+        }
+    }
+
+    /**
+     * Rebuilds the durable queues from the queue log under {@code dataDir}: what was sent and not
+     * acked is ready again in the order it was sent (in flight at the crash counts as not acked),
+     * dead letters stay dead, and exactly-once queues remember the keys still in their window.
+     * Then the log is rewritten compact and opened.
+     */
+    public void recover(java.nio.file.Path dataDir) throws IOException {
+        if (dataDir == null) return;
+        java.nio.file.Path file = dataDir.resolve("ipc").resolve("queues.log");
+        List<ObjectNode> records = new ArrayList<>();
+        Journal.read(file, r -> records.add((ObjectNode) kernel.json.readTree(r)));
+        java.util.Map<String, ObjectNode> creates = new java.util.LinkedHashMap<>();
+        java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> live = new java.util.HashMap<>();
+        java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> dead = new java.util.HashMap<>();
+        java.util.Map<String, java.util.LinkedHashMap<String, long[]>> doneKeys = new java.util.HashMap<>();
+        for (ObjectNode r : records) {
+            String q = r.path("q").asText();
+            long id = r.path("id").asLong();
+            switch (r.path("t").asText()) {
+                case "create" -> {
+                    // a create for a queue the log already has comes from a snapshot taken while it was
+                    // being created: the queue and its messages stay
+                    if (creates.putIfAbsent(q, r) == null) {
+                        live.put(q, new java.util.LinkedHashMap<>());
+                        dead.put(q, new java.util.LinkedHashMap<>());
+                        doneKeys.put(q, new java.util.LinkedHashMap<>());
+                    }
+                }
+                case "delete" -> {
+                    creates.remove(q);
+                    live.remove(q);
+                    dead.remove(q);
+                    doneKeys.remove(q);
+                }
+                case "send" -> {
+                    if (!live.containsKey(q)) break;
+                    if (r.has("m")) {
+                        for (JsonNode m : r.get("m")) live.get(q).put(m.path("id").asLong(), (ObjectNode) m);
+                    } else {
+                        live.get(q).put(id, r);
+                    }
+                }
+                case "done" -> {
+                    if (!live.containsKey(q)) break;
+                    long window = creates.get(q).path("dedupWindowMs").asLong(600_000);
+                    for (JsonNode each : r.has("ids") ? r.get("ids") : kernel.json.createArrayNode().add(id)) {
+                        long done = each.asLong();
+                        ObjectNode m = live.get(q).remove(done);
+                        if (m == null) m = dead.get(q).remove(done);
+                        if (m != null && m.hasNonNull("key")) {
+                            doneKeys.get(q).put(m.get("key").asText(), new long[] {done, m.path("at").asLong() + window});
+                        }
+                    }
+                }
+                case "key" -> {
+                    if (doneKeys.containsKey(q)) doneKeys.get(q).put(r.path("key").asText(), new long[] {id, r.path("until").asLong()});
+                }
+                case "dead" -> {
+                    ObjectNode m = live.containsKey(q) ? live.get(q).remove(id) : null;
+                    if (m != null) dead.get(q).put(id, m);
+                }
+                case "redrive" -> {
+                    ObjectNode m = dead.containsKey(q) ? dead.get(q).remove(id) : null;
+                    if (m != null) live.get(q).put(id, m);
+                }
+                default -> LOG.warn("queue log {}: unknown record {}", file, r);
+            }
+        }
+        long now = kernel.hal.currentTimeMillis();
+        int messages = 0;
+        for (var e : creates.entrySet()) {
+            ObjectNode c = e.getValue();
+            QueueSpec spec = QueueSpec.builder(e.getKey()).delivery(Delivery.parse(c.path("delivery").asText("at-least-once")))
+                    .capacity(c.path("capacity").asInt(1024)).visibilityMillis(c.path("visibilityMs").asLong(30_000))
+                    .maxDeliveries(c.path("maxDeliveries").asInt(5)).dedupWindowMillis(c.path("dedupWindowMs").asLong(600_000))
+                    .priorities(c.path("priorities").asBoolean(false)).members(members(c)).durable(true).build();
+            MessageQueue q = newQueue(spec, c.path("owner").asText("root"), 0);
+            q.idsFrom(c.path("next").asLong(1)); // ids never repeat, not even those of acked messages
+            // keys of acked messages first, in window order: the queue expires keys in insertion order
+            doneKeys.get(e.getKey()).entrySet().stream().filter(k -> k.getValue()[1] > now)
+                    .sorted(Comparator.comparingLong(k -> k.getValue()[1]))
+                    .forEach(k -> q.restoreKey(k.getKey(), k.getValue()[0], k.getValue()[1]));
+            for (ObjectNode m : live.get(e.getKey()).values()) { // in log order: the order they joined the queue
+                MessageQueue.Msg back = restore(q, m);
+                q.hold(back.bytes);
+                q.addReady(back, now);
+                messages++;
+            }
+            for (ObjectNode m : dead.get(e.getKey()).values()) {
+                MessageQueue.Msg back = restore(q, m);
+                q.hold(back.bytes);
+                q.bury(back);
+            }
+            q.journal = journalOf(q);
+            queues.put(q.name, q);
+        }
+        Journal.Snapshot snapshot = out -> {
+            for (byte[] r : snapshotRecords()) out.add(r);
+        };
+        Journal.rewrite(file, snapshot);
+        log = Journal.open(file, compactAboveBytes, snapshot);
+        if (!creates.isEmpty()) {
+            LOG.info("restored {} durable queues with {} messages from {}", creates.size(), messages, file);
+        }
+    }
+
+    /**
+     * What the queue log must hold for the durable queues as they are now: per queue its create
+     * record, the sends of its ready and in-flight messages, its dead letters, and the keys of
+     * acked messages still in their dedup window. Sends still waiting for their commit are left
+     * out: their records follow in the log.
+     */
+    List<byte[]> snapshotRecords() {
+        List<byte[]> out = new ArrayList<>();
+        long now = kernel.hal.currentTimeMillis();
+        for (MessageQueue q : queues.values()) {
+            if (!q.spec.durable()) continue;
+            List<MessageQueue.Msg> live = new ArrayList<>();
+            List<MessageQueue.Msg> deadLetters = new ArrayList<>();
+            java.util.Map<String, long[]> keys = new java.util.LinkedHashMap<>();
+            long nextId;
+            synchronized (q) {
+                if (q.deleted) continue;
+                q.snapshot(live, deadLetters, keys, now);
+                nextId = q.nextId();
+            }
+            out.add(bytes(createRecord(q.spec, q.owner).put("next", nextId)));
+            // in send records of the same shape as a send's, a bounded number of messages each
+            for (int i = 0; i < live.size(); i += MAX_BATCH) {
+                out.add(sendRecord(q, live.subList(i, Math.min(live.size(), i + MAX_BATCH))));
+            }
+            for (int i = 0; i < deadLetters.size(); i += MAX_BATCH) {
+                out.add(sendRecord(q, deadLetters.subList(i, Math.min(deadLetters.size(), i + MAX_BATCH))));
+            }
+            for (MessageQueue.Msg m : deadLetters) {
+                out.add(bytes(kernel.json.createObjectNode().put("t", "dead").put("q", q.name).put("id", m.id)));
+            }
+            for (var k : keys.entrySet()) {
+                out.add(bytes(kernel.json.createObjectNode().put("t", "key").put("q", q.name).put("key", k.getKey())
+                        .put("id", k.getValue()[0]).put("until", k.getValue()[1])));
+            }
+        }
+        return out;
+    }
+
+    private static MessageQueue.Msg restore(MessageQueue q, ObjectNode m) {
+        return q.restored(m.path("id").asLong(), m.path("from").asLong(), m.get("payload"), m.path("prio").asInt(0),
+                m.hasNonNull("key") ? m.get("key").asText() : null, m.hasNonNull("corr") ? m.get("corr").asText() : null,
+                m.hasNonNull("reply") ? m.get("reply").asText() : null, m.path("at").asLong());
+    }
+
+    /** How often the queue log was compacted while running (0 without one). */
+    public long logCompactions() {
+        Journal journal = log;
+        return journal == null ? 0 : journal.compactions();
+    }
+
+    /** Writes what the queue log has queued and closes it (kernel stop). */
+    public void close() {
+        Journal journal = log;
+        log = null;
+        if (journal != null) journal.close();
+    }
+}

@@ -1,0 +1,842 @@
+package org.agentos.kernel.impl.mem;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.memory.EntryInfo;
+import org.agentos.kernel.api.memory.EntryPage;
+import org.agentos.kernel.api.memory.MemCaller;
+import org.agentos.kernel.api.memory.MemEntry;
+import org.agentos.kernel.api.memory.MemWrite;
+import org.agentos.kernel.api.memory.MemoryManager;
+import org.agentos.kernel.api.memory.MemoryState;
+import org.agentos.kernel.api.memory.SharedSpec;
+import org.agentos.kernel.api.memory.SpaceInfo;
+import org.agentos.kernel.api.memory.SpaceKind;
+import org.agentos.kernel.api.security.OwnerNames;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.proc.Proc;
+
+/**
+ * The kernel's side of memory: the bound {@link MemoryManager}, the {@code mem.*} system calls
+ * made through it, the processes waiting for a lock or semaphore, and the live swap.
+ *
+ * <p>Gate: every memory call enters the gate and leaves it when its result (a write's fsync
+ * included) is there. A swap closes the gate, waits until nothing is inside, exports the old
+ * manager's state, imports it into the new one and opens the gate again; a call arriving
+ * meanwhile, or while no manager is bound, waits BLOCKED (no thread) and is made again after.
+ * A manager that leaves with no successor hands its state to the kernel, which gives it to the
+ * next one: nothing is lost by stopping the memory bundle.
+ *
+ * <p>Waiting: managers never block. A process that finds a lock taken waits here, FIFO per
+ * object, and is tried again when the kernel unlocks, releases, or ends a holder.
+ */
+public final class MemoryCalls {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MemoryCalls.class);
+    public static final int MAX_LIST = 1000;
+
+    private final Kernel k;
+
+    // Guarded by this.
+    private MemoryManager manager;
+    private String provider;
+    private boolean quiescing;
+    private int inside;
+    /** Memory calls made through the bound manager since it was bound: 0 means it holds nothing of the kernel's. */
+    private long callsSinceBind;
+    private MemoryState stash;
+    private final ArrayDeque<Parked> parked = new ArrayDeque<>();
+    private final List<Long> exitsDuringSwap = new ArrayList<>();
+    private String lastSwap;
+
+    /** Waiters per synchronization object ({@code <space>#<name>}); each deque is also the object's lock. */
+    private final ConcurrentHashMap<String, ArrayDeque<SyncWaiter>> waiters = new ConcurrentHashMap<>();
+
+    public MemoryCalls(Kernel k) {
+        this.k = k;
+    }
+
+    /** A process waiting for the gate to open; its call is made again then. */
+    private record Parked(Proc proc, Object token) {}
+
+    /** A process waiting for a lock ({@code permits} 0) or for semaphore permits. */
+    static final class SyncWaiter extends CompletableFuture<Void> {
+        final Proc proc;
+        final String space;
+        final String name;
+        final int permits;
+        final int initial;
+        java.util.concurrent.ScheduledFuture<?> timer;
+
+        SyncWaiter(Proc proc, String space, String name, int permits, int initial) {
+            this.proc = proc;
+            this.space = space;
+            this.name = name;
+            this.permits = permits;
+            this.initial = initial;
+        }
+
+        String id() {
+            return space + "#" + name;
+        }
+    }
+
+    // ------------------------------------------------------------------ binding and swap
+
+    public synchronized MemoryManager manager() {
+        return manager;
+    }
+
+    public synchronized String provider() {
+        return provider;
+    }
+
+    public synchronized String lastSwap() {
+        return lastSwap;
+    }
+
+    /**
+     * Binds {@code next} (null: none). The old manager's state, or what a departed one left with
+     * the kernel, is carried over; if the new one refuses it, the old one stays bound (or the
+     * state stays with the kernel) and the refusal is logged and audited.
+     *
+     * @return what happened, for the log and kernel:subsystems
+     */
+    public String bind(MemoryManager next, String nextProvider) {
+        long t0 = System.nanoTime();
+        MemoryManager old;
+        boolean untouched;
+        synchronized (this) {
+            if (manager == next) return "already bound";
+            quiescing = true;
+            while (inside > 0) {
+                try {
+                    wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            old = manager;
+            untouched = old != null && callsSinceBind == 0;
+        }
+        long quiet = System.nanoTime();
+        String outcome;
+        MemoryState state = null;
+        boolean keepOld = false;
+        try {
+            // A manager no call went through holds nothing of the agents' (e.g. the one bound for a
+            // moment at boot before the configured one appeared): its empty state must not replace
+            // what the next one kept on disk.
+            state = untouched ? null : old != null ? old.exportState() : takeStash();
+        } catch (RuntimeException e) {
+            LOG.error("memory swap: {} could not export its state; its entries stay with it", old.name(), e);
+        }
+        int spaces = state == null ? 0 : state.spaces().size();
+        if (next != null && state != null) {
+            try {
+                next.importState(state);
+            } catch (RuntimeException e) {
+                keepOld = old != null;
+                if (!keepOld) putStash(state);
+                LOG.error("memory swap: {} refused the state of {}: {}", next.name(), old == null ? "the kernel" : old.name(),
+                        e.toString());
+            }
+        } else if (next == null && state != null) {
+            putStash(state);
+        }
+        synchronized (this) {
+            String from = old == null ? "none" : old.name();
+            String to = next == null ? "none" : next.name();
+            if (keepOld) {
+                outcome = to + " refused the state of " + from + "; " + from + " stays bound";
+            } else {
+                manager = next;
+                provider = next == null ? null : nextProvider;
+                callsSinceBind = next != null && state != null ? 1 : 0; // it holds what it imported
+                outcome = from + " -> " + to + ": " + spaces + " spaces carried over"
+                        + (next == null && state != null ? " (kept by the kernel until a memory manager binds)" : "")
+                        + String.format(java.util.Locale.ROOT, ", paused %.2f ms", (System.nanoTime() - quiet) / 1e6);
+            }
+            lastSwap = outcome;
+            quiescing = false;
+        }
+        k.auditEvent("mem.swap", "root", outcome);
+        LOG.info("memory swap {} (waited {} ms for calls in flight)", outcome, (quiet - t0) / 1_000_000);
+        replayExits();
+        resumeParked();
+        wakeAll();
+        return outcome;
+    }
+
+    private synchronized MemoryState takeStash() {
+        MemoryState s = stash;
+        stash = null;
+        return s;
+    }
+
+    private synchronized void putStash(MemoryState s) {
+        stash = s;
+    }
+
+    /** Unbinds {@code m} if it is the bound one (its bundle went): its state stays with the kernel. */
+    public void unbind(MemoryManager m) {
+        synchronized (this) {
+            if (manager != m) return;
+        }
+        bind(null, null);
+    }
+
+    private void resumeParked() {
+        List<Parked> again;
+        synchronized (this) {
+            if (manager == null || quiescing) return;
+            again = new ArrayList<>(parked);
+            parked.clear();
+        }
+        for (Parked w : again) k.parked.retryCall(w.proc(), w.token());
+    }
+
+    /**
+     * Enters the gate: the bound manager, or null when the caller was parked (it is BLOCKED and
+     * its call is made again when the gate opens). A caller from outside the program cannot be
+     * parked: it hears at once why the gate is shut. Every non-null return is paired with {@link #leave}.
+     */
+    private MemoryManager enter(Proc p, boolean fromOutside, String what) throws SyscallException {
+        Object token = new Object();
+        String why;
+        synchronized (this) {
+            if (!quiescing && manager != null) {
+                inside++;
+                callsSinceBind++;
+                return manager;
+            }
+            why = manager == null ? " (waiting for a memory manager)" : " (memory swap)";
+            if (fromOutside) {
+                // the gateway's caller cannot be parked: it hears why at once
+                throw manager == null
+                        ? new SyscallException(Errno.ENOSYS, "no memory manager is bound (feature:install agentos-memory)")
+                        : new SyscallException(Errno.EAGAIN, "the memory manager is being swapped; try again");
+            }
+            parked.add(new Parked(p, token));
+        }
+        synchronized (p) {
+            p.blockedOn = token;
+            k.parked.blockLocked(p, what + why);
+        }
+        // a swap may have finished between the two locks: then nobody else would resume it
+        resumeParked();
+        return null;
+    }
+
+    private synchronized void leave() {
+        if (--inside == 0 && quiescing) notifyAll();
+    }
+
+    /** For operators and other kernel parts: the manager, or ENOSYS. Not gated (reads and dumps). */
+    public MemoryManager require() throws SyscallException {
+        MemoryManager m = manager();
+        if (m == null) {
+            throw new SyscallException(Errno.ENOSYS, "no memory manager is bound (feature:install agentos-memory)");
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    static MemCaller caller(Proc p) {
+        return MemCaller.process(p.pid, p.owner, p.caps::permits);
+    }
+
+    /** The first memory call of {@code p}: its user space exists from now on. */
+    private void started(MemoryManager m, Proc p) {
+        boolean first;
+        synchronized (p) {
+            first = !p.usedMemory;
+            p.usedMemory = true;
+        }
+        if (first) m.processStarted(p.pid, p.owner);
+    }
+
+    /** {@code p} ended: the manager frees what it held; waiters on what it held are tried again. */
+    public void processEnded(Proc p) {
+        boolean used;
+        synchronized (p) {
+            used = p.usedMemory;
+        }
+        if (used) exited(p.pid);
+    }
+
+    private void exited(long pid) {
+        MemoryManager m;
+        synchronized (this) {
+            if (quiescing || manager == null) {
+                // told to the manager bound after the swap (its state has this process's locks and space)
+                exitsDuringSwap.add(pid);
+                return;
+            }
+            m = manager;
+            inside++;
+        }
+        List<String> freed;
+        try {
+            freed = m.processExited(pid);
+        } catch (RuntimeException e) {
+            LOG.warn("memory manager {} failed at the exit of pid {}", m.name(), pid, e);
+            return;
+        } finally {
+            leave();
+        }
+        for (String id : freed) wake(id);
+    }
+
+    /** Exits that came while the gate was closed or no manager was bound, for the next manager. */
+    private void replayExits() {
+        List<Long> pids;
+        synchronized (this) {
+            if (exitsDuringSwap.isEmpty()) return;
+            pids = new ArrayList<>(exitsDuringSwap);
+            exitsDuringSwap.clear();
+        }
+        for (long pid : pids) exited(pid);
+    }
+
+    /** The parent's user space becomes the child's, copy-on-write (proc.fork). */
+    public void fork(MemoryManager m, Proc parent, Proc child) throws SyscallException {
+        started(m, parent);
+        synchronized (child) {
+            child.usedMemory = true;
+        }
+        m.fork(parent.pid, child.pid, child.owner);
+    }
+
+    /**
+     * Memory pressure: asks the manager to page out about {@code bytes} of working entries, from
+     * the processes that use memory in eviction order (idle class first, then normal, realtime
+     * last; nicer first within a class). Returns the bytes freed; 0 while swapping or unbound.
+     */
+    public long reclaim(long bytes) {
+        MemoryManager m;
+        synchronized (this) {
+            if (quiescing || manager == null || bytes <= 0) return 0;
+            m = manager;
+            inside++;
+        }
+        try {
+            List<Proc> users = new ArrayList<>();
+            for (Proc p : k.procs.all()) {
+                synchronized (p) {
+                    if (p.usedMemory && !p.state.isTerminal()) users.add(p);
+                }
+            }
+            users.sort(java.util.Comparator.comparingInt((Proc p) -> -p.schedClass.ordinal()).thenComparingInt(p -> -p.nice));
+            List<Long> victims = new ArrayList<>(users.size());
+            for (Proc p : users) victims.add(p.pid);
+            return m.reclaim(bytes, victims);
+        } catch (RuntimeException e) {
+            LOG.warn("memory manager {} failed to reclaim {} bytes", m.name(), bytes, e);
+            return 0;
+        } finally {
+            leave();
+        }
+    }
+
+    // ------------------------------------------------------------------ the calls
+
+    /** The space named in {@code args} ("user", "system", "user/<pid>", "shared/<name>"); "user" is the caller's. */
+    static String space(Proc p, JsonNode args) throws SyscallException {
+        String s = args.path("space").asText("user");
+        if (s.equals("user")) return SpaceKind.userSpace(p.pid);
+        try {
+            SpaceKind.of(s);
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, e.getMessage());
+        }
+        return s;
+    }
+
+    /** A memory call's work, made inside the gate with the bound manager. */
+    @FunctionalInterface
+    private interface Call {
+        SyscallResult in(MemoryManager m) throws SyscallException;
+    }
+
+    /** A memory write's work: the manager's stage, awaited outside the gate's bookkeeping. */
+    @FunctionalInterface
+    private interface Write<T> {
+        CompletionStage<T> in(MemoryManager m) throws SyscallException;
+    }
+
+    /**
+     * Runs {@code call} inside the gate for {@code p} (null: p waits at the gate, its call made
+     * again when it opens). Whatever it throws, the gate is left.
+     */
+    private SyscallResult gated(Proc p, boolean fromOutside, String what, Call call) throws SyscallException {
+        MemoryManager m = enter(p, fromOutside, what);
+        if (m == null) return null;
+        try {
+            started(m, p);
+            return call.in(m);
+        } finally {
+            leave();
+        }
+    }
+
+    /** As {@link #gated} for a write: the gate is left when its stage completes (the fsync), see {@link #await}. */
+    private <T> SyscallResult gatedWrite(Proc p, boolean fromOutside, String what, Write<T> write, ResultOf<T> result)
+            throws SyscallException {
+        MemoryManager m = enter(p, fromOutside, what);
+        if (m == null) return null;
+        CompletionStage<T> stage;
+        try {
+            started(m, p);
+            stage = write.in(m);
+        } catch (SyscallException | RuntimeException e) {
+            leave();
+            throw e;
+        }
+        return await(p, fromOutside, stage, what, result);
+    }
+
+    public SyscallResult get(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.get", m -> {
+            MemEntry e = m.get(caller(p), space(p, a), a.get("key").asText());
+            chargeBytes(p, e.info().bytes());
+            return SyscallResult.ok(entryJson(e));
+        });
+    }
+
+    public SyscallResult put(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gatedWrite(p, fromOutside, "mem.put", m -> m.put(caller(p), space(p, a), a.get("key").asText(), write(a)), info -> {
+            chargeBytes(p, info.bytes());
+            return infoJson(info);
+        });
+    }
+
+    public SyscallResult delete(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gatedWrite(p, fromOutside, "mem.delete", m -> m.delete(caller(p), space(p, a), a.get("key").asText()),
+                deleted -> k.json.createObjectNode().put("deleted", deleted));
+    }
+
+    public SyscallResult cas(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gatedWrite(p, fromOutside, "mem.cas", m -> m.cas(caller(p), space(p, a), a.get("key").asText(), a.get("expect").asLong(),
+                write(a)), o -> {
+                    ObjectNode r = k.json.createObjectNode().put("swapped", o.swapped());
+                    if (o.current() == null) r.putNull("version");
+                    else r.put("version", o.current().version());
+                    return r;
+                });
+    }
+
+    public SyscallResult list(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.list", m -> {
+            EntryPage page = m.list(caller(p), space(p, a), a.path("prefix").asText(""),
+                    a.hasNonNull("after") ? a.get("after").asText() : null, a.path("limit").asInt(100));
+            ObjectNode r = k.json.createObjectNode();
+            ArrayNode entries = r.putArray("entries");
+            for (EntryInfo i : page.entries()) entries.add(infoJson(i));
+            if (page.next() == null) r.putNull("next");
+            else r.put("next", page.next());
+            return SyscallResult.ok(r);
+        });
+    }
+
+    public SyscallResult search(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.search", m -> {
+            ObjectNode r = k.json.createObjectNode();
+            ArrayNode entries = r.putArray("entries");
+            for (EntryInfo i : m.search(caller(p), space(p, a), a.get("query").asText(), a.path("limit").asInt(10))) {
+                entries.add(infoJson(i));
+            }
+            return SyscallResult.ok(r);
+        });
+    }
+
+    public SyscallResult recall(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.recall", m -> {
+            ObjectNode r = k.json.createObjectNode();
+            ArrayNode entries = r.putArray("entries");
+            long bytes = 0;
+            for (MemEntry e : m.recall(caller(p), a.get("query").asText(), a.path("limit").asInt(5))) {
+                entries.add(entryJson(e));
+                bytes += e.info().bytes();
+            }
+            chargeBytes(p, bytes);
+            return SyscallResult.ok(r);
+        });
+    }
+
+    public SyscallResult budget(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.budget", m -> {
+            m.setTokenBudget(p.pid, a.get("tokens").asLong());
+            return SyscallResult.ok(spaceJson(m.space(SpaceKind.userSpace(p.pid)).orElse(null)));
+        });
+    }
+
+    public SyscallResult share(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "mem.share", m -> {
+            SharedSpec spec;
+            try {
+                spec = new SharedSpec(a.path("persistent").asBoolean(false), a.path("quotaBytes").asLong(0),
+                        OwnerNames.members(a.path("members")));
+            } catch (IllegalArgumentException e) {
+                throw new SyscallException(Errno.EINVAL, e.getMessage());
+            }
+            return SyscallResult.ok(spaceJson(m.share(caller(p), a.get("name").asText(), spec)));
+        });
+    }
+
+    public SyscallResult unshare(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        String space = "shared/" + a.get("name").asText();
+        return gated(p, fromOutside, "mem.unshare", m -> {
+            failAll(m.deleteSpace(caller(p), space), space);
+            return SyscallResult.OK;
+        });
+    }
+
+    /** An operator deletes a shared space (mem:unshare); its waiters get ENOENT. */
+    public void deleteSpace(MemCaller operator, String space) throws SyscallException {
+        failAll(require().deleteSpace(operator, space), space);
+    }
+
+    private void failAll(List<String> syncObjects, String space) {
+        for (String id : syncObjects) fail(id, Errno.ENOENT, "space " + space + " was deleted");
+    }
+
+    public SyscallResult fork(Proc p, boolean fromOutside) throws SyscallException {
+        return gated(p, fromOutside, "proc.fork", m -> k.lifecycle.fork(p, m));
+    }
+
+    // ---- locks and semaphores
+
+    public SyscallResult lock(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return acquire(p, fromOutside, a, 0, 0, "mem.lock");
+    }
+
+    public SyscallResult semAcquire(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        int permits = a.path("permits").asInt(1);
+        return acquire(p, fromOutside, a, permits, a.path("initial").asInt(permits), "mem.sem.acquire");
+    }
+
+    private SyscallResult acquire(Proc p, boolean fromOutside, JsonNode a, int permits, int initial, String what)
+            throws SyscallException {
+        MemoryManager m = enter(p, fromOutside, what);
+        if (m == null) return null;
+        long timeoutMs = a.path("timeoutMs").asLong(-1);
+        SyncWaiter w;
+        try {
+            w = new SyncWaiter(p, space(p, a), a.get("name").asText(), permits, initial);
+            started(m, p);
+            SyscallResult now = takeOrQueue(m, w, fromOutside ? 0 : timeoutMs, what);
+            if (now != null) return now;
+        } finally {
+            leave();
+        }
+        w.whenComplete((v, ex) -> {
+            if (ex instanceof CancellationException) { // killed, interrupted: off the queue
+                ArrayDeque<SyncWaiter> q = waiters.get(w.id());
+                if (q != null) {
+                    synchronized (q) {
+                        q.remove(w);
+                    }
+                }
+                cancelTimer(w);
+                wake(w.id()); // it may have been the head others waited behind
+            }
+        });
+        if (timeoutMs > 0) {
+            try {
+                java.util.concurrent.ScheduledFuture<?> t = k.timers.schedule(() -> {
+                    ArrayDeque<SyncWaiter> q = waiters.get(w.id());
+                    boolean mine = false;
+                    if (q != null) {
+                        synchronized (q) {
+                            mine = q.remove(w);
+                        }
+                    }
+                    if (mine) {
+                        k.parked.completeIf(p, w, SyscallResult.error(Errno.ETIMEDOUT, w.id() + " was not free within " + timeoutMs + " ms"));
+                        wake(w.id());
+                    }
+                }, timeoutMs, TimeUnit.MILLISECONDS);
+                synchronized (w) {
+                    w.timer = t;
+                }
+            } catch (RejectedExecutionException stopping) {
+                // the kernel is stopping: the checkpoint keeps the call, the restart makes it again
+            }
+        }
+        return null;
+    }
+
+    /** Takes the object now (FIFO: only when nobody waits for it), or queues w and blocks its process; null then. */
+    private SyscallResult takeOrQueue(MemoryManager m, SyncWaiter w, long timeoutMs, String what) throws SyscallException {
+        while (true) {
+            ArrayDeque<SyncWaiter> q = waiters.computeIfAbsent(w.id(), id -> new ArrayDeque<>());
+            synchronized (q) {
+                // a wake that found the queue empty may have taken it out of the map meanwhile: a
+                // waiter added to that one would never be woken, so take the map's current one
+                if (waiters.get(w.id()) != q) continue;
+                if (q.isEmpty() && tryTake(m, w)) return SyscallResult.ok(k.json.createObjectNode().put("acquired", true));
+                if (timeoutMs == 0) { // 0: not at all (a caller from outside cannot park the process)
+                    throw new SyscallException(Errno.EAGAIN, (w.permits == 0 ? "lock " : "semaphore ") + w.id()
+                            + (w.permits == 0 ? " is held" : " has too few permits"));
+                }
+                synchronized (w.proc) {
+                    w.proc.blockedOn = w;
+                    w.proc.cancelCall = w;
+                    k.parked.blockLocked(w.proc, what + " " + w.id());
+                }
+                q.addLast(w);
+                return null;
+            }
+        }
+    }
+
+    private static boolean tryTake(MemoryManager m, SyncWaiter w) throws SyscallException {
+        MemCaller c = caller(w.proc);
+        return w.permits == 0 ? m.tryLock(c, w.space, w.name) : m.trySemAcquire(c, w.space, w.name, w.permits, w.initial);
+    }
+
+    private static void cancelTimer(SyncWaiter w) {
+        java.util.concurrent.ScheduledFuture<?> t;
+        synchronized (w) {
+            t = w.timer;
+        }
+        if (t != null) t.cancel(false);
+    }
+
+    public SyscallResult unlock(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return release(p, fromOutside, a, "mem.unlock", (m, space, name) -> m.unlock(caller(p), space, name));
+    }
+
+    public SyscallResult semRelease(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
+        return release(p, fromOutside, a, "mem.sem.release",
+                (m, space, name) -> m.semRelease(caller(p), space, name, a.path("permits").asInt(1)));
+    }
+
+    @FunctionalInterface
+    private interface Release {
+        void in(MemoryManager m, String space, String name) throws SyscallException;
+    }
+
+    /** An unlock or a semaphore release, then the object's waiters are tried (outside the gate's call). */
+    private SyscallResult release(Proc p, boolean fromOutside, JsonNode a, String what, Release release) throws SyscallException {
+        String space = space(p, a); // before the gate: a bad name is EINVAL at once
+        String name = a.get("name").asText();
+        SyscallResult r = gated(p, fromOutside, what, m -> {
+            release.in(m, space, name);
+            return SyscallResult.OK;
+        });
+        if (r != null) wake(space + "#" + name);
+        return r;
+    }
+
+    /** Gives {@code id} to its waiters in order while the manager lets them take it. */
+    private void wake(String id) {
+        ArrayDeque<SyncWaiter> q = waiters.get(id);
+        if (q == null) return;
+        MemoryManager m;
+        synchronized (this) {
+            // Inside the gate, like any call: a grant made on the old manager after its state was
+            // exported would be lost. During a swap nobody is woken; bind() wakes everyone after.
+            if (quiescing || manager == null) return;
+            m = manager;
+            inside++;
+        }
+        try {
+            wakeWith(m, id, q);
+        } finally {
+            leave();
+        }
+    }
+
+    private void wakeWith(MemoryManager m, String id, ArrayDeque<SyncWaiter> q) {
+        synchronized (q) {
+            while (!q.isEmpty()) {
+                SyncWaiter w = q.peekFirst();
+                boolean taken;
+                try {
+                    taken = tryTake(m, w);
+                } catch (SyscallException e) {
+                    q.pollFirst();
+                    cancelTimer(w);
+                    k.parked.completeIf(w.proc, w, SyscallResult.error(e));
+                    continue;
+                }
+                if (!taken) break;
+                q.pollFirst();
+                cancelTimer(w);
+                if (!k.parked.completeIf(w.proc, w, SyscallResult.ok(k.json.createObjectNode().put("acquired", true)))) {
+                    // it ended or was interrupted a moment ago: it must not keep what it never saw
+                    giveBack(m, w);
+                }
+            }
+            if (q.isEmpty()) waiters.remove(id, q);
+        }
+    }
+
+    private void giveBack(MemoryManager m, SyncWaiter w) {
+        try {
+            MemCaller c = caller(w.proc);
+            if (w.permits == 0) m.unlock(c, w.space, w.name);
+            else m.semRelease(c, w.space, w.name, w.permits);
+        } catch (SyscallException | RuntimeException e) {
+            LOG.debug("giving back {} of {}: {}", w.id(), w.proc, e.toString());
+        }
+    }
+
+    private void wakeAll() {
+        for (String id : new ArrayList<>(waiters.keySet())) wake(id);
+    }
+
+    /** Ends every wait on {@code id} with an error (its space was deleted). */
+    private void fail(String id, Errno errno, String message) {
+        ArrayDeque<SyncWaiter> q = waiters.remove(id);
+        if (q == null) return;
+        List<SyncWaiter> all;
+        synchronized (q) {
+            all = new ArrayList<>(q);
+            q.clear();
+        }
+        for (SyncWaiter w : all) {
+            cancelTimer(w);
+            k.parked.completeIf(w.proc, w, SyscallResult.error(errno, message));
+        }
+    }
+
+    /** Processes waiting for a lock or semaphore, for kernel:subsystems. */
+    public int waiting() {
+        int n = 0;
+        for (ArrayDeque<SyncWaiter> q : waiters.values()) {
+            synchronized (q) {
+                n += q.size();
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * The result of a write: at once when it is done, else a program's process waits BLOCKED for
+     * it (an fsync), and a caller from outside waits on its own thread.
+     */
+    private <T> SyscallResult await(Proc p, boolean fromOutside, CompletionStage<T> stage, String what, ResultOf<T> result)
+            throws SyscallException {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        if (f.isDone() || fromOutside) {
+            try {
+                return SyscallResult.ok(result.of(f.get()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyscallException(Errno.EINTR, what + " interrupted while its write was being made durable");
+            } catch (ExecutionException e) {
+                throw asSyscall(what, e.getCause());
+            } finally {
+                leave();
+            }
+        }
+        Object token = new Object();
+        synchronized (p) {
+            p.blockedOn = token;
+            k.parked.blockLocked(p, what + " (commit)");
+        }
+        f.whenComplete((v, ex) -> {
+            SyscallResult r;
+            try {
+                r = ex != null ? SyscallResult.error(asSyscall(what, ex instanceof java.util.concurrent.CompletionException
+                        && ex.getCause() != null ? ex.getCause() : ex)) : SyscallResult.ok(result.of(v));
+            } catch (SyscallException e) {
+                r = SyscallResult.error(e);
+            } finally {
+                leave();
+            }
+            k.parked.completeIf(p, token, r);
+        });
+        return null;
+    }
+
+    @FunctionalInterface
+    private interface ResultOf<T> {
+        JsonNode of(T value) throws SyscallException;
+    }
+
+    private static SyscallException asSyscall(String what, Throwable t) {
+        if (t instanceof SyscallException se) return se;
+        LOG.warn("{} failed in the memory manager", what, t);
+        return new SyscallException(Errno.EIO, what + " failed: " + t);
+    }
+
+    private void chargeBytes(Proc p, long bytes) throws SyscallException {
+        synchronized (p) {
+            p.bytes += bytes;
+            if (p.bytes > p.quotas.bytes()) {
+                throw new SyscallException(Errno.EQUOTA, "moved " + p.bytes + " bytes, its quota is " + p.quotas.bytes());
+            }
+        }
+    }
+
+    private MemWrite write(JsonNode a) throws SyscallException {
+        boolean hasValue = a.has("value");
+        boolean hasBlob = a.has("base64");
+        if (hasValue == hasBlob) throw new SyscallException(Errno.EINVAL, "give value (JSON) or base64 (bytes), one of them");
+        MemWrite w;
+        if (hasValue) {
+            w = MemWrite.json(a.get("value"));
+        } else {
+            try {
+                w = MemWrite.blob(Base64.getDecoder().decode(a.get("base64").asText()));
+            } catch (IllegalArgumentException e) {
+                throw new SyscallException(Errno.EINVAL, "base64 is not valid Base64: " + e.getMessage());
+            }
+        }
+        if (a.path("working").asBoolean(false)) {
+            w = w.working(a.path("tokens").asInt(0), a.hasNonNull("summary") ? a.get("summary").asText() : null);
+        }
+        return w;
+    }
+
+    ObjectNode infoJson(EntryInfo i) {
+        ObjectNode r = k.json.createObjectNode().put("space", i.space()).put("key", i.key()).put("version", i.version())
+                .put("bytes", i.bytes()).put("blob", i.blob());
+        if (i.working()) {
+            r.put("working", true).put("tokens", i.tokens()).put("resident", i.resident());
+            if (i.summary() != null) r.put("summary", i.summary());
+        }
+        r.put("modifiedMillis", i.modifiedMillis()).put("modifiedBy", i.modifiedBy());
+        return r;
+    }
+
+    ObjectNode entryJson(MemEntry e) {
+        ObjectNode r = infoJson(e.info());
+        if (e.blob() != null) r.put("base64", Base64.getEncoder().encodeToString(e.blob()));
+        else r.set("value", e.json());
+        return r;
+    }
+
+    ObjectNode spaceJson(SpaceInfo s) {
+        ObjectNode r = k.json.createObjectNode();
+        if (s == null) return r;
+        r.put("space", s.name()).put("kind", s.kind().name().toLowerCase(java.util.Locale.ROOT)).put("owner", s.owner())
+                .put("persistent", s.persistent()).put("entries", s.entries()).put("bytes", s.bytes())
+                .put("quotaBytes", s.quotaBytes()).put("sharedBytes", s.sharedBytes())
+                .put("residentTokens", s.residentTokens()).put("tokenBudget", s.tokenBudget()).put("pagedOut", s.pagedOut());
+        if (!s.members().isEmpty()) s.members().forEach(r.putArray("members")::add);
+        return r;
+    }
+}

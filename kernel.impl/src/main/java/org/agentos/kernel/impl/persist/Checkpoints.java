@@ -1,0 +1,167 @@
+package org.agentos.kernel.impl.persist;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.sched.SchedClass;
+import org.agentos.kernel.api.security.CapabilitySet;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.proc.Proc;
+import org.agentos.kernel.impl.proc.TreeBudget;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checkpoints of the process table: a process marks itself dirty when it changes, and every
+ * {@code checkpointMillis} the dirty ones go to the {@link ProcStore} with one fsync; at start
+ * the table is rebuilt from it, and calls that were in flight are made again.
+ */
+public final class Checkpoints {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
+
+    private final Kernel k;
+    /** Null when the kernel keeps no data directory (tests, benchmarks). */
+    public final ProcStore store;
+
+    public Checkpoints(Kernel k, ProcStore store) {
+        this.k = k;
+        this.store = store;
+    }
+
+    private final ConcurrentLinkedQueue<Proc> dirty = new ConcurrentLinkedQueue<>();
+
+    public void markDirtyLocked(Proc p) {
+        if (store == null || p.dirty) return;
+        p.dirty = true;
+        dirty.add(p);
+    }
+
+    public void checkpointSafely() {
+        try {
+            checkpoint();
+        } catch (RuntimeException e) {
+            LOG.error("checkpoint failed; will retry", e);
+        }
+    }
+
+    /**
+     * Writes every process changed before the call to the store with one fsync. Only those: busy
+     * processes mark themselves dirty again while it writes, and draining until the queue is empty
+     * never ends under load (and {@link #stop} waits for it).
+     */
+    public synchronized void checkpoint() {
+        if (store == null) return;
+        List<ProcRecord> batch = new ArrayList<>();
+        Proc p;
+        for (int left = dirty.size(); left > 0 && (p = dirty.poll()) != null; left--) {
+            synchronized (p) {
+                p.dirty = false;
+                batch.add(p.reaped ? ProcRecord.tombstone(p.pid) : record(p));
+            }
+            if (batch.size() >= 10_000) {
+                store.append(batch);
+                batch.clear();
+            }
+        }
+        store.append(batch);
+        if (store.wantsCompaction()) {
+            List<ProcRecord> live = new ArrayList<>();
+            for (Proc q : k.procs.all()) {
+                if (q == k.procs.init) continue;
+                synchronized (q) {
+                    live.add(record(q));
+                }
+            }
+            store.rewrite(live);
+        }
+    }
+
+    private ProcRecord record(Proc p) {
+        Map<String, Long> byName = new HashMap<>();
+        if (p.callNames != null) {
+            for (int i = 0; i < p.callNames.length; i++) byName.put(p.callNames[i], p.callCounts[i]);
+        }
+        SyscallResult last = p.lastResult;
+        return new ProcRecord(ProcRecord.VERSION, p.pid, p.ppid, p.owner, p.programName, p.state, p.nice,
+                p.caps.patterns(), p.quotas, p.startedMillis, p.cpuNanos, p.steps, p.syscalls, p.bytes, p.tokens,
+                byName, k.json.valueToTree(p.programState), last == null ? null : last.value(),
+                last == null ? null : last.errno(), last == null || last.isOk() ? null : last.message(),
+                p.callName, p.callArgs, p.sleepUntilMillis, p.waitFor, p.pausePending, p.terminatePending, p.exit,
+                p.endedMillis, false, p.schedClass == SchedClass.NORMAL ? null : p.schedClass,
+                p.budget == null ? null : p.budget.chain());
+    }
+
+    /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */
+    public void restore(Map<Long, ProcRecord> records) {
+        long maxPid = 1;
+        Map<Long, TreeBudget> budgets = new HashMap<>();
+        List<Proc> restored = new ArrayList<>();
+        for (ProcRecord r : records.values()) {
+            maxPid = Math.max(maxPid, r.pid());
+            if (r.pid() == Kernel.INIT_PID) continue;
+            CapabilitySet caps;
+            try {
+                caps = CapabilitySet.of(r.caps() == null ? List.of() : r.caps());
+            } catch (SyscallException e) {
+                LOG.error("checkpoint of pid {} has bad capabilities; it gets none: {}", r.pid(), e.getMessage());
+                caps = CapabilitySet.NONE;
+            }
+            Proc p = new Proc(r.pid(), r.ppid(), r.owner().intern(), r.program().intern(), r.nice(),
+                    r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps,
+                    r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
+            p.cpuNanos = r.cpuNanos();
+            p.budget = TreeBudget.restore(r.budget(), budgets);
+            p.steps = r.steps();
+            p.syscalls = r.syscalls();
+            p.bytes = r.bytes();
+            p.tokens = r.tokens();
+            if (r.syscallsByName() != null && !r.syscallsByName().isEmpty()) {
+                p.callNames = r.syscallsByName().keySet().toArray(new String[0]);
+                p.callCounts = new long[p.callNames.length];
+                for (int i = 0; i < p.callNames.length; i++) {
+                    p.callNames[i] = p.callNames[i].intern();
+                    p.callCounts[i] = r.syscallsByName().get(p.callNames[i]);
+                }
+            }
+            p.programState = r.programState();
+            if (r.lastErrno() != null) p.lastResult = SyscallResult.error(r.lastErrno(), r.lastMessage());
+            else if (r.lastValue() != null) p.lastResult = SyscallResult.ok(r.lastValue());
+            p.callName = r.callName();
+            p.callArgs = r.callArgs();
+            p.sleepUntilMillis = r.sleepUntilMillis();
+            p.usedMemory = true; // not checkpointed: assume it has memory, so that its exit frees it
+            p.waitFor = r.waitFor();
+            p.pausePending = r.pausePending();
+            p.terminatePending = r.terminatePending();
+            p.exit = r.exit();
+            p.endedMillis = r.endedMillis();
+            ProcessState s = r.state();
+            if (s == ProcessState.PAUSED) {
+                p.state = ProcessState.PAUSED;
+            } else if (s.isTerminal()) {
+                p.state = s;
+            } else {
+                p.state = ProcessState.READY; // RUNNING, BLOCKED, READY: run again from the last checkpoint
+            }
+            k.procs.put(p);
+            restored.add(p);
+            // restored processes count against their owner's limit, but are never refused: they exist already
+            if (!p.state.isTerminal()) k.procs.countLive(p.owner);
+        }
+        k.procs.pidsFrom(maxPid + 1);
+
+        k.procs.adopt(restored);
+        // Program states come back as JSON trees; run() turns them into typed values once the program is bound.
+        for (Proc p : restored) {
+            synchronized (p) {
+                if (p.state == ProcessState.READY) k.stepper.enqueueLocked(p);
+            }
+        }
+    }
+}
