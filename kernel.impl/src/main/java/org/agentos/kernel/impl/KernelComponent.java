@@ -246,10 +246,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         topics.put(EventConstants.EVENT_TOPIC, "org/agentos/*");
         eventHandler = context.registerService(EventHandler.class, event -> {
             Kernel k = kernel;
-            if (k == null || !k.ipc.hasSubscribers()) return;
+            if (k == null || !k.ipc.events.hasSubscribers()) return;
             Map<String, Object> properties = new java.util.HashMap<>();
             for (String name : event.getPropertyNames()) properties.put(name, event.getProperty(name));
-            k.ipc.publish(event.getTopic(), properties);
+            k.ipc.events.publish(event.getTopic(), properties);
         }, topics);
     }
 

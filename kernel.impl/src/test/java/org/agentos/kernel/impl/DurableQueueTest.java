@@ -154,7 +154,7 @@ class DurableQueueTest {
     void theLogIsCompactedWhileSendsAndReceivesGoOnAndKeepsExactlyWhatIsQueued() throws Exception {
         List<Long> before = new ArrayList<>();
         Kernel k = new Kernel(KernelHarness.HAL, KernelSettings.defaults(dir).withWorkers(2));
-        k.ipc.compactAboveBytes = 128 << 10;
+        k.ipc.compactAbove(128 << 10);
         k.start();
         k.setScheduler(new RoundRobinScheduler(), "test");
         try {

@@ -37,7 +37,7 @@ class EventsAndSignalsTest {
         h = KernelHarness.inMemory();
         k = h.kernel;
         // What EventAdmin and the kernel component's handler do in Karaf: kernel events reach subscribers.
-        k.setEventSink((topic, props) -> k.ipc.publish(topic, props));
+        k.setEventSink((topic, props) -> k.ipc.events.publish(topic, props));
         k.addProgram(TestPrograms.sleeper(), "test");
         k.addProgram(TestPrograms.program("script", Script.class, a -> new Script(a.get("calls"), 0), (s, last) -> {
             if (s.next() >= s.calls().size()) return Step.exit(s, last != null && last.isOk() ? 0 : 1, String.valueOf(last));
@@ -112,12 +112,12 @@ class EventsAndSignalsTest {
         long bobs = k.spawn(new SpawnSpec("sleeper", Args.of("ms", 1), "bob", 0, List.of(), null));
         exit(bobs);
         javax.security.auth.Subject operator = new javax.security.auth.Subject();
-        k.ipc.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/bob/diary", "version", 3, "owner", "bob",
+        k.ipc.events.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/bob/diary", "version", 3, "owner", "bob",
                 "pid", bobs, "subject", operator));
         assertEquals(ProcessState.BLOCKED, h.state(files), "nothing about bob's file reached alice");
         assertEquals(ProcessState.BLOCKED, h.state(procs), "nothing about bob's process reached alice");
         // a file alice may read: the event arrives, without the poster's subject
-        k.ipc.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/alice/notes", "version", 1, "owner", "alice",
+        k.ipc.events.publish("org/agentos/fs/CHANGED", java.util.Map.of("path", "/home/alice/notes", "version", 1, "owner", "alice",
                 "pid", files, "subject", operator));
         ExitStatus s = exit(files);
         assertEquals(0, s.code(), s.reason());
@@ -128,8 +128,8 @@ class EventsAndSignalsTest {
         assertTrue(heard.reason().contains("\"pid\":" + files) && !heard.reason().contains("bob"), heard.reason());
         // with proc:info:any an agent hears of every process
         Proc admin = k.procs.get(spawn("sleeper", Args.of("ms", 60_000), "proc:info:any"));
-        assertTrue(k.ipc.mayReceive(admin, Kernel.TOPIC_EXITED, java.util.Map.of("pid", bobs, "owner", "bob")));
-        assertFalse(k.ipc.mayReceive(k.procs.get(spawn("sleeper", Args.of("ms", 60_000))), Kernel.TOPIC_EXITED,
+        assertTrue(k.ipc.events.mayReceive(admin, Kernel.TOPIC_EXITED, java.util.Map.of("pid", bobs, "owner", "bob")));
+        assertFalse(k.ipc.events.mayReceive(k.procs.get(spawn("sleeper", Args.of("ms", 60_000))), Kernel.TOPIC_EXITED,
                 java.util.Map.of("pid", bobs, "owner", "bob")));
     }
 

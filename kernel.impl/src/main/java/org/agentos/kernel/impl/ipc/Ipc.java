@@ -20,7 +20,6 @@ import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueSpec;
 import org.agentos.kernel.api.ipc.QueueStats;
 import org.agentos.kernel.api.journal.Journal;
-import org.agentos.kernel.api.security.OwnerNames;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
@@ -52,15 +51,18 @@ public final class Ipc implements MessageQueues {
     /** What a process needs to write into the mailbox of another owner's process, other than a reply. */
     static final String MAILBOX_ANY = "ipc:mailbox:any";
     private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
-    /** The journal of the durable queues; null when the kernel keeps no state on disk. */
-    private volatile Journal log;
     /** Durable queues are created one at a time (see create). */
     private final Object creating = new Object();
-    /** The queue log is rewritten from a snapshot once it is this big and twice its live size (tests lower it). */
-    public long compactAboveBytes = 64L << 20;
+
+    /** The queue log of the durable queues. */
+    private final QueueLog queueLog;
+    /** Events for agents (ipc.subscribe). */
+    public final Events events;
 
     public Ipc(Kernel kernel) {
         this.kernel = kernel;
+        this.queueLog = new QueueLog(kernel, this);
+        this.events = new Events(kernel, this);
     }
 
     static String mailboxName(long pid) {
@@ -95,7 +97,7 @@ public final class Ipc implements MessageQueues {
     private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> heldBytes = new ConcurrentHashMap<>();
 
     /** A new queue of {@code owner}'s, counting what it holds with the owner's other queues. */
-    private MessageQueue newQueue(QueueSpec spec, String owner, long mailboxOf) {
+    MessageQueue newQueue(QueueSpec spec, String owner, long mailboxOf) {
         MessageQueue q = new MessageQueue(spec, owner, mailboxOf);
         q.ownerBytes = heldBytes.computeIfAbsent(owner, o -> new java.util.concurrent.atomic.AtomicLong());
         return q;
@@ -168,7 +170,7 @@ public final class Ipc implements MessageQueues {
 
     @Override
     public QueueStats create(QueueSpec spec, String owner) throws SyscallException {
-        Journal journal = log;
+        Journal journal = queueLog.journal();
         if (spec.durable() && journal == null) {
             throw new SyscallException(Errno.EINVAL, "durable queues need the kernel's data directory (this kernel keeps no state)");
         }
@@ -184,15 +186,15 @@ public final class Ipc implements MessageQueues {
             synchronized (creating) {
                 withinBudget(spec, owner);
                 if (queues.containsKey(spec.name())) throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
-                q.journal = journalOf(q);
+                q.journal = queueLog.journalOf(q);
                 try {
-                    journal.appendAndWait(bytes(createRecord(spec, owner)));
+                    journal.appendAndWait(queueLog.bytes(queueLog.createRecord(spec, owner)));
                 } catch (IOException e) {
                     throw new SyscallException(Errno.EIO, "the queue log cannot be written: " + e.getMessage(), e);
                 }
                 if (queues.putIfAbsent(spec.name(), q) != null) {
                     // a mailbox or an in-memory queue took the name meanwhile: the log must forget this one
-                    journal.append(bytes(kernel.json.createObjectNode().put("t", "delete").put("q", spec.name())), null);
+                    journal.append(queueLog.bytes(kernel.json.createObjectNode().put("t", "delete").put("q", spec.name())), null);
                     throw new SyscallException(Errno.EEXIST, "queue '" + spec.name() + "' exists");
                 }
             }
@@ -268,13 +270,13 @@ public final class Ipc implements MessageQueues {
             kernel.parked.completeIf(w.proc, w, SyscallResult.error(Errno.ENOENT, "queue '" + q.name + "' was " + why));
         }
         if (q.mailboxOf == 0) kernel.auditEvent("ipc.delete", q.owner, q.name);
-        Journal journal = log;
-        if (q.spec.durable() && journal != null) journal.append(bytes(kernel.json.createObjectNode().put("t", "delete").put("q", q.name)), null);
+        Journal journal = queueLog.journal();
+        if (q.spec.durable() && journal != null) journal.append(queueLog.bytes(kernel.json.createObjectNode().put("t", "delete").put("q", q.name)), null);
     }
 
     /** A process ended: its mailbox goes, and what it received but did not ack is delivered again at once. */
     public void processEnded(Proc p) {
-        subscriptions.remove(p.pid);
+        events.forget(p);
         MessageQueue box = queues.get(mailboxName(p.pid));
         if (box != null) remove(box, "removed: its process ended");
         Set<MessageQueue> from;
@@ -489,7 +491,7 @@ public final class Ipc implements MessageQueues {
      * the EIO to report.
      */
     private void commit(MessageQueue q, List<MessageQueue.Msg> msgs, java.util.function.Consumer<SyscallResult> then) {
-        Journal journal = log;
+        Journal journal = queueLog.journal();
         if (msgs.isEmpty()) {
             then.accept(null);
             return;
@@ -499,7 +501,7 @@ public final class Ipc implements MessageQueues {
             then.accept(SyscallResult.error(Errno.EIO, "the queue log is closed: the kernel is stopping"));
             return;
         }
-        byte[] record = sendRecord(q, msgs);
+        byte[] record = queueLog.sendRecord(q, msgs);
         if (record.length > Journal.MAX_RECORD) {
             unreserve(q, msgs);
             then.accept(SyscallResult.error(Errno.EINVAL, "a durable send of " + record.length + " bytes: at most "
@@ -625,12 +627,12 @@ public final class Ipc implements MessageQueues {
                 List<MessageQueue.Msg> got = pollFor(q, p, max, correlationId, now);
                 if (!got.isEmpty()) {
                     admitSenders(q, now);
-                    if (takenOnDisk(q)) {
+                    if (QueueLog.takenOnDisk(q)) {
                         // durable at-most-once: the messages leave the queue on disk before the receiver sees them
                         MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
                         block(p, w0, what + " (commit)");
                         SyscallResult r = SyscallResult.ok(received(q, got));
-                        journalDone(q, ids(got), failure -> kernel.parked.completeIf(p, w0, r));
+                        queueLog.journalDone(q, QueueLog.ids(got), failure -> kernel.parked.completeIf(p, w0, r));
                         return null;
                     }
                     return SyscallResult.ok(received(q, got));
@@ -684,11 +686,11 @@ public final class Ipc implements MessageQueues {
             cancelTimer(w);
             for (int i = 0, n = got.size(); i < n; i++) q.deliver(got.get(i), w.proc.pid, now);
             if (q.spec.delivery() == Delivery.AT_MOST_ONCE) releaseDelivered(q, got);
-            if (takenOnDisk(q)) {
+            if (QueueLog.takenOnDisk(q)) {
                 // durable at-most-once: gone from the queue on disk before the receiver sees them; a
                 // receiver killed meanwhile loses them, which at-most-once allows
                 SyscallResult r = SyscallResult.ok(received(q, got));
-                journalDone(q, ids(got), failure -> kernel.parked.completeIf(w.proc, w, r));
+                queueLog.journalDone(q, QueueLog.ids(got), failure -> kernel.parked.completeIf(w.proc, w, r));
                 continue;
             }
             if (!kernel.parked.completeIf(w.proc, w, SyscallResult.ok(received(q, got)))) {
@@ -746,7 +748,7 @@ public final class Ipc implements MessageQueues {
                 if (q.journal != null) done.add(id);
             }
             q.hold(-freed);
-            if (!done.isEmpty()) journalDone(q, done, null);
+            if (!done.isEmpty()) queueLog.journalDone(q, done, null);
             if (acked > 0) admitSenders(q, kernel.hal.currentTimeMillis());
         }
         r.put("acked", acked);
@@ -860,104 +862,6 @@ public final class Ipc implements MessageQueues {
     }
 
     // ------------------------------------------------------------------ events and notifications
-
-    /** Topic filters each process subscribed to (OSGi syntax: {@code org/agentos/process/*}, {@code *}). */
-    private final ConcurrentHashMap<Long, Set<String>> subscriptions = new ConcurrentHashMap<>();
-    static final int MAX_SUBSCRIPTIONS = 16;
-    private static final java.util.regex.Pattern TOPIC_FILTER =
-            java.util.regex.Pattern.compile("\\*|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*(/\\*)?");
-
-    /** Subscribes p's mailbox to events whose topic matches {@code filter}; or ends that subscription. */
-    public SyscallResult subscribe(Proc p, String filter, boolean unsubscribe) throws SyscallException {
-        if (!TOPIC_FILTER.matcher(filter).matches()) {
-            throw new SyscallException(Errno.EINVAL, "a topic filter is a topic (org/agentos/process/EXITED) or a prefix "
-                    + "ending in /* (org/agentos/process/*), or *: not '" + filter + "'");
-        }
-        Set<String> mine = subscriptions.computeIfAbsent(p.pid, pid -> ConcurrentHashMap.newKeySet());
-        if (unsubscribe) {
-            mine.remove(filter);
-        } else {
-            if (mine.size() >= MAX_SUBSCRIPTIONS && !mine.contains(filter)) {
-                throw new SyscallException(Errno.EQUOTA, "at most " + MAX_SUBSCRIPTIONS + " subscriptions per process");
-            }
-            mine.add(filter);
-            mailbox(p);
-        }
-        if (p.state.isTerminal()) subscriptions.remove(p.pid); // ended meanwhile
-        ObjectNode r = kernel.json.createObjectNode();
-        ArrayNode topics = r.putArray("subscriptions");
-        mine.stream().sorted().forEach(topics::add);
-        return SyscallResult.ok(r);
-    }
-
-    public boolean hasSubscribers() {
-        return !subscriptions.isEmpty();
-    }
-
-    /**
-     * An event (from EventAdmin): a message {topic, properties} in the mailbox of every process
-     * subscribed to it that may see what it is about ({@link #mayReceive}). Only plain values
-     * travel: no {@code event.*} property and no JAAS subject (EventAdmin adds the poster's,
-     * with the operator's name, roles and ssh address).
-     */
-    public void publish(String topic, java.util.Map<String, Object> properties) {
-        if (subscriptions.isEmpty()) return;
-        ObjectNode event = null;
-        for (var e : subscriptions.entrySet()) {
-            boolean match = false;
-            for (String f : e.getValue()) {
-                if (matches(f, topic)) {
-                    match = true;
-                    break;
-                }
-            }
-            if (!match) continue;
-            Proc subscriber = kernel.procs.get(e.getKey());
-            if (subscriber == null || !mayReceive(subscriber, topic, properties)) continue;
-            if (event == null) {
-                event = kernel.json.createObjectNode().put("topic", topic);
-                ObjectNode props = event.putObject("properties");
-                properties.forEach((k, v) -> {
-                    if (!k.startsWith("event.") && plain(v)) props.set(k, kernel.json.valueToTree(v));
-                });
-            }
-            notify(e.getKey(), event);
-        }
-    }
-
-    /** Strings, numbers, booleans and arrays of them: what an event may carry to an agent. */
-    private static boolean plain(Object v) {
-        if (v instanceof String || v instanceof Number || v instanceof Boolean) return true;
-        if (v instanceof String[] || v instanceof long[] || v instanceof int[] || v instanceof boolean[]) return true;
-        return false;
-    }
-
-    /**
-     * Whether {@code p} may learn of this event: a file's change only with {@code fs:read} on its
-     * path; a process's event (it names a {@code pid}) only for its own owner's processes, or with
-     * {@code proc:info:any}; other events (memory pressure, tools) are the system's and go to all.
-     */
-    public boolean mayReceive(Proc p, String topic, java.util.Map<String, Object> properties) {
-        if (topic.startsWith("org/agentos/fs/")) {
-            Object path = properties.get("path");
-            return path instanceof String s && p.caps.permits("fs:read:" + s);
-        }
-        Object pid = properties.get("pid");
-        if (pid instanceof Number) {
-            if (p.caps.permits("proc:info:any")) return true;
-            Object owner = properties.get("owner");
-            if (owner instanceof String o) return o.equals(p.owner);
-            Proc about = kernel.procs.get(((Number) pid).longValue());
-            return about != null && about.owner.equals(p.owner);
-        }
-        return true;
-    }
-
-    static boolean matches(String filter, String topic) {
-        if (filter.equals("*")) return true;
-        if (filter.endsWith("/*")) return topic.startsWith(filter.substring(0, filter.length() - 1));
-        return filter.equals(topic);
-    }
 
     /**
      * Puts a kernel notification (an event, a child's exit) in the mailbox of {@code pid}, if that
@@ -1093,257 +997,32 @@ public final class Ipc implements MessageQueues {
 
     // ------------------------------------------------------------------ the queue log
 
-    /** Whether a receive from q must be on disk before the receiver sees it: durable at-most-once. */
-    private static boolean takenOnDisk(MessageQueue q) {
-        return q.journal != null && q.spec.delivery() == Delivery.AT_MOST_ONCE;
-    }
-
-    private static List<Long> ids(List<MessageQueue.Msg> msgs) {
-        List<Long> out = new ArrayList<>(msgs.size());
-        for (MessageQueue.Msg m : msgs) out.add(m.id);
-        return out;
-    }
-
-    /** Journals that messages {@code ids} of q are done (acked, or received at-most-once), in one record. */
-    private void journalDone(MessageQueue q, List<Long> ids, Journal.Done then) {
-        Journal journal = log;
-        if (journal == null) {
-            if (then != null) then.run(null);
-            return;
-        }
-        ObjectNode r = kernel.json.createObjectNode().put("t", "done").put("q", q.name);
-        ArrayNode a = r.putArray("ids");
-        for (long id : ids) a.add(id);
-        journal.append(bytes(r), then);
-    }
-
-    /** One record for the messages of one send, written straight with a generator (the hot path of durable sends). */
-    private byte[] sendRecord(MessageQueue q, List<MessageQueue.Msg> msgs) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64 + 160 * msgs.size());
-        try (com.fasterxml.jackson.core.JsonGenerator g = kernel.json.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("t", "send");
-            g.writeStringField("q", q.name);
-            g.writeArrayFieldStart("m");
-            for (MessageQueue.Msg m : msgs) {
-                g.writeStartObject();
-                g.writeNumberField("id", m.id);
-                g.writeNumberField("from", m.from);
-                g.writeFieldName("payload");
-                kernel.json.writeTree(g, m.payload);
-                g.writeNumberField("at", m.sentMillis);
-                if (m.priority != 0) g.writeNumberField("prio", m.priority);
-                if (m.key != null) g.writeStringField("key", m.key);
-                if (m.correlationId != null) g.writeStringField("corr", m.correlationId);
-                if (m.replyTo != null) g.writeStringField("reply", m.replyTo);
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out.toByteArray();
-    }
-
-    private BiConsumerOfMsg journalOf(MessageQueue q) {
-        return (type, m) -> {
-            Journal journal = log;
-            if (journal != null) journal.append(bytes(kernel.json.createObjectNode().put("t", type).put("q", q.name).put("id", m.id)), null);
-        };
-    }
-
-    /** A journal callback: ("done" | "dead" | "redrive", message). */
-    private interface BiConsumerOfMsg extends java.util.function.BiConsumer<String, MessageQueue.Msg> {}
-
-    private byte[] bytes(ObjectNode record) {
-        try {
-            return kernel.json.writeValueAsBytes(record);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private ObjectNode createRecord(QueueSpec spec, String owner) {
-        ObjectNode r = kernel.json.createObjectNode().put("t", "create").put("q", spec.name()).put("owner", owner)
-                .put("delivery", spec.delivery().label()).put("capacity", spec.capacity())
-                .put("visibilityMs", spec.visibilityMillis()).put("maxDeliveries", spec.maxDeliveries())
-                .put("dedupWindowMs", spec.dedupWindowMillis()).put("priorities", spec.priorities());
-        if (!spec.members().isEmpty()) spec.members().forEach(r.putArray("members")::add);
-        return r;
-    }
-
-    /** The members a create record lists; a log edited into nonsense admits nobody. */
-    private static Set<String> members(JsonNode c) {
-        try {
-            return OwnerNames.members(c.path("members"));
-        } catch (IllegalArgumentException e) {
-            LOG.warn("queue {}: ignoring its members ({})", c.path("q").asText(), e.getMessage());
-            return Set.of();
-        }
-    }
-
-    /**
-     * Rebuilds the durable queues from the queue log under {@code dataDir}: what was sent and not
-     * acked is ready again in the order it was sent (in flight at the crash counts as not acked),
-     * dead letters stay dead, and exactly-once queues remember the keys still in their window.
-     * Then the log is rewritten compact and opened.
-     */
+    /** Rebuilds the durable queues from the queue log under {@code dataDir} (see {@link QueueLog#recover}). */
     public void recover(java.nio.file.Path dataDir) throws IOException {
-        if (dataDir == null) return;
-        java.nio.file.Path file = dataDir.resolve("ipc").resolve("queues.log");
-        List<ObjectNode> records = new ArrayList<>();
-        Journal.read(file, r -> records.add((ObjectNode) kernel.json.readTree(r)));
-        java.util.Map<String, ObjectNode> creates = new java.util.LinkedHashMap<>();
-        java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> live = new java.util.HashMap<>();
-        java.util.Map<String, java.util.LinkedHashMap<Long, ObjectNode>> dead = new java.util.HashMap<>();
-        java.util.Map<String, java.util.LinkedHashMap<String, long[]>> doneKeys = new java.util.HashMap<>();
-        for (ObjectNode r : records) {
-            String q = r.path("q").asText();
-            long id = r.path("id").asLong();
-            switch (r.path("t").asText()) {
-                case "create" -> {
-                    // a create for a queue the log already has comes from a snapshot taken while it was
-                    // being created: the queue and its messages stay
-                    if (creates.putIfAbsent(q, r) == null) {
-                        live.put(q, new java.util.LinkedHashMap<>());
-                        dead.put(q, new java.util.LinkedHashMap<>());
-                        doneKeys.put(q, new java.util.LinkedHashMap<>());
-                    }
-                }
-                case "delete" -> {
-                    creates.remove(q);
-                    live.remove(q);
-                    dead.remove(q);
-                    doneKeys.remove(q);
-                }
-                case "send" -> {
-                    if (!live.containsKey(q)) break;
-                    if (r.has("m")) {
-                        for (JsonNode m : r.get("m")) live.get(q).put(m.path("id").asLong(), (ObjectNode) m);
-                    } else {
-                        live.get(q).put(id, r);
-                    }
-                }
-                case "done" -> {
-                    if (!live.containsKey(q)) break;
-                    long window = creates.get(q).path("dedupWindowMs").asLong(600_000);
-                    for (JsonNode each : r.has("ids") ? r.get("ids") : kernel.json.createArrayNode().add(id)) {
-                        long done = each.asLong();
-                        ObjectNode m = live.get(q).remove(done);
-                        if (m == null) m = dead.get(q).remove(done);
-                        if (m != null && m.hasNonNull("key")) {
-                            doneKeys.get(q).put(m.get("key").asText(), new long[] {done, m.path("at").asLong() + window});
-                        }
-                    }
-                }
-                case "key" -> {
-                    if (doneKeys.containsKey(q)) doneKeys.get(q).put(r.path("key").asText(), new long[] {id, r.path("until").asLong()});
-                }
-                case "dead" -> {
-                    ObjectNode m = live.containsKey(q) ? live.get(q).remove(id) : null;
-                    if (m != null) dead.get(q).put(id, m);
-                }
-                case "redrive" -> {
-                    ObjectNode m = dead.containsKey(q) ? dead.get(q).remove(id) : null;
-                    if (m != null) live.get(q).put(id, m);
-                }
-                default -> LOG.warn("queue log {}: unknown record {}", file, r);
-            }
-        }
-        long now = kernel.hal.currentTimeMillis();
-        int messages = 0;
-        for (var e : creates.entrySet()) {
-            ObjectNode c = e.getValue();
-            QueueSpec spec = QueueSpec.builder(e.getKey()).delivery(Delivery.parse(c.path("delivery").asText("at-least-once")))
-                    .capacity(c.path("capacity").asInt(1024)).visibilityMillis(c.path("visibilityMs").asLong(30_000))
-                    .maxDeliveries(c.path("maxDeliveries").asInt(5)).dedupWindowMillis(c.path("dedupWindowMs").asLong(600_000))
-                    .priorities(c.path("priorities").asBoolean(false)).members(members(c)).durable(true).build();
-            MessageQueue q = newQueue(spec, c.path("owner").asText("root"), 0);
-            q.idsFrom(c.path("next").asLong(1)); // ids never repeat, not even those of acked messages
-            // keys of acked messages first, in window order: the queue expires keys in insertion order
-            doneKeys.get(e.getKey()).entrySet().stream().filter(k -> k.getValue()[1] > now)
-                    .sorted(Comparator.comparingLong(k -> k.getValue()[1]))
-                    .forEach(k -> q.restoreKey(k.getKey(), k.getValue()[0], k.getValue()[1]));
-            for (ObjectNode m : live.get(e.getKey()).values()) { // in log order: the order they joined the queue
-                MessageQueue.Msg back = restore(q, m);
-                q.hold(back.bytes);
-                q.addReady(back, now);
-                messages++;
-            }
-            for (ObjectNode m : dead.get(e.getKey()).values()) {
-                MessageQueue.Msg back = restore(q, m);
-                q.hold(back.bytes);
-                q.bury(back);
-            }
-            q.journal = journalOf(q);
-            queues.put(q.name, q);
-        }
-        Journal.Snapshot snapshot = out -> {
-            for (byte[] r : snapshotRecords()) out.add(r);
-        };
-        Journal.rewrite(file, snapshot);
-        log = Journal.open(file, compactAboveBytes, snapshot);
-        if (!creates.isEmpty()) {
-            LOG.info("restored {} durable queues with {} messages from {}", creates.size(), messages, file);
-        }
-    }
-
-    /**
-     * What the queue log must hold for the durable queues as they are now: per queue its create
-     * record, the sends of its ready and in-flight messages, its dead letters, and the keys of
-     * acked messages still in their dedup window. Sends still waiting for their commit are left
-     * out: their records follow in the log.
-     */
-    List<byte[]> snapshotRecords() {
-        List<byte[]> out = new ArrayList<>();
-        long now = kernel.hal.currentTimeMillis();
-        for (MessageQueue q : queues.values()) {
-            if (!q.spec.durable()) continue;
-            List<MessageQueue.Msg> live = new ArrayList<>();
-            List<MessageQueue.Msg> deadLetters = new ArrayList<>();
-            java.util.Map<String, long[]> keys = new java.util.LinkedHashMap<>();
-            long nextId;
-            synchronized (q) {
-                if (q.deleted) continue;
-                q.snapshot(live, deadLetters, keys, now);
-                nextId = q.nextId();
-            }
-            out.add(bytes(createRecord(q.spec, q.owner).put("next", nextId)));
-            // in send records of the same shape as a send's, a bounded number of messages each
-            for (int i = 0; i < live.size(); i += MAX_BATCH) {
-                out.add(sendRecord(q, live.subList(i, Math.min(live.size(), i + MAX_BATCH))));
-            }
-            for (int i = 0; i < deadLetters.size(); i += MAX_BATCH) {
-                out.add(sendRecord(q, deadLetters.subList(i, Math.min(deadLetters.size(), i + MAX_BATCH))));
-            }
-            for (MessageQueue.Msg m : deadLetters) {
-                out.add(bytes(kernel.json.createObjectNode().put("t", "dead").put("q", q.name).put("id", m.id)));
-            }
-            for (var k : keys.entrySet()) {
-                out.add(bytes(kernel.json.createObjectNode().put("t", "key").put("q", q.name).put("key", k.getKey())
-                        .put("id", k.getValue()[0]).put("until", k.getValue()[1])));
-            }
-        }
-        return out;
-    }
-
-    private static MessageQueue.Msg restore(MessageQueue q, ObjectNode m) {
-        return q.restored(m.path("id").asLong(), m.path("from").asLong(), m.get("payload"), m.path("prio").asInt(0),
-                m.hasNonNull("key") ? m.get("key").asText() : null, m.hasNonNull("corr") ? m.get("corr").asText() : null,
-                m.hasNonNull("reply") ? m.get("reply").asText() : null, m.path("at").asLong());
+        queueLog.recover(dataDir);
     }
 
     /** How often the queue log was compacted while running (0 without one). */
     public long logCompactions() {
-        Journal journal = log;
-        return journal == null ? 0 : journal.compactions();
+        return queueLog.logCompactions();
+    }
+
+    /** The queue log is rewritten from a snapshot once it is this big and twice its live size (tests lower it). */
+    public void compactAbove(long bytes) {
+        queueLog.compactAboveBytes = bytes;
     }
 
     /** Writes what the queue log has queued and closes it (kernel stop). */
     public void close() {
-        Journal journal = log;
-        log = null;
-        if (journal != null) journal.close();
+        queueLog.close();
     }
+
+    void put(MessageQueue q) {
+        queues.put(q.name, q);
+    }
+
+    Iterable<MessageQueue> all() {
+        return queues.values();
+    }
+
 }

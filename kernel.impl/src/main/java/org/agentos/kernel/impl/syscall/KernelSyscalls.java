@@ -298,7 +298,7 @@ public final class KernelSyscalls {
                         throw new SyscallException(Errno.EPERM, "ipc.subscribe needs capability 'ipc:subscribe:" + topic
                                 + "', which pid " + p.pid + " does not hold");
                     }
-                    return k.ipc.subscribe(p, topic, a.path("unsubscribe").asBoolean(false));
+                    return k.ipc.events.subscribe(p, topic, a.path("unsubscribe").asBoolean(false));
                 });
     }
 
