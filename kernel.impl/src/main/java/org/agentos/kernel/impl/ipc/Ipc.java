@@ -34,28 +34,32 @@ import org.agentos.kernel.impl.proc.Proc;
  * terminate request ends the wait. Lock order: a queue's monitor, then a process's.
  */
 public final class Ipc implements MessageQueues {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ipc.class);
+    static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ipc.class);
     /** Capacity of a process's mailbox (at-most-once). */
     static final int MAILBOX_CAPACITY = 1024;
     public static final int MAX_BATCH = 1000;
-    private static final long SWEEP_MILLIS = 50;
+    static final long SWEEP_MILLIS = 50;
 
-    private final Kernel kernel;
-    private final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
+    final Kernel kernel;
+    final ConcurrentHashMap<String, MessageQueue> queues = new ConcurrentHashMap<>();
     /**
      * Requests in flight (ipc.request): correlation id -> the requester's mailbox. A reply to that
      * mailbox with that id may cross owners; the id is random, so a reply cannot be forged.
      */
-    private final ConcurrentHashMap<String, String> openRequests = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, String> openRequests = new ConcurrentHashMap<>();
     static final int MAX_OPEN_REQUESTS = 100_000;
     /** What a process needs to write into the mailbox of another owner's process, other than a reply. */
     static final String MAILBOX_ANY = "ipc:mailbox:any";
-    private static final java.security.SecureRandom IDS = new java.security.SecureRandom();
+    static final java.security.SecureRandom IDS = new java.security.SecureRandom();
     /** Durable queues are created one at a time (see create). */
-    private final Object creating = new Object();
+    final Object creating = new Object();
 
     /** The queue log of the durable queues. */
-    private final QueueLog queueLog;
+    final QueueLog queueLog;
+    /** ipc.send, and an operator's send. */
+    public final Sending sending;
+    /** ipc.recv, ipc.ack, ipc.nack, ipc.request. */
+    public final Receiving receiving;
     /** Events for agents (ipc.subscribe). */
     public final Events events;
 
@@ -63,6 +67,8 @@ public final class Ipc implements MessageQueues {
         this.kernel = kernel;
         this.queueLog = new QueueLog(kernel, this);
         this.events = new Events(kernel, this);
+        this.sending = new Sending(kernel, this);
+        this.receiving = new Receiving(kernel, this);
     }
 
     static String mailboxName(long pid) {
@@ -85,8 +91,8 @@ public final class Ipc implements MessageQueues {
                 q.measure(now);
                 if (q.inFlight.isEmpty()) continue;
                 int before = q.dead.size();
-                if (q.expire(now)) serveReceivers(q, now);
-                if (q.dead.size() != before || q.free() > 0) admitSenders(q, now);
+                if (q.expire(now)) receiving.serveReceivers(q, now);
+                if (q.dead.size() != before || q.free() > 0) sending.admitSenders(q, now);
             }
         }
     }
@@ -94,7 +100,7 @@ public final class Ipc implements MessageQueues {
     // ------------------------------------------------------------------ lookup and access
 
     /** Bytes held by each owner's queues and mailboxes together: what {@link #MAX_BYTES_PER_OWNER} limits. */
-    private final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> heldBytes = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> heldBytes = new ConcurrentHashMap<>();
 
     /** A new queue of {@code owner}'s, counting what it holds with the owner's other queues. */
     MessageQueue newQueue(QueueSpec spec, String owner, long mailboxOf) {
@@ -115,7 +121,7 @@ public final class Ipc implements MessageQueues {
      * queues (filled by anyone) cannot take the heap. Checked as a send starts; a sender that then
      * waits for room may take them a batch past it.
      */
-    private static void roomFor(MessageQueue q, List<Outgoing> batch) throws SyscallException {
+    static void roomFor(MessageQueue q, List<Outgoing> batch) throws SyscallException {
         long bytes = 0;
         for (int i = 0, n = batch.size(); i < n; i++) {
             long b = batch.get(i).bytes();
@@ -132,7 +138,7 @@ public final class Ipc implements MessageQueues {
         }
     }
 
-    private MessageQueue queue(String name) throws SyscallException {
+    MessageQueue queue(String name) throws SyscallException {
         MessageQueue q = queues.get(name);
         if (q == null) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
         return q;
@@ -145,7 +151,7 @@ public final class Ipc implements MessageQueues {
     }
 
     /** The queue {@code name}; a mailbox {@code @pid} of a live process is created on demand. */
-    private MessageQueue target(String name) throws SyscallException {
+    MessageQueue target(String name) throws SyscallException {
         MessageQueue q = queues.get(name);
         if (q != null) return q;
         if (name.startsWith("@")) {
@@ -218,7 +224,7 @@ public final class Ipc implements MessageQueues {
      * tenant cannot make the kernel hold more than that for it (one queue of capacity 10 million,
      * filled, took most of the heap). Holds {@code creating}, so that two creates cannot both fit.
      */
-    private void withinBudget(QueueSpec spec, String owner) throws SyscallException {
+    void withinBudget(QueueSpec spec, String owner) throws SyscallException {
         int count = 0;
         long capacity = spec.capacity();
         for (MessageQueue q : queues.values()) {
@@ -253,7 +259,7 @@ public final class Ipc implements MessageQueues {
         remove(q, "deleted");
     }
 
-    private void remove(MessageQueue q, String why) {
+    void remove(MessageQueue q, String why) {
         List<MessageQueue.Waiter> waiting = new ArrayList<>();
         synchronized (q) {
             if (q.deleted) return;
@@ -295,8 +301,8 @@ public final class Ipc implements MessageQueues {
                     it.remove();
                     any |= q.requeueOrBury(m);
                 }
-                if (any) serveReceivers(q, now);
-                admitSenders(q, now);
+                if (any) receiving.serveReceivers(q, now);
+                sending.admitSenders(q, now);
             }
         }
     }
@@ -318,130 +324,12 @@ public final class Ipc implements MessageQueues {
     }
 
     /**
-     * Sends {@code batch} to {@code name}: all of it, in order, or (on a full queue) waits until
-     * all of it fits, at most {@code timeoutMs} (-1: no limit; 0: EAGAIN at once). Returns the
-     * result, or null when the caller is now BLOCKED. {@code fromOutside}: made as {@code p} from
-     * outside its program, which waits for a durable commit on its own thread.
-     */
-    public SyscallResult send(Proc p, String name, List<Outgoing> batch, long timeoutMs, boolean fromOutside) throws SyscallException {
-        MessageQueue q = target(name);
-        mayReach(p, q);
-        mayWrite(p, q, batch);
-        roomFor(q, batch);
-        if (batch.size() > q.spec.capacity()) {
-            throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + name
-                    + "' of capacity " + q.spec.capacity());
-        }
-        long now = kernel.hal.currentTimeMillis();
-        MessageQueue.Waiter w;
-        java.util.concurrent.CompletableFuture<SyscallResult> outside = null;
-        synchronized (q) {
-            if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + name + "'");
-            if (q.senders.isEmpty()) {
-                ObjectNode r = kernel.json.createObjectNode();
-                if (q.spec.durable()) {
-                    List<MessageQueue.Msg> fresh = accept(q, p.pid, batch, now, r, true);
-                    if (fresh != null && fromOutside) {
-                        // made through the gateway: the calling thread waits for the commit, not the process
-                        java.util.concurrent.CompletableFuture<SyscallResult> done = new java.util.concurrent.CompletableFuture<>();
-                        commit(q, fresh, err -> done.complete(err != null ? err : SyscallResult.ok(r)));
-                        outside = done;
-                    } else if (fresh != null) {
-                        // Acknowledged once on disk: the sender waits (BLOCKED, no thread) for the group commit.
-                        MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
-                        block(p, w0, "ipc.send " + name + " (commit)");
-                        commit(q, fresh, err -> kernel.parked.completeIf(p, w0, err != null ? err : SyscallResult.ok(r)));
-                        return null;
-                    }
-                } else if (tryEnqueue(q, p.pid, batch, now, r)) {
-                    return SyscallResult.ok(r);
-                }
-            }
-            if (outside == null && timeoutMs == 0) {
-                throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full (" + q.held() + " of " + q.spec.capacity() + ")");
-            }
-            if (outside != null) {
-                w = null;
-            } else {
-                List<MessageQueue.Msg> msgs = new ArrayList<>(batch.size());
-                for (Outgoing o : batch) {
-                    msgs.add(q.newMessage(p.pid, o.payload(), o.bytes(), o.priority(), o.key(), o.correlationId(), o.replyTo(), now));
-                }
-                w = new MessageQueue.Waiter(p, 0, msgs, null);
-                block(p, w, "ipc.send " + name + " (full)");
-                q.senders.addLast(w);
-            }
-        }
-        if (outside != null) {
-            try {
-                return outside.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SyscallException(Errno.EINTR, "interrupted while the send was being written (it may still be sent)");
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new SyscallException(Errno.EIO, "the send failed: " + e.getCause());
-            }
-        }
-        arm(q, w, timeoutMs, Errno.ETIMEDOUT, "queue '" + name + "' stayed full for " + timeoutMs + " ms");
-        return null;
-    }
-
-    /**
-     * A queue is its owner's: another owner's process sends to it or receives from it only as one
-     * of the members its creator named, or with ipc:admin. A capability names a queue, not whose it
-     * is, so without this a squatted name or an {@code ipc:send:*} reaches another tenant's queue.
-     * Mailboxes have their own rule ({@link #mayWrite}); ack and nack touch only what the caller received.
-     */
-    private static void mayReach(Proc p, MessageQueue q) throws SyscallException {
-        if (q.mailboxOf != 0 || q.owner.equals(p.owner) || q.spec.members().contains(p.owner) || p.caps.permits("ipc:admin")) return;
-        throw new SyscallException(Errno.EPERM, "queue '" + q.name + "' belongs to owner " + q.owner + ", which has not made "
-                + p.owner + " a member (pid " + p.pid + ")");
-    }
-
-    /**
-     * A mailbox is its process's: another owner writes into it only an answer to a request that
-     * process made (the reply carries the request's correlation id, which the kernel chose), or
-     * with {@value #MAILBOX_ANY}. A replyTo names the sender's own mailbox: replies go to who asked.
-     */
-    private void mayWrite(Proc p, MessageQueue q, List<Outgoing> batch) throws SyscallException {
-        for (Outgoing o : batch) {
-            if (o.replyTo() != null && !o.replyTo().equals(mailboxName(p.pid))) {
-                throw new SyscallException(Errno.EINVAL, "replyTo names the sender's own mailbox (" + mailboxName(p.pid)
-                        + "), not '" + o.replyTo() + "': replies go to who asked");
-            }
-        }
-        if (q.mailboxOf == 0 || q.mailboxOf == p.pid || q.owner.equals(p.owner) || p.caps.permits(MAILBOX_ANY)) return;
-        for (Outgoing o : batch) {
-            String to = o.correlationId() == null ? null : openRequests.get(o.correlationId());
-            if (!q.name.equals(to)) {
-                throw new SyscallException(Errno.EPERM, "mailbox " + q.name + " belongs to another owner's process: a process "
-                        + "writes there only replies to its requests (their correlationId), or with capability " + MAILBOX_ANY);
-            }
-        }
-        for (Outgoing o : batch) openRequests.remove(o.correlationId(), q.name); // one reply per request
-    }
-
-    /** At-most-once messages are gone once delivered: their bytes are given back, once for the batch. Holds q. */
-    private static void releaseDelivered(MessageQueue q, List<MessageQueue.Msg> got) {
-        long bytes = 0;
-        for (int i = 0, n = got.size(); i < n; i++) bytes += got.get(i).bytes;
-        q.hold(-bytes);
-    }
-
-    /** Enqueues the batch if it fits (nothing if it does not), filling {@code result}; holds q. */
-    private boolean tryEnqueue(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result) {
-        if (accept(q, from, batch, now, result, false) == null) return false;
-        serveReceivers(q, now);
-        return true;
-    }
-
-    /**
      * Takes the batch if its new messages fit, filling {@code result} with their ids and the
      * duplicates dropped; null (nothing taken) when they do not fit. In memory the messages are
      * ready at once (the list returned is empty); {@code onDisk} they only hold capacity and
      * their keys until their commit, and are returned for it. Holds q.
      */
-    private List<MessageQueue.Msg> accept(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result,
+    List<MessageQueue.Msg> accept(MessageQueue q, long from, List<Outgoing> batch, long now, ObjectNode result,
                                           boolean onDisk) {
         int size = batch.size(); // batches are random-access lists: indexed loops, no iterators
         int fresh = size;
@@ -484,158 +372,27 @@ public final class Ipc implements MessageQueues {
         return pending;
     }
 
-    /**
-     * Writes the messages to the queue log; once they are on disk (the log thread's callback) they
-     * join the queue and {@code then} gets null: the sender learns its send happened. When the
-     * write failed they never join, their capacity and keys are given back, and {@code then} gets
-     * the EIO to report.
-     */
-    private void commit(MessageQueue q, List<MessageQueue.Msg> msgs, java.util.function.Consumer<SyscallResult> then) {
-        Journal journal = queueLog.journal();
-        if (msgs.isEmpty()) {
-            then.accept(null);
-            return;
-        }
-        if (journal == null) { // the kernel stopped meanwhile
-            unreserve(q, msgs);
-            then.accept(SyscallResult.error(Errno.EIO, "the queue log is closed: the kernel is stopping"));
-            return;
-        }
-        byte[] record = queueLog.sendRecord(q, msgs);
-        if (record.length > Journal.MAX_RECORD) {
-            unreserve(q, msgs);
-            then.accept(SyscallResult.error(Errno.EINVAL, "a durable send of " + record.length + " bytes: at most "
-                    + Journal.MAX_RECORD + " bytes go to disk in one call (send a smaller batch)"));
-            return;
-        }
-        journal.append(record, failure -> {
-            if (failure != null) {
-                unreserve(q, msgs);
-                then.accept(SyscallResult.error(Errno.EIO, "the queue log cannot be written: " + failure.getMessage()));
-                return;
-            }
-            long now = kernel.hal.currentTimeMillis();
-            synchronized (q) {
-                q.reserved -= msgs.size();
-                for (MessageQueue.Msg x : msgs) q.reservedIds.remove(x.id);
-                if (!q.deleted) {
-                    long added = 0;
-                    for (MessageQueue.Msg x : msgs) {
-                        q.sent++;
-                        added += x.bytes;
-                        q.addReady(x, now);
-                    }
-                    q.hold(added);
-                    serveReceivers(q, now);
-                }
-            }
-            then.accept(null);
-        });
-    }
-
-    private void unreserve(MessageQueue q, List<MessageQueue.Msg> msgs) {
-        synchronized (q) {
-            q.reserved -= msgs.size();
-            for (MessageQueue.Msg x : msgs) {
-                q.reservedIds.remove(x.id);
-                q.forgetKey(x);
-            }
-            admitSenders(q, kernel.hal.currentTimeMillis());
-        }
-    }
-
-    /** Lets waiting senders in, first come first served, while their batches fit; holds q. */
-    private void admitSenders(MessageQueue q, long now) {
-        while (!q.senders.isEmpty()) {
-            MessageQueue.Waiter w = q.senders.peekFirst();
-            int fresh = 0;
-            for (MessageQueue.Msg m : w.sending) {
-                if (q.duplicateOf(m.key, now) < 0) fresh++;
-            }
-            if (fresh > q.free()) return;
-            q.senders.pollFirst();
-            cancelTimer(w);
-            ObjectNode r = kernel.json.createObjectNode();
-            if (q.spec.durable()) {
-                List<Outgoing> again = new ArrayList<>();
-                for (MessageQueue.Msg m : w.sending) {
-                    again.add(new Outgoing(m.payload, m.bytes, m.priority, m.key, m.correlationId, m.replyTo));
-                }
-                List<MessageQueue.Msg> reserved = accept(q, w.proc.pid, again, now, r, true);
-                commit(q, reserved == null ? List.of() : reserved,
-                        err -> kernel.parked.completeIf(w.proc, w, err != null ? err : SyscallResult.ok(r)));
-                continue;
-            }
-            ArrayNode ids = r.putArray("ids");
-            ArrayNode dups = r.putArray("duplicates");
-            List<MessageQueue.Msg> accepted = new ArrayList<>();
-            for (MessageQueue.Msg m : w.sending) {
-                long dup = q.duplicateOf(m.key, now);
-                if (dup >= 0) {
-                    dups.addObject().put("key", m.key).put("id", dup);
-                    ids.add(dup);
-                } else {
-                    accepted.add(m);
-                    ids.add(m.id);
-                }
-            }
-            // The sender learns its send happened in the same step as the messages enter the queue:
-            // a sender killed while waiting sends nothing.
-            if (kernel.parked.completeIf(w.proc, w, SyscallResult.ok(r))) {
-                q.duplicates += w.sending.size() - accepted.size();
-                long added = 0;
-                for (MessageQueue.Msg m : accepted) {
-                    q.sent++;
-                    added += m.bytes;
-                    q.addReady(m, now);
-                }
-                q.hold(added);
-            }
-        }
-        serveReceivers(q, now);
-    }
-
     // ------------------------------------------------------------------ receive
 
-    /**
-     * Receives up to {@code max} messages from {@code name} (null: the caller's mailbox), waiting
-     * at most {@code timeoutMs} for the first (-1: no limit; 0: EAGAIN at once). Returns the
-     * result, or null when the caller is now BLOCKED.
-     */
-    public SyscallResult recv(Proc p, String name, int max, long timeoutMs) throws SyscallException {
-        MessageQueue q;
-        if (name == null || name.equals(mailboxName(p.pid))) {
-            q = mailbox(p);
-        } else {
-            if (name.startsWith("@")) throw new SyscallException(Errno.EPERM, "only process " + name.substring(1) + " receives from " + name);
-            if (!p.caps.permits("ipc:recv:" + name)) {
-                throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + name + "', which pid " + p.pid + " does not hold");
-            }
-            q = queue(name);
-            mayReach(p, q);
-        }
-        return take(p, q, max, null, timeoutMs, "ipc.recv " + q.name);
-    }
-
-    private SyscallResult take(Proc p, MessageQueue q, int max, String correlationId, long timeoutMs, String what)
+    SyscallResult take(Proc p, MessageQueue q, int max, String correlationId, long timeoutMs, String what)
             throws SyscallException {
         long now = kernel.hal.currentTimeMillis();
         MessageQueue.Waiter w;
         synchronized (q) {
             if (q.deleted) throw new SyscallException(Errno.ENOENT, "no queue '" + q.name + "'");
             if (q.receivers.isEmpty() || correlationId != null) {
-                List<MessageQueue.Msg> got = pollFor(q, p, max, correlationId, now);
+                List<MessageQueue.Msg> got = receiving.pollFor(q, p, max, correlationId, now);
                 if (!got.isEmpty()) {
-                    admitSenders(q, now);
+                    sending.admitSenders(q, now);
                     if (QueueLog.takenOnDisk(q)) {
                         // durable at-most-once: the messages leave the queue on disk before the receiver sees them
                         MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
                         block(p, w0, what + " (commit)");
-                        SyscallResult r = SyscallResult.ok(received(q, got));
+                        SyscallResult r = SyscallResult.ok(receiving.received(q, got));
                         queueLog.journalDone(q, QueueLog.ids(got), failure -> kernel.parked.completeIf(p, w0, r));
                         return null;
                     }
-                    return SyscallResult.ok(received(q, got));
+                    return SyscallResult.ok(receiving.received(q, got));
                 }
             }
             if (timeoutMs == 0) throw new SyscallException(Errno.EAGAIN, "queue '" + q.name + "' is empty");
@@ -648,173 +405,12 @@ public final class Ipc implements MessageQueues {
         return null;
     }
 
-    /** Takes up to max messages for p (one correlated reply, when asked for); holds q. */
-    private List<MessageQueue.Msg> pollFor(MessageQueue q, Proc p, int max, String correlationId, long now) {
-        List<MessageQueue.Msg> got = new ArrayList<>(Math.min(max, q.readyCount()));
-        while (got.size() < max) {
-            MessageQueue.Msg m = q.poll(correlationId);
-            if (m == null) break;
-            q.deliver(m, p.pid, now);
-            got.add(m);
-            if (correlationId != null) break;
-        }
-        if (q.spec.delivery() == Delivery.AT_MOST_ONCE) releaseDelivered(q, got);
-        else if (!got.isEmpty()) noteReceivedFrom(p, q);
-        return got;
-    }
-
-    private static void noteReceivedFrom(Proc p, MessageQueue q) {
-        synchronized (p) {
-            if (p.ipcReceivedFrom == null) p.ipcReceivedFrom = ConcurrentHashMap.newKeySet(2);
-            p.ipcReceivedFrom.add(q);
-        }
-    }
-
-    /** Hands ready messages to waiting receivers, in the order they came; holds q. */
-    private void serveReceivers(MessageQueue q, long now) {
-        for (var it = q.receivers.iterator(); it.hasNext() && q.readyCount() > 0; ) {
-            MessageQueue.Waiter w = it.next();
-            List<MessageQueue.Msg> got = new ArrayList<>(Math.min(w.max, q.readyCount()));
-            while (got.size() < w.max) {
-                MessageQueue.Msg m = q.poll(w.correlationId);
-                if (m == null) break;
-                got.add(m);
-                if (w.correlationId != null) break;
-            }
-            if (got.isEmpty()) continue; // a request waiting for another reply
-            it.remove();
-            cancelTimer(w);
-            for (int i = 0, n = got.size(); i < n; i++) q.deliver(got.get(i), w.proc.pid, now);
-            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) releaseDelivered(q, got);
-            if (QueueLog.takenOnDisk(q)) {
-                // durable at-most-once: gone from the queue on disk before the receiver sees them; a
-                // receiver killed meanwhile loses them, which at-most-once allows
-                SyscallResult r = SyscallResult.ok(received(q, got));
-                queueLog.journalDone(q, QueueLog.ids(got), failure -> kernel.parked.completeIf(w.proc, w, r));
-                continue;
-            }
-            if (!kernel.parked.completeIf(w.proc, w, SyscallResult.ok(received(q, got)))) {
-                // It ended (or was interrupted) meanwhile: these messages were never received.
-                for (int i = got.size() - 1; i >= 0; i--) {
-                    MessageQueue.Msg m = got.get(i);
-                    q.inFlight.remove(m.id);
-                    if (q.spec.delivery() == Delivery.AT_MOST_ONCE) q.hold(m.bytes); // its delivery let it go
-                    m.attempts--;
-                    q.delivered--;
-                    q.requeueOrBury(m);
-                }
-            } else if (q.spec.delivery() != Delivery.AT_MOST_ONCE) {
-                noteReceivedFrom(w.proc, q);
-            }
-        }
-    }
-
-    /** {messages: [...]}, each message built by hand: reflection-based mapping costs more than the rest of a receive. */
-    private ObjectNode received(MessageQueue q, List<MessageQueue.Msg> got) {
-        ObjectNode r = kernel.json.createObjectNode();
-        var nodes = kernel.json.getNodeFactory();
-        int n = got.size();
-        ArrayNode arr = new ArrayNode(nodes, n);
-        for (int i = 0; i < n; i++) arr.add(new ObjectNode(nodes, new ReceivedMessage(got.get(i))));
-        r.set("messages", arr);
-        if (!got.isEmpty()) r.put("queue", q.name);
-        return r;
-    }
-
     // ------------------------------------------------------------------ ack / nack / request
-
-    /** Acks messages p received from {@code name}: they are done. Returns {acked, stale: [ids not in flight for p]}. */
-    public SyscallResult ack(Proc p, String name, List<Long> ids) throws SyscallException {
-        MessageQueue q = queue(name);
-        ObjectNode r = kernel.json.createObjectNode();
-        ArrayNode stale = r.putArray("stale");
-        int acked = 0;
-        long freed = 0;
-        List<Long> done = new ArrayList<>();
-        synchronized (q) {
-            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
-                throw new SyscallException(Errno.EINVAL, "queue '" + name + "' is at-most-once: nothing to ack");
-            }
-            for (long id : ids) {
-                MessageQueue.Msg m = q.inFlight.get(id);
-                if (m == null || m.receiver != p.pid) {
-                    stale.add(id);
-                    continue;
-                }
-                q.inFlight.remove(id);
-                freed += m.bytes;
-                q.acked++;
-                acked++;
-                if (q.journal != null) done.add(id);
-            }
-            q.hold(-freed);
-            if (!done.isEmpty()) queueLog.journalDone(q, done, null);
-            if (acked > 0) admitSenders(q, kernel.hal.currentTimeMillis());
-        }
-        r.put("acked", acked);
-        return SyscallResult.ok(r);
-    }
-
-    /** Gives messages back: delivered again (requeue), or straight to the dead-letter queue. */
-    public SyscallResult nack(Proc p, String name, List<Long> ids, boolean requeue) throws SyscallException {
-        MessageQueue q = queue(name);
-        ObjectNode r = kernel.json.createObjectNode();
-        ArrayNode stale = r.putArray("stale");
-        int back = 0;
-        int buried = 0;
-        long now = kernel.hal.currentTimeMillis();
-        synchronized (q) {
-            if (q.spec.delivery() == Delivery.AT_MOST_ONCE) {
-                throw new SyscallException(Errno.EINVAL, "queue '" + name + "' is at-most-once: nothing to nack");
-            }
-            for (long id : ids) {
-                MessageQueue.Msg m = q.inFlight.get(id);
-                if (m == null || m.receiver != p.pid) {
-                    stale.add(id);
-                    continue;
-                }
-                q.inFlight.remove(id);
-                if (requeue && q.requeueOrBury(m)) back++;
-                else {
-                    if (!requeue) q.bury(m);
-                    buried++;
-                }
-            }
-            serveReceivers(q, now);
-            admitSenders(q, now);
-        }
-        r.put("requeued", back).put("deadLettered", buried);
-        return SyscallResult.ok(r);
-    }
-
-    /**
-     * Request/reply: sends {@code payload} with a fresh correlation id and the caller's mailbox as
-     * reply-to, then waits in the mailbox for the reply carrying that id (other mail stays).
-     */
-    public SyscallResult request(Proc p, String name, JsonNode payload, String key, long timeoutMs) throws SyscallException {
-        // random, not req-<pid>-<n>: a correlation id lets a reply into the mailbox, so it must not be guessable
-        String correlationId = "req-" + Long.toUnsignedString(IDS.nextLong(), 36) + Long.toUnsignedString(IDS.nextLong(), 36);
-        MessageQueue box = mailbox(p);
-        if (openRequests.size() >= MAX_OPEN_REQUESTS) openRequests.clear(); // unanswered requests are forgotten, not hoarded
-        openRequests.put(correlationId, box.name);
-        SyscallResult sent;
-        try {
-            sent = send(p, name, List.of(new Outgoing(payload, 0, key, correlationId, box.name)), 0, false);
-        } catch (SyscallException e) {
-            openRequests.remove(correlationId);
-            throw e;
-        }
-        if (sent == null) {
-            openRequests.remove(correlationId);
-            throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
-        }
-        return take(p, box, 1, correlationId, timeoutMs, "ipc.request " + name + " (waiting for the reply)");
-    }
 
     // ------------------------------------------------------------------ waiting
 
     /** Marks p BLOCKED on w; a kill or terminate cancels w, which takes it off its queue. Holds q. */
-    private void block(Proc p, MessageQueue.Waiter w, String what) {
+    void block(Proc p, MessageQueue.Waiter w, String what) {
         synchronized (p) {
             p.blockedOn = w;
             p.cancelCall = w;
@@ -823,7 +419,7 @@ public final class Ipc implements MessageQueues {
     }
 
     /** Arms w's timeout, and its cancellation (kill, terminate) to take it off q. */
-    private void arm(MessageQueue q, MessageQueue.Waiter w, long timeoutMs, Errno errno, String message) {
+    void arm(MessageQueue q, MessageQueue.Waiter w, long timeoutMs, Errno errno, String message) {
         w.whenComplete((v, ex) -> {
             if (ex instanceof CancellationException) {
                 synchronized (q) {
@@ -847,7 +443,7 @@ public final class Ipc implements MessageQueues {
         }
     }
 
-    private static void cancelTimer(MessageQueue.Waiter w) {
+    static void cancelTimer(MessageQueue.Waiter w) {
         java.util.concurrent.ScheduledFuture<?> t;
         synchronized (w) {
             t = w.timer;
@@ -855,7 +451,7 @@ public final class Ipc implements MessageQueues {
         if (t != null) t.cancel(false);
     }
 
-    private static void setTimer(MessageQueue.Waiter w, java.util.concurrent.ScheduledFuture<?> t) {
+    static void setTimer(MessageQueue.Waiter w, java.util.concurrent.ScheduledFuture<?> t) {
         synchronized (w) {
             w.timer = t;
         }
@@ -882,7 +478,7 @@ public final class Ipc implements MessageQueues {
             box.sent++;
             box.hold(bytes);
             box.addReady(m, now);
-            serveReceivers(box, now);
+            receiving.serveReceivers(box, now);
         }
     }
 
@@ -943,7 +539,7 @@ public final class Ipc implements MessageQueues {
                 if (q.journal != null) q.journal.accept("redrive", m);
                 moved++;
             }
-            serveReceivers(q, now);
+            receiving.serveReceivers(q, now);
         }
         if (moved > 0) kernel.auditEvent("ipc.redrive", q.owner, moved + " dead letters back to " + q.name);
         return moved;
@@ -970,7 +566,7 @@ public final class Ipc implements MessageQueues {
                 q.hold(m.bytes);
                 q.addReady(m, now);
                 Message view = m.view(q.name);
-                serveReceivers(q, now);
+                receiving.serveReceivers(q, now);
                 return view;
             }
         }
@@ -981,7 +577,7 @@ public final class Ipc implements MessageQueues {
             if (fresh == null) throw new SyscallException(Errno.EAGAIN, "queue '" + name + "' is full");
         }
         java.util.concurrent.CompletableFuture<SyscallResult> durable = new java.util.concurrent.CompletableFuture<>();
-        commit(q, fresh, err -> durable.complete(err == null ? SyscallResult.OK : err));
+        sending.commit(q, fresh, err -> durable.complete(err == null ? SyscallResult.OK : err));
         SyscallResult written;
         try {
             written = durable.get();

@@ -224,7 +224,7 @@ public final class KernelSyscalls {
                     k.chargeBytes(p, bytes);
                     // Made from outside the program (the gateway), a send cannot block the process: EAGAIN instead.
                     long timeout = fromOutside ? 0 : a.path("timeoutMs").asLong(-1);
-                    return k.ipc.send(p, a.get("queue").asText(), batch, timeout, fromOutside);
+                    return k.ipc.sending.send(p, a.get("queue").asText(), batch, timeout, fromOutside);
                 });
 
         k.syscalls.addBlockingKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
@@ -234,19 +234,19 @@ public final class KernelSyscalls {
                         + "\"max\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" + Ipc.MAX_BATCH + "}," + TIMEOUT + "},"
                         + "\"additionalProperties\":false}"))
                 .determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
-                (p, a) -> k.ipc.recv(p, a.hasNonNull("queue") ? a.get("queue").asText() : null, a.path("max").asInt(1),
+                (p, a) -> k.ipc.receiving.recv(p, a.hasNonNull("queue") ? a.get("queue").asText() : null, a.path("max").asInt(1),
                         a.path("timeoutMs").asLong(-1)));
 
         k.syscalls.addKernelCall(describe(k, "ipc.ack", "marks messages received from an at-least-once or exactly-once queue as done",
                 "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + "},\"required\":[\"queue\",\"ids\"],"
                         + "\"additionalProperties\":false}", Determinism.RECORDED),
-                (p, a) -> k.ipc.ack(p, a.get("queue").asText(), longs(a.get("ids"))));
+                (p, a) -> k.ipc.receiving.ack(p, a.get("queue").asText(), longs(a.get("ids"))));
 
         k.syscalls.addKernelCall(describe(k, "ipc.nack", "gives received messages back: delivered again (requeue, the default) or to the "
                         + "dead-letter queue (requeue false)",
                 "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + ",\"requeue\":{\"type\":\"boolean\"}},"
                         + "\"required\":[\"queue\",\"ids\"],\"additionalProperties\":false}", Determinism.RECORDED),
-                (p, a) -> k.ipc.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true)));
+                (p, a) -> k.ipc.receiving.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true)));
 
         k.syscalls.addBlockingKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
                 .description("sends payload with a correlation id and the caller's mailbox as replyTo, then waits for the reply "
@@ -258,7 +258,7 @@ public final class KernelSyscalls {
                 (p, a) -> {
                     JsonNode payload = a.path("payload").isMissingNode() ? NullNode.instance : a.get("payload");
                     k.chargeBytes(p, Ipc.sizeOf(payload));
-                    return k.ipc.request(p, a.get("queue").asText(), payload, a.hasNonNull("key") ? a.get("key").asText() : null,
+                    return k.ipc.receiving.request(p, a.get("queue").asText(), payload, a.hasNonNull("key") ? a.get("key").asText() : null,
                             a.path("timeoutMs").asLong(-1));
                 });
     }
