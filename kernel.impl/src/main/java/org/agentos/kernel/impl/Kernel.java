@@ -67,12 +67,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kernel core, free of OSGi so that tests and benchmarks drive it directly: the process
- * table, the process lifecycle, syscall mediation, accounting, the audit log and checkpoints.
- * {@code KernelComponent} wires it to the OSGi service registry.
+ * The kernel, free of OSGi so that tests and benchmarks drive it directly: it builds its parts
+ * (one per concern, in the packages beside this one: {@code proc}, {@code cpu}, {@code syscall},
+ * {@code resource}, {@code audit}, {@code persist}, {@code ipc}, {@code mem}), wires them, runs
+ * the kernel's life (start, quiesce, stop), and is the {@link ProcessManager} and {@link AuditLog}
+ * that {@code KernelComponent} registers. The parts reach each other through its fields.
  *
- * <p>Locking: each {@link Proc}'s monitor guards its state; {@link #tree} guards parent/child
- * links. The tree lock is always taken before a process lock, never after.
+ * <p>Locking: each {@link Proc}'s monitor guards its state; {@link ProcessTable#tree} guards
+ * parent/child links. The tree lock is always taken before a process lock, never after.
  */
 public final class Kernel implements ProcessManager, AuditLog {
     private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);

@@ -37,7 +37,6 @@ import org.agentos.kernel.api.subsystem.Subsystems;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.Tool;
-import org.agentos.kernel.impl.proc.ProcessTable;
 import org.agentos.kernel.impl.resource.MemoryGovernor;
 import org.agentos.kernel.impl.security.PermissionRegistry;
 import org.agentos.kernel.impl.syscall.GatewayFactory;
@@ -61,9 +60,7 @@ import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 import org.osgi.service.event.EventConstants;
 import org.osgi.service.event.EventHandler;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The kernel bundle's main component: runs a {@link Kernel} and connects it to the service
@@ -77,93 +74,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
-@Designate(ocd = KernelComponent.Config.class)
+@Designate(ocd = KernelConfig.class)
 public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
-
-    @ObjectClassDefinition(name = "Agent OS kernel", description = "Process table, CPU workers, syscall mediation and audit.")
-    public @interface Config {
-        @AttributeDefinition(description = "CPU workers; 0 = one per CPU reported by the HAL")
-        int workers() default 0;
-
-        @AttributeDefinition(description = "Watchdog: a step running longer than this (ms) ends its process")
-        long stepTimeoutMillis() default 1000;
-
-        @AttributeDefinition(description = "How often changed processes are checkpointed (ms); 0 = only at shutdown")
-        long checkpointMillis() default 500;
-
-        @AttributeDefinition(description = "Exited children of init kept for inspection before they are reaped")
-        int zombieRetention() default 1000;
-
-        @AttributeDefinition(description = "fsync every group commit of the audit log")
-        boolean auditFsync() default true;
-
-        @AttributeDefinition(description = "Audit segment size in MiB before rotation")
-        int auditSegmentMiB() default 64;
-
-        @AttributeDefinition(description = "Audit segments kept")
-        int auditSegments() default 16;
-
-        @AttributeDefinition(description = "Audit records older than this many days are deleted, whatever the size "
-                + "bound leaves; 0 = by size only")
-        int auditRetentionDays() default 30;
-
-        @AttributeDefinition(description = "After the kernel starts, a process calling a syscall whose bundle has not "
-                + "registered it yet waits up to this long (ms) before the call fails with ENOSYS")
-        long bootGraceMillis() default 60000;
-
-        @AttributeDefinition(description = "Capabilities of operator-spawned processes that name none")
-        String[] defaultCapabilities() default {"proc:*"};
-
-        @AttributeDefinition(description = "Threads running I/O, network and LLM tools")
-        int ioThreads() default 32;
-
-        @AttributeDefinition(description = "Retries of idempotent calls failing with a transient errno")
-        int retries() default 2;
-
-        @AttributeDefinition(description = "Directory of the kernel's state; empty = ${karaf.data}/agentos")
-        String dataDir() default "";
-
-        @AttributeDefinition(description = "Calls in flight per language-model tool (provider); further callers wait "
-                + "in a queue ordered by the scheduler's weights. Applied without a restart.")
-        int llmConcurrency() default 4;
-
-        @AttributeDefinition(description = "Bytes per second each process may move through I/O tools (burst: one "
-                + "second's worth); a process over it waits before its next step. 0 = unlimited. Applied without a restart.")
-        long ioBytesPerSecond() default 0;
-
-        @AttributeDefinition(description = "Bytes per second each process may move through network tools; 0 = unlimited. "
-                + "Applied without a restart.")
-        long netBytesPerSecond() default 0;
-
-        @AttributeDefinition(description = "Most live processes one owner may have (spawn and fork beyond it: EAGAIN); "
-                + "0 = no limit. Applied without a restart.")
-        int maxProcessesPerOwner() default ProcessTable.DEFAULT_MAX_PROCESSES_PER_OWNER;
-
-        @AttributeDefinition(description = "Syscall records one owner may add to the audit log per second (bursts of "
-                + "five seconds' worth); beyond it they are counted and written as one audit.suppressed record per second. "
-                + "Lifecycle records are never held back. 0 = no limit. Applied without a restart.")
-        int auditRecordsPerOwner() default 2000;
-
-        @AttributeDefinition(description = "How often memory pressure is checked (ms). Applied without a restart.")
-        long memoryPollMillis() default 500;
-
-        @AttributeDefinition(description = "Memory in use (the higher of heap and host, 0..1) at which low-priority "
-                + "work is throttled")
-        double memoryThrottleAt() default 0.85;
-
-        @AttributeDefinition(description = "Memory in use at which idle-class processes are paused as well")
-        double memoryPauseAt() default 0.95;
-
-        @AttributeDefinition(description = "Memory in use below which throttling ends (hysteresis)")
-        double memoryRecoverBelow() default 0.75;
-
-        @AttributeDefinition(description = "Under pressure, normal processes this nice or nicer are throttled too")
-        int memoryThrottleNice() default 10;
-
-        @AttributeDefinition(description = "How long a throttled process waits before each step (ms)")
-        long memoryThrottleMillis() default 100;
-    }
 
     private final Object lock = new Object();
     // What is registered, kept here too, so that a kernel restarted for new settings gets it all.
@@ -214,7 +127,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     }
 
     @Activate
-    void activate(Config config, BundleContext context) {
+    void activate(KernelConfig config, BundleContext context) {
         this.context = context;
         context.addBundleListener(shutdownListener);
         KernelSettings settings = settings(config, context);
@@ -257,7 +170,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
      * The settings applied without a restart (owner limits, memory-pressure policy). A bad value is
      * logged and the previous one kept: the kernel must not fail to start over it.
      */
-    private static void applyLiveSettings(Kernel k, Config c) {
+    private static void applyLiveSettings(Kernel k, KernelConfig c) {
         try {
             k.setMaxProcessesPerOwner(c.maxProcessesPerOwner());
             k.setAuditRecordsPerOwner(c.auditRecordsPerOwner());
@@ -296,7 +209,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
      * settings restart the kernel in place: checkpoint, stop, start, restore.
      */
     @Modified
-    void modified(Config config, BundleContext context) {
+    void modified(KernelConfig config, BundleContext context) {
         KernelSettings settings = settings(config, context);
         Kernel old;
         Kernel fresh;
@@ -316,7 +229,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         fresh.start();
     }
 
-    private static KernelSettings settings(Config config, BundleContext context) {
+    private static KernelSettings settings(KernelConfig config, BundleContext context) {
         Path dataDir;
         if (!config.dataDir().isBlank()) {
             dataDir = Path.of(config.dataDir());
@@ -617,7 +530,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
                         + "; " + sandboxSummary(hal) + (k.lastHalSwap() == null ? "" : "; last swap " + k.lastHalSwap())));
         MemoryManager mm = k.mem.manager();
         String memNote = mm == null ? "no memory manager bound: mem.* calls wait" : mm.spaces().size() + " spaces, "
-                + k.mem.waiting() + " processes waiting for a lock or semaphore";
+                + k.mem.sync.waiting() + " processes waiting for a lock or semaphore";
         if (k.mem.lastSwap() != null) memNote += "; last swap " + k.mem.lastSwap();
         out.add(new SubsystemBinding("memory", MemoryManager.class.getName(), mm == null ? null : mm.name(),
                 k.mem.provider(), new ArrayList<>(memories.values()), memNote + "; pressure " + k.memory.level().name()

@@ -19,8 +19,6 @@ import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.ResourceClass;
 import org.agentos.kernel.api.syscall.SyscallException;
-import org.agentos.kernel.api.syscall.Tool;
-import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -205,5 +203,34 @@ class OneMediationPathTest {
         }
         for (var c : calls) assertEquals(null, c.get(30, TimeUnit.SECONDS).errno());
         assertEquals(1, llmMostAtOnce.get(), "one call of the provider at a time, as llmConcurrency says");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Caller.class)
+    void aKernelCallIsToldWhetherItMayParkItsCaller(Caller caller) throws Exception {
+        // declared on the table entry, and passed with each call: no thread-local, no name list
+        k.syscalls.addParkingKernelCall(ToolDescriptor.builder("test.who").build(),
+                (p, a, fromOutside) -> org.agentos.kernel.api.syscall.SyscallResult.ok(
+                        k.json.createObjectNode().put("fromOutside", fromOutside)));
+        Outcome o = call(caller, "test.who", Args.none(), null, null);
+        assertEquals(null, o.errno(), o.message());
+        assertTrue(o.message().contains("\"fromOutside\":" + (caller != Caller.PROGRAM)), o.message());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Caller.class)
+    void aCallThatParksAgainstItsDeclarationIsEioNotAStuckProcess(Caller caller) throws Exception {
+        k.syscalls.addKernelCall(ToolDescriptor.builder("test.liar").build(), (p, a) -> null);
+        Outcome o = call(caller, "test.liar", Args.none(), null, null);
+        assertEquals(Errno.EIO, o.errno(), o.message());
+        assertTrue(o.message().contains("declared not to"), o.message());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Caller.class, names = {"GATEWAY", "CONSOLE"}) // a program's proc.sleep: every sleeper here
+    void aCallThatOnlyAProgramCanMakeIsEinvalFromOutside(Caller caller) throws Exception {
+        Outcome o = call(caller, "proc.sleep", Args.of("ms", 10), null, null);
+        assertEquals(Errno.EINVAL, o.errno(), o.message());
+        assertTrue(o.message().contains("only be called by the process itself"), o.message());
     }
 }

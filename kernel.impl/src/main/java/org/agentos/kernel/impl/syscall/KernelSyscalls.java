@@ -29,8 +29,10 @@ import org.agentos.kernel.impl.mem.MemoryCalls;
 import org.agentos.kernel.impl.proc.Proc;
 
 /**
- * The kernel's own system calls ({@code proc.*}, {@code clock.now}, {@code random.int}),
- * registered in the same syscall table as bundle tools and mediated the same way.
+ * The kernel's own system calls ({@code proc.*}, {@code ipc.*}, {@code mem.*}, {@code tool.*},
+ * {@code clock.now}, {@code random.int}), registered in the same syscall table as bundle tools
+ * and mediated the same way; each declares whether it may park its caller (addKernelCall,
+ * addParkingKernelCall, addBlockingKernelCall). Their argument schemas are JSON text blocks.
  */
 public final class KernelSyscalls {
 
@@ -51,8 +53,9 @@ public final class KernelSyscalls {
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("pid", p.pid).put("ppid", p.ppid)));
 
         k.syscalls.addBlockingKernelCall(describe(k, "proc.sleep", "blocks the caller for ms milliseconds; survives a restart",
-                "{\"type\":\"object\",\"properties\":{\"ms\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":" + MAX_SLEEP_MS
-                        + "}},\"required\":[\"ms\"],\"additionalProperties\":false}", Determinism.PURE),
+                """
+                        {"type":"object","properties":{"ms":{"type":"integer","minimum":0,"maximum":%s}},
+                        "required":["ms"],"additionalProperties":false}""".formatted(MAX_SLEEP_MS), Determinism.PURE),
                 (p, a) -> {
                     long until;
                     synchronized (p) {
@@ -65,17 +68,15 @@ public final class KernelSyscalls {
 
         k.syscalls.addKernelCall(ToolDescriptor.builder("proc.spawn").version("0.1.0")
                 .description("starts a child process running a program; it gets at most the caller's capabilities and quotas")
-                .args(schema(k, "{\"type\":\"object\",\"properties\":{"
-                        + "\"program\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
-                        + "\"args\":{\"type\":\"object\"},"
-                        + "\"nice\":{\"type\":\"integer\",\"minimum\":-20,\"maximum\":19},"
-                        + "\"class\":{\"enum\":[\"realtime\",\"normal\",\"idle\"]},"
-                        + "\"capabilities\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":64},"
-                        + "\"quotas\":{\"type\":\"object\",\"properties\":{"
-                        + "\"cpuNanos\":{\"type\":\"integer\",\"minimum\":1},\"wallMillis\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"syscalls\":{\"type\":\"integer\",\"minimum\":1},\"bytes\":{\"type\":\"integer\",\"minimum\":0},"
-                        + "\"tokens\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}},"
-                        + "\"required\":[\"program\"],\"additionalProperties\":false}"))
+                .args(schema(k, """
+                        {"type":"object","properties":{"program":{"type":"string","minLength":1,"maxLength":128},
+                        "args":{"type":"object"},"nice":{"type":"integer","minimum":-20,"maximum":19},
+                        "class":{"enum":["realtime","normal","idle"]},"capabilities":{"type":"array",
+                        "items":{"type":"string"},"maxItems":64},"quotas":{"type":"object",
+                        "properties":{"cpuNanos":{"type":"integer","minimum":1},"wallMillis":{"type":"integer",
+                        "minimum":1},"syscalls":{"type":"integer","minimum":1},"bytes":{"type":"integer","minimum":0},
+                        "tokens":{"type":"integer","minimum":0}},"additionalProperties":false}},
+                        "required":["program"],"additionalProperties":false}"""))
                 .capabilities("proc:spawn").determinism(Determinism.RECORDED).timeout(Duration.ofSeconds(5)).build(),
                 (p, a) -> {
                     List<String> caps = null;
@@ -99,15 +100,17 @@ public final class KernelSyscalls {
 
         k.syscalls.addBlockingKernelCall(describe(k, "proc.wait",
                 "waits for a child (pid, or -1 for any) to end and reaps it; ECHILD when there is no such child",
-                "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":-1},"
-                        + "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}",
+                """
+                        {"type":"object","properties":{"pid":{"type":"integer","minimum":-1},
+                        "timeoutMs":{"type":"integer","minimum":0}},"additionalProperties":false}""",
                 Determinism.RECORDED),
                 (p, a) -> k.exits.waitChild(p, a.path("pid").asLong(-1), a.path("timeoutMs").asLong(0)));
 
         k.syscalls.addKernelCall(ToolDescriptor.builder("proc.kill").version("0.1.0")
                 .description("sends term (catchable) or kill to a descendant; other processes need proc:kill:any")
-                .args(schema(k, "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"signal\":{\"enum\":[\"term\",\"kill\"]}},\"required\":[\"pid\"],\"additionalProperties\":false}"))
+                .args(schema(k, """
+                        {"type":"object","properties":{"pid":{"type":"integer","minimum":1},"signal":{"enum":["term",
+                        "kill"]}},"required":["pid"],"additionalProperties":false}"""))
                 .capabilities("proc:kill").determinism(Determinism.PURE).build(),
                 (p, a) -> {
                     Proc target = k.procs.get(a.get("pid").asLong());
@@ -121,7 +124,9 @@ public final class KernelSyscalls {
                 });
 
         k.syscalls.addKernelCall(describe(k, "proc.info", "the process-table entry of the caller or of one of its descendants",
-                "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1}},\"additionalProperties\":false}",
+                """
+                        {"type":"object","properties":{"pid":{"type":"integer","minimum":1}},
+                        "additionalProperties":false}""",
                 Determinism.RECORDED),
                 (p, a) -> {
                     long pid = a.path("pid").asLong(p.pid);
@@ -141,30 +146,32 @@ public final class KernelSyscalls {
                         .put("nanos", k.hal.nanoTime())));
 
         k.syscalls.addKernelCall(describe(k, "random.int", "a uniformly random integer in [0, bound); journaled for replay",
-                "{\"type\":\"object\",\"properties\":{\"bound\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":2147483647}},"
-                        + "\"additionalProperties\":false}", Determinism.RECORDED),
+                """
+                        {"type":"object","properties":{"bound":{"type":"integer","minimum":1,"maximum":2147483647}},
+                        "additionalProperties":false}""", Determinism.RECORDED),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("value",
                         ThreadLocalRandom.current().nextInt(a.path("bound").asInt(Integer.MAX_VALUE)))));
     }
 
-    private static final String QUEUE = "\"queue\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64}";
-    private static final String TIMEOUT = "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":" + MAX_SLEEP_MS + "}";
-    private static final String IDS = "\"ids\":{\"type\":\"array\",\"items\":{\"type\":\"integer\",\"minimum\":1},\"minItems\":1,\"maxItems\":"
-            + Ipc.MAX_BATCH + "}";
+    private static final String QUEUE = """
+            "queue":{"type":"string","minLength":1,"maxLength":64}""";
+    private static final String TIMEOUT = """
+            "timeoutMs":{"type":"integer","minimum":0,"maximum":%s}""".formatted(MAX_SLEEP_MS);
+    private static final String IDS = """
+            "ids":{"type":"array","items":{"type":"integer","minimum":1},"minItems":1,"maxItems":%s}""".formatted(Ipc.MAX_BATCH);
 
     /** ipc.*: queues, mailboxes, request/reply (docs/ipc.md). */
     private static void registerIpc(Kernel k) {
         k.syscalls.addKernelCall(ToolDescriptor.builder("ipc.create").version("0.1.0")
                 .description("creates a named queue owned by the caller's owner: delivery at-most-once | at-least-once | exactly-once; "
                         + "processes of its owner use it, and of the owners listed in members, each with the ipc capability")
-                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
-                        + "\"delivery\":{\"enum\":[\"at-most-once\",\"at-least-once\",\"exactly-once\"]},"
-                        + "\"capacity\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10000000},"
-                        + "\"visibilityMs\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"maxDeliveries\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000},"
-                        + "\"dedupWindowMs\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"priorities\":{\"type\":\"boolean\"},\"durable\":{\"type\":\"boolean\"}," + MEMBERS + "},"
-                        + "\"required\":[\"queue\"],\"additionalProperties\":false}"))
+                .args(schema(k, """
+                        {"type":"object","properties":{%s,"delivery":{"enum":["at-most-once","at-least-once",
+                        "exactly-once"]},"capacity":{"type":"integer","minimum":1,"maximum":10000000},
+                        "visibilityMs":{"type":"integer","minimum":1},"maxDeliveries":{"type":"integer","minimum":1,
+                        "maximum":1000},"dedupWindowMs":{"type":"integer","minimum":1},
+                        "priorities":{"type":"boolean"},"durable":{"type":"boolean"},%s},"required":["queue"],
+                        "additionalProperties":false}""".formatted(QUEUE, MEMBERS)))
                 .capabilities("ipc:create:{queue}").determinism(Determinism.RECORDED).build(),
                 (p, a) -> {
                     QueueSpec spec;
@@ -186,7 +193,8 @@ public final class KernelSyscalls {
                 });
 
         k.syscalls.addKernelCall(describe(k, "ipc.delete", "deletes a queue the caller's owner created (others need ipc:admin); waiters get ENOENT",
-                "{\"type\":\"object\",\"properties\":{" + QUEUE + "},\"required\":[\"queue\"],\"additionalProperties\":false}",
+                """
+                        {"type":"object","properties":{%s},"required":["queue"],"additionalProperties":false}""".formatted(QUEUE),
                 Determinism.RECORDED), (p, a) -> {
                     k.ipc.delete(p, a.get("queue").asText());
                     return SyscallResult.OK;
@@ -195,15 +203,14 @@ public final class KernelSyscalls {
         k.syscalls.addParkingKernelCall(ToolDescriptor.builder("ipc.send").version("0.1.0")
                 .description("sends a message (payload) or a batch (messages) to a queue or a mailbox @<pid>; on a full queue "
                         + "the caller waits (timeoutMs; 0 = EAGAIN at once); an exactly-once queue drops a repeated key")
-                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"
-                        + "\"priority\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":9},"
-                        + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
-                        + "\"correlationId\":{\"type\":\"string\",\"maxLength\":256},"
-                        + "\"replyTo\":{\"type\":\"string\",\"maxLength\":64},"
-                        + "\"messages\":{\"type\":\"array\",\"minItems\":1,\"maxItems\":" + Ipc.MAX_BATCH + ",\"items\":{\"type\":\"object\","
-                        + "\"properties\":{\"payload\":{},\"priority\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":9},"
-                        + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}},\"additionalProperties\":false}},"
-                        + TIMEOUT + "},\"required\":[\"queue\"],\"additionalProperties\":false}"))
+                .args(schema(k, """
+                        {"type":"object","properties":{%s,"payload":{},"priority":{"type":"integer","minimum":0,
+                        "maximum":9},"key":{"type":"string","minLength":1,"maxLength":256},
+                        "correlationId":{"type":"string","maxLength":256},"replyTo":{"type":"string","maxLength":64},
+                        "messages":{"type":"array","minItems":1,"maxItems":%s,"items":{"type":"object",
+                        "properties":{"payload":{},"priority":{"type":"integer","minimum":0,"maximum":9},
+                        "key":{"type":"string","minLength":1,"maxLength":256}},"additionalProperties":false}},%s},
+                        "required":["queue"],"additionalProperties":false}""".formatted(QUEUE, Ipc.MAX_BATCH, TIMEOUT)))
                 .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
                 (p, a, fromOutside) -> {
                     List<Ipc.Outgoing> batch;
@@ -230,30 +237,31 @@ public final class KernelSyscalls {
         k.syscalls.addBlockingKernelCall(ToolDescriptor.builder("ipc.recv").version("0.1.0")
                 .description("receives up to max messages from a queue (needs ipc:recv:<queue>) or, without queue, the caller's "
                         + "mailbox; waits for the first (timeoutMs; 0 = EAGAIN at once)")
-                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ","
-                        + "\"max\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" + Ipc.MAX_BATCH + "}," + TIMEOUT + "},"
-                        + "\"additionalProperties\":false}"))
+                .args(schema(k, """
+                        {"type":"object","properties":{%s,"max":{"type":"integer","minimum":1,"maximum":%s},%s},
+                        "additionalProperties":false}""".formatted(QUEUE, Ipc.MAX_BATCH, TIMEOUT)))
                 .determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
                 (p, a) -> k.ipc.receiving.recv(p, a.hasNonNull("queue") ? a.get("queue").asText() : null, a.path("max").asInt(1),
                         a.path("timeoutMs").asLong(-1)));
 
         k.syscalls.addKernelCall(describe(k, "ipc.ack", "marks messages received from an at-least-once or exactly-once queue as done",
-                "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + "},\"required\":[\"queue\",\"ids\"],"
-                        + "\"additionalProperties\":false}", Determinism.RECORDED),
+                """
+                        {"type":"object","properties":{%s,%s},"required":["queue","ids"],"additionalProperties":false}""".formatted(QUEUE, IDS), Determinism.RECORDED),
                 (p, a) -> k.ipc.receiving.ack(p, a.get("queue").asText(), longs(a.get("ids"))));
 
         k.syscalls.addKernelCall(describe(k, "ipc.nack", "gives received messages back: delivered again (requeue, the default) or to the "
                         + "dead-letter queue (requeue false)",
-                "{\"type\":\"object\",\"properties\":{" + QUEUE + "," + IDS + ",\"requeue\":{\"type\":\"boolean\"}},"
-                        + "\"required\":[\"queue\",\"ids\"],\"additionalProperties\":false}", Determinism.RECORDED),
+                """
+                        {"type":"object","properties":{%s,%s,"requeue":{"type":"boolean"}},"required":["queue","ids"],
+                        "additionalProperties":false}""".formatted(QUEUE, IDS), Determinism.RECORDED),
                 (p, a) -> k.ipc.receiving.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true)));
 
         k.syscalls.addBlockingKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
                 .description("sends payload with a correlation id and the caller's mailbox as replyTo, then waits for the reply "
                         + "(a message to replyTo with that correlationId)")
-                .args(schema(k, "{\"type\":\"object\",\"properties\":{" + QUEUE + ",\"payload\":{},"
-                        + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256}," + TIMEOUT + "},"
-                        + "\"required\":[\"queue\"],\"additionalProperties\":false}"))
+                .args(schema(k, """
+                        {"type":"object","properties":{%s,"payload":{},"key":{"type":"string","minLength":1,
+                        "maxLength":256},%s},"required":["queue"],"additionalProperties":false}""".formatted(QUEUE, TIMEOUT)))
                 .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
                 (p, a) -> {
                     JsonNode payload = a.path("payload").isMissingNode() ? NullNode.instance : a.get("payload");
@@ -267,9 +275,10 @@ public final class KernelSyscalls {
         k.syscalls.addKernelCall(ToolDescriptor.builder("proc.signal").version("0.1.0")
                 .description("sends a signal to a descendant (others need proc:kill:any): term (catchable), kill, or a user "
                         + "signal usr1 | usr2 | hup | int with an optional payload, handled before its next step")
-                .args(schema(k, "{\"type\":\"object\",\"properties\":{\"pid\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"signal\":{\"enum\":[\"term\",\"kill\",\"usr1\",\"usr2\",\"hup\",\"int\"]},\"payload\":{}},"
-                        + "\"required\":[\"pid\",\"signal\"],\"additionalProperties\":false}"))
+                .args(schema(k, """
+                        {"type":"object","properties":{"pid":{"type":"integer","minimum":1},"signal":{"enum":["term",
+                        "kill","usr1","usr2","hup","int"]},"payload":{}},"required":["pid","signal"],
+                        "additionalProperties":false}"""))
                 .capabilities("proc:kill").determinism(Determinism.RECORDED).build(),
                 (p, a) -> {
                     Proc target = k.procs.get(a.get("pid").asLong());
@@ -289,8 +298,9 @@ public final class KernelSyscalls {
         k.syscalls.addKernelCall(describe(k, "ipc.subscribe",
                 "events whose topic matches the filter (org/agentos/process/*, org/agentos/fs/CHANGED, *) arrive in the "
                         + "caller's mailbox as {topic, properties}; unsubscribe ends it; needs ipc:subscribe:<filter>",
-                "{\"type\":\"object\",\"properties\":{\"topic\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":256},"
-                        + "\"unsubscribe\":{\"type\":\"boolean\"}},\"required\":[\"topic\"],\"additionalProperties\":false}",
+                """
+                        {"type":"object","properties":{"topic":{"type":"string","minLength":1,"maxLength":256},
+                        "unsubscribe":{"type":"boolean"}},"required":["topic"],"additionalProperties":false}""",
                 Determinism.RECORDED),
                 (p, a) -> {
                     String topic = a.get("topic").asText();
@@ -338,8 +348,9 @@ public final class KernelSyscalls {
     private static void registerToolDiscovery(Kernel k) {
         k.syscalls.addKernelCall(describe(k, "tool.list",
                 "the syscalls in the table (optionally those starting with prefix), each with whether the caller may call it",
-                "{\"type\":\"object\",\"properties\":{\"prefix\":{\"type\":\"string\",\"maxLength\":128},"
-                        + "\"permittedOnly\":{\"type\":\"boolean\"}},\"additionalProperties\":false}",
+                """
+                        {"type":"object","properties":{"prefix":{"type":"string","maxLength":128},
+                        "permittedOnly":{"type":"boolean"}},"additionalProperties":false}""",
                 Determinism.RECORDED),
                 (p, a) -> {
                     String prefix = a.path("prefix").asText("");
@@ -360,8 +371,9 @@ public final class KernelSyscalls {
 
         k.syscalls.addKernelCall(describe(k, "tool.describe",
                 "the full descriptor of one syscall: argument and result schemas, capabilities, resource class, timeout",
-                "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}},"
-                        + "\"required\":[\"name\"],\"additionalProperties\":false}",
+                """
+                        {"type":"object","properties":{"name":{"type":"string","minLength":1,"maxLength":128}},
+                        "required":["name"],"additionalProperties":false}""",
                 Determinism.RECORDED),
                 (p, a) -> {
                     SyscallEntry e = k.syscalls.get(a.get("name").asText());
@@ -373,73 +385,91 @@ public final class KernelSyscalls {
     }
 
     /** Owners besides the creator's that may reach a shared space or queue. */
-    static final String MEMBERS = "\"members\":{\"type\":\"array\",\"maxItems\":" + OwnerNames.MAX_MEMBERS
-            + ",\"items\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._@-]{1,64}$\"}}";
+    static final String MEMBERS = """
+            "members":{"type":"array","maxItems":%s,"items":{"type":"string","pattern":"^[A-Za-z0-9._@-]{1,64}$"}}""".formatted(OwnerNames.MAX_MEMBERS);
 
-    private static final String SPACE = "\"space\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":160,"
-            + "\"description\":\"user (your own), system, user/<pid> or shared/<name>; default user\"}";
-    private static final String KEY = "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":512}";
-    private static final String VALUE = "\"value\":{},\"base64\":{\"type\":\"string\"},"
-            + "\"working\":{\"type\":\"boolean\"},\"tokens\":{\"type\":\"integer\",\"minimum\":0},"
-            + "\"summary\":{\"type\":\"string\",\"maxLength\":4096}";
-    private static final String SYNC = "\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}";
-    private static final String WAIT = "\"timeoutMs\":{\"type\":\"integer\",\"minimum\":-1}";
+    private static final String SPACE = """
+            "space":{"type":"string","minLength":1,"maxLength":160,
+            "description":"user (your own), system, user/<pid> or shared/<name>; default user"}""";
+    private static final String KEY = """
+            "key":{"type":"string","minLength":1,"maxLength":512}""";
+    private static final String VALUE = """
+            "value":{},"base64":{"type":"string"},"working":{"type":"boolean"},"tokens":{"type":"integer",
+            "minimum":0},"summary":{"type":"string","maxLength":4096}""";
+    private static final String SYNC = """
+            "name":{"type":"string","minLength":1,"maxLength":128}""";
+    private static final String WAIT = """
+            "timeoutMs":{"type":"integer","minimum":-1}""";
 
     /** mem.* and proc.fork: through the bound memory manager, which checks access ({@code mem:read:<space>} ...). */
     private static void registerMemory(Kernel k) {
         MemoryCalls m = k.mem;
         k.syscalls.addParkingKernelCall(memCall(k, "mem.get", "the value under key in a space (a paged-out working entry is paged back in)",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "},\"required\":[\"key\"],\"additionalProperties\":false}"),
+                """
+                        {"type":"object","properties":{%s,%s},"required":["key"],"additionalProperties":false}""".formatted(SPACE, KEY)),
                 m::get);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.put", "stores value (JSON) or base64 (bytes) under key, a new version; working: an "
                         + "entry of the context window (tokens, summary); waits for the disk in a persistent space",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "," + VALUE + "},\"required\":[\"key\"],"
-                        + "\"additionalProperties\":false}"), m::put);
+                """
+                        {"type":"object","properties":{%s,%s,%s},"required":["key"],"additionalProperties":false}""".formatted(SPACE, KEY, VALUE)), m::put);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.delete", "removes key from a space",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "},\"required\":[\"key\"],\"additionalProperties\":false}"),
+                """
+                        {"type":"object","properties":{%s,%s},"required":["key"],"additionalProperties":false}""".formatted(SPACE, KEY)),
                 m::delete);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.cas", "compare-and-set: writes value only if the key's version is expect (0: only if absent)",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + KEY + "," + VALUE + ",\"expect\":{\"type\":\"integer\",\"minimum\":0}},"
-                        + "\"required\":[\"key\",\"expect\"],\"additionalProperties\":false}"), m::cas);
+                """
+                        {"type":"object","properties":{%s,%s,%s,"expect":{"type":"integer","minimum":0}},
+                        "required":["key","expect"],"additionalProperties":false}""".formatted(SPACE, KEY, VALUE)), m::cas);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.list", "keys of a space in order, with prefix, a page of at most limit after after",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + ",\"prefix\":{\"type\":\"string\",\"maxLength\":512},"
-                        + "\"after\":{\"type\":\"string\",\"maxLength\":512},\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":"
-                        + MemoryCalls.MAX_LIST + "}},\"additionalProperties\":false}"), m::list);
+                """
+                        {"type":"object","properties":{%s,"prefix":{"type":"string","maxLength":512},
+                        "after":{"type":"string","maxLength":512},"limit":{"type":"integer","minimum":1,
+                        "maximum":%s}},"additionalProperties":false}""".formatted(SPACE, MemoryCalls.MAX_LIST)), m::list);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.search", "entries of a space whose key or text contains all the words of query",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + ",\"query\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024},"
-                        + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"query\"],\"additionalProperties\":false}"),
+                """
+                        {"type":"object","properties":{%s,"query":{"type":"string","minLength":1,"maxLength":1024},
+                        "limit":{"type":"integer","minimum":1,"maximum":100}},"required":["query"],
+                        "additionalProperties":false}""".formatted(SPACE)),
                 m::search);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.recall", "pages back in the caller's paged-out working entries that best match query (full text)",
-                "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":1024},"
-                        + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"query\"],\"additionalProperties\":false}"),
+                """
+                        {"type":"object","properties":{"query":{"type":"string","minLength":1,"maxLength":1024},
+                        "limit":{"type":"integer","minimum":1,"maximum":100}},"required":["query"],
+                        "additionalProperties":false}"""),
                 m::recall);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (0: unlimited)",
-                "{\"type\":\"object\",\"properties\":{\"tokens\":{\"type\":\"integer\",\"minimum\":0}},\"required\":[\"tokens\"],"
-                        + "\"additionalProperties\":false}"), m::budget);
+                """
+                        {"type":"object","properties":{"tokens":{"type":"integer","minimum":0}},"required":["tokens"],
+                        "additionalProperties":false}"""), m::budget);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>); processes of "
                         + "its owner reach it, and of the owners listed in members, each with mem:read/mem:write:shared/<name>",
-                "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128},"
-                        + "\"persistent\":{\"type\":\"boolean\"},\"quotaBytes\":{\"type\":\"integer\",\"minimum\":0},"
-                        + MEMBERS + "},"
-                        + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::share);
+                """
+                        {"type":"object","properties":{"name":{"type":"string","minLength":1,"maxLength":128},
+                        "persistent":{"type":"boolean"},"quotaBytes":{"type":"integer","minimum":0},%s},
+                        "required":["name"],"additionalProperties":false}""".formatted(MEMBERS)), m::share);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.unshare", "deletes the shared space shared/<name> with everything in it (its owner, or mem:admin)",
-                "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":128}},"
-                        + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::unshare);
+                """
+                        {"type":"object","properties":{"name":{"type":"string","minLength":1,"maxLength":128}},
+                        "required":["name"],"additionalProperties":false}"""), m::unshare);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.lock", "takes lock name of a space; waits (BLOCKED) while another holds it, at most timeoutMs "
                         + "(-1: no limit, 0: EAGAIN at once); released by mem.unlock or the holder's exit",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + "," + WAIT + "},\"required\":[\"name\"],\"additionalProperties\":false}"),
-                m::lock);
+                """
+                        {"type":"object","properties":{%s,%s,%s},"required":["name"],"additionalProperties":false}""".formatted(SPACE, SYNC, WAIT)),
+                m.sync::lock);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.unlock", "releases a lock the caller holds",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + "},\"required\":[\"name\"],\"additionalProperties\":false}"),
-                m::unlock);
+                """
+                        {"type":"object","properties":{%s,%s},"required":["name"],"additionalProperties":false}""".formatted(SPACE, SYNC)),
+                m.sync::unlock);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.sem.acquire", "takes permits of counting semaphore name (created with initial permits); "
                         + "waits (BLOCKED) until enough are free, at most timeoutMs",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + ",\"permits\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000},"
-                        + "\"initial\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000}," + WAIT + "},\"required\":[\"name\"],"
-                        + "\"additionalProperties\":false}"), m::semAcquire);
+                """
+                        {"type":"object","properties":{%s,%s,"permits":{"type":"integer","minimum":1,
+                        "maximum":1000000},"initial":{"type":"integer","minimum":1,"maximum":1000000},%s},
+                        "required":["name"],"additionalProperties":false}""".formatted(SPACE, SYNC, WAIT)), m.sync::semAcquire);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.sem.release", "gives back permits of a semaphore the caller holds",
-                "{\"type\":\"object\",\"properties\":{" + SPACE + "," + SYNC + ",\"permits\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000000}},"
-                        + "\"required\":[\"name\"],\"additionalProperties\":false}"), m::semRelease);
+                """
+                        {"type":"object","properties":{%s,%s,"permits":{"type":"integer","minimum":1,
+                        "maximum":1000000}},"required":["name"],"additionalProperties":false}""".formatted(SPACE, SYNC)), m.sync::semRelease);
         k.syscalls.addParkingKernelCall(ToolDescriptor.builder("proc.fork").version("0.1.0")
                 .description("a child running the same program from a copy of the caller's state and a copy-on-write copy of "
                         + "its user space; returns {pid: child} to the caller and {pid: 0, ppid} to the child")

@@ -22,7 +22,7 @@ import org.agentos.kernel.impl.proc.Proc;
 public final class SyscallEntry {
 
     /** A kernel-implemented call that returns its result at once. */
-    interface KernelCall {
+    public interface KernelCall {
         SyscallResult call(Proc caller, JsonNode args) throws SyscallException;
     }
 
@@ -32,7 +32,7 @@ public final class SyscallEntry {
      * process from outside its program (gateway, console), which must never park the process;
      * it is refused ({@code EAGAIN}) or waits on the caller's thread instead.
      */
-    interface ParkingCall {
+    public interface ParkingCall {
         SyscallResult call(Proc caller, JsonNode args, boolean fromOutside) throws SyscallException;
     }
 

@@ -90,17 +90,17 @@ public final class SyscallTable {
     }
 
     /** One of the kernel's own calls that never parks its caller. */
-    void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+    public void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
         byName.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.NEVER));
     }
 
     /** A kernel call that parks a program's process when it must wait; a caller from outside is told so. */
-    void addParkingKernelCall(ToolDescriptor d, SyscallEntry.ParkingCall call) {
+    public void addParkingKernelCall(ToolDescriptor d, SyscallEntry.ParkingCall call) {
         byName.put(d.name(), new SyscallEntry(d, call, SyscallEntry.Blocking.WHEN_PROGRAM));
     }
 
     /** A kernel call that parks its process until something happens: only the process itself may make it. */
-    void addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+    public void addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
         byName.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.ALWAYS));
     }
 
