@@ -44,6 +44,15 @@ public interface Program<S> {
     Step<S> step(S state, SyscallResult last);
 
     /**
+     * One step, with a {@link StepContext} through which the step may make calls that complete
+     * without waiting before it returns. The kernel calls this one; the default ignores the
+     * context and calls {@link #step(Object, SyscallResult)}.
+     */
+    default Step<S> step(S state, SyscallResult last, StepContext context) {
+        return step(state, last);
+    }
+
+    /**
      * A terminate request arrived (it is catchable, unlike kill). The default exits with code
      * 143, as a Unix process does on SIGTERM; a program may instead clean up first and exit later.
      */

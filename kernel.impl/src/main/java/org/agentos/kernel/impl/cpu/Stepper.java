@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.program.Program;
 import org.agentos.kernel.api.program.Step;
+import org.agentos.kernel.api.program.StepContext;
 import org.agentos.kernel.api.sched.SchedEntity;
 import org.agentos.kernel.api.sched.Scheduler;
 import org.agentos.kernel.api.syscall.SyscallResult;
@@ -157,7 +158,16 @@ public final class Stepper {
             Throwable fault = null;
             try {
                 if (signal != null) state = handleSignal(p, pe.program(), state, signal);
-                step = terminate ? pe.program().onTerminate(state) : pe.program().step(state, last);
+                if (terminate) {
+                    step = pe.program().onTerminate(state);
+                } else {
+                    InStep now = new InStep(p, t0);
+                    try {
+                        step = pe.program().step(state, last, now);
+                    } finally {
+                        now.open = false;
+                    }
+                }
                 if (step == null) fault = new NullPointerException("step returned null");
             } catch (Throwable t) {
                 fault = t;
@@ -241,5 +251,27 @@ public final class Stepper {
         k.ipc.mailbox(p);
         k.ipc.notify(p.pid, sig);
         return state;
+    }
+
+    /** The context of one step: calls made now, inside it, until it returns (StepContext). */
+    private final class InStep implements StepContext {
+        private final Proc p;
+        private final long startNanos;
+        volatile boolean open = true;
+
+        InStep(Proc p, long startNanos) {
+            this.p = p;
+            this.startNanos = startNanos;
+        }
+
+        @Override
+        public long pid() {
+            return p.pid;
+        }
+
+        @Override
+        public SyscallResult callNow(String name, JsonNode args) {
+            return open ? k.mediator.now(p, name, args, startNanos) : null;
+        }
     }
 }

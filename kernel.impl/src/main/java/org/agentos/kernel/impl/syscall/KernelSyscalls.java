@@ -46,7 +46,7 @@ public final class KernelSyscalls {
         registerEvents(k);
         registerSignals(k);
         registerMemory(k);
-        k.syscalls.addKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
+        k.syscalls.addYieldingKernelCall(describe(k, "proc.yield", "does nothing: the null syscall; lets other processes run",
                 "{}", Determinism.PURE), (p, a) -> SyscallResult.OK);
 
         k.syscalls.addKernelCall(describe(k, "proc.getpid", "the caller's pid and its parent's pid", "{}", Determinism.PURE),

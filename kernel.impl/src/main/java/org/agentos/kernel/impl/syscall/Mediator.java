@@ -79,6 +79,37 @@ public final class Mediator {
     }
 
     /**
+     * A call a program makes inside its step ({@code StepContext.callNow}), begun at
+     * {@code stepStartNanos}: all seven steps at once, when the call can complete without its
+     * process waiting. Null when it cannot, and the step ends with it as its call instead: the
+     * call may park or yield, is unknown, or is over a quota (the ordinary path says so); or
+     * the process should stop at this boundary (pause, terminate, a signal, killed); or the step
+     * has used {@link #IN_STEP_SLICE_NANOS}, so that a loop of such calls still goes back
+     * through the scheduler (fair CPU) and a pause lands within a slice.
+     */
+    public SyscallResult now(Proc p, String name, JsonNode args, long stepStartNanos) {
+        SyscallEntry e = k.syscalls.get(name);
+        if (e == null || !e.completesInStep()) return null;
+        long t0 = k.hal.nanoTime();
+        if (t0 - stepStartNanos > IN_STEP_SLICE_NANOS) return null;
+        if (args == null) args = k.json.createObjectNode();
+        synchronized (p) {
+            if (p.state != ProcessState.RUNNING || p.pausePending || p.terminatePending
+                    || p.pendingSignals != null && !p.pendingSignals.isEmpty()) {
+                return null;
+            }
+            if (p.syscalls >= p.quotas.syscalls() || overQuotaLocked(p) != null) return null;
+            if (chargeLocked(p, e, name) != null) return null; // cannot happen after the checks above
+        }
+        SyscallResult r = mediate(p, e, name, args, null, false);
+        audit(p, e, name, args, r, t0, k.hal.nanoTime(), null);
+        return r;
+    }
+
+    /** How long a step may keep making calls inside itself before they end it (see {@link #now}). */
+    public static final long IN_STEP_SLICE_NANOS = 5_000_000;
+
+    /**
      * Steps 1-2 for any caller: lookup, and the quota check and charge (syscalls, CPU, wall
      * time). The error to complete with, or null. Holds p.
      */
@@ -139,7 +170,8 @@ public final class Mediator {
         } catch (RuntimeException ex) {
             return ToolRunner.failure(name, ex);
         }
-        if (r == null && (fromOutside || e.blocking == SyscallEntry.Blocking.NEVER)) {
+        if (r == null && (fromOutside || e.blocking == SyscallEntry.Blocking.NEVER
+                || e.blocking == SyscallEntry.Blocking.YIELDS)) {
             // a kernel bug: the call parked although its entry says it may not
             return SyscallResult.error(Errno.EIO, name + " waited although it is declared not to ("
                     + (fromOutside ? "a caller from outside" : "blocking " + e.blocking) + ")");

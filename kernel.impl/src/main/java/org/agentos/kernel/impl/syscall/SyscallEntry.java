@@ -43,7 +43,9 @@ public final class SyscallEntry {
         /** Parks a program's process when it must wait (a full queue, a held lock, a memory swap, an fsync). */
         WHEN_PROGRAM,
         /** Waiting is what it is for (proc.sleep, proc.wait, ipc.recv): only the process itself may make it. */
-        ALWAYS
+        ALWAYS,
+        /** Never parks, but giving up the CPU is what it is for (proc.yield): made at the end of a step, never inside one. */
+        YIELDS
     }
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
@@ -65,6 +67,14 @@ public final class SyscallEntry {
     volatile boolean removed;
     /** Calls of this tool running on the I/O executor, ended with ENOSYS when the tool goes. */
     public final java.util.Set<InFlightCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Whether a program may make this call inside its step ({@code StepContext.callNow}): it runs
+     * on the caller's thread (a kernel call or a CPU tool) and never parks or yields.
+     */
+    boolean completesInStep() {
+        return kernelCall != null ? blocking == Blocking.NEVER : inline;
+    }
 
     /** A bundle's tool. */
     SyscallEntry(ToolDescriptor d, Tool tool, String provider) {

@@ -99,6 +99,11 @@ public final class SyscallTable {
         byName.put(d.name(), new SyscallEntry(d, call, SyscallEntry.Blocking.WHEN_PROGRAM));
     }
 
+    /** A kernel call whose point is to end its caller's step (proc.yield); it never parks. */
+    public void addYieldingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+        byName.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.YIELDS));
+    }
+
     /** A kernel call that parks its process until something happens: only the process itself may make it. */
     public void addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
         byName.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.ALWAYS));
