@@ -74,4 +74,21 @@ public class AgentRuntimeIT extends KarafTestSupport {
                     && expected.getMessage().contains("dir and notes are required"));
         }
     }
+
+    @Test
+    public void theLlmAgentReadsAFileActsWithAToolAndWritesItsAnswer() throws Exception {
+        workspace("dora", "/home/dora/notes.txt", 2);
+        long pid = spawn("agent:spawn -o dora -c 'fs:*:/home/dora/**' llm-agent '{\"goal\":\"read /home/dora/notes.txt "
+                + "and write a summary to /home/dora/summary.txt\",\"tools\":[\"fs.read\",\"fs.write\"],"
+                + "\"llm\":\"llm.sim\",\"answerFile\":\"/home/dora/answer.txt\"}'");
+        ExitStatus s = exit(pid);
+        assertEquals(s.reason(), 0, s.code());
+        assertTrue(s.reason(), s.reason().startsWith("Done. entry 1\nentry 2"));
+        assertEquals("Summary: entry 1\nentry 2\n", executeCommand("vfs:cat /home/dora/summary.txt"));
+        assertEquals(s.reason(), executeCommand("vfs:cat /home/dora/answer.txt"));
+        String audit = executeCommand("kernel:audit -p " + pid + " -n 50");
+        for (String call : new String[] {"llm.sim", "fs.read", "fs.write", "mem.put"}) {
+            assertTrue(call + " in\n" + audit, audit.contains(call));
+        }
+    }
 }
