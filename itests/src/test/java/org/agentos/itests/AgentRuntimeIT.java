@@ -91,4 +91,15 @@ public class AgentRuntimeIT extends KarafTestSupport {
             assertTrue(call + " in\n" + audit, audit.contains(call));
         }
     }
+
+    @Test
+    public void thePlannersTeamFinishesThroughAQueue() throws Exception {
+        long pid = spawn("agent:spawn -o erin -c proc:spawn -c 'ipc:*:team-*' planner "
+                + "'{\"tasks\":[\"one\",\"two\",\"three\"]}'");
+        ExitStatus s = exit(pid);
+        assertEquals(s.reason(), 0, s.code());
+        assertTrue(s.reason(), s.reason().startsWith("team of 3: one: ok; two: ok; three: ok"));
+        String tree = executeCommand("kernel:audit -p " + pid + " -n 50");
+        assertTrue(tree, tree.contains("proc.spawn") && tree.contains("ipc.recv") && tree.contains("ipc.delete"));
+    }
 }

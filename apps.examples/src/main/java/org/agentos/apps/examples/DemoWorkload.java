@@ -52,6 +52,10 @@ public class DemoWorkload {
 
         @AttributeDefinition(description = "agents calling llm.sim for ever for demo-alice (demo-bob gets one); 0 = none")
         int askers() default 8;
+
+        @AttributeDefinition(description = "agents written as code that think with llm.sim: an llm-agent for demo-alice "
+                + "and a planner with three team-workers for demo-bob, per unit; 0 = none")
+        int thinkers() default 1;
     }
 
     @Reference
@@ -73,7 +77,10 @@ public class DemoWorkload {
     private void start(Config config, int attempt) {
         if (!active) return;
         List<String> names = processes.programs().stream().map(ProgramInfo::name).toList();
-        if (!names.containsAll(List.of("heartbeat", "fanout", "ping", "pong", "counter", "asker", "tally", "remember"))) {
+        List<String> needed = new java.util.ArrayList<>(List.of("heartbeat", "fanout", "ping", "pong", "counter", "asker",
+                "tally", "remember"));
+        if (config.thinkers() > 0) needed.addAll(List.of("llm-agent", "planner", "team-worker"));
+        if (!names.containsAll(needed)) {
             // The programs are services of this bundle too; the kernel may bind them a moment later.
             if (attempt < 100) {
                 CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS).execute(() -> start(config, attempt + 1));
@@ -116,8 +123,18 @@ public class DemoWorkload {
                 processes.spawn(new SpawnSpec("asker", Args.of("calls", 0), OWNERS.get(0), 0, null, null));
             }
             if (config.askers() > 0) processes.spawn(new SpawnSpec("asker", Args.of("calls", 0), OWNERS.get(1), 0, null, null));
-            LOG.info("demo workload started: {} heartbeats, {} fan-out, ping-pong and tally families, {} LLM askers",
-                    config.processes(), config.families(), config.askers() + (config.askers() > 0 ? 1 : 0));
+            for (int i = 0; i < config.thinkers(); i++) {
+                String alice = OWNERS.get(0);
+                ObjectNode think = Args.of("goal", "note the time in /home/" + alice + "/clock-" + i + ".txt", "llm", "llm.sim");
+                think.putArray("tools").add("clock.now").add("fs.write");
+                processes.spawn(new SpawnSpec("llm-agent", think, alice, 0, List.of("fs:*:/home/" + alice + "/**"), null));
+                ObjectNode team = Args.of("llm", "llm.sim");
+                team.putArray("tasks").add("plan the week").add("check the budget").add("write the summary");
+                processes.spawn(new SpawnSpec("planner", team, OWNERS.get(1), 0, List.of("proc:spawn", "ipc:*:team-*"), null));
+            }
+            LOG.info("demo workload started: {} heartbeats, {} fan-out, ping-pong and tally families, {} LLM askers, "
+                    + "{} llm-agents and planner teams", config.processes(), config.families(),
+                    config.askers() + (config.askers() > 0 ? 1 : 0), config.thinkers());
         } catch (SyscallException e) {
             LOG.error("demo workload could not start: {}", e.toString());
         }
