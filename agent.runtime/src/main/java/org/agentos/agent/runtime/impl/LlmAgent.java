@@ -67,7 +67,7 @@ public class LlmAgent implements Agent<LlmAgent.Input> {
 
     @Override
     public String run(Sys sys, Input in) {
-        Set<String> offered = new LinkedHashSet<>(in.tools());
+        Set<String> offered = offered(sys, in.tools());
         ArrayNode messages = sys.json().createArrayNode();
         Memory memory = new Memory(sys, in.contextTokens());
         if (in.system() != null) memory.add(messages, message(sys, "system", in.system()));
@@ -95,11 +95,27 @@ public class LlmAgent implements Agent<LlmAgent.Input> {
         throw new SyscallFailure(in.llm(), Errno.EQUOTA, "no answer after " + in.maxTurns() + " turns (maxTurns)");
     }
 
+    /**
+     * The tools to offer: those asked for that exist and that this agent may call (tool.list with
+     * permittedOnly: its capabilities, as far as they can be told without the call's arguments).
+     */
+    private static Set<String> offered(Sys sys, List<String> wanted) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String name : wanted) {
+            for (JsonNode t : sys.call("tool.list", "prefix", name, "permittedOnly", true).path("tools")) {
+                if (t.path("name").asText().equals(name)) out.add(name);
+            }
+        }
+        return out;
+    }
+
     /** One tool call the model asked for, made as this agent's syscall; what to tell the model. */
     private static String act(Sys sys, Set<String> offered, JsonNode call) {
         String syscall = call.path("syscall").asText("");
         if (call.has("argsError")) return "EINVAL: " + call.path("argsError").asText();
-        if (!offered.contains(syscall)) return "EPERM: " + syscall + " is not one of the tools offered to you";
+        if (!offered.contains(syscall)) {
+            return "EPERM: " + syscall + " is not one of the tools offered to you (" + String.join(", ", offered) + ")";
+        }
         try {
             JsonNode args = call.path("args");
             return sys.call(syscall, args.isObject() ? args : Args.none()).toString();
