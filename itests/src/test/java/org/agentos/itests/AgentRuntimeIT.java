@@ -90,6 +90,9 @@ public class AgentRuntimeIT extends KarafTestSupport {
         for (String call : new String[] {"llm.sim", "fs.read", "fs.write", "mem.put"}) {
             assertTrue(call + " in\n" + audit, audit.contains(call));
         }
+        String dialogue = executeCommand("agent:conversation " + pid);
+        assertTrue(dialogue, Pattern.compile("(?s)#1\\s+user\\s+read /home/dora/notes.txt.*#2\\s+assistant\\s+-> fs.read "
+                + "\\{\"path\":\"/home/dora/notes.txt\"}.*#3\\s+tool\\s+\\{.*#6\\s+assistant\\s+Done\\.").matcher(dialogue).find());
     }
 
     @Test

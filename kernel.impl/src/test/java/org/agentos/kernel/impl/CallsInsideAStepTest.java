@@ -71,7 +71,8 @@ class CallsInsideAStepTest {
 
     @BeforeEach
     void start() {
-        h = KernelHarness.inMemory();
+        // The 5 ms in-step slice is 5 s here: class loading or a GC pause must not decline a call.
+        h = KernelHarness.withSlowClock(1000);
         k = h.kernel;
         k.addTool(tool(ToolDescriptor.builder("test.cpu").resourceClass(ResourceClass.CPU).build(),
                 (c, a) -> Args.of("pid", c.pid())), "test");

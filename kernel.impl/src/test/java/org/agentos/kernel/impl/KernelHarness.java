@@ -25,13 +25,51 @@ final class KernelHarness implements AutoCloseable {
     final Kernel kernel;
 
     KernelHarness(KernelSettings settings) {
-        kernel = new Kernel(HAL, settings);
+        this(HAL, settings);
+    }
+
+    KernelHarness(Hal hal, KernelSettings settings) {
+        kernel = new Kernel(hal, settings);
         kernel.setScheduler(new RoundRobinScheduler(), "test");
         kernel.start();
     }
 
     static KernelHarness inMemory() {
         return new KernelHarness(KernelSettings.defaults(null).withWorkers(2));
+    }
+
+    /**
+     * An in-memory kernel whose monotonic clock runs {@code slowdown} times slower than real time,
+     * for tests of time slices that a cold JVM or a GC pause must not end early.
+     */
+    static KernelHarness withSlowClock(long slowdown) {
+        Hal slow = new Hal() {
+            @Override
+            public String name() {
+                return "slow-clock";
+            }
+
+            @Override
+            public int cpuCount() {
+                return HAL.cpuCount();
+            }
+
+            @Override
+            public long threadCpuTimeNanos() {
+                return HAL.threadCpuTimeNanos();
+            }
+
+            @Override
+            public long nanoTime() {
+                return HAL.nanoTime() / slowdown;
+            }
+
+            @Override
+            public long currentTimeMillis() {
+                return HAL.currentTimeMillis();
+            }
+        };
+        return new KernelHarness(slow, KernelSettings.defaults(null).withWorkers(2));
     }
 
     static KernelHarness persistent(Path dir) {
