@@ -234,7 +234,7 @@ final class LiveRun implements Runnable {
                 + r.call() + ", the code now asks for " + was + " " + abbreviate(args) + " (agent code must make the "
                 + "same calls in the same order given its input and results: docs/agents.md)";
         LOG.warn("pid {} ({}): {}", pid, agent.name(), reason);
-        return new Outcome.Exit(134, reason, head());
+        return new Outcome.Diverged(reason, head());
     }
 
     private static String abbreviate(JsonNode args) {

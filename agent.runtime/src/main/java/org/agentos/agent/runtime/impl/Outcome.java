@@ -10,8 +10,11 @@ sealed interface Outcome {
     /** The code asked for a call that cannot complete inside the step: the step ends with it. */
     record Call(String name, JsonNode args, int argsHash, History history) implements Outcome {}
 
-    /** The code returned (code 0), let a failure go (1), or diverged from its history. */
+    /** The code returned (code 0) or let a failure go (1). */
     record Exit(int code, String reason, History history) implements Outcome {}
+
+    /** A replay asked for another call than the history has: the process is held, not continued. */
+    record Diverged(String reason, History history) implements Outcome {}
 
     /** The code threw something other than a syscall failure: a crash of the process. */
     record Crash(Throwable cause, History history) implements Outcome {}

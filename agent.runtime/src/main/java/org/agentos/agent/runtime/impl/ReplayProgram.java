@@ -85,6 +85,14 @@ final class ReplayProgram implements Program<AgentState> {
         if (o instanceof Outcome.Exit x) {
             return Step.exit(new AgentState(s.input(), x.history(), null, 0, s.generation()), x.code(), x.reason());
         }
+        if (o instanceof Outcome.Diverged d) {
+            // Kept for inspection, never continued: the process stops itself (proc.stop) with the
+            // reason, its history as it was. agent:resume replays again, with the code installed
+            // by then: a fixed bundle goes on, the same code stops again.
+            String reason = d.reason().length() <= MAX_REASON ? d.reason() : d.reason().substring(0, MAX_REASON);
+            return Step.call(new AgentState(s.input(), h, null, 0, s.generation()), "proc.stop",
+                    json.createObjectNode().put("reason", reason));
+        }
         if (o instanceof Outcome.Restart r) {
             // A fresh history; the yield lets the next step start the new run from it.
             return Step.call(new AgentState(r.input(), History.EMPTY, null, 0, s.generation() + 1), "proc.yield", null);
@@ -92,6 +100,9 @@ final class ReplayProgram implements Program<AgentState> {
         Outcome.Crash c = (Outcome.Crash) o;
         throw new AgentCrashed(agent.name(), c.cause());
     }
+
+    /** proc.stop takes a reason of at most this many characters. */
+    private static final int MAX_REASON = 2000;
 
     /** The agent's code threw: the process ends as a crash, with the cause logged by the kernel. */
     static final class AgentCrashed extends RuntimeException {

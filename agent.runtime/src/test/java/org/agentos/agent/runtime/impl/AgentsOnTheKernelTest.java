@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -194,5 +195,39 @@ class AgentsOnTheKernelTest {
         assertEquals("count 1, got hello", x.reason());
         assertEquals(1, tool.calls.get(), "test.count was served from the history after the restart");
         assertTrue(Files.exists(dir));
+    }
+
+    @Test
+    void aDivergedAgentIsHeldForInspectionAndAResumeWithFixedCodeGoesOn(@TempDir Path dir) throws Exception {
+        AtomicBoolean changed = new AtomicBoolean();
+        Agent<JsonNode> fickle = agent("fickle", JsonNode.class, (sys, in) -> {
+            sys.call(changed.get() ? "test.other" : "test.count");
+            List<JsonNode> got = sys.ipc().mailbox(1, 60_000);
+            return "got " + got.get(0).path("payload").asText();
+        });
+        Kernel first = kernel(dir, 8);
+        CountingTool tool = new CountingTool();
+        first.addTool(tool, "test");
+        add(first, fickle);
+        long pid = first.spawn(SpawnSpec.of("fickle", null));
+        await("waiting for mail", () -> first.info(pid).orElseThrow().state() == ProcessState.BLOCKED);
+        first.stop();
+        kernels.remove(first);
+        runs.close();
+
+        changed.set(true); // the agent's bundle replaced by code that makes other calls
+        Kernel second = kernel(dir, 8);
+        second.addTool(tool, "test");
+        add(second, fickle);
+        second.ipc().send("@" + pid, json.getNodeFactory().textNode("hello"), null);
+        await("held", () -> second.info(pid).orElseThrow().state() == ProcessState.PAUSED);
+        String why = second.info(pid).orElseThrow().waitingOn();
+        assertTrue(why.startsWith("stopped itself: replay diverged at call 1 of 2"), why);
+        assertTrue(why.contains("the history has test.count, the code now asks for test.other"), why);
+
+        changed.set(false); // fixed
+        second.resume(pid);
+        assertEquals("got hello", exit(second, pid).reason(), "its history, message included, kept while held");
+        assertEquals(1, tool.calls.get());
     }
 }

@@ -100,7 +100,7 @@ class ReplayTest {
     }
 
     @Test
-    void aRunThatAsksForAnotherCallThanTheRecordedOneStopsWithBothNamed() throws Exception {
+    void aRunThatAsksForAnotherCallThanTheRecordedOneIsHeldWithBothNamedUntilResumed() throws Exception {
         AtomicBoolean changed = new AtomicBoolean();
         Agent<JsonNode> a = agent("fickle", JsonNode.class, (sys, in) -> {
             sys.call(changed.get() ? "now.b" : "now.a");
@@ -115,11 +115,22 @@ class ReplayTest {
             d.step();
             changed.set(true); // as if the agent's bundle were updated with other code
             d.restart();
-            Step.Exit<AgentState> x = d.runToExit();
-            assertEquals(134, x.code());
-            assertTrue(x.reason().contains("replay diverged at call 1 of 2"), x.reason());
-            assertTrue(x.reason().contains("the history has now.a, the code now asks for now.b"), x.reason());
+            String reason = d.runToStop();
+            assertTrue(reason.contains("replay diverged at call 1 of 2"), reason);
+            assertTrue(reason.contains("the history has now.a, the code now asks for now.b"), reason);
             assertEquals(0, d.made("now.b"), "the diverging call is not made");
+
+            d.last = SyscallResult.OK; // agent:resume with the same code: stopped again, nothing made
+            assertTrue(d.runToStop().contains("replay diverged at call 1 of 2"));
+            assertEquals(0, d.made("now.b"));
+
+            changed.set(false); // the bundle fixed: a resume replays the history and goes on live
+            d.last = SyscallResult.OK;
+            Step.Exit<AgentState> x = d.runToExit();
+            assertEquals(0, x.code(), x.reason());
+            assertEquals("done", x.reason());
+            assertEquals(1, d.made("now.a"), "served from the history, not made again");
+            assertEquals(1, d.made("slow.wait"), "the recorded call is served, not made again");
         }
     }
 
@@ -136,9 +147,8 @@ class ReplayTest {
             d.step();
             arg.set(2);
             d.restart();
-            Step.Exit<AgentState> x = d.runToExit();
-            assertEquals(134, x.code());
-            assertTrue(x.reason().contains("slow.write with other arguments {\"x\":2}"), x.reason());
+            String reason = d.runToStop();
+            assertTrue(reason.contains("slow.write with other arguments {\"x\":2}"), reason);
         }
     }
 

@@ -82,16 +82,36 @@ final class StepDriver implements AutoCloseable {
         Step<AgentState> s = program.step(state, last, ctx);
         steps++;
         state = s.state();
-        if (s instanceof Step.Call<AgentState> c) last = make(c.syscall(), c.args());
+        if (s instanceof Step.Call<AgentState> c) {
+            // a stopped process waits for a resume, which the test gives by setting last
+            last = c.syscall().equals("proc.stop") ? null : make(c.syscall(), c.args());
+        }
         return s;
     }
 
     /** Steps until the agent exits (at most 10,000 steps). */
     Step.Exit<AgentState> runToExit() {
         for (int i = 0; i < 10_000; i++) {
-            if (step() instanceof Step.Exit<AgentState> x) return x;
+            Step<AgentState> s = step();
+            if (s instanceof Step.Exit<AgentState> x) return x;
+            if (s instanceof Step.Call<AgentState> c && c.syscall().equals("proc.stop")) {
+                throw new AssertionError("stopped instead of exiting: " + c.args());
+            }
         }
         throw new AssertionError("the agent did not exit in 10,000 steps");
+    }
+
+    /**
+     * Steps until the agent stops itself (proc.stop, which the driver leaves unanswered, as a
+     * stopped process waits for agent:resume); returns the reason it gave.
+     */
+    String runToStop() {
+        for (int i = 0; i < 10_000; i++) {
+            Step<AgentState> s = step();
+            if (s instanceof Step.Exit<AgentState> x) throw new AssertionError("exited instead of stopping: " + x.reason());
+            if (s instanceof Step.Call<AgentState> c && c.syscall().equals("proc.stop")) return c.args().path("reason").asText();
+        }
+        throw new AssertionError("the agent did not stop in 10,000 steps");
     }
 
     SyscallResult make(String name, JsonNode args) {

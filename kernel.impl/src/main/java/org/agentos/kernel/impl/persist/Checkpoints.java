@@ -12,6 +12,7 @@ import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.proc.Lifecycle;
 import org.agentos.kernel.impl.proc.Proc;
 import org.agentos.kernel.impl.proc.TreeBudget;
 import org.slf4j.Logger;
@@ -144,6 +145,9 @@ public final class Checkpoints {
             ProcessState s = r.state();
             if (s == ProcessState.PAUSED) {
                 p.state = ProcessState.PAUSED;
+                if ("proc.stop".equals(p.callName)) {
+                    p.waitingOn = Lifecycle.stoppedBecause(p.callArgs == null ? "" : p.callArgs.path("reason").asText());
+                }
             } else if (s.isTerminal()) {
                 p.state = s;
             } else {

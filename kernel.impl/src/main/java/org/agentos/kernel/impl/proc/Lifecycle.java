@@ -161,10 +161,41 @@ public final class Lifecycle {
         k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "pause", AuditRecord.OK, 0, null, null, null);
     }
 
+    /**
+     * proc.stop: {@code p} pauses itself at this call, which stays pending (its reason shown as
+     * what it waits on) until {@link #resume} completes it. Survives a restart: the checkpoint
+     * keeps the process PAUSED with the call.
+     */
+    public SyscallResult stopSelf(Proc p, String reason) {
+        synchronized (p) {
+            p.pausePending = true;
+            k.parked.blockLocked(p, stoppedBecause(reason));
+            k.checkpoints.markDirtyLocked(p);
+        }
+        k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, p.pid, p.owner, "stop", AuditRecord.OK, 0,
+                reason, null, null);
+        return null;
+    }
+
+    /** What a process stopped by proc.stop shows it waits on. */
+    public static String stoppedBecause(String reason) {
+        return "stopped itself: " + reason;
+    }
+
     public void resume(long pid) throws SyscallException {
         Proc p = k.procs.lookup(pid);
+        boolean endStop = false;
         synchronized (p) {
-            if (p.state == ProcessState.PAUSED) {
+            if (p.state == ProcessState.PAUSED && STOP.equals(p.callName)) {
+                // it stopped itself (proc.stop): resuming is that call's answer
+                if (!p.callInFlight) { // restored after a restart: the call is pending, not begun
+                    p.callInFlight = true;
+                    p.callEntry = k.syscalls.get(STOP);
+                    p.callStartNanos = k.hal.nanoTime();
+                }
+                p.state = ProcessState.BLOCKED;
+                endStop = true;
+            } else if (p.state == ProcessState.PAUSED) {
                 if (p.callInFlight) {
                     p.state = ProcessState.BLOCKED;
                 } else {
@@ -181,7 +212,10 @@ public final class Lifecycle {
             k.checkpoints.markDirtyLocked(p);
         }
         k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "resume", AuditRecord.OK, 0, null, null, null);
+        if (endStop) k.parked.complete(p, SyscallResult.OK);
     }
+
+    private static final String STOP = "proc.stop";
 
     static final java.util.Set<String> USER_SIGNALS = java.util.Set.of("usr1", "usr2", "hup", "int");
 

@@ -66,6 +66,14 @@ public final class KernelSyscalls {
                     return k.parked.sleepUntil(p, until);
                 });
 
+        k.syscalls.addBlockingKernelCall(describe(k, "proc.stop",
+                "stops the caller itself, as SIGSTOP to oneself: it stays PAUSED in the process table with the reason, "
+                        + "for an operator to inspect, until agent:resume (the call then returns) or agent:kill",
+                """
+                        {"type":"object","properties":{"reason":{"type":"string","maxLength":2000}},
+                        "additionalProperties":false}""", Determinism.PURE),
+                (p, a) -> k.lifecycle.stopSelf(p, a.path("reason").asText("stopped itself")));
+
         k.syscalls.addKernelCall(ToolDescriptor.builder("proc.spawn").version("0.1.0")
                 .description("starts a child process running a program; it gets at most the caller's capabilities and quotas")
                 .args(schema(k, """
