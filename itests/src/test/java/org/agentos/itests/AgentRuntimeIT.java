@@ -2,7 +2,9 @@ package org.agentos.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.inject.Inject;
@@ -10,6 +12,7 @@ import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
@@ -47,11 +50,38 @@ public class AgentRuntimeIT extends KarafTestSupport {
         assertEquals(s.reason(), 0, s.code());
         assertEquals("reviewed 2 files into /home/alice/review.md", s.reason());
         String notes = executeCommand("vfs:cat /home/alice/review.md");
-        assertTrue(notes, notes.contains("/home/alice/src/a.txt: ok (") && notes.contains("/home/alice/src/b.txt: ok ("));
+        assertTrue(notes, notes.contains("/home/alice/src/a.txt: ok\n") && notes.contains("/home/alice/src/b.txt: ok\n"));
 
         String audit = executeCommand("kernel:audit -p " + pid + " -n 50");
         for (String call : new String[] {"fs.list", "fs.read", "llm.sim", "fs.write"}) {
             assertTrue(call + " in\n" + audit, audit.contains(call));
+        }
+    }
+
+    /** http.fetch reaches the pages this test serves on loopback, which it refuses by default. */
+    @Override
+    protected Option[] additionalOptions() {
+        return new Option[] {editConfigurationFilePut("etc/org.agentos.tools.http.cfg", "allowPrivateNetworks", "true")};
+    }
+
+    @Test
+    public void theResearcherFetchesSummarisesAndReportsWhatItCouldNotRead() throws Exception {
+        try (PagesServer web = new PagesServer(Map.of("/kernels", "<html><head><title>Kernels</title><script>var x = 1;"
+                + "</script></head><body><h1>Microkernels</h1><p>A microkernel keeps drivers in user space.</p></body></html>"))) {
+            long pid = spawn("agent:spawn -o fay -c 'fs:*:/home/fay/**' -c tool:http.fetch:host=127.0.0.1 researcher "
+                    + "'{\"urls\":[\"" + web.url("/kernels") + "\",\"" + web.url("/gone") + "\",\""
+                    + web.url("/kernels").replace("127.0.0.1", "localhost") + "\"],\"report\":\"/home/fay/report.md\"}'");
+            ExitStatus s = exit(pid);
+            assertEquals(s.reason(), 0, s.code());
+            assertEquals("read 1 of 3 pages into /home/fay/report.md", s.reason());
+            String report = executeCommand("vfs:cat /home/fay/report.md");
+            assertTrue(report, report.startsWith("# Research report\n\n## " + web.url("/kernels") + "\n\nok\n"));
+            assertTrue(report, report.contains("## " + web.url("/gone") + "\n\nNot read: HTTP 404\n"));
+            assertTrue(report, Pattern.compile("localhost:\\d+/kernels\n\nNot read: EPERM: .*tool:http\\.fetch:host=localhost")
+                    .matcher(report).find());
+            assertTrue(report, report.contains("## Conclusion\n\nok\n"));
+            String audit = executeCommand("kernel:audit -p " + pid + " -n 50");
+            assertTrue(audit, Pattern.compile("http\\.fetch\\s.*EPERM").matcher(audit).find());
         }
     }
 
@@ -93,6 +123,8 @@ public class AgentRuntimeIT extends KarafTestSupport {
         String dialogue = executeCommand("agent:conversation " + pid);
         assertTrue(dialogue, Pattern.compile("(?s)#1\\s+user\\s+read /home/dora/notes.txt.*#2\\s+assistant\\s+-> fs.read "
                 + "\\{\"path\":\"/home/dora/notes.txt\"}.*#3\\s+tool\\s+\\{.*#6\\s+assistant\\s+Done\\.").matcher(dialogue).find());
+        String info = executeCommand("agent:info " + pid);
+        assertTrue(info, Pattern.compile("model\\s+3 turns \\(llm\\.\\* calls\\), \\d+ tokens").matcher(info).find());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.agentos.apps.examples;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.agentos.agent.runtime.Agent;
 import org.agentos.agent.runtime.Sys;
@@ -55,13 +54,6 @@ public class Reviewer implements Agent<Reviewer.Input> {
     }
 
     private static String note(Sys sys, String llm, String text) {
-        String prompt = "Review this file in one line:\n" + text;
-        if (llm.equals("llm.sim")) {
-            JsonNode r = sys.call("llm.sim", "prompt", prompt);
-            return r.path("text").asText() + " (" + r.path("tokens").asLong() + " tokens)";
-        }
-        return sys.llm().chat(llm, sys.json().createObjectNode().set("messages", sys.json().createArrayNode()
-                .add(sys.json().createObjectNode().put("role", "user").put("content", prompt))))
-                .path("message").path("content").asText();
+        return Models.ask(sys, llm, "Review this file in one line:\n" + text);
     }
 }

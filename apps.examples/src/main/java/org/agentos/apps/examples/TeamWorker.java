@@ -1,6 +1,5 @@
 package org.agentos.apps.examples;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.agentos.agent.runtime.Agent;
 import org.agentos.agent.runtime.Sys;
 import org.agentos.kernel.api.syscall.Args;
@@ -33,14 +32,7 @@ public class TeamWorker implements Agent<TeamWorker.Input> {
 
     @Override
     public String run(Sys sys, Input in) {
-        String result;
-        if (in.llm().equals("llm.sim")) {
-            result = in.task() + ": " + sys.call("llm.sim", "prompt", in.task()).path("text").asText();
-        } else {
-            ObjectNode request = sys.json().createObjectNode();
-            request.putArray("messages").add(Args.of("role", "user", "content", in.task()));
-            result = in.task() + ": " + sys.llm().chat(in.llm(), request).path("message").path("content").asText();
-        }
+        String result = in.task() + ": " + Models.ask(sys, in.llm(), in.task());
         sys.ipc().send(in.queue(), Args.of("index", in.index(), "result", result));
         return result;
     }

@@ -214,4 +214,62 @@ class LlmAgentTest {
         assertEquals(20, second.info(pid).orElseThrow().usage().tokens(), "each turn's tokens charged once");
         assertTrue(model.requests.get(1).toString().contains("hello"), "the mail went back to the model");
     }
+
+    /** A tool answering with a page of text about {@code topic}: about 100 tokens. */
+    private static Tool pages() {
+        return new Tool() {
+            @Override
+            public ToolDescriptor descriptor() {
+                return ToolDescriptor.builder("test.page").args(JSON.createObjectNode().put("type", "object")).build();
+            }
+
+            @Override
+            public JsonNode call(ToolContext ctx, JsonNode args) {
+                String topic = args.path("topic").asText();
+                return Args.of("text", (topic + " ").repeat(80));
+            }
+        };
+    }
+
+    private static boolean mentions(JsonNode request, String word) {
+        return request.path("messages").toString().contains(word);
+    }
+
+    @Test
+    void turnsPagedOutOfTheContextWindowAreLeftOutUntilTheModelRecallsThem() throws Exception {
+        AtomicInteger turn = new AtomicInteger();
+        ScriptedModel model = new ScriptedModel(req -> switch (turn.incrementAndGet()) {
+            case 1 -> toolCalls("test.page", Args.of("topic", "zebra"));
+            case 2 -> toolCalls("test.page", Args.of("topic", "yak"));
+            case 3 -> toolCalls("test.page", Args.of("topic", "okapi"));
+            case 4 -> toolCalls(LlmAgent.RECALL, Args.of("query", "zebra"));
+            default -> answer("recalled");
+        });
+        Kernel k = kernel(null, model);
+        k.addTool(pages(), "test");
+        ObjectNode in = (ObjectNode) input("read three pages", "test.page");
+        in.put("contextTokens", 250).put("maxTurns", 6);
+        long pid = k.spawn(SpawnSpec.of("llm-agent", in));
+        ExitStatus x = exit(k, pid);
+        assertEquals("recalled", x.reason(), x.toString());
+
+        JsonNode fourth = model.requests.get(3);
+        assertTrue(mentions(fourth, "okapi"), "the newest page is resident and sent");
+        assertTrue(!mentions(fourth, "zebra"), "the oldest page was paged out under the 250-token budget: " + fourth);
+        assertTrue(mentions(fourth, "paged out of your context window"), "the model is told");
+        assertTrue(fourth.path("tools").toString().contains(LlmAgent.RECALL), "and offered mem.recall");
+        assertEquals("read three pages", fourth.path("messages").get(0).path("content").asText(), "the goal is always sent");
+        assertTrue(!model.requests.get(0).path("tools").toString().contains(LlmAgent.RECALL), "nothing to recall at first");
+
+        JsonNode fifth = model.requests.get(4);
+        assertTrue(mentions(fifth, "zebra zebra"), "the recalled page is back in what the model sees: " + fifth);
+        // every tool result follows the assistant message that asked for it, as chat APIs require
+        java.util.Set<String> asked = new java.util.HashSet<>();
+        for (JsonNode m : fifth.path("messages")) {
+            for (JsonNode c : m.path("tool_calls")) asked.add(c.path("id").asText());
+            if ("tool".equals(m.path("role").asText())) {
+                assertTrue(asked.remove(m.path("tool_call_id").asText()), "a tool result without its call: " + fifth);
+            }
+        }
+    }
 }

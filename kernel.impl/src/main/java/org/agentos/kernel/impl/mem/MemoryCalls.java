@@ -464,7 +464,7 @@ public final class MemoryCalls {
 
     public SyscallResult budget(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
         return gated(p, fromOutside, "mem.budget", m -> {
-            m.setTokenBudget(p.pid, a.get("tokens").asLong());
+            if (a.has("tokens")) m.setTokenBudget(p.pid, a.get("tokens").asLong());
             return SyscallResult.ok(spaceJson(m.space(SpaceKind.userSpace(p.pid)).orElse(null)));
         });
     }

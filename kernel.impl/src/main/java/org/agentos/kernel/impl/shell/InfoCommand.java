@@ -46,6 +46,8 @@ public class InfoCommand implements Action {
                 + ", wall " + p.usage().wallMillis() + " ms, steps " + p.usage().steps() + ", syscalls "
                 + p.usage().syscalls() + ", bytes " + p.usage().bytes() + ", tokens " + p.usage().tokens());
         Map<String, Long> byName = new TreeMap<>(p.usage().syscallsByName());
+        long turns = byName.entrySet().stream().filter(e -> e.getKey().startsWith("llm.")).mapToLong(Map.Entry::getValue).sum();
+        if (turns > 0) out.println("model        " + turns + " turns (llm.* calls), " + p.usage().tokens() + " tokens");
         byName.forEach((name, n) -> out.println("  " + name + " " + n));
         if (!p.children().isEmpty()) out.println("children     " + p.children());
         return null;

@@ -445,9 +445,10 @@ public final class KernelSyscalls {
                         "limit":{"type":"integer","minimum":1,"maximum":100}},"required":["query"],
                         "additionalProperties":false}"""),
                 m::recall);
-        k.syscalls.addParkingKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (0: unlimited)",
+        k.syscalls.addParkingKernelCall(memCall(k, "mem.budget", "sets the token budget of the caller's context window (tokens; 0: unlimited), or without "
+                        + "tokens only reads it; returns the window: residentTokens, tokenBudget, pagedOut (entries in the archive)",
                 """
-                        {"type":"object","properties":{"tokens":{"type":"integer","minimum":0}},"required":["tokens"],
+                        {"type":"object","properties":{"tokens":{"type":"integer","minimum":0}},
                         "additionalProperties":false}"""), m::budget);
         k.syscalls.addParkingKernelCall(memCall(k, "mem.share", "creates the shared space shared/<name> (needs mem:share:<name>); processes of "
                         + "its owner reach it, and of the owners listed in members, each with mem:read/mem:write:shared/<name>",
