@@ -128,6 +128,14 @@ public class AgentRuntimeIT extends KarafTestSupport {
     }
 
     @Test
+    public void anLlmAgentPastItsTokenBudgetIsStopped() throws Exception {
+        ExitStatus s = exit(spawn("agent:spawn -o gus --max-tokens 5 llm-agent '{\"goal\":\"say something long\","
+                + "\"llm\":\"llm.sim\"}'"));
+        assertEquals(s.reason(), 137, s.code());
+        assertTrue(s.reason(), s.reason().startsWith("EQUOTA") && s.reason().contains("token"));
+    }
+
+    @Test
     public void thePlannersTeamFinishesThroughAQueue() throws Exception {
         long pid = spawn("agent:spawn -o erin -c proc:spawn -c 'ipc:*:team-*' planner "
                 + "'{\"tasks\":[\"one\",\"two\",\"three\"]}'");

@@ -67,6 +67,12 @@ public class SpawnCommand implements Action {
     @Option(name = "--max-syscalls", description = "syscall count quota")
     long maxSyscalls;
 
+    @Option(name = "--max-tokens", description = "LLM token quota (a model call past it ends the process with EQUOTA)")
+    long maxTokens;
+
+    @Option(name = "--max-bytes", description = "quota of bytes read and written through syscalls")
+    long maxBytes;
+
     @Option(name = "--count", description = "how many identical processes to start")
     int count = 1;
 
@@ -80,11 +86,14 @@ public class SpawnCommand implements Action {
         }
         if (parsed == null || !parsed.isObject()) throw ConsoleErrors.of("EINVAL", "args must be a JSON object, e.g. {\"limit\":10}");
         if (count < 1 || count > 1_000_000) throw ConsoleErrors.of("EINVAL", "--count must be between 1 and 1000000");
-        if (cpuMs < 0 || wallMs < 0 || maxSyscalls < 0) throw ConsoleErrors.of("EINVAL", "quotas must not be negative");
+        if (cpuMs < 0 || wallMs < 0 || maxSyscalls < 0 || maxTokens < 0 || maxBytes < 0) {
+            throw ConsoleErrors.of("EINVAL", "quotas must not be negative");
+        }
         Quotas q = null;
-        if (cpuMs > 0 || wallMs > 0 || maxSyscalls > 0) {
+        if (cpuMs > 0 || wallMs > 0 || maxSyscalls > 0 || maxTokens > 0 || maxBytes > 0) {
             q = new Quotas(cpuMs > 0 ? cpuMs * 1_000_000 : Quotas.UNLIMITED, wallMs > 0 ? wallMs : Quotas.UNLIMITED,
-                    maxSyscalls > 0 ? maxSyscalls : Quotas.UNLIMITED, Quotas.UNLIMITED, Quotas.UNLIMITED);
+                    maxSyscalls > 0 ? maxSyscalls : Quotas.UNLIMITED, maxBytes > 0 ? maxBytes : Quotas.UNLIMITED,
+                    maxTokens > 0 ? maxTokens : Quotas.UNLIMITED);
         }
         SchedClass sc;
         try {
