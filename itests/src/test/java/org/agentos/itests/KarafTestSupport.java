@@ -209,7 +209,9 @@ public abstract class KarafTestSupport {
             return bytes.toString(StandardCharsets.UTF_8);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new AssertionError("command '" + command + "' failed: " + cause + output(bytes), cause);
+            // no cause attached: the test driver (outside Karaf) cannot load a bundle's exception class,
+            // and a failure it cannot deserialize would hide this message
+            throw new AssertionError("command '" + command + "' failed: " + cause + output(bytes));
         } catch (TimeoutException e) {
             throw new AssertionError("command '" + command + "' did not finish within " + timeout + output(bytes));
         } catch (InterruptedException e) {

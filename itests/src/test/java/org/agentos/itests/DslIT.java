@@ -1,0 +1,91 @@
+package org.agentos.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import javax.inject.Inject;
+import org.agentos.kernel.api.process.ExitStatus;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Workflows in the real distribution: javac inside Karaf against the stubs of the live syscall
+ * table (the VFS's fs.* tools included), dsl:check's problems as file:line:column, dsl:run
+ * spawning a checked workflow that writes a file, and refusing one that needs more capabilities.
+ */
+@RunWith(RetryingPaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class DslIT extends KarafTestSupport {
+    @Inject
+    protected ProcessManager processes;
+
+    private static final String GOOD = """
+            import org.agentos.agent.dsl.tools.*;
+
+            public class Report {
+                public record Input(String who, int lines) {}
+
+                public String run(Tools tools, Input in) {
+                    StringBuilder text = new StringBuilder();
+                    for (int i = 1; i <= in.lines(); i++) text.append(in.who()).append(" line ").append(i).append('\\n');
+                    tools.fsWrite("/home/root/report.txt", new FsWriteOptions().text(text.toString()));
+                    return "wrote " + in.lines() + " lines";
+                }
+            }
+            """;
+
+    private static String file(String name, String source) throws Exception {
+        Path dir = Files.createTempDirectory("dsl-it");
+        Path f = dir.resolve(name);
+        Files.writeString(f, source, StandardCharsets.UTF_8);
+        return f.toString();
+    }
+
+    @Test
+    public void checkReportsProblemsAsFileLineColumn() throws Exception {
+        String bad = file("bad.java", """
+                import com.fasterxml.jackson.databind.JsonNode;
+                import org.agentos.agent.dsl.tools.*;
+
+                public class Bad {
+                    public String run(Tools tools, JsonNode in) {
+                        tools.fsWrite(42);
+                        tools.fsSummon("/x");
+                        return "t=" + System.currentTimeMillis();
+                    }
+                }
+                """);
+        String out = refused(operator(), "dsl:check " + bad, "EINVAL");
+        assertTrue(out, out.contains("bad.java:6:23: error: incompatible types: int cannot be converted to java.lang.String"));
+        assertTrue(out, out.contains("bad.java:8:23: refused: java.lang.System is not available to workflows"));
+        assertTrue(out, out.contains("bad.java:7:14: error: cannot find symbol"));
+        String good = executeCommand("dsl:check -c 'fs:*:/home/root/**' " + file("report.java", GOOD));
+        assertTrue(good, good.contains("ok: class Report, program report-"));
+        assertTrue(good, good.contains("needs: fs:write:/home/root/report.txt"));
+    }
+
+    @Test
+    public void runSpawnsACheckedWorkflowAndRefusesOneThatNeedsMore() throws Exception {
+        String f = file("report.java", GOOD);
+        String refusedRun = refused(operator(), "dsl:run " + f + " '{\"who\":\"ada\",\"lines\":2}'", "EINVAL");
+        assertTrue(refusedRun, refusedRun.contains("missing: fs:write:/home/root/report.txt"));
+
+        String out = executeCommand("dsl:run -c 'fs:*:/home/root/**' " + f + " '{\"who\":\"ada\",\"lines\":2}'").trim();
+        long pid = Long.parseLong(out.substring(out.lastIndexOf('\n') + 1).trim());
+        ExitStatus s = processes.awaitExit(pid).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertEquals(s.reason(), 0, s.code());
+        assertEquals("wrote 2 lines", s.reason());
+        assertEquals("ada line 1\nada line 2\n", executeCommand("vfs:cat /home/root/report.txt"));
+        String list = executeCommand("dsl:list");
+        assertTrue(list, list.contains("report-") && list.contains("fs.write"));
+        String stubs = executeCommand("dsl:stubs fs.write");
+        assertTrue(stubs, stubs.contains("public FsWriteResult fsWrite(String path)"));
+    }
+}
