@@ -58,6 +58,12 @@ class ConsoleScriptIT {
     }
 
     @Test
+    void outputWithoutAFinalNewlineComesThroughWhole() {
+        agentos.console("tool:call --caps 'fs:*:/home/nl/**' fs.write '{\"path\":\"/home/nl/n.txt\",\"text\":\"no newline\"}'");
+        assertEquals("no newline\n", agentos.console("vfs:cat /home/nl/n.txt"));
+    }
+
+    @Test
     void aReaderThatStopsEarlyIsNotReportedAsAFailure() throws Exception {
         Result r = agentos.run(Duration.ofSeconds(120), "bash", "-c",
                 "set -o pipefail; bin/agentos-console 'agent:ps -o bulk -n " + (2 * BULK) + "' | head -n 3");

@@ -178,6 +178,39 @@ class DistributionRestartIT {
         assertTrue(console("agent:info " + pid).contains("tokens 20"), "two turns of 10 tokens, charged once");
     }
 
+    /**
+     * A workflow (dsl:run) killed with Karaf while it waits for mail: after the restart its source
+     * is compiled again, its process finds its program, replays what it had done and goes on.
+     */
+    @Test
+    void aWorkflowKilledMidRunFinishesAfterTheRestart() throws Exception {
+        Path file = Files.createTempDirectory("workflow").resolve("waiter.java");
+        Files.writeString(file, """
+                import org.agentos.agent.dsl.tools.*;
+
+                public class Waiter {
+                    public record Input(String out) {}
+
+                    public String run(Tools tools, Input in) {
+                        long pid = tools.procGetpid().json().path("pid").asLong();
+                        String mail = tools.ipcRecv(new IpcRecvOptions().timeoutMs(600000)).json().toString();
+                        tools.fsWrite(in.out(), new FsWriteOptions().text(mail));
+                        return "pid " + pid + " got mail";
+                    }
+                }
+                """);
+        long pid = spawned(console("dsl:run -o restart -c 'fs:*:/home/restart/**' " + file
+                + " '{\"out\":\"/home/restart/mail.txt\"}'"));
+        waitUntil("the workflow to wait for mail", () -> console("agent:info " + pid).contains("waiting on   ipc.recv"));
+        waitUntil("its checkpoint", () -> checkpointed(pid, "\"callName\":\"ipc.recv\""));
+        killKaraf();
+        start();
+        console("ipc:send @" + pid + " hello");
+        String exit = console("agent:wait -t 60 " + pid);
+        assertTrue(exit.contains("exited: code 0") && exit.contains("pid " + pid + " got mail"), exit);
+        assertTrue(console("vfs:cat /home/restart/mail.txt").contains("hello"));
+    }
+
     @Test
     void consoleScriptReportsCommandErrorsInItsExitStatus() throws Exception {
         Result r = run(home, Duration.ofSeconds(60), "bin/agentos-console", "agent:info 424242");

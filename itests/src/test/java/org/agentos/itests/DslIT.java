@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import org.agentos.kernel.api.process.ExitStatus;
@@ -77,8 +78,7 @@ public class DslIT extends KarafTestSupport {
         String refusedRun = refused(operator(), "dsl:run " + f + " '{\"who\":\"ada\",\"lines\":2}'", "EINVAL");
         assertTrue(refusedRun, refusedRun.contains("missing: fs:write:/home/root/report.txt"));
 
-        String out = executeCommand("dsl:run -c 'fs:*:/home/root/**' " + f + " '{\"who\":\"ada\",\"lines\":2}'").trim();
-        long pid = Long.parseLong(out.substring(out.lastIndexOf('\n') + 1).trim());
+        long pid = spawn("dsl:run -c 'fs:*:/home/root/**' " + f + " '{\"who\":\"ada\",\"lines\":2}'");
         ExitStatus s = processes.awaitExit(pid).toCompletableFuture().get(60, TimeUnit.SECONDS);
         assertEquals(s.reason(), 0, s.code());
         assertEquals("wrote 2 lines", s.reason());
@@ -87,5 +87,46 @@ public class DslIT extends KarafTestSupport {
         assertTrue(list, list.contains("report-") && list.contains("fs.write"));
         String stubs = executeCommand("dsl:stubs fs.write");
         assertTrue(stubs, stubs.contains("public FsWriteResult fsWrite(String path)"));
+    }
+
+    /**
+     * A tool bundle installed at runtime: its tools are in the stubs and a workflow may call them;
+     * uninstalled, a new process of that workflow is refused at spawn naming the tool; back, it runs.
+     */
+    @Test
+    public void toolsOfABundleInstalledAtRuntimeComeAndGoFromTheStubs() throws Exception {
+        String f = file("stats.java", """
+                import org.agentos.agent.dsl.tools.*;
+
+                public class Stats {
+                    public String run(Tools tools, com.fasterxml.jackson.databind.JsonNode in) {
+                        TextStatsResult r = tools.textStats("one two three");
+                        return r.words() + " words";
+                    }
+                }
+                """);
+        String before = refused(operator(), "dsl:check " + f, "EINVAL");
+        assertTrue(before, before.contains("stats.java:5:34: error: cannot find symbol; symbol:   method textStats"));
+        executeCommand("feature:install agentos-tools-example", Duration.ofSeconds(60));
+        try {
+            waitFor(() -> executeCommand("tool:list text.").contains("text.stats"), Duration.ofSeconds(60), "text.stats");
+            assertTrue(executeCommand("dsl:stubs text.stats").contains("public Long words()"));
+            long pid = spawn("dsl:run " + f);
+            ExitStatus s = processes.awaitExit(pid).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertEquals("3 words", s.reason());
+            String program = processes.info(pid).map(i -> i.program()).orElseThrow();
+
+            executeCommand("feature:uninstall agentos-tools-example", Duration.ofSeconds(60));
+            waitFor(() -> !executeCommand("tool:list text.").contains("text.stats"), Duration.ofSeconds(60), "text.stats gone");
+            String refused = refused(operator(), "agent:spawn " + program, "EINVAL");
+            assertTrue(refused, refused.contains("ENOSYS: " + program + " calls text.stats 1.0.0, which is not in the syscall table"));
+
+            executeCommand("feature:install agentos-tools-example", Duration.ofSeconds(60));
+            waitFor(() -> executeCommand("tool:list text.").contains("text.stats"), Duration.ofSeconds(60), "text.stats back");
+            long again = spawn("agent:spawn " + program);
+            assertEquals("3 words", processes.awaitExit(again).toCompletableFuture().get(60, TimeUnit.SECONDS).reason());
+        } finally {
+            executeCommand("feature:uninstall agentos-tools-example", Duration.ofSeconds(60));
+        }
     }
 }

@@ -31,6 +31,17 @@ public interface Agent<I> {
     Class<I> inputType();
 
     /**
+     * Why a new process of this agent may not start now, or null (the default): a spawn it
+     * refuses fails with EINVAL and this reason, before anything runs. Processes already running
+     * are not affected. E.g. a workflow whose tools changed since it was compiled.
+     *
+     * @since 1.1
+     */
+    default String refusesSpawn() {
+        return null;
+    }
+
+    /**
      * The agent. What it returns is its process's exit reason, with exit code 0. A
      * {@link SyscallFailure} it does not catch ends the process with code 1 and that errno and
      * message; any other exception is a crash (code 134, logged with its stack).

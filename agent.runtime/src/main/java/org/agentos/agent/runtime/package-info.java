@@ -4,5 +4,5 @@
  * of the kernel, durable by replay (docs/agents.md).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.agentos.agent.runtime;

@@ -294,9 +294,15 @@ class MemoryCallsTest {
         List<Long> pids = new java.util.ArrayList<>();
         for (int i = 0; i < 8; i++) pids.add(k.spawn(new SpawnSpec("writer", Args.of("n", n), "alice", 0, List.of(), null)));
         int swaps = 0;
-        while (!pids.stream().allMatch(pid -> h.info(pid).waitingOn() != null && h.info(pid).waitingOn().startsWith("proc.sleep"))) {
+        java.util.function.BooleanSupplier done = () -> pids.stream()
+                .allMatch(pid -> h.info(pid).waitingOn() != null && h.info(pid).waitingOn().startsWith("proc.sleep"));
+        java.util.function.LongSupplier made = () -> pids.stream().mapToLong(pid -> h.info(pid).usage().syscalls()).sum();
+        while (!done.getAsBoolean()) {
+            long before = made.getAsLong();
             k.mem.bind(HierarchicalMemory.standalone(null, 64L << 20, 1L << 30), "test");
             swaps++;
+            // the next swap only once the writers went on: a loop of swaps alone could starve them on 2 cores
+            KernelHarness.await("the writers to go on after swap " + swaps, () -> made.getAsLong() > before || done.getAsBoolean());
             for (long pid : pids) assertTrue(h.info(pid).state() != ProcessState.KILLED && h.info(pid).exit() == null,
                     "a writer failed: " + h.info(pid).exit());
         }

@@ -21,6 +21,8 @@ final class WorkflowAgent implements Agent<Object> {
     private final MethodHandle construct;
     private final MethodHandle run;
     private final MethodHandle tools;
+    /** Why it may not start now (its tools changed), or null. */
+    volatile String refusal;
 
     WorkflowAgent(String program, String description, WorkflowCompiler.Compiled compiled, WorkflowEngine.Stubs stubs)
             throws ReflectiveOperationException {
@@ -45,6 +47,11 @@ final class WorkflowAgent implements Agent<Object> {
     @Override
     public String description() {
         return description;
+    }
+
+    @Override
+    public String refusesSpawn() {
+        return refusal;
     }
 
     @Override

@@ -137,6 +137,35 @@ final class WorkflowEngine {
         return out.toString();
     }
 
+    /**
+     * Why a workflow compiled against {@code tools} (name to version) may not start on the table as
+     * {@code describe} reads it now, or null: a tool that is gone ({@code ENOSYS}), or one whose
+     * version is not compatible with the one it was compiled against ({@code EINVAL}: another
+     * major version, or for 0.x another minor one, as semantic versioning has it).
+     */
+    static String refusal(String program, Map<String, String> tools,
+                          java.util.function.Function<String, java.util.Optional<ToolDescriptor>> describe) {
+        for (Map.Entry<String, String> t : tools.entrySet()) {
+            var now = describe.apply(t.getKey());
+            if (now.isEmpty()) {
+                return "ENOSYS: " + program + " calls " + t.getKey() + " " + t.getValue()
+                        + ", which is not in the syscall table now (installed again, the workflow can start)";
+            }
+            if (!compatible(t.getValue(), now.get().version())) {
+                return "EINVAL: " + program + " was compiled against " + t.getKey() + " " + t.getValue() + ", which is "
+                        + now.get().version() + " now: check and run the workflow again (dsl:run)";
+            }
+        }
+        return null;
+    }
+
+    static boolean compatible(String was, String now) {
+        String[] a = was.split("\\.");
+        String[] b = now.split("\\.");
+        if (!a[0].equals(b[0])) return false;
+        return !a[0].equals("0") || (a.length > 1 && b.length > 1 && a[1].equals(b[1]));
+    }
+
     /** {@code <class>-<8 hex of the source's hash>}: the same source is the same program. */
     static String programName(String mainClass, String source) {
         String simple = mainClass.substring(mainClass.lastIndexOf('.') + 1).replace('$', '-');

@@ -3,6 +3,8 @@ package org.agentos.agent.dsl.impl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,36 +18,133 @@ import org.agentos.kernel.api.security.RequiresPermission;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallGateway;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link Workflows} service: the engine on the live syscall table (read through this
  * bundle's syscall gateway), and each installed workflow registered as an {@link Agent} service,
  * which the agent runtime makes a program of this bundle.
  */
-@Component(service = Workflows.class, immediate = true)
+@Component(service = {Workflows.class, EventHandler.class}, immediate = true,
+        property = {"event.topics=org/agentos/process/EXITED", "event.topics=org/agentos/tool/ADDED",
+                "event.topics=org/agentos/tool/REMOVED"})
 @RequiresPermission({KernelPermission.SYSCALL_GATEWAY, KernelPermission.KERNEL_ADMIN})
-public class WorkflowService implements Workflows {
+public class WorkflowService implements Workflows, EventHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(WorkflowService.class);
+    /** A workflow just installed is kept this long even without a process: its spawn comes next. */
+    private static final long SPAWN_GRACE_MILLIS = 60_000;
 
     @Reference
     SyscallGateway gateway;
 
+    @Reference
+    ProcessManager processes;
+
     private BundleContext context;
     private WorkflowEngine engine;
+    private WorkflowStore store;
     private final Map<String, Installed> installed = new ConcurrentHashMap<>();
+    /** Stored workflows not installed again yet (their tools are not all there). */
+    private final List<WorkflowStore.Stored> pending = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private record Installed(WorkflowCheck check, String file, ServiceRegistration<?> registration) {}
+    private record Installed(WorkflowCheck check, String file, WorkflowAgent agent, ServiceRegistration<?> registration,
+                             long sinceMillis) {}
 
     @Activate
     void activate(BundleContext context) {
         this.context = context;
         engine = new WorkflowEngine(ClassPath.of(context.getBundle()), gateway::tools, WorkflowService.class.getClassLoader());
+        String data = context.getProperty("karaf.data");
+        store = new WorkflowStore(data == null ? null : Path.of(data, "agentos", "workflows"));
+        reinstall();
+    }
+
+    /**
+     * The workflows that were installed before a restart, compiled again so that their processes
+     * (restored from the kernel's checkpoints) find their program. At boot the bundles that add
+     * tools may not have registered them yet: a workflow that does not pass its check now waits
+     * (as its processes do for their program) and is tried again each time a tool comes.
+     */
+    private void reinstall() {
+        List<String> unreadable = new ArrayList<>();
+        pending.addAll(store.load(unreadable));
+        for (String u : unreadable) LOG.warn("a stored workflow cannot be read: {}", u);
+        retryPending();
+    }
+
+    private void retryPending() {
+        for (WorkflowStore.Stored s : pending) {
+            if (!s.tools().keySet().stream().allMatch(t -> gateway.describe(t).isPresent())) continue; // not yet: cheap
+            try {
+                install(s.file(), s.source(), s.capabilities(), false);
+                pending.remove(s);
+                LOG.info("workflow {} ({}) installed again", s.program(), s.file());
+            } catch (SyscallException e) {
+                LOG.info("workflow {} ({}) waits for its tools: {}", s.program(), s.file(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A process ended: when it was the last one of a workflow's program, the workflow goes (its
+     * Agent service, and so its class loader, and its stored source).
+     */
+    @Override
+    public void handleEvent(Event event) {
+        if (event.getTopic().startsWith("org/agentos/tool/")) {
+            toolsChanged();
+            return;
+        }
+        if (!(event.getProperty("program") instanceof String program)) return;
+        Installed i = installed.get(program);
+        if (i == null || System.currentTimeMillis() - i.sinceMillis() < SPAWN_GRACE_MILLIS) return;
+        if (processes.list(new ProcessQuery(null, program, null, false, 1)).matching() > 0) return;
+        drop(program);
+    }
+
+    /**
+     * A tool came or went: each workflow may start only while the tools it was compiled against
+     * are there in a compatible version; a spawn otherwise is refused naming the tool.
+     */
+    private void toolsChanged() {
+        if (!pending.isEmpty()) retryPending();
+        for (Installed i : installed.values()) {
+            String why = WorkflowEngine.refusal(i.check().program(), i.check().tools(), gateway::describe);
+            if (!java.util.Objects.equals(why, i.agent().refusal)) {
+                if (why != null) LOG.info("workflow {} may not start until its tools are back: {}", i.check().program(), why);
+                i.agent().refusal = why;
+            }
+        }
+    }
+
+    private void drop(String program) {
+        Installed i;
+        synchronized (installed) {
+            i = installed.remove(program);
+        }
+        if (i == null) return;
+        try {
+            i.registration().unregister();
+        } catch (IllegalStateException gone) {
+            // the framework took it already
+        }
+        try {
+            store.delete(program);
+        } catch (IOException e) {
+            LOG.warn("the stored source of workflow {} could not be deleted: {}", program, e.toString());
+        }
     }
 
     @Deactivate
@@ -72,6 +171,11 @@ public class WorkflowService implements Workflows {
 
     @Override
     public WorkflowCheck install(String file, String source, List<String> capabilities) throws SyscallException {
+        return install(file, source, capabilities, true);
+    }
+
+    private WorkflowCheck install(String file, String source, List<String> capabilities, boolean store)
+            throws SyscallException {
         WorkflowEngine.Entry e = engine.check(file, source, capabilities);
         WorkflowCheck c = e.check();
         if (!c.ok()) {
@@ -84,9 +188,13 @@ public class WorkflowService implements Workflows {
                 try {
                     WorkflowAgent agent = new WorkflowAgent(c.program(), "workflow " + c.className() + " from " + file,
                             e.compiled(), e.stubs());
-                    installed.put(c.program(), new Installed(c, file, context.registerService(Agent.class, agent, null)));
+                    if (store) this.store.save(new WorkflowStore.Stored(c.program(), file, source, capabilities, c.tools()));
+                    installed.put(c.program(), new Installed(c, file, agent,
+                            context.registerService(Agent.class, agent, null), System.currentTimeMillis()));
                 } catch (ReflectiveOperationException | LinkageError x) {
                     throw new SyscallException(Errno.EINVAL, "the workflow compiled but cannot be loaded: " + x);
+                } catch (IOException x) {
+                    throw new SyscallException(Errno.EIO, "the workflow's source could not be kept for a restart: " + x);
                 }
             }
         }

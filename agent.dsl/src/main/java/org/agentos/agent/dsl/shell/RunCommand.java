@@ -18,7 +18,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 
 @Service
-@Command(scope = "dsl", name = "run", description = "Compiles and checks a workflow, then spawns it (prints the pid). "
+@Command(scope = "dsl", name = "run", description = "Compiles and checks a workflow, then spawns it (prints its pid). "
         + "Nothing starts when the check finds a problem.")
 public class RunCommand implements Action {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,7 +65,7 @@ public class RunCommand implements Action {
         try {
             workflows.install(WorkflowFiles.name(file), source, granted);
             long pid = processes.spawn(new SpawnSpec(c.program(), input, owner, 0, granted, null));
-            System.out.println(pid);
+            System.out.println("spawned pid " + pid + " (workflow " + c.program() + ")");
             return null;
         } catch (SyscallException e) {
             throw CommandException.of(e);

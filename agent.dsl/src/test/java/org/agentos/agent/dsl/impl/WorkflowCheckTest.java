@@ -189,4 +189,17 @@ class WorkflowCheckTest {
         }
         assertTrue(problems(check(src)).contains("cannot find symbol"), "gone with its tool");
     }
+
+    @Test
+    void aWorkflowMayNotStartWhenAToolItCallsWentOrChangedIncompatibly() {
+        java.util.Map<String, String> tools = java.util.Map.of("text.words", "1.2.0");
+        java.util.function.Function<String, ToolDescriptor> at = v -> ToolDescriptor.builder("text.words").version(v).build();
+        assertEquals(null, WorkflowEngine.refusal("p-1", tools, n -> java.util.Optional.of(at.apply("1.3.0"))));
+        assertEquals("ENOSYS: p-1 calls text.words 1.2.0, which is not in the syscall table now (installed again, the "
+                + "workflow can start)", WorkflowEngine.refusal("p-1", tools, n -> java.util.Optional.empty()));
+        assertTrue(WorkflowEngine.refusal("p-1", tools, n -> java.util.Optional.of(at.apply("2.0.0")))
+                .startsWith("EINVAL: p-1 was compiled against text.words 1.2.0, which is 2.0.0 now"));
+        assertTrue(WorkflowEngine.compatible("0.1.0", "0.1.7"));
+        assertTrue(!WorkflowEngine.compatible("0.1.0", "0.2.0"), "0.x: a minor version may break");
+    }
 }

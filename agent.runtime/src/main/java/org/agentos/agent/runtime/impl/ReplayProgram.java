@@ -47,6 +47,8 @@ final class ReplayProgram implements Program<AgentState> {
     @Override
     public AgentState init(JsonNode args) {
         JsonNode input = args == null ? Args.none() : args;
+        String refused = agent.refusesSpawn();
+        if (refused != null) throw new IllegalArgumentException(refused);
         try {
             json.convertValue(input, agent.inputType());
         } catch (IllegalArgumentException e) {

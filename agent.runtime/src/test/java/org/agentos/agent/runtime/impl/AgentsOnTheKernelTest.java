@@ -230,4 +230,35 @@ class AgentsOnTheKernelTest {
         assertEquals("got hello", exit(second, pid).reason(), "its history, message included, kept while held");
         assertEquals(1, tool.calls.get());
     }
+
+    @Test
+    void anAgentThatRefusesToStartFailsItsSpawnWithItsReason() {
+        Agent<JsonNode> closed = new Agent<>() {
+            @Override
+            public String name() {
+                return "closed";
+            }
+
+            @Override
+            public Class<JsonNode> inputType() {
+                return JsonNode.class;
+            }
+
+            @Override
+            public String refusesSpawn() {
+                return "ENOSYS: a tool it needs is gone";
+            }
+
+            @Override
+            public String run(org.agentos.agent.runtime.Sys sys, JsonNode input) {
+                throw new AssertionError("never runs");
+            }
+        };
+        Kernel k = kernel(null, 4);
+        add(k, closed);
+        org.agentos.kernel.api.syscall.SyscallException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.agentos.kernel.api.syscall.SyscallException.class, () -> k.spawn(SpawnSpec.of("closed", null)));
+        assertEquals(org.agentos.kernel.api.syscall.Errno.EINVAL, e.errno());
+        assertEquals("closed: ENOSYS: a tool it needs is gone", e.getMessage());
+    }
 }
