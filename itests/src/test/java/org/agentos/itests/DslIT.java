@@ -129,4 +129,40 @@ public class DslIT extends KarafTestSupport {
             executeCommand("feature:uninstall agentos-tools-example", Duration.ofSeconds(60));
         }
     }
+
+    /**
+     * An agent writes a workflow and starts it: dsl.check tells it the problems of a wrong one;
+     * dsl.spawn starts a right one as its child, with at most its capabilities. The source can
+     * also be a file in the agents' filesystem (vfs:).
+     */
+    @Test
+    public void agentsCheckAndSpawnWorkflowsThroughSyscalls() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode check = json.createObjectNode().put("syscall", "dsl.check");
+        check.putObject("args").put("source", GOOD.replace("fsWrite(", "fsWrites(")).put("file", "mine.java");
+        ExitStatus c = processes.awaitExit(processes.spawn(new org.agentos.kernel.api.process.SpawnSpec("call", check,
+                "root", 0, java.util.List.of("fs:*:/home/root/**"), null))).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertEquals(c.reason(), 0, c.code());
+        assertTrue(c.reason(), c.reason().contains("\"ok\":false") && c.reason().contains("\"file\":\"mine.java\",\"line\":9"));
+
+        com.fasterxml.jackson.databind.node.ObjectNode spawn = json.createObjectNode().put("syscall", "dsl.spawn");
+        spawn.putObject("args").put("source", GOOD).putObject("args").put("who", "bo").put("lines", 1);
+        ExitStatus s = processes.awaitExit(processes.spawn(new org.agentos.kernel.api.process.SpawnSpec("call", spawn,
+                "root", 0, java.util.List.of("dsl:spawn", "proc:spawn", "fs:*:/home/root/**"), null)))
+                .toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertEquals(s.reason(), 0, s.code());
+        long child = json.readTree(s.reason()).path("pid").asLong();
+        assertEquals("wrote 1 lines", processes.awaitExit(child).toCompletableFuture().get(60, TimeUnit.SECONDS).reason());
+
+        ExitStatus denied = processes.awaitExit(processes.spawn(new org.agentos.kernel.api.process.SpawnSpec("call", spawn,
+                "root", 0, java.util.List.of("proc:spawn", "fs:*:/home/root/**"), null))).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertTrue(denied.reason(), denied.reason().startsWith("EPERM") && denied.reason().contains("dsl:spawn"));
+
+        com.fasterxml.jackson.databind.node.ObjectNode write = json.createObjectNode().put("syscall", "fs.write");
+        write.putObject("args").put("path", "/home/root/flows/report.java").put("text", GOOD);
+        assertEquals(0, processes.awaitExit(processes.spawn(new org.agentos.kernel.api.process.SpawnSpec("call", write,
+                "root", 0, java.util.List.of("fs:*:/home/root/**"), null))).toCompletableFuture().get(60, TimeUnit.SECONDS).code());
+        String viaVfs = executeCommand("dsl:check -c 'fs:*:/home/root/**' vfs:/home/root/flows/report.java");
+        assertTrue(viaVfs, viaVfs.contains("ok: class Report"));
+    }
 }

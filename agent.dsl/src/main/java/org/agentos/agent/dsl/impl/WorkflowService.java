@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 @Component(service = {Workflows.class, EventHandler.class}, immediate = true,
         property = {"event.topics=org/agentos/process/EXITED", "event.topics=org/agentos/tool/ADDED",
                 "event.topics=org/agentos/tool/REMOVED"})
-@RequiresPermission({KernelPermission.SYSCALL_GATEWAY, KernelPermission.KERNEL_ADMIN})
+@RequiresPermission({KernelPermission.SYSCALL_GATEWAY, KernelPermission.KERNEL_ADMIN, KernelPermission.FS_ADMIN})
 public class WorkflowService implements Workflows, EventHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(WorkflowService.class);

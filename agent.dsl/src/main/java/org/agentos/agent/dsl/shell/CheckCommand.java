@@ -23,17 +23,20 @@ public class CheckCommand implements Action {
     @Reference
     org.osgi.service.cm.ConfigurationAdmin config;
 
+    @Reference(optional = true)
+    org.agentos.kernel.api.fs.FileSystem fs;
+
     @Option(name = "-c", aliases = "--cap", multiValued = true,
             description = "capabilities it would be spawned with (default: the kernel's defaultCapabilities)")
     List<String> caps;
 
-    @Argument(index = 0, name = "file", required = true, description = "the workflow's Java source, a path on the host")
+    @Argument(index = 0, name = "file", required = true, description = "the workflow's Java source: a path on the host, or vfs:/home/<owner>/... in the agents' filesystem")
     @Completion(FileCompleter.class)
     String file;
 
     @Override
     public Object execute() {
-        String source = WorkflowFiles.read(file);
+        String source = WorkflowFiles.read(file, fs, WorkflowFiles.user(), "dsl:check");
         WorkflowCheck c = workflows.check(WorkflowFiles.name(file), source, DefaultCaps.orDefault(caps, config));
         print(c);
         if (!c.ok()) throw CommandException.of("EINVAL", c.problems().size() + " problem(s): the workflow would not run");

@@ -32,6 +32,9 @@ public class RunCommand implements Action {
     @Reference
     org.osgi.service.cm.ConfigurationAdmin config;
 
+    @Reference(optional = true)
+    org.agentos.kernel.api.fs.FileSystem fs;
+
     @Option(name = "-c", aliases = "--cap", multiValued = true,
             description = "capabilities to spawn it with (default: the kernel's defaultCapabilities)")
     List<String> caps;
@@ -39,7 +42,7 @@ public class RunCommand implements Action {
     @Option(name = "-o", aliases = "--owner", description = "the owner of the process (default root)")
     String owner;
 
-    @Argument(index = 0, name = "file", required = true, description = "the workflow's Java source, a path on the host")
+    @Argument(index = 0, name = "file", required = true, description = "the workflow's Java source: a path on the host, or vfs:/home/<owner>/... in the agents' filesystem")
     @Completion(FileCompleter.class)
     String file;
 
@@ -56,7 +59,7 @@ public class RunCommand implements Action {
         }
         if (input == null || !input.isObject()) throw CommandException.of("EINVAL", "args must be a JSON object");
         List<String> granted = DefaultCaps.orDefault(caps, config);
-        String source = WorkflowFiles.read(file);
+        String source = WorkflowFiles.read(file, fs, WorkflowFiles.user(), "dsl:run");
         WorkflowCheck c = workflows.check(WorkflowFiles.name(file), source, granted);
         if (!c.ok()) {
             CheckCommand.print(c);

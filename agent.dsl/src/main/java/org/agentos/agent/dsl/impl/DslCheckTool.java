@@ -1,0 +1,35 @@
+package org.agentos.agent.dsl.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.agentos.agent.dsl.Workflows;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.security.KernelPermission;
+import org.agentos.kernel.api.security.RequiresPermission;
+import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.syscall.ToolContext;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code dsl.check}: see {@link DslTools}. */
+@RequiresPermission(KernelPermission.TOOL_PROVIDE)
+@Component(service = Tool.class)
+public class DslCheckTool implements Tool {
+    private static final ToolDescriptor DESCRIPTOR = DslTools.checkDescriptor();
+
+    @Reference
+    Workflows workflows;
+
+    @Reference
+    ProcessManager processes;
+
+    @Override
+    public ToolDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public JsonNode call(ToolContext ctx, JsonNode args) {
+        return DslTools.check(ctx, args, workflows, processes);
+    }
+}
