@@ -165,4 +165,40 @@ public class DslIT extends KarafTestSupport {
         String viaVfs = executeCommand("dsl:check -c 'fs:*:/home/root/**' vfs:/home/root/flows/report.java");
         assertTrue(viaVfs, viaVfs.contains("ok: class Report"));
     }
+
+    /** The example workflows of etc/workflows are in the agents' filesystem after the first boot, pass their check and run. */
+    @Test
+    public void theShippedExamplesAreInTheVfsPassTheirCheckAndRun() throws Exception {
+        waitFor(() -> executeCommand("vfs:ls /home/root/workflows").contains("pipeline.java"), Duration.ofSeconds(60),
+                "the examples copied at first boot");
+        String[][] examples = {
+                {"research.java", "-c 'fs:*:/home/root/**'"},
+                {"fanout.java", "-c proc:spawn -c 'fs:*:/home/root/**'"},
+                {"pipeline.java", "-c proc:spawn -c 'ipc:*:pipe-*'"}};
+        for (String[] e : examples) {
+            String out = executeCommand("dsl:check " + e[1] + " vfs:/home/root/workflows/" + e[0]);
+            assertTrue(e[0] + ": " + out, out.contains("ok: class"));
+        }
+
+        long pipe = spawn("dsl:run -c proc:spawn -c 'ipc:*:pipe-*' vfs:/home/root/workflows/pipeline.java '{\"count\":20}'");
+        ExitStatus p = processes.awaitExit(pipe).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertEquals(p.reason(), 0, p.code());
+        assertTrue(p.reason(), p.reason().startsWith("summed 20 jobs: 210 (sent 20 jobs to pipe-"));
+
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String f : new String[] {"/home/root/src/a/one.txt", "/home/root/src/b/two.txt"}) {
+            com.fasterxml.jackson.databind.node.ObjectNode write = json.createObjectNode().put("syscall", "fs.write");
+            write.putObject("args").put("path", f).put("text", "text of " + f);
+            assertEquals(0, processes.awaitExit(processes.spawn(new org.agentos.kernel.api.process.SpawnSpec("call", write,
+                    "root", 0, java.util.List.of("fs:*:/home/root/**"), null))).toCompletableFuture().get(60, TimeUnit.SECONDS).code());
+        }
+        long fan = spawn("dsl:run -c proc:spawn -c 'fs:*:/home/root/**' vfs:/home/root/workflows/fanout.java "
+                + "'{\"dir\":\"/home/root/src\",\"summary\":\"/home/root/reviews.md\"}'");
+        ExitStatus f = processes.awaitExit(fan).toCompletableFuture().get(60, TimeUnit.SECONDS);
+        assertEquals(f.reason(), 0, f.code());
+        assertEquals("2 reviews into /home/root/reviews.md", f.reason());
+        String reviews = executeCommand("vfs:cat /home/root/reviews.md");
+        assertTrue(reviews, reviews.contains("(exit 0): reviewed 1 files into /home/root/src/a.review.md")
+                && reviews.contains("(exit 0): reviewed 1 files into /home/root/src/b.review.md"));
+    }
 }

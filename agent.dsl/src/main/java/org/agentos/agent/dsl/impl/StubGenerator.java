@@ -121,7 +121,7 @@ final class StubGenerator {
             out.append(doc).append("    public ").append(result).append(' ').append(s.method()).append('(')
                     .append(String.join(", ", decl)).append(decl.isEmpty() ? "" : ", ").append(s.typeName())
                     .append("Options options) {\n");
-            out.append("        ObjectNode a = Stubs.args(options == null ? null : options.args);\n");
+            out.append("        ObjectNode a = Stubs.args(options == null ? null : options.$args);\n");
         }
         for (int i = 0; i < names.size(); i++) {
             out.append("        Stubs.put(a, ").append(literal(s.params().get(i))).append(", ").append(names.get(i)).append(");\n");
@@ -138,14 +138,15 @@ final class StubGenerator {
                 .append("import org.agentos.agent.dsl.Stubs;\n\n")
                 .append("/** The optional arguments of ").append(type).append("; each setter returns this. */\n")
                 .append("public final class ").append(type).append("Options {\n")
-                .append("    final ObjectNode args = Stubs.args(null);\n");
-        Set<String> used = new HashSet<>(Set.of("args"));
+                .append("    // $ in its name: no argument's setter (letters and digits) can be called so\n")
+                .append("    final ObjectNode $args = Stubs.args(null);\n");
+        Set<String> used = new HashSet<>(Set.of("equals", "hashCode", "toString", "getClass", "wait", "notify", "notifyAll"));
         for (String p : optional) {
             String id = unique(identifier(p), used);
             out.append("\n    /** ").append(javadoc(props.path(p).path("description").asText(p))).append(" */\n")
                     .append("    public ").append(type).append("Options ").append(id).append('(')
                     .append(javaType(props.path(p), true)).append(" value) {\n")
-                    .append("        Stubs.put(args, ").append(literal(p)).append(", value);\n        return this;\n    }\n");
+                    .append("        Stubs.put($args, ").append(literal(p)).append(", value);\n        return this;\n    }\n");
         }
         return out.append("}\n").toString();
     }

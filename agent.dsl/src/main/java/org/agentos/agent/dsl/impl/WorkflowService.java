@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,8 @@ import org.agentos.kernel.api.security.RequiresPermission;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallGateway;
+import org.agentos.kernel.api.fs.FileSystem;
+import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessQuery;
 import org.osgi.framework.BundleContext;
@@ -26,6 +29,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventHandler;
 import org.slf4j.Logger;
@@ -52,6 +58,9 @@ public class WorkflowService implements Workflows, EventHandler {
     @Reference
     ProcessManager processes;
 
+    /** The agents' filesystem, where the example workflows are copied at first boot. */
+    private volatile FileSystem fs;
+
     private BundleContext context;
     private WorkflowEngine engine;
     private WorkflowStore store;
@@ -69,7 +78,55 @@ public class WorkflowService implements Workflows, EventHandler {
         String data = context.getProperty("karaf.data");
         store = new WorkflowStore(data == null ? null : Path.of(data, "agentos", "workflows"));
         reinstall();
+        copyExamples();
     }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindFileSystem(FileSystem fs) {
+        this.fs = fs;
+        if (context != null) copyExamples();
+    }
+
+    void unbindFileSystem(FileSystem fs) {
+        if (this.fs == fs) this.fs = null;
+    }
+
+    /**
+     * The example workflows the distribution ships in {@code etc/workflows}, copied once (at the
+     * first boot with the agents' filesystem) to {@code /home/root/workflows}, where dsl:run and
+     * agents find them. A marker in the data directory says it was done, so a user's edits or
+     * deletions there are never undone.
+     */
+    private synchronized void copyExamples() {
+        FileSystem vfs = fs;
+        String home = context.getProperty("karaf.home");
+        String data = context.getProperty("karaf.data");
+        if (vfs == null || home == null || data == null) return;
+        Path examples = Path.of(home, "etc", "workflows");
+        Path marker = Path.of(data, "agentos", "workflows", ".examples-copied");
+        if (!Files.isDirectory(examples) || Files.exists(marker)) return;
+        FsCaller root = FsCaller.operator("root", "agent.dsl examples");
+        try (var files = Files.newDirectoryStream(examples, "*.java")) {
+            try {
+                vfs.mkdir(root, EXAMPLES);
+            } catch (SyscallException exists) {
+                // there already
+            }
+            for (Path f : files) {
+                try (var in = Files.newInputStream(f)) {
+                    vfs.write(root, EXAMPLES + "/" + f.getFileName(), in);
+                }
+            }
+            Files.createDirectories(marker.getParent());
+            Files.writeString(marker, "the example workflows of etc/workflows were copied to " + EXAMPLES + "\n");
+            LOG.info("example workflows copied to {}", EXAMPLES);
+        } catch (IOException | SyscallException e) {
+            LOG.warn("the example workflows could not be copied to {}: {}", EXAMPLES, e.toString());
+        }
+    }
+
+    static final String EXAMPLES = "/home/root/workflows";
 
     /**
      * The workflows that were installed before a restart, compiled again so that their processes
