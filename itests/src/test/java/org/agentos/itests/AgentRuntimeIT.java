@@ -136,8 +136,8 @@ public class AgentRuntimeIT extends KarafTestSupport {
     }
 
     @Test
-    public void thePlannersTeamFinishesThroughAQueue() throws Exception {
-        long pid = spawn("agent:spawn -o erin -c proc:spawn -c 'ipc:*:team-*' planner "
+    public void theTeamLeadsTeamFinishesThroughAQueue() throws Exception {
+        long pid = spawn("agent:spawn -o erin -c proc:spawn -c 'ipc:*:team-*' team-lead "
                 + "'{\"tasks\":[\"one\",\"two\",\"three\"]}'");
         ExitStatus s = exit(pid);
         assertEquals(s.reason(), 0, s.code());

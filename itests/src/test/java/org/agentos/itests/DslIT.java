@@ -201,4 +201,55 @@ public class DslIT extends KarafTestSupport {
         assertTrue(reviews, reviews.contains("(exit 0): reviewed 1 files into /home/root/src/a.review.md")
                 && reviews.contains("(exit 0): reviewed 1 files into /home/root/src/b.review.md"));
     }
+
+    /**
+     * The planner asks a model for a workflow, sends it the checker's findings, and runs the one
+     * that passes. The model is scripted (a tool this test registers): first a workflow calling a
+     * tool that does not exist, then a right one.
+     */
+    @Test
+    public void thePlannerRepairsTheModelsWorkflowWithTheCheckersFindingsAndRunsIt() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        String wrong = "```java\n" + GOOD.replace("tools.fsWrite(", "tools.fsScribble(") + "```";
+        String right = "Here it is, fixed:\n```java\n" + GOOD + "```\n";
+        org.agentos.kernel.api.syscall.Tool model = new org.agentos.kernel.api.syscall.Tool() {
+            @Override
+            public org.agentos.kernel.api.syscall.ToolDescriptor descriptor() {
+                return org.agentos.kernel.api.syscall.ToolDescriptor.builder("test.model")
+                        .args(json.createObjectNode().put("type", "object"))
+                        .resourceClass(org.agentos.kernel.api.syscall.ResourceClass.LLM).build();
+            }
+
+            @Override
+            public com.fasterxml.jackson.databind.JsonNode call(org.agentos.kernel.api.syscall.ToolContext ctx,
+                                                                com.fasterxml.jackson.databind.JsonNode args) {
+                requests.add(args.toString());
+                com.fasterxml.jackson.databind.node.ObjectNode r = json.createObjectNode();
+                r.putObject("message").put("role", "assistant").put("content", requests.size() == 1 ? wrong : right);
+                return r;
+            }
+        };
+        org.osgi.framework.ServiceRegistration<?> reg = bundleContext.registerService(
+                org.agentos.kernel.api.syscall.Tool.class, model, null);
+        try {
+            waitFor(() -> executeCommand("tool:list test.").contains("test.model"), Duration.ofSeconds(30), "the model tool");
+            com.fasterxml.jackson.databind.node.ObjectNode in = json.createObjectNode()
+                    .put("goal", "write two lines for cy to /home/root/report.txt").put("llm", "test.model");
+            in.putArray("tools").add("fs.write");
+            in.putObject("args").put("who", "cy").put("lines", 2);
+            long pid = processes.spawn(new org.agentos.kernel.api.process.SpawnSpec("planner", in, "root", 0,
+                    java.util.List.of("dsl:spawn", "proc:spawn", "fs:*:/home/root/**"), null));
+            ExitStatus s = processes.awaitExit(pid).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            assertEquals(s.reason(), 0, s.code());
+            assertTrue(s.reason(), s.reason().matches("workflow report-[0-9a-f]{8} \\(round 2, pid \\d+\\) exited 0: wrote 2 lines"));
+            assertEquals(2, requests.size());
+            assertTrue(requests.get(0), requests.get(0).contains("public FsWriteResult fsWrite(String path)"));
+            assertTrue(requests.get(1), requests.get(1).contains("did not pass its check")
+                    && requests.get(1).contains("workflow-1.java:9:") && requests.get(1).contains("cannot find symbol"));
+            assertEquals("cy line 1\ncy line 2\n", executeCommand("vfs:cat /home/root/report.txt"));
+        } finally {
+            reg.unregister();
+        }
+    }
 }

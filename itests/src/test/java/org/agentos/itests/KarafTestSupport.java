@@ -113,7 +113,7 @@ public abstract class KarafTestSupport {
     }
 
     /** The kernel permissions the probe asks for (in its manifest) and is granted (in etc/). */
-    static final String PROBE_PERMISSIONS = "kernel.admin, syscall.gateway, fs.admin";
+    static final String PROBE_PERMISSIONS = "kernel.admin, syscall.gateway, fs.admin, tool.provide";
 
     /**
      * The probe asks for its kernel permissions the way any bundle does: a Require-Capability in

@@ -54,7 +54,7 @@ public class DemoWorkload {
         int askers() default 8;
 
         @AttributeDefinition(description = "agents written as code that think with llm.sim: an llm-agent for demo-alice "
-                + "and a planner with three team-workers for demo-bob, per unit; 0 = none")
+                + "and a team-lead with three team-workers for demo-bob, per unit; 0 = none")
         int thinkers() default 1;
     }
 
@@ -79,7 +79,7 @@ public class DemoWorkload {
         List<String> names = processes.programs().stream().map(ProgramInfo::name).toList();
         List<String> needed = new java.util.ArrayList<>(List.of("heartbeat", "fanout", "ping", "pong", "counter", "asker",
                 "tally", "remember"));
-        if (config.thinkers() > 0) needed.addAll(List.of("llm-agent", "planner", "team-worker"));
+        if (config.thinkers() > 0) needed.addAll(List.of("llm-agent", "team-lead", "team-worker"));
         if (!names.containsAll(needed)) {
             // The programs are services of this bundle too; the kernel may bind them a moment later.
             if (attempt < 100) {
@@ -130,10 +130,10 @@ public class DemoWorkload {
                 processes.spawn(new SpawnSpec("llm-agent", think, alice, 0, List.of("fs:*:/home/" + alice + "/**"), null));
                 ObjectNode team = Args.of("llm", "llm.sim");
                 team.putArray("tasks").add("plan the week").add("check the budget").add("write the summary");
-                processes.spawn(new SpawnSpec("planner", team, OWNERS.get(1), 0, List.of("proc:spawn", "ipc:*:team-*"), null));
+                processes.spawn(new SpawnSpec("team-lead", team, OWNERS.get(1), 0, List.of("proc:spawn", "ipc:*:team-*"), null));
             }
             LOG.info("demo workload started: {} heartbeats, {} fan-out, ping-pong and tally families, {} LLM askers, "
-                    + "{} llm-agents and planner teams", config.processes(), config.families(),
+                    + "{} llm-agents and teams", config.processes(), config.families(),
                     config.askers() + (config.askers() > 0 ? 1 : 0), config.thinkers());
         } catch (SyscallException e) {
             LOG.error("demo workload could not start: {}", e.toString());

@@ -4,7 +4,7 @@ import org.agentos.agent.runtime.Agent;
 import org.agentos.agent.runtime.Sys;
 import org.agentos.kernel.api.syscall.Args;
 
-/** {@code team-worker}: asks the model about its task and sends the result to its planner's queue. */
+/** {@code team-worker}: asks the model about its task and sends the result to its team-lead's queue. */
 @org.osgi.service.component.annotations.Component(service = Agent.class)
 public class TeamWorker implements Agent<TeamWorker.Input> {
 
@@ -22,7 +22,7 @@ public class TeamWorker implements Agent<TeamWorker.Input> {
 
     @Override
     public String description() {
-        return "a planner's worker: the model's take on one task, sent to the planner's queue";
+        return "a team-lead's worker: the model's take on one task, sent to the team-lead's queue";
     }
 
     @Override

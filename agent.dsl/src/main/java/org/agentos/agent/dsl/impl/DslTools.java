@@ -63,6 +63,23 @@ final class DslTools {
         }
     }
 
+    static ToolDescriptor stubsDescriptor() {
+        return ToolDescriptor.builder("dsl.stubs").version("1.0.0")
+                .description("the Java stubs workflows compile against for the given tools: the Tools methods, their "
+                        + "Options builders and Result classes (what a model needs to write a workflow)")
+                .args(schema("{\"type\":\"object\",\"properties\":{\"tools\":{\"type\":\"array\",\"items\":"
+                        + "{\"type\":\"string\"},\"minItems\":1,\"maxItems\":64}},\"required\":[\"tools\"],"
+                        + "\"additionalProperties\":false}"))
+                .resourceClass(ResourceClass.IO).determinism(Determinism.RECORDED).idempotent(true)
+                .timeout(Duration.ofSeconds(60)).build();
+    }
+
+    static JsonNode stubs(JsonNode args, Workflows workflows) throws SyscallException {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode t : args.get("tools")) out.append(workflows.stubs(t.asText())).append('\n');
+        return JSON.createObjectNode().put("source", out.toString());
+    }
+
     /** The capabilities the workflow is checked against: those given, else the caller's own. */
     private static List<String> capabilities(ToolContext ctx, JsonNode args, ProcessManager processes) {
         if (args.has("capabilities")) {

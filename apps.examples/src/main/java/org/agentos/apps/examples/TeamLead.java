@@ -10,13 +10,13 @@ import org.agentos.agent.runtime.Sys;
 import org.agentos.kernel.api.syscall.Args;
 
 /**
- * {@code planner}, the lead of a small team written as code: creates a queue, spawns one
+ * {@code team-lead}, the lead of a small team written as code: creates a queue, spawns one
  * {@code team-worker} per task, collects their results from the queue, reaps them and answers
  * with all results in task order. Needs {@code proc:spawn} and {@code ipc:*:team-*}; the workers
  * get the same.
  */
 @org.osgi.service.component.annotations.Component(service = Agent.class)
-public class Planner implements Agent<Planner.Input> {
+public class TeamLead implements Agent<TeamLead.Input> {
 
     /** {@code llm}: the model tool the workers think with (default {@code llm.sim}). */
     public record Input(List<String> tasks, String llm) {
@@ -29,7 +29,7 @@ public class Planner implements Agent<Planner.Input> {
 
     @Override
     public String name() {
-        return "planner";
+        return "team-lead";
     }
 
     @Override

@@ -1,0 +1,32 @@
+package org.agentos.agent.dsl.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.agentos.agent.dsl.Workflows;
+import org.agentos.kernel.api.security.KernelPermission;
+import org.agentos.kernel.api.security.RequiresPermission;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.syscall.ToolContext;
+import org.agentos.kernel.api.syscall.ToolDescriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code dsl.stubs}: see {@link DslTools}. */
+@RequiresPermission(KernelPermission.TOOL_PROVIDE)
+@Component(service = Tool.class)
+public class DslStubsTool implements Tool {
+    private static final ToolDescriptor DESCRIPTOR = DslTools.stubsDescriptor();
+
+    @Reference
+    Workflows workflows;
+
+    @Override
+    public ToolDescriptor descriptor() {
+        return DESCRIPTOR;
+    }
+
+    @Override
+    public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException {
+        return DslTools.stubs(args, workflows);
+    }
+}
