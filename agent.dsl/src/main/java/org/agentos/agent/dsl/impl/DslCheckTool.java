@@ -5,11 +5,14 @@ import org.agentos.agent.dsl.Workflows;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.security.RequiresPermission;
+import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.Tool;
 import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code dsl.check}: see {@link DslTools}. */
 @RequiresPermission(KernelPermission.TOOL_PROVIDE)
@@ -20,8 +23,8 @@ public class DslCheckTool implements Tool {
     @Reference
     Workflows workflows;
 
-    @Reference
-    ProcessManager processes;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ProcessManager processes;
 
     @Override
     public ToolDescriptor descriptor() {
@@ -29,7 +32,7 @@ public class DslCheckTool implements Tool {
     }
 
     @Override
-    public JsonNode call(ToolContext ctx, JsonNode args) {
+    public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException {
         return DslTools.check(ctx, args, workflows, processes);
     }
 }

@@ -12,6 +12,8 @@ import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code dsl.spawn}: see {@link DslTools}. */
 @RequiresPermission(KernelPermission.TOOL_PROVIDE)
@@ -22,11 +24,11 @@ public class DslSpawnTool implements Tool {
     @Reference
     Workflows workflows;
 
-    @Reference
-    ProcessManager processes;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ProcessManager processes;
 
-    @Reference
-    SyscallGateway gateway;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile SyscallGateway gateway;
 
     @Override
     public ToolDescriptor descriptor() {

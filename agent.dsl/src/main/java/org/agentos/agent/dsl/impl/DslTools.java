@@ -87,18 +87,26 @@ final class DslTools {
             for (JsonNode c : args.get("capabilities")) out.add(c.asText());
             return out;
         }
+        if (processes == null) throw new WorkflowService.KernelAway();
         return processes.info(ctx.pid()).map(i -> i.capabilities()).orElse(List.of());
     }
 
-    static JsonNode check(ToolContext ctx, JsonNode args, Workflows workflows, ProcessManager processes) {
-        WorkflowCheck c = workflows.check(args.path("file").asText("workflow.java"), args.get("source").asText(),
-                capabilities(ctx, args, processes));
+    static JsonNode check(ToolContext ctx, JsonNode args, Workflows workflows, ProcessManager processes)
+            throws SyscallException {
+        List<String> caps;
+        try {
+            caps = capabilities(ctx, args, processes);
+        } catch (WorkflowService.KernelAway away) {
+            throw away.errno();
+        }
+        WorkflowCheck c = workflows.check(args.path("file").asText("workflow.java"), args.get("source").asText(), caps);
         ObjectNode out = JSON.valueToTree(c);
         return out.put("ok", c.ok());
     }
 
     static JsonNode spawn(ToolContext ctx, JsonNode args, Workflows workflows, ProcessManager processes,
                           SyscallGateway gateway) throws SyscallException {
+        if (processes == null || gateway == null) throw new WorkflowService.KernelAway().errno();
         List<String> caps = capabilities(ctx, args, processes);
         WorkflowCheck c = workflows.install(args.path("file").asText("workflow.java"), args.get("source").asText(), caps);
         ObjectNode spawn = JSON.createObjectNode().put("program", c.program());

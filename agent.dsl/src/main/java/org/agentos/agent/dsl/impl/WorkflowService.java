@@ -52,11 +52,13 @@ public class WorkflowService implements Workflows, EventHandler {
     /** A workflow just installed is kept this long even without a process: its spawn comes next. */
     private static final long SPAWN_GRACE_MILLIS = 60_000;
 
-    @Reference
-    SyscallGateway gateway;
+    // Optional and dynamic: when the kernel restarts (a HAL swap), this service, its tools and the
+    // installed workflows' programs stay registered, and calls meanwhile are ENOSYS.
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile SyscallGateway gateway;
 
-    @Reference
-    ProcessManager processes;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ProcessManager processes;
 
     /** The agents' filesystem, where the example workflows are copied at first boot. */
     private volatile FileSystem fs;
@@ -74,7 +76,8 @@ public class WorkflowService implements Workflows, EventHandler {
     @Activate
     void activate(BundleContext context) {
         this.context = context;
-        engine = new WorkflowEngine(ClassPath.of(context.getBundle()), gateway::tools, WorkflowService.class.getClassLoader());
+        engine = new WorkflowEngine(ClassPath.of(context.getBundle()), () -> kernel().tools(),
+                WorkflowService.class.getClassLoader());
         String data = context.getProperty("karaf.data");
         store = new WorkflowStore(data == null ? null : Path.of(data, "agentos", "workflows"));
         reinstall();
@@ -143,7 +146,8 @@ public class WorkflowService implements Workflows, EventHandler {
 
     private void retryPending() {
         for (WorkflowStore.Stored s : pending) {
-            if (!s.tools().keySet().stream().allMatch(t -> gateway.describe(t).isPresent())) continue; // not yet: cheap
+            SyscallGateway g = gateway;
+            if (g == null || !s.tools().keySet().stream().allMatch(t -> g.describe(t).isPresent())) continue; // not yet
             try {
                 install(s.file(), s.source(), s.capabilities(), false);
                 pending.remove(s);
@@ -167,7 +171,8 @@ public class WorkflowService implements Workflows, EventHandler {
         if (!(event.getProperty("program") instanceof String program)) return;
         Installed i = installed.get(program);
         if (i == null || System.currentTimeMillis() - i.sinceMillis() < SPAWN_GRACE_MILLIS) return;
-        if (processes.list(new ProcessQuery(null, program, null, false, 1)).matching() > 0) return;
+        ProcessManager pm = processes;
+        if (pm == null || pm.list(new ProcessQuery(null, program, null, false, 1)).matching() > 0) return;
         drop(program);
     }
 
@@ -176,9 +181,11 @@ public class WorkflowService implements Workflows, EventHandler {
      * are there in a compatible version; a spawn otherwise is refused naming the tool.
      */
     private void toolsChanged() {
+        SyscallGateway g = gateway;
+        if (g == null) return;
         if (!pending.isEmpty()) retryPending();
         for (Installed i : installed.values()) {
-            String why = WorkflowEngine.refusal(i.check().program(), i.check().tools(), gateway::describe);
+            String why = WorkflowEngine.refusal(i.check().program(), i.check().tools(), g::describe);
             if (!java.util.Objects.equals(why, i.agent().refusal)) {
                 if (why != null) LOG.info("workflow {} may not start until its tools are back: {}", i.check().program(), why);
                 i.agent().refusal = why;
@@ -216,10 +223,33 @@ public class WorkflowService implements Workflows, EventHandler {
         installed.clear();
     }
 
+    /** The syscall gateway, or {@link KernelAway} while the kernel is not there (it restarts). */
+    private SyscallGateway kernel() {
+        SyscallGateway g = gateway;
+        if (g == null) throw new KernelAway();
+        return g;
+    }
+
+    /** The kernel went away under a call (it restarts, e.g. for a HAL swap): ENOSYS to the caller. */
+    static final class KernelAway extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        KernelAway() {
+            super("the kernel is not running (it restarts?): try again", null, false, false);
+        }
+
+        SyscallException errno() {
+            return new SyscallException(Errno.ENOSYS, getMessage());
+        }
+    }
+
     @Override
     public WorkflowCheck check(String file, String source, List<String> capabilities) {
         try {
             return engine.check(file, source, capabilities).check();
+        } catch (KernelAway e) {
+            return new WorkflowCheck(null, null, Map.of(), List.of(), List.of(),
+                    List.of(new Problem(file, 0, 0, "error", e.errno().errno() + ": " + e.getMessage())));
         } catch (SyscallException e) { // a malformed capability pattern
             return new WorkflowCheck(null, null, Map.of(), List.of(), List.of(),
                     List.of(new Problem(file, 0, 0, "capability", e.getMessage())));
@@ -233,7 +263,12 @@ public class WorkflowService implements Workflows, EventHandler {
 
     private WorkflowCheck install(String file, String source, List<String> capabilities, boolean store)
             throws SyscallException {
-        WorkflowEngine.Entry e = engine.check(file, source, capabilities);
+        WorkflowEngine.Entry e;
+        try {
+            e = engine.check(file, source, capabilities);
+        } catch (KernelAway away) {
+            throw away.errno();
+        }
         WorkflowCheck c = e.check();
         if (!c.ok()) {
             List<String> lines = new ArrayList<>();
@@ -260,7 +295,12 @@ public class WorkflowService implements Workflows, EventHandler {
 
     @Override
     public String stubs(String tool) throws SyscallException {
-        StubGenerator.StubSet set = engine.stubs().set();
+        StubGenerator.StubSet set;
+        try {
+            set = engine.stubs().set();
+        } catch (KernelAway away) {
+            throw away.errno();
+        }
         if (tool == null) return set.sources().get(StubGenerator.TOOLS);
         StubGenerator.Stub s = set.byTool().get(tool);
         if (s == null) throw new SyscallException(Errno.ENOENT, "no tool '" + tool + "' in the syscall table (tool:list)");
