@@ -45,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 3, time = 5)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx6g"})
 @State(Scope.Benchmark)
 public class WorkflowBenchmark {
     static final String SOURCE = """
@@ -163,16 +163,38 @@ public class WorkflowBenchmark {
     String javacClassPath;
     String workflowProgram;
 
+    org.agentos.agent.runtime.Agent<Object> workflowAgent;
+
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        kernel = new Kernel(new JvmHal(), KernelSettings.defaults(null).withWorkers(2));
-        kernel.start(); // no scheduler: spawned processes stay READY, only the spawn path is timed
-        workflows = new LocalWorkflows(kernel::descriptors);
+        Kernel tableOnly = new Kernel(new JvmHal(), KernelSettings.defaults(null).withWorkers(1));
+        tableOnly.start();
+        List<org.agentos.kernel.api.syscall.ToolDescriptor> table = tableOnly.descriptors();
+        tableOnly.stop();
+        workflows = new LocalWorkflows(() -> table);
         WorkflowCheck c = workflows.check("tally.java", SOURCE, List.of());
         if (!c.ok()) throw new IllegalStateException(c.problems().toString());
-        runtime = new AgentRuntime(16, 0, 100_000);
-        kernel.addProgram(runtime.program(workflows.agent("tally.java", SOURCE, List.of())), "bench");
+        workflowAgent = workflows.agent("tally.java", SOURCE, List.of());
         workflowProgram = c.program();
+        runtime = new AgentRuntime(16, 0, 100_000);
+        javacDir = Files.createTempDirectory("workflow-javac");
+        Path stubs = javacDir.resolve("stubs");
+        for (Map.Entry<String, byte[]> e : workflows.stubClasses().entrySet()) {
+            Path f = stubs.resolve(e.getKey().replace('.', '/') + ".class");
+            Files.createDirectories(f.getParent());
+            Files.write(f, e.getValue());
+        }
+        Files.writeString(javacDir.resolve("Tally.java"), SOURCE);
+        javacClassPath = stubs + File.pathSeparator + System.getProperty("java.class.path");
+    }
+
+    /** A fresh kernel per iteration, as in SpawnBenchmark: each iteration adds a million processes or more. */
+    @Setup(Level.Iteration)
+    public void newKernel() {
+        kernel = new Kernel(new JvmHal(), KernelSettings.defaults(null).withWorkers(2));
+        kernel.setMaxProcessesPerOwner(0);
+        kernel.start(); // no scheduler: spawned processes stay READY, only the spawn path is timed
+        kernel.addProgram(runtime.program(workflowAgent), "bench");
         kernel.addProgram(new Program<Integer>() {
             @Override
             public String name() {
@@ -194,20 +216,15 @@ public class WorkflowBenchmark {
                 return Step.exit(s, 0);
             }
         }, "bench");
-        javacDir = Files.createTempDirectory("workflow-javac");
-        Path stubs = javacDir.resolve("stubs");
-        for (Map.Entry<String, byte[]> e : workflows.stubClasses().entrySet()) {
-            Path f = stubs.resolve(e.getKey().replace('.', '/') + ".class");
-            Files.createDirectories(f.getParent());
-            Files.write(f, e.getValue());
-        }
-        Files.writeString(javacDir.resolve("Tally.java"), SOURCE);
-        javacClassPath = stubs + File.pathSeparator + System.getProperty("java.class.path");
+    }
+
+    @TearDown(Level.Iteration)
+    public void stopKernel() {
+        kernel.stop();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        kernel.stop();
         runtime.close();
     }
 
@@ -230,17 +247,24 @@ public class WorkflowBenchmark {
         return code;
     }
 
+    /** The workflow's input, which the plain program gets too. */
+    static final JsonNode INPUT = input();
+
+    private static JsonNode input() {
+        var in = Args.of("rounds", 1, "bound", 10, "queue", "");
+        in.putArray("labels").add("a");
+        return in;
+    }
+
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public long spawnWorkflow() throws Exception {
-        return kernel.spawn(SpawnSpec.of(workflowProgram, Args.of("rounds", 1, "bound", 10, "queue", "",
-                "labels", List.of("a"))));
+        return kernel.spawn(SpawnSpec.of(workflowProgram, INPUT));
     }
 
     @Benchmark
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public long spawnProgram() throws Exception {
-        return kernel.spawn(SpawnSpec.of("plain", Args.of("rounds", 1, "bound", 10, "queue", "",
-                "labels", List.of("a"))));
+        return kernel.spawn(SpawnSpec.of("plain", INPUT));
     }
 }

@@ -92,7 +92,9 @@ final class WorkflowAgent implements Agent<Object> {
                 if (b != null) return defineClass(name, b, 0, b.length);
                 // the JDK (the checks already kept the workflow to its allow-list), the allow-list,
                 // never another bundle's classes
-                if (name.startsWith("java.") || AllowList.allowsClass(name)) {
+                // jdk.internal.reflect: the accessors the JVM generates once Jackson has built a record
+                // input by reflection a few times load through the record's loader
+                if (name.startsWith("java.") || name.startsWith("jdk.internal.reflect.") || AllowList.allowsClass(name)) {
                     return stubs.loadClass(name); // the stubs' loader reaches the runtime API, Jackson and the JDK
                 }
                 throw new ClassNotFoundException(name + " is not available to workflows");

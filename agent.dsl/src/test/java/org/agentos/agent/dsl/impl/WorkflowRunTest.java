@@ -94,4 +94,26 @@ class WorkflowRunTest {
         assertEquals(0, x.code(), x.reason());
         assertEquals("refused: EPERM", x.reason(), "ipc:create:{queue} with a queue known only at run time: checked at the call");
     }
+
+    @Test
+    void aWorkflowWithARecordInputCanBeSpawnedManyTimes() throws Exception {
+        String source = """
+                import org.agentos.agent.dsl.tools.*;
+
+                public class Echo {
+                    public record Input(String word) {}
+
+                    public String run(Tools tools, Input in) {
+                        return in.word();
+                    }
+                }
+                """;
+        WorkflowEngine.Entry e = engine.check("echo.java", source, List.of());
+        kernel.addProgram(runtime.program(new WorkflowAgent(e.check().program(), "test", e.compiled(), e.stubs())), "test");
+        // past the JVM's reflection inflation threshold (15): its generated accessors load through the workflow's loader
+        for (int i = 0; i < 40; i++) {
+            long pid = kernel.spawn(new SpawnSpec(e.check().program(), Args.of("word", "w" + i), null, 0, List.of(), null));
+            assertEquals("w" + i, kernel.awaitExit(pid).toCompletableFuture().get(20, TimeUnit.SECONDS).reason());
+        }
+    }
 }
