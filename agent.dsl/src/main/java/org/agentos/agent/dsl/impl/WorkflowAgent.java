@@ -28,7 +28,7 @@ final class WorkflowAgent implements Agent<Object> {
             throws ReflectiveOperationException {
         this.program = program;
         this.description = description;
-        WorkflowLoader loader = new WorkflowLoader(compiled.classes(), stubs.loader());
+        WorkflowLoader loader = new WorkflowLoader(LoopGuard.instrument(compiled.classes()), stubs.loader());
         Class<?> main = loader.loadClass(compiled.mainClass());
         Class<?> toolsClass = stubs.loader().loadClass(StubGenerator.TOOLS);
         this.inputType = compiled.inputType().equals(JsonNode.class.getName()) ? JsonNode.class
@@ -94,7 +94,8 @@ final class WorkflowAgent implements Agent<Object> {
                 // never another bundle's classes
                 // jdk.internal.reflect: the accessors the JVM generates once Jackson has built a record
                 // input by reflection a few times load through the record's loader
-                if (name.startsWith("java.") || name.startsWith("jdk.internal.reflect.") || AllowList.allowsClass(name)) {
+                if (name.startsWith("java.") || name.startsWith("jdk.internal.reflect.") || AllowList.allowsClass(name)
+                        || name.startsWith("org.agentos.agent.dsl.WorkflowGuard")) { // the guard LoopGuard inserts
                     return stubs.loadClass(name); // the stubs' loader reaches the runtime API, Jackson and the JDK
                 }
                 throw new ClassNotFoundException(name + " is not available to workflows");

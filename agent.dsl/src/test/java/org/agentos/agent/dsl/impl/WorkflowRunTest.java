@@ -27,7 +27,7 @@ class WorkflowRunTest {
 
     @BeforeEach
     void start() {
-        kernel = new Kernel(new JvmHal(), KernelSettings.defaults(null).withWorkers(2));
+        kernel = new Kernel(new JvmHal(), KernelSettings.defaults(null).withWorkers(2).withStepTimeoutMillis(500));
         kernel.setScheduler(new RoundRobinScheduler(), "test");
         runtime = new AgentRuntime(8, 0, 100_000);
         kernel.setEventSink((topic, props) -> {
@@ -114,6 +114,32 @@ class WorkflowRunTest {
         for (int i = 0; i < 40; i++) {
             long pid = kernel.spawn(new SpawnSpec(e.check().program(), Args.of("word", "w" + i), null, 0, List.of(), null));
             assertEquals("w" + i, kernel.awaitExit(pid).toCompletableFuture().get(20, TimeUnit.SECONDS).reason());
+        }
+    }
+
+    @Test
+    void aLoopWithoutSyscallsIsEndedByTheWatchdogAndFreesItsThread() throws Exception {
+        String source = """
+                import com.fasterxml.jackson.databind.JsonNode;
+                import org.agentos.agent.dsl.tools.*;
+
+                public class Spin {
+                    public String run(Tools tools, JsonNode in) {
+                        long x = 0;
+                        while (true) {
+                            x++;
+                            if (x < 0) return "never";
+                        }
+                    }
+                }
+                """;
+        ExitStatus x = run(source, Args.none());
+        assertTrue(x.code() != 0, "the watchdog ended it: " + x);
+        String thread = "agent-run pid ";
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith(thread))) {
+            if (System.nanoTime() > end) throw new AssertionError("the spinning workflow still holds its thread");
+            Thread.sleep(10);
         }
     }
 }

@@ -48,6 +48,8 @@ final class LiveRun implements Runnable {
     private boolean evicted;
     /** When the run began waiting for a result (System.nanoTime), for idle eviction. */
     volatile long waitingSinceNanos;
+    /** The thread running the code, while it does. */
+    private volatile Thread thread;
 
     LiveRun(long pid, Agent<Object> agent, JsonNode input, History history, ObjectMapper json, LiveRuns runs,
             int maxHistory) {
@@ -119,10 +121,16 @@ final class LiveRun implements Runnable {
         return true;
     }
 
-    /** Evicts the run whatever it does (its process ended): a step it is in ends at its next call. */
+    /**
+     * Evicts the run whatever it does (its process ended): a step it is in ends at its next call.
+     * Code that runs without calling (a loop the watchdog gave up on) is interrupted, which code
+     * that checks (workflows do at every loop) ends on.
+     */
     synchronized void evict() {
         evicted = true;
         notifyAll();
+        Thread t = thread;
+        if (!waiting && t != null) t.interrupt();
     }
 
     synchronized boolean isWaiting() {
@@ -134,6 +142,7 @@ final class LiveRun implements Runnable {
     @Override
     public void run() {
         Thread t = Thread.currentThread();
+        thread = t;
         String name = t.getName();
         t.setName("agent-run pid " + pid + " " + agent.name());
         Outcome end;
@@ -148,6 +157,8 @@ final class LiveRun implements Runnable {
         } catch (Throwable x) {
             end = unwinding != null ? unwinding.outcome : new Outcome.Crash(x, head());
         } finally {
+            thread = null;
+            Thread.interrupted(); // an eviction's interrupt ends with this run, not with the pool's next task
             t.setName(name);
             runs.ended(this);
         }
