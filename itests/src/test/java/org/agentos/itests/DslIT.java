@@ -205,14 +205,18 @@ public class DslIT extends KarafTestSupport {
     /**
      * The planner asks a model for a workflow, sends it the checker's findings, and runs the one
      * that passes. The model is scripted (a tool this test registers): first a workflow calling a
-     * tool that does not exist, then a right one.
+     * tool that does not exist, then one with a wrong argument type,
+     * then one that needs a capability the planner lacks, then a right one.
      */
     @Test
     public void thePlannerRepairsTheModelsWorkflowWithTheCheckersFindingsAndRunsIt() throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
-        String wrong = "```java\n" + GOOD.replace("tools.fsWrite(", "tools.fsScribble(") + "```";
+        String unknownTool = "```java\n" + GOOD.replace("tools.fsWrite(", "tools.fsScribble(") + "```";
+        String wrongType = "```java\n" + GOOD.replace("tools.fsWrite(\"/home/root/report.txt\"", "tools.fsWrite(42") + "```";
+        String tooMuch = "```java\n" + GOOD.replace("/home/root/report.txt", "/etc/report.txt") + "```";
         String right = "Here it is, fixed:\n```java\n" + GOOD + "```\n";
+        java.util.List<String> answers = java.util.List.of(unknownTool, wrongType, tooMuch, right);
         org.agentos.kernel.api.syscall.Tool model = new org.agentos.kernel.api.syscall.Tool() {
             @Override
             public org.agentos.kernel.api.syscall.ToolDescriptor descriptor() {
@@ -226,7 +230,7 @@ public class DslIT extends KarafTestSupport {
                                                                 com.fasterxml.jackson.databind.JsonNode args) {
                 requests.add(args.toString());
                 com.fasterxml.jackson.databind.node.ObjectNode r = json.createObjectNode();
-                r.putObject("message").put("role", "assistant").put("content", requests.size() == 1 ? wrong : right);
+                r.putObject("message").put("role", "assistant").put("content", answers.get(Math.min(requests.size(), answers.size()) - 1));
                 return r;
             }
         };
@@ -235,18 +239,22 @@ public class DslIT extends KarafTestSupport {
         try {
             waitFor(() -> executeCommand("tool:list test.").contains("test.model"), Duration.ofSeconds(30), "the model tool");
             com.fasterxml.jackson.databind.node.ObjectNode in = json.createObjectNode()
-                    .put("goal", "write two lines for cy to /home/root/report.txt").put("llm", "test.model");
+                    .put("goal", "write two lines for cy to /home/root/report.txt").put("llm", "test.model").put("maxRounds", 4);
             in.putArray("tools").add("fs.write");
             in.putObject("args").put("who", "cy").put("lines", 2);
             long pid = processes.spawn(new org.agentos.kernel.api.process.SpawnSpec("planner", in, "root", 0,
                     java.util.List.of("dsl:spawn", "proc:spawn", "fs:*:/home/root/**"), null));
             ExitStatus s = processes.awaitExit(pid).toCompletableFuture().get(60, TimeUnit.SECONDS);
             assertEquals(s.reason(), 0, s.code());
-            assertTrue(s.reason(), s.reason().matches("workflow report-[0-9a-f]{8} \\(round 2, pid \\d+\\) exited 0: wrote 2 lines"));
-            assertEquals(2, requests.size());
+            assertTrue(s.reason(), s.reason().matches("workflow report-[0-9a-f]{8} \\(round 4, pid \\d+\\) exited 0: wrote 2 lines"));
+            assertEquals(4, requests.size());
             assertTrue(requests.get(0), requests.get(0).contains("public FsWriteResult fsWrite(String path)"));
             assertTrue(requests.get(1), requests.get(1).contains("did not pass its check")
                     && requests.get(1).contains("workflow-1.java:9:") && requests.get(1).contains("cannot find symbol"));
+            assertTrue(requests.get(2), requests.get(2).contains("workflow-2.java:9:")
+                    && requests.get(2).contains("int cannot be converted to java.lang.String"));
+            assertTrue(requests.get(3), requests.get(3).contains("workflow-3.java:9:")
+                    && requests.get(3).contains("fs.write needs capability 'fs:write:/etc/report.txt'"));
             assertEquals("cy line 1\ncy line 2\n", executeCommand("vfs:cat /home/root/report.txt"));
         } finally {
             reg.unregister();

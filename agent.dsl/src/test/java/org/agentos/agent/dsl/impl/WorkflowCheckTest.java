@@ -202,4 +202,39 @@ class WorkflowCheckTest {
         assertTrue(WorkflowEngine.compatible("0.1.0", "0.1.7"));
         assertTrue(!WorkflowEngine.compatible("0.1.0", "0.2.0"), "0.x: a minor version may break");
     }
+
+    @Test
+    void tryWithResourcesPassesThoughJavacCompilesItToACatchOfThrowable() throws Exception {
+        String src = """
+                import com.fasterxml.jackson.databind.JsonNode;
+                import org.agentos.agent.dsl.tools.*;
+
+                public class Closing {
+                    static final class Section implements AutoCloseable {
+                        final StringBuilder log;
+
+                        Section(StringBuilder log) {
+                            this.log = log.append("open ");
+                        }
+
+                        @Override
+                        public void close() {
+                            log.append("close");
+                        }
+                    }
+
+                    public String run(Tools tools, JsonNode in) {
+                        StringBuilder log = new StringBuilder();
+                        try (Section s = new Section(log)) {
+                            log.append("work ");
+                        }
+                        return log.toString();
+                    }
+                }
+                """;
+        WorkflowCheck c = check(src);
+        assertTrue(c.ok(), problems(c));
+        assertTrue(problems(check(src.replace("try (Section s = new Section(log)) {", "try (Section s = new Section(log)) {} catch (Throwable t) {} {")))
+                .contains("may not catch java.lang.Throwable"), "a catch of Throwable in the source is still refused");
+    }
 }
