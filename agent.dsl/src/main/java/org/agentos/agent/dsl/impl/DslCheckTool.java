@@ -1,8 +1,6 @@
 package org.agentos.agent.dsl.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.agentos.agent.dsl.Workflows;
-import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.security.RequiresPermission;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -11,8 +9,6 @@ import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code dsl.check}: see {@link DslTools}. */
 @RequiresPermission(KernelPermission.TOOL_PROVIDE)
@@ -20,11 +16,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public class DslCheckTool implements Tool {
     private static final ToolDescriptor DESCRIPTOR = DslTools.checkDescriptor();
 
+    /** The workflow service itself: it holds the kernel's services (which come and go with the kernel). */
     @Reference
-    Workflows workflows;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile ProcessManager processes;
+    WorkflowService workflows;
 
     @Override
     public ToolDescriptor descriptor() {
@@ -33,6 +27,6 @@ public class DslCheckTool implements Tool {
 
     @Override
     public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException {
-        return DslTools.check(ctx, args, workflows, processes);
+        return DslTools.check(ctx, args, workflows);
     }
 }

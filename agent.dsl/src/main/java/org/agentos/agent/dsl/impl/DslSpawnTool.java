@@ -1,19 +1,14 @@
 package org.agentos.agent.dsl.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.agentos.agent.dsl.Workflows;
-import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.security.RequiresPermission;
 import org.agentos.kernel.api.syscall.SyscallException;
-import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.Tool;
 import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code dsl.spawn}: see {@link DslTools}. */
 @RequiresPermission(KernelPermission.TOOL_PROVIDE)
@@ -21,14 +16,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 public class DslSpawnTool implements Tool {
     private static final ToolDescriptor DESCRIPTOR = DslTools.spawnDescriptor();
 
+    /** The workflow service itself: it holds the kernel's services (which come and go with the kernel). */
     @Reference
-    Workflows workflows;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile ProcessManager processes;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile SyscallGateway gateway;
+    WorkflowService workflows;
 
     @Override
     public ToolDescriptor descriptor() {
@@ -37,6 +27,6 @@ public class DslSpawnTool implements Tool {
 
     @Override
     public JsonNode call(ToolContext ctx, JsonNode args) throws SyscallException {
-        return DslTools.spawn(ctx, args, workflows, processes, gateway);
+        return DslTools.spawn(ctx, args, workflows);
     }
 }

@@ -8,12 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.agentos.agent.dsl.WorkflowCheck;
 import org.agentos.agent.dsl.Workflows;
-import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.syscall.Determinism;
 import org.agentos.kernel.api.syscall.ResourceClass;
 import org.agentos.kernel.api.syscall.SyscallException;
-import org.agentos.kernel.api.syscall.SyscallGateway;
-import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
 
@@ -81,39 +78,30 @@ final class DslTools {
     }
 
     /** The capabilities the workflow is checked against: those given, else the caller's own. */
-    private static List<String> capabilities(ToolContext ctx, JsonNode args, ProcessManager processes) {
+    private static List<String> capabilities(ToolContext ctx, JsonNode args, WorkflowService service)
+            throws SyscallException {
         if (args.has("capabilities")) {
             List<String> out = new ArrayList<>();
             for (JsonNode c : args.get("capabilities")) out.add(c.asText());
             return out;
         }
-        if (processes == null) throw new WorkflowService.KernelAway();
-        return processes.info(ctx.pid()).map(i -> i.capabilities()).orElse(List.of());
+        return service.capabilitiesOf(ctx.pid());
     }
 
-    static JsonNode check(ToolContext ctx, JsonNode args, Workflows workflows, ProcessManager processes)
-            throws SyscallException {
-        List<String> caps;
-        try {
-            caps = capabilities(ctx, args, processes);
-        } catch (WorkflowService.KernelAway away) {
-            throw away.errno();
-        }
+    static JsonNode check(ToolContext ctx, JsonNode args, WorkflowService workflows) throws SyscallException {
+        List<String> caps = capabilities(ctx, args, workflows);
         WorkflowCheck c = workflows.check(args.path("file").asText("workflow.java"), args.get("source").asText(), caps);
         ObjectNode out = JSON.valueToTree(c);
         return out.put("ok", c.ok());
     }
 
-    static JsonNode spawn(ToolContext ctx, JsonNode args, Workflows workflows, ProcessManager processes,
-                          SyscallGateway gateway) throws SyscallException {
-        if (processes == null || gateway == null) throw new WorkflowService.KernelAway().errno();
-        List<String> caps = capabilities(ctx, args, processes);
+    static JsonNode spawn(ToolContext ctx, JsonNode args, WorkflowService workflows) throws SyscallException {
+        List<String> caps = capabilities(ctx, args, workflows);
         WorkflowCheck c = workflows.install(args.path("file").asText("workflow.java"), args.get("source").asText(), caps);
         ObjectNode spawn = JSON.createObjectNode().put("program", c.program());
         if (args.has("args")) spawn.set("args", args.get("args"));
         spawn.set("capabilities", JSON.valueToTree(caps));
-        SyscallResult r = gateway.call(ctx.pid(), "proc.spawn", spawn);
-        if (!r.isOk()) throw new SyscallException(r.errno(), r.message());
-        return JSON.createObjectNode().put("pid", r.value().path("pid").asLong()).put("program", c.program());
+        JsonNode child = workflows.spawnAs(ctx.pid(), spawn);
+        return JSON.createObjectNode().put("pid", child.path("pid").asLong()).put("program", c.program());
     }
 }

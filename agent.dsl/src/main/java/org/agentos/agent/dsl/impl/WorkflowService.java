@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * bundle's syscall gateway), and each installed workflow registered as an {@link Agent} service,
  * which the agent runtime makes a program of this bundle.
  */
-@Component(service = {Workflows.class, EventHandler.class}, immediate = true,
+@Component(service = {Workflows.class, EventHandler.class, WorkflowService.class}, immediate = true,
         property = {"event.topics=org/agentos/process/EXITED", "event.topics=org/agentos/tool/ADDED",
                 "event.topics=org/agentos/tool/REMOVED"})
 @RequiresPermission({KernelPermission.SYSCALL_GATEWAY, KernelPermission.KERNEL_ADMIN, KernelPermission.FS_ADMIN})
@@ -309,6 +309,22 @@ public class WorkflowService implements Workflows, EventHandler {
         if (options != null) out.append('\n').append(options);
         out.append('\n').append(set.sources().get(StubGenerator.PACKAGE + "." + s.typeName() + "Result"));
         return out.toString();
+    }
+
+    /** The capabilities process {@code pid} holds (for the dsl.* syscalls: what a workflow gets at most). */
+    List<String> capabilitiesOf(long pid) throws SyscallException {
+        ProcessManager pm = processes;
+        if (pm == null) throw new KernelAway().errno();
+        return pm.info(pid).map(i -> i.capabilities()).orElse(List.of());
+    }
+
+    /** {@code proc.spawn} made as process {@code pid}, through this bundle's gateway (the kernel's mediation). */
+    JsonNode spawnAs(long pid, JsonNode spawnArgs) throws SyscallException {
+        SyscallGateway g = gateway;
+        if (g == null) throw new KernelAway().errno();
+        org.agentos.kernel.api.syscall.SyscallResult r = g.call(pid, "proc.spawn", spawnArgs);
+        if (!r.isOk()) throw new SyscallException(r.errno(), r.message());
+        return r.value();
     }
 
     @Override
