@@ -63,7 +63,13 @@ public class RetryingPaxExam extends Runner {
         Recording r = new Recording();
         RunNotifier n = new RunNotifier();
         n.addListener(r);
-        runner.run(n);
+        try {
+            runner.run(n);
+        } catch (RuntimeException e) {
+            // Pax Exam throws a container that never came up out of its teardown (KarafTestContainer.stop)
+            // instead of reporting it: report it, so that the retry sees it
+            n.fireTestFailure(new Failure(runner.getDescription(), e));
+        }
         return r;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.runner.Description;
 import org.junit.runner.Runner;
 import org.junit.runner.notification.Failure;
 import org.junit.runner.notification.RunListener;
@@ -57,6 +58,22 @@ class RetryingPaxExamTest {
 
         @org.junit.Test
         public void works() {
+        }
+    }
+
+    /** Stands for a runner that throws "never came up" out of run() (Pax Exam does, from its teardown). */
+    static final class Throwing extends Runner {
+        static int attempts;
+        private final Description d = Description.createSuiteDescription(Throwing.class);
+
+        @Override
+        public Description getDescription() {
+            return d;
+        }
+
+        @Override
+        public void run(RunNotifier notifier) {
+            if (attempts++ == 0) throw new RuntimeException(RetryingPaxExam.NEVER_CAME_UP);
         }
     }
 
@@ -115,6 +132,26 @@ class RetryingPaxExamTest {
     void theBootRaceIsRetriedOnceAndThenPasses() throws Exception {
         assertTrue(run(RacyOnce.class).isEmpty());
         assertEquals(2, RacyOnce.attempts);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aContainerThatNeverCameUpThrownOutOfTheRunnerIsStartedOnceMore() throws Exception {
+        List<Failure> failures = new ArrayList<>();
+        RunNotifier n = new RunNotifier();
+        n.addListener(new RunListener() {
+            @Override
+            public void testFailure(Failure f) {
+                failures.add(f);
+            }
+        });
+        new RetryingPaxExam(Throwing.class) {
+            @Override
+            protected Runner delegate(Class<?> testClass) {
+                return new Throwing();
+            }
+        }.run(n);
+        assertTrue(failures.isEmpty(), failures.toString());
+        assertEquals(2, Throwing.attempts);
     }
 
     @org.junit.jupiter.api.Test
