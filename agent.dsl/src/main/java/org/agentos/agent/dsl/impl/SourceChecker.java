@@ -243,41 +243,13 @@ final class SourceChecker extends TreePathScanner<Void, Void> {
         if (node.getFinallyBlock() != null) {
             new TreeScanner<Void, Void>() {
                 @Override
-                public Void visitReturn(ReturnTree t, Void x) {
-                    abrupt(t);
-                    return null;
-                }
-
-                @Override
-                public Void visitThrow(ThrowTree t, Void x) {
-                    abrupt(t);
-                    return null;
-                }
-
-                @Override
-                public Void visitBreak(BreakTree t, Void x) {
-                    abrupt(t);
-                    return null;
-                }
-
-                @Override
-                public Void visitContinue(ContinueTree t, Void x) {
-                    abrupt(t);
-                    return null;
-                }
-
-                @Override
-                public Void visitLambdaExpression(LambdaExpressionTree t, Void x) {
-                    return null; // its own body
-                }
-
-                @Override
-                public Void visitClass(ClassTree t, Void x) {
-                    return null;
-                }
-
-                @Override
-                public Void visitMethod(MethodTree t, Void x) {
+                public Void scan(Tree t, Void x) {
+                    if (t instanceof ReturnTree || t instanceof ThrowTree || t instanceof BreakTree
+                            || t instanceof ContinueTree) {
+                        abrupt(t);
+                    } else if (!(t instanceof LambdaExpressionTree || t instanceof ClassTree || t instanceof MethodTree)) {
+                        super.scan(t, x); // a lambda, class or method has its own body
+                    }
                     return null;
                 }
             }.scan(node.getFinallyBlock(), null);

@@ -44,8 +44,7 @@ final class StubGenerator {
     record StubSet(String fingerprint, Map<String, String> sources, Map<String, Stub> byMethod, Map<String, Stub> byTool) {}
 
     static StubSet generate(List<ToolDescriptor> descriptors) {
-        List<ToolDescriptor> sorted = new ArrayList<>(descriptors);
-        sorted.sort((a, b) -> a.name().compareTo(b.name()));
+        List<ToolDescriptor> sorted = sorted(descriptors);
         Map<String, String> sources = new TreeMap<>();
         Map<String, Stub> byMethod = new LinkedHashMap<>();
         Map<String, Stub> byTool = new LinkedHashMap<>();
@@ -267,8 +266,15 @@ final class StubGenerator {
         return s.replace("*/", "*&#47;").replace("\\u", "\\\\u").replace("\n", " ").replace("@", "{@literal @}");
     }
 
-    /** What the stubs depend on: each tool's name, version and schemas. */
-    private static String fingerprint(List<ToolDescriptor> sorted) {
+    private static List<ToolDescriptor> sorted(List<ToolDescriptor> descriptors) {
+        List<ToolDescriptor> sorted = new ArrayList<>(descriptors);
+        sorted.sort((a, b) -> a.name().compareTo(b.name()));
+        return sorted;
+    }
+
+    /** What the stubs of {@code descriptors} depend on (each tool's name, version, schemas): cheaper than generating them. */
+    static String fingerprint(List<ToolDescriptor> descriptors) {
+        List<ToolDescriptor> sorted = sorted(descriptors);
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             for (ToolDescriptor d : sorted) {

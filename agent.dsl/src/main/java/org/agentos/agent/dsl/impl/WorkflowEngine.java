@@ -57,12 +57,14 @@ final class WorkflowEngine {
 
     /** The stubs of the syscall table as it is now (compiled again only when it changed). */
     Stubs stubs() {
-        StubGenerator.StubSet set = StubGenerator.generate(table.get());
+        List<ToolDescriptor> tools = table.get();
+        String fingerprint = StubGenerator.fingerprint(tools); // the sources are generated only when it changed
         Stubs s = current;
-        if (s != null && s.set().fingerprint().equals(set.fingerprint())) return s;
+        if (s != null && s.set().fingerprint().equals(fingerprint)) return s;
         synchronized (this) {
             s = current;
-            if (s != null && s.set().fingerprint().equals(set.fingerprint())) return s;
+            if (s != null && s.set().fingerprint().equals(fingerprint)) return s;
+            StubGenerator.StubSet set = StubGenerator.generate(tools);
             Map<String, byte[]> classes = compiler.compileStubs(set);
             s = new Stubs(set, classes, new StubLoader(classes, parent));
             current = s;

@@ -31,8 +31,7 @@ final class WorkflowFiles {
         try (InputStream in = fs.read(FsCaller.operator(user, command), file.substring(4), 0)) {
             byte[] bytes = in.readNBytes((int) MAX_BYTES + 1);
             if (bytes.length > MAX_BYTES) throw CommandException.of("EFBIG", file + " has more than " + MAX_BYTES + " bytes");
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return utf8(bytes);
         } catch (SyscallException e) {
             throw CommandException.of(e);
         } catch (CharacterCodingException e) {
@@ -54,8 +53,7 @@ final class WorkflowFiles {
             long size = Files.size(p);
             if (size > MAX_BYTES) throw CommandException.of("EFBIG", file + " has " + size + " bytes; a workflow has at most " + MAX_BYTES);
             byte[] bytes = Files.readAllBytes(p);
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return utf8(bytes);
         } catch (NoSuchFileException e) {
             throw CommandException.of("ENOENT", "no file " + file);
         } catch (CharacterCodingException e) {
@@ -63,6 +61,12 @@ final class WorkflowFiles {
         } catch (IOException e) {
             throw CommandException.of("EIO", "cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    /** Strict UTF-8: a source that is not text is refused rather than read with replacement characters. */
+    private static String utf8(byte[] bytes) throws CharacterCodingException {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
     }
 
     /** The name problems are reported under: the file's own name. */
