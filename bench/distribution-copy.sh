@@ -46,6 +46,10 @@ boot() {
       awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
       return 0
     fi
+    if grep -q "BindException" "$home/data/log/karaf.log" 2>/dev/null; then
+      echo "$(basename "$0"): a port of this copy was taken meanwhile (see $home/data/log/karaf.log); run again" >&2
+      return 1
+    fi
     sleep 0.05
   done
   echo "$(basename "$0"): no answer within 150 s; see $home/data/log/karaf.log" >&2
