@@ -57,6 +57,23 @@ public class KernelConsoleIT extends KarafTestSupport {
     }
 
     @Test
+    public void theCallJournalShowsWhatAProcessWasGiven() {
+        long pid = spawn("agent:spawn -o itest counter '{\"limit\":3,\"sleepMs\":5}'");
+        executeCommand("agent:wait " + pid);
+        String journal = executeCommand("agent:journal " + pid);
+        assertTrue(journal, journal.contains("pid " + pid + ": counter of itest, started "));
+        assertTrue(journal, journal.contains("clock.now") && journal.contains("proc.sleep") && journal.contains("{\"ms\":5}"));
+        assertTrue(journal, journal.contains("exited "));
+        String[] lines = executeCommand("agent:journal --json -n 1 " + pid).trim().split("\\R");
+        assertEquals(String.join("\n", lines), 3, lines.length);
+        assertTrue(lines[0], lines[0].startsWith("{\"kind\":\"start\",\"pid\":" + pid));
+        assertTrue(lines[1], lines[1].startsWith("{\"kind\":\"result\"") && lines[1].contains("\"call\":"));
+        assertTrue(lines[2], lines[2].startsWith("{\"kind\":\"exit\""));
+        String none = errorOf("agent:journal 987654321");
+        assertTrue(none, none.contains("ENOENT") && none.contains("journal holds nothing of pid 987654321"));
+    }
+
+    @Test
     public void pauseResumeAndKillFromTheConsoleAreAudited() {
         long pid = spawn("agent:spawn -o itest counter '{\"sleepMs\":10}'");
         waitFor(() -> info(pid).usage().steps() > 5, WAIT, "steps of " + pid);

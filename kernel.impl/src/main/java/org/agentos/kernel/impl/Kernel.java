@@ -47,6 +47,8 @@ import org.agentos.kernel.impl.ipc.Ipc;
 import org.agentos.kernel.impl.mem.MemoryCalls;
 import org.agentos.kernel.impl.persist.Checkpoints;
 import org.agentos.kernel.impl.persist.ProcRecord;
+import org.agentos.kernel.impl.journal.CallJournal;
+import org.agentos.kernel.impl.journal.JournalRecord;
 import org.agentos.kernel.impl.persist.ProcStore;
 import org.agentos.kernel.impl.proc.Exits;
 import org.agentos.kernel.impl.proc.Lifecycle;
@@ -57,9 +59,11 @@ import org.agentos.kernel.impl.proc.Programs;
 import org.agentos.kernel.impl.resource.MemoryGovernor;
 import org.agentos.kernel.impl.resource.Resources;
 import org.agentos.kernel.impl.security.PermissionRegistry;
+import org.agentos.kernel.impl.syscall.CallJournaling;
 import org.agentos.kernel.impl.syscall.KernelSyscalls;
 import org.agentos.kernel.impl.syscall.Mediator;
 import org.agentos.kernel.impl.syscall.ParkedCalls;
+import org.agentos.kernel.impl.syscall.Replay;
 import org.agentos.kernel.impl.syscall.SyscallEntry;
 import org.agentos.kernel.impl.syscall.SyscallTable;
 import org.agentos.kernel.impl.syscall.ToolRunner;
@@ -99,6 +103,8 @@ public final class Kernel implements ProcessManager, AuditLog {
     public final Mediator mediator = new Mediator(this);
     /** How a program's process waits for its call and how the wait ends. */
     public final ParkedCalls parked = new ParkedCalls(this);
+    public final CallJournaling journaling = new CallJournaling(this);
+    public final Replay replay = new Replay(this);
     /** LLM gates, byte rates and the byte quota. */
     public final Resources resources;
     /** Tools that are not CPU-bound: the I/O executor, timeouts, retries. */
@@ -120,6 +126,8 @@ public final class Kernel implements ProcessManager, AuditLog {
     public final SchedulerSwap schedulers = new SchedulerSwap(this);
     /** The durable process table. */
     public final Checkpoints checkpoints;
+    /** The call journal; null when the kernel keeps no state on disk. */
+    public final CallJournal journal;
     public final Dispatcher dispatcher;
     public final ScheduledThreadPoolExecutor timers;
     private volatile long nowMillis;
@@ -140,6 +148,8 @@ public final class Kernel implements ProcessManager, AuditLog {
         this.checkpoints = new Checkpoints(this, settings.dataDir() == null ? null
                 : new ProcStore(settings.dataDir(), json, 256L << 20));
         this.procs = new ProcessTable(hal, settings.dataDir());
+        this.journal = settings.dataDir() == null ? null : new CallJournal(settings.dataDir(), json,
+                settings.journalRetentionMillis(), hal::currentTimeMillis, this::endedMillis);
         this.syscalls = new SyscallTable(this);
         int workers = settings.workers() > 0 ? settings.workers() : Math.max(1, hal.cpuCount());
         this.dispatcher = new Dispatcher(new Dispatcher.Runner() {
@@ -205,6 +215,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                         (loaded - t0) / 1_000_000, (hal.nanoTime() - loaded) / 1_000_000);
             }
         }
+        if (journal != null) recoverFromJournal();
         started = true;
         syscalls.bootStarted(procs.size() > 1, settings.bootGraceMillis());
         dispatcher.start();
@@ -275,9 +286,46 @@ public final class Kernel implements ProcessManager, AuditLog {
             checkpoints.checkpoint();
             checkpoints.store.close();
         }
+        if (journal != null) journal.close();
         ipc.close();
         audit.close();
         schedulers.saveSwaps();
+    }
+
+    /**
+     * Gives each restored process the results it had been given since its checkpoint (a crash
+     * loses up to {@code checkpointMillis} of its steps): its next steps are served from them
+     * instead of making those calls again ({@code docs/kernel.md}, "Exact recovery").
+     */
+    private void recoverFromJournal() {
+        CallJournal.Recovery recovery;
+        try {
+            recovery = journal.recover(pid -> {
+                Proc p = procs.get(pid);
+                if (p == null) return -1;
+                synchronized (p) {
+                    return p.state.isTerminal() ? -1 : p.journalSeq;
+                }
+            }, MemoryCalls.SYNC_CALLS::contains);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the call journal: " + e.getMessage(), e);
+        }
+        for (Map.Entry<Long, java.util.ArrayDeque<JournalRecord>> e : recovery.redo().entrySet()) {
+            Proc p = procs.get(e.getKey());
+            synchronized (p) {
+                p.redo = e.getValue();
+            }
+        }
+        mem.retakeAfterCrash(recovery.kept());
+    }
+
+    /** For the call journal's retention: {@link CallJournal#LIVE}, when {@code pid} ended, or {@link CallJournal#UNKNOWN}. */
+    private long endedMillis(long pid) {
+        Proc p = procs.get(pid);
+        if (p == null) return CallJournal.UNKNOWN;
+        synchronized (p) {
+            return p.state.isTerminal() ? Math.max(1, p.endedMillis) : CallJournal.LIVE;
+        }
     }
 
     /** Wall-clock milliseconds, refreshed every millisecond. */

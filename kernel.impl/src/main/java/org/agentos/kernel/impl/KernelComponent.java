@@ -33,12 +33,15 @@ import org.agentos.kernel.api.sched.Scheduler;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.subsystem.SubsystemBinding;
 import org.agentos.kernel.api.subsystem.Subsystems;
+import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.impl.journal.JournalRecord;
 import org.agentos.kernel.impl.resource.MemoryGovernor;
 import org.agentos.kernel.impl.security.PermissionRegistry;
 import org.agentos.kernel.impl.syscall.GatewayFactory;
+import org.agentos.kernel.impl.syscall.Replay;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -67,13 +70,14 @@ import org.osgi.service.metatype.annotations.Designate;
  * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
 @Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class,
-        SpawnDefaults.class},
+        SpawnDefaults.class, KernelJournal.class},
         immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelConfig.class)
-public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults {
+public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults,
+        KernelJournal {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     private final Object lock = new Object();
@@ -242,7 +246,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
                 (long) config.auditSegmentMiB() << 20, config.auditSegments(), splitCommas(config.defaultCapabilities()),
                 config.ioThreads(), config.retries(), dataDir, config.llmConcurrency(), config.ioBytesPerSecond(),
                 config.netBytesPerSecond(), config.bootGraceMillis(),
-                java.util.concurrent.TimeUnit.DAYS.toMillis(Math.max(0, config.auditRetentionDays())));
+                java.util.concurrent.TimeUnit.DAYS.toMillis(Math.max(0, config.auditRetentionDays())),
+                java.util.concurrent.TimeUnit.HOURS.toMillis(Math.max(0, config.journalRetentionHours())));
     }
 
     /** A kernel with everything registered so far. Caller holds the lock. */
@@ -580,6 +585,26 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public void sync() {
         kernel().sync();
+    }
+
+    // ------------------------------------------------------------------ KernelJournal
+
+    @Override
+    public List<JournalRecord> records(long pid) throws SyscallException {
+        Kernel k = kernel();
+        if (k.journal == null) throw new SyscallException(Errno.ENOSYS, "the kernel keeps no state on disk, so no call journal");
+        try {
+            return k.journaling.of(pid);
+        } catch (java.io.IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot read the call journal: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Replay.Report replay(long pid, String program, long maxSteps) throws SyscallException {
+        Kernel k = kernel();
+        if (k.journal == null) throw new SyscallException(Errno.ENOSYS, "the kernel keeps no state on disk, so no call journal");
+        return k.replay.run(pid, program, maxSteps);
     }
 
     // ------------------------------------------------------------------ KernelMemory

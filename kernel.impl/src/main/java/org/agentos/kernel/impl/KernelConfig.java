@@ -35,6 +35,10 @@ public @interface KernelConfig {
             + "bound leaves; 0 = by size only")
     int auditRetentionDays() default 30;
 
+    @AttributeDefinition(description = "The call journal keeps an ended process's calls and results this many hours "
+            + "(for agent:journal and agent:replay); a live process's are kept for as long as it lives")
+    int journalRetentionHours() default 24;
+
     @AttributeDefinition(description = "After the kernel starts, a process calling a syscall whose bundle has not "
             + "registered it yet waits up to this long (ms) before the call fails with ENOSYS")
     long bootGraceMillis() default 60000;

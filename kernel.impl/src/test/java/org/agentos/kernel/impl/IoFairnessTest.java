@@ -26,7 +26,7 @@ class IoFairnessTest {
     @Test
     void anOwnersSlowCallsLeaveIoThreadsForOtherOwners() throws Exception {
         KernelSettings eight = new KernelSettings(2, 1000, 500, 1000, true, 64L << 20, 16, List.of("proc:*"), 8, 2, null, 4, 0,
-                0, 60_000, TimeUnit.DAYS.toMillis(30));
+                0, 60_000, TimeUnit.DAYS.toMillis(30), TimeUnit.DAYS.toMillis(1));
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();

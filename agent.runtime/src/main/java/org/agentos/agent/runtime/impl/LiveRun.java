@@ -26,6 +26,8 @@ final class LiveRun implements Runnable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LiveRun.class);
 
     final long pid;
+    /** Its place among the live runs: the pid, or for a replay's run the negated pid (LiveRuns). */
+    final long key;
     final Agent<Object> agent;
     private final JsonNode input;
     private final ObjectMapper json;
@@ -51,9 +53,10 @@ final class LiveRun implements Runnable {
     /** The thread running the code, while it does. */
     private volatile Thread thread;
 
-    LiveRun(long pid, Agent<Object> agent, JsonNode input, History history, ObjectMapper json, LiveRuns runs,
+    LiveRun(long pid, long key, Agent<Object> agent, JsonNode input, History history, ObjectMapper json, LiveRuns runs,
             int maxHistory) {
         this.pid = pid;
+        this.key = key;
         this.agent = agent;
         this.input = input;
         this.json = json;

@@ -24,7 +24,7 @@ import org.agentos.kernel.api.program.StepContext;
 final class LiveRuns {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LiveRuns.class);
 
-    /** By pid, least recently stepped first. */
+    /** By key (the pid; a replay's runs under the negated pid), least recently stepped first. */
     private final LinkedHashMap<Long, LiveRun> byPid = new LinkedHashMap<>(64, 0.75f, true);
     private final ExecutorService threads;
     private final ObjectMapper json;
@@ -56,17 +56,22 @@ final class LiveRuns {
         this.maxHistory = maxHistory;
     }
 
-    /** The live run of {@code pid}, marked as just used; null when there is none. */
-    synchronized LiveRun get(long pid) {
-        return byPid.get(pid);
+    /** The live run of {@code pid} (of its replay when {@code replaying}), marked as just used; null when there is none. */
+    synchronized LiveRun get(long pid, boolean replaying) {
+        return byPid.get(key(pid, replaying));
+    }
+
+    /** A replay of a process (agent:replay) runs beside the process's own run, never in its place. */
+    private static long key(long pid, boolean replaying) {
+        return replaying ? -pid : pid;
     }
 
     /** A new run of {@code agent} for {@code pid} from {@code history}, started inside step {@code ctx}. */
     LiveRun start(long pid, Agent<Object> agent, JsonNode input, History history, StepContext ctx) {
-        LiveRun run = new LiveRun(pid, agent, input, history, json, this, maxHistory);
+        LiveRun run = new LiveRun(pid, key(pid, ctx.replaying()), agent, input, history, json, this, maxHistory);
         List<LiveRun> out = new ArrayList<>(1);
         synchronized (this) {
-            LiveRun old = byPid.put(pid, run);
+            LiveRun old = byPid.put(run.key, run);
             if (old != null) out.add(old);
             makeRoomLocked(out);
         }
@@ -92,7 +97,7 @@ final class LiveRuns {
 
     /** Its thread finished (returned, failed or unwound). */
     synchronized void ended(LiveRun run) {
-        byPid.remove(run.pid, run);
+        byPid.remove(run.key, run);
     }
 
     /** Process {@code pid} ended: its run, if live, goes. */

@@ -68,7 +68,7 @@ final class ReplayProgram implements Program<AgentState> {
         long pid = ctx.pid();
         boolean answered = s.pending() != null && last != null;
         History h = answered ? s.history().plus(Recorded.of(s.pending(), s.pendingHash(), last)) : s.history();
-        LiveRun run = runs.get(pid);
+        LiveRun run = runs.get(pid, ctx.replaying());
         Outcome o;
         try {
             if (run != null && run.agent == agent && answered && run.head() == s.history() && run.resume(h, last, ctx)) {

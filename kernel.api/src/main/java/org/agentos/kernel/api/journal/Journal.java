@@ -302,9 +302,23 @@ public final class Journal implements AutoCloseable {
      * ends the journal and is cut off the file. A missing file has no records.
      */
     public static void read(Path file, Records out) throws IOException {
+        read(file, out, true);
+    }
+
+    /**
+     * Hands every whole record of {@code file} to {@code out}, in order, up to the first torn or
+     * corrupt one, and leaves the file as it is: for reading a journal that is open for appending
+     * (its last round may be half written). A missing file has no records.
+     */
+    public static void readWhole(Path file, Records out) throws IOException {
+        read(file, out, false);
+    }
+
+    private static void read(Path file, Records out, boolean cutTornTail) throws IOException {
         if (!Files.exists(file)) return;
         long good = 0;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = cutTornTail ? FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             ByteBuffer head = ByteBuffer.allocate(HEADER);
             CRC32C crc = new CRC32C();
@@ -323,7 +337,7 @@ public final class Journal implements AutoCloseable {
                 out.add(body.array());
                 good += HEADER + len;
             }
-            if (good < size) {
+            if (good < size && cutTornTail) {
                 LOG.warn("journal {}: {} bytes after the last whole record cut off (a write a crash interrupted)", file, size - good);
                 ch.truncate(good);
                 ch.force(true);

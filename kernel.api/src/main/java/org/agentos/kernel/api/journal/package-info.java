@@ -4,5 +4,5 @@
  * recovery that cuts off a torn tail and compaction from a snapshot while writes go on.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.agentos.kernel.api.journal;

@@ -31,6 +31,17 @@ public interface StepContext {
      */
     SyscallResult callNow(String name, JsonNode args);
 
+    /**
+     * Whether this step belongs to a replay ({@code agent:replay}, a fork at a step) and not to
+     * the process itself: the same pid, answers from its journal, nothing made. A program that
+     * keeps anything per pid outside its state keeps a replay's apart from the process's.
+     *
+     * @since 1.3
+     */
+    default boolean replaying() {
+        return false;
+    }
+
     /** A context for steps that may make no call now: every call ends the step. */
     StepContext NONE = new StepContext() {
         @Override

@@ -13,6 +13,7 @@ import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.proc.Proc;
 import org.agentos.kernel.impl.proc.Programs;
 import org.agentos.kernel.impl.proc.TreeBudget;
+import org.agentos.kernel.impl.syscall.CallJournaling;
 import org.agentos.kernel.impl.syscall.SyscallEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,17 +136,26 @@ public final class Stepper {
                 SyscallResult early;
                 String name;
                 JsonNode args;
+                SyscallResult served;
                 synchronized (p) {
                     if (p.state != ProcessState.RUNNING || p.callName == null) return;
                     name = p.callName;
                     args = p.callArgs;
                     e = k.syscalls.get(name);
-                    if (e == null && k.syscalls.awaitsBundle(name)) {
+                    served = p.redo == null ? null : fromJournalLocked(p, e, name, args);
+                    if (served == DIVERGED) return;
+                    if (served != null) {
+                        early = null;
+                    } else if (e == null && k.syscalls.awaitsBundle(name)) {
                         k.syscalls.holdUntilSyscallLocked(p, name);
                         early = null;
                     } else {
                         early = k.mediator.beginLocked(p, e, name, t0);
                     }
+                }
+                if (served != null) {
+                    k.parked.served(p, served);
+                    return;
                 }
                 if (e == null && early == null) {
                     k.syscalls.awaitSyscall(p, name);
@@ -182,6 +192,7 @@ public final class Stepper {
             ProcessState endState = ProcessState.EXITED;
             SyscallEntry e = null;
             SyscallResult early = null;
+            SyscallResult served = null;
             String name = null;
             JsonNode args = null;
             synchronized (p) {
@@ -222,7 +233,11 @@ public final class Stepper {
                             return;
                         }
                         e = k.syscalls.get(name);
-                        if (e == null && k.syscalls.awaitsBundle(name)) {
+                        served = p.redo == null ? null : fromJournalLocked(p, e, name, args);
+                        if (served == DIVERGED) return;
+                        if (served != null) {
+                            // given again below
+                        } else if (e == null && k.syscalls.awaitsBundle(name)) {
                             k.syscalls.holdUntilSyscallLocked(p, name);
                         } else {
                             early = k.mediator.beginLocked(p, e, name, t1);
@@ -234,6 +249,10 @@ public final class Stepper {
                 k.exits.end(p, endState, endCode, endReason, false);
                 return;
             }
+            if (served != null) {
+                k.parked.served(p, served);
+                return;
+            }
             if (e == null && early == null) {
                 k.syscalls.awaitSyscall(p, name);
                 return;
@@ -242,6 +261,24 @@ public final class Stepper {
         } finally {
             w.end();
         }
+    }
+
+    /** Marks a recovering process stopped by {@link #fromJournalLocked}. */
+    private static final SyscallResult DIVERGED = SyscallResult.error(org.agentos.kernel.api.syscall.Errno.EIO, "diverged");
+
+    /**
+     * A recovering process asks for a call: the result its journal holds for it (it had been
+     * given it before the crash), null when the call is to be made, or {@link #DIVERGED} when the
+     * program asked for another call than the journal's and was stopped. Holds p.
+     */
+    private SyscallResult fromJournalLocked(Proc p, SyscallEntry e, String name, JsonNode args) {
+        CallJournaling.Served s = k.journaling.serveLocked(p, e, name, args);
+        if (s instanceof CallJournaling.Served.Result given) return given.result();
+        if (s instanceof CallJournaling.Served.Diverged d) {
+            k.journaling.divergedLocked(p, d.why());
+            return DIVERGED;
+        }
+        return null;
     }
 
     /** Lets the program handle a user signal; one it leaves alone goes to its mailbox. Returns the state to step with. */

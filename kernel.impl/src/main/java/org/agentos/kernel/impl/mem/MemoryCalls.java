@@ -152,10 +152,63 @@ public final class MemoryCalls {
         }
         k.auditEvent("mem.swap", "root", outcome);
         LOG.info("memory swap {} (waited {} ms for calls in flight)", outcome, (quiet - t0) / 1_000_000);
+        if (!keepOld && next != null) retake(next);
         replayExits();
         resumeParked();
         sync.wakeAll();
         return outcome;
+    }
+
+    /** The syscalls whose results say which locks and permits a process holds. */
+    public static final java.util.Set<String> SYNC_CALLS = java.util.Set.of("mem.lock", "mem.unlock", "mem.sem.acquire",
+            "mem.sem.release");
+
+    /** Locks and permits to take again for restored processes once a manager is bound; null when none. */
+    private List<HeldAtCrash.Claim> toRetake;
+
+    /**
+     * After a restart: takes again, for the same processes, the locks and semaphore permits they
+     * held ({@code records}: their successful {@link #SYNC_CALLS} results, from the call journal),
+     * now or when a memory manager binds, before any of their memory calls is made.
+     */
+    public void retakeAfterCrash(List<org.agentos.kernel.impl.journal.JournalRecord> records) {
+        List<HeldAtCrash.Claim> claims = HeldAtCrash.fold(records, k.procs::get);
+        if (claims.isEmpty()) return;
+        MemoryManager m;
+        synchronized (this) {
+            m = manager;
+            if (m == null) {
+                toRetake = claims;
+                return;
+            }
+        }
+        retake(m, claims);
+    }
+
+    private void retake(MemoryManager m) {
+        List<HeldAtCrash.Claim> claims;
+        synchronized (this) {
+            claims = toRetake;
+            toRetake = null;
+        }
+        if (claims != null) retake(m, claims);
+    }
+
+    private void retake(MemoryManager m, List<HeldAtCrash.Claim> claims) {
+        int taken = 0;
+        for (HeldAtCrash.Claim c : claims) {
+            if (c.proc().state.isTerminal()) continue;
+            try {
+                boolean ok = c.permits() == 0 ? m.tryLock(caller(c.proc()), c.space(), c.name())
+                        : m.trySemAcquire(caller(c.proc()), c.space(), c.name(), c.permits(), c.initial());
+                if (ok) taken++;
+                else LOG.warn("pid {} held {}#{} before the restart, and another holds it now", c.proc().pid, c.space(), c.name());
+            } catch (SyscallException e) {
+                LOG.warn("pid {} held {}#{} before the restart; taking it again failed: {}", c.proc().pid, c.space(), c.name(),
+                        e.getMessage());
+            }
+        }
+        LOG.info("{} locks and semaphores held before the restart taken again for their processes", taken);
     }
 
     private synchronized MemoryState takeStash() {

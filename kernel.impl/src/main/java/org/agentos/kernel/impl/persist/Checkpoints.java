@@ -95,7 +95,7 @@ public final class Checkpoints {
                 last == null ? null : last.errno(), last == null || last.isOk() ? null : last.message(),
                 p.callName, p.callArgs, p.sleepUntilMillis, p.waitFor, p.pausePending, p.terminatePending, p.exit,
                 p.endedMillis, false, p.schedClass == SchedClass.NORMAL ? null : p.schedClass,
-                p.budget == null ? null : p.budget.chain());
+                p.budget == null ? null : p.budget.chain(), p.journalSeq);
     }
 
     /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */
@@ -136,6 +136,7 @@ public final class Checkpoints {
             p.callName = r.callName();
             p.callArgs = r.callArgs();
             p.sleepUntilMillis = r.sleepUntilMillis();
+            p.journalSeq = r.journalSeq();
             p.usedMemory = true; // not checkpointed: assume it has memory, so that its exit frees it
             p.waitFor = r.waitFor();
             p.pausePending = r.pausePending();

@@ -16,6 +16,7 @@ import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.journal.JournalRecord;
 
 /**
  * The end of a process and what follows it: the exit (its call cancelled, its children
@@ -83,6 +84,7 @@ public final class Exits {
         if (p != k.procs.init) k.procs.release(p.owner);
         if (cancel != null) cancel.cancel(false);
         for (ExitListener l : listeners) l.processEnded(p);
+        if (k.journaling.on()) k.journal.append(JournalRecord.exit(p.pid, p.endedMillis), null);
         if (inFlight != null) {
             k.audit.append(k.hal.currentTimeMillis(), AuditRecord.SYSCALL, p.pid, p.owner, inFlight,
                     Errno.ECANCELED.name(), 0, "the process ended during the call", null, null);

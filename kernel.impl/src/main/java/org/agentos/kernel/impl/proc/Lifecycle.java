@@ -20,6 +20,7 @@ import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.audit.AuditWriter;
 import org.agentos.kernel.impl.ipc.MessageQueue;
+import org.agentos.kernel.impl.journal.JournalRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,6 +132,11 @@ public final class Lifecycle {
         }
         k.audit.append(new AuditWriter.Entry(k.hal.nanoTime(), p.startedMillis, AuditRecord.LIFECYCLE, p.pid, p.owner, how,
                 AuditRecord.OK, 0, p.programName, parent.pid, null, null));
+        if (k.journaling.on()) {
+            // what a replay starts from: the program and its first state
+            k.journal.append(JournalRecord.start(p.pid, p.ppid, p.startedMillis, p.programName, p.owner,
+                    k.json.valueToTree(p.programState)), null);
+        }
         synchronized (p) {
             p.state = ProcessState.READY;
             k.checkpoints.markDirtyLocked(p);

@@ -64,6 +64,15 @@ public final class Proc implements SchedEntity {
     public java.util.Set<MessageQueue> ipcReceivedFrom;
     /** For proc.sleep: wake-up time in epoch milliseconds, kept so a restart resumes the sleep. */
     public long sleepUntilMillis;
+    /** Results the call journal holds for this process: its n-th journaled call is {@code journalSeq + 1}. */
+    public long journalSeq;
+    /** After a crash, the results it had been given since its checkpoint, served again in order; null when none. */
+    public java.util.ArrayDeque<org.agentos.kernel.impl.journal.JournalRecord> redo;
+    /** The seq of a result the process waits to be durable before it sees it; 0 when none. */
+    public long durableWait;
+    /** Tokens and bytes charged before the call in flight, so that its journal record says what it charged. */
+    public long tokensAtCall;
+    public long bytesAtCall;
     public boolean queued;
     public boolean pausePending;
     public boolean terminatePending;

@@ -146,19 +146,19 @@ public final class KernelSyscalls {
                     }
                     ProcessInfo info = k.info(pid).orElseThrow(() -> new SyscallException(Errno.ESRCH, "no process " + pid));
                     return SyscallResult.ok(k.json.valueToTree(info));
-                });
+                }).readsOnly();
 
         k.syscalls.addKernelCall(describe(k, "clock.now", "wall-clock time (epoch ms) and a monotonic clock (ns); journaled for replay",
                 "{}", Determinism.RECORDED),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("millis", k.hal.currentTimeMillis())
-                        .put("nanos", k.hal.nanoTime())));
+                        .put("nanos", k.hal.nanoTime()))).readsOnly();
 
         k.syscalls.addKernelCall(describe(k, "random.int", "a uniformly random integer in [0, bound); journaled for replay",
                 """
                         {"type":"object","properties":{"bound":{"type":"integer","minimum":1,"maximum":2147483647}},
                         "additionalProperties":false}""", Determinism.RECORDED),
                 (p, a) -> SyscallResult.ok(k.json.createObjectNode().put("value",
-                        ThreadLocalRandom.current().nextInt(a.path("bound").asInt(Integer.MAX_VALUE)))));
+                        ThreadLocalRandom.current().nextInt(a.path("bound").asInt(Integer.MAX_VALUE))))).readsOnly();
     }
 
     private static final String QUEUE = """
@@ -375,7 +375,7 @@ public final class KernelSyscalls {
                                 .put("permitted", permitted).put("provider", e.provider);
                     }
                     return SyscallResult.ok(k.json.createObjectNode().put("count", tools.size()).set("tools", tools));
-                });
+                }).readsOnly();
 
         k.syscalls.addKernelCall(describe(k, "tool.describe",
                 "the full descriptor of one syscall: argument and result schemas, capabilities, resource class, timeout",
@@ -389,7 +389,7 @@ public final class KernelSyscalls {
                     ObjectNode d = ToolDescriptors.toJson(e.descriptor, e.provider);
                     d.put("permitted", e.permitsFixed(p.caps));
                     return SyscallResult.ok(d);
-                });
+                }).readsOnly();
     }
 
     /** Owners besides the creator's that may reach a shared space or queue. */
@@ -415,7 +415,7 @@ public final class KernelSyscalls {
         k.syscalls.addParkingKernelCall(memCall(k, "mem.get", "the value under key in a space (a paged-out working entry is paged back in)",
                 """
                         {"type":"object","properties":{%s,%s},"required":["key"],"additionalProperties":false}""".formatted(SPACE, KEY)),
-                m::get);
+                m::get).readsOnly();
         k.syscalls.addParkingKernelCall(memCall(k, "mem.put", "stores value (JSON) or base64 (bytes) under key, a new version; working: an "
                         + "entry of the context window (tokens, summary); waits for the disk in a persistent space",
                 """
@@ -432,13 +432,13 @@ public final class KernelSyscalls {
                 """
                         {"type":"object","properties":{%s,"prefix":{"type":"string","maxLength":512},
                         "after":{"type":"string","maxLength":512},"limit":{"type":"integer","minimum":1,
-                        "maximum":%s}},"additionalProperties":false}""".formatted(SPACE, MemoryCalls.MAX_LIST)), m::list);
+                        "maximum":%s}},"additionalProperties":false}""".formatted(SPACE, MemoryCalls.MAX_LIST)), m::list).readsOnly();
         k.syscalls.addParkingKernelCall(memCall(k, "mem.search", "entries of a space whose key or text contains all the words of query",
                 """
                         {"type":"object","properties":{%s,"query":{"type":"string","minLength":1,"maxLength":1024},
                         "limit":{"type":"integer","minimum":1,"maximum":100}},"required":["query"],
                         "additionalProperties":false}""".formatted(SPACE)),
-                m::search);
+                m::search).readsOnly();
         k.syscalls.addParkingKernelCall(memCall(k, "mem.recall", "pages back in the caller's paged-out working entries that best match query (full text)",
                 """
                         {"type":"object","properties":{"query":{"type":"string","minLength":1,"maxLength":1024},

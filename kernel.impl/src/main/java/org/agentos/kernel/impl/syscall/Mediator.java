@@ -43,6 +43,7 @@ public final class Mediator {
         p.callInFlight = true;
         p.callStartNanos = nowNanos;
         p.callEntry = e;
+        CallJournaling.beginLocked(p);
         return chargeLocked(p, e, name);
     }
 
@@ -90,6 +91,8 @@ public final class Mediator {
     public SyscallResult now(Proc p, String name, JsonNode args, long stepStartNanos) {
         SyscallEntry e = k.syscalls.get(name);
         if (e == null || !e.completesInStep()) return null;
+        // A result with effects must be on disk before the process sees it: the step ends with the call instead.
+        if (e.hasEffects() && k.journaling.on()) return null;
         long t0 = k.hal.nanoTime();
         if (t0 - stepStartNanos > IN_STEP_SLICE_NANOS) return null;
         if (args == null) args = k.json.createObjectNode();
@@ -98,11 +101,22 @@ public final class Mediator {
                     || p.pendingSignals != null && !p.pendingSignals.isEmpty()) {
                 return null;
             }
+            if (p.redo != null) {
+                CallJournaling.Served served = k.journaling.serveLocked(p, e, name, args);
+                if (served instanceof CallJournaling.Served.Result given) return given.result();
+                if (served != null) return null; // diverged: the step ends with the call, where the stepper stops it
+            }
             if (p.syscalls >= p.quotas.syscalls() || overQuotaLocked(p) != null) return null;
             if (chargeLocked(p, e, name) != null) return null; // cannot happen after the checks above
+            CallJournaling.beginLocked(p);
         }
         SyscallResult r = mediate(p, e, name, args, null, false);
         audit(p, e, name, args, r, t0, k.hal.nanoTime(), null);
+        if (e.journaled()) {
+            synchronized (p) {
+                k.journaling.recordLocked(p, e, name, args, r, null);
+            }
+        }
         return r;
     }
 
@@ -139,7 +153,7 @@ public final class Mediator {
         SyscallResult r = check(p, e, args);
         if (r != null) return r;
         if (e.kernelCall != null) return kernelCall(p, e, name, args, fromOutside);
-        if (e.inline) return k.tools.invoke(e, p, args);
+        if (e.inline) return k.tools.invoke(e, p, args, fromOutside ? null : CallJournaling.callId(p));
         if (fromOutside) return k.tools.runOutside(p, e, args);
         k.tools.runForProgram(p, e, args);
         return null;

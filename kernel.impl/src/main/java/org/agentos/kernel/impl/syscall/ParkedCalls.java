@@ -56,6 +56,8 @@ public final class ParkedCalls {
             if (token != null && p.blockedOn != token) return false;
             p.blockedOn = null;
             k.mediator.audit(p, p.callEntry, p.callName, p.callArgs, r, p.callStartNanos, k.hal.nanoTime(), null);
+            boolean untilDurable = k.journaling.recordLocked(p, p.callEntry, p.callName, p.callArgs, r,
+                    () -> durable(p));
             p.lastResult = r;
             p.callName = null;
             p.callArgs = null;
@@ -66,10 +68,49 @@ public final class ParkedCalls {
             p.waitFor = Long.MIN_VALUE;
             p.sleepUntilMillis = 0;
             k.checkpoints.markDirtyLocked(p);
-            if (!quota && p.state != ProcessState.PAUSED && (p.pausePending || !throttleLocked(p))) waitOverLocked(p);
+            if (untilDurable && !quota) {
+                if (p.state == ProcessState.RUNNING || p.state == ProcessState.BLOCKED) {
+                    p.state = ProcessState.BLOCKED;
+                    p.waitingOn = JOURNAL;
+                }
+            } else if (!quota && p.state != ProcessState.PAUSED && (p.pausePending || !throttleLocked(p))) {
+                waitOverLocked(p);
+            }
         }
         if (quota) k.exits.end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
         return true;
+    }
+
+    /** What a process waits on while the result it was given is written to the call journal. */
+    static final String JOURNAL = "call journal";
+
+    /** The result {@code p} waited for is on disk: it may see it now. */
+    private void durable(Proc p) {
+        synchronized (p) {
+            if (p.state != ProcessState.BLOCKED || p.waitingOn != JOURNAL || p.callInFlight) return;
+            p.waitingOn = null;
+            if (p.pausePending || !throttleLocked(p)) waitOverLocked(p);
+        }
+    }
+
+    /**
+     * A recovering process is given again, from its journal, the result of the call it asks for
+     * (it had been given it before the crash): no call is made, nothing is audited again.
+     */
+    public void served(Proc p, SyscallResult r) {
+        boolean quota = r.errno() == Errno.EQUOTA;
+        synchronized (p) {
+            if (p.state != ProcessState.RUNNING) return;
+            p.lastResult = r;
+            p.callName = null;
+            p.callArgs = null;
+            p.callEntry = null;
+            p.sleepUntilMillis = 0;
+            p.waitFor = Long.MIN_VALUE;
+            k.checkpoints.markDirtyLocked(p);
+            if (!quota) waitOverLocked(p);
+        }
+        if (quota) k.exits.end(p, ProcessState.KILLED, 137, "EQUOTA: " + r.message(), false);
     }
 
     /**

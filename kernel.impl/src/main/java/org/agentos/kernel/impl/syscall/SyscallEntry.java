@@ -64,6 +64,8 @@ public final class SyscallEntry {
     private final String[][] capLiterals;
     /** And the argument each placeholder names. */
     private final String[][] capArgs;
+    /** Declared for kernel calls that only read (clock.now, mem.get): their results need not be durable before the process sees them. */
+    private boolean readsOnly;
     volatile boolean removed;
     /** Calls of this tool running on the I/O executor, ended with ENOSYS when the tool goes. */
     public final java.util.Set<InFlightCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -74,6 +76,33 @@ public final class SyscallEntry {
      */
     boolean completesInStep() {
         return kernelCall != null ? blocking == Blocking.NEVER : inline;
+    }
+
+    /** Declares that this kernel call changes nothing: see {@link #hasEffects}. Returns this. */
+    public SyscallEntry readsOnly() {
+        readsOnly = true;
+        return this;
+    }
+
+    /**
+     * Whether the call journal keeps this call's result for a replay or a recovery: the results a
+     * replay cannot recompute (RECORDED), and every result of a call that always ends the step
+     * (it parks, or is a bundle's I/O tool), so that a recovery serves a finished sleep or
+     * receive instead of waiting again. Not proc.yield. A property of the call, not of the path
+     * it took, so that a replay whose calls land in other steps still finds them.
+     */
+    public boolean journaled() {
+        return recordResult || !completesInStep() && blocking != Blocking.YIELDS;
+    }
+
+    /**
+     * Whether the call may change the world (a file, a queue, memory, a process, a model's bill):
+     * its result is durable in the journal before the process sees it, so that after a crash the
+     * process is never given it a second time by making the call again. PURE calls, CPU tools
+     * and kernel calls declared {@link #readsOnly} do not.
+     */
+    public boolean hasEffects() {
+        return journaled() && recordResult && !readsOnly && !(tool != null && inline);
     }
 
     /** A bundle's tool. */

@@ -90,23 +90,31 @@ public final class SyscallTable {
     }
 
     /** One of the kernel's own calls that never parks its caller. */
-    public void addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
-        byName.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.NEVER));
+    public SyscallEntry addKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+        SyscallEntry e = new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.NEVER);
+        byName.put(d.name(), e);
+        return e;
     }
 
     /** A kernel call that parks a program's process when it must wait; a caller from outside is told so. */
-    public void addParkingKernelCall(ToolDescriptor d, SyscallEntry.ParkingCall call) {
-        byName.put(d.name(), new SyscallEntry(d, call, SyscallEntry.Blocking.WHEN_PROGRAM));
+    public SyscallEntry addParkingKernelCall(ToolDescriptor d, SyscallEntry.ParkingCall call) {
+        SyscallEntry e = new SyscallEntry(d, call, SyscallEntry.Blocking.WHEN_PROGRAM);
+        byName.put(d.name(), e);
+        return e;
     }
 
     /** A kernel call whose point is to end its caller's step (proc.yield); it never parks. */
-    public void addYieldingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
-        byName.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.YIELDS));
+    public SyscallEntry addYieldingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+        SyscallEntry e = new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.YIELDS);
+        byName.put(d.name(), e);
+        return e;
     }
 
     /** A kernel call that parks its process until something happens: only the process itself may make it. */
-    public void addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
-        byName.put(d.name(), new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.ALWAYS));
+    public SyscallEntry addBlockingKernelCall(ToolDescriptor d, SyscallEntry.KernelCall call) {
+        SyscallEntry e = new SyscallEntry(d, (p, a, outside) -> call.call(p, a), SyscallEntry.Blocking.ALWAYS);
+        byName.put(d.name(), e);
+        return e;
     }
 
     /** The descriptors of the syscall table, sorted by name: what {@code tool:list} and the gateway show. */

@@ -70,9 +70,9 @@ public final class ToolRunner {
     }
 
     /** Runs a tool on this thread: a CPU tool inline on its worker, or an I/O tool's first part on an I/O thread. */
-    SyscallResult invoke(SyscallEntry e, Proc p, JsonNode args) {
+    SyscallResult invoke(SyscallEntry e, Proc p, JsonNode args, String callId) {
         try {
-            JsonNode v = e.tool.call(new CallContext(p, e), args);
+            JsonNode v = e.tool.call(new CallContext(p, e, callId), args);
             if (e.removed) return uninstalled(e);
             return SyscallResult.ok(v);
         } catch (SyscallException ex) {
@@ -100,10 +100,18 @@ public final class ToolRunner {
         private final Proc p;
         /** The call's own entry: its resource class picks the byte-rate bucket (a call from outside is not the process's current call). */
         private final SyscallEntry entry;
+        /** Null for a call from outside the program. */
+        private final String callId;
 
-        CallContext(Proc p, SyscallEntry entry) {
+        CallContext(Proc p, SyscallEntry entry, String callId) {
             this.p = p;
             this.entry = entry;
+            this.callId = callId;
+        }
+
+        @Override
+        public String callId() {
+            return callId;
         }
 
         @Override
@@ -146,10 +154,11 @@ public final class ToolRunner {
      * {@link #invoke} for a tool that may answer later ({@code Tool.callAsync}): the I/O
      * thread is free once the tool returns its stage.
      */
-    private java.util.concurrent.CompletionStage<SyscallResult> invokeToolAsync(SyscallEntry e, Proc p, JsonNode args) {
+    private java.util.concurrent.CompletionStage<SyscallResult> invokeToolAsync(SyscallEntry e, Proc p, JsonNode args,
+                                                                                  String callId) {
         java.util.concurrent.CompletionStage<JsonNode> stage;
         try {
-            stage = e.tool.callAsync(new CallContext(p, e), args);
+            stage = e.tool.callAsync(new CallContext(p, e, callId), args);
         } catch (RuntimeException | LinkageError ex) {
             return CompletableFuture.completedFuture(e.removed ? uninstalled(e) : failure(e.name, ex));
         }
@@ -223,7 +232,7 @@ public final class ToolRunner {
             return;
         }
         synchronized (p) {
-            call = start(e, p, args);
+            call = start(e, p, args, CallJournaling.callId(p));
             p.cancelCall = call;
         }
         long timeoutMs = e.descriptor.timeout().toMillis();
@@ -262,7 +271,7 @@ public final class ToolRunner {
     }
 
     /** Starts a tool call on the I/O executor, tracked so that the tool's removal ends it with ENOSYS. */
-    private InFlightCall start(SyscallEntry e, Proc p, JsonNode args) {
+    private InFlightCall start(SyscallEntry e, Proc p, JsonNode args, String callId) {
         InFlightCall call = new InFlightCall();
         e.inFlight.add(call);
         call.whenComplete((r, ex) -> e.inFlight.remove(call));
@@ -271,7 +280,7 @@ public final class ToolRunner {
             return call;
         }
         try {
-            executeIo(p.owner, () -> call.runAsync(() -> invokeToolAsync(e, p, args)));
+            executeIo(p.owner, () -> call.runAsync(() -> invokeToolAsync(e, p, args, callId)));
         } catch (RejectedExecutionException ex) {
             call.complete(SyscallResult.error(Errno.EAGAIN, "the kernel is shutting down"));
         }
@@ -404,7 +413,7 @@ public final class ToolRunner {
     }
 
     private SyscallResult awaitOutsideOnce(SyscallEntry e, Proc p, JsonNode args) {
-        InFlightCall call = start(e, p, args);
+        InFlightCall call = start(e, p, args, null);
         long timeoutMs = e.descriptor.timeout().toMillis();
         try {
             return call.get(timeoutMs, TimeUnit.MILLISECONDS);

@@ -1,0 +1,146 @@
+package org.agentos.kernel.impl.journal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
+import org.agentos.kernel.api.journal.Journal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The call journal ({@code journal/calls.log}, a {@link Journal}): for every process, when it
+ * started (program, owner, first state), each call whose result a replay cannot recompute with
+ * that result, and its exit. One file for all processes, written in group commits; a process's
+ * records are in its call order because they are appended under its lock.
+ *
+ * <p>Retention: once the file has grown past {@link #COMPACT_ABOVE_BYTES} and doubled, it is
+ * rewritten with the records of processes that still live, or ended less than
+ * {@code retentionMillis} ago; independent of the audit log's rotation.
+ */
+public final class CallJournal implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CallJournal.class);
+
+    static final long COMPACT_ABOVE_BYTES = 64L << 20;
+
+    /** What the kernel knows of a pid: {@link #LIVE}, {@link #UNKNOWN}, or when it ended (epoch ms). */
+    public static final long LIVE = -1;
+    public static final long UNKNOWN = 0;
+
+    private final Path file;
+    private final ObjectMapper json;
+    private final long retentionMillis;
+    private final LongSupplier clock;
+    private final LongUnaryOperator endedMillis;
+    private volatile Journal log;
+
+    /**
+     * @param dir             the kernel's data directory
+     * @param endedMillis     for a pid: {@link #LIVE}, when it ended, or {@link #UNKNOWN} (not in the table)
+     */
+    public CallJournal(Path dir, ObjectMapper json, long retentionMillis, LongSupplier clock, LongUnaryOperator endedMillis) {
+        this.file = dir.resolve("journal").resolve("calls.log");
+        this.json = json;
+        this.retentionMillis = retentionMillis;
+        this.clock = clock;
+        this.endedMillis = endedMillis;
+    }
+
+    /**
+     * What a restart takes from the journal: per pid, the results after its checkpoint, in order
+     * (what the process had been given since: {@code redo}); and every successful result, from
+     * the start, of the calls {@code whole} names, of the same processes ({@code kept}: the
+     * locks and semaphores they held).
+     */
+    public record Recovery(Map<Long, ArrayDeque<JournalRecord>> redo, List<JournalRecord> kept) {}
+
+    /**
+     * Reads the journal as a crash left it (a torn last round is cut off) and opens it for
+     * appending. {@code checkpointedSeq}: a pid's count of journaled calls in its checkpoint
+     * (negative: a process not to recover).
+     */
+    public Recovery recover(LongUnaryOperator checkpointedSeq, java.util.function.Predicate<String> whole) throws IOException {
+        Map<Long, ArrayDeque<JournalRecord>> redo = new HashMap<>();
+        List<JournalRecord> kept = new ArrayList<>();
+        long[] read = {0};
+        Journal.read(file, b -> {
+            read[0]++;
+            if (JournalRecord.kindOf(b) != JournalRecord.RESULT) return;
+            long pid = JournalRecord.pidOf(b);
+            long after = checkpointedSeq.applyAsLong(pid);
+            if (after < 0) return;
+            JournalRecord r = JournalRecord.decode(b, json);
+            if (r.seq() > after) redo.computeIfAbsent(pid, x -> new ArrayDeque<>()).add(r);
+            if (r.errno() == null && whole.test(r.name())) kept.add(r);
+        });
+        log = Journal.open(file, COMPACT_ABOVE_BYTES, this::retained);
+        if (!redo.isEmpty()) LOG.info("call journal: {} records read, results to give back to {} processes", read[0], redo.size());
+        return new Recovery(redo, kept);
+    }
+
+    /** Whether the journal is open (the kernel keeps state on disk and has started). */
+    public boolean open() {
+        return log != null;
+    }
+
+    /** Queues a record; {@code done} (may be null) runs once it is on disk. */
+    public void append(JournalRecord r, Journal.Done done) {
+        Journal j = log;
+        if (j == null) {
+            if (done != null) done.run(new IOException("the call journal is closed"));
+            return;
+        }
+        j.append(r.encode(json), done);
+    }
+
+    /** Every record of {@code pid} in the journal, oldest first (reads the file). */
+    public List<JournalRecord> of(long pid) throws IOException {
+        List<JournalRecord> out = new ArrayList<>();
+        Journal.readWhole(file, b -> {
+            if (JournalRecord.pidOf(b) == pid) out.add(JournalRecord.decode(b, json));
+        });
+        return out;
+    }
+
+    /** Bytes of the journal on disk. */
+    public long size() {
+        Journal j = log;
+        return j == null ? 0 : j.size();
+    }
+
+    /** The records worth keeping, for a compaction: of live processes and of those ended within the retention. */
+    private void retained(Journal.Records out) throws IOException {
+        long now = clock.getAsLong();
+        Map<Long, Long> exits = new HashMap<>();
+        Journal.readWhole(file, b -> {
+            if (JournalRecord.kindOf(b) == JournalRecord.EXIT) exits.put(JournalRecord.pidOf(b), JournalRecord.decode(b, json).millis());
+        });
+        long[] kept = {0, 0};
+        Journal.readWhole(file, b -> {
+            long pid = JournalRecord.pidOf(b);
+            long ended = endedMillis.applyAsLong(pid);
+            if (ended == UNKNOWN) ended = exits.getOrDefault(pid, UNKNOWN);
+            if (ended == LIVE || ended != UNKNOWN && now - ended < retentionMillis) {
+                out.add(b);
+                kept[0]++;
+            } else {
+                kept[1]++;
+            }
+        });
+        LOG.info("call journal compacted: {} records kept, {} dropped (processes ended over {} ms ago)", kept[0], kept[1],
+                retentionMillis);
+    }
+
+    @Override
+    public void close() {
+        Journal j = log;
+        log = null;
+        if (j != null) j.close();
+    }
+}
