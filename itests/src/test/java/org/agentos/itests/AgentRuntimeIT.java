@@ -37,6 +37,40 @@ public class AgentRuntimeIT extends KarafTestSupport {
         assertEquals(s.reason(), 0, s.code());
     }
 
+    /**
+     * Each example program, run to its end, replays identically against its call journal; the
+     * journal of one program replayed with another is reported where it first diverges.
+     */
+    @Test
+    public void everyExampleReplaysIdenticallyAgainstItsJournal() throws Exception {
+        workspace("rex", "/home/rex/src/a.txt", 2);
+        String[] spawns = {
+            "counter '{\"limit\":5,\"sleepMs\":1}'",
+            "heartbeat '{\"beats\":3,\"maxSleepMs\":5}'",
+            "-c 'fs:*:/home/rex/**' scribe '{\"path\":\"/home/rex/s.txt\",\"entries\":3}'",
+            "-c 'fs:*:/home/rex/**' reviewer '{\"dir\":\"/home/rex/src\",\"notes\":\"/home/rex/notes.md\",\"llm\":\"llm.sim\"}'",
+            "asker '{\"calls\":3}'",
+            "-c proc:spawn fanout '{\"children\":2,\"count\":2,\"sleepMs\":1}'",
+            "-c 'tool:*' repeat '{\"syscall\":\"random.int\",\"args\":{\"bound\":6},\"count\":4,\"sleepMs\":1}'",
+            "remember '{\"notes\":{\"goal\":\"replay\"},\"holdMs\":1}'",
+            "llm-agent '{\"goal\":\"say hello\",\"llm\":\"llm.sim\"}'",
+            "-c proc:spawn -c 'ipc:*:team-*' team-lead '{\"tasks\":[\"one\",\"two\"]}'",
+            "-c 'fs:*:/home/rex/**' -c mem:share:ledger -c mem:write:shared/ledger -c 'ipc:*:ledger' ledger "
+                    + "'{\"dir\":\"/home/rex\",\"rounds\":2}'",
+        };
+        long counter = 0;
+        for (String spawn : spawns) {
+            long pid = spawn("agent:spawn -o rex " + spawn);
+            ExitStatus s = exit(pid);
+            assertEquals(spawn + ": " + s.reason(), 0, s.code());
+            String replay = executeCommand("agent:replay " + pid);
+            assertTrue(spawn + ": " + replay, replay.contains(" steps, identical (") && replay.contains("exited with code 0"));
+            if (spawn.startsWith("counter")) counter = pid;
+        }
+        String other = executeCommand("agent:replay --program heartbeat " + counter);
+        assertTrue(other, other.contains("replayed with heartbeat: ") && other.contains("DIVERGED at step "));
+    }
+
     @Test
     public void theReviewerReadsAsksTheModelAndWritesItsNotes() throws Exception {
         workspace("alice", "/home/alice/src/a.txt", 2);

@@ -211,6 +211,63 @@ class DistributionRestartIT {
         assertTrue(console("vfs:cat /home/restart/mail.txt").contains("hello"));
     }
 
+    /**
+     * Exact recovery under a mixed load: ledger agents (a locked critical section writing a file,
+     * memory, a durable queue and asking llm.sim each round) are killed with Karaf three times.
+     * Afterwards every file line, message and memory write is there once, the critical sections
+     * never overlapped (the lock was held by the same process after each restart), and each
+     * process's journal has each model call once.
+     */
+    @Test
+    void ledgersKilledThreeTimesMakeEachEffectOnceAndKeepTheirLock() throws Exception {
+        int agents = 4;
+        int rounds = 12;
+        long[] pids = new long[agents];
+        for (int a = 0; a < agents; a++) {
+            pids[a] = spawned(console("agent:spawn -o ledger -c 'fs:*:/home/ledger/**' -c 'mem:share:ledger' "
+                    + "-c 'mem:write:shared/ledger' -c 'ipc:*:ledger' ledger '{\"dir\":\"/home/ledger\",\"rounds\":"
+                    + rounds + ",\"sleepMs\":100}'"));
+        }
+        for (int kill = 1; kill <= 3; kill++) {
+            int before = ledgerLines().size();
+            waitUntil("more rounds before kill " + kill, () -> ledgerLines().size() >= Math.min(before + 6, agents * rounds * 2 - 4));
+            killKaraf();
+            start();
+        }
+        for (long pid : pids) {
+            String exit = console("agent:wait -t 120 " + pid);
+            assertTrue(exit.contains("exited: code 0") && exit.contains(rounds + " rounds"), "pid " + pid + ": " + exit
+                    + "\n" + console("agent:info " + pid));
+        }
+        java.util.List<String> lines = ledgerLines();
+        assertEquals(agents * rounds * 2, lines.size(), "each line once: " + lines);
+        for (int i = 0; i < lines.size(); i += 2) {
+            String enter = lines.get(i);
+            assertTrue(enter.startsWith("enter ") && lines.get(i + 1).equals("exit " + enter.substring("enter ".length())),
+                    "critical sections overlapped at line " + i + ": " + lines.subList(i, Math.min(lines.size(), i + 4)));
+        }
+        assertEquals(agents * rounds, new java.util.HashSet<>(lines).size() / 2, "no round twice");
+        String queue = console("ipc:peek -n 1000 ledger");
+        for (long pid : pids) {
+            for (int i = 0; i < rounds; i++) {
+                String message = "{\"pid\":" + pid + ",\"i\":" + i + "}";
+                int at = queue.indexOf(message);
+                assertTrue(at >= 0 && queue.indexOf(message, at + 1) < 0, "message " + message + " once: " + queue);
+            }
+            String written = console("mem:get shared/ledger round-" + pid);
+            assertTrue(written.contains(" round-" + pid + " v" + rounds + ","), "one memory write per round: " + written);
+            String journal = console("agent:journal --json " + pid);
+            long asked = journal.lines().filter(l -> l.contains("\"call\":\"llm.sim\"")).count();
+            assertEquals(rounds, asked, "the model asked once per round by pid " + pid);
+        }
+    }
+
+    private static java.util.List<String> ledgerLines() throws IOException {
+        Result r = run(home, Duration.ofSeconds(60), "bin/agentos-console", "vfs:cat /home/ledger/ledger.txt");
+        if (r.code() != 0) return java.util.List.of();
+        return r.output().lines().map(String::strip).filter(l -> l.startsWith("enter ") || l.startsWith("exit ")).toList();
+    }
+
     @Test
     void consoleScriptReportsCommandErrorsInItsExitStatus() throws Exception {
         Result r = run(home, Duration.ofSeconds(60), "bin/agentos-console", "agent:info 424242");

@@ -74,6 +74,49 @@ public class KernelConsoleIT extends KarafTestSupport {
     }
 
     @Test
+    public void theDebuggerBreaksStepsTracesReplaysAndForksAtAStep() throws Exception {
+        long pid = spawn("agent:spawn -o itest counter '{\"limit\":0,\"sleepMs\":5}'");
+        String set = executeCommand("agent:break " + pid + " proc.sleep");
+        java.util.regex.Matcher id = Pattern.compile("breakpoint (\\d+): pid " + pid + " at proc.sleep").matcher(set);
+        assertTrue(set, id.find());
+        waitFor(() -> info(pid).state() == ProcessState.PAUSED, WAIT, "pid " + pid + " at its breakpoint");
+        assertTrue(info(pid).waitingOn(), info(pid).waitingOn().contains("(proc.sleep): step ")
+                && info(pid).waitingOn().contains("asks for proc.sleep {\"ms\":5}"));
+        String state = executeCommand("agent:state " + pid);
+        assertTrue(state, state.contains("\"pendingCall\"") && state.contains("\"syscall\" : \"proc.sleep\"")
+                && state.contains("\"programState\""));
+        long steps = info(pid).usage().steps();
+        assertTrue(executeCommand("agent:step " + pid).contains("stepping pid " + pid));
+        waitFor(() -> String.valueOf(info(pid).waitingOn()).startsWith("stepped"), WAIT, "one step");
+        assertEquals(steps + 1, info(pid).usage().steps());
+        assertTrue(executeCommand("agent:break -l " + pid).contains("proc.sleep"));
+        executeCommand("agent:break -d " + id.group(1));
+        assertTrue(executeCommand("agent:break -l " + pid).contains("no breakpoints"));
+        executeCommand("agent:resume " + pid);
+        String trace = executeCommand("agent:trace -c 4 " + pid);
+        assertEquals(trace, 4, trace.lines().filter(l -> l.contains(" = ") && l.contains(" ms>")).count());
+        assertTrue(trace, trace.contains("clock.now {} = {\"millis\":") && trace.contains("proc.sleep {\"ms\":5} = "));
+        String top = executeCommand("agent:top -n 1 -d 0.3 -o itest");
+        assertTrue(top, top.startsWith("agent:top ") && top.contains("workers ") && top.contains("steps/s ")
+                && top.contains("syscalls/s "));
+        assertTrue(top, Pattern.compile("PID\\s+OWNER\\s+PROGRAM\\s+STATE\\s+CPU%\\s+SYSCALLS/S\\s+TOKENS/S\\s+MEMORY")
+                .matcher(top).find());
+        assertTrue(top, Pattern.compile("(?m)^" + pid + "\\s+itest\\s+counter\\s").matcher(top).find());
+        String replay = executeCommand("agent:replay " + pid);
+        assertTrue(replay, replay.contains("replayed with counter: ") && replay.contains("identical"));
+        String forked = executeCommand("agent:fork --at 2 " + pid);
+        java.util.regex.Matcher child = Pattern.compile("forked pid (\\d+) from pid " + pid + " at step 2").matcher(forked);
+        assertTrue(forked, child.find());
+        long fork = Long.parseLong(child.group(1));
+        waitFor(() -> info(fork).usage().steps() > 3, WAIT, "the fork to run");
+        assertEquals("itest", info(fork).owner());
+        assertTrue(errorOf("agent:break " + pid + " 'step x'").contains("EINVAL"));
+        assertTrue(errorOf("agent:fork --at 2 --result '{oops' " + pid).contains("EINVAL"));
+        assertTrue(errorOf("agent:top -s colour -n 1").contains("EINVAL"));
+        executeCommand("agent:kill " + pid + " " + fork);
+    }
+
+    @Test
     public void pauseResumeAndKillFromTheConsoleAreAudited() {
         long pid = spawn("agent:spawn -o itest counter '{\"sleepMs\":10}'");
         waitFor(() -> info(pid).usage().steps() > 5, WAIT, "steps of " + pid);

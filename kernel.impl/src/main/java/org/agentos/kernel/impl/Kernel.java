@@ -47,6 +47,8 @@ import org.agentos.kernel.impl.ipc.Ipc;
 import org.agentos.kernel.impl.mem.MemoryCalls;
 import org.agentos.kernel.impl.persist.Checkpoints;
 import org.agentos.kernel.impl.persist.ProcRecord;
+import org.agentos.kernel.impl.debug.Debugger;
+import org.agentos.kernel.impl.debug.Top;
 import org.agentos.kernel.impl.journal.CallJournal;
 import org.agentos.kernel.impl.journal.JournalRecord;
 import org.agentos.kernel.impl.persist.ProcStore;
@@ -105,6 +107,8 @@ public final class Kernel implements ProcessManager, AuditLog {
     public final ParkedCalls parked = new ParkedCalls(this);
     public final CallJournaling journaling = new CallJournaling(this);
     public final Replay replay = new Replay(this);
+    public final Debugger debugger = new Debugger(this);
+    public final Top top = new Top(this);
     /** LLM gates, byte rates and the byte quota. */
     public final Resources resources;
     /** Tools that are not CPU-bound: the I/O executor, timeouts, retries. */
@@ -182,6 +186,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         exits.addListener(mem::processEnded);
         exits.addListener(programs::forget);
         exits.addListener(syscalls::forget);
+        exits.addListener(debugger::processEnded);
         KernelSyscalls.register(this);
         addProgram(new PrincipalProgram(), "kernel");
     }
@@ -317,6 +322,19 @@ public final class Kernel implements ProcessManager, AuditLog {
             }
         }
         mem.retakeAfterCrash(recovery.kept());
+        // durable sends the crash cut (made, their result not journaled) are answered with what they sent, once
+        ipc.keepCutSends(call -> {
+            int colon = call.indexOf(':');
+            try {
+                Proc p = colon < 0 ? null : procs.get(Long.parseLong(call.substring(0, colon)));
+                if (p == null) return false;
+                synchronized (p) {
+                    return !p.state.isTerminal() && Long.parseLong(call.substring(colon + 1)) > p.journalSeq;
+                }
+            } catch (NumberFormatException notACallId) {
+                return false;
+            }
+        });
     }
 
     /** For the call journal's retention: {@link CallJournal#LIVE}, when {@code pid} ended, or {@link CallJournal#UNKNOWN}. */

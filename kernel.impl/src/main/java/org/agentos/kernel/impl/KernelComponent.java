@@ -37,6 +37,7 @@ import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.impl.debug.Debugger;
 import org.agentos.kernel.impl.journal.JournalRecord;
 import org.agentos.kernel.impl.resource.MemoryGovernor;
 import org.agentos.kernel.impl.security.PermissionRegistry;
@@ -70,14 +71,14 @@ import org.osgi.service.metatype.annotations.Designate;
  * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
 @Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class,
-        SpawnDefaults.class, KernelJournal.class},
+        SpawnDefaults.class, KernelJournal.class, KernelDebugger.class},
         immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelConfig.class)
 public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults,
-        KernelJournal {
+        KernelJournal, KernelDebugger {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     private final Object lock = new Object();
@@ -605,6 +606,48 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         Kernel k = kernel();
         if (k.journal == null) throw new SyscallException(Errno.ENOSYS, "the kernel keeps no state on disk, so no call journal");
         return k.replay.run(pid, program, maxSteps);
+    }
+
+    // ------------------------------------------------------------------ KernelDebugger
+
+    @Override
+    public Debugger.Breakpoint addBreak(long pid, String spec) throws SyscallException {
+        return kernel().debugger.addBreak(pid, spec);
+    }
+
+    @Override
+    public boolean deleteBreak(int id) {
+        return kernel().debugger.deleteBreak(id);
+    }
+
+    @Override
+    public List<Debugger.Breakpoint> breakpoints(Long pid) {
+        return kernel().debugger.breakpoints(pid);
+    }
+
+    @Override
+    public void stepOnce(long pid) throws SyscallException {
+        kernel().debugger.stepOnce(pid);
+    }
+
+    @Override
+    public com.fasterxml.jackson.databind.node.ObjectNode state(long pid) throws SyscallException {
+        return kernel().debugger.state(pid);
+    }
+
+    @Override
+    public AutoCloseable trace(long pid, java.util.function.Consumer<Debugger.TraceEvent> sink) throws SyscallException {
+        return kernel().debugger.trace(pid, sink);
+    }
+
+    @Override
+    public long forkAt(long pid, long step, com.fasterxml.jackson.databind.JsonNode result) throws SyscallException {
+        return kernel().debugger.forkAt(pid, step, result);
+    }
+
+    @Override
+    public org.agentos.kernel.impl.debug.Top.Sample top() {
+        return kernel().top.sample();
     }
 
     // ------------------------------------------------------------------ KernelMemory

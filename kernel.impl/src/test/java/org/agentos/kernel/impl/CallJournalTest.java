@@ -315,6 +315,57 @@ class CallJournalTest {
         }
     }
 
+    /** Sends {"value":1} to the durable queue "jobs", then sleeps a day. */
+    static org.agentos.kernel.api.program.Program<TestPrograms.Count> sender() {
+        return TestPrograms.program("sender", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 0), (s, last) ->
+                s.n() == 0 ? Step.call(new TestPrograms.Count(1, 0), "ipc.send", Args.of("queue", "jobs", "payload", Args.of("value", 1)))
+                        : s.n() == 1 ? Step.call(new TestPrograms.Count(2, 0), "proc.sleep", Args.of("ms", 86_400_000))
+                        : Step.exit(s, 0));
+    }
+
+    @Test
+    void aDurableSendTheCrashCutIsAnsweredWithWhatItSentAndNotSentTwice() throws Exception {
+        Path crashed = dir.resolve("crashed");
+        long pid;
+        try (KernelHarness h = new KernelHarness(KernelSettings.defaults(dir.resolve("live")).withWorkers(2).withCheckpointMillis(0))) {
+            h.kernel.ipc.create(org.agentos.kernel.api.ipc.QueueSpec.builder("jobs")
+                    .delivery(org.agentos.kernel.api.ipc.Delivery.AT_LEAST_ONCE).durable(true).build(), "alice");
+            h.kernel.addProgram(sender(), "test");
+            pid = h.kernel.spawn(new SpawnSpec("sender", Args.none(), "alice", 0, List.of("ipc:send:jobs"), null));
+            h.kernel.checkpoints.checkpoint(); // as spawned: the send is in no checkpoint
+            KernelHarness.await("the sender to sleep", () -> "proc.sleep".equals(h.info(pid).waitingOn()));
+            // the disk as a kill -9 in the window would leave it: the send in the queue log, its result not in the journal
+            copy(dir.resolve("live"), crashed);
+        }
+        Path journal = crashed.resolve("journal").resolve("calls.log");
+        List<byte[]> kept = new ArrayList<>();
+        org.agentos.kernel.api.journal.Journal.read(journal, b -> {
+            if (!new String(b, StandardCharsets.UTF_8).contains("ipc.send")) kept.add(b);
+        });
+        org.agentos.kernel.api.journal.Journal.rewrite(journal, out -> {
+            for (byte[] b : kept) out.add(b);
+        });
+        try (KernelHarness h = new KernelHarness(KernelSettings.defaults(crashed).withWorkers(2))) {
+            h.kernel.addProgram(sender(), "test");
+            KernelHarness.await("the sender to sleep again", () -> "proc.sleep".equals(h.info(pid).waitingOn()));
+            List<org.agentos.kernel.api.ipc.Message> sent = h.kernel.ipc.peek("jobs", 10);
+            assertEquals(1, sent.size(), "sent once: " + sent);
+            List<JournalRecord> records = h.kernel.journaling.of(pid);
+            JournalRecord send = records.stream().filter(r -> "ipc.send".equals(r.name())).findFirst().orElseThrow();
+            assertEquals(sent.get(0).id(), send.result().get("ids").get(0).asLong(), "answered with the id it sent");
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (var files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path t = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(t);
+                else Files.copy(f, t);
+            }
+        }
+    }
+
     private static long lines(Path f) throws IOException {
         if (!Files.exists(f)) return 0;
         try (var s = Files.lines(f)) {

@@ -174,11 +174,32 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             Space s = writable(caller, space);
             synchronized (s) {
                 if (s.dropped) continue; // removed since the look-up: look again
+                EntryInfo before = madeBefore(s, caller);
+                if (before != null) return CompletableFuture.completedFuture(before);
                 Entry old = s.tree.get(key);
                 Entry now = entry(key, old == null ? 1 : old.version() + 1, v, caller.pid());
-                return write(s, old, now, v.bytes(), now.info(s.name));
+                return write(s, old, now, v.bytes(), now.info(s.name), caller.callId());
             }
         }
+    }
+
+    /**
+     * Writes to persistent spaces by the process call that made them ({@code MemCaller.callId()}),
+     * the newest {@value #CALLS_KEPT}: a call made again after a crash (the kernel never learned
+     * its result) is answered with the entry it wrote, not written twice. Filled from the log too.
+     */
+    private final Map<String, EntryInfo> byCall = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<String, EntryInfo>() {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, EntryInfo> eldest) {
+                    return size() > CALLS_KEPT;
+                }
+            });
+
+    static final int CALLS_KEPT = 100_000;
+
+    private EntryInfo madeBefore(Space s, MemCaller caller) {
+        return s.persistent && caller.callId() != null ? byCall.get(caller.callId()) : null;
     }
 
     @Override
@@ -209,12 +230,14 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
             synchronized (s) {
                 if (s.dropped) continue;
                 Entry old = s.tree.get(key);
+                EntryInfo before = madeBefore(s, caller);
+                if (before != null) return CompletableFuture.completedFuture(new CasOutcome(true, before));
                 long current = old == null ? 0 : old.version();
                 if (current != expectedVersion) {
                     return CompletableFuture.completedFuture(new CasOutcome(false, old == null ? null : old.info(s.name)));
                 }
                 Entry now = entry(key, current + 1, v, caller.pid());
-                return write(s, old, now, v.bytes(), new CasOutcome(true, now.info(s.name)));
+                return write(s, old, now, v.bytes(), new CasOutcome(true, now.info(s.name)), caller.callId());
             }
         }
     }
@@ -778,6 +801,12 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
      * it is durable.
      */
     private <T> CompletionStage<T> write(Space s, Entry old, Entry now, byte[] bytes, T result) throws SyscallException {
+        return write(s, old, now, bytes, result, null);
+    }
+
+    /** As above, by process call {@code callId} (null: none), which the log record names for {@link #byCall}. */
+    private <T> CompletionStage<T> write(Space s, Entry old, Entry now, byte[] bytes, T result, String callId)
+            throws SyscallException {
         checkLog(s);
         checkSpaceQuota(s, old, now);
         long delta = now.charged() - (old == null ? 0 : old.charged()); // keys and overhead count, not values only
@@ -788,8 +817,15 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
         } else if (delta != 0) {
             ownerBytes(s.owner).addAndGet(delta);
         }
-        CompletionStage<T> done = logged(s.persistent ? putRecord(s.name, now, bytes) : null,
-                () -> apply(s, old, now, now.key(), true), result);
+        ObjectNode record = s.persistent ? putRecord(s.name, now, bytes) : null;
+        if (record != null && callId != null) record.put("call", callId);
+        CompletionStage<T> done = logged(record, () -> apply(s, old, now, now.key(), true), result);
+        if (record != null && callId != null) {
+            EntryInfo written = now.info(s.name);
+            done = done.whenComplete((r, failed) -> {
+                if (failed == null) byCall.put(callId, written);
+            });
+        }
         if (now.working()) enforceBudget(s, Set.of(now.key()));
         return done;
     }
@@ -1025,6 +1061,7 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
                         r.hasNonNull("s") ? r.get("s").asText() : null, true, 0, r.path("m").asLong(), r.path("by").asLong(),
                         stamp.incrementAndGet());
                 apply(s, s.tree.get(key), e, key, false);
+                if (r.hasNonNull("call")) byCall.put(r.get("call").asText(), e.info(name));
             }
             case "del" -> {
                 Space s = spaces.get(name);

@@ -44,6 +44,25 @@ class PersistenceTest {
     }
 
     @Test
+    void aWriteMadeAgainByTheSameCallAfterACrashIsAnsweredNotWrittenTwice() throws Exception {
+        MemCaller call7 = OP.withCall("42:7");
+        try (MemoryStore m = open()) {
+            m.share(OP, "team", new SharedSpec(true, 0, Set.of()));
+            assertEquals(1, done(m.put(call7, "shared/team", "n", text("one"))).version());
+        }
+        try (MemoryStore m = open()) {
+            // the kernel never learned the result: the process makes the call again
+            assertEquals(1, done(m.put(call7, "shared/team", "n", text("one"))).version(), "answered with the first write");
+            assertEquals(1, m.get(OP, "shared/team", "n").info().version(), "written once");
+            assertEquals(2, done(m.put(OP.withCall("42:8"), "shared/team", "n", text("two"))).version(), "another call writes");
+            assertTrue(done(m.cas(OP.withCall("42:9"), "shared/team", "n", 2, text("three"))).swapped());
+            assertTrue(done(m.cas(OP.withCall("42:9"), "shared/team", "n", 2, text("three"))).swapped(),
+                    "a compare-and-set made again answers as the first time");
+            assertEquals(3, m.get(OP, "shared/team", "n").info().version());
+        }
+    }
+
+    @Test
     void aPersistentSharedSpaceIsThereAfterAReopen() throws Exception {
         try (MemoryStore m = open()) {
             m.share(OP, "team", new SharedSpec(true, 1000, Set.of("bob")));

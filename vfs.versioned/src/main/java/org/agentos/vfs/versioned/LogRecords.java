@@ -33,6 +33,15 @@ final class LogRecords {
 
     /** A version, then its holder and the holder's usage after it (kept for people reading the log; replay counts usage from the heads). */
     static byte[] version(VersionStore.Version v, VersionStore.Usage after) {
+        return version(v, after, null);
+    }
+
+    /**
+     * As {@link #version(VersionStore.Version, VersionStore.Usage)}, then the call that made it,
+     * when a process's ({@code FsCaller.callId()}): records written before there was one end
+     * after the usage, so they read as made by no call.
+     */
+    static byte[] version(VersionStore.Version v, VersionStore.Usage after, String callId) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(128 + 32 * v.chunks().size());
         try (DataOutputStream out = new DataOutputStream(b)) {
             out.writeByte(VERSION);
@@ -40,6 +49,7 @@ final class LogRecords {
             out.writeUTF(v.holder());
             out.writeLong(after.bytes());
             out.writeLong(after.files());
+            if (callId != null) out.writeUTF(callId);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -91,6 +101,12 @@ final class LogRecords {
         out.writeUTF(v.syscall() == null ? "" : v.syscall());
         out.writeBoolean(v.deleted());
         out.writeLong(v.restoredFrom());
+    }
+
+    /** After {@link #readVersion}: the call that made the version, or null (the usage after it is skipped). */
+    static String readCallId(DataInputStream in) throws IOException {
+        in.skipNBytes(16);
+        return in.available() > 0 ? in.readUTF() : null;
     }
 
     /** A version record's version, its holder included (the usage after it is left unread). */

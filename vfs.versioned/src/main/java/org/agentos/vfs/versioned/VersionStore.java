@@ -59,8 +59,35 @@ final class VersionStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VersionStore.class);
     static final int CHUNK = 64 * 1024;
 
-    /** Who made a change, for the audit trail. */
-    record Author(long pid, String owner, String bundle, String syscall) {}
+    /**
+     * Who made a change, for the audit trail; {@code callId} the process's call
+     * ({@code FsCaller.callId()}), null for the console.
+     */
+    record Author(long pid, String owner, String bundle, String syscall, String callId) {
+        Author(long pid, String owner, String bundle, String syscall) {
+            this(pid, owner, bundle, syscall, null);
+        }
+    }
+
+    /**
+     * The versions the last calls made, by call id: a call made again after a crash (the kernel
+     * never learned its result) is answered with the version it made the first time. Log thread
+     * only (and recovery); the newest {@value #CALLS_KEPT}.
+     */
+    private final java.util.LinkedHashMap<String, Version> byCall = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, Version> eldest) {
+            return size() > CALLS_KEPT;
+        }
+    };
+
+    static final int CALLS_KEPT = 100_000;
+
+    /** The change {@code who}'s call made before, when this is that call made again: answered, nothing written. */
+    private Object[] madeBefore(Author who) {
+        Version v = who.callId() == null ? null : byCall.get(who.callId());
+        return v == null ? null : new Object[] {null, v};
+    }
 
     /** Limits of an owner; {@code Long.MAX_VALUE} = none. */
     record Quota(long bytes, long files) {
@@ -203,7 +230,12 @@ final class VersionStore implements AutoCloseable {
                 int n = p.length - 33;
                 indexChunk(HexFormat.of().formatHex(hash), new Location(payloadOffset + 33, n));
             }
-            case LogRecords.VERSION -> indexVersion(LogRecords.readVersion(in)); // usage: counted from the heads at the end
+            case LogRecords.VERSION -> {
+                Version v = LogRecords.readVersion(in);
+                indexVersion(v); // usage: counted from the heads at the end
+                String call = LogRecords.readCallId(in);
+                if (call != null) byCall.put(call, v);
+            }
             case LogRecords.DIR -> dirs.add(in.readUTF());
             case LogRecords.EXPIRE -> {
                 String owner = in.readUTF();
@@ -235,6 +267,8 @@ final class VersionStore implements AutoCloseable {
     Version write(String path, InputStream data, Author who, long ifLatest) throws SyscallException {
         Chunker.Cut s = storeChunks(data);
         return publish(() -> {
+            Object[] before = madeBefore(who);
+            if (before != null) return before;
             Head head = heads.get(path);
             if (ifLatest != ANY_VERSION) {
                 long live = head == null || head.deleted() ? 0 : head.version();
@@ -249,6 +283,8 @@ final class VersionStore implements AutoCloseable {
     /** Deletes {@code path}: a version that says so; the history stays. ENOENT if there is nothing to delete. */
     Version delete(String path, Author who) throws SyscallException {
         return publish(() -> {
+            Object[] before = madeBefore(who);
+            if (before != null) return before;
             Head head = heads.get(path);
             if (head == null || head.deleted()) throw new SyscallException(Errno.ENOENT, "no file " + path);
             Usage u = charge(head.owner(), -head.size(), -1, Quota.NONE);
@@ -259,6 +295,8 @@ final class VersionStore implements AutoCloseable {
     /** Makes version {@code number}'s content the latest again, as a new version. */
     Version restore(String path, long number, Author who) throws SyscallException {
         return publish(() -> {
+            Object[] before = madeBefore(who);
+            if (before != null) return before;
             Version old = versions.get(LogRecords.versionKey(path, number));
             if (old == null) throw new SyscallException(Errno.ENOENT, "no version " + number + " of " + path);
             if (old.deleted()) throw new SyscallException(Errno.EINVAL, "version " + number + " of " + path + " is a deletion");
@@ -352,7 +390,8 @@ final class VersionStore implements AutoCloseable {
                 who.bundle(), who.syscall(), deleted, restoredFrom, owner);
         indexVersion(v);
         usage.put(owner, after);
-        return new Object[] {LogRecords.version(v, after), v};
+        if (who.callId() != null) byCall.put(who.callId(), v);
+        return new Object[] {LogRecords.version(v, after, who.callId()), v};
     }
 
     private void indexVersion(Version v) {

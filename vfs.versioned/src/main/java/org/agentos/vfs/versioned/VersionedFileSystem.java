@@ -254,7 +254,7 @@ public class VersionedFileSystem implements FileSystem {
     }
 
     private VersionStore.Author author(FsCaller c) {
-        return new VersionStore.Author(c.pid(), c.owner(), c.bundle(), c.syscall());
+        return new VersionStore.Author(c.pid(), c.owner(), c.bundle(), c.syscall(), c.callId());
     }
 
     private static FileInfo info(VersionStore.Version v) {

@@ -55,6 +55,24 @@ class VersionStoreTest {
     }
 
     @Test
+    void aCallMadeAgainAfterACrashIsAnsweredWithTheVersionItMadeTheFirstTime() throws Exception {
+        VersionStore.Author first = new VersionStore.Author(42, "alice", "test", "fs.append", "42:7");
+        VersionStore.Version v1 = store.write("/home/alice/log.txt", text("one\n"), first);
+        // the same call again (the kernel never learned its result): nothing written, the same version
+        VersionStore.Version again = store.write("/home/alice/log.txt", text("one\none\n"), first);
+        assertEquals(v1, again);
+        assertEquals("one\n", read(store.latest("/home/alice/log.txt").orElseThrow()));
+        store.close();
+        store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
+        assertEquals(1, store.write("/home/alice/log.txt", text("one\none\n"), first).number(), "also after a restart");
+        VersionStore.Version next = store.write("/home/alice/log.txt", text("one\ntwo\n"),
+                new VersionStore.Author(42, "alice", "test", "fs.append", "42:8"));
+        assertEquals(2, next.number(), "another call writes");
+        assertEquals(next, store.delete("/home/alice/log.txt", new VersionStore.Author(42, "alice", "test", "fs.delete", "42:8")),
+                "a call id answers whatever that call was");
+    }
+
+    @Test
     void everyWriteIsANewVersionAndOldOnesStayReadable() throws Exception {
         VersionStore.Version v1 = store.write("/home/alice/notes.txt", text("one"), ALICE);
         VersionStore.Version v2 = store.write("/home/alice/notes.txt", text("two"), ALICE);

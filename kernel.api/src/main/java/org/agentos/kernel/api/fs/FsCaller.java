@@ -14,8 +14,14 @@ public final class FsCaller {
     private final String bundle;
     private final String syscall;
     private final Predicate<String> permits;
+    private final String callId;
 
     private FsCaller(long pid, String owner, String bundle, String syscall, Predicate<String> permits) {
+        this(pid, owner, bundle, syscall, permits, null);
+    }
+
+    private FsCaller(long pid, String owner, String bundle, String syscall, Predicate<String> permits, String callId) {
+        this.callId = callId;
         this.pid = pid;
         this.owner = Objects.requireNonNull(owner, "owner");
         this.bundle = bundle;
@@ -25,7 +31,7 @@ public final class FsCaller {
 
     /** The process making system call {@code syscall}, served by {@code bundle}. */
     public static FsCaller of(ToolContext ctx, String syscall, String bundle) {
-        return new FsCaller(ctx.pid(), ctx.owner(), bundle, syscall, ctx::permits);
+        return new FsCaller(ctx.pid(), ctx.owner(), bundle, syscall, ctx::permits, ctx.callId());
     }
 
     /** An operator at the console: pid 0, every permission, {@code user} as the owner. */
@@ -45,6 +51,15 @@ public final class FsCaller {
     public String owner() { return owner; }
     public String bundle() { return bundle; }
     public String syscall() { return syscall; }
+
+    /**
+     * The identity of the process's call ({@code ToolContext.callId()}), the same when the call is
+     * made again after a crash: a filesystem answers a repeat with the change it made the first
+     * time. Null for the console.
+     *
+     * @since 1.2
+     */
+    public String callId() { return callId; }
 
     /** Whether the caller holds a capability that permits {@code capability}. */
     public boolean permits(String capability) {

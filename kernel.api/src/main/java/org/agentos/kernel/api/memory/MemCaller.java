@@ -19,8 +19,14 @@ public final class MemCaller {
     private final String owner;
     private final Predicate<String> permits;
     private final boolean kernel;
+    private final String callId;
 
     private MemCaller(long pid, String owner, Predicate<String> permits, boolean kernel) {
+        this(pid, owner, permits, kernel, null);
+    }
+
+    private MemCaller(long pid, String owner, Predicate<String> permits, boolean kernel, String callId) {
+        this.callId = callId;
         this.pid = pid;
         this.owner = Objects.requireNonNull(owner, "owner");
         this.permits = Objects.requireNonNull(permits, "permits");
@@ -30,6 +36,22 @@ public final class MemCaller {
     /** Process {@code pid} of {@code owner}, holding the capabilities {@code permits} accepts. */
     public static MemCaller process(long pid, String owner, Predicate<String> permits) {
         return new MemCaller(pid, owner, permits, false);
+    }
+
+    /**
+     * This caller making call {@code callId} of its process ({@code ToolContext.callId()}), the
+     * same when the call is made again after a crash: a manager keeping persistent spaces answers
+     * such a repeat of a write with the entry it wrote the first time.
+     *
+     * @since 1.2
+     */
+    public MemCaller withCall(String callId) {
+        return new MemCaller(pid, owner, permits, kernel, callId);
+    }
+
+    /** The process call this is, or null (see {@link #withCall}). @since 1.2 */
+    public String callId() {
+        return callId;
     }
 
     /** An operator at the console: pid 0, every capability, {@code user} as the owner. */

@@ -6,5 +6,5 @@
  * agents use the {@code mem.*} system calls, which the kernel mediates.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.agentos.kernel.api.memory;

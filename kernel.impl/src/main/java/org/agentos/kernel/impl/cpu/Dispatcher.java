@@ -108,6 +108,13 @@ public final class Dispatcher {
         w.thread.start();
     }
 
+    /** Workers running a step now. */
+    public synchronized int busy() {
+        int n = 0;
+        for (Worker w : workers) if (w.current != null) n++;
+        return n;
+    }
+
     /** Wakes one idle worker; called after a process became READY. */
     public void signalWork() {
         Worker w = idle.poll();

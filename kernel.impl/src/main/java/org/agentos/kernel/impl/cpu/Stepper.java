@@ -227,6 +227,14 @@ public final class Stepper {
                         args = c.args();
                         p.callName = name;
                         p.callArgs = args;
+                        if (p.debug != null) {
+                            String why = k.debugger.atCallLocked(p, name, args);
+                            if (why != null) { // a breakpoint or a single step: held before the call, as a pause
+                                p.state = ProcessState.PAUSED;
+                                p.waitingOn = why;
+                                return;
+                            }
+                        }
                         if (p.pausePending) {
                             p.pausePending = false;
                             p.state = ProcessState.PAUSED;

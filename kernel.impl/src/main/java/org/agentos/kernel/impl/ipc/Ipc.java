@@ -594,6 +594,15 @@ public final class Ipc implements MessageQueues {
     // ------------------------------------------------------------------ the queue log
 
     /** Rebuilds the durable queues from the queue log under {@code dataDir} (see {@link QueueLog#recover}). */
+    /**
+     * After a restart: of the durable sends the queue log names by call, keeps those {@code cut}
+     * says the crash cut (made, their result never journaled); a process making such a call
+     * again is answered with the ids it sent, and nothing is sent twice.
+     */
+    public void keepCutSends(java.util.function.Predicate<String> cut) {
+        queueLog.keepSends(cut);
+    }
+
     public void recover(java.nio.file.Path dataDir) throws IOException {
         queueLog.recover(dataDir);
     }

@@ -67,6 +67,15 @@ final class QueueLog {
 
     /** One record for the messages of one send, written straight with a generator (the hot path of durable sends). */
     byte[] sendRecord(MessageQueue q, List<MessageQueue.Msg> msgs) {
+        return sendRecord(q, msgs, null, null);
+    }
+
+    /**
+     * As above, naming the process's call that sent them ({@code ToolContext.callId()}) and the
+     * ids it answered with, so that the same call made again after a crash is answered with them
+     * instead of sending again ({@link #sentBy}).
+     */
+    byte[] sendRecord(MessageQueue q, List<MessageQueue.Msg> msgs, String callId, JsonNode ids) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64 + 160 * msgs.size());
         try (com.fasterxml.jackson.core.JsonGenerator g = k.json.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -87,12 +96,35 @@ final class QueueLog {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            if (callId != null && ids != null) {
+                g.writeStringField("call", callId);
+                g.writeFieldName("ids");
+                k.json.writeTree(g, ids);
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         return out.toByteArray();
     }
+
+    /** The ids a durable send made by call {@code callId} before the restart answered with, once; null when none. */
+    long[] sentBy(String callId) {
+        if (sentByCall.isEmpty()) return null;
+        synchronized (sentByCall) {
+            return sentByCall.remove(callId);
+        }
+    }
+
+    /** Keeps of {@link #sentBy} only the calls {@code cut} says were cut by the crash (the rest are answered already). */
+    public void keepSends(java.util.function.Predicate<String> cut) {
+        synchronized (sentByCall) {
+            sentByCall.keySet().removeIf(cut.negate());
+        }
+    }
+
+    /** Durable sends by the process call that made them, read at recovery. */
+    private final java.util.Map<String, long[]> sentByCall = new java.util.HashMap<>();
 
     BiConsumerOfMsg journalOf(MessageQueue q) {
         return (type, m) -> {
@@ -166,6 +198,13 @@ final class QueueLog {
                     doneKeys.remove(q);
                 }
                 case "send" -> {
+                    if (r.hasNonNull("call") && r.has("ids")) {
+                        long[] sent = new long[r.get("ids").size()];
+                        for (int i = 0; i < sent.length; i++) sent[i] = r.get("ids").get(i).asLong();
+                        synchronized (sentByCall) {
+                            sentByCall.put(r.get("call").asText(), sent);
+                        }
+                    }
                     if (!live.containsKey(q)) break;
                     if (r.has("m")) {
                         for (JsonNode m : r.get("m")) live.get(q).put(m.path("id").asLong(), (ObjectNode) m);

@@ -41,6 +41,14 @@ public final class Sending {
             throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + name
                     + "' of capacity " + q.spec.capacity());
         }
+        // a durable send made again after a crash (its result never reached the process): answered, not sent twice
+        String callId = fromOutside || !q.spec.durable() ? null : org.agentos.kernel.impl.syscall.CallJournaling.callId(p);
+        long[] sentBefore = callId == null ? null : ipc.queueLog.sentBy(callId);
+        if (sentBefore != null) {
+            ObjectNode r = k.json.createObjectNode();
+            r.set("ids", new com.fasterxml.jackson.databind.node.ArrayNode(k.json.getNodeFactory(), new IdList(sentBefore, sentBefore.length)));
+            return SyscallResult.ok(r);
+        }
         long now = k.hal.currentTimeMillis();
         MessageQueue.Waiter w;
         java.util.concurrent.CompletableFuture<SyscallResult> outside = null;
@@ -59,7 +67,7 @@ public final class Sending {
                         // Acknowledged once on disk: the sender waits (BLOCKED, no thread) for the group commit.
                         MessageQueue.Waiter w0 = new MessageQueue.Waiter(p, 0, null, null);
                         ipc.block(p, w0, "ipc.send " + name + " (commit)");
-                        commit(q, fresh, err -> k.parked.completeIf(p, w0, err != null ? err : SyscallResult.ok(r)));
+                        commit(q, fresh, callId, r, err -> k.parked.completeIf(p, w0, err != null ? err : SyscallResult.ok(r)));
                         return null;
                     }
                 } else if (tryEnqueue(q, p.pid, batch, now, r)) {
@@ -151,6 +159,12 @@ public final class Sending {
      * the EIO to report.
      */
     void commit(MessageQueue q, List<MessageQueue.Msg> msgs, java.util.function.Consumer<SyscallResult> then) {
+        commit(q, msgs, null, null, then);
+    }
+
+    /** As above, for call {@code callId} of a process, whose result {@code result} the record keeps (QueueLog.sentBy). */
+    void commit(MessageQueue q, List<MessageQueue.Msg> msgs, String callId, ObjectNode result,
+                java.util.function.Consumer<SyscallResult> then) {
         Journal journal = ipc.queueLog.journal();
         if (msgs.isEmpty()) {
             then.accept(null);
@@ -161,7 +175,7 @@ public final class Sending {
             then.accept(SyscallResult.error(Errno.EIO, "the queue log is closed: the kernel is stopping"));
             return;
         }
-        byte[] record = ipc.queueLog.sendRecord(q, msgs);
+        byte[] record = ipc.queueLog.sendRecord(q, msgs, callId, result == null ? null : result.get("ids"));
         if (record.length > Journal.MAX_RECORD) {
             unreserve(q, msgs);
             then.accept(SyscallResult.error(Errno.EINVAL, "a durable send of " + record.length + " bytes: at most "

@@ -108,6 +108,12 @@ public final class CallJournal implements AutoCloseable {
         return out;
     }
 
+    /** Rewrites the journal with what the retention keeps, now (queued behind the records appended so far). */
+    void compactNow() {
+        Journal j = log;
+        if (j != null) j.compact(this::retained);
+    }
+
     /** Bytes of the journal on disk. */
     public long size() {
         Journal j = log;

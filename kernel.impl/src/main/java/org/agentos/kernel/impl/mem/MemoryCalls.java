@@ -297,6 +297,12 @@ public final class MemoryCalls {
         return MemCaller.process(p.pid, p.owner, p.caps::permits);
     }
 
+    /** A write's caller, naming its process's call (a repeat after a crash is answered, not written twice). */
+    private static MemCaller writer(Proc p, boolean fromOutside) {
+        MemCaller c = caller(p);
+        return fromOutside ? c : c.withCall(org.agentos.kernel.impl.syscall.CallJournaling.callId(p));
+    }
+
     /** The first memory call of {@code p}: its user space exists from now on. */
     void started(MemoryManager m, Proc p) {
         boolean first;
@@ -456,7 +462,7 @@ public final class MemoryCalls {
     }
 
     public SyscallResult put(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
-        return gatedWrite(p, fromOutside, "mem.put", m -> m.put(caller(p), space(p, a), a.get("key").asText(), write(a)), info -> {
+        return gatedWrite(p, fromOutside, "mem.put", m -> m.put(writer(p, fromOutside), space(p, a), a.get("key").asText(), write(a)), info -> {
             chargeBytes(p, info.bytes());
             return infoJson(info);
         });
@@ -468,7 +474,7 @@ public final class MemoryCalls {
     }
 
     public SyscallResult cas(Proc p, JsonNode a, boolean fromOutside) throws SyscallException {
-        return gatedWrite(p, fromOutside, "mem.cas", m -> m.cas(caller(p), space(p, a), a.get("key").asText(), a.get("expect").asLong(),
+        return gatedWrite(p, fromOutside, "mem.cas", m -> m.cas(writer(p, fromOutside), space(p, a), a.get("key").asText(), a.get("expect").asLong(),
                 write(a)), o -> {
                     ObjectNode r = k.json.createObjectNode().put("swapped", o.swapped());
                     if (o.current() == null) r.putNull("version");

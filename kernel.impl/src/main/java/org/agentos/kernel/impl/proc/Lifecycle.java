@@ -206,6 +206,7 @@ public final class Lifecycle {
                     p.state = ProcessState.BLOCKED;
                 } else {
                     p.state = ProcessState.READY;
+                    p.waitingOn = null; // a breakpoint's or a divergence's reason
                     k.stepper.enqueueLocked(p);
                 }
             } else if (p.pausePending) {
@@ -316,6 +317,31 @@ public final class Lifecycle {
         }
         enroll(parent, child, "fork");
         return SyscallResult.ok(k.json.createObjectNode().put("pid", pid));
+    }
+
+    /**
+     * agent:fork --at: a new process (a child of init) running {@code program} from {@code state},
+     * the state process {@code like} had at a step (rebuilt by replay), with its owner,
+     * capabilities, quotas and priority. {@code given} is the result it starts with instead of
+     * making {@code call} (what if the tool had answered this?); without one it makes {@code call}
+     * with {@code args}. Its memory starts empty: a fork at a step has no copy of the memory then.
+     */
+    public long forkAt(Proc like, String program, Object state, String call, JsonNode args, SyscallResult given)
+            throws SyscallException {
+        if (k.programs.get(program) == null) throw new SyscallException(Errno.ENOENT, "program '" + program + "' is not installed");
+        k.procs.admit(like.owner);
+        long pid = k.procs.nextPid();
+        Proc p = new Proc(pid, Kernel.INIT_PID, like.owner, program, like.nice, like.schedClass, like.caps, like.quotas, k.now());
+        p.budget = TreeBudget.of(pid, like.quotas, null);
+        p.programState = state;
+        if (given != null || call == null) {
+            p.lastResult = given;
+        } else {
+            p.callName = call;
+            p.callArgs = args;
+        }
+        enroll(k.procs.init, p, "fork-at");
+        return pid;
     }
 
     public CompletionStage<ExitStatus> awaitExit(long pid) throws SyscallException {

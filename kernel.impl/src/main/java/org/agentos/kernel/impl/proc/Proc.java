@@ -73,6 +73,8 @@ public final class Proc implements SchedEntity {
     /** Tokens and bytes charged before the call in flight, so that its journal record says what it charged. */
     public long tokensAtCall;
     public long bytesAtCall;
+    /** Breakpoints, a single step, tracers: null unless someone debugs this process. */
+    public org.agentos.kernel.impl.debug.Debugger.ProcDebug debug;
     public boolean queued;
     public boolean pausePending;
     public boolean terminatePending;

@@ -35,7 +35,7 @@ public final class CallJournaling {
     }
 
     /** The identity of the call {@code p} makes now, as tools see it ({@code ToolContext.callId}). */
-    static String callId(Proc p) {
+    public static String callId(Proc p) {
         return p.pid + ":" + (p.journalSeq + 1);
     }
 

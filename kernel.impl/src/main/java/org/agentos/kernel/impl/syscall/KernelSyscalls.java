@@ -119,7 +119,7 @@ public final class KernelSyscalls {
                 .args(schema(k, """
                         {"type":"object","properties":{"pid":{"type":"integer","minimum":1},"signal":{"enum":["term",
                         "kill"]}},"required":["pid"],"additionalProperties":false}"""))
-                .capabilities("proc:kill").determinism(Determinism.PURE).build(),
+                .capabilities("proc:kill").determinism(Determinism.RECORDED).build(), // ESRCH or not: the world's answer
                 (p, a) -> {
                     Proc target = k.procs.get(a.get("pid").asLong());
                     if (target == null) throw new SyscallException(Errno.ESRCH, "no process " + a.get("pid").asLong());
@@ -388,6 +388,8 @@ public final class KernelSyscalls {
                     if (e == null) throw new SyscallException(Errno.ENOENT, "no syscall '" + a.get("name").asText() + "'");
                     ObjectNode d = ToolDescriptors.toJson(e.descriptor, e.provider);
                     d.put("permitted", e.permitsFixed(p.caps));
+                    // for replay and recovery (docs/debugging.md): kept in the call journal, and durable before it is seen
+                    d.put("journaled", e.journaled()).put("effects", e.hasEffects());
                     return SyscallResult.ok(d);
                 }).readsOnly();
     }

@@ -91,6 +91,7 @@ public final class Mediator {
     public SyscallResult now(Proc p, String name, JsonNode args, long stepStartNanos) {
         SyscallEntry e = k.syscalls.get(name);
         if (e == null || !e.completesInStep()) return null;
+        if (p.debug != null) return null; // a process being debugged makes every call at a step's end, where breakpoints are
         // A result with effects must be on disk before the process sees it: the step ends with the call instead.
         if (e.hasEffects() && k.journaling.on()) return null;
         long t0 = k.hal.nanoTime();
@@ -204,6 +205,7 @@ public final class Mediator {
         boolean record = e != null && e.recordResult && r.isOk();
         String detail = r.isOk() ? null : r.message();
         if (via != null) detail = detail == null ? "via " + via : detail + " (via " + via + ")";
+        if (p.debug != null) k.debugger.traced(p, name, args, r, endNanos - startNanos, via);
         k.audit.append(new AuditWriter.Entry(endNanos, k.now(), AuditRecord.SYSCALL, p.pid, p.owner, name,
                 r.isOk() ? AuditRecord.OK : r.errno().name(), endNanos - startNanos, detail, 0,
                 args == null || args.isEmpty() ? null : args, record ? r.value() : null));

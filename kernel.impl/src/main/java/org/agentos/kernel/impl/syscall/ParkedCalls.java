@@ -55,6 +55,7 @@ public final class ParkedCalls {
             if (p.state.isTerminal() || !p.callInFlight) return false;
             if (token != null && p.blockedOn != token) return false;
             p.blockedOn = null;
+            String name = p.callName;
             k.mediator.audit(p, p.callEntry, p.callName, p.callArgs, r, p.callStartNanos, k.hal.nanoTime(), null);
             boolean untilDurable = k.journaling.recordLocked(p, p.callEntry, p.callName, p.callArgs, r,
                     () -> durable(p));
@@ -68,7 +69,12 @@ public final class ParkedCalls {
             p.waitFor = Long.MIN_VALUE;
             p.sleepUntilMillis = 0;
             k.checkpoints.markDirtyLocked(p);
-            if (untilDurable && !quota) {
+            String breakpoint = p.debug == null || quota ? null : k.debugger.atResultLocked(p, name, r);
+            if (breakpoint != null) { // stopped before it sees the result; agent:resume goes on
+                if (p.state != ProcessState.PAUSED) p.state = ProcessState.PAUSED;
+                p.waitingOn = breakpoint;
+                p.pausePending = false;
+            } else if (untilDurable && !quota) {
                 if (p.state == ProcessState.RUNNING || p.state == ProcessState.BLOCKED) {
                     p.state = ProcessState.BLOCKED;
                     p.waitingOn = JOURNAL;

@@ -47,8 +47,30 @@ public final class Replay {
     public record Report(String program, long steps, long calls, long journaled, boolean identical, String outcome,
                          String divergence) {}
 
+    /**
+     * Where a replay stopped for a fork: the state the program returned at that step and the call
+     * it asked for then, with the result the journal holds for it (null when it has none).
+     */
+    public record At(String program, Object state, String call, JsonNode args, SyscallResult recorded) {}
+
     /** Replays {@code pid} with its own program, or {@code programName} when not null, for at most {@code maxSteps}. */
     public Report run(long pid, String programName, long maxSteps) throws SyscallException {
+        return loop(pid, programName, maxSteps, 0, null);
+    }
+
+    /** The state of {@code pid} at step {@code step}, rebuilt by replay (agent:fork --at). */
+    public At at(long pid, long step) throws SyscallException {
+        if (step < 1) throw new SyscallException(Errno.EINVAL, "steps count from 1");
+        At[] at = new At[1];
+        Report r = loop(pid, null, step, step, at);
+        if (at[0] == null) {
+            throw new SyscallException(Errno.EINVAL, "pid " + pid + " has no step " + step + " to fork at: the replay "
+                    + (r.divergence() != null ? "diverged at " + r.divergence() : "ended after " + r.steps() + " steps: " + r.outcome()));
+        }
+        return at[0];
+    }
+
+    private Report loop(long pid, String programName, long maxSteps, long stopAfter, At[] at) throws SyscallException {
         List<JournalRecord> records;
         try {
             records = k.journaling.of(pid);
@@ -101,6 +123,13 @@ public final class Replay {
             Step.Call<Object> c = (Step.Call<Object>) step;
             state = c.state();
             SyscallEntry e = k.syscalls.get(c.syscall());
+            if (steps == stopAfter) {
+                SyscallResult recorded = null;
+                if ((e == null || e.journaled()) && served.it.hasNext()) recorded = served.answer(steps, c.syscall(), c.args());
+                if (served.divergence != null) return served.report(name, steps, null, served.divergence);
+                at[0] = new At(name, state, c.syscall(), c.args(), recorded);
+                return served.report(name, steps, "stopped at step " + steps, null);
+            }
             if (e == null || e.journaled()) {
                 if (!served.it.hasNext()) return served.report(name, steps, "at the end of the journal, asking for "
                         + c.syscall() + " (the process was making it, or is still)", null);

@@ -1,0 +1,64 @@
+package org.agentos.kernel.impl.journal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The call journal's records on disk: compact, read back whole, kept while a process lives and for the retention after. */
+class CallJournalRetentionTest {
+    @TempDir
+    Path dir;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void recordsRoundTripCompactly() throws Exception {
+        JournalRecord r = JournalRecord.result(7, 3, 1_000, "fs.write", Args.of("path", "/home/a", "text", "x"),
+                SyscallResult.ok(Args.of("version", 2)), 10, 42);
+        JournalRecord back = JournalRecord.decode(r.encode(JSON), JSON);
+        assertEquals(r, back);
+        assertTrue(r.encode(JSON).length < 70, "a small call's record is small: " + r.encode(JSON).length + " bytes");
+        JournalRecord failed = JournalRecord.result(7, 4, 1_001, "fs.read", null, SyscallResult.error(Errno.ENOENT, "no file"), 0, 0);
+        JournalRecord f = JournalRecord.decode(failed.encode(JSON), JSON);
+        assertEquals(Errno.ENOENT, f.errno());
+        assertEquals("no file", f.message());
+        assertNull(f.json());
+        JournalRecord start = JournalRecord.start(9, 1, 5, "counter", "alice", Args.of("limit", 3));
+        assertEquals(1, JournalRecord.decode(start.encode(JSON), JSON).ppid());
+    }
+
+    @Test
+    void aCompactionKeepsLiveProcessesAndThoseEndedWithinTheRetention() throws Exception {
+        long now = TimeUnit.DAYS.toMillis(100);
+        long hour = TimeUnit.HOURS.toMillis(1);
+        // pid 1 lives; pid 2 ended two days ago; pid 3 ended an hour ago; pid 4 left the table, its exit in the journal
+        Map<Long, Long> ended = Map.of(1L, CallJournal.LIVE, 2L, now - 48 * hour, 3L, now - hour);
+        CallJournal j = new CallJournal(dir, JSON, 24 * hour, () -> now, pid -> ended.getOrDefault(pid, CallJournal.UNKNOWN));
+        j.recover(pid -> -1, name -> false);
+        for (long pid = 1; pid <= 4; pid++) {
+            j.append(JournalRecord.start(pid, 1, now - 72 * hour, "p", "alice", Args.none()), null);
+            j.append(JournalRecord.result(pid, 1, now - 72 * hour, "clock.now", null, SyscallResult.ok(Args.of("millis", 1)), 0, 0), null);
+        }
+        j.append(JournalRecord.exit(4, now - 30 * hour), null);
+        j.compactNow();
+        j.close();
+        CallJournal again = new CallJournal(dir, JSON, 24 * hour, () -> now, pid -> CallJournal.UNKNOWN);
+        again.recover(pid -> -1, name -> false);
+        assertEquals(2, again.of(1).size(), "a live process keeps everything");
+        assertEquals(List.of(), again.of(2), "ended longer ago than the retention");
+        assertEquals(2, again.of(3).size(), "ended within the retention");
+        assertEquals(List.of(), again.of(4), "its exit in the journal, 30 hours ago");
+        again.close();
+    }
+}
