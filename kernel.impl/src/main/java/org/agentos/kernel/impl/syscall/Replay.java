@@ -95,8 +95,9 @@ public final class Replay {
                     + " of " + name + ": " + e.getMessage());
         }
         Proc self = standIn(pid, start);
-        Served served = new Served(records.stream().filter(r -> r.kind() == JournalRecord.RESULT).iterator(),
-                records.stream().filter(r -> r.kind() == JournalRecord.RESULT).count());
+        List<JournalRecord> results = new java.util.ArrayList<>(records.size());
+        for (JournalRecord r : records) if (r.kind() == JournalRecord.RESULT) results.add(r);
+        Served served = new Served(results.iterator(), results.size());
         SyscallResult last = null;
         long steps = 0;
         while (steps < maxSteps) {
