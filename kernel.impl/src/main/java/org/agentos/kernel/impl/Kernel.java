@@ -153,7 +153,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                 : new ProcStore(settings.dataDir(), json, 256L << 20));
         this.procs = new ProcessTable(hal, settings.dataDir());
         this.journal = settings.dataDir() == null ? null : new CallJournal(settings.dataDir(), json,
-                settings.journalRetentionMillis(), hal::currentTimeMillis, this::endedMillis);
+                settings.journalRetentionMillis(), hal::currentTimeMillis, this::endedMillis, this::snapshotOf);
         this.syscalls = new SyscallTable(this);
         int workers = settings.workers() > 0 ? settings.workers() : Math.max(1, hal.cpuCount());
         this.dispatcher = new Dispatcher(new Dispatcher.Runner() {
@@ -315,10 +315,20 @@ public final class Kernel implements ProcessManager, AuditLog {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot read the call journal: " + e.getMessage(), e);
         }
+        // A compaction's snapshot newer than the checkpoint is where the process was: its state then
+        // (the records it stands for are gone from the journal), and what it was given after it.
+        for (Map.Entry<Long, JournalRecord> e : recovery.snapshots().entrySet()) {
+            Proc p = procs.get(e.getKey());
+            synchronized (p) {
+                if (e.getValue().seq() > p.journalSeq) applySnapshotLocked(p, e.getValue());
+            }
+        }
         for (Map.Entry<Long, java.util.ArrayDeque<JournalRecord>> e : recovery.redo().entrySet()) {
             Proc p = procs.get(e.getKey());
             synchronized (p) {
-                p.redo = e.getValue();
+                long after = p.journalSeq;
+                e.getValue().removeIf(r -> r.seq() <= after);
+                if (!e.getValue().isEmpty()) p.redo = e.getValue();
             }
         }
         mem.retakeAfterCrash(recovery.kept());
@@ -335,6 +345,67 @@ public final class Kernel implements ProcessManager, AuditLog {
                 return false;
             }
         });
+    }
+
+    /**
+     * For a compaction of the call journal: live process {@code pid} as a snapshot (its state, with
+     * the result it has not stepped with yet or the call it is making, after its journaled calls so
+     * far), or null when it cannot be (ended, or its state does not serialise).
+     */
+    private JournalRecord snapshotOf(long pid) {
+        Proc p = procs.get(pid);
+        if (p == null) return null;
+        synchronized (p) {
+            if (p.state.isTerminal()) return null;
+            com.fasterxml.jackson.databind.node.ObjectNode snap = json.createObjectNode();
+            try {
+                snap.set("state", json.valueToTree(p.programState));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            if (p.callName != null) {
+                snap.putObject("call").put("name", p.callName).set("args", p.callArgs);
+            } else if (p.lastResult != null) {
+                snap.set("last", resultJson(p.lastResult));
+            }
+            return JournalRecord.snapshot(p.pid, org.agentos.kernel.impl.persist.Checkpoints.consistentSeq(p), now(),
+                    p.programName, p.owner, snap);
+        }
+    }
+
+    /** A syscall result as a snapshot keeps it: {@code {value}} or {@code {errno, message}}. */
+    public com.fasterxml.jackson.databind.node.ObjectNode resultJson(org.agentos.kernel.api.syscall.SyscallResult r) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = json.createObjectNode();
+        if (r.isOk()) o.set("value", r.value());
+        else o.put("errno", r.errno().name()).put("message", r.message());
+        return o;
+    }
+
+    /** The result a snapshot keeps ({@link #resultJson}). */
+    public static org.agentos.kernel.api.syscall.SyscallResult resultOf(com.fasterxml.jackson.databind.JsonNode o) {
+        if (o.hasNonNull("errno")) {
+            org.agentos.kernel.api.syscall.Errno e;
+            try {
+                e = org.agentos.kernel.api.syscall.Errno.valueOf(o.get("errno").asText());
+            } catch (IllegalArgumentException unknown) {
+                e = org.agentos.kernel.api.syscall.Errno.EIO;
+            }
+            return org.agentos.kernel.api.syscall.SyscallResult.error(e, o.path("message").asText());
+        }
+        return org.agentos.kernel.api.syscall.SyscallResult.ok(o.get("value"));
+    }
+
+    /** The process continues from a snapshot the journal holds (newer than its checkpoint). Holds p. */
+    private void applySnapshotLocked(Proc p, JournalRecord snap) {
+        com.fasterxml.jackson.databind.JsonNode s = snap.json();
+        p.programState = s.get("state"); // JSON: the stepper makes it typed, as for a checkpoint
+        p.journalSeq = snap.seq();
+        p.lastResult = s.has("last") ? resultOf(s.get("last")) : null;
+        p.callName = s.has("call") ? s.get("call").path("name").asText() : null;
+        p.callArgs = s.has("call") ? s.get("call").get("args") : null;
+        p.sleepUntilMillis = 0;
+        p.waitFor = Long.MIN_VALUE;
+        checkpoints.markDirtyLocked(p);
     }
 
     /** For the call journal's retention: {@link CallJournal#LIVE}, when {@code pid} ended, or {@link CallJournal#UNKNOWN}. */

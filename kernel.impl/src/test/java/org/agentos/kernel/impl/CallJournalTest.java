@@ -187,6 +187,14 @@ class CallJournalTest {
                 k.spawn(new SpawnSpec("writer", Args.of("limit", 400), "alice", 0, List.of("*"), null));
             }
             k.checkpoints.checkpoint(); // the processes as spawned: all a crash leaves besides the journal
+            Thread compactor = new Thread(() -> { // snapshots replace older records while the writers run
+                while (true) {
+                    k.journal.compactNow();
+                    LockSupportSleep.millis(25);
+                }
+            });
+            compactor.setDaemon(true);
+            compactor.start();
             System.out.println("READY");
             System.out.flush();
             Thread.currentThread().join();
@@ -220,6 +228,14 @@ class CallJournalTest {
                 ExitStatus s = h.kernel.awaitExit(pid).toCompletableFuture().get(60, TimeUnit.SECONDS);
                 assertEquals(400, s.code(), "pid " + pid + ": " + s.reason());
             }
+        }
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            h.kernel.addTool(new EffectTool(dir), "test");
+            h.kernel.addProgram(writer(), "test");
+            long any = h.kernel.list(Integer.MAX_VALUE).stream().filter(p -> p.program().equals("writer")).findFirst()
+                    .orElseThrow().pid();
+            var replay = h.kernel.replay.run(any, null, 100_000);
+            assertTrue(replay.identical() && replay.outcome().startsWith("exited with code 400"), replay.toString());
         }
         // Every value written once per writer, none skipped.
         Map<Long, TreeSet<Long>> values = new HashMap<>();
@@ -282,6 +298,7 @@ class CallJournalTest {
             long waiter = k.spawn(new SpawnSpec("locker", Args.none(), "alice", 0, LOCK_CAPS, null));
             KernelHarness.await("the waiter to wait", () -> String.valueOf(k.info(waiter).orElseThrow().waitingOn()).contains("#L"));
             k.checkpoints.checkpoint(); // both as spawned: the lock is in no checkpoint, only in the journal
+            k.journal.compactNow(); // and the holder's older records give way to a snapshot: its lock result stays
             System.out.println(holder + " " + waiter);
             System.out.flush();
             Thread.currentThread().join();
@@ -363,6 +380,13 @@ class CallJournalTest {
                 if (Files.isDirectory(f)) Files.createDirectories(t);
                 else Files.copy(f, t);
             }
+        }
+    }
+
+    /** Sleeps without throwing, for the children's helper threads. */
+    static final class LockSupportSleep {
+        static void millis(long ms) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ms));
         }
     }
 

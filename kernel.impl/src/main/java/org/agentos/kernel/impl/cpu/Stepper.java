@@ -83,6 +83,7 @@ public final class Stepper {
                 if (p.queued && p.state == ProcessState.READY) {
                     p.queued = false;
                     p.state = ProcessState.RUNNING;
+                    p.stepSeq = p.journalSeq; // RUNNING from here: a checkpoint now goes with this position
                     return p;
                 }
             }
@@ -107,6 +108,7 @@ public final class Stepper {
         ObjectNode signal;
         String badState = null;
         synchronized (p) {
+            p.stepSeq = p.journalSeq;
             heldCall = p.callName != null;
             if (!heldCall && p.programState instanceof JsonNode node
                     && !JsonNode.class.isAssignableFrom(pe.program().stateType())) {

@@ -22,7 +22,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Retention: once the file has grown past {@link #COMPACT_ABOVE_BYTES} and doubled, it is
  * rewritten with the records of processes that still live, or ended less than
- * {@code retentionMillis} ago; independent of the audit log's rotation.
+ * {@code retentionMillis} ago; independent of the audit log's rotation. A live process's older
+ * records give way to one {@link JournalRecord#SNAPSHOT} of its state (replay starts there), so
+ * a process that runs for months does not fill the disk; the results of its lock and semaphore
+ * calls stay (what it holds is folded from them after a crash).
  */
 public final class CallJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CallJournal.class);
@@ -38,13 +41,19 @@ public final class CallJournal implements AutoCloseable {
     private final long retentionMillis;
     private final LongSupplier clock;
     private final LongUnaryOperator endedMillis;
+    private final java.util.function.LongFunction<JournalRecord> snapshots;
+    /** Calls whose results every compaction keeps (lock and semaphore calls); from {@link #recover}. */
+    private volatile java.util.function.Predicate<String> whole = name -> false;
     private volatile Journal log;
 
     /**
      * @param dir             the kernel's data directory
      * @param endedMillis     for a pid: {@link #LIVE}, when it ended, or {@link #UNKNOWN} (not in the table)
+     * @param snapshots       for a live pid: a {@link JournalRecord#SNAPSHOT} of it now, or null to keep all its records
      */
-    public CallJournal(Path dir, ObjectMapper json, long retentionMillis, LongSupplier clock, LongUnaryOperator endedMillis) {
+    public CallJournal(Path dir, ObjectMapper json, long retentionMillis, LongSupplier clock, LongUnaryOperator endedMillis,
+                       java.util.function.LongFunction<JournalRecord> snapshots) {
+        this.snapshots = snapshots;
         this.file = dir.resolve("journal").resolve("calls.log");
         this.json = json;
         this.retentionMillis = retentionMillis;
@@ -58,7 +67,8 @@ public final class CallJournal implements AutoCloseable {
      * the start, of the calls {@code whole} names, of the same processes ({@code kept}: the
      * locks and semaphores they held).
      */
-    public record Recovery(Map<Long, ArrayDeque<JournalRecord>> redo, List<JournalRecord> kept) {}
+    public record Recovery(Map<Long, ArrayDeque<JournalRecord>> redo, List<JournalRecord> kept,
+                           Map<Long, JournalRecord> snapshots) {}
 
     /**
      * Reads the journal as a crash left it (a torn last round is cut off) and opens it for
@@ -66,22 +76,29 @@ public final class CallJournal implements AutoCloseable {
      * (negative: a process not to recover).
      */
     public Recovery recover(LongUnaryOperator checkpointedSeq, java.util.function.Predicate<String> whole) throws IOException {
+        this.whole = whole;
         Map<Long, ArrayDeque<JournalRecord>> redo = new HashMap<>();
         List<JournalRecord> kept = new ArrayList<>();
+        Map<Long, JournalRecord> snaps = new HashMap<>();
         long[] read = {0};
         Journal.read(file, b -> {
             read[0]++;
-            if (JournalRecord.kindOf(b) != JournalRecord.RESULT) return;
+            byte kind = JournalRecord.kindOf(b);
+            if (kind != JournalRecord.RESULT && kind != JournalRecord.SNAPSHOT) return;
             long pid = JournalRecord.pidOf(b);
             long after = checkpointedSeq.applyAsLong(pid);
             if (after < 0) return;
             JournalRecord r = JournalRecord.decode(b, json);
+            if (kind == JournalRecord.SNAPSHOT) {
+                snaps.merge(pid, r, (a, c) -> c.seq() >= a.seq() ? c : a);
+                return;
+            }
             if (r.seq() > after) redo.computeIfAbsent(pid, x -> new ArrayDeque<>()).add(r);
             if (r.errno() == null && whole.test(r.name())) kept.add(r);
         });
         log = Journal.open(file, COMPACT_ABOVE_BYTES, this::retained);
         if (!redo.isEmpty()) LOG.info("call journal: {} records read, results to give back to {} processes", read[0], redo.size());
-        return new Recovery(redo, kept);
+        return new Recovery(redo, kept, snaps);
     }
 
     /** Whether the journal is open (the kernel keeps state on disk and has started). */
@@ -109,7 +126,7 @@ public final class CallJournal implements AutoCloseable {
     }
 
     /** Rewrites the journal with what the retention keeps, now (queued behind the records appended so far). */
-    void compactNow() {
+    public void compactNow() {
         Journal j = log;
         if (j != null) j.compact(this::retained);
     }
@@ -120,19 +137,40 @@ public final class CallJournal implements AutoCloseable {
         return j == null ? 0 : j.size();
     }
 
-    /** The records worth keeping, for a compaction: of live processes and of those ended within the retention. */
+    /**
+     * The records worth keeping, for a compaction: of processes ended within the retention, and
+     * of live ones from a snapshot of each on (with their lock and semaphore results).
+     */
     private void retained(Journal.Records out) throws IOException {
         long now = clock.getAsLong();
         Map<Long, Long> exits = new HashMap<>();
         Journal.readWhole(file, b -> {
             if (JournalRecord.kindOf(b) == JournalRecord.EXIT) exits.put(JournalRecord.pidOf(b), JournalRecord.decode(b, json).millis());
         });
+        Map<Long, JournalRecord> snaps = new HashMap<>();
+        java.util.Set<Long> written = new java.util.HashSet<>();
         long[] kept = {0, 0};
         Journal.readWhole(file, b -> {
             long pid = JournalRecord.pidOf(b);
             long ended = endedMillis.applyAsLong(pid);
             if (ended == UNKNOWN) ended = exits.getOrDefault(pid, UNKNOWN);
-            if (ended == LIVE || ended != UNKNOWN && now - ended < retentionMillis) {
+            if (ended != LIVE && (ended == UNKNOWN || now - ended >= retentionMillis)) {
+                kept[1]++;
+                return;
+            }
+            JournalRecord snap = ended == LIVE ? snaps.computeIfAbsent(pid, x -> {
+                JournalRecord s = snapshots.apply(x);
+                return s == null ? NO_SNAPSHOT : s;
+            }) : NO_SNAPSHOT;
+            if (snap == NO_SNAPSHOT) {
+                out.add(b);
+                kept[0]++;
+                return;
+            }
+            if (written.add(pid)) out.add(snap.encode(json)); // where the process's records began
+            byte kind = JournalRecord.kindOf(b);
+            JournalRecord r = kind == JournalRecord.RESULT ? JournalRecord.decode(b, json) : null;
+            if (r != null && (r.seq() > snap.seq() || r.errno() == null && whole.test(r.name()))) {
                 out.add(b);
                 kept[0]++;
             } else {
@@ -142,6 +180,8 @@ public final class CallJournal implements AutoCloseable {
         LOG.info("call journal compacted: {} records kept, {} dropped (processes ended over {} ms ago)", kept[0], kept[1],
                 retentionMillis);
     }
+
+    private static final JournalRecord NO_SNAPSHOT = JournalRecord.exit(0, 0);
 
     @Override
     public void close() {

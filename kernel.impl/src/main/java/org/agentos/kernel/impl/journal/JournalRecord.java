@@ -13,13 +13,15 @@ import org.agentos.kernel.api.syscall.SyscallResult;
  * integers and length-prefixed UTF-8 (JSON for arguments, results and states). A result record
  * is about 30 bytes plus its JSON; the audit log's JSON line of the same call is ~115.
  *
- * @param kind    {@link #START}, {@link #RESULT} or {@link #EXIT}
+ * @param kind    {@link #START}, {@link #RESULT}, {@link #EXIT} or {@link #SNAPSHOT}
  * @param pid     the process
- * @param seq     RESULT: the call's place among the process's journaled calls, from 1; START: the parent's pid
+ * @param seq     RESULT: the call's place among the process's journaled calls, from 1; START: the parent's pid;
+ *                SNAPSHOT: the journaled calls it stands for
  * @param millis  wall clock when it happened
  * @param name    START: the program; RESULT: the syscall
  * @param owner   START: the owner; else null
- * @param json    START: the program's first state; RESULT: the call's arguments (null: none)
+ * @param json    START: the program's first state; RESULT: the call's arguments (null: none); SNAPSHOT:
+ *                {@code {state, last?: result, call?: {name, args}}}
  * @param errno   RESULT: null when the call succeeded
  * @param result  RESULT: its value (success) or null
  * @param message RESULT: the error's message, or null
@@ -31,6 +33,12 @@ public record JournalRecord(byte kind, long pid, long seq, long millis, String n
     public static final byte START = 1;
     public static final byte RESULT = 2;
     public static final byte EXIT = 3;
+    /**
+     * What a compaction leaves of a live process's older records: its state after {@code seq}
+     * journaled calls, with the result it had not stepped with yet ({@code last}) or the call it
+     * was making ({@code call}), from which replay starts instead of from START.
+     */
+    public static final byte SNAPSHOT = 4;
 
     /** An errno by its name (names, not ordinals, are on disk: a later API may add errnos); EIO for one this kernel lacks. */
     private static Errno errnoNamed(String name) {
@@ -57,6 +65,10 @@ public record JournalRecord(byte kind, long pid, long seq, long millis, String n
                 r.errno(), r.isOk() ? r.value() : null, r.isOk() ? null : r.message(), tokens, bytes);
     }
 
+    public static JournalRecord snapshot(long pid, long seq, long millis, String program, String owner, JsonNode snapshot) {
+        return new JournalRecord(SNAPSHOT, pid, seq, millis, program, owner, snapshot, null, null, null, 0, 0);
+    }
+
     public static JournalRecord exit(long pid, long millis) {
         return new JournalRecord(EXIT, pid, 0, millis, null, null, null, null, null, null, 0, 0);
     }
@@ -72,7 +84,7 @@ public record JournalRecord(byte kind, long pid, long seq, long millis, String n
         out.varlong(pid);
         out.varlong(millis);
         switch (kind) {
-            case START -> {
+            case START, SNAPSHOT -> {
                 out.varlong(seq);
                 out.string(name);
                 out.string(owner);
@@ -99,9 +111,9 @@ public record JournalRecord(byte kind, long pid, long seq, long millis, String n
         long pid = in.varlong();
         long millis = in.varlong();
         return switch (kind) {
-            case START -> {
-                long ppid = in.varlong();
-                yield new JournalRecord(START, pid, ppid, millis, in.string(), in.string(), in.json(json), null, null, null, 0, 0);
+            case START, SNAPSHOT -> {
+                long seq = in.varlong();
+                yield new JournalRecord(kind, pid, seq, millis, in.string(), in.string(), in.json(json), null, null, null, 0, 0);
             }
             case RESULT -> {
                 long seq = in.varlong();

@@ -95,7 +95,18 @@ public final class Checkpoints {
                 last == null ? null : last.errno(), last == null || last.isOk() ? null : last.message(),
                 p.callName, p.callArgs, p.sleepUntilMillis, p.waitFor, p.pausePending, p.terminatePending, p.exit,
                 p.endedMillis, false, p.schedClass == SchedClass.NORMAL ? null : p.schedClass,
-                p.budget == null ? null : p.budget.chain(), p.journalSeq);
+                p.budget == null ? null : p.budget.chain(), consistentSeq(p));
+    }
+
+    /**
+     * The journal position that goes with the process's recorded state. In a step (RUNNING, no
+     * call asked for yet) the state is the one the step began with, and calls the step made
+     * inside it are already journaled after it: the position the step began at, so that a
+     * recovery serves them again when the step runs again. Otherwise (the step has asked for its
+     * call, or none runs) the position so far. Holds p.
+     */
+    public static long consistentSeq(Proc p) {
+        return p.state == ProcessState.RUNNING && p.callName == null ? p.stepSeq : p.journalSeq;
     }
 
     /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */

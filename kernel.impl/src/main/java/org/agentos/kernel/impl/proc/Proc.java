@@ -66,6 +66,11 @@ public final class Proc implements SchedEntity {
     public long sleepUntilMillis;
     /** Results the call journal holds for this process: its n-th journaled call is {@code journalSeq + 1}. */
     public long journalSeq;
+    /**
+     * {@code journalSeq} when the step now running began: what goes with {@code programState}
+     * while it runs (calls made inside the step are journaled before the step's new state is).
+     */
+    public long stepSeq;
     /** After a crash, the results it had been given since its checkpoint, served again in order; null when none. */
     public java.util.ArrayDeque<org.agentos.kernel.impl.journal.JournalRecord> redo;
     /** The seq of a result the process waits to be durable before it sees it; 0 when none. */

@@ -73,6 +73,8 @@ public class JournalCommand implements Action {
             switch (r.kind()) {
                 case JournalRecord.START -> out.println("pid " + r.pid() + ": " + r.name() + " of " + r.owner() + ", started "
                         + Instant.ofEpochMilli(r.millis()) + "; " + calls + " calls journaled");
+                case JournalRecord.SNAPSHOT -> out.println("pid " + r.pid() + ": " + r.name() + " of " + r.owner()
+                        + ", a snapshot after call " + r.seq() + " (older calls compacted away; lock results kept)");
                 case JournalRecord.RESULT -> {
                     if (seen++ < skip) continue;
                     table.row(Long.toString(r.seq()), TIME.format(Instant.ofEpochMilli(r.millis())), r.name(),
@@ -92,12 +94,15 @@ public class JournalCommand implements Action {
         o.put("kind", switch (r.kind()) {
             case JournalRecord.START -> "start";
             case JournalRecord.RESULT -> "result";
+            case JournalRecord.SNAPSHOT -> "snapshot";
             default -> "exit";
         });
         o.put("pid", r.pid());
         o.put("millis", r.millis());
         if (r.kind() == JournalRecord.START) {
             o.put("program", r.name()).put("owner", r.owner()).set("state", r.json());
+        } else if (r.kind() == JournalRecord.SNAPSHOT) {
+            o.put("seq", r.seq()).put("program", r.name()).put("owner", r.owner()).set("snapshot", r.json());
         } else if (r.kind() == JournalRecord.RESULT) {
             o.put("seq", r.seq()).put("call", r.name());
             if (r.json() != null) o.set("args", r.json());

@@ -77,8 +77,15 @@ public final class Replay {
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "cannot read the call journal: " + e.getMessage());
         }
-        JournalRecord start = records.isEmpty() ? null : records.get(0);
-        if (start == null || start.kind() != JournalRecord.START) {
+        // From the newest snapshot a compaction left, else from the start.
+        JournalRecord start = null;
+        for (JournalRecord r : records) {
+            if (r.kind() == JournalRecord.SNAPSHOT && (start == null || start.kind() != JournalRecord.SNAPSHOT || r.seq() > start.seq())
+                    || r.kind() == JournalRecord.START && start == null) {
+                start = r;
+            }
+        }
+        if (start == null) {
             throw new SyscallException(Errno.ENOENT, "the call journal has no start of pid " + pid
                     + " (spawned before the journal was kept, or ended longer ago than journalRetentionHours)");
         }
@@ -86,20 +93,36 @@ public final class Replay {
         Programs.ProgramEntry pe = k.programs.get(name);
         if (pe == null) throw new SyscallException(Errno.ENOENT, "no program '" + name + "' is installed");
         Program<Object> program = pe.program();
+        boolean fromSnapshot = start.kind() == JournalRecord.SNAPSHOT;
+        JsonNode first = fromSnapshot ? start.json().get("state") : start.json();
         Object state;
         try {
-            state = JsonNode.class.isAssignableFrom(program.stateType()) ? start.json()
-                    : k.json.convertValue(start.json(), program.stateType());
+            state = JsonNode.class.isAssignableFrom(program.stateType()) ? first
+                    : k.json.convertValue(first, program.stateType());
         } catch (IllegalArgumentException e) {
             return new Report(name, 0, 0, 0, false, "not started", "its first state is not a " + program.stateType().getSimpleName()
                     + " of " + name + ": " + e.getMessage());
         }
         Proc self = standIn(pid, start);
+        long after = fromSnapshot ? start.seq() : 0;
         List<JournalRecord> results = new java.util.ArrayList<>(records.size());
-        for (JournalRecord r : records) if (r.kind() == JournalRecord.RESULT) results.add(r);
+        for (JournalRecord r : records) if (r.kind() == JournalRecord.RESULT && r.seq() > after) results.add(r);
         Served served = new Served(results.iterator(), results.size());
+        if (fromSnapshot) served.from = "(from its snapshot after call " + after + ": older calls were compacted away)";
         SyscallResult last = null;
         long steps = 0;
+        if (fromSnapshot && start.json().has("last")) {
+            last = Kernel.resultOf(start.json().get("last"));
+        } else if (fromSnapshot && start.json().has("call")) {
+            // it was making this call: its result is the first record after the snapshot
+            JsonNode call = start.json().get("call");
+            if (!served.it.hasNext()) {
+                return served.report(name, 0, "at the end of the journal, asking for " + call.path("name").asText()
+                        + " (the process was making it, or is still)", null);
+            }
+            last = served.answer(0, call.path("name").asText(), call.get("args"));
+            if (last == null) return served.report(name, 0, null, served.divergence);
+        }
         while (steps < maxSteps) {
             Context ctx = new Context(self, served, steps + 1);
             Step<Object> step;
@@ -175,6 +198,8 @@ public final class Replay {
         final long journaled;
         long calls;
         String divergence;
+        /** Said after the outcome when the replay began at a snapshot; null from the start. */
+        String from;
 
         Served(Iterator<JournalRecord> it, long journaled) {
             this.it = it;
@@ -197,8 +222,8 @@ public final class Replay {
         }
 
         Report report(String program, long steps, String outcome, String divergence) {
-            return new Report(program, steps, calls, journaled, divergence == null, divergence == null ? outcome : "diverged",
-                    divergence);
+            return new Report(program, steps, calls, journaled, divergence == null,
+                    (divergence == null ? outcome : "diverged") + (from == null ? "" : " " + from), divergence);
         }
 
         /** The program itself failed: not identical (the process did not), and no call to name. */

@@ -44,7 +44,8 @@ class CallJournalRetentionTest {
         long hour = TimeUnit.HOURS.toMillis(1);
         // pid 1 lives; pid 2 ended two days ago; pid 3 ended an hour ago; pid 4 left the table, its exit in the journal
         Map<Long, Long> ended = Map.of(1L, CallJournal.LIVE, 2L, now - 48 * hour, 3L, now - hour);
-        CallJournal j = new CallJournal(dir, JSON, 24 * hour, () -> now, pid -> ended.getOrDefault(pid, CallJournal.UNKNOWN));
+        CallJournal j = new CallJournal(dir, JSON, 24 * hour, () -> now, pid -> ended.getOrDefault(pid, CallJournal.UNKNOWN),
+                pid -> null);
         j.recover(pid -> -1, name -> false);
         for (long pid = 1; pid <= 4; pid++) {
             j.append(JournalRecord.start(pid, 1, now - 72 * hour, "p", "alice", Args.none()), null);
@@ -53,12 +54,39 @@ class CallJournalRetentionTest {
         j.append(JournalRecord.exit(4, now - 30 * hour), null);
         j.compactNow();
         j.close();
-        CallJournal again = new CallJournal(dir, JSON, 24 * hour, () -> now, pid -> CallJournal.UNKNOWN);
+        CallJournal again = new CallJournal(dir, JSON, 24 * hour, () -> now, pid -> CallJournal.UNKNOWN, pid -> null);
         again.recover(pid -> -1, name -> false);
         assertEquals(2, again.of(1).size(), "a live process keeps everything");
         assertEquals(List.of(), again.of(2), "ended longer ago than the retention");
         assertEquals(2, again.of(3).size(), "ended within the retention");
         assertEquals(List.of(), again.of(4), "its exit in the journal, 30 hours ago");
+        again.close();
+    }
+
+    @Test
+    void aLiveProcessesOlderRecordsGiveWayToASnapshotButItsLockResultsStay() throws Exception {
+        long now = 1_000_000;
+        JournalRecord snapshot = JournalRecord.snapshot(1, 3, now, "p", "alice", Args.of("state", Args.of("n", 3)));
+        CallJournal j = new CallJournal(dir, JSON, 1000, () -> now, pid -> CallJournal.LIVE, pid -> pid == 1 ? snapshot : null);
+        j.recover(pid -> -1, "mem.lock"::equals);
+        j.append(JournalRecord.start(1, 0, now, "p", "alice", Args.of("n", 0)), null);
+        j.append(JournalRecord.result(1, 1, now, "mem.lock", Args.of("name", "L"), SyscallResult.ok(Args.of("acquired", true)), 0, 0), null);
+        for (long seq = 2; seq <= 5; seq++) {
+            j.append(JournalRecord.result(1, seq, now, "clock.now", null, SyscallResult.ok(Args.of("millis", seq)), 0, 0), null);
+        }
+        j.append(JournalRecord.start(2, 0, now, "q", "bob", Args.none()), null); // no snapshot: kept whole
+        j.compactNow();
+        j.close();
+        CallJournal again = new CallJournal(dir, JSON, 1000, () -> now, pid -> CallJournal.LIVE, pid -> null);
+        CallJournal.Recovery r = again.recover(pid -> 0, "mem.lock"::equals);
+        List<JournalRecord> one = again.of(1);
+        assertEquals(List.of(JournalRecord.SNAPSHOT, JournalRecord.RESULT, JournalRecord.RESULT, JournalRecord.RESULT),
+                one.stream().map(JournalRecord::kind).toList(), one.toString());
+        assertEquals(3, one.get(0).seq());
+        assertEquals(List.of(1L, 4L, 5L), one.stream().skip(1).map(JournalRecord::seq).toList(), "the lock's result and the calls after");
+        assertEquals(snapshot, r.snapshots().get(1L));
+        assertEquals(1, r.kept().size(), "the lock result is there for the fold");
+        assertEquals(1, again.of(2).size());
         again.close();
     }
 }
