@@ -80,15 +80,23 @@ public final class CallJournal implements AutoCloseable {
         Map<Long, ArrayDeque<JournalRecord>> redo = new HashMap<>();
         List<JournalRecord> kept = new ArrayList<>();
         Map<Long, JournalRecord> snaps = new HashMap<>();
-        long[] read = {0};
+        long[] read = {0, 0};
         Journal.read(file, b -> {
             read[0]++;
             byte kind = JournalRecord.kindOf(b);
             if (kind != JournalRecord.RESULT && kind != JournalRecord.SNAPSHOT) return;
-            long pid = JournalRecord.pidOf(b);
-            long after = checkpointedSeq.applyAsLong(pid);
-            if (after < 0) return;
-            JournalRecord r = JournalRecord.decode(b, json);
+            JournalRecord r;
+            long after;
+            try {
+                after = checkpointedSeq.applyAsLong(JournalRecord.pidOf(b));
+                if (after < 0) return;
+                r = JournalRecord.decode(b, json);
+            } catch (IOException unreadable) {
+                // whole (its checksum holds) but not a record this kernel reads: skipped, the boot goes on
+                if (read[1]++ == 0) LOG.warn("call journal {}: skipping a record it cannot read ({})", file, unreadable.getMessage());
+                return;
+            }
+            long pid = r.pid();
             if (kind == JournalRecord.SNAPSHOT) {
                 snaps.merge(pid, r, (a, c) -> c.seq() >= a.seq() ? c : a);
                 return;
@@ -145,7 +153,12 @@ public final class CallJournal implements AutoCloseable {
         long now = clock.getAsLong();
         Map<Long, Long> exits = new HashMap<>();
         Journal.readWhole(file, b -> {
-            if (JournalRecord.kindOf(b) == JournalRecord.EXIT) exits.put(JournalRecord.pidOf(b), JournalRecord.decode(b, json).millis());
+            if (JournalRecord.kindOf(b) != JournalRecord.EXIT) return;
+            try {
+                exits.put(JournalRecord.pidOf(b), JournalRecord.decode(b, json).millis());
+            } catch (IOException unreadable) {
+                // kept as it is below
+            }
         });
         Map<Long, JournalRecord> snaps = new HashMap<>();
         java.util.Set<Long> written = new java.util.HashSet<>();
@@ -169,7 +182,14 @@ public final class CallJournal implements AutoCloseable {
             }
             if (written.add(pid)) out.add(snap.encode(json)); // where the process's records began
             byte kind = JournalRecord.kindOf(b);
-            JournalRecord r = kind == JournalRecord.RESULT ? JournalRecord.decode(b, json) : null;
+            JournalRecord r;
+            try {
+                r = kind == JournalRecord.RESULT ? JournalRecord.decode(b, json) : null;
+            } catch (IOException unreadable) {
+                out.add(b); // not this kernel's to judge: kept
+                kept[0]++;
+                return;
+            }
             if (r != null && (r.seq() > snap.seq() || r.errno() == null && whole.test(r.name()))) {
                 out.add(b);
                 kept[0]++;

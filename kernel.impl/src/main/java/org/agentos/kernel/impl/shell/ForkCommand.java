@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.agentos.kernel.api.process.ProcessManager;
-import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.KernelDebugger;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -35,6 +34,9 @@ public class ForkCommand implements Action {
     @Option(name = "--result", description = "the result of that step's call, as JSON, instead of making it")
     String result;
 
+    @Option(name = "--timeout", description = "give up rebuilding the state by replay after this many seconds (default 300)")
+    long timeout = 300;
+
     @Argument(index = 0, name = "pid", required = true, description = "the process to fork (in the table, live or ended)")
     @Completion(PidCompleter.class)
     long pid;
@@ -51,13 +53,10 @@ public class ForkCommand implements Action {
             }
             if (given == null) throw ConsoleErrors.of("EINVAL", "--result is empty");
         }
-        try {
-            long child = debugger.forkAt(pid, at, given);
-            System.out.println("forked pid " + child + " from pid " + pid + " at step " + at
-                    + (given == null ? "" : ", given " + given));
-        } catch (SyscallException e) {
-            throw ConsoleErrors.of(e);
-        }
+        if (timeout < 1) throw ConsoleErrors.of("EINVAL", "--timeout must be at least 1 second");
+        JsonNode result = given;
+        long child = Bounded.call("the fork of pid " + pid + " at step " + at, timeout, () -> debugger.forkAt(pid, at, result));
+        System.out.println("forked pid " + child + " from pid " + pid + " at step " + at + (given == null ? "" : ", given " + given));
         return null;
     }
 }

@@ -1,7 +1,6 @@
 package org.agentos.kernel.impl.shell;
 
 import org.agentos.kernel.api.process.ProcessManager;
-import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.KernelJournal;
 import org.agentos.kernel.impl.syscall.Replay;
 import org.apache.karaf.shell.api.action.Action;
@@ -34,16 +33,15 @@ public class ReplayCommand implements Action {
     @Option(name = "--max-steps", description = "stop after this many steps (default 1,000,000)")
     long maxSteps = 1_000_000;
 
+    @Option(name = "--timeout", description = "give up after this many seconds (default 300)")
+    long timeout = 300;
+
     @Override
     public Object execute() throws Exception {
         if (maxSteps < 1) throw ConsoleErrors.of("EINVAL", "--max-steps must be at least 1");
+        if (timeout < 1) throw ConsoleErrors.of("EINVAL", "--timeout must be at least 1 second");
         ConsoleUser.current().requireOwnerOf(processes, pid);
-        Replay.Report r;
-        try {
-            r = journal.replay(pid, program, maxSteps);
-        } catch (SyscallException e) {
-            throw ConsoleErrors.of(e);
-        }
+        Replay.Report r = Bounded.call("the replay of pid " + pid, timeout, () -> journal.replay(pid, program, maxSteps));
         String head = "pid " + pid + " replayed with " + r.program() + ": " + r.steps() + " steps, ";
         if (r.identical()) {
             System.out.println(head + "identical (" + r.calls() + " of " + r.journaled() + " journaled calls served); "

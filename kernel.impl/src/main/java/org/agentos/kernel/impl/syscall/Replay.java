@@ -124,6 +124,10 @@ public final class Replay {
             if (last == null) return served.report(name, 0, null, served.divergence);
         }
         while (steps < maxSteps) {
+            if (Thread.interrupted()) { // the console gave up (a timeout, Ctrl-C)
+                Thread.currentThread().interrupt();
+                return served.report(name, steps, "stopped after " + steps + " steps (interrupted)", null);
+            }
             Context ctx = new Context(self, served, steps + 1);
             Step<Object> step;
             try {

@@ -64,6 +64,21 @@ class CallJournalRetentionTest {
     }
 
     @Test
+    void aRecordThisKernelCannotReadIsSkippedNotABootFailure() throws Exception {
+        java.nio.file.Path file = dir.resolve("journal").resolve("calls.log");
+        java.nio.file.Files.createDirectories(file.getParent());
+        try (org.agentos.kernel.api.journal.Journal raw = org.agentos.kernel.api.journal.Journal.open(file)) {
+            raw.appendAndWait(new byte[] {JournalRecord.RESULT, 1, 0, 1, (byte) 0xFF, 0x7F}); // whole, but nonsense
+            raw.appendAndWait(JournalRecord.result(1, 1, 5, "clock.now", null, SyscallResult.ok(Args.of("millis", 1)), 0, 0)
+                    .encode(JSON));
+        }
+        CallJournal j = new CallJournal(dir, JSON, 1000, () -> 10, pid -> CallJournal.LIVE, pid -> null);
+        CallJournal.Recovery r = j.recover(pid -> 0, name -> false);
+        assertEquals(1, r.redo().get(1L).size(), "the readable record is there");
+        j.close();
+    }
+
+    @Test
     void aLiveProcessesOlderRecordsGiveWayToASnapshotButItsLockResultsStay() throws Exception {
         long now = 1_000_000;
         JournalRecord snapshot = JournalRecord.snapshot(1, 3, now, "p", "alice", Args.of("state", Args.of("n", 3)));
