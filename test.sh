@@ -7,4 +7,5 @@ if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/java-17-openjdk-amd64 ]; then
   export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 fi
 scripts/ensure-bubblewrap.sh
+scripts/ensure-oci-tools.sh
 exec mvn -B -ntp verify "$@"
