@@ -50,7 +50,7 @@ import org.agentos.kernel.impl.persist.ProcRecord;
 import org.agentos.kernel.impl.debug.Debugger;
 import org.agentos.kernel.impl.debug.Top;
 import org.agentos.kernel.impl.journal.CallJournal;
-import org.agentos.kernel.impl.journal.JournalRecord;
+import org.agentos.kernel.impl.journal.JournalRecovery;
 import org.agentos.kernel.impl.persist.ProcStore;
 import org.agentos.kernel.impl.proc.Exits;
 import org.agentos.kernel.impl.proc.Lifecycle;
@@ -153,7 +153,8 @@ public final class Kernel implements ProcessManager, AuditLog {
                 : new ProcStore(settings.dataDir(), json, 256L << 20));
         this.procs = new ProcessTable(hal, settings.dataDir());
         this.journal = settings.dataDir() == null ? null : new CallJournal(settings.dataDir(), json,
-                settings.journalRetentionMillis(), hal::currentTimeMillis, this::endedMillis, this::snapshotOf);
+                settings.journalRetentionMillis(), hal::currentTimeMillis, pid -> JournalRecovery.endedMillis(this, pid),
+                pid -> JournalRecovery.snapshotOf(this, pid));
         this.syscalls = new SyscallTable(this);
         int workers = settings.workers() > 0 ? settings.workers() : Math.max(1, hal.cpuCount());
         this.dispatcher = new Dispatcher(new Dispatcher.Runner() {
@@ -220,7 +221,7 @@ public final class Kernel implements ProcessManager, AuditLog {
                         (loaded - t0) / 1_000_000, (hal.nanoTime() - loaded) / 1_000_000);
             }
         }
-        if (journal != null) recoverFromJournal();
+        if (journal != null) JournalRecovery.recover(this);
         started = true;
         syscalls.bootStarted(procs.size() > 1, settings.bootGraceMillis());
         dispatcher.start();
@@ -295,126 +296,6 @@ public final class Kernel implements ProcessManager, AuditLog {
         ipc.close();
         audit.close();
         schedulers.saveSwaps();
-    }
-
-    /**
-     * Gives each restored process the results it had been given since its checkpoint (a crash
-     * loses up to {@code checkpointMillis} of its steps): its next steps are served from them
-     * instead of making those calls again ({@code docs/kernel.md}, "Exact recovery").
-     */
-    private void recoverFromJournal() {
-        CallJournal.Recovery recovery;
-        try {
-            recovery = journal.recover(pid -> {
-                Proc p = procs.get(pid);
-                if (p == null) return -1;
-                synchronized (p) {
-                    return p.state.isTerminal() ? -1 : p.journalSeq;
-                }
-            }, MemoryCalls.SYNC_CALLS::contains);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read the call journal: " + e.getMessage(), e);
-        }
-        // A compaction's snapshot newer than the checkpoint is where the process was: its state then
-        // (the records it stands for are gone from the journal), and what it was given after it.
-        for (Map.Entry<Long, JournalRecord> e : recovery.snapshots().entrySet()) {
-            Proc p = procs.get(e.getKey());
-            synchronized (p) {
-                if (e.getValue().seq() > p.journalSeq) applySnapshotLocked(p, e.getValue());
-            }
-        }
-        for (Map.Entry<Long, java.util.ArrayDeque<JournalRecord>> e : recovery.redo().entrySet()) {
-            Proc p = procs.get(e.getKey());
-            synchronized (p) {
-                long after = p.journalSeq;
-                e.getValue().removeIf(r -> r.seq() <= after);
-                if (!e.getValue().isEmpty()) p.redo = e.getValue();
-            }
-        }
-        mem.retakeAfterCrash(recovery.kept());
-        // durable sends the crash cut (made, their result not journaled) are answered with what they sent, once
-        ipc.keepCutSends(call -> {
-            int colon = call.indexOf(':');
-            try {
-                Proc p = colon < 0 ? null : procs.get(Long.parseLong(call.substring(0, colon)));
-                if (p == null) return false;
-                synchronized (p) {
-                    return !p.state.isTerminal() && Long.parseLong(call.substring(colon + 1)) > p.journalSeq;
-                }
-            } catch (NumberFormatException notACallId) {
-                return false;
-            }
-        });
-    }
-
-    /**
-     * For a compaction of the call journal: live process {@code pid} as a snapshot (its state, with
-     * the result it has not stepped with yet or the call it is making, after its journaled calls so
-     * far), or null when it cannot be (ended, or its state does not serialise).
-     */
-    private JournalRecord snapshotOf(long pid) {
-        Proc p = procs.get(pid);
-        if (p == null) return null;
-        synchronized (p) {
-            if (p.state.isTerminal()) return null;
-            com.fasterxml.jackson.databind.node.ObjectNode snap = json.createObjectNode();
-            try {
-                snap.set("state", json.valueToTree(p.programState));
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-            if (p.callName != null) {
-                snap.putObject("call").put("name", p.callName).set("args", p.callArgs);
-            } else if (p.lastResult != null) {
-                snap.set("last", resultJson(p.lastResult));
-            }
-            return JournalRecord.snapshot(p.pid, org.agentos.kernel.impl.persist.Checkpoints.consistentSeq(p), now(),
-                    p.programName, p.owner, snap);
-        }
-    }
-
-    /** A syscall result as a snapshot keeps it: {@code {value}} or {@code {errno, message}}. */
-    public com.fasterxml.jackson.databind.node.ObjectNode resultJson(org.agentos.kernel.api.syscall.SyscallResult r) {
-        com.fasterxml.jackson.databind.node.ObjectNode o = json.createObjectNode();
-        if (r.isOk()) o.set("value", r.value());
-        else o.put("errno", r.errno().name()).put("message", r.message());
-        return o;
-    }
-
-    /** The result a snapshot keeps ({@link #resultJson}). */
-    public static org.agentos.kernel.api.syscall.SyscallResult resultOf(com.fasterxml.jackson.databind.JsonNode o) {
-        if (o.hasNonNull("errno")) {
-            org.agentos.kernel.api.syscall.Errno e;
-            try {
-                e = org.agentos.kernel.api.syscall.Errno.valueOf(o.get("errno").asText());
-            } catch (IllegalArgumentException unknown) {
-                e = org.agentos.kernel.api.syscall.Errno.EIO;
-            }
-            return org.agentos.kernel.api.syscall.SyscallResult.error(e, o.path("message").asText());
-        }
-        return org.agentos.kernel.api.syscall.SyscallResult.ok(o.get("value"));
-    }
-
-    /** The process continues from a snapshot the journal holds (newer than its checkpoint). Holds p. */
-    private void applySnapshotLocked(Proc p, JournalRecord snap) {
-        com.fasterxml.jackson.databind.JsonNode s = snap.json();
-        p.programState = s.get("state"); // JSON: the stepper makes it typed, as for a checkpoint
-        p.journalSeq = snap.seq();
-        p.lastResult = s.has("last") ? resultOf(s.get("last")) : null;
-        p.callName = s.has("call") ? s.get("call").path("name").asText() : null;
-        p.callArgs = s.has("call") ? s.get("call").get("args") : null;
-        p.sleepUntilMillis = 0;
-        p.waitFor = Long.MIN_VALUE;
-        checkpoints.markDirtyLocked(p);
-    }
-
-    /** For the call journal's retention: {@link CallJournal#LIVE}, when {@code pid} ended, or {@link CallJournal#UNKNOWN}. */
-    private long endedMillis(long pid) {
-        Proc p = procs.get(pid);
-        if (p == null) return CallJournal.UNKNOWN;
-        synchronized (p) {
-            return p.state.isTerminal() ? Math.max(1, p.endedMillis) : CallJournal.LIVE;
-        }
     }
 
     /** Wall-clock milliseconds, refreshed every millisecond. */

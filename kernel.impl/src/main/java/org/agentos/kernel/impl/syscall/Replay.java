@@ -112,7 +112,7 @@ public final class Replay {
         SyscallResult last = null;
         long steps = 0;
         if (fromSnapshot && start.json().has("last")) {
-            last = Kernel.resultOf(start.json().get("last"));
+            last = org.agentos.kernel.impl.journal.JournalRecovery.resultOf(start.json().get("last"));
         } else if (fromSnapshot && start.json().has("call")) {
             // it was making this call: its result is the first record after the snapshot
             JsonNode call = start.json().get("call");
