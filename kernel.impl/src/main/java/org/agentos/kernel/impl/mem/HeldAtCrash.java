@@ -16,7 +16,39 @@ import org.agentos.kernel.impl.proc.Proc;
  * again for the same processes before any call of theirs is made ({@link MemoryCalls#retakeAfterCrash}).
  */
 final class HeldAtCrash {
-    private HeldAtCrash() {}
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HeldAtCrash.class);
+
+    /** Claims to take again once a manager is bound; null when none. */
+    private List<Claim> pending;
+
+    /** Notes {@code claims} for {@link #takeAgain}. */
+    synchronized void remember(List<Claim> claims) {
+        pending = claims.isEmpty() ? null : claims;
+    }
+
+    /** Takes the remembered claims in {@code m}, once (the first manager bound after the restart). */
+    void takeAgain(org.agentos.kernel.api.memory.MemoryManager m) {
+        List<Claim> claims;
+        synchronized (this) {
+            claims = pending;
+            pending = null;
+        }
+        if (claims == null) return;
+        int taken = 0;
+        for (Claim c : claims) {
+            if (c.proc().state.isTerminal()) continue;
+            try {
+                boolean ok = c.permits() == 0 ? m.tryLock(MemoryCalls.caller(c.proc()), c.space(), c.name())
+                        : m.trySemAcquire(MemoryCalls.caller(c.proc()), c.space(), c.name(), c.permits(), c.initial());
+                if (ok) taken++;
+                else LOG.warn("pid {} held {}#{} before the restart, and another holds it now", c.proc().pid, c.space(), c.name());
+            } catch (SyscallException e) {
+                LOG.warn("pid {} held {}#{} before the restart; taking it again failed: {}", c.proc().pid, c.space(), c.name(),
+                        e.getMessage());
+            }
+        }
+        LOG.info("{} locks and semaphores held before the restart taken again for their processes", taken);
+    }
 
     /** One object a process held: a lock ({@code permits} 0) or permits of a semaphore created with {@code initial}. */
     record Claim(Proc proc, String space, String name, int permits, int initial) {}

@@ -152,7 +152,7 @@ public final class MemoryCalls {
         }
         k.auditEvent("mem.swap", "root", outcome);
         LOG.info("memory swap {} (waited {} ms for calls in flight)", outcome, (quiet - t0) / 1_000_000);
-        if (!keepOld && next != null) retake(next);
+        if (!keepOld && next != null) heldAtCrash.takeAgain(next);
         replayExits();
         resumeParked();
         sync.wakeAll();
@@ -163,8 +163,8 @@ public final class MemoryCalls {
     public static final java.util.Set<String> SYNC_CALLS = java.util.Set.of("mem.lock", "mem.unlock", "mem.sem.acquire",
             "mem.sem.release");
 
-    /** Locks and permits to take again for restored processes once a manager is bound; null when none. */
-    private List<HeldAtCrash.Claim> toRetake;
+    /** What restored processes held at a crash, to take again once a manager is bound. */
+    private final HeldAtCrash heldAtCrash = new HeldAtCrash();
 
     /**
      * After a restart: takes again, for the same processes, the locks and semaphore permits they
@@ -172,43 +172,12 @@ public final class MemoryCalls {
      * now or when a memory manager binds, before any of their memory calls is made.
      */
     public void retakeAfterCrash(List<org.agentos.kernel.impl.journal.JournalRecord> records) {
-        List<HeldAtCrash.Claim> claims = HeldAtCrash.fold(records, k.procs::get);
-        if (claims.isEmpty()) return;
+        heldAtCrash.remember(HeldAtCrash.fold(records, k.procs::get));
         MemoryManager m;
         synchronized (this) {
             m = manager;
-            if (m == null) {
-                toRetake = claims;
-                return;
-            }
         }
-        retake(m, claims);
-    }
-
-    private void retake(MemoryManager m) {
-        List<HeldAtCrash.Claim> claims;
-        synchronized (this) {
-            claims = toRetake;
-            toRetake = null;
-        }
-        if (claims != null) retake(m, claims);
-    }
-
-    private void retake(MemoryManager m, List<HeldAtCrash.Claim> claims) {
-        int taken = 0;
-        for (HeldAtCrash.Claim c : claims) {
-            if (c.proc().state.isTerminal()) continue;
-            try {
-                boolean ok = c.permits() == 0 ? m.tryLock(caller(c.proc()), c.space(), c.name())
-                        : m.trySemAcquire(caller(c.proc()), c.space(), c.name(), c.permits(), c.initial());
-                if (ok) taken++;
-                else LOG.warn("pid {} held {}#{} before the restart, and another holds it now", c.proc().pid, c.space(), c.name());
-            } catch (SyscallException e) {
-                LOG.warn("pid {} held {}#{} before the restart; taking it again failed: {}", c.proc().pid, c.space(), c.name(),
-                        e.getMessage());
-            }
-        }
-        LOG.info("{} locks and semaphores held before the restart taken again for their processes", taken);
+        if (m != null) heldAtCrash.takeAgain(m);
     }
 
     private synchronized MemoryState takeStash() {
