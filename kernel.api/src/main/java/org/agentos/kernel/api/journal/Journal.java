@@ -145,6 +145,23 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until every record appended before this call is on disk (or has failed): for reading
+     * the file back at once ({@link #readWhole}). Returns at once on a closed journal.
+     */
+    public void flush() throws IOException {
+        if (closed) return;
+        CountDownLatch written = new CountDownLatch(1);
+        queue.add(new Pending(null, f -> written.countDown(), null));
+        if (closed && !writer.isAlive()) failLeftovers();
+        try {
+            written.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the journal " + file, e);
+        }
+    }
+
     /** Appends a record and waits until it is on disk. */
     public void appendAndWait(byte[] record) throws IOException {
         CountDownLatch written = new CountDownLatch(1);
@@ -208,6 +225,9 @@ public final class Journal implements AutoCloseable {
                 } else if (p.compaction() != null) {
                     commit(round, buf, crc);
                     compactNow(p.compaction());
+                } else if (p.bytes() == null) { // a flush: what was queued before it is written first
+                    commit(round, buf, crc);
+                    p.done().run(failure);
                 } else {
                     round.add(p);
                 }

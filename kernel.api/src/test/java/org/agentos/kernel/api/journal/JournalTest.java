@@ -35,6 +35,19 @@ class JournalTest {
     }
 
     @Test
+    void aFlushWaitsUntilWhatWasAppendedCanBeReadBack() throws Exception {
+        Path file = dir.resolve("flush.log");
+        try (Journal j = Journal.open(file)) {
+            for (int i = 0; i < 1000; i++) j.append(("record " + i).getBytes(UTF_8), null); // nobody waits for these
+            j.flush();
+            List<String> read = new ArrayList<>();
+            Journal.readWhole(file, r -> read.add(new String(r, UTF_8)));
+            assertEquals(1000, read.size());
+            assertEquals("record 999", read.get(999));
+        }
+    }
+
+    @Test
     void aRecordIsAcknowledgedOnceOnDiskAndReadBackInOrder() throws Exception {
         Path file = dir.resolve("j.log");
         List<String> acked = java.util.Collections.synchronizedList(new ArrayList<>());

@@ -124,8 +124,10 @@ public final class CallJournal implements AutoCloseable {
         j.append(r.encode(json), done);
     }
 
-    /** Every record of {@code pid} in the journal, oldest first (reads the file). */
+    /** Every record of {@code pid} in the journal, oldest first (reads the file, once what was appended so far is in it). */
     public List<JournalRecord> of(long pid) throws IOException {
+        Journal j = log;
+        if (j != null) j.flush(); // a result is appended before it is on disk unless it has effects
         List<JournalRecord> out = new ArrayList<>();
         Journal.readWhole(file, b -> {
             if (JournalRecord.pidOf(b) == pid) out.add(JournalRecord.decode(b, json));
