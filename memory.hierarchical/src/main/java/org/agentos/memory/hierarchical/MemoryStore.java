@@ -188,18 +188,12 @@ final class MemoryStore implements MemoryManager, AutoCloseable {
      * the newest {@value #CALLS_KEPT}: a call made again after a crash (the kernel never learned
      * its result) is answered with the entry it wrote, not written twice. Filled from the log too.
      */
-    private final Map<String, EntryInfo> byCall = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<String, EntryInfo>() {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, EntryInfo> eldest) {
-                    return size() > CALLS_KEPT;
-                }
-            });
+    private final org.agentos.kernel.api.syscall.CallsMade<EntryInfo> byCall = new org.agentos.kernel.api.syscall.CallsMade<>(CALLS_KEPT);
 
     static final int CALLS_KEPT = 100_000;
 
     private EntryInfo madeBefore(Space s, MemCaller caller) {
-        return s.persistent && caller.callId() != null ? byCall.get(caller.callId()) : null;
+        return s.persistent ? byCall.get(caller.callId()) : null;
     }
 
     @Override

@@ -71,21 +71,16 @@ final class VersionStore implements AutoCloseable {
 
     /**
      * The versions the last calls made, by call id: a call made again after a crash (the kernel
-     * never learned its result) is answered with the version it made the first time. Log thread
-     * only (and recovery); the newest {@value #CALLS_KEPT}.
+     * never learned its result) is answered with the version it made the first time; the newest
+     * {@value #CALLS_KEPT}, filled from the log at start.
      */
-    private final java.util.LinkedHashMap<String, Version> byCall = new java.util.LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(java.util.Map.Entry<String, Version> eldest) {
-            return size() > CALLS_KEPT;
-        }
-    };
+    private final org.agentos.kernel.api.syscall.CallsMade<Version> byCall = new org.agentos.kernel.api.syscall.CallsMade<>(CALLS_KEPT);
 
     static final int CALLS_KEPT = 100_000;
 
     /** The change {@code who}'s call made before, when this is that call made again: answered, nothing written. */
     private Object[] madeBefore(Author who) {
-        Version v = who.callId() == null ? null : byCall.get(who.callId());
+        Version v = byCall.get(who.callId());
         return v == null ? null : new Object[] {null, v};
     }
 
@@ -390,7 +385,7 @@ final class VersionStore implements AutoCloseable {
                 who.bundle(), who.syscall(), deleted, restoredFrom, owner);
         indexVersion(v);
         usage.put(owner, after);
-        if (who.callId() != null) byCall.put(who.callId(), v);
+        byCall.put(who.callId(), v);
         return new Object[] {LogRecords.version(v, after, who.callId()), v};
     }
 

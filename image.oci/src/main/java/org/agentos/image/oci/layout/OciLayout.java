@@ -156,10 +156,11 @@ public final class OciLayout {
     public Manifest manifest(String tag) throws SyscallException {
         JsonNode found = null;
         List<String> tags = new ArrayList<>();
-        for (JsonNode d : index().path("manifests")) {
+        JsonNode manifests = index().path("manifests");
+        for (JsonNode d : manifests) {
             String ref = d.path("annotations").path(REF_NAME).asText(null);
             if (ref != null) tags.add(ref);
-            if (tag == null ? index().path("manifests").size() == 1 : tag.equals(ref)) found = d;
+            if (tag == null ? manifests.size() == 1 : tag.equals(ref)) found = d;
         }
         if (found == null) {
             throw new SyscallException(Errno.ENOENT, tag == null ? dir + " holds " + tags.size() + " tagged images " + tags

@@ -97,12 +97,9 @@ public final class CallJournaling {
             p.redo = null;
             return null;
         }
-        JsonNode recorded = rec.json();
-        boolean sameArgs = recorded == null ? args == null || args.isEmpty() : args != null && sameArgs(recorded, args);
-        if (!rec.name().equals(name) || !sameArgs) {
+        if (!isCall(rec, name, args)) {
             return new Served.Diverged("recovery diverged at journaled call " + rec.seq() + ": the journal has "
-                    + rec.name() + " " + (recorded == null ? "{}" : abbreviate(recorded.toString())) + ", the program now asks for "
-                    + name + " " + (args == null ? "{}" : abbreviate(args.toString())));
+                    + rec.name() + " " + text(rec.json()) + ", the program now asks for " + name + " " + text(args));
         }
         p.redo.poll();
         if (p.redo.isEmpty()) p.redo = null;
@@ -130,12 +127,20 @@ public final class CallJournaling {
         return a.equals(b) ? 0 : 1;
     };
 
-    /** Whether a call's arguments are the recorded ones (numbers compared by value). */
-    static boolean sameArgs(JsonNode recorded, JsonNode args) {
-        return recorded.equals(SAME_VALUE, args);
+    /**
+     * Whether {@code name} with {@code args} is the call {@code rec} recorded (arguments compared
+     * as JSON, numbers by value; none and {@code {}} alike): what a recovery and a replay match.
+     */
+    static boolean isCall(JournalRecord rec, String name, JsonNode args) {
+        JsonNode recorded = rec.json();
+        if (!rec.name().equals(name)) return false;
+        return recorded == null ? args == null || args.isEmpty() : args != null && recorded.equals(SAME_VALUE, args);
     }
 
-    private static String abbreviate(String s) {
+    /** A call's arguments for a divergence message: {@code {}} for none, cut at 200 characters. */
+    static String text(JsonNode args) {
+        if (args == null) return "{}";
+        String s = args.toString();
         return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 

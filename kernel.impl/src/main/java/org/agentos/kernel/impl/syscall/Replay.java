@@ -144,7 +144,7 @@ public final class Replay {
                 if (served.it.hasNext()) {
                     JournalRecord next = served.it.next();
                     return served.report(name, steps, null, "step " + steps + ": the program now exits (code " + x.code()
-                            + "), the journal has call " + next.seq() + " " + next.name() + " " + text(next.json()));
+                            + "), the journal has call " + next.seq() + " " + next.name() + " " + CallJournaling.text(next.json()));
                 }
                 return served.report(name, steps, "exited with code " + x.code(), null);
             }
@@ -213,12 +213,9 @@ public final class Replay {
         /** The recorded result of the next journaled call if it is this one; else null, with the divergence noted. */
         SyscallResult answer(long step, String name, JsonNode args) {
             JournalRecord r = it.next();
-            JsonNode recorded = r.json();
-            boolean same = r.name().equals(name) && (recorded == null ? args == null || args.isEmpty()
-                    : args != null && CallJournaling.sameArgs(recorded, args));
-            if (!same) {
-                divergence = "step " + step + ", journaled call " + r.seq() + ": recorded " + r.name() + " " + text(recorded)
-                        + ", now " + name + " " + text(args);
+            if (!CallJournaling.isCall(r, name, args)) {
+                divergence = "step " + step + ", journaled call " + r.seq() + ": recorded " + r.name() + " "
+                        + CallJournaling.text(r.json()) + ", now " + name + " " + CallJournaling.text(args);
                 return null;
             }
             calls++;
@@ -268,11 +265,5 @@ public final class Replay {
             if (!served.it.hasNext()) return null; // the step ends with it, where the replay says the journal ended
             return served.answer(step, name, args);
         }
-    }
-
-    private static String text(JsonNode n) {
-        if (n == null) return "{}";
-        String s = n.toString();
-        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 }
