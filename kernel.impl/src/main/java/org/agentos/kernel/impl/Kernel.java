@@ -107,6 +107,7 @@ public final class Kernel implements ProcessManager, AuditLog {
     public final ParkedCalls parked = new ParkedCalls(this);
     public final CallJournaling journaling = new CallJournaling(this);
     public final Replay replay = new Replay(this);
+    public final org.agentos.kernel.impl.image.Images images = new org.agentos.kernel.impl.image.Images(this);
     public final Debugger debugger = new Debugger(this);
     public final Top top = new Top(this);
     /** LLM gates, byte rates and the byte quota. */

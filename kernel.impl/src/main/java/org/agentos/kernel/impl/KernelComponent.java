@@ -13,6 +13,13 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.image.AgentCut;
+import org.agentos.kernel.api.image.AgentImages;
+import org.agentos.kernel.api.image.CutOptions;
+import org.agentos.kernel.api.image.MemoryImageEntry;
+import org.agentos.kernel.api.image.ProcessImage;
+import org.agentos.kernel.api.image.RestoreSpec;
+import org.agentos.kernel.api.security.CapabilityCeilings;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.hal.Hal;
@@ -71,14 +78,14 @@ import org.osgi.service.metatype.annotations.Designate;
  * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
 @Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class,
-        SpawnDefaults.class, KernelJournal.class, KernelDebugger.class},
+        SpawnDefaults.class, KernelJournal.class, KernelDebugger.class, AgentImages.class},
         immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelConfig.class)
 public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults,
-        KernelJournal, KernelDebugger {
+        KernelJournal, KernelDebugger, AgentImages {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     private final Object lock = new Object();
@@ -118,6 +125,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     /** Grants between bundles; its service hooks are in place before the kernel's services are registered. */
     @Reference
     PermissionRegistry permissions;
+
+    /** What console users may grant: a restore by one is held to it. */
+    @Reference
+    CapabilityCeilings ceilings;
 
     /**
      * Static and greedy: a different HAL means a different machine model, so the kernel restarts
@@ -254,6 +265,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     /** A kernel with everything registered so far. Caller holds the lock. */
     private Kernel newKernel(KernelSettings settings) {
         Kernel k = new Kernel(hal, settings);
+        if (context != null) k.images.setKernelVersion(context.getBundle().getVersion().toString());
         k.memory.setEventSink(this::publish);
         k.setEventSink(this::post);
         programs.forEach(k::addProgram);
@@ -329,8 +341,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindProgram(Program<?> program, ServiceReference<?> ref) {
         synchronized (lock) {
-            programs.put(program, bundleOf(ref));
-            if (kernel != null) kernel.addProgram(program, bundleOf(ref));
+            programs.put(program, versionedBundleOf(ref));
+            if (kernel != null) kernel.addProgram(program, versionedBundleOf(ref));
         }
     }
 
@@ -475,6 +487,12 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         Object name = ref.getProperty("agentos.subsystem.name");
         return (name == null ? "service " + ref.getProperty(Constants.SERVICE_ID) : name.toString())
                 + " (" + bundleOf(ref) + ")";
+    }
+
+    /** "symbolic-name/version": what agent:programs and an agent's image say provides a program. */
+    private static String versionedBundleOf(ServiceReference<?> ref) {
+        return ref == null || ref.getBundle() == null ? "unknown"
+                : ref.getBundle().getSymbolicName() + "/" + ref.getBundle().getVersion();
     }
 
     private static String bundleOf(ServiceReference<?> ref) {
@@ -648,6 +666,18 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public org.agentos.kernel.impl.debug.Top.Sample top() {
         return kernel().top.sample();
+    }
+
+    // ------------------------------------------------------------------ AgentImages
+
+    @Override
+    public AgentCut cut(long pid, CutOptions options, WhileHeld whileHeld) throws SyscallException {
+        return kernel().images.cut(pid, options, whileHeld);
+    }
+
+    @Override
+    public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException {
+        return kernel().images.restore(image, memory, spec, ceilings);
     }
 
     // ------------------------------------------------------------------ KernelMemory

@@ -110,6 +110,125 @@ public final class OciLayout {
         return new Descriptor(mediaType, digest, bytes.length, null, null);
     }
 
+    /** Writes a blob's content to a stream. */
+    @FunctionalInterface
+    public interface BlobWriter {
+        void writeTo(java.io.OutputStream out) throws IOException, SyscallException;
+    }
+
+    /**
+     * Stores what {@code writer} writes as a blob, streamed: hashed while it goes to a temporary
+     * file, fsynced, then renamed to its digest. For layers too large to hold in memory.
+     */
+    public Descriptor putBlob(String mediaType, BlobWriter writer) throws SyscallException {
+        Path tmp;
+        try {
+            tmp = Files.createTempFile(dir.resolve("blobs").resolve("sha256"), ".incoming-", ".tmp");
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot write a blob in " + dir + ": " + e.getMessage());
+        }
+        try {
+            MessageDigest sha = sha256();
+            long size;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                CountingDigestStream out = new CountingDigestStream(java.nio.channels.Channels.newOutputStream(ch), sha);
+                java.io.BufferedOutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
+                writer.writeTo(buffered);
+                buffered.flush(); // not closed: that would close the channel before its force
+                size = out.count;
+                ch.force(true);
+            }
+            String digest = "sha256:" + HexFormat.of().formatHex(sha.digest());
+            Path blob = blobPath(digest);
+            if (Files.exists(blob) && Files.size(blob) == size) {
+                Files.delete(tmp);
+            } else {
+                try {
+                    Files.move(tmp, blob, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, blob, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return new Descriptor(mediaType, digest, size, null, null);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot write a blob in " + dir + ": " + e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a leftover .tmp is not a blob: nothing reads it
+            }
+        }
+    }
+
+    /** Passes bytes on, hashing and counting them. */
+    private static final class CountingDigestStream extends java.io.FilterOutputStream {
+        private final MessageDigest sha;
+        long count;
+
+        CountingDigestStream(java.io.OutputStream out, MessageDigest sha) {
+            super(out);
+            this.sha = sha;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            sha.update((byte) b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            sha.update(b, off, len);
+            count += len;
+        }
+    }
+
+    /**
+     * Checks a blob against its descriptor without holding it: refused when it is missing, of
+     * another size, or does not hash to its digest. Then {@link #open} reads it.
+     */
+    public void verify(Descriptor d) throws SyscallException {
+        Path p = blobPath(d.digest());
+        if (d.size() < 0) throw new SyscallException(Errno.EINVAL, "blob " + d.digest() + " claims " + d.size() + " bytes");
+        MessageDigest sha = sha256();
+        long size = 0;
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+                size += n;
+                if (size > d.size()) break;
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new SyscallException(Errno.ENOENT, "blob " + d.digest() + " is missing from " + dir);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot read blob " + d.digest() + ": " + e.getMessage());
+        }
+        if (size != d.size()) {
+            throw new SyscallException(Errno.EINVAL, "blob " + d.digest() + " has " + (size > d.size() ? "more than " : "") + size
+                    + " bytes; its descriptor says " + d.size());
+        }
+        String actual = "sha256:" + HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(d.digest())) {
+            throw new SyscallException(Errno.EINVAL, "blob " + d.digest() + " does not match its digest (its content hashes to "
+                    + actual + "): changed or corrupt");
+        }
+    }
+
+    /** A stream of a blob (checked with {@link #verify} first: this does not check it again). */
+    public InputStream open(Descriptor d) throws SyscallException {
+        try {
+            return new java.io.BufferedInputStream(Files.newInputStream(blobPath(d.digest())), 1 << 16);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new SyscallException(Errno.ENOENT, "blob " + d.digest() + " is missing from " + dir);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot read blob " + d.digest() + ": " + e.getMessage());
+        }
+    }
+
     /** Stores a manifest of {@code artifactType} with its config and layers, and names it {@code tag} in the index. */
     public Descriptor putManifest(String tag, String artifactType, Descriptor config, List<Descriptor> layers,
                                   Map<String, String> annotations) throws SyscallException {
@@ -281,8 +400,12 @@ public final class OciLayout {
     }
 
     static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }

@@ -150,6 +150,48 @@ public final class Ipc implements MessageQueues {
                 QueueSpec.builder("mailbox").delivery(Delivery.AT_MOST_ONCE).capacity(MAILBOX_CAPACITY).build(), p.owner, p.pid));
     }
 
+    /** The messages waiting in the mailbox of {@code pid}, in the order they would be received (for its image). */
+    public List<Message> mailboxImage(long pid) {
+        MessageQueue box = queues.get(mailboxName(pid));
+        if (box == null) return List.of();
+        synchronized (box) {
+            return box.deleted ? List.of() : box.peek(Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Fills the mailbox of {@code p}, a process restored from an image, with the messages its image
+     * holds, their ids and order kept. More than a mailbox takes is {@code EINVAL}.
+     */
+    public void restoreMailbox(Proc p, List<Message> messages) throws SyscallException {
+        if (messages.isEmpty()) return;
+        if (messages.size() > MAILBOX_CAPACITY) {
+            throw new SyscallException(Errno.EINVAL, "the image's mailbox holds " + messages.size()
+                    + " messages; a mailbox takes " + MAILBOX_CAPACITY);
+        }
+        MessageQueue box = mailbox(p);
+        long now = kernel.hal.currentTimeMillis();
+        synchronized (box) {
+            long bytes = 0;
+            for (Message m : messages) {
+                MessageQueue.Msg msg = box.restored(m.id(), m.from(), m.payload(), m.priority(), m.key(), m.correlationId(),
+                        m.replyTo(), m.sentMillis());
+                bytes += msg.bytes;
+                box.addReady(msg, now);
+            }
+            box.hold(bytes);
+            receiving.serveReceivers(box, now);
+        }
+    }
+
+    /**
+     * Whether {@code token}, what a process is blocked on, is a plain receive that nothing was
+     * handed to yet: it may be taken back and made again later (a cut of the process).
+     */
+    public static boolean isPlainReceive(Object token) {
+        return token instanceof MessageQueue.Waiter w && w.sending == null && w.correlationId == null;
+    }
+
     /** The queue {@code name}; a mailbox {@code @pid} of a live process is created on demand. */
     MessageQueue target(String name) throws SyscallException {
         MessageQueue q = queues.get(name);

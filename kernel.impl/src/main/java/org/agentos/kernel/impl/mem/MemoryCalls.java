@@ -6,10 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
 import org.agentos.kernel.api.memory.MemCaller;
@@ -332,6 +336,124 @@ public final class MemoryCalls {
             child.usedMemory = true;
         }
         m.fork(parent.pid, child.pid, child.owner);
+    }
+
+    /**
+     * For an image of {@code p}: a copy-on-write snapshot of its user space as {@code user/<snapshot>}
+     * (a pid no process gets), read after the cut and let go with {@link #dropSnapshot}. Null when
+     * it has no memory. {@code EAGAIN} during a swap of the memory manager.
+     */
+    public MemoryManager snapshot(Proc p, long snapshot) throws SyscallException {
+        synchronized (p) {
+            if (!p.usedMemory) return null;
+        }
+        MemoryManager m = enterIfOpen();
+        if (m == null) {
+            if (manager() == null) return null; // no manager: nothing is kept
+            throw new SyscallException(Errno.EAGAIN, "the memory manager is being swapped; try again");
+        }
+        try {
+            m.fork(p.pid, snapshot, p.owner);
+            return m;
+        } finally {
+            leave();
+        }
+    }
+
+    /** Whether {@code token}, what a process is blocked on, is a wait for a lock or semaphore. */
+    public boolean isSyncWait(Object token) {
+        return token instanceof SyncObjects.SyncWaiter;
+    }
+
+    /** Lets go of a snapshot made by {@link #snapshot}. */
+    public void dropSnapshot(long snapshot) {
+        exited(snapshot);
+    }
+
+    /** Every entry of {@code user/<pid>}, a page at a time, as the kernel reads it. */
+    public static Iterator<MemoryImageEntry> entries(MemoryManager m, long pid) {
+        String space = "user/" + pid;
+        return new Iterator<>() {
+            private Iterator<EntryInfo> page = Collections.emptyIterator();
+            private String after;
+            private boolean last;
+
+            @Override
+            public boolean hasNext() {
+                while (!page.hasNext() && !last) {
+                    EntryPage next;
+                    try {
+                        next = m.list(MemCaller.kernel(), space, "", after, 512);
+                    } catch (SyscallException e) {
+                        throw new IllegalStateException(e.errno() + ": " + e.getMessage(), e);
+                    }
+                    page = next.entries().iterator();
+                    after = next.next();
+                    last = after == null;
+                }
+                return page.hasNext();
+            }
+
+            @Override
+            public MemoryImageEntry next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                EntryInfo info = page.next();
+                MemEntry e;
+                try {
+                    e = m.get(MemCaller.kernel(), space, info.key());
+                } catch (SyscallException x) {
+                    throw new IllegalStateException(x.errno() + ": " + x.getMessage(), x);
+                }
+                return new MemoryImageEntry(info.key(), e.blob() == null ? e.json() : null,
+                        e.blob(), info.working(), info.tokens(), info.summary());
+            }
+        };
+    }
+
+    /**
+     * Fills the user space of {@code p}, a process restored from an image, with its entries
+     * (written as the kernel, durable before it runs). Before {@code p} is in the table.
+     */
+    public void restoreSpace(Proc p, Iterable<MemoryImageEntry> entries) throws SyscallException {
+        Iterator<MemoryImageEntry> it = entries.iterator();
+        if (!it.hasNext()) return;
+        MemoryManager m = enterIfOpen();
+        if (m == null) {
+            throw manager() == null ? new SyscallException(Errno.ENOSYS, "the image has memory and no memory manager is bound "
+                    + "(feature:install agentos-memory)") : new SyscallException(Errno.EAGAIN, "the memory manager is being swapped; try again");
+        }
+        try {
+            synchronized (p) {
+                p.usedMemory = true;
+            }
+            m.processStarted(p.pid, p.owner);
+            String space = "user/" + p.pid;
+            List<CompletableFuture<?>> writes = new ArrayList<>();
+            while (it.hasNext()) {
+                MemoryImageEntry e = it.next();
+                MemWrite w = e.blob() != null ? MemWrite.blob(e.blob()) : MemWrite.json(e.json());
+                if (e.working()) w = w.working(e.tokens(), e.summary());
+                writes.add(m.put(MemCaller.kernel(), space, e.key(), w).toCompletableFuture());
+                if (writes.size() >= 256) awaitAll(writes);
+            }
+            awaitAll(writes);
+        } finally {
+            leave();
+        }
+    }
+
+    private static void awaitAll(List<CompletableFuture<?>> writes) throws SyscallException {
+        try {
+            CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted while the image's memory was written");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof SyscallException se ? se : new SyscallException(Errno.EIO, "the image's memory could not be written: " + c);
+        } finally {
+            writes.clear();
+        }
     }
 
     /**

@@ -83,7 +83,8 @@ public final class Checkpoints {
         }
     }
 
-    private ProcRecord record(Proc p) {
+    /** {@code p} as its checkpoint records it. Holds p. */
+    public ProcRecord record(Proc p) {
         Map<String, Long> byName = new HashMap<>();
         if (p.callNames != null) {
             for (int i = 0; i < p.callNames.length; i++) byName.put(p.callNames[i], p.callCounts[i]);
@@ -124,34 +125,9 @@ public final class Checkpoints {
                 LOG.error("checkpoint of pid {} has bad capabilities; it gets none: {}", r.pid(), e.getMessage());
                 caps = CapabilitySet.NONE;
             }
-            Proc p = new Proc(r.pid(), r.ppid(), r.owner().intern(), r.program().intern(), r.nice(),
-                    r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps,
-                    r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
-            p.cpuNanos = r.cpuNanos();
+            Proc p = rebuild(r, r.pid(), r.ppid(), r.owner().intern(), caps);
             p.budget = TreeBudget.restore(r.budget(), budgets);
-            p.steps = r.steps();
-            p.syscalls = r.syscalls();
-            p.bytes = r.bytes();
-            p.tokens = r.tokens();
-            if (r.syscallsByName() != null && !r.syscallsByName().isEmpty()) {
-                p.callNames = r.syscallsByName().keySet().toArray(new String[0]);
-                p.callCounts = new long[p.callNames.length];
-                for (int i = 0; i < p.callNames.length; i++) {
-                    p.callNames[i] = p.callNames[i].intern();
-                    p.callCounts[i] = r.syscallsByName().get(p.callNames[i]);
-                }
-            }
-            p.programState = r.programState();
-            if (r.lastErrno() != null) p.lastResult = SyscallResult.error(r.lastErrno(), r.lastMessage());
-            else if (r.lastValue() != null) p.lastResult = SyscallResult.ok(r.lastValue());
-            p.callName = r.callName();
-            p.callArgs = r.callArgs();
-            p.sleepUntilMillis = r.sleepUntilMillis();
-            p.journalSeq = r.journalSeq();
             p.usedMemory = true; // not checkpointed: assume it has memory, so that its exit frees it
-            p.waitFor = r.waitFor();
-            p.pausePending = r.pausePending();
-            p.terminatePending = r.terminatePending();
             p.exit = r.exit();
             p.endedMillis = r.endedMillis();
             ProcessState s = r.state();
@@ -179,5 +155,40 @@ public final class Checkpoints {
                 if (p.state == ProcessState.READY) k.stepper.enqueueLocked(p);
             }
         }
+    }
+
+    /**
+     * A process as record {@code r} describes it (state, pending call, accounting), under
+     * {@code pid}, {@code ppid}, {@code owner} and {@code caps}: at a restart its own, for an
+     * image restored the new ones. Its run state, budget and memory flag are the caller's to set.
+     */
+    public static Proc rebuild(ProcRecord r, long pid, long ppid, String owner, CapabilitySet caps) {
+        Proc p = new Proc(pid, ppid, owner, r.program().intern(), r.nice(),
+                r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps,
+                r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
+        p.cpuNanos = r.cpuNanos();
+        p.steps = r.steps();
+        p.syscalls = r.syscalls();
+        p.bytes = r.bytes();
+        p.tokens = r.tokens();
+        if (r.syscallsByName() != null && !r.syscallsByName().isEmpty()) {
+            p.callNames = r.syscallsByName().keySet().toArray(new String[0]);
+            p.callCounts = new long[p.callNames.length];
+            for (int i = 0; i < p.callNames.length; i++) {
+                p.callNames[i] = p.callNames[i].intern();
+                p.callCounts[i] = r.syscallsByName().get(p.callNames[i]);
+            }
+        }
+        p.programState = r.programState();
+        if (r.lastErrno() != null) p.lastResult = SyscallResult.error(r.lastErrno(), r.lastMessage());
+        else if (r.lastValue() != null) p.lastResult = SyscallResult.ok(r.lastValue());
+        p.callName = r.callName();
+        p.callArgs = r.callArgs();
+        p.sleepUntilMillis = r.sleepUntilMillis();
+        p.journalSeq = r.journalSeq();
+        p.waitFor = r.waitFor();
+        p.pausePending = r.pausePending();
+        p.terminatePending = r.terminatePending();
+        return p;
     }
 }

@@ -344,6 +344,40 @@ public final class Lifecycle {
         return pid;
     }
 
+    /**
+     * A process restored from an image: {@code p}, rebuilt from the image's record under its new
+     * pid, owner and capabilities, whose memory and journal are in place, enters the table under
+     * {@code parent} (init for the console), READY or PAUSED, and is audited as "restore".
+     * {@code mailbox} fills its mailbox before it can run.
+     */
+    public void enrollRestored(Proc parent, Proc p, boolean paused, long origin,
+                               org.agentos.kernel.impl.image.Images.Filler mailbox) throws SyscallException {
+        k.procs.put(p);
+        synchronized (k.procs.tree) {
+            Proc actual = parent.state.isTerminal() ? k.procs.init : parent;
+            p.ppid = actual.pid;
+            if (actual != k.procs.init) {
+                if (actual.children == null) actual.children = new LinkedHashSet<>(4);
+                actual.children.add(p);
+            }
+        }
+        mailbox.fill(p);
+        k.audit.append(new AuditWriter.Entry(k.hal.nanoTime(), k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, p.pid, p.owner,
+                "restore", AuditRecord.OK, 0, p.programName + " from pid " + origin, parent.pid, null, null));
+        synchronized (p) {
+            boolean stopped = STOP.equals(p.callName); // it stopped itself: agent:resume answers its call
+            if (paused || stopped) {
+                p.state = ProcessState.PAUSED;
+                if (stopped) p.waitingOn = stoppedBecause(p.callArgs == null ? "" : p.callArgs.path("reason").asText());
+            } else {
+                p.state = ProcessState.READY;
+                k.stepper.enqueueLocked(p);
+            }
+            k.checkpoints.markDirtyLocked(p);
+        }
+        k.post(Kernel.TOPIC_SPAWNED, Map.of("pid", p.pid, "ppid", p.ppid, "owner", p.owner, "program", p.programName));
+    }
+
     public CompletionStage<ExitStatus> awaitExit(long pid) throws SyscallException {
         Proc p = k.procs.lookup(pid);
         synchronized (p) {

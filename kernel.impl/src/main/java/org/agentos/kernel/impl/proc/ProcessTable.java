@@ -68,7 +68,7 @@ public final class ProcessTable {
      * RLIMIT_NPROC) when the owner has maxProcessesPerOwner live ones: one tenant cannot fill the
      * process table for everyone.
      */
-    void admit(String owner) throws SyscallException {
+    public void admit(String owner) throws SyscallException {
         AtomicInteger live = liveOf(owner);
         int limit = maxProcessesPerOwner;
         if (live.incrementAndGet() > limit && limit > 0) {
@@ -82,7 +82,7 @@ public final class ProcessTable {
         return liveByOwner.computeIfAbsent(owner, o -> new AtomicInteger());
     }
 
-    void release(String owner) {
+    public void release(String owner) {
         AtomicInteger live = liveByOwner.get(owner);
         if (live != null) live.decrementAndGet();
     }
@@ -100,7 +100,7 @@ public final class ProcessTable {
     }
 
     /** Validates an owner name once and returns one shared instance of it (a million processes, a few owners). */
-    String canonicalOwner(String owner) throws SyscallException {
+    public String canonicalOwner(String owner) throws SyscallException {
         String known = owners.get(owner);
         if (known != null) return known;
         if (!OWNER.matcher(owner).matches()) {
@@ -198,7 +198,7 @@ public final class ProcessTable {
     }
 
     /** A new pid: ENOSPC when the next block of pids cannot be reserved on disk. */
-    long nextPid() throws SyscallException {
+    public long nextPid() throws SyscallException {
         return pids.next();
     }
 

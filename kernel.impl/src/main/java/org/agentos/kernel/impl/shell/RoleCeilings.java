@@ -7,6 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.agentos.kernel.api.security.CapabilitySet;
+import org.agentos.kernel.api.security.CapabilityCeilings;
+import org.agentos.kernel.api.security.ConsoleOperator;
+import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -24,10 +27,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@code user.<name>} entries list capability patterns, {@value #USER} stands for the user's name.
  * A user's ceiling is the union of its roles' entries and its own; with none, it gives nothing.
  */
-@Component(service = RoleCeilings.class, configurationPid = RoleCeilings.PID,
+@Component(service = {RoleCeilings.class, CapabilityCeilings.class}, configurationPid = RoleCeilings.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = RoleCeilings.Config.class)
-public class RoleCeilings {
+public class RoleCeilings implements CapabilityCeilings {
     static final String PID = "org.agentos.console";
     static final String USER = "{user}";
     private static final String ROLE_PREFIX = "role.";
@@ -84,16 +87,20 @@ public class RoleCeilings {
      * have none. {@code EINVAL} for a pattern that is not one.
      */
     void check(ConsoleUser user, List<String> wanted) {
-        if (user.isAdmin()) return;
-        Ceiling ceiling = of(user);
-        Optional<String> beyond;
         try {
-            beyond = CapabilitySet.of(ceiling.patterns()).firstUncovered(CapabilitySet.of(wanted));
+            check(new ConsoleOperator(user.name(), user.roles()), wanted);
         } catch (SyscallException e) {
             throw ConsoleErrors.of(e);
         }
+    }
+
+    @Override
+    public void check(ConsoleOperator operator, Collection<String> wanted) throws SyscallException {
+        if (operator.isAdmin()) return;
+        Ceiling ceiling = of(new ConsoleUser(operator.name(), operator.roles()));
+        Optional<String> beyond = CapabilitySet.of(ceiling.patterns()).firstUncovered(CapabilitySet.of(List.copyOf(wanted)));
         if (beyond.isEmpty()) return;
-        throw ConsoleErrors.of("EPERM", ceiling.holder() + (ceiling.patterns().isEmpty() ? " may grant no capability"
+        throw new SyscallException(Errno.EPERM, ceiling.holder() + (ceiling.patterns().isEmpty() ? " may grant no capability"
                 : " may grant at most " + String.join(", ", ceiling.patterns())) + "; '" + beyond.get()
                 + "' is beyond that (etc/" + PID + ".cfg)");
     }

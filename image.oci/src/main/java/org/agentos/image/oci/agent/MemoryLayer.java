@@ -1,0 +1,123 @@
+package org.agentos.image.oci.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import org.agentos.kernel.api.image.MemoryImageEntry;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+
+/**
+ * The memory layer: the entries of an agent's user space, streamed, each a small JSON header
+ * ({@code key}, {@code kind} json|blob, {@code working}, {@code tokens}, {@code summary}) and its
+ * body, length-prefixed. Raw bytes rather than JSON with base64 blobs: a 100 MiB space is written
+ * at the disk's speed. Read back with every length bounded: an image is untrusted.
+ */
+final class MemoryLayer {
+    static final byte[] MAGIC = "agentos-memory 1\n".getBytes(StandardCharsets.US_ASCII);
+    static final int MAX_HEADER = 64 << 10;
+    static final long MAX_BODY = 1L << 30;
+
+    private MemoryLayer() {}
+
+    /** Totals of what was written. */
+    record Written(long entries, long bytes) {}
+
+    static Written write(Iterator<MemoryImageEntry> entries, OutputStream out, ObjectMapper json) throws IOException {
+        DataOutputStream d = new DataOutputStream(out);
+        d.write(MAGIC);
+        long n = 0;
+        long bytes = 0;
+        while (entries.hasNext()) {
+            MemoryImageEntry e = entries.next();
+            ObjectNode h = json.createObjectNode().put("key", e.key()).put("kind", e.blob() != null ? "blob" : "json");
+            if (e.working()) h.put("working", true).put("tokens", e.tokens());
+            if (e.summary() != null) h.put("summary", e.summary());
+            byte[] header = json.writeValueAsBytes(h);
+            byte[] body = e.blob() != null ? e.blob() : json.writeValueAsBytes(e.json());
+            d.writeInt(header.length);
+            d.write(header);
+            d.writeLong(body.length);
+            d.write(body);
+            n++;
+            bytes += body.length;
+        }
+        d.writeInt(0); // the end: a truncated layer is told apart from a complete one
+        d.flush();
+        return new Written(n, bytes);
+    }
+
+    /** The entries of a layer, read as they are iterated; a malformed one ends iteration with an IllegalStateException carrying EINVAL. */
+    static Iterator<MemoryImageEntry> read(InputStream in, ObjectMapper json, String blob) throws SyscallException {
+        DataInputStream d = new DataInputStream(in);
+        try {
+            byte[] magic = d.readNBytes(MAGIC.length);
+            if (!java.util.Arrays.equals(magic, MAGIC)) throw bad(blob, "it does not start as a memory layer of format 1");
+        } catch (IOException e) {
+            throw bad(blob, e.getMessage());
+        }
+        return new Iterator<>() {
+            private MemoryImageEntry next;
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (next == null && !done) {
+                    try {
+                        next = readOne();
+                    } catch (SyscallException e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                    done = next == null;
+                }
+                return next != null;
+            }
+
+            @Override
+            public MemoryImageEntry next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                MemoryImageEntry e = next;
+                next = null;
+                return e;
+            }
+
+            private MemoryImageEntry readOne() throws SyscallException {
+                try {
+                    int hl = d.readInt();
+                    if (hl == 0) return null;
+                    if (hl < 0 || hl > MAX_HEADER) throw bad(blob, "an entry header of " + hl + " bytes");
+                    JsonNode h = json.readTree(d.readNBytes(hl));
+                    if (h == null || !h.path("key").isTextual() || h.path("key").asText().isEmpty()) {
+                        throw bad(blob, "an entry without a key");
+                    }
+                    long bl = d.readLong();
+                    if (bl < 0 || bl > MAX_BODY) throw bad(blob, "an entry of " + bl + " bytes (at most " + MAX_BODY + ")");
+                    byte[] body = d.readNBytes((int) bl);
+                    if (body.length != bl) throw new EOFException();
+                    boolean isBlob = "blob".equals(h.path("kind").asText());
+                    JsonNode value = isBlob ? null : json.readTree(body);
+                    if (!isBlob && value == null) throw bad(blob, "entry '" + h.path("key").asText() + "' has no JSON value");
+                    return new MemoryImageEntry(h.path("key").asText(), value, isBlob ? body : null,
+                            h.path("working").asBoolean(false), h.path("tokens").asInt(0), h.path("summary").asText(null));
+                } catch (EOFException e) {
+                    throw bad(blob, "it ends in the middle of an entry");
+                } catch (IOException e) {
+                    throw bad(blob, e.getMessage());
+                }
+            }
+        };
+    }
+
+    private static SyscallException bad(String blob, String why) {
+        return new SyscallException(Errno.EINVAL, "memory layer " + blob + " is malformed: " + why);
+    }
+}

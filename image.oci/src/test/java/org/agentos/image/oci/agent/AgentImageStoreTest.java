@@ -1,0 +1,256 @@
+package org.agentos.image.oci.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.agentos.image.oci.layout.OciLayout;
+import org.agentos.image.oci.layout.OciLayout.Descriptor;
+import org.agentos.kernel.api.image.CutOptions;
+import org.agentos.kernel.api.image.RestoreSpec;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.security.ConsoleOperator;
+import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An agent written as an OCI image and restored on a second installation, where it finishes as
+ * an unmoved copy does; images changed by hand (a flipped byte, a missing blob, a newer format,
+ * more capabilities, path tricks in the files) refused before anything is restored.
+ */
+class AgentImageStoreTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ConsoleOperator ROOT = new ConsoleOperator("root", Set.of("admin"));
+    private static final ConsoleOperator ALICE = new ConsoleOperator("alice", Set.of("manager"));
+
+    @TempDir
+    Path dir;
+
+    private Path image() {
+        return dir.resolve("image");
+    }
+
+    /** An agent of alice with memory, two files in its workspace and a message waiting, written as tag v1. */
+    private long checkpointed(Installation a) throws Exception {
+        a.write("/home/alice/notes.txt", "hello");
+        a.write("/home/alice/deep/data.csv", "a,b\n1,2\n");
+        a.write("/home/bob/other.txt", "not alice's");
+        long pid = a.kernel.spawn(new SpawnSpec("summer", Args.of("limit", 3), "alice", 0, List.of("fs:*:/home/alice/**"), null));
+        a.send(pid, 1);
+        Installation.await("the first message summed", () -> a.storedSum(pid) == 1);
+        AgentImageStore.Written w = a.images.checkpoint(pid, image(), "v1", CutOptions.defaults(), "root");
+        assertEquals(1, w.memoryEntries());
+        assertEquals(2, w.files(), "its workspace: /home/alice, not bob's");
+        assertEquals("summer", w.program());
+        return pid;
+    }
+
+    @Test
+    void anAgentMovedToASecondInstallationFinishesAsTheUnmovedOneDoes() throws Exception {
+        try (Installation a = new Installation(dir.resolve("a")); Installation b = new Installation(dir.resolve("b"))) {
+            long original = checkpointed(a);
+            AgentImageStore.Restored r = b.images.restore(image(), "v1", RestoreSpec.byOperator(ROOT, null, null, false));
+            assertEquals(original, r.origin());
+            assertEquals("alice", r.owner());
+            assertEquals(2, r.filesWritten());
+            assertEquals("hello", b.read("/home/alice/notes.txt"));
+            assertEquals("a,b\n1,2\n", b.read("/home/alice/deep/data.csv"));
+            assertEquals(1, b.storedSum(r.pid()), "its memory came along");
+            for (Installation i : List.of(a, b)) {
+                long pid = i == a ? original : r.pid();
+                i.send(pid, 2);
+                i.send(pid, 3);
+            }
+            assertEquals("sum=6", a.exit(original).reason());
+            assertEquals("sum=6", b.exit(r.pid()).reason(), "the moved copy ends as the unmoved one");
+            // restored again on the first installation, where the files are as in the image: none is written again
+            AgentImageStore.Restored again = a.images.restore(image(), "v1", RestoreSpec.byOperator(ALICE, null, null, true));
+            assertEquals(0, again.filesWritten());
+            assertEquals(2, again.filesUnchanged());
+            assertEquals(org.agentos.kernel.api.process.ProcessState.PAUSED, a.kernel.info(again.pid()).orElseThrow().state());
+        }
+    }
+
+    /** skopeo, the container world's own tool, reads the agent image (scripts/ensure-oci-tools.sh installs it). */
+    @Test
+    void skopeoReadsTheAgentImage() throws Exception {
+        Assumptions.assumeTrue(onPath("skopeo"), "skopeo is not installed (scripts/ensure-oci-tools.sh)");
+        try (Installation a = new Installation(dir.resolve("a"))) {
+            checkpointed(a);
+        }
+        JsonNode manifest = JSON.readTree(run("skopeo", "inspect", "--raw", "oci:" + image() + ":v1"));
+        assertEquals(AgentImageStore.ARTIFACT_TYPE, manifest.path("artifactType").asText(), manifest.toString());
+        assertEquals(5, manifest.path("layers").size(), "state, journal, memory, files, mailbox");
+        JsonNode config = JSON.readTree(run("skopeo", "inspect", "--config", "--raw", "oci:" + image() + ":v1"));
+        assertEquals("summer", config.path("program").asText(), config.toString());
+        assertEquals("alice", config.path("owner").asText());
+        // a copy by skopeo checks every blob's digest on the way; the copy restores as well
+        run("skopeo", "copy", "oci:" + image() + ":v1", "oci:" + dir.resolve("copy") + ":v1");
+        try (Installation b = new Installation(dir.resolve("b"))) {
+            AgentImageStore.Restored r = b.images.restore(dir.resolve("copy"), "v1", RestoreSpec.byOperator(ROOT, null, null, false));
+            b.send(r.pid(), 2);
+            b.send(r.pid(), 3);
+            assertEquals("sum=6", b.exit(r.pid()).reason());
+        }
+    }
+
+    @Test
+    void aFlippedByteOrAMissingBlobIsFoundBeforeAnythingIsRestored() throws Exception {
+        try (Installation a = new Installation(dir.resolve("a"))) {
+            checkpointed(a);
+            OciLayout layout = OciLayout.open(image(), JSON);
+            Descriptor memory = layer(layout, "memory");
+            Path blob = image().resolve("blobs/sha256/" + memory.digest().substring(7));
+            byte[] bytes = Files.readAllBytes(blob);
+            bytes[bytes.length / 2] ^= 1;
+            Files.write(blob, bytes);
+            int before = a.kernel.count();
+            SyscallException e = assertThrows(SyscallException.class,
+                    () -> a.images.restore(image(), "v1", RestoreSpec.byOperator(ROOT, null, null, false)));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().contains(memory.digest()), e.getMessage());
+            Files.delete(blob);
+            e = assertThrows(SyscallException.class, () -> a.images.restore(image(), "v1", RestoreSpec.byOperator(ROOT, null, null, false)));
+            assertEquals(Errno.ENOENT, e.errno());
+            assertTrue(e.getMessage().contains(memory.digest()), e.getMessage());
+            assertEquals(before, a.kernel.count(), "no process was made");
+        }
+    }
+
+    @Test
+    void craftedImagesAreRefused() throws Exception {
+        try (Installation a = new Installation(dir.resolve("a"))) {
+            checkpointed(a);
+            long before = live(a);
+            // a newer format
+            craft(a, "newer", cfg -> cfg.put("format", 2), null, null);
+            SyscallException e = refused(a, "newer", ROOT);
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().contains("format 2"), e.getMessage());
+            // more capabilities than its restorer may grant: alice grants at most her home
+            craft(a, "greedy", cfg -> {
+                cfg.putArray("capabilities").add("fs:*:/**").add("proc:*");
+                return cfg;
+            }, null, null);
+            e = refused(a, "greedy", ALICE);
+            assertEquals(Errno.EPERM, e.errno());
+            assertTrue(e.getMessage().contains("fs:*:/**"), e.getMessage());
+            // the restorer narrows it instead: -c
+            AgentImageStore.Restored narrowed = a.images.restore(image(), "greedy",
+                    RestoreSpec.byOperator(ALICE, null, List.of("fs:*:/home/alice/**"), true));
+            assertEquals(List.of("fs:*:/home/alice/**"), a.kernel.info(narrowed.pid()).orElseThrow().capabilities());
+            a.kernel.kill(narrowed.pid());
+            a.exit(narrowed.pid());
+            // path tricks and links in the files layer
+            for (String trick : List.of("../etc/passwd", "/etc/passwd", "home/alice/../../etc/passwd", "home/alice/./x")) {
+                craft(a, "trick", null, "files", tar(trick, false));
+                e = refused(a, "trick", ROOT);
+                assertEquals(Errno.EINVAL, e.errno(), trick);
+                assertTrue(e.getMessage().contains("entry"), e.getMessage());
+            }
+            craft(a, "link", null, "files", tar("home/alice/link", true));
+            e = refused(a, "link", ROOT);
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().contains("link"), e.getMessage());
+            // a file outside what the restored agent may write
+            craft(a, "outside", null, "files", tar("home/bob/planted.txt", false));
+            e = refused(a, "outside", ROOT);
+            assertEquals(Errno.EPERM, e.errno());
+            assertTrue(e.getMessage().contains("/home/bob/planted.txt"), e.getMessage());
+            // a program this installation does not have
+            craft(a, "other", cfg -> cfg.put("program", "nosuch"), "state", null);
+            e = refused(a, "other", ROOT);
+            assertTrue(e.errno() == Errno.ENOSYS || e.errno() == Errno.EINVAL, e.toString());
+            // not an agent image at all
+            OciLayout layout = OciLayout.open(image(), JSON);
+            OciLayout.Manifest m = layout.manifest("v1");
+            layout.putManifest("plain", "application/vnd.example.other", m.config(), m.layers(), null);
+            e = refused(a, "plain", ROOT);
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().contains("not an agent image"), e.getMessage());
+            assertEquals(before, live(a), "refusals made no process");
+            assertEquals("not alice's", a.read("/home/bob/other.txt"));
+        }
+    }
+
+    private static long live(Installation a) {
+        return a.kernel.list(10_000).stream().filter(i -> !i.state().isTerminal()).count();
+    }
+
+    private SyscallException refused(Installation a, String tag, ConsoleOperator who) {
+        return assertThrows(SyscallException.class, () -> a.images.restore(image(), tag, RestoreSpec.byOperator(who, null, null, false)));
+    }
+
+    private static Descriptor layer(OciLayout layout, String part) throws SyscallException {
+        return layout.manifest("v1").layers().stream().filter(d -> part.equals(d.annotations().get(AgentImageStore.PART)))
+                .findFirst().orElseThrow();
+    }
+
+    /** Tag {@code tag}: v1 with its config changed and/or one layer replaced by {@code bytes}, digests made to match. */
+    private void craft(Installation a, String tag, UnaryOperator<ObjectNode> config, String part, byte[] bytes) throws Exception {
+        OciLayout layout = OciLayout.open(image(), JSON);
+        OciLayout.Manifest m = layout.manifest("v1");
+        Descriptor cfg = m.config();
+        if (config != null) {
+            ObjectNode c = (ObjectNode) layout.json(cfg);
+            cfg = layout.putBlob(cfg.mediaType(), JSON.writeValueAsBytes(config.apply(c)));
+        }
+        List<Descriptor> layers = new ArrayList<>();
+        for (Descriptor d : m.layers()) {
+            if (part != null && bytes != null && part.equals(d.annotations().get(AgentImageStore.PART))) {
+                Descriptor n = layout.putBlob(d.mediaType(), bytes);
+                layers.add(new Descriptor(n.mediaType(), n.digest(), n.size(), null, d.annotations()));
+            } else {
+                layers.add(d);
+            }
+        }
+        layout.putManifest(tag, m.artifactType(), cfg, layers, Map.of());
+    }
+
+    private static byte[] tar(String name, boolean link) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            TarArchiveEntry e = link ? new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK) : new TarArchiveEntry(name, true);
+            byte[] body = "planted".getBytes(StandardCharsets.UTF_8);
+            if (link) e.setLinkName("/etc/passwd");
+            else e.setSize(body.length);
+            tar.putArchiveEntry(e);
+            if (!link) tar.write(body);
+            tar.closeArchiveEntry();
+        }
+        return out.toByteArray();
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(d, tool))) return true;
+        }
+        return false;
+    }
+
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+        return out;
+    }
+}

@@ -1,0 +1,139 @@
+package org.agentos.image.oci.agent;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.agentos.hal.jvm.JvmHal;
+import org.agentos.kernel.api.fs.FsCaller;
+import org.agentos.kernel.api.image.AgentCut;
+import org.agentos.kernel.api.image.AgentImages;
+import org.agentos.kernel.api.image.CutOptions;
+import org.agentos.kernel.api.image.MemoryImageEntry;
+import org.agentos.kernel.api.image.ProcessImage;
+import org.agentos.kernel.api.image.RestoreSpec;
+import org.agentos.kernel.api.memory.MemCaller;
+import org.agentos.kernel.api.process.ExitStatus;
+import org.agentos.kernel.api.program.Program;
+import org.agentos.kernel.api.program.Step;
+import org.agentos.kernel.api.security.CapabilityCeilings;
+import org.agentos.kernel.api.security.CapabilitySet;
+import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
+import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.KernelSettings;
+import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
+import org.agentos.memory.hierarchical.HierarchicalMemory;
+import org.agentos.vfs.versioned.VersionedFileSystem;
+
+/**
+ * One installation for tests: a kernel with its data directory, a memory manager, a versioned
+ * filesystem and the image store, as the distribution wires them.
+ */
+final class Installation implements AutoCloseable {
+    /** Console users other than administrators may grant this much: their own home. */
+    static final CapabilityCeilings HOMES = (op, caps) -> {
+        if (op.isAdmin()) return;
+        var beyond = CapabilitySet.of(List.of("fs:*:/home/" + op.name() + "/**")).firstUncovered(CapabilitySet.of(List.copyOf(caps)));
+        if (beyond.isPresent()) throw new SyscallException(Errno.EPERM, op.name() + " may not grant '" + beyond.get() + "'");
+    };
+
+    final Kernel kernel;
+    final VersionedFileSystem fs;
+    final AgentImageStore images;
+
+    Installation(Path dir) throws Exception {
+        kernel = new Kernel(new JvmHal(), KernelSettings.defaults(Files.createDirectories(dir.resolve("kernel"))).withWorkers(2));
+        kernel.setScheduler(new RoundRobinScheduler(), "test");
+        kernel.start();
+        kernel.mem.bind(HierarchicalMemory.standalone(null, 256L << 20, 1L << 30), "test");
+        kernel.addProgram(summer(), "test");
+        fs = VersionedFileSystem.open(Files.createDirectories(dir.resolve("vfs")));
+        AgentImages adapter = new AgentImages() {
+            @Override
+            public AgentCut cut(long pid, CutOptions options, WhileHeld whileHeld) throws SyscallException {
+                return kernel.images.cut(pid, options, whileHeld);
+            }
+
+            @Override
+            public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException {
+                return kernel.images.restore(image, memory, spec, HOMES);
+            }
+        };
+        images = new AgentImageStore(adapter, kernel, fs);
+    }
+
+    /** Adds up the "v" of what arrives in its mailbox, keeping the sum in memory too; exits after {@code limit} messages. */
+    record Sum(long sum, long n, long limit, boolean stored) {}
+
+    static Program<Sum> summer() {
+        return new Program<>() {
+            @Override
+            public String name() {
+                return "summer";
+            }
+
+            @Override
+            public Class<Sum> stateType() {
+                return Sum.class;
+            }
+
+            @Override
+            public Sum init(com.fasterxml.jackson.databind.JsonNode a) {
+                return new Sum(0, 0, a.path("limit").asLong(3), true);
+            }
+
+            @Override
+            public Step<Sum> step(Sum s, SyscallResult last) {
+                if (!s.stored()) {
+                    long v = last.value().path("messages").path(0).path("payload").path("v").asLong();
+                    Sum next = new Sum(s.sum() + v, s.n() + 1, s.limit(), true);
+                    return Step.call(next, "mem.put", Args.of("key", "sum", "value", Args.of("sum", next.sum())));
+                }
+                if (s.n() >= s.limit()) return Step.exit(s, 0, "sum=" + s.sum());
+                return Step.call(new Sum(s.sum(), s.n(), s.limit(), false), "ipc.recv", Args.of("timeoutMs", 60_000));
+            }
+        };
+    }
+
+    void send(long pid, long v) throws SyscallException {
+        kernel.ipc.send("@" + pid, Args.of("v", v), null);
+    }
+
+    long storedSum(long pid) {
+        try {
+            return kernel.mem.manager().get(MemCaller.kernel(), "user/" + pid, "sum").json().path("sum").asLong(-1);
+        } catch (SyscallException e) {
+            return -1;
+        }
+    }
+
+    ExitStatus exit(long pid) throws Exception {
+        return kernel.awaitExit(pid).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    void write(String path, String content) throws SyscallException {
+        fs.write(FsCaller.operator("root", "test"), path, new java.io.ByteArrayInputStream(content.getBytes()));
+    }
+
+    String read(String path) throws Exception {
+        try (var in = fs.read(FsCaller.operator("root", "test"), path, 0)) {
+            return new String(in.readAllBytes());
+        }
+    }
+
+    static void await(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for: " + what);
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+    }
+
+    @Override
+    public void close() {
+        kernel.stop();
+        fs.close();
+    }
+}

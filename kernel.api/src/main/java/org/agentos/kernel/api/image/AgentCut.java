@@ -1,0 +1,18 @@
+package org.agentos.kernel.api.image;
+
+import java.util.Iterator;
+import org.agentos.kernel.api.syscall.SyscallException;
+
+/**
+ * A process as it was at a cut. Its memory is a copy-on-write snapshot held until {@link #close}.
+ */
+public interface AgentCut extends AutoCloseable {
+    ProcessImage image();
+
+    /** The entries of its user space at the cut, read as they are iterated. */
+    Iterator<MemoryImageEntry> memory() throws SyscallException;
+
+    /** Lets go of the memory snapshot. */
+    @Override
+    void close();
+}

@@ -1,0 +1,44 @@
+package org.agentos.kernel.api.image;
+
+import org.agentos.kernel.api.syscall.SyscallException;
+
+/**
+ * Cuts processes into images and restores images as processes. A privileged kernel service
+ * (kernel.admin): its caller decides who the restorer is, and the kernel holds the restored
+ * process to what that restorer may grant.
+ */
+@org.osgi.annotation.versioning.ProviderType
+public interface AgentImages {
+    /** Highest {@link ProcessImage#format()} this kernel writes and reads. */
+    int FORMAT = 1;
+
+    /**
+     * Holds {@code pid} at its next quiet step boundary: PAUSED, with no call in flight that
+     * could still change the world (a wait for a message, a lock or the clock is taken back and
+     * made again later; a running tool is waited for). Then builds its image, calls
+     * {@code whileHeld} (to add what lives outside the kernel, such as its files, consistent with
+     * the cut), and lets the process go on unless {@code options.keepPaused()} or it was paused
+     * already. The memory is a copy-on-write snapshot: reading it does not hold the process.
+     *
+     * @throws SyscallException {@code ESRCH} no such process, {@code EINVAL} it has ended or is
+     *         init, {@code ETIMEDOUT} no quiet boundary within {@code options.timeoutMillis()}
+     *         (naming the call it is in)
+     */
+    AgentCut cut(long pid, CutOptions options, WhileHeld whileHeld) throws SyscallException;
+
+    /**
+     * Starts {@code image} as a new process (its pid becomes the image's origin) that continues
+     * where the image was cut: the pending call is made, journaled results are served.
+     *
+     * @throws SyscallException {@code ENOSYS} its program or a tool it uses is not installed (named,
+     *         with the version), {@code EINVAL} an image of a newer format or one that does not
+     *         hold together, {@code EPERM} capabilities or an owner beyond the restorer
+     */
+    long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException;
+
+    /** What runs while the process is held at the cut. */
+    @FunctionalInterface
+    interface WhileHeld {
+        void run(ProcessImage image) throws SyscallException;
+    }
+}

@@ -1,0 +1,365 @@
+package org.agentos.kernel.impl.image;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.agentos.kernel.api.image.AgentCut;
+import org.agentos.kernel.api.image.AgentImages;
+import org.agentos.kernel.api.image.CutOptions;
+import org.agentos.kernel.api.image.MemoryImageEntry;
+import org.agentos.kernel.api.image.ProcessImage;
+import org.agentos.kernel.api.image.RestoreSpec;
+import org.agentos.kernel.api.ipc.Message;
+import org.agentos.kernel.api.memory.MemoryManager;
+import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.security.CapabilityCeilings;
+import org.agentos.kernel.api.security.CapabilitySet;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.impl.Kernel;
+import org.agentos.kernel.impl.audit.AuditWriter;
+import org.agentos.kernel.impl.ipc.Ipc;
+import org.agentos.kernel.impl.journal.JournalRecord;
+import org.agentos.kernel.impl.mem.MemoryCalls;
+import org.agentos.kernel.impl.persist.Checkpoints;
+import org.agentos.kernel.impl.persist.ProcRecord;
+import org.agentos.kernel.impl.proc.Proc;
+import org.agentos.kernel.impl.proc.TreeBudget;
+import org.agentos.kernel.impl.syscall.SyscallEntry;
+
+/**
+ * Cuts and restores processes ({@link AgentImages}). A cut holds the process PAUSED at a step
+ * boundary with no call in flight that could still change the world, so that its record, journal,
+ * memory, mailbox (and the files the caller lists while it is held) describe one moment; waits
+ * that changed nothing yet (a receive, a sleep, a lock) are taken back and made again later. The
+ * memory is snapshotted copy-on-write, so the bytes are read after the process goes on.
+ */
+public final class Images {
+    private final Kernel k;
+    /** What images say wrote them: the kernel bundle's version ("dev" outside a framework). */
+    private volatile String kernelVersion = "dev";
+
+    public Images(Kernel k) {
+        this.k = k;
+    }
+
+    public void setKernelVersion(String version) {
+        this.kernelVersion = version;
+    }
+
+    /** What a restore does to the new process once it is in the table (its mailbox). */
+    @FunctionalInterface
+    public interface Filler {
+        void fill(Proc p) throws SyscallException;
+    }
+
+    // ------------------------------------------------------------------ cut
+
+    public AgentCut cut(long pid, CutOptions options, AgentImages.WhileHeld whileHeld) throws SyscallException {
+        Proc p = k.procs.lookup(pid);
+        if (p == k.procs.init) throw new SyscallException(Errno.EINVAL, "init is the kernel's; it has no image");
+        boolean wasPaused = hold(p, options.timeoutMillis());
+        long snapshot = 0;
+        MemoryManager m = null;
+        try {
+            ProcessImage image;
+            synchronized (p) {
+                image = imageLocked(p);
+            }
+            image = withJournalAndMailbox(image, p);
+            snapshot = k.procs.nextPid();
+            m = k.mem.snapshot(p, snapshot);
+            if (m == null) snapshot = 0;
+            whileHeld.run(image);
+            k.audit.append(new AuditWriter.Entry(k.hal.nanoTime(), k.hal.currentTimeMillis(),
+                    org.agentos.kernel.api.audit.AuditRecord.LIFECYCLE, pid, p.owner, "checkpoint",
+                    org.agentos.kernel.api.audit.AuditRecord.OK, 0, p.programName, 0, null, null));
+            Cut cut = new Cut(image, m, snapshot);
+            snapshot = 0;
+            return cut;
+        } finally {
+            if (snapshot != 0) k.mem.dropSnapshot(snapshot);
+            if (!wasPaused && !options.keepPaused()) {
+                try {
+                    k.lifecycle.resume(pid);
+                } catch (SyscallException ended) {
+                    // it was killed meanwhile: nothing to let go on
+                }
+            }
+        }
+    }
+
+    /**
+     * Pauses {@code p} (unless it is paused or being paused already: true then) and waits until it
+     * is PAUSED with no call in flight, taking back a wait that changed nothing yet.
+     */
+    private boolean hold(Proc p, long timeoutMillis) throws SyscallException {
+        boolean wasPaused;
+        synchronized (p) {
+            if (p.state.isTerminal()) throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
+            wasPaused = p.state == ProcessState.PAUSED || p.pausePending;
+        }
+        if (!wasPaused) k.lifecycle.pause(p.pid);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        long napNanos = 20_000;
+        while (true) {
+            Object takenBack = null;
+            String busy;
+            synchronized (p) {
+                if (p.state.isTerminal()) throw new SyscallException(Errno.EINVAL, "process " + p.pid + " ended while it was cut");
+                if (p.state == ProcessState.PAUSED) {
+                    if (!p.callInFlight) return wasPaused;
+                    takenBack = takeBackLocked(p);
+                }
+                busy = p.callName == null ? p.state.name() : p.callName + (p.waitingOn == null ? "" : " (" + p.waitingOn + ")");
+            }
+            if (takenBack != null) {
+                // after p's lock: a waiter's cancellation takes its queue's lock, which a wake-up holds before p's
+                if (takenBack instanceof java.util.concurrent.Future<?> f) f.cancel(false);
+                return wasPaused;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                if (!wasPaused) {
+                    try {
+                        k.lifecycle.resume(p.pid);
+                    } catch (SyscallException ended) {
+                        // gone meanwhile
+                    }
+                }
+                throw new SyscallException(Errno.ETIMEDOUT, "process " + p.pid + " reached no quiet step boundary within "
+                        + timeoutMillis + " ms: it is in " + busy + "; try again, or with a longer --timeout");
+            }
+            LockSupport.parkNanos(napNanos);
+            napNanos = Math.min(napNanos * 2, 2_000_000);
+        }
+    }
+
+    /**
+     * The wait {@code p} is in, taken back if it changed nothing yet: a receive nothing was handed
+     * to, a sleep (its wake-up time is kept), a lock or semaphore wait. The call stays pending and
+     * is made again when the process goes on (or where it is restored). Returns what to cancel
+     * once p's lock is let go, or null when the call must be waited for. Holds p.
+     */
+    private Object takeBackLocked(Proc p) {
+        Object token = p.blockedOn;
+        boolean receive = Ipc.isPlainReceive(token);
+        boolean sleep = "proc.sleep".equals(p.callName) && token == null && p.cancelCall != null;
+        boolean lockWait = token != null && k.mem.isSyncWait(token);
+        if (!receive && !sleep && !lockWait) return null;
+        Object cancel = p.cancelCall;
+        p.blockedOn = null;
+        p.cancelCall = null;
+        p.callInFlight = false;
+        p.callEntry = null;
+        p.waitingOn = null;
+        return cancel == null ? Boolean.TRUE : cancel;
+    }
+
+    private ProcessImage imageLocked(Proc p) {
+        ProcRecord r = k.checkpoints.record(p);
+        Map<String, String> tools = new TreeMap<>();
+        if (p.callNames != null) {
+            for (String name : p.callNames) tools.put(name, versionOf(name));
+        }
+        if (p.callName != null) tools.put(p.callName, versionOf(p.callName));
+        var entry = k.programs.get(p.programName);
+        var info = k.procs.info(p);
+        return new ProcessImage(AgentImages.FORMAT, p.pid, p.ppid, p.owner, p.programName,
+                entry == null ? null : entry.bundle(), p.caps.patterns(), p.quotas, info.usage(), tools, kernelVersion,
+                k.hal.currentTimeMillis(), k.json.valueToTree(r), List.of(), List.of());
+    }
+
+    private String versionOf(String syscall) {
+        SyscallEntry e = k.syscalls.get(syscall);
+        return e == null ? "?" : e.descriptor.version();
+    }
+
+    private ProcessImage withJournalAndMailbox(ProcessImage i, Proc p) throws SyscallException {
+        List<JsonNode> journal = new ArrayList<>();
+        if (k.journaling.on()) {
+            try {
+                for (JournalRecord r : k.journal.of(p.pid)) {
+                    if (r.kind() != JournalRecord.EXIT) journal.add(k.json.valueToTree(r));
+                }
+            } catch (IOException e) {
+                throw new SyscallException(Errno.EIO, "the call journal of process " + p.pid + " could not be read: " + e.getMessage());
+            }
+        }
+        List<Message> mailbox = k.ipc.mailboxImage(p.pid);
+        return new ProcessImage(i.format(), i.pid(), i.ppid(), i.owner(), i.program(), i.programBundle(), i.capabilities(),
+                i.quotas(), i.usage(), i.tools(), i.kernelVersion(), i.cutMillis(), i.state(), journal, mailbox);
+    }
+
+    /** A cut: the image and the memory snapshot it reads from until closed. */
+    private final class Cut implements AgentCut {
+        private final ProcessImage image;
+        private final MemoryManager memory;
+        private long snapshot;
+
+        Cut(ProcessImage image, MemoryManager memory, long snapshot) {
+            this.image = image;
+            this.memory = memory;
+            this.snapshot = snapshot;
+        }
+
+        @Override
+        public ProcessImage image() {
+            return image;
+        }
+
+        @Override
+        public synchronized Iterator<MemoryImageEntry> memory() throws SyscallException {
+            if (snapshot == 0) {
+                if (memory == null) return Collections.emptyIterator();
+                throw new SyscallException(Errno.EINVAL, "the cut is closed");
+            }
+            return MemoryCalls.entries(memory, snapshot);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (snapshot != 0) k.mem.dropSnapshot(snapshot);
+            snapshot = 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ restore
+
+    public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec,
+                        CapabilityCeilings ceilings) throws SyscallException {
+        if (image.format() > AgentImages.FORMAT || image.format() < 1) {
+            throw new SyscallException(Errno.EINVAL, "the image is of format " + image.format() + "; this kernel reads "
+                    + "format " + AgentImages.FORMAT + (image.format() > AgentImages.FORMAT ? " (restore it on a newer Agent OS)" : ""));
+        }
+        ProcRecord r = record(image);
+        if (k.programs.get(r.program()) == null) {
+            throw new SyscallException(Errno.ENOSYS, "program '" + r.program() + "' is not installed here"
+                    + (image.programBundle() == null ? "" : " (it came from " + image.programBundle() + ")"));
+        }
+        checkTools(image, r);
+        Proc parent;
+        String owner;
+        List<String> wanted = spec.capabilities() != null ? spec.capabilities() : image.capabilities();
+        CapabilitySet caps = CapabilitySet.of(wanted);
+        if (spec.operator() != null) {
+            parent = k.procs.init;
+            owner = spec.owner() != null ? spec.owner() : image.owner();
+            if (!spec.operator().sees(owner)) {
+                throw new SyscallException(Errno.EPERM, "user " + spec.operator().name() + " restores only as owner "
+                        + spec.operator().name() + ", not '" + owner + "' (the admin role may name any owner; -o)");
+            }
+            if (ceilings == null && !spec.operator().isAdmin()) {
+                throw new SyscallException(Errno.EPERM, "no capability ceilings are known: only administrators may restore");
+            }
+            if (ceilings != null) ceilings.check(spec.operator(), wanted);
+        } else {
+            parent = k.procs.lookup(spec.parentPid());
+            owner = parent.owner;
+            Optional<String> beyond = parent.caps.firstUncovered(caps);
+            if (beyond.isPresent()) {
+                throw new SyscallException(Errno.EPERM, "the image asks for '" + beyond.get() + "', which process "
+                        + parent.pid + " does not hold; a restorer grants at most what it holds");
+            }
+        }
+        owner = k.procs.canonicalOwner(owner);
+        k.procs.admit(owner);
+        long pid;
+        Proc p;
+        try {
+            pid = k.procs.nextPid();
+            p = Checkpoints.rebuild(r, pid, parent.pid, owner, caps);
+            p.budget = TreeBudget.of(pid, p.quotas, parent == k.procs.init ? null : parent.budget);
+            p.usedMemory = false;
+            k.mem.restoreSpace(p, memory);
+        } catch (SyscallException | RuntimeException e) {
+            k.procs.release(owner);
+            throw e;
+        }
+        try {
+            journal(image, pid);
+            k.lifecycle.enrollRestored(parent, p, spec.paused(), image.pid(), q -> k.ipc.restoreMailbox(q, image.mailbox()));
+        } catch (SyscallException | RuntimeException e) {
+            // in the table already: it ends as a process does, freeing what it holds
+            k.exits.end(p, ProcessState.KILLED, 137, "restore failed: " + e.getMessage(), false);
+            throw e;
+        }
+        return pid;
+    }
+
+    /** The kernel's record in the image, checked: a record of this format, of a process that has not ended. */
+    private ProcRecord record(ProcessImage image) throws SyscallException {
+        ProcRecord r;
+        try {
+            r = k.json.treeToValue(image.state(), ProcRecord.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, "the image's process record cannot be read: " + e.getMessage());
+        }
+        if (r == null || r.program() == null || r.state() == null) {
+            throw new SyscallException(Errno.EINVAL, "the image's process record lacks its program or state");
+        }
+        if (r.v() > 1) throw new SyscallException(Errno.EINVAL, "the image's process record is of version " + r.v() + "; this kernel reads 1");
+        if (!r.program().equals(image.program())) {
+            throw new SyscallException(Errno.EINVAL, "the image's config names program '" + image.program()
+                    + "' but its record '" + r.program() + "'");
+        }
+        if (r.state().isTerminal() || r.reaped()) {
+            throw new SyscallException(Errno.EINVAL, "the image is of a process that had ended (" + r.state() + ")");
+        }
+        return r;
+    }
+
+    /** Every tool the image used (and the call it is making) is installed, in a version of the same major. */
+    private void checkTools(ProcessImage image, ProcRecord r) throws SyscallException {
+        Map<String, String> needed = new TreeMap<>(image.tools());
+        if (r.callName() != null) needed.putIfAbsent(r.callName(), "?");
+        for (Map.Entry<String, String> t : needed.entrySet()) {
+            SyscallEntry e = k.syscalls.get(t.getKey());
+            String wants = t.getValue();
+            if (e == null) {
+                throw new SyscallException(Errno.ENOSYS, "tool " + t.getKey() + ("?".equals(wants) ? "" : " " + wants)
+                        + " is not installed here; the image uses it (tool:list shows what is)");
+            }
+            String has = e.descriptor.version();
+            if (!"?".equals(wants) && !major(has).equals(major(wants))) {
+                throw new SyscallException(Errno.ENOSYS, "tool " + t.getKey() + " " + wants + " is needed; " + has
+                        + " is installed here (another major version)");
+            }
+        }
+    }
+
+    private static String major(String version) {
+        int dot = version.indexOf('.');
+        return dot < 0 ? version : version.substring(0, dot);
+    }
+
+    /** The image's journal as the new process's: its records under the new pid, so that replay and recovery read them. */
+    private void journal(ProcessImage image, long pid) throws SyscallException {
+        if (!k.journaling.on() || image.journal().isEmpty()) return;
+        List<JournalRecord> records = new ArrayList<>(image.journal().size());
+        for (JsonNode n : image.journal()) {
+            JournalRecord j;
+            try {
+                j = k.json.treeToValue(n, JournalRecord.class);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                throw new SyscallException(Errno.EINVAL, "a record of the image's journal cannot be read: " + e.getMessage());
+            }
+            if (j == null || (j.kind() != JournalRecord.START && j.kind() != JournalRecord.RESULT
+                    && j.kind() != JournalRecord.SNAPSHOT)) {
+                throw new SyscallException(Errno.EINVAL, "the image's journal holds a record of an unknown kind");
+            }
+            records.add(new JournalRecord(j.kind(), pid, j.seq(), j.millis(), j.name(), j.owner(), j.json(), j.errno(),
+                    j.result(), j.message(), j.tokens(), j.bytes()));
+        }
+        for (JournalRecord j : records) k.journal.append(j, null);
+    }
+}
