@@ -15,7 +15,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -131,31 +130,12 @@ public abstract class KarafTestSupport {
         return new Option[0];
     }
 
-    /**
-     * Finds {@code count} distinct free TCP ports: all sockets stay open until every port is
-     * chosen, so the same port cannot be returned twice.
-     */
+    /** Distinct free TCP ports below the ephemeral range ({@link UnpackedDistribution#freePorts}). */
     protected static int[] freePorts(int count) {
-        ServerSocket[] sockets = new ServerSocket[count];
         try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0);
-                ports[i] = sockets[i].getLocalPort();
-            }
-            return ports;
+            return UnpackedDistribution.freePorts(count);
         } catch (IOException e) {
             throw new UncheckedIOException("no free TCP port", e);
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    try {
-                        socket.close();
-                    } catch (IOException ignored) {
-                        // the port is released anyway when the JVM exits
-                    }
-                }
-            }
         }
     }
 

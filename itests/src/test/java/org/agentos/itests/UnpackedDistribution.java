@@ -33,7 +33,7 @@ final class UnpackedDistribution {
     }
 
     final Path home;
-    final int sshPort;
+    int sshPort;
 
     private UnpackedDistribution(Path home, int sshPort) {
         this.home = home;
@@ -52,11 +52,8 @@ final class UnpackedDistribution {
         try (Stream<Path> s = Files.list(dir)) {
             home = s.filter(Files::isDirectory).findFirst().orElseThrow();
         }
-        int[] ports = freePorts(3);
-        UnpackedDistribution d = new UnpackedDistribution(home, ports[0]);
-        d.setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", ports[0]);
-        d.setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", ports[1]);
-        d.setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", ports[2]);
+        UnpackedDistribution d = new UnpackedDistribution(home, 0);
+        d.newPorts();
         d.setProperty("etc/org.agentos.demo.cfg", "processes", 10);
         d.setProperty("etc/org.agentos.demo.cfg", "families", 1);
         // the thinkers finish within seconds: a count of the demo's processes across a restart would race them
@@ -69,14 +66,50 @@ final class UnpackedDistribution {
      * Karaf starts, the console never answers "Command not found": it waits for the commands.
      */
     void start() throws Exception {
-        run(home, Duration.ofSeconds(60), "bin/start");
+        for (int attempt = 1; ; attempt++) {
+            long logBefore = Files.exists(logFile()) ? Files.size(logFile()) : 0;
+            run(home, Duration.ofSeconds(60), "bin/start");
+            if (awaitConsole(logBefore) || attempt == 3) return;
+            // a port chosen free was taken before Karaf bound it: on other ports, again
+            stop();
+            newPorts();
+        }
+    }
+
+    /** Free ports for ssh and JMX, written into etc/. */
+    private void newPorts() throws IOException {
+        int[] ports = freePorts(3);
+        sshPort = ports[0];
+        setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", ports[0]);
+        setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", ports[1]);
+        setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", ports[2]);
+    }
+
+    private Path logFile() {
+        return home.resolve("data/log/karaf.log");
+    }
+
+    /** Waits for the console; false (at once) when Karaf logged that a port of it was taken. */
+    private boolean awaitConsole(long logBefore) throws Exception {
+        boolean[] portTaken = {false};
         waitUntil("the console to answer", () -> {
+            if (portTaken(logBefore)) {
+                portTaken[0] = true;
+                return true;
+            }
             Result r = run(home, Duration.ofSeconds(90), "bin/agentos-console", "agent:ps -n 1");
             if (r.output.contains("Command not found")) {
                 fail("the console answered before its commands were registered: " + r.output);
             }
             return r.code == 0 && r.output.contains("PID");
         }, Duration.ofSeconds(180));
+        return !portTaken[0];
+    }
+
+    private boolean portTaken(long logBefore) throws IOException {
+        if (!Files.exists(logFile())) return false;
+        String log = Files.readString(logFile(), StandardCharsets.UTF_8);
+        return log.length() > logBefore && log.substring((int) Math.min(logBefore, log.length())).contains("Address already in use");
     }
 
     /** bin/stop, then waits (at most 90 s) for the Karaf process to end. */
@@ -158,13 +191,24 @@ final class UnpackedDistribution {
         }
     }
 
+    /**
+     * Ports free now, below Linux's ephemeral range (32768 and up): a port the OS hands out for
+     * any outgoing connection (an ssh client, RMI) could be taken again before Karaf binds it.
+     */
     static int[] freePorts(int n) throws IOException {
         ServerSocket[] s = new ServerSocket[n];
         int[] ports = new int[n];
+        java.util.Random random = new java.util.Random();
         try {
-            for (int i = 0; i < n; i++) {
-                s[i] = new ServerSocket(0);
-                ports[i] = s[i].getLocalPort();
+            for (int i = 0, tries = 0; i < n; tries++) {
+                if (tries > 10_000) throw new IOException("no free port between 20000 and 32000");
+                int port = 20_000 + random.nextInt(12_000);
+                try {
+                    s[i] = new ServerSocket(port, 1, java.net.InetAddress.getByName("0.0.0.0"));
+                    ports[i++] = port;
+                } catch (IOException taken) {
+                    // try another
+                }
             }
         } finally {
             for (ServerSocket x : s) if (x != null) x.close();
