@@ -21,12 +21,15 @@ import org.junit.jupiter.api.Test;
 class AgentImagesIT {
     private static final Pattern SPAWNED = Pattern.compile("spawned pid (\\d+)");
     private static final Pattern RESTORED = Pattern.compile("as pid (\\d+)");
+    private static final Pattern FORKED = Pattern.compile("forked pid (\\d+)");
     private static UnpackedDistribution first;
     private static UnpackedDistribution second;
 
     @BeforeAll
     static void start() throws Exception {
         first = UnpackedDistribution.unpack("images-first");
+        // room for an agent with 100 MiB of memory (the default is 64 MiB a process)
+        first.setProperty("etc/org.agentos.memory.hierarchical.cfg", "processQuotaBytes", 200L << 20);
         second = UnpackedDistribution.unpack("images-second");
         first.start();
         second.start();
@@ -100,5 +103,22 @@ class AgentImagesIT {
                 "agent:restore " + first.home.resolve("images/nothing"));
         assertTrue(missing.output().contains("ENOENT"), missing.output());
         assertFalse(missing.output().contains("Exception"), missing.output());
+    }
+
+    @Test
+    void aForkOfAnAgentWith100MiBOfMemoryCopiesItAndBothGoOn() throws Exception {
+        long big = pid(SPAWNED, first.console("agent:spawn -o alice -c 'fs:*:/home/alice/big/**' notebook "
+                + "'{\"dir\":\"/home/alice/big\",\"limit\":1,\"ballastMiB\":100}'"));
+        UnpackedDistribution.waitUntil("100 MiB in its memory, then waiting for mail",
+                () -> first.console("agent:info " + big).contains("waiting on   ipc.recv"), Duration.ofSeconds(120));
+        String forked = first.console("agent:fork " + big);
+        assertTrue(forked.contains("(whole agent)"), forked);
+        long copy = pid(FORKED, forked);
+        String keys = first.console("mem:ls -n 1000 user/" + copy);
+        assertEquals(100, keys.lines().filter(l -> l.contains("ballast-")).count(), keys);
+        note(first, big, "original");
+        note(first, copy, "copy");
+        assertTrue(first.console("agent:wait -t 60 " + big).contains("1 notes, 8 characters"));
+        assertTrue(first.console("agent:wait -t 60 " + copy).contains("1 notes, 4 characters"));
     }
 }

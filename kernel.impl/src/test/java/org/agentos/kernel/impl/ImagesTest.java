@@ -152,6 +152,34 @@ class ImagesTest {
     }
 
     @Test
+    void aWholeAgentForkCopiesStateMemoryAndMailboxAndBothGoOn() throws Exception {
+        try (KernelHarness a = kernel("a")) {
+            long original = a.kernel.spawn(new SpawnSpec("summer", Args.of("limit", 3), "alice", 0, List.of("mem:*"), null));
+            send(a, original, 10);
+            KernelHarness.await("summed", () -> storedSum(a, original) == 10);
+            // held at a quiet boundary with its receive taken back, a message waits in its mailbox
+            a.kernel.images.cut(original, new CutOptions(5_000, true), i -> { }).close();
+            send(a, original, 1);
+            long copy = a.kernel.images.fork(original, 5_000, false);
+            assertEquals(ProcessState.PAUSED, a.state(original), "it was paused before the fork: it stays so");
+            assertEquals("alice", a.info(copy).owner());
+            assertEquals(List.of("mem:*"), a.info(copy).capabilities());
+            assertEquals(10, storedSum(a, copy), "its memory, copy-on-write");
+            a.kernel.resume(original);
+            send(a, original, 100);
+            send(a, copy, 200);
+            assertEquals("sum=111", exit(a, original).reason());
+            assertEquals("sum=211", exit(a, copy).reason(), "the copy had the same state and the same mail");
+            a.kernel.sync();
+            var audit = a.kernel.read(new org.agentos.kernel.api.audit.AuditQuery(copy, "fork", null, 10));
+            assertTrue(audit.stream().anyMatch(r -> String.valueOf(r.detail()).contains("from pid " + original)), audit.toString());
+            // a fork replays from the fork: its journal starts with a snapshot of that moment
+            var report = a.kernel.replay.run(copy, null, 10_000);
+            assertTrue(report.identical(), report.toString());
+        }
+    }
+
+    @Test
     void aCutWaitsForAToolCallAndSaysWhichWhenItTakesTooLong() throws Exception {
         try (KernelHarness a = kernel("a")) {
             a.kernel.addTool(KernelHarness.tool(ToolDescriptor.builder("slow.io").version("1.0.0").args(Args.of("type", "object"))

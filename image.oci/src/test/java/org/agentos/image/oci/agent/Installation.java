@@ -57,6 +57,11 @@ final class Installation implements AutoCloseable {
             }
 
             @Override
+            public long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException {
+                return kernel.images.fork(pid, timeoutMillis, paused);
+            }
+
+            @Override
             public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException {
                 return kernel.images.restore(image, memory, spec, HOMES);
             }

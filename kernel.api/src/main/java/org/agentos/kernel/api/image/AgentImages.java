@@ -36,6 +36,18 @@ public interface AgentImages {
      */
     long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException;
 
+    /**
+     * A whole-agent fork: a new process (a child of init, with the same owner, capabilities and
+     * quotas) that goes on from {@code pid}'s state at its next quiet step boundary, with a
+     * copy-on-write copy of its memory and a copy of its mailbox, in time independent of the size
+     * of its memory and files. Both go on; the fork's own usage starts at zero. Its workspace is
+     * the same files (the same paths), not a copy. The original is held only for the cut.
+     *
+     * @param paused start the fork PAUSED
+     * @throws SyscallException as {@link #cut}
+     */
+    long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException;
+
     /** What runs while the process is held at the cut. */
     @FunctionalInterface
     interface WhileHeld {

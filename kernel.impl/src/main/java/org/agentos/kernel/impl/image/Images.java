@@ -30,6 +30,7 @@ import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.audit.AuditWriter;
 import org.agentos.kernel.impl.ipc.Ipc;
 import org.agentos.kernel.impl.journal.JournalRecord;
+import org.agentos.kernel.impl.journal.JournalRecovery;
 import org.agentos.kernel.impl.mem.MemoryCalls;
 import org.agentos.kernel.impl.persist.Checkpoints;
 import org.agentos.kernel.impl.persist.ProcRecord;
@@ -233,6 +234,62 @@ public final class Images {
         }
     }
 
+    // ------------------------------------------------------------------ fork
+
+    public long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException {
+        Proc p = k.procs.lookup(pid);
+        if (p == k.procs.init) throw new SyscallException(Errno.EINVAL, "init is the kernel's; it cannot be forked");
+        boolean wasPaused = hold(p, timeoutMillis);
+        try {
+            k.procs.admit(p.owner);
+            Proc child;
+            JournalRecord snapshot;
+            try {
+                long cpid = k.procs.nextPid();
+                synchronized (p) {
+                    child = Checkpoints.rebuild(k.checkpoints.record(p), cpid, Kernel.INIT_PID, p.owner, p.caps);
+                    snapshot = JournalRecovery.snapshotLocked(k, p, cpid);
+                }
+                // its own usage from now; the same quotas, in a tree budget of its own (an operator's fork)
+                child.cpuNanos = 0;
+                child.steps = 0;
+                child.syscalls = 0;
+                child.bytes = 0;
+                child.tokens = 0;
+                child.callNames = null;
+                child.callCounts = null;
+                child.budget = TreeBudget.of(cpid, child.quotas, null);
+                MemoryManager m = k.mem.manager();
+                boolean hasMemory;
+                synchronized (p) {
+                    hasMemory = p.usedMemory;
+                }
+                if (hasMemory && m != null) k.mem.fork(m, p, child); // copy-on-write: constant time
+            } catch (SyscallException | RuntimeException e) {
+                k.procs.release(p.owner);
+                throw e;
+            }
+            if (snapshot != null && k.journaling.on()) k.journal.append(snapshot, null); // its replay starts at the fork
+            List<Message> mailbox = k.ipc.mailboxImage(p.pid);
+            try {
+                k.lifecycle.enrollRestored(k.procs.init, child, paused, "fork", child.programName + " from pid " + pid
+                        + " (whole agent)", q -> k.ipc.restoreMailbox(q, mailbox));
+            } catch (SyscallException | RuntimeException e) {
+                k.exits.end(child, ProcessState.KILLED, 137, "fork failed: " + e.getMessage(), false);
+                throw e;
+            }
+            return child.pid;
+        } finally {
+            if (!wasPaused) {
+                try {
+                    k.lifecycle.resume(pid);
+                } catch (SyscallException ended) {
+                    // it was killed meanwhile
+                }
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ restore
 
     public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec,
@@ -287,7 +344,8 @@ public final class Images {
         }
         try {
             journal(image, pid);
-            k.lifecycle.enrollRestored(parent, p, spec.paused(), image.pid(), q -> k.ipc.restoreMailbox(q, image.mailbox()));
+            k.lifecycle.enrollRestored(parent, p, spec.paused(), "restore", r.program() + " from pid " + image.pid(),
+                    q -> k.ipc.restoreMailbox(q, image.mailbox()));
         } catch (SyscallException | RuntimeException e) {
             // in the table already: it ends as a process does, freeing what it holds
             k.exits.end(p, ProcessState.KILLED, 137, "restore failed: " + e.getMessage(), false);

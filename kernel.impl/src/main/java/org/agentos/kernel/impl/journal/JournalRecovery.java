@@ -76,20 +76,27 @@ public final class JournalRecovery {
         if (p == null) return null;
         synchronized (p) {
             if (p.state.isTerminal()) return null;
-            ObjectNode snap = k.json.createObjectNode();
-            try {
-                snap.set("state", k.json.valueToTree(p.programState));
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-            if (p.callName != null) {
-                snap.putObject("call").put("name", p.callName).set("args", p.callArgs);
-            } else if (p.lastResult != null) {
-                snap.set("last", resultJson(k, p.lastResult));
-            }
-            return JournalRecord.snapshot(p.pid, Checkpoints.consistentSeq(p), k.now(),
-                    p.programName, p.owner, snap);
+            return snapshotLocked(k, p, p.pid);
         }
+    }
+
+    /**
+     * Process {@code p} as a snapshot record of {@code pid} (itself, or a whole-agent fork of it
+     * whose replay starts at the fork), or null when its state does not serialise. Holds p.
+     */
+    public static JournalRecord snapshotLocked(Kernel k, Proc p, long pid) {
+        ObjectNode snap = k.json.createObjectNode();
+        try {
+            snap.set("state", k.json.valueToTree(p.programState));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (p.callName != null) {
+            snap.putObject("call").put("name", p.callName).set("args", p.callArgs);
+        } else if (p.lastResult != null) {
+            snap.set("last", resultJson(k, p.lastResult));
+        }
+        return JournalRecord.snapshot(pid, Checkpoints.consistentSeq(p), k.now(), p.programName, p.owner, snap);
     }
 
     /** A syscall result as a snapshot keeps it: {@code {value}} or {@code {errno, message}}. */

@@ -347,10 +347,11 @@ public final class Lifecycle {
     /**
      * A process restored from an image: {@code p}, rebuilt from the image's record under its new
      * pid, owner and capabilities, whose memory and journal are in place, enters the table under
-     * {@code parent} (init for the console), READY or PAUSED, and is audited as "restore".
+     * {@code parent} (init for the console), READY or PAUSED, and is audited as {@code how} ("restore",
+     * or "fork" for a whole-agent fork) with {@code detail}.
      * {@code mailbox} fills its mailbox before it can run.
      */
-    public void enrollRestored(Proc parent, Proc p, boolean paused, long origin,
+    public void enrollRestored(Proc parent, Proc p, boolean paused, String how, String detail,
                                org.agentos.kernel.impl.image.Images.Filler mailbox) throws SyscallException {
         k.procs.put(p);
         synchronized (k.procs.tree) {
@@ -363,7 +364,7 @@ public final class Lifecycle {
         }
         mailbox.fill(p);
         k.audit.append(new AuditWriter.Entry(k.hal.nanoTime(), k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, p.pid, p.owner,
-                "restore", AuditRecord.OK, 0, p.programName + " from pid " + origin, parent.pid, null, null));
+                how, AuditRecord.OK, 0, detail, parent.pid, null, null));
         synchronized (p) {
             boolean stopped = STOP.equals(p.callName); // it stopped itself: agent:resume answers its call
             if (paused || stopped) {

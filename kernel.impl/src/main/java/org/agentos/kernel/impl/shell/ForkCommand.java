@@ -3,7 +3,9 @@ package org.agentos.kernel.impl.shell;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.KernelDebugger;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -14,11 +16,16 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "agent", name = "fork", description = "Time travel: starts a new process from the state a process had at "
-        + "a step (rebuilt by replaying its journal), with its owner, capabilities and quotas.",
-        detailedDescription = "agent:fork --at 12 42 makes step 12's call again in the new process; --result '{...}' gives "
-                + "it that result instead (what if the tool had answered this?), --result '{\"errno\":\"EIO\",\"message\":"
-                + "\"...\"}' fails it. The new process's memory starts empty.")
+@Command(scope = "agent", name = "fork", description = "Copies a running agent (state, memory copy-on-write, mailbox), "
+        + "or with --at starts a new process from the state it had at a step (time travel).",
+        detailedDescription = "agent:fork 42 copies agent 42 as it is at its next quiet step boundary: a new process with "
+                + "its owner, capabilities and quotas, a copy-on-write copy of its memory and a copy of its mailbox, made in "
+                + "time independent of their size; both go on (--paused holds the copy). The copy shares the agent's "
+                + "workspace files.\n"
+                + "agent:fork --at 12 42 rebuilds the state of step 12 by replaying its journal and makes step 12's call again "
+                + "in the new process; --result '{...}' gives it that result instead (what if the tool had answered this?), "
+                + "--result '{\"errno\":\"EIO\",\"message\":\"...\"}' fails it. A process forked at a step starts with "
+                + "empty memory.")
 public class ForkCommand implements Action {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,14 +35,22 @@ public class ForkCommand implements Action {
     @Reference
     KernelDebugger debugger;
 
-    @Option(name = "--at", required = true, description = "the step whose state the new process starts from (steps count from 1)")
-    long at;
+    @Reference
+    AgentImages images;
+
+    @Option(name = "--at", description = "the step whose state the new process starts from (steps count from 1); "
+            + "without it, the agent as it is now")
+    Long at;
+
+    @Option(name = "--paused", description = "start the copy paused (a whole-agent fork)")
+    boolean paused;
 
     @Option(name = "--result", description = "the result of that step's call, as JSON, instead of making it")
     String result;
 
-    @Option(name = "--timeout", description = "give up rebuilding the state by replay after this many seconds (default 300)")
-    long timeout = 300;
+    @Option(name = "--timeout", description = "give up after this many seconds: rebuilding the state by replay (default "
+            + "300), or waiting for a quiet step boundary (a whole-agent fork, default 30)")
+    Long timeout;
 
     @Argument(index = 0, name = "pid", required = true, description = "the process to fork (in the table, live or ended)")
     @Completion(PidCompleter.class)
@@ -44,6 +59,18 @@ public class ForkCommand implements Action {
     @Override
     public Object execute() throws Exception {
         ConsoleUser.current().requireOwnerOf(processes, pid);
+        if (timeout != null && (timeout < 1 || timeout > 3600)) throw ConsoleErrors.of("EINVAL", "--timeout must be 1..3600 seconds");
+        if (at == null) {
+            if (result != null) throw ConsoleErrors.of("EINVAL", "--result goes with --at: the step whose result it replaces");
+            try {
+                long copy = images.fork(pid, (timeout == null ? 30 : timeout) * 1000, paused);
+                System.out.println("forked pid " + copy + " from pid " + pid + " (whole agent)" + (paused ? ", paused" : ""));
+                return null;
+            } catch (SyscallException e) {
+                throw ConsoleErrors.of(e);
+            }
+        }
+        if (paused) throw ConsoleErrors.of("EINVAL", "--paused is for a whole-agent fork (without --at)");
         JsonNode given = null;
         if (result != null) {
             try {
@@ -53,9 +80,10 @@ public class ForkCommand implements Action {
             }
             if (given == null) throw ConsoleErrors.of("EINVAL", "--result is empty");
         }
-        if (timeout < 1) throw ConsoleErrors.of("EINVAL", "--timeout must be at least 1 second");
         JsonNode result = given;
-        long child = Bounded.call("the fork of pid " + pid + " at step " + at, timeout, () -> debugger.forkAt(pid, at, result));
+        long step = at;
+        long child = Bounded.call("the fork of pid " + pid + " at step " + at, timeout == null ? 300 : timeout,
+                () -> debugger.forkAt(pid, step, result));
         System.out.println("forked pid " + child + " from pid " + pid + " at step " + at + (given == null ? "" : ", given " + given));
         return null;
     }
