@@ -95,6 +95,7 @@ class ImagesTest {
             send(a, original, 1);
             send(a, original, 2);
             KernelHarness.await("two messages summed", () -> storedSum(a, original) == 3);
+            KernelHarness.await("waiting for the next", () -> "ipc.recv".equals(callOf(a, original)));
             // it waits in ipc.recv: the cut takes the wait back, and it stays paused (to be moved)
             try (AgentCut first = a.kernel.images.cut(original, new CutOptions(5_000, true), i -> { })) {
                 assertEquals(ProcessState.PAUSED, a.state(original));
@@ -160,12 +161,14 @@ class ImagesTest {
             // held at a quiet boundary with its receive taken back, a message waits in its mailbox
             a.kernel.images.cut(original, new CutOptions(5_000, true), i -> { }).close();
             send(a, original, 1);
-            long copy = a.kernel.images.fork(original, 5_000, false);
+            long copy = a.kernel.images.fork(original, 5_000, true);
             assertEquals(ProcessState.PAUSED, a.state(original), "it was paused before the fork: it stays so");
+            assertEquals(ProcessState.PAUSED, a.state(copy), "asked for paused");
             assertEquals("alice", a.info(copy).owner());
             assertEquals(List.of("mem:*"), a.info(copy).capabilities());
             assertEquals(10, storedSum(a, copy), "its memory, copy-on-write");
             a.kernel.resume(original);
+            a.kernel.resume(copy);
             send(a, original, 100);
             send(a, copy, 200);
             assertEquals("sum=111", exit(a, original).reason());
