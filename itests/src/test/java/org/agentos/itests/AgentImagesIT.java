@@ -103,6 +103,9 @@ class AgentImagesIT {
                 "agent:restore " + first.home.resolve("images/nothing"));
         assertTrue(missing.output().contains("ENOENT"), missing.output());
         assertFalse(missing.output().contains("Exception"), missing.output());
+        // agents reach images too: the bundle's system calls are in the table (it holds tool.provide)
+        String tools = second.console("tool:list proc.");
+        assertTrue(tools.contains("proc.checkpoint") && tools.contains("proc.restore"), tools);
     }
 
     @Test

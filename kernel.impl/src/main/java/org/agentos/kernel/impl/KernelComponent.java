@@ -676,6 +676,12 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     }
 
     @Override
+    public AgentCut cutSelf(long pid, com.fasterxml.jackson.databind.JsonNode resultOfCopy, WhileHeld whileHeld)
+            throws SyscallException {
+        return kernel().images.cutSelf(pid, resultOfCopy, whileHeld);
+    }
+
+    @Override
     public long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException {
         return kernel().images.fork(pid, timeoutMillis, paused);
     }

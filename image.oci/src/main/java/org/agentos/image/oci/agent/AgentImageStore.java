@@ -33,6 +33,8 @@ import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.security.RequiresPermission;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -71,7 +73,38 @@ public class AgentImageStore {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile FileSystem fs;
 
+    /** Where agents keep their images ({@code proc.checkpoint}): a layout per owner and name. */
+    private volatile Path agentImages = Path.of("data", "agentos", "images");
+
     public AgentImageStore() {}
+
+    @Activate
+    void activate(BundleContext context) {
+        String data = context.getProperty("karaf.data");
+        agentImages = Path.of(data == null ? "data" : data, "agentos", "images").toAbsolutePath();
+    }
+
+    /** For tests: where agents keep their images. */
+    public void setAgentImages(Path dir) {
+        agentImages = dir;
+    }
+
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    /**
+     * The layout where {@code owner}'s agents keep the image {@code name}: under the data directory,
+     * one directory per owner, so that an agent reaches its owner's images only.
+     */
+    public Path agentImage(String owner, String name) throws SyscallException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new SyscallException(Errno.EINVAL, "image name '" + name + "': letters, digits, '.', '_', '-', at most 64, "
+                    + "starting with a letter or digit");
+        }
+        if (!org.agentos.kernel.api.security.OwnerNames.isValid(owner)) {
+            throw new SyscallException(Errno.EINVAL, "owner '" + owner + "' cannot name a directory");
+        }
+        return agentImages.resolve(owner).resolve(name);
+    }
 
     /** For tests: the kernel's images and processes, and a filesystem (may be null). */
     public AgentImageStore(AgentImages kernel, ProcessManager processes, FileSystem fs) {
@@ -89,16 +122,35 @@ public class AgentImageStore {
      * as {@code tag}. {@code user} names the operator in the files' read records.
      */
     public Written checkpoint(long pid, Path dir, String tag, CutOptions options, String user) throws SyscallException {
+        return write(dir, tag, FsCaller.operator(user, "agent:checkpoint"), held -> kernel.cut(pid, options, held));
+    }
+
+    /**
+     * A process's image of itself, asked for from its own call: the copy restored from it is given
+     * {@code resultOfCopy} as that call's result.
+     */
+    public Written checkpointSelf(long pid, Path dir, String tag, String owner, JsonNode resultOfCopy) throws SyscallException {
+        return write(dir, tag, FsCaller.operator(owner, "proc.checkpoint"), held -> kernel.cutSelf(pid, resultOfCopy, held));
+    }
+
+    /** How a cut is made. */
+    @FunctionalInterface
+    private interface Cutter {
+        AgentCut cut(AgentImages.WhileHeld whileHeld) throws SyscallException;
+    }
+
+    private Written write(Path dir, String tag, FsCaller reader, Cutter cutter) throws SyscallException {
+        long pid = -1;
         OciLayout layout = OciLayout.create(dir, json);
         FileSystem files = fs;
-        FsCaller reader = FsCaller.operator(user, "agent:checkpoint");
         List<WorkspaceFiles.Version> versions = new ArrayList<>();
         List<String> roots = new ArrayList<>();
-        try (AgentCut cut = kernel.cut(pid, options, image -> {
+        try (AgentCut cut = cutter.cut(image -> {
             if (files == null) return;
             roots.addAll(WorkspaceFiles.roots(image.capabilities()));
             versions.addAll(WorkspaceFiles.list(files, reader, roots)); // while it is held: the versions of the cut
         })) {
+            pid = cut.image().pid();
             ProcessImage image = cut.image();
             List<Descriptor> layers = new ArrayList<>();
             layers.add(part(layout.putBlob(STATE, json.writeValueAsBytes(image.state())), "state"));
@@ -129,7 +181,8 @@ public class AgentImageStore {
             return new Written(tag, manifest, image.pid(), image.program(), mem[0].entries(), mem[0].bytes(), versions.size(),
                     image.mailbox().size(), image.journal().size());
         } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, "cannot write the image of process " + pid + " into " + dir + ": " + e.getMessage());
+            throw new SyscallException(Errno.EIO, "cannot write the image of process " + (pid < 0 ? "?" : pid) + " into " + dir
+                    + ": " + e.getMessage());
         } catch (IllegalStateException e) { // the memory snapshot could not be read
             throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EIO, e.getMessage());
         }
@@ -225,7 +278,8 @@ public class AgentImageStore {
         }
         WorkspaceFiles.Restored r = new WorkspaceFiles.Restored(0, 0);
         if (filesLayer != null && files != null) {
-            String user = spec.operator() != null ? spec.operator().name() : image.owner();
+            String user = spec.operator() != null ? spec.operator().name()
+                    : processes.info(spec.parentPid()).map(i -> i.owner()).orElse(image.owner());
             CapabilitySet caps = CapabilitySet.of(granted);
             FsCaller writer = FsCaller.consoleUser(user, "agent:restore", caps::permits);
             try (InputStream in = layout.open(filesLayer)) {

@@ -57,6 +57,12 @@ final class Installation implements AutoCloseable {
             }
 
             @Override
+            public AgentCut cutSelf(long pid, com.fasterxml.jackson.databind.JsonNode resultOfCopy, WhileHeld whileHeld)
+                    throws SyscallException {
+                return kernel.images.cutSelf(pid, resultOfCopy, whileHeld);
+            }
+
+            @Override
             public long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException {
                 return kernel.images.fork(pid, timeoutMillis, paused);
             }

@@ -37,6 +37,17 @@ public interface AgentImages {
     long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException;
 
     /**
+     * A process's cut of itself, asked for from inside its own call ({@code proc.checkpoint}):
+     * that call holds it already, so nothing of it moves while the image is taken. The copy an
+     * image of it becomes is given {@code resultOfCopy} as that call's result (as a forked child is
+     * told it is the child), so it can tell itself apart from the original.
+     *
+     * @throws SyscallException {@code EINVAL} when the process is not in a call
+     */
+    AgentCut cutSelf(long pid, com.fasterxml.jackson.databind.JsonNode resultOfCopy, WhileHeld whileHeld)
+            throws SyscallException;
+
+    /**
      * A whole-agent fork: a new process (a child of init, with the same owner, capabilities and
      * quotas) that goes on from {@code pid}'s state at its next quiet step boundary, with a
      * copy-on-write copy of its memory and a copy of its mailbox, in time independent of the size

@@ -22,6 +22,7 @@ import org.agentos.kernel.api.image.RestoreSpec;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ProcessState;
+import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.security.CapabilityCeilings;
 import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.syscall.Errno;
@@ -82,9 +83,7 @@ public final class Images {
             m = k.mem.snapshot(p, snapshot);
             if (m == null) snapshot = 0;
             whileHeld.run(image);
-            k.audit.append(new AuditWriter.Entry(k.hal.nanoTime(), k.hal.currentTimeMillis(),
-                    org.agentos.kernel.api.audit.AuditRecord.LIFECYCLE, pid, p.owner, "checkpoint",
-                    org.agentos.kernel.api.audit.AuditRecord.OK, 0, p.programName, 0, null, null));
+            auditCut(p);
             Cut cut = new Cut(image, m, snapshot);
             snapshot = 0;
             return cut;
@@ -98,6 +97,53 @@ public final class Images {
                 }
             }
         }
+    }
+
+    /** {@link AgentImages#cutSelf}: {@code pid} is in its own call, which holds it. */
+    public AgentCut cutSelf(long pid, JsonNode resultOfCopy, AgentImages.WhileHeld whileHeld) throws SyscallException {
+        Proc p = k.procs.lookup(pid);
+        ProcessImage image;
+        JournalRecord answered;
+        synchronized (p) {
+            if (p.state.isTerminal() || !p.callInFlight || p.callName == null) {
+                throw new SyscallException(Errno.EINVAL, "process " + pid + " is not in a call of its own: it cannot cut itself");
+            }
+            image = imageLocked(p);
+            // the copy: the call it is in answered, one journaled call further on
+            long seq = p.journalSeq + 1;
+            ObjectNode st = (ObjectNode) image.state();
+            st.remove(List.of("callName", "callArgs", "lastErrno", "lastMessage", "sleepUntilMillis", "waitFor"));
+            st.set("lastValue", resultOfCopy);
+            st.put("journalSeq", seq);
+            answered = JournalRecord.result(pid, seq, k.hal.currentTimeMillis(), p.callName, p.callArgs,
+                    org.agentos.kernel.api.syscall.SyscallResult.ok(resultOfCopy), 0, 0);
+        }
+        image = withJournalAndMailbox(image, p);
+        if (k.journaling.on()) {
+            List<JsonNode> journal = new ArrayList<>(image.journal());
+            journal.add(k.json.valueToTree(answered));
+            image = new ProcessImage(image.format(), image.pid(), image.ppid(), image.owner(), image.program(),
+                    image.programBundle(), image.capabilities(), image.quotas(), image.usage(), image.tools(),
+                    image.kernelVersion(), image.cutMillis(), image.state(), journal, image.mailbox());
+        }
+        long snapshot = k.procs.nextPid();
+        MemoryManager m = k.mem.snapshot(p, snapshot);
+        if (m == null) snapshot = 0;
+        try {
+            whileHeld.run(image);
+            auditCut(p);
+            Cut cut = new Cut(image, m, snapshot);
+            snapshot = 0;
+            return cut;
+        } finally {
+            if (snapshot != 0) k.mem.dropSnapshot(snapshot);
+        }
+    }
+
+    private void auditCut(Proc p) {
+        k.audit.append(new AuditWriter.Entry(k.hal.nanoTime(), k.hal.currentTimeMillis(),
+                org.agentos.kernel.api.audit.AuditRecord.LIFECYCLE, p.pid, p.owner, "checkpoint",
+                org.agentos.kernel.api.audit.AuditRecord.OK, 0, p.programName, 0, null, null));
     }
 
     /**
@@ -334,7 +380,9 @@ public final class Images {
         Proc p;
         try {
             pid = k.procs.nextPid();
-            p = Checkpoints.rebuild(r, pid, parent.pid, owner, caps);
+            Quotas quotas = r.quotas() == null ? Quotas.NONE : r.quotas();
+            if (parent != k.procs.init) quotas = quotas.min(parent.quotas); // a child never gets more than its parent
+            p = Checkpoints.rebuild(r, pid, parent.pid, owner, caps, quotas);
             p.budget = TreeBudget.of(pid, p.quotas, parent == k.procs.init ? null : parent.budget);
             p.usedMemory = false;
             k.mem.restoreSpace(p, memory);

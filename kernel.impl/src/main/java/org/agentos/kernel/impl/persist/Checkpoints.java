@@ -163,9 +163,13 @@ public final class Checkpoints {
      * image restored the new ones. Its run state, budget and memory flag are the caller's to set.
      */
     public static Proc rebuild(ProcRecord r, long pid, long ppid, String owner, CapabilitySet caps) {
+        return rebuild(r, pid, ppid, owner, caps, r.quotas() == null ? Quotas.NONE : r.quotas());
+    }
+
+    /** As {@link #rebuild(ProcRecord, long, long, String, CapabilitySet)}, with other quotas. */
+    public static Proc rebuild(ProcRecord r, long pid, long ppid, String owner, CapabilitySet caps, Quotas quotas) {
         Proc p = new Proc(pid, ppid, owner, r.program().intern(), r.nice(),
-                r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps,
-                r.quotas() == null ? Quotas.NONE : r.quotas(), r.startedMillis());
+                r.schedClass() == null ? SchedClass.NORMAL : r.schedClass(), caps, quotas, r.startedMillis());
         p.cpuNanos = r.cpuNanos();
         p.steps = r.steps();
         p.syscalls = r.syscalls();
