@@ -124,4 +124,31 @@ class AgentImagesIT {
         assertTrue(first.console("agent:wait -t 60 " + big).contains("1 notes, 8 characters"));
         assertTrue(first.console("agent:wait -t 60 " + copy).contains("1 notes, 4 characters"));
     }
+
+    @Test
+    void aProducerAndItsWorkerCheckpointedTogetherFinishOnTheSecondInstallationWithEveryJobOnce() throws Exception {
+        int jobs = 3000;
+        first.console("ipc:create -o alice --durable -c " + jobs + " jobs");
+        long worker = pid(SPAWNED, first.console("agent:spawn -o alice -c 'ipc:*:jobs' worker "
+                + "'{\"queue\":\"jobs\",\"workMs\":0,\"idleMs\":5000}'"));
+        long producer = pid(SPAWNED, first.console("agent:spawn -o alice -c 'ipc:*:jobs' producer "
+                + "'{\"queue\":\"jobs\",\"count\":" + jobs + "}'"));
+        Path image = first.home.resolve("images/pair");
+        String written = first.console("agent:checkpoint --keep-paused -o " + image + " --tag pair " + producer + " " + worker);
+        assertTrue(written.contains("checkpointed 2 agents together"), written);
+        assertTrue(written.contains("queues: jobs"), written);
+        first.console("agent:kill " + producer);
+        first.console("agent:kill " + worker);
+
+        String restored = second.console("agent:restore --tag pair " + image);
+        Matcher m = RESTORED.matcher(restored);
+        assertTrue(m.find(), restored);
+        long producerThere = Long.parseLong(m.group(1));
+        assertTrue(m.find(), restored);
+        long workerThere = Long.parseLong(m.group(1));
+        assertTrue(second.console("agent:wait -t 120 " + producerThere).contains("code 0"));
+        String done = second.console("agent:wait -t 120 " + workerThere);
+        assertTrue(done.contains("did " + jobs + " jobs (their numbers add up to " + ((long) jobs * (jobs + 1) / 2) + ")"),
+                "every job once, none lost at the cut, none done twice: " + done);
+    }
 }

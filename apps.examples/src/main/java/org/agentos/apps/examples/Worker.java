@@ -17,7 +17,8 @@ import org.osgi.service.component.annotations.Component;
 public class Worker implements Program<Worker.State> {
 
     /** phase: 0 receive, 1 work on what arrived, 2 ack it, 3 receive the next. */
-    public record State(String queue, long workMs, long idleMs, int phase, long job, long done) {}
+    /** {@code sum}: of the jobs' numbers ({@code {"job": n}}), to tell a job done twice or never. */
+    public record State(String queue, long workMs, long idleMs, int phase, long job, long done, long sum) {}
 
     @Override
     public String name() {
@@ -38,7 +39,7 @@ public class Worker implements Program<Worker.State> {
     public State init(JsonNode args) {
         String queue = Arguments.text(args, "queue", null);
         if (queue == null) throw new IllegalArgumentException("queue is required, e.g. {\"queue\":\"jobs\"}");
-        return new State(queue, Arguments.nonNegative(args, "workMs", 100), Arguments.nonNegative(args, "idleMs", 0), 0, 0, 0);
+        return new State(queue, Arguments.nonNegative(args, "workMs", 100), Arguments.nonNegative(args, "idleMs", 0), 0, 0, 0, 0);
     }
 
     @Override
@@ -48,14 +49,18 @@ public class Worker implements Program<Worker.State> {
                 return receive(s);
             case 1:
                 if (last == null || !last.isOk()) {
-                    if (last != null && last.errno() == Errno.ETIMEDOUT) return Step.exit(s, 0, "idle; did " + s.done() + " jobs");
+                    if (last != null && last.errno() == Errno.ETIMEDOUT) {
+                        return Step.exit(s, 0, "idle; did " + s.done() + " jobs (their numbers add up to " + s.sum() + ")");
+                    }
                     return Step.exit(s, 1, last == null ? "interrupted" : last.errno() + ": " + last.message());
                 }
-                long id = last.value().get("messages").get(0).get("id").asLong();
-                return Step.call(new State(s.queue(), s.workMs(), s.idleMs(), 2, id, s.done()), "proc.sleep",
+                JsonNode m = last.value().get("messages").get(0);
+                long id = m.get("id").asLong();
+                long sum = s.sum() + m.path("payload").path("job").asLong(0);
+                return Step.call(new State(s.queue(), s.workMs(), s.idleMs(), 2, id, s.done(), sum), "proc.sleep",
                         Args.of("ms", s.workMs()));
             case 2:
-                return Step.call(new State(s.queue(), s.workMs(), s.idleMs(), 3, s.job(), s.done() + 1), "ipc.ack",
+                return Step.call(new State(s.queue(), s.workMs(), s.idleMs(), 3, s.job(), s.done() + 1, s.sum()), "ipc.ack",
                         Args.of("queue", s.queue(), "ids", Args.none().arrayNode().add(s.job())));
             case 3:
                 if (last != null && !last.isOk()) return Step.exit(s, 1, last.errno() + ": " + last.message());
@@ -66,7 +71,7 @@ public class Worker implements Program<Worker.State> {
     }
 
     private static Step<State> receive(State s) {
-        State next = new State(s.queue(), s.workMs(), s.idleMs(), 1, 0, s.done());
+        State next = new State(s.queue(), s.workMs(), s.idleMs(), 1, 0, s.done(), s.sum());
         return s.idleMs() > 0 ? Step.call(next, "ipc.recv", Args.of("queue", s.queue(), "timeoutMs", s.idleMs()))
                 : Step.call(next, "ipc.recv", Args.of("queue", s.queue()));
     }

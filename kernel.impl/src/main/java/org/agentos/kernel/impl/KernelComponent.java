@@ -16,6 +16,9 @@ import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.image.AgentCut;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.CutOptions;
+import org.agentos.kernel.api.image.GroupCut;
+import org.agentos.kernel.api.image.MemberImage;
+import org.agentos.kernel.api.image.QueueImage;
 import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.ProcessImage;
 import org.agentos.kernel.api.image.RestoreSpec;
@@ -673,6 +676,17 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public AgentCut cut(long pid, CutOptions options, WhileHeld whileHeld) throws SyscallException {
         return kernel().images.cut(pid, options, whileHeld);
+    }
+
+    @Override
+    public GroupCut cutGroup(java.util.List<Long> pids, CutOptions options, WhileHeld whileHeld) throws SyscallException {
+        return kernel().images.cutGroup(pids, options, whileHeld);
+    }
+
+    @Override
+    public java.util.List<Long> restoreGroup(java.util.List<MemberImage> members, java.util.List<QueueImage> queues,
+                                             RestoreSpec spec) throws SyscallException {
+        return kernel().images.restoreGroup(members, queues, spec, ceilings);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,10 +57,40 @@ class ImagesTest {
         });
     }
 
+    /** Sends 1..limit to queue jobs, one a step. */
+    record Sent(long next, long limit) {}
+
+    static Program<Sent> producer() {
+        return TestPrograms.program("producer", Sent.class, a -> new Sent(1, a.path("limit").asLong()), (s, last) -> {
+            if (last != null && !last.isOk()) return Step.exit(s, 1, "send failed: " + last);
+            if (s.next() > s.limit()) return Step.exit(s, 0, "sent " + s.limit());
+            return Step.call(new Sent(s.next() + 1, s.limit()), "ipc.send", Args.of("queue", "jobs", "payload", Args.of("i", s.next())));
+        });
+    }
+
+    /** Receives from jobs, counts and sums what it got, acks it; exits after limit messages. */
+    record Got(long count, long sum, long limit, long ackId) {}
+
+    static Program<Got> consumer() {
+        return TestPrograms.program("consumer", Got.class, a -> new Got(0, 0, a.path("limit").asLong(), 0), (s, last) -> {
+            if (last != null && !last.isOk()) return Step.exit(s, 1, "failed: " + last);
+            if (s.ackId() == 0 && last != null && last.value().has("messages")) {
+                JsonNode m = last.value().path("messages").path(0);
+                Got got = new Got(s.count() + 1, s.sum() + m.path("payload").path("i").asLong(), s.limit(), m.path("id").asLong());
+                return Step.call(got, "ipc.ack", Args.of("queue", "jobs", "ids", Args.none().arrayNode().add(got.ackId())));
+            }
+            Got acked = new Got(s.count(), s.sum(), s.limit(), 0);
+            if (s.count() >= s.limit()) return Step.exit(acked, 0, "count=" + s.count() + " sum=" + s.sum());
+            return Step.call(acked, "ipc.recv", Args.of("queue", "jobs", "timeoutMs", 60_000));
+        });
+    }
+
     private KernelHarness kernel(String name) throws Exception {
         KernelHarness h = KernelHarness.persistent(Files.createDirectories(dir.resolve(name)));
         h.kernel.mem.bind(HierarchicalMemory.standalone(null, 64L << 20, 1L << 30), "test");
         h.kernel.addProgram(summer(), "test");
+        h.kernel.addProgram(producer(), "test");
+        h.kernel.addProgram(consumer(), "test");
         return h;
     }
 
@@ -179,6 +210,60 @@ class ImagesTest {
             // a fork replays from the fork: its journal starts with a snapshot of that moment
             var report = a.kernel.replay.run(copy, null, 10_000);
             assertTrue(report.identical(), report.toString());
+        }
+    }
+
+    @Test
+    void aProducerAndItsConsumerCutTogetherUnderLoadGoOnElsewhereWithNothingLostOrRepeated() throws Exception {
+        int n = 3000;
+        org.agentos.kernel.api.image.GroupCut group;
+        List<org.agentos.kernel.api.image.MemberImage> members = new ArrayList<>();
+        List<org.agentos.kernel.api.image.QueueImage> queues;
+        try (KernelHarness a = kernel("a")) {
+            a.kernel.ipc.create(org.agentos.kernel.api.ipc.QueueSpec.builder("jobs").capacity(n).durable(true).build(), "alice");
+            List<String> caps = List.of("ipc:*:jobs");
+            long consumer = a.kernel.spawn(new SpawnSpec("consumer", Args.of("limit", n), "alice", 0, caps, null));
+            long producer = a.kernel.spawn(new SpawnSpec("producer", Args.of("limit", n), "alice", 0, caps, null));
+            KernelHarness.await("the pair under way", () -> a.kernel.procs.get(consumer).steps > 200);
+            group = a.kernel.images.cutGroup(List.of(producer, consumer), new CutOptions(10_000, true), i -> { });
+            try (group) {
+                for (AgentCut c : group.members()) members.add(new org.agentos.kernel.api.image.MemberImage(c.image(), memoryOf(c)));
+                queues = group.queues();
+            }
+            assertEquals(List.of("jobs"), queues.stream().map(q -> q.spec().name()).toList(), "the queue between them");
+            assertTrue(a.kernel.procs.get(producer).steps < n, "cut while it still had to send");
+            a.kernel.kill(producer);
+            a.kernel.kill(consumer);
+        }
+        try (KernelHarness b = kernel("b")) {
+            List<Long> pids = b.kernel.images.restoreGroup(members, queues,
+                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false), null);
+            assertEquals("sent " + n, exit(b, pids.get(0)).reason());
+            assertEquals("count=" + n + " sum=" + ((long) n * (n + 1) / 2), exit(b, pids.get(1)).reason(),
+                    "each message once: none lost at the cut, none delivered twice");
+            var jobs = b.kernel.ipc.stats("jobs").orElseThrow();
+            assertEquals(0, jobs.ready() + jobs.inFlight(), "nothing left over");
+        }
+    }
+
+    @Test
+    void aGroupRestoreIsAllOrNothing() throws Exception {
+        try (KernelHarness a = kernel("a")) {
+            a.kernel.ipc.create(org.agentos.kernel.api.ipc.QueueSpec.builder("jobs").capacity(100).build(), "alice");
+            long consumer = a.kernel.spawn(new SpawnSpec("consumer", Args.of("limit", 5), "alice", 0, List.of("ipc:*:jobs"), null));
+            KernelHarness.await("waiting", () -> "ipc.recv".equals(callOf(a, consumer)));
+            List<org.agentos.kernel.api.image.MemberImage> members = new ArrayList<>();
+            List<org.agentos.kernel.api.image.QueueImage> queues;
+            try (var group = a.kernel.images.cutGroup(List.of(consumer), CutOptions.defaults(), i -> { })) {
+                for (AgentCut c : group.members()) members.add(new org.agentos.kernel.api.image.MemberImage(c.image(), memoryOf(c)));
+                queues = group.queues();
+            }
+            // here the queue exists: refused, and the member restored meanwhile is gone again
+            SyscallException e = assertThrows(SyscallException.class, () -> a.kernel.images.restoreGroup(members, queues,
+                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false), null));
+            assertEquals(Errno.EEXIST, e.errno());
+            assertEquals(1, a.kernel.list(10_000).stream().filter(i -> i.program().equals("consumer") && !i.state().isTerminal()).count(),
+                    "only the original consumer lives");
         }
     }
 

@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import java.io.BufferedReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -23,10 +20,12 @@ import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.image.AgentCut;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.CutOptions;
+import org.agentos.kernel.api.image.GroupCut;
+import org.agentos.kernel.api.image.MemberImage;
+import org.agentos.kernel.api.image.QueueImage;
 import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.ProcessImage;
 import org.agentos.kernel.api.image.RestoreSpec;
-import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.security.KernelPermission;
@@ -50,16 +49,10 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @RequiresPermission({KernelPermission.KERNEL_ADMIN, KernelPermission.FS_ADMIN})
 public class AgentImageStore {
     public static final String ARTIFACT_TYPE = "application/vnd.agentos.agent.v1";
-    static final String CONFIG = "application/vnd.agentos.agent.config.v1+json";
-    static final String STATE = "application/vnd.agentos.agent.state.v1+json";
-    static final String JOURNAL = "application/vnd.agentos.agent.journal.v1+jsonl";
-    static final String MEMORY = "application/vnd.agentos.agent.memory.v1";
-    static final String FILES = "application/vnd.oci.image.layer.v1.tar";
-    static final String MAILBOX = "application/vnd.agentos.agent.mailbox.v1+json";
-    /** Annotation of a layer: which part of the agent it is. */
-    static final String PART = "org.agentos.image.part";
-    /** The largest state, journal or mailbox layer read (the memory and files layers are streamed). */
-    static final long MAX_JSON_LAYER = 256L << 20;
+    /** A group of agents cut together, with the queues between them. */
+    public static final String GROUP_ARTIFACT_TYPE = "application/vnd.agentos.agent-group.v1";
+    static final String GROUP_CONFIG = "application/vnd.agentos.agent-group.config.v1+json";
+    static final String PART = MemberLayers.PART;
 
     private final ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -113,9 +106,14 @@ public class AgentImageStore {
         this.fs = fs;
     }
 
-    /** What a checkpoint wrote. */
+    /** What a checkpoint wrote: one agent's, or each member's of a group. */
     public record Written(String tag, Descriptor manifest, long pid, String program, long memoryEntries, long memoryBytes,
-                          long files, int mailboxMessages, int journalRecords) {}
+                          long files, int mailboxMessages, int journalRecords, List<String> queues) {
+        static Written of(String tag, Descriptor manifest, AgentConfig c, List<String> queues) {
+            return new Written(tag, manifest, c.pid(), c.program(), c.memoryEntries(), c.memoryBytes(), c.files(),
+                    c.mailboxMessages(), c.journalRecords(), queues);
+        }
+    }
 
     /**
      * Cuts {@code pid} and writes it into the image layout at {@code dir} (created, or added to)
@@ -140,123 +138,140 @@ public class AgentImageStore {
     }
 
     private Written write(Path dir, String tag, FsCaller reader, Cutter cutter) throws SyscallException {
-        long pid = -1;
         OciLayout layout = OciLayout.create(dir, json);
-        FileSystem files = fs;
-        List<WorkspaceFiles.Version> versions = new ArrayList<>();
-        List<String> roots = new ArrayList<>();
-        try (AgentCut cut = cutter.cut(image -> {
-            if (files == null) return;
-            roots.addAll(WorkspaceFiles.roots(image.capabilities()));
-            versions.addAll(WorkspaceFiles.list(files, reader, roots)); // while it is held: the versions of the cut
-        })) {
-            pid = cut.image().pid();
-            ProcessImage image = cut.image();
-            List<Descriptor> layers = new ArrayList<>();
-            layers.add(part(layout.putBlob(STATE, json.writeValueAsBytes(image.state())), "state"));
-            layers.add(part(layout.putBlob(JOURNAL, out -> {
-                for (JsonNode r : image.journal()) {
-                    json.writeValue(new NonClosing(out), r);
-                    out.write('\n');
-                }
-            }), "journal"));
-            MemoryLayer.Written[] mem = new MemoryLayer.Written[1];
-            Iterator<MemoryImageEntry> entries = cut.memory();
-            layers.add(part(layout.putBlob(MEMORY, out -> mem[0] = MemoryLayer.write(entries, out, json)), "memory"));
-            if (files != null) {
-                layers.add(part(layout.putBlob(FILES, out -> WorkspaceFiles.write(files, reader, versions, out)), "files"));
-            }
-            ArrayNode mailbox = json.createArrayNode();
-            for (Message m : image.mailbox()) mailbox.add(json.valueToTree(m));
-            layers.add(part(layout.putBlob(MAILBOX, json.writeValueAsBytes(mailbox)), "mailbox"));
-            AgentConfig config = new AgentConfig(image.format(), image.pid(), image.ppid(), image.owner(), image.program(),
-                    image.programBundle(), image.capabilities(), image.quotas(), image.usage(), image.tools(),
-                    image.kernelVersion(), image.cutMillis(), Instant.ofEpochMilli(image.cutMillis()).toString(), roots,
-                    mem[0].entries(), mem[0].bytes(), image.mailbox().size(), image.journal().size(), versions.size());
-            Descriptor cfg = layout.putBlob(CONFIG, json.writeValueAsBytes(config));
-            Map<String, String> annotations = new LinkedHashMap<>();
-            annotations.put("org.opencontainers.image.created", config.created());
-            annotations.put("org.opencontainers.image.title", image.program() + " (pid " + image.pid() + ")");
-            Descriptor manifest = layout.putManifest(tag, ARTIFACT_TYPE, cfg, layers, annotations);
-            return new Written(tag, manifest, image.pid(), image.program(), mem[0].entries(), mem[0].bytes(), versions.size(),
-                    image.mailbox().size(), image.journal().size());
+        MemberLayers.Workspace ws = new MemberLayers.Workspace(fs, reader, new ArrayList<>(), new ArrayList<>());
+        try (AgentCut cut = cutter.cut(ws::list)) { // the files are listed while it is held: the versions of the cut
+            MemberLayers.Written w = MemberLayers.write(layout, json, cut, ws, Map.of());
+            Descriptor cfg = layout.putBlob(MemberLayers.CONFIG, json.writeValueAsBytes(w.config()));
+            Descriptor manifest = layout.putManifest(tag, ARTIFACT_TYPE, cfg, w.layers(),
+                    annotations(w.config().created(), w.config().program() + " (pid " + w.config().pid() + ")"));
+            return Written.of(tag, manifest, w.config(), List.of());
         } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, "cannot write the image of process " + (pid < 0 ? "?" : pid) + " into " + dir
-                    + ": " + e.getMessage());
+            throw new SyscallException(Errno.EIO, "cannot write the image into " + dir + ": " + e.getMessage());
         } catch (IllegalStateException e) { // the memory snapshot could not be read
             throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EIO, e.getMessage());
         }
     }
 
-    private static Descriptor part(Descriptor d, String part) {
-        return new Descriptor(d.mediaType(), d.digest(), d.size(), null, Map.of(PART, part));
+    /**
+     * Cuts {@code pids} together (one moment for all, with the named queues they may use) and
+     * writes them as one group image: each member's layers annotated with its pid, a layer per queue.
+     * Returns what was written for each member, in order.
+     */
+    public List<Written> checkpointGroup(List<Long> pids, Path dir, String tag, CutOptions options, String user)
+            throws SyscallException {
+        OciLayout layout = OciLayout.create(dir, json);
+        FsCaller reader = FsCaller.operator(user, "agent:checkpoint");
+        Map<Long, MemberLayers.Workspace> spaces = new LinkedHashMap<>();
+        try (GroupCut group = kernel.cutGroup(pids, options, image -> {
+            MemberLayers.Workspace ws = new MemberLayers.Workspace(fs, reader, new ArrayList<>(), new ArrayList<>());
+            ws.list(image);
+            spaces.put(image.pid(), ws);
+        })) {
+            List<Descriptor> layers = new ArrayList<>();
+            List<AgentConfig> configs = new ArrayList<>();
+            for (AgentCut cut : group.members()) {
+                long pid = cut.image().pid();
+                MemberLayers.Written w = MemberLayers.write(layout, json, cut, spaces.get(pid),
+                        Map.of(MemberLayers.MEMBER, Long.toString(pid)));
+                layers.addAll(w.layers());
+                configs.add(w.config());
+            }
+            List<String> queues = new ArrayList<>();
+            ArrayNode queueList = json.createArrayNode();
+            for (QueueImage q : group.queues()) {
+                Descriptor d = layout.putBlob(QueueLayer.MEDIA_TYPE, QueueLayer.write(json, q));
+                layers.add(new Descriptor(d.mediaType(), d.digest(), d.size(), null,
+                        Map.of(PART, "queue", QueueLayer.QUEUE, q.spec().name())));
+                queues.add(q.spec().name());
+                queueList.addObject().put("name", q.spec().name()).put("owner", q.owner()).put("messages", q.messages().size());
+            }
+            ObjectNode cfg = json.createObjectNode().put("format", AgentImages.FORMAT)
+                    .put("created", configs.get(0).created());
+            cfg.set("members", json.valueToTree(configs));
+            cfg.set("queues", queueList);
+            Descriptor cfgBlob = layout.putBlob(GROUP_CONFIG, json.writeValueAsBytes(cfg));
+            Descriptor manifest = layout.putManifest(tag, GROUP_ARTIFACT_TYPE, cfgBlob, layers,
+                    annotations(configs.get(0).created(), "a group of " + configs.size() + " agents"));
+            List<Written> out = new ArrayList<>();
+            for (AgentConfig c : configs) out.add(Written.of(tag, manifest, c, queues));
+            return out;
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot write the group image into " + dir + ": " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EIO, e.getMessage());
+        }
     }
 
-    /** What a restore did. */
+    private static Map<String, String> annotations(String created, String title) {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("org.opencontainers.image.created", created);
+        a.put("org.opencontainers.image.title", title);
+        return a;
+    }
+
+    /** What a restore did, for each agent. */
     public record Restored(long pid, long origin, String program, String owner, int filesWritten, int filesUnchanged) {}
 
-    /**
-     * Restores the image tagged {@code tag} (or the only one) in {@code dir}. Refused before
-     * anything happens when the image is not one of ours, of a newer format, or a blob does not
-     * match its digest; then the kernel checks program, tools and capabilities; then the files
-     * are written, and the process goes on (or stays paused).
-     */
+    /** Restores an image of one agent ({@link #restoreAll} for a group image too). */
     public Restored restore(Path dir, String tag, RestoreSpec spec) throws SyscallException {
         OciLayout layout = OciLayout.open(dir, json);
         OciLayout.Manifest m = layout.manifest(tag);
-        if (!ARTIFACT_TYPE.equals(m.artifactType())) {
+        if (GROUP_ARTIFACT_TYPE.equals(m.artifactType())) {
+            throw new SyscallException(Errno.EINVAL, "image " + m.self().digest() + " is a group of agents: agent:restore restores it");
+        }
+        return restoreAll(dir, tag, spec).get(0);
+    }
+
+    /**
+     * Restores the image tagged {@code tag} (or the only one) in {@code dir}: one agent, or a group
+     * with its queues. Refused before anything happens when the image is not one of ours, of a newer
+     * format, a blob does not match its digest, or a files layer holds what it may not; then the
+     * kernel checks programs, tools and capabilities; then the files are written, and the agents go
+     * on together (or stay paused).
+     */
+    public List<Restored> restoreAll(Path dir, String tag, RestoreSpec spec) throws SyscallException {
+        OciLayout layout = OciLayout.open(dir, json);
+        OciLayout.Manifest m = layout.manifest(tag);
+        boolean group = GROUP_ARTIFACT_TYPE.equals(m.artifactType());
+        if (!group && !ARTIFACT_TYPE.equals(m.artifactType())) {
             throw new SyscallException(Errno.EINVAL, "image " + m.self().digest() + " is not an agent image (artifact type '"
                     + m.artifactType() + "', not " + ARTIFACT_TYPE + ")");
         }
-        if (!CONFIG.equals(m.config().mediaType())) {
+        String configType = group ? GROUP_CONFIG : MemberLayers.CONFIG;
+        if (!configType.equals(m.config().mediaType())) {
             throw new SyscallException(Errno.EINVAL, "the config of the image is of media type '" + m.config().mediaType() + "'");
         }
         JsonNode cfgNode = layout.json(m.config());
-        int format = cfgNode.path("format").asInt(0);
-        if (format > AgentImages.FORMAT || format < 1) {
-            throw new SyscallException(Errno.EINVAL, "the image is of agent image format " + cfgNode.path("format")
-                    + "; this Agent OS reads format " + AgentImages.FORMAT + (format > AgentImages.FORMAT ? " (restore it on a newer one)" : ""));
-        }
-        AgentConfig cfg;
-        try {
-            cfg = json.treeToValue(cfgNode, AgentConfig.class);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new SyscallException(Errno.EINVAL, "the image's config cannot be read: " + e.getMessage());
-        }
-        if (cfg.owner() == null || cfg.program() == null) throw new SyscallException(Errno.EINVAL, "the image's config names no owner or program");
-        Map<String, Descriptor> parts = new LinkedHashMap<>();
-        for (Descriptor d : m.layers()) {
-            String part = d.annotations().get(PART);
-            if (part == null || parts.putIfAbsent(part, d) != null) {
-                throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " is " + (part == null ? "not named as a part of an agent"
-                        : "a second '" + part + "' part"));
+        int format = MemberLayers.format(cfgNode);
+        List<AgentConfig> configs = new ArrayList<>();
+        if (group) {
+            if (!cfgNode.path("members").isArray() || cfgNode.path("members").isEmpty()) {
+                throw new SyscallException(Errno.EINVAL, "the group image names no member");
             }
+            for (JsonNode c : cfgNode.path("members")) configs.add(MemberLayers.config(json, c));
+        } else {
+            configs.add(MemberLayers.config(json, cfgNode));
         }
-        for (String needed : List.of("state", "journal", "memory", "mailbox")) {
-            if (!parts.containsKey(needed)) throw new SyscallException(Errno.EINVAL, "the image has no " + needed + " layer");
-        }
+        Map<Long, Map<String, Descriptor>> parts = MemberLayers.parts(m.layers(), group);
         for (Descriptor d : m.layers()) layout.verify(d); // every blob, before anything is restored
-        JsonNode state = jsonLayer(layout, parts.get("state"));
-        List<JsonNode> journal = journal(layout, parts.get("journal"));
-        List<Message> mailbox = new ArrayList<>();
-        JsonNode box = jsonLayer(layout, parts.get("mailbox"));
-        if (!box.isArray()) throw new SyscallException(Errno.EINVAL, "the mailbox layer is not a list of messages");
-        for (JsonNode n : box) {
-            try {
-                mailbox.add(json.treeToValue(n, Message.class));
-            } catch (IOException | IllegalArgumentException e) {
-                throw new SyscallException(Errno.EINVAL, "a message of the mailbox layer cannot be read: " + e.getMessage());
-            }
+        List<ProcessImage> images = new ArrayList<>();
+        for (AgentConfig c : configs) {
+            Map<String, Descriptor> own = parts.get(group ? c.pid() : 0L);
+            if (own == null) throw new SyscallException(Errno.EINVAL, "the image has no layers for member " + c.pid());
+            images.add(MemberLayers.image(layout, json, format, c, own));
         }
-        ProcessImage image = new ProcessImage(format, cfg.pid(), cfg.ppid(), cfg.owner(), cfg.program(), cfg.programBundle(),
-                cfg.capabilities(), cfg.quotas(), cfg.usage(), cfg.tools(), cfg.kernelVersion(), cfg.cutMillis(), state, journal,
-                mailbox);
-        Descriptor filesLayer = parts.get("files");
+        if (parts.size() != configs.size()) throw new SyscallException(Errno.EINVAL, "the image has layers of a member its config does not name");
+        List<QueueImage> queues = new ArrayList<>();
+        for (Descriptor d : m.layers()) {
+            if ("queue".equals(d.annotations().get(PART))) queues.add(QueueLayer.read(json, MemberLayers.jsonLayer(layout, json, d), d.digest()));
+        }
         FileSystem files = fs;
-        List<String> granted = spec.capabilities() != null ? spec.capabilities() : image.capabilities();
-        if (filesLayer != null) {
+        for (int i = 0; i < images.size(); i++) {
+            Descriptor filesLayer = parts.get(group ? configs.get(i).pid() : 0L).get("files");
+            if (filesLayer == null) continue;
             try (InputStream in = layout.open(filesLayer)) {
-                List<String> paths = WorkspaceFiles.check(in, CapabilitySet.of(granted), filesLayer.digest());
+                List<String> paths = WorkspaceFiles.check(in, CapabilitySet.of(granted(spec, images.get(i))), filesLayer.digest());
                 if (!paths.isEmpty() && files == null) {
                     throw new SyscallException(Errno.ENOSYS, "the image holds " + paths.size() + " files and no filesystem is "
                             + "installed (feature:install agentos-vfs)");
@@ -265,78 +280,68 @@ public class AgentImageStore {
                 throw new SyscallException(Errno.EIO, e.getMessage());
             }
         }
-        Descriptor memoryLayer = parts.get("memory");
-        long pid;
-        try (InputStream memIn = layout.open(memoryLayer)) {
-            Iterator<MemoryImageEntry> entries = MemoryLayer.read(memIn, json, memoryLayer.digest());
-            RestoreSpec held = new RestoreSpec(spec.operator(), spec.parentPid(), spec.owner(), spec.capabilities(), true);
-            pid = kernel.restore(image, () -> entries, held);
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, e.getMessage());
+        // the kernel's part: every member paused, memory streamed from its layer
+        RestoreSpec held = new RestoreSpec(spec.operator(), spec.parentPid(), spec.owner(), spec.capabilities(), true);
+        List<InputStream> open = new ArrayList<>();
+        List<Long> pids;
+        try {
+            List<MemberImage> members = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                Descriptor memory = parts.get(group ? configs.get(i).pid() : 0L).get("memory");
+                InputStream in = layout.open(memory);
+                open.add(in);
+                Iterator<MemoryImageEntry> entries = MemoryLayer.read(in, json, memory.digest());
+                members.add(new MemberImage(images.get(i), () -> entries));
+            }
+            pids = group ? kernel.restoreGroup(members, queues, held)
+                    : List.of(kernel.restore(images.get(0), members.get(0).memory(), held));
         } catch (IllegalStateException e) {
             throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EINVAL, e.getMessage());
-        }
-        WorkspaceFiles.Restored r = new WorkspaceFiles.Restored(0, 0);
-        if (filesLayer != null && files != null) {
-            String user = spec.operator() != null ? spec.operator().name()
-                    : processes.info(spec.parentPid()).map(i -> i.owner()).orElse(image.owner());
-            CapabilitySet caps = CapabilitySet.of(granted);
-            FsCaller writer = FsCaller.consoleUser(user, "agent:restore", caps::permits);
-            try (InputStream in = layout.open(filesLayer)) {
-                r = WorkspaceFiles.restore(files, writer, in, filesLayer.digest());
-            } catch (SyscallException | IOException e) {
-                processes.kill(pid); // it never ran: its files could not be put back
-                throw e instanceof SyscallException se ? se : new SyscallException(Errno.EIO, e.getMessage());
+        } finally {
+            for (InputStream in : open) {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // read to its end or refused: nothing is lost by a failed close of a blob read
+                }
             }
         }
-        if (!spec.paused()) processes.resume(pid);
-        return new Restored(pid, image.pid(), image.program(), spec.owner() != null ? spec.owner() : image.owner(),
-                r.written(), r.unchanged());
-    }
-
-    private JsonNode jsonLayer(OciLayout layout, Descriptor d) throws SyscallException {
-        if (d.size() > MAX_JSON_LAYER) throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " of " + d.size() + " bytes (at most "
-                + MAX_JSON_LAYER + ")");
-        try (InputStream in = layout.open(d)) {
-            JsonNode n = json.readTree(in);
-            if (n == null) throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " is empty");
-            return n;
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " is not JSON: " + e.getMessage());
-        }
-    }
-
-    private List<JsonNode> journal(OciLayout layout, Descriptor d) throws SyscallException {
-        if (d.size() > MAX_JSON_LAYER) throw new SyscallException(Errno.EINVAL, "journal layer " + d.digest() + " of " + d.size()
-                + " bytes (at most " + MAX_JSON_LAYER + ")");
-        List<JsonNode> out = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(layout.open(d), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                if (line.isBlank()) continue;
-                JsonNode n = json.readTree(line);
-                if (n == null || !n.isObject()) throw new SyscallException(Errno.EINVAL, "journal layer " + d.digest() + " holds a line that is no record");
-                out.add(n);
+        List<Restored> out = new ArrayList<>();
+        try {
+            for (int i = 0; i < images.size(); i++) {
+                ProcessImage image = images.get(i);
+                WorkspaceFiles.Restored r = new WorkspaceFiles.Restored(0, 0);
+                Descriptor filesLayer = parts.get(group ? configs.get(i).pid() : 0L).get("files");
+                if (filesLayer != null && files != null) {
+                    String user = spec.operator() != null ? spec.operator().name()
+                            : processes.info(spec.parentPid()).map(x -> x.owner()).orElse(image.owner());
+                    CapabilitySet caps = CapabilitySet.of(granted(spec, image));
+                    try (InputStream in = layout.open(filesLayer)) {
+                        r = WorkspaceFiles.restore(files, FsCaller.consoleUser(user, "agent:restore", caps::permits), in, filesLayer.digest());
+                    } catch (IOException e) {
+                        throw new SyscallException(Errno.EIO, e.getMessage());
+                    }
+                }
+                out.add(new Restored(pids.get(i), image.pid(), image.program(), spec.owner() != null ? spec.owner() : image.owner(),
+                        r.written(), r.unchanged()));
             }
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EINVAL, "journal layer " + d.digest() + " is not JSON lines: " + e.getMessage());
+        } catch (SyscallException | RuntimeException e) {
+            for (long pid : pids) {
+                try {
+                    processes.kill(pid); // they never ran: their files could not be put back
+                } catch (SyscallException gone) {
+                    // ended already
+                }
+            }
+            throw e;
+        }
+        if (!spec.paused()) {
+            for (long pid : pids) processes.resume(pid);
         }
         return out;
     }
 
-    /** Jackson closes the stream it writes a value to; the blob's stream stays open for the next. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(java.io.OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
+    private static List<String> granted(RestoreSpec spec, ProcessImage image) {
+        return spec.capabilities() != null ? spec.capabilities() : image.capabilities();
     }
 }

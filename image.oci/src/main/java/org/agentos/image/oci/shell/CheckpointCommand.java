@@ -1,5 +1,7 @@
 package org.agentos.image.oci.shell;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.agentos.image.oci.agent.AgentImageStore;
 import org.agentos.kernel.api.image.CutOptions;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -16,9 +18,11 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 
 @Service
-@Command(scope = "agent", name = "checkpoint", description = "Writes a running agent as an OCI image (state, pending call, "
-        + "journal, memory, workspace files, mailbox); it goes on after a step boundary.",
+@Command(scope = "agent", name = "checkpoint", description = "Writes running agents as an OCI image (state, pending call, "
+        + "journal, memory, workspace files, mailbox); they go on after a step boundary.",
         detailedDescription = "Example: agent:checkpoint -o /var/images/ledger --tag v1 42\n"
+                + "Several pids, or --tree (a process and its descendants), are cut together at one moment, with the "
+                + "named queues they may use: a message between them is in the image once.\n"
                 + "The directory becomes (or gains a tag in) an OCI image layout that skopeo and umoci read: "
                 + "skopeo inspect oci:/var/images/ledger:v1. --keep-paused leaves the agent paused, to move it: "
                 + "agent:restore it elsewhere, then agent:kill it here. docs/images.md describes the image.")
@@ -29,9 +33,12 @@ public class CheckpointCommand implements Action {
     @Reference
     ProcessManager processes;
 
-    @Argument(index = 0, name = "pid", required = true, description = "the process to checkpoint")
+    @Argument(index = 0, name = "pids", required = true, multiValued = true, description = "the processes to checkpoint")
     @Completion(PidCompleter.class)
-    long pid;
+    List<Long> pids;
+
+    @Option(name = "--tree", description = "the processes and all their descendants, as one group")
+    boolean tree;
 
     @Option(name = "-o", aliases = "--output", required = true, description = "image layout directory (created if need be)")
     @Completion(FileCompleter.class)
@@ -50,18 +57,41 @@ public class CheckpointCommand implements Action {
     public Object execute() {
         if (timeoutMillis < 0 || timeoutMillis > 3_600_000) throw Console.error(Errno.EINVAL, "--timeout must be 0..3600000 ms");
         ConsoleOperator user = ConsoleOperator.current();
-        Console.requireOwner(processes, user, pid);
+        List<Long> group = new ArrayList<>();
+        for (long pid : pids) {
+            Console.requireOwner(processes, user, pid);
+            if (tree) addTree(pid, group);
+            else if (!group.contains(pid)) group.add(pid);
+        }
+        for (long pid : group) Console.requireOwner(processes, user, pid);
+        CutOptions options = new CutOptions(timeoutMillis, keepPaused);
         try {
-            AgentImageStore.Written w = images.checkpoint(pid, Console.directory(output), tag,
-                    new CutOptions(timeoutMillis, keepPaused), user.name());
-            System.out.println("checkpointed pid " + w.pid() + " (" + w.program() + ") as " + Console.directory(output) + ":" + w.tag()
-                    + " " + w.manifest().digest());
-            System.out.println("  memory: " + w.memoryEntries() + " entries, " + Console.size(w.memoryBytes()) + "; files: " + w.files()
-                    + "; mailbox: " + w.mailboxMessages() + " messages; journal: " + w.journalRecords() + " records"
-                    + (keepPaused ? "; the agent stays paused" : ""));
+            List<AgentImageStore.Written> written = group.size() == 1
+                    ? List.of(images.checkpoint(group.get(0), Console.directory(output), tag, options, user.name()))
+                    : images.checkpointGroup(group, Console.directory(output), tag, options, user.name());
+            AgentImageStore.Written first = written.get(0);
+            System.out.println("checkpointed " + (written.size() == 1 ? "pid " + first.pid() + " (" + first.program() + ")"
+                    : written.size() + " agents together") + " as " + Console.directory(output) + ":" + first.tag() + " "
+                    + first.manifest().digest());
+            for (AgentImageStore.Written w : written) {
+                System.out.println("  " + (written.size() == 1 ? "" : "pid " + w.pid() + " (" + w.program() + ") ") + "memory: "
+                        + w.memoryEntries() + " entries, " + Console.size(w.memoryBytes()) + "; files: " + w.files() + "; mailbox: "
+                        + w.mailboxMessages() + " messages; journal: " + w.journalRecords() + " records");
+            }
+            if (!first.queues().isEmpty()) System.out.println("  queues: " + String.join(", ", first.queues()));
+            if (keepPaused) System.out.println("  " + (written.size() == 1 ? "the agent stays" : "they stay") + " paused");
             return null;
         } catch (SyscallException e) {
             throw Console.error(e);
         }
+    }
+
+    /** {@code pid} and its descendants, parents first. */
+    private void addTree(long pid, List<Long> into) {
+        if (into.contains(pid) || into.size() > 10_000) return;
+        into.add(pid);
+        processes.info(pid).ifPresent(i -> {
+            for (long child : i.children()) addTree(child, into);
+        });
     }
 }

@@ -46,10 +46,13 @@ public class RestoreCommand implements Action {
     public Object execute() {
         ConsoleOperator user = ConsoleOperator.current();
         try {
-            AgentImageStore.Restored r = images.restore(Console.directory(dir), tag, RestoreSpec.byOperator(user, owner, caps, paused));
-            System.out.println("restored pid " + r.origin() + " of " + Console.directory(dir) + (tag == null ? "" : ":" + tag) + " as pid "
-                    + r.pid() + " (" + r.program() + ", owner " + r.owner() + ")" + (paused ? ", paused" : ""));
-            System.out.println("  files: " + r.filesWritten() + " written, " + r.filesUnchanged() + " unchanged");
+            List<AgentImageStore.Restored> all = images.restoreAll(Console.directory(dir), tag,
+                    RestoreSpec.byOperator(user, owner, caps, paused));
+            for (AgentImageStore.Restored r : all) {
+                System.out.println("restored pid " + r.origin() + " of " + Console.directory(dir) + (tag == null ? "" : ":" + tag)
+                        + " as pid " + r.pid() + " (" + r.program() + ", owner " + r.owner() + ")" + (paused ? ", paused" : ""));
+                System.out.println("  files: " + r.filesWritten() + " written, " + r.filesUnchanged() + " unchanged");
+            }
             return null;
         } catch (SyscallException e) {
             throw Console.error(e);

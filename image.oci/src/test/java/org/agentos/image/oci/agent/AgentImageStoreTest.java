@@ -89,6 +89,35 @@ class AgentImageStoreTest {
         }
     }
 
+    @Test
+    void aProducerAndConsumerCheckpointedTogetherUnderLoadFinishOnASecondInstallationWithNothingLostOrRepeated() throws Exception {
+        int n = 2000;
+        Path group = dir.resolve("group");
+        List<AgentImageStore.Written> written;
+        try (Installation a = new Installation(dir.resolve("a"))) {
+            a.kernel.ipc.create(org.agentos.kernel.api.ipc.QueueSpec.builder("jobs").capacity(n).durable(true).build(), "alice");
+            List<String> caps = List.of("ipc:*:jobs");
+            long consumer = a.kernel.spawn(new SpawnSpec("consumer", Args.of("limit", n), "alice", 0, caps, null));
+            long producer = a.kernel.spawn(new SpawnSpec("producer", Args.of("limit", n), "alice", 0, caps, null));
+            Installation.await("the pair under way", () -> a.kernel.info(consumer).orElseThrow().usage().steps() > 100);
+            written = a.images.checkpointGroup(List.of(producer, consumer), group, "pair", new CutOptions(10_000, true), "root");
+            assertEquals(List.of("jobs"), written.get(0).queues());
+            assertTrue(a.kernel.info(producer).orElseThrow().usage().steps() < n, "cut while it still had to send");
+            a.kernel.kill(producer);
+            a.kernel.kill(consumer);
+        }
+        JsonNode manifest = JSON.readTree(Files.readAllBytes(group.resolve("blobs/sha256/" + written.get(0).manifest().digest().substring(7))));
+        assertEquals(AgentImageStore.GROUP_ARTIFACT_TYPE, manifest.path("artifactType").asText());
+        assertEquals(11, manifest.path("layers").size(), "five layers a member, one queue");
+        try (Installation b = new Installation(dir.resolve("b"))) {
+            List<AgentImageStore.Restored> r = b.images.restoreAll(group, "pair", RestoreSpec.byOperator(ROOT, null, null, false));
+            assertEquals(List.of("producer", "consumer"), r.stream().map(AgentImageStore.Restored::program).toList());
+            assertEquals("sent " + n, b.exit(r.get(0).pid()).reason());
+            assertEquals("count=" + n + " sum=" + ((long) n * (n + 1) / 2), b.exit(r.get(1).pid()).reason(),
+                    "every message once: none lost, none repeated");
+        }
+    }
+
     /** skopeo, the container world's own tool, reads the agent image (scripts/ensure-oci-tools.sh installs it). */
     @Test
     void skopeoReadsTheAgentImage() throws Exception {
@@ -200,7 +229,7 @@ class AgentImageStoreTest {
     }
 
     private static Descriptor layer(OciLayout layout, String part) throws SyscallException {
-        return layout.manifest("v1").layers().stream().filter(d -> part.equals(d.annotations().get(AgentImageStore.PART)))
+        return layout.manifest("v1").layers().stream().filter(d -> part.equals(d.annotations().get(MemberLayers.PART)))
                 .findFirst().orElseThrow();
     }
 
@@ -215,7 +244,7 @@ class AgentImageStoreTest {
         }
         List<Descriptor> layers = new ArrayList<>();
         for (Descriptor d : m.layers()) {
-            if (part != null && bytes != null && part.equals(d.annotations().get(AgentImageStore.PART))) {
+            if (part != null && bytes != null && part.equals(d.annotations().get(MemberLayers.PART))) {
                 Descriptor n = layout.putBlob(d.mediaType(), bytes);
                 layers.add(new Descriptor(n.mediaType(), n.digest(), n.size(), null, d.annotations()));
             } else {

@@ -49,11 +49,25 @@ final class Installation implements AutoCloseable {
         kernel.start();
         kernel.mem.bind(HierarchicalMemory.standalone(null, 256L << 20, 1L << 30), "test");
         kernel.addProgram(summer(), "test");
+        kernel.addProgram(producer(), "test");
+        kernel.addProgram(consumer(), "test");
         fs = VersionedFileSystem.open(Files.createDirectories(dir.resolve("vfs")));
         AgentImages adapter = new AgentImages() {
             @Override
             public AgentCut cut(long pid, CutOptions options, WhileHeld whileHeld) throws SyscallException {
                 return kernel.images.cut(pid, options, whileHeld);
+            }
+
+            @Override
+            public org.agentos.kernel.api.image.GroupCut cutGroup(List<Long> pids, CutOptions options, WhileHeld whileHeld)
+                    throws SyscallException {
+                return kernel.images.cutGroup(pids, options, whileHeld);
+            }
+
+            @Override
+            public List<Long> restoreGroup(List<org.agentos.kernel.api.image.MemberImage> members,
+                                           List<org.agentos.kernel.api.image.QueueImage> queues, RestoreSpec spec) throws SyscallException {
+                return kernel.images.restoreGroup(members, queues, spec, HOMES);
             }
 
             @Override
@@ -104,6 +118,59 @@ final class Installation implements AutoCloseable {
                 }
                 if (s.n() >= s.limit()) return Step.exit(s, 0, "sum=" + s.sum());
                 return Step.call(new Sum(s.sum(), s.n(), s.limit(), false), "ipc.recv", Args.of("timeoutMs", 60_000));
+            }
+        };
+    }
+
+    /** Sends 1..limit to queue jobs, one a step. */
+    record Sent(long next, long limit) {}
+
+    static Program<Sent> producer() {
+        return program("producer", Sent.class, a -> new Sent(1, a.path("limit").asLong()), (s, last) -> {
+            if (last != null && !last.isOk()) return Step.exit(s, 1, "send failed: " + last);
+            if (s.next() > s.limit()) return Step.exit(s, 0, "sent " + s.limit());
+            return Step.call(new Sent(s.next() + 1, s.limit()), "ipc.send", Args.of("queue", "jobs", "payload", Args.of("i", s.next())));
+        });
+    }
+
+    /** Receives from jobs, counts and sums what it got, acks it; exits after limit messages. */
+    record Got(long count, long sum, long limit, long ackId) {}
+
+    static Program<Got> consumer() {
+        return program("consumer", Got.class, a -> new Got(0, 0, a.path("limit").asLong(), 0), (s, last) -> {
+            if (last != null && !last.isOk()) return Step.exit(s, 1, "failed: " + last);
+            if (s.ackId() == 0 && last != null && last.value().has("messages")) {
+                var m = last.value().path("messages").path(0);
+                Got got = new Got(s.count() + 1, s.sum() + m.path("payload").path("i").asLong(), s.limit(), m.path("id").asLong());
+                return Step.call(got, "ipc.ack", Args.of("queue", "jobs", "ids", Args.none().arrayNode().add(got.ackId())));
+            }
+            Got acked = new Got(s.count(), s.sum(), s.limit(), 0);
+            if (s.count() >= s.limit()) return Step.exit(acked, 0, "count=" + s.count() + " sum=" + s.sum());
+            return Step.call(acked, "ipc.recv", Args.of("queue", "jobs", "timeoutMs", 60_000));
+        });
+    }
+
+    static <S> Program<S> program(String name, Class<S> type, java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, S> init,
+                                  java.util.function.BiFunction<S, SyscallResult, Step<S>> step) {
+        return new Program<>() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Class<S> stateType() {
+                return type;
+            }
+
+            @Override
+            public S init(com.fasterxml.jackson.databind.JsonNode args) {
+                return init.apply(args);
+            }
+
+            @Override
+            public Step<S> step(S state, SyscallResult last) {
+                return step.apply(state, last);
             }
         };
     }

@@ -37,6 +37,29 @@ public interface AgentImages {
     long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException;
 
     /**
+     * Cuts several processes at one moment: each is held at a quiet step boundary (as by
+     * {@link #cut}) until all are, then their images are taken, {@code whileHeld} runs once per
+     * member, and the named queues they may use (by capability, of their owners) are taken with
+     * them; then they go on (unless {@code options.keepPaused()}).
+     *
+     * @throws SyscallException as {@link #cut}, for the first member that cannot be cut
+     *         ({@code EINVAL} for a pid named twice); the others go on
+     */
+    GroupCut cutGroup(java.util.List<Long> pids, CutOptions options, WhileHeld whileHeld) throws SyscallException;
+
+    /**
+     * Restores a group: each member as in {@link #restore} (a member whose parent is in the group
+     * becomes the restored parent's child), then the group's queues with their messages, those in
+     * flight to a member in flight to its restored copy; then all go on together (or stay paused).
+     * All or nothing: a member or a queue refused ({@code EEXIST} for a queue that exists here)
+     * ends the ones restored so far.
+     *
+     * @return the new pids, in the order of {@code members}
+     */
+    java.util.List<Long> restoreGroup(java.util.List<MemberImage> members, java.util.List<QueueImage> queues, RestoreSpec spec)
+            throws SyscallException;
+
+    /**
      * A process's cut of itself, asked for from inside its own call ({@code proc.checkpoint}):
      * that call holds it already, so nothing of it moves while the image is taken. The copy an
      * image of it becomes is given {@code resultOfCopy} as that call's result (as a forked child is

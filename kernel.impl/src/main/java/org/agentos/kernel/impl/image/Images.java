@@ -16,6 +16,9 @@ import java.util.concurrent.locks.LockSupport;
 import org.agentos.kernel.api.image.AgentCut;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.CutOptions;
+import org.agentos.kernel.api.image.GroupCut;
+import org.agentos.kernel.api.image.MemberImage;
+import org.agentos.kernel.api.image.QueueImage;
 import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.ProcessImage;
 import org.agentos.kernel.api.image.RestoreSpec;
@@ -340,6 +343,15 @@ public final class Images {
 
     public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec,
                         CapabilityCeilings ceilings) throws SyscallException {
+        return restoreUnder(image, memory, spec, ceilings, null).pid;
+    }
+
+    /**
+     * A restore; {@code groupParent}, when not null, is the restored copy of the image's parent
+     * (a member of the same group), which the new process becomes a child of.
+     */
+    private Proc restoreUnder(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec,
+                              CapabilityCeilings ceilings, Proc groupParent) throws SyscallException {
         if (image.format() > AgentImages.FORMAT || image.format() < 1) {
             throw new SyscallException(Errno.EINVAL, "the image is of format " + image.format() + "; this kernel reads "
                     + "format " + AgentImages.FORMAT + (image.format() > AgentImages.FORMAT ? " (restore it on a newer Agent OS)" : ""));
@@ -374,6 +386,7 @@ public final class Images {
                         + parent.pid + " does not hold; a restorer grants at most what it holds");
             }
         }
+        if (groupParent != null) parent = groupParent; // a member under its restored parent
         owner = k.procs.canonicalOwner(owner);
         k.procs.admit(owner);
         long pid;
@@ -399,7 +412,120 @@ public final class Images {
             k.exits.end(p, ProcessState.KILLED, 137, "restore failed: " + e.getMessage(), false);
             throw e;
         }
-        return pid;
+        return p;
+    }
+
+    // ------------------------------------------------------------------ groups
+
+    public GroupCut cutGroup(List<Long> pids, CutOptions options, AgentImages.WhileHeld whileHeld) throws SyscallException {
+        if (pids.isEmpty()) throw new SyscallException(Errno.EINVAL, "a group has at least one process");
+        if (new java.util.HashSet<>(pids).size() != pids.size()) throw new SyscallException(Errno.EINVAL, "a pid is named twice");
+        List<Proc> members = new ArrayList<>();
+        for (long pid : pids) {
+            Proc p = k.procs.lookup(pid);
+            if (p == k.procs.init) throw new SyscallException(Errno.EINVAL, "init is the kernel's; it has no image");
+            members.add(p);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(options.timeoutMillis());
+        List<Proc> toResume = new ArrayList<>();
+        List<AgentCut> cuts = new ArrayList<>();
+        boolean done = false;
+        try {
+            for (Proc p : members) { // ask them all to stop first: they reach their boundaries together
+                synchronized (p) {
+                    if (p.state.isTerminal()) throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
+                    if (p.state == ProcessState.PAUSED || p.pausePending) continue;
+                }
+                k.lifecycle.pause(p.pid);
+                toResume.add(p);
+            }
+            for (Proc p : members) {
+                long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                hold(p, left); // paused already: waits for its quiet boundary, resumes nothing
+            }
+            // all held: one moment for all of them
+            java.util.Set<Long> pidSet = new java.util.HashSet<>(pids);
+            java.util.Set<String> owners = new java.util.HashSet<>();
+            List<CapabilitySet> caps = new ArrayList<>();
+            for (Proc p : members) {
+                ProcessImage image;
+                synchronized (p) {
+                    image = imageLocked(p);
+                }
+                image = withJournalAndMailbox(image, p);
+                long snapshot = k.procs.nextPid();
+                MemoryManager m = k.mem.snapshot(p, snapshot);
+                Cut cut = new Cut(image, m, m == null ? 0 : snapshot);
+                cuts.add(cut);
+                whileHeld.run(image);
+                owners.add(p.owner);
+                caps.add(p.caps);
+            }
+            List<QueueImage> queues = new ArrayList<>();
+            for (String q : k.ipc.queuesUsable(owners, caps)) queues.add(k.ipc.queueImage(q, pidSet));
+            for (Proc p : members) auditCut(p);
+            done = true;
+            List<AgentCut> result = List.copyOf(cuts);
+            return new GroupCut() {
+                @Override
+                public List<AgentCut> members() {
+                    return result;
+                }
+
+                @Override
+                public List<QueueImage> queues() {
+                    return queues;
+                }
+
+                @Override
+                public void close() {
+                    for (AgentCut c : result) c.close();
+                }
+            };
+        } finally {
+            if (!done) for (AgentCut c : cuts) c.close();
+            if (!done || !options.keepPaused()) {
+                for (Proc p : toResume) {
+                    try {
+                        k.lifecycle.resume(p.pid);
+                    } catch (SyscallException ended) {
+                        // gone meanwhile
+                    }
+                }
+            }
+        }
+    }
+
+    public List<Long> restoreGroup(List<MemberImage> members, List<QueueImage> queues, RestoreSpec spec,
+                                   CapabilityCeilings ceilings) throws SyscallException {
+        if (members.isEmpty()) throw new SyscallException(Errno.EINVAL, "the group has no member");
+        // parents before their children: a pid is never given twice, so a parent's is lower
+        List<MemberImage> order = new ArrayList<>(members);
+        order.sort(java.util.Comparator.comparingLong(m -> m.image().pid()));
+        java.util.Map<Long, Proc> restored = new java.util.HashMap<>();
+        RestoreSpec held = new RestoreSpec(spec.operator(), spec.parentPid(), spec.owner(), spec.capabilities(), true);
+        boolean done = false;
+        try {
+            for (MemberImage m : order) {
+                if (restored.containsKey(m.image().pid())) {
+                    throw new SyscallException(Errno.EINVAL, "the group holds pid " + m.image().pid() + " twice");
+                }
+                Proc groupParent = restored.get(m.image().ppid());
+                restored.put(m.image().pid(), restoreUnder(m.image(), m.memory(), held, ceilings, groupParent));
+            }
+            for (QueueImage q : queues) k.ipc.restoreQueue(q, restored);
+            done = true;
+        } finally {
+            if (!done) {
+                for (Proc p : restored.values()) k.exits.end(p, ProcessState.KILLED, 137, "the group's restore failed", false);
+            }
+        }
+        List<Long> pids = new ArrayList<>();
+        for (MemberImage m : members) pids.add(restored.get(m.image().pid()).pid);
+        if (!spec.paused()) {
+            for (long pid : pids) k.lifecycle.resume(pid);
+        }
+        return pids;
     }
 
     /** The kernel's record in the image, checked: a record of this format, of a process that has not ended. */

@@ -185,11 +185,103 @@ public final class Ipc implements MessageQueues {
     }
 
     /**
+     * The named queues (not mailboxes) of {@code owners} that a process with {@code caps} may send
+     * to or receive from: those a group image takes with its members.
+     */
+    public List<String> queuesUsable(java.util.Collection<String> owners, java.util.Collection<org.agentos.kernel.api.security.CapabilitySet> caps) {
+        List<String> out = new ArrayList<>();
+        for (MessageQueue q : queues.values()) {
+            if (q.mailboxOf != 0 || q.deleted || !owners.contains(q.owner)) continue;
+            for (var c : caps) {
+                if (c.permits("ipc:send:" + q.name) || c.permits("ipc:recv:" + q.name)) {
+                    out.add(q.name);
+                    break;
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * Named queue {@code name} for a group image: its messages in line; those in flight to one of
+     * {@code members} with that member's pid, those in flight to anyone else as waiting.
+     */
+    public org.agentos.kernel.api.image.QueueImage queueImage(String name, java.util.Set<Long> members) throws SyscallException {
+        MessageQueue q = queue(name);
+        synchronized (q) {
+            List<Message> messages = new ArrayList<>();
+            java.util.Map<Long, Long> heldBy = new java.util.HashMap<>();
+            for (MessageQueue.Msg m : q.liveInLine()) {
+                messages.add(m.view(q.name));
+                if (q.inFlight.get(m.id) == m && members.contains(m.receiver)) heldBy.put(m.id, m.receiver);
+            }
+            return new org.agentos.kernel.api.image.QueueImage(q.spec, q.owner, messages, heldBy);
+        }
+    }
+
+    /**
+     * Makes a queue from a group image: created (EEXIST when one of that name is here), its messages
+     * put back in line (a durable queue's written to its log first), those held by a member in flight
+     * to that member's restored process {@code receivers} (old pid to process).
+     */
+    public void restoreQueue(org.agentos.kernel.api.image.QueueImage image, java.util.Map<Long, Proc> receivers)
+            throws SyscallException {
+        if (image.spec().name().startsWith("@")) throw new SyscallException(Errno.EINVAL, "a mailbox is no named queue");
+        if (image.messages().size() > image.spec().capacity()) {
+            throw new SyscallException(Errno.EINVAL, "queue '" + image.spec().name() + "' of the image holds " + image.messages().size()
+                    + " messages, more than its capacity " + image.spec().capacity());
+        }
+        create(image.spec(), image.owner());
+        MessageQueue q = queue(image.spec().name());
+        long now = kernel.hal.currentTimeMillis();
+        List<MessageQueue.Msg> msgs = new ArrayList<>();
+        synchronized (q) {
+            for (Message m : image.messages()) {
+                if (Ipc.sizeOf(m.payload()) > MAX_MESSAGE_BYTES) {
+                    throw new SyscallException(Errno.EINVAL, "message " + m.id() + " of queue '" + q.name + "' is larger than "
+                            + MAX_MESSAGE_BYTES + " bytes");
+                }
+                msgs.add(q.restored(m.id(), m.from(), m.payload(), m.priority(), m.key(), m.correlationId(), m.replyTo(), m.sentMillis()));
+            }
+        }
+        Journal journal = queueLog.journal();
+        if (q.journal != null && journal != null && !msgs.isEmpty()) {
+            try {
+                journal.appendAndWait(queueLog.sendRecord(q, msgs));
+            } catch (IOException e) {
+                throw new SyscallException(Errno.EIO, "the queue log cannot be written: " + e.getMessage(), e);
+            }
+        }
+        synchronized (q) {
+            long bytes = 0;
+            for (int i = 0; i < msgs.size(); i++) {
+                MessageQueue.Msg msg = msgs.get(i);
+                Message m = image.messages().get(i);
+                bytes += msg.bytes;
+                Long held = image.heldBy().get(m.id());
+                Proc to = held == null ? null : receivers.get(held);
+                if (to != null && q.spec.delivery() != Delivery.AT_MOST_ONCE) {
+                    msg.attempts = Math.max(0, m.attempts() - 1);
+                    q.deliver(msg, to.pid, now); // in flight to its restored receiver, which may ack it by its id
+                    Receiving.noteReceivedFrom(to, q);
+                } else {
+                    msg.attempts = m.attempts();
+                    q.addReady(msg, now);
+                }
+            }
+            q.hold(bytes);
+            receiving.serveReceivers(q, now);
+        }
+    }
+
+    /**
      * Whether {@code token}, what a process is blocked on, is a plain receive that nothing was
      * handed to yet: it may be taken back and made again later (a cut of the process).
      */
     public static boolean isPlainReceive(Object token) {
-        return token instanceof MessageQueue.Waiter w && w.sending == null && w.correlationId == null;
+        // max 0: a wait for the disk (a durable send's commit, a durable at-most-once receive), not for a message
+        return token instanceof MessageQueue.Waiter w && w.max > 0 && w.sending == null && w.correlationId == null;
     }
 
     /** The queue {@code name}; a mailbox {@code @pid} of a live process is created on demand. */

@@ -223,6 +223,14 @@ public final class MessageQueue {
         }
     }
 
+    /** Ready and in-flight messages in the order they would be delivered: in flight first (by id), then ready. */
+    List<Msg> liveInLine() {
+        List<Msg> live = new ArrayList<>(inFlight.values());
+        live.sort(java.util.Comparator.comparingLong(m -> m.id));
+        for (int p = ready.length - 1; p >= 0; p--) live.addAll(ready[p]);
+        return live;
+    }
+
     void addReady(Msg m, long now) {
         if (m.attempts == 0) rememberKey(m, now);
         ready[m.priority].addLast(m);
