@@ -269,6 +269,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private Kernel newKernel(KernelSettings settings) {
         Kernel k = new Kernel(hal, settings);
         if (context != null) k.images.setKernelVersion(context.getBundle().getVersion().toString());
+        k.images.setCeilings(ceilings);
         k.memory.setEventSink(this::publish);
         k.setEventSink(this::post);
         programs.forEach(k::addProgram);
@@ -686,7 +687,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public java.util.List<Long> restoreGroup(java.util.List<MemberImage> members, java.util.List<QueueImage> queues,
                                              RestoreSpec spec) throws SyscallException {
-        return kernel().images.restoreGroup(members, queues, spec, ceilings);
+        return kernel().images.restoreGroup(members, queues, spec);
     }
 
     @Override
@@ -702,7 +703,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
 
     @Override
     public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException {
-        return kernel().images.restore(image, memory, spec, ceilings);
+        return kernel().images.restore(image, memory, spec);
     }
 
     // ------------------------------------------------------------------ KernelMemory

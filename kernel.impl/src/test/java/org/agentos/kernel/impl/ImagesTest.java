@@ -88,6 +88,7 @@ class ImagesTest {
     private KernelHarness kernel(String name) throws Exception {
         KernelHarness h = KernelHarness.persistent(Files.createDirectories(dir.resolve(name)));
         h.kernel.mem.bind(HierarchicalMemory.standalone(null, 64L << 20, 1L << 30), "test");
+        h.kernel.images.setCeilings((op, caps) -> { }); // console users may grant anything here
         h.kernel.addProgram(summer(), "test");
         h.kernel.addProgram(producer(), "test");
         h.kernel.addProgram(consumer(), "test");
@@ -151,7 +152,7 @@ class ImagesTest {
         }
         try (KernelHarness b = kernel("b")) {
             long moved = b.kernel.images.restore(image, memory,
-                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false), null);
+                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false));
             assertEquals("alice", b.info(moved).owner());
             send(b, moved, 4);
             ExitStatus done = exit(b, moved);
@@ -172,8 +173,7 @@ class ImagesTest {
             try (AgentCut cut = a.kernel.images.cut(original, CutOptions.defaults(), i -> { })) {
                 assertTrue(a.state(original) != ProcessState.PAUSED, "not paused before the cut: it goes on after it");
                 copy = a.kernel.images.restore(cut.image(), memoryOf(cut),
-                        RestoreSpec.byOperator(new ConsoleOperator("alice", Set.of()), null, null, false),
-                        (op, caps) -> { });
+                        RestoreSpec.byOperator(new ConsoleOperator("alice", Set.of()), null, null, false));
             }
             assertEquals(5, storedSum(a, copy), "its memory came along");
             send(a, original, 1);
@@ -237,7 +237,7 @@ class ImagesTest {
         }
         try (KernelHarness b = kernel("b")) {
             List<Long> pids = b.kernel.images.restoreGroup(members, queues,
-                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false), null);
+                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false));
             assertEquals("sent " + n, exit(b, pids.get(0)).reason());
             assertEquals("count=" + n + " sum=" + ((long) n * (n + 1) / 2), exit(b, pids.get(1)).reason(),
                     "each message once: none lost at the cut, none delivered twice");
@@ -260,7 +260,7 @@ class ImagesTest {
             }
             // here the queue exists: refused, and the member restored meanwhile is gone again
             SyscallException e = assertThrows(SyscallException.class, () -> a.kernel.images.restoreGroup(members, queues,
-                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false), null));
+                    RestoreSpec.byOperator(new ConsoleOperator("root", Set.of("admin")), null, null, false)));
             assertEquals(Errno.EEXIST, e.errno());
             assertEquals(1, a.kernel.list(10_000).stream().filter(i -> i.program().equals("consumer") && !i.state().isTerminal()).count(),
                     "only the original consumer lives");
@@ -311,36 +311,36 @@ class ImagesTest {
             ProcessImage newer = new ProcessImage(2, image.pid(), image.ppid(), image.owner(), image.program(), image.programBundle(),
                     image.capabilities(), image.quotas(), image.usage(), image.tools(), image.kernelVersion(), image.cutMillis(),
                     image.state(), image.journal(), image.mailbox());
-            SyscallException e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(newer, List.of(), admin, null));
+            SyscallException e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(newer, List.of(), admin));
             assertEquals(Errno.EINVAL, e.errno());
             assertTrue(e.getMessage().contains("format 2"), e.getMessage());
             // a tool this kernel lacks, named with its version
             ProcessImage needsTool = new ProcessImage(1, image.pid(), image.ppid(), image.owner(), image.program(), image.programBundle(),
                     image.capabilities(), image.quotas(), image.usage(), Map.of("web.search", "2.1.0"), image.kernelVersion(),
                     image.cutMillis(), image.state(), image.journal(), image.mailbox());
-            e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(needsTool, List.of(), admin, null));
+            e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(needsTool, List.of(), admin));
             assertEquals(Errno.ENOSYS, e.errno());
             assertTrue(e.getMessage().contains("web.search 2.1.0"), e.getMessage());
             // a process restores with at most what it holds
             long parent = a.kernel.spawn(new SpawnSpec("summer", Args.of("limit", 1), "alice", 0, List.of(), null));
             e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(image, List.of(),
-                    RestoreSpec.byProcess(parent, null, false), null));
+                    RestoreSpec.byProcess(parent, null, false)));
             assertEquals(Errno.EPERM, e.errno());
             assertTrue(e.getMessage().contains("fs:read:/home/alice/**"), e.getMessage());
             // a console user restores only as itself
             e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(image, List.of(),
-                    RestoreSpec.byOperator(new ConsoleOperator("bob", Set.of()), null, null, false), (op, caps) -> { }));
+                    RestoreSpec.byOperator(new ConsoleOperator("bob", Set.of()), null, null, false)));
             assertEquals(Errno.EPERM, e.errno());
             // a record that is not one
             ProcessImage garbled = new ProcessImage(1, image.pid(), image.ppid(), image.owner(), image.program(), image.programBundle(),
                     image.capabilities(), image.quotas(), image.usage(), image.tools(), image.kernelVersion(), image.cutMillis(),
                     Args.of("state", "nonsense"), image.journal(), image.mailbox());
-            e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(garbled, List.of(), admin, null));
+            e = assertThrows(SyscallException.class, () -> a.kernel.images.restore(garbled, List.of(), admin));
             assertEquals(Errno.EINVAL, e.errno());
             int before = a.kernel.procs.size();
             // and a program this kernel lacks
             try (KernelHarness b = KernelHarness.persistent(Files.createDirectories(dir.resolve("c")))) {
-                e = assertThrows(SyscallException.class, () -> b.kernel.images.restore(image, List.of(), admin, null));
+                e = assertThrows(SyscallException.class, () -> b.kernel.images.restore(image, List.of(), admin));
                 assertEquals(Errno.ENOSYS, e.errno());
                 assertTrue(e.getMessage().contains("'summer'"), e.getMessage());
             }

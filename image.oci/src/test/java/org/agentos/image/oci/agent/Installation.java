@@ -5,12 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.agentos.hal.jvm.JvmHal;
 import org.agentos.kernel.api.fs.FsCaller;
-import org.agentos.kernel.api.image.AgentCut;
-import org.agentos.kernel.api.image.AgentImages;
-import org.agentos.kernel.api.image.CutOptions;
-import org.agentos.kernel.api.image.MemoryImageEntry;
-import org.agentos.kernel.api.image.ProcessImage;
-import org.agentos.kernel.api.image.RestoreSpec;
 import org.agentos.kernel.api.memory.MemCaller;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.program.Program;
@@ -52,41 +46,8 @@ final class Installation implements AutoCloseable {
         kernel.addProgram(producer(), "test");
         kernel.addProgram(consumer(), "test");
         fs = VersionedFileSystem.open(Files.createDirectories(dir.resolve("vfs")));
-        AgentImages adapter = new AgentImages() {
-            @Override
-            public AgentCut cut(long pid, CutOptions options, WhileHeld whileHeld) throws SyscallException {
-                return kernel.images.cut(pid, options, whileHeld);
-            }
-
-            @Override
-            public org.agentos.kernel.api.image.GroupCut cutGroup(List<Long> pids, CutOptions options, WhileHeld whileHeld)
-                    throws SyscallException {
-                return kernel.images.cutGroup(pids, options, whileHeld);
-            }
-
-            @Override
-            public List<Long> restoreGroup(List<org.agentos.kernel.api.image.MemberImage> members,
-                                           List<org.agentos.kernel.api.image.QueueImage> queues, RestoreSpec spec) throws SyscallException {
-                return kernel.images.restoreGroup(members, queues, spec, HOMES);
-            }
-
-            @Override
-            public AgentCut cutSelf(long pid, com.fasterxml.jackson.databind.JsonNode resultOfCopy, WhileHeld whileHeld)
-                    throws SyscallException {
-                return kernel.images.cutSelf(pid, resultOfCopy, whileHeld);
-            }
-
-            @Override
-            public long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException {
-                return kernel.images.fork(pid, timeoutMillis, paused);
-            }
-
-            @Override
-            public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException {
-                return kernel.images.restore(image, memory, spec, HOMES);
-            }
-        };
-        images = new AgentImageStore(adapter, kernel, fs);
+        kernel.images.setCeilings(HOMES);
+        images = new AgentImageStore(kernel.images, kernel, fs);
     }
 
     /** Adds up the "v" of what arrives in its mailbox, keeping the sum in memory too; exits after {@code limit} messages. */

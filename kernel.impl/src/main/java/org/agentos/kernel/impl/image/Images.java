@@ -49,7 +49,7 @@ import org.agentos.kernel.impl.syscall.SyscallEntry;
  * that changed nothing yet (a receive, a sleep, a lock) are taken back and made again later. The
  * memory is snapshotted copy-on-write, so the bytes are read after the process goes on.
  */
-public final class Images {
+public final class Images implements AgentImages {
     private final Kernel k;
     /** What images say wrote them: the kernel bundle's version ("dev" outside a framework). */
     private volatile String kernelVersion = "dev";
@@ -62,6 +62,13 @@ public final class Images {
         this.kernelVersion = version;
     }
 
+    /** What console users may grant (null: only administrators restore from the console). */
+    private volatile CapabilityCeilings ceilings;
+
+    public void setCeilings(CapabilityCeilings ceilings) {
+        this.ceilings = ceilings;
+    }
+
     /** What a restore does to the new process once it is in the table (its mailbox). */
     @FunctionalInterface
     public interface Filler {
@@ -70,6 +77,7 @@ public final class Images {
 
     // ------------------------------------------------------------------ cut
 
+    @Override
     public AgentCut cut(long pid, CutOptions options, AgentImages.WhileHeld whileHeld) throws SyscallException {
         Proc p = k.procs.lookup(pid);
         if (p == k.procs.init) throw new SyscallException(Errno.EINVAL, "init is the kernel's; it has no image");
@@ -103,6 +111,7 @@ public final class Images {
     }
 
     /** {@link AgentImages#cutSelf}: {@code pid} is in its own call, which holds it. */
+    @Override
     public AgentCut cutSelf(long pid, JsonNode resultOfCopy, AgentImages.WhileHeld whileHeld) throws SyscallException {
         Proc p = k.procs.lookup(pid);
         ProcessImage image;
@@ -285,6 +294,7 @@ public final class Images {
 
     // ------------------------------------------------------------------ fork
 
+    @Override
     public long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException {
         Proc p = k.procs.lookup(pid);
         if (p == k.procs.init) throw new SyscallException(Errno.EINVAL, "init is the kernel's; it cannot be forked");
@@ -341,8 +351,8 @@ public final class Images {
 
     // ------------------------------------------------------------------ restore
 
-    public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec,
-                        CapabilityCeilings ceilings) throws SyscallException {
+    @Override
+    public long restore(ProcessImage image, Iterable<MemoryImageEntry> memory, RestoreSpec spec) throws SyscallException {
         return restoreUnder(image, memory, spec, ceilings, null).pid;
     }
 
@@ -417,6 +427,7 @@ public final class Images {
 
     // ------------------------------------------------------------------ groups
 
+    @Override
     public GroupCut cutGroup(List<Long> pids, CutOptions options, AgentImages.WhileHeld whileHeld) throws SyscallException {
         if (pids.isEmpty()) throw new SyscallException(Errno.EINVAL, "a group has at least one process");
         if (new java.util.HashSet<>(pids).size() != pids.size()) throw new SyscallException(Errno.EINVAL, "a pid is named twice");
@@ -496,8 +507,9 @@ public final class Images {
         }
     }
 
-    public List<Long> restoreGroup(List<MemberImage> members, List<QueueImage> queues, RestoreSpec spec,
-                                   CapabilityCeilings ceilings) throws SyscallException {
+    @Override
+    public List<Long> restoreGroup(List<MemberImage> members, List<QueueImage> queues, RestoreSpec spec) throws SyscallException {
+        CapabilityCeilings ceilings = this.ceilings;
         if (members.isEmpty()) throw new SyscallException(Errno.EINVAL, "the group has no member");
         // parents before their children: a pid is never given twice, so a parent's is lower
         List<MemberImage> order = new ArrayList<>(members);
