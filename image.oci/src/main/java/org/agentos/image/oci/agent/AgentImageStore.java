@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,6 @@ import org.agentos.kernel.api.image.CutOptions;
 import org.agentos.kernel.api.image.GroupCut;
 import org.agentos.kernel.api.image.MemberImage;
 import org.agentos.kernel.api.image.QueueImage;
-import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.ProcessImage;
 import org.agentos.kernel.api.image.RestoreSpec;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -168,15 +167,11 @@ public class AgentImageStore {
             ws.list(image);
             spaces.put(image.pid(), ws);
         })) {
-            List<Descriptor> layers = new ArrayList<>();
-            List<AgentConfig> configs = new ArrayList<>();
-            for (AgentCut cut : group.members()) {
-                long pid = cut.image().pid();
-                MemberLayers.Written w = MemberLayers.write(layout, json, cut, spaces.get(pid),
-                        Map.of(MemberLayers.MEMBER, Long.toString(pid)));
-                layers.addAll(w.layers());
-                configs.add(w.config());
-            }
+            List<AgentCut> cuts = new ArrayList<>(group.members());
+            cuts.sort(java.util.Comparator.comparingLong(c -> c.image().pid())); // parents first, as a restore makes them
+            GroupLayers.Written w = GroupLayers.write(layout, json, cuts, spaces);
+            List<Descriptor> layers = new ArrayList<>(w.layers());
+            List<AgentConfig> configs = w.configs();
             List<String> queues = new ArrayList<>();
             ArrayNode queueList = json.createArrayNode();
             for (QueueImage q : group.queues()) {
@@ -253,25 +248,32 @@ public class AgentImageStore {
         } else {
             configs.add(MemberLayers.config(json, cfgNode));
         }
-        Map<Long, Map<String, Descriptor>> parts = MemberLayers.parts(m.layers(), group);
+        Map<Long, Map<String, Descriptor>> parts = group ? null : MemberLayers.parts(m.layers(), false);
+        GroupLayers.Parts groupParts = group ? GroupLayers.parts(m.layers()) : null;
         for (Descriptor d : m.layers()) layout.verify(d); // every blob, before anything is restored
-        List<ProcessImage> images = new ArrayList<>();
-        for (AgentConfig c : configs) {
-            Map<String, Descriptor> own = parts.get(group ? c.pid() : 0L);
-            if (own == null) throw new SyscallException(Errno.EINVAL, "the image has no layers for member " + c.pid());
-            images.add(MemberLayers.image(layout, json, format, c, own));
+        List<ProcessImage> images;
+        Map<Long, Descriptor> filesLayers = new HashMap<>();
+        Descriptor memoryLayer;
+        if (group) {
+            images = GroupLayers.images(layout, json, format, configs, groupParts);
+            GroupLayers.checkMemory(layout, json, groupParts.memory(), configs);
+            filesLayers.putAll(groupParts.files());
+            memoryLayer = groupParts.memory();
+        } else {
+            images = List.of(MemberLayers.image(layout, json, format, configs.get(0), parts.get(0L)));
+            if (parts.get(0L).get("files") != null) filesLayers.put(configs.get(0).pid(), parts.get(0L).get("files"));
+            memoryLayer = parts.get(0L).get("memory");
         }
-        if (parts.size() != configs.size()) throw new SyscallException(Errno.EINVAL, "the image has layers of a member its config does not name");
         List<QueueImage> queues = new ArrayList<>();
         for (Descriptor d : m.layers()) {
             if ("queue".equals(d.annotations().get(PART))) queues.add(QueueLayer.read(json, MemberLayers.jsonLayer(layout, json, d), d.digest()));
         }
         FileSystem files = fs;
-        for (int i = 0; i < images.size(); i++) {
-            Descriptor filesLayer = parts.get(group ? configs.get(i).pid() : 0L).get("files");
+        for (ProcessImage image : images) {
+            Descriptor filesLayer = filesLayers.get(image.pid());
             if (filesLayer == null) continue;
             try (InputStream in = layout.open(filesLayer)) {
-                List<String> paths = WorkspaceFiles.check(in, CapabilitySet.of(granted(spec, images.get(i))), filesLayer.digest());
+                List<String> paths = WorkspaceFiles.check(in, CapabilitySet.of(granted(spec, image)), filesLayer.digest());
                 if (!paths.isEmpty() && files == null) {
                     throw new SyscallException(Errno.ENOSYS, "the image holds " + paths.size() + " files and no filesystem is "
                             + "installed (feature:install agentos-vfs)");
@@ -282,36 +284,24 @@ public class AgentImageStore {
         }
         // the kernel's part: every member paused, memory streamed from its layer
         RestoreSpec held = new RestoreSpec(spec.operator(), spec.parentPid(), spec.owner(), spec.capabilities(), true);
-        List<InputStream> open = new ArrayList<>();
         List<Long> pids;
-        try {
+        try (InputStream memIn = layout.open(memoryLayer)) {
+            GroupLayers.SharedMemory memory = new GroupLayers.SharedMemory(MemoryLayer.readTagged(memIn, json, memoryLayer.digest()));
             List<MemberImage> members = new ArrayList<>();
-            for (int i = 0; i < images.size(); i++) {
-                Descriptor memory = parts.get(group ? configs.get(i).pid() : 0L).get("memory");
-                InputStream in = layout.open(memory);
-                open.add(in);
-                Iterator<MemoryImageEntry> entries = MemoryLayer.read(in, json, memory.digest());
-                members.add(new MemberImage(images.get(i), () -> entries));
-            }
+            for (ProcessImage image : images) members.add(new MemberImage(image, memory.of(group ? image.pid() : 0L)));
             pids = group ? kernel.restoreGroup(members, queues, held)
                     : List.of(kernel.restore(images.get(0), members.get(0).memory(), held));
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, e.getMessage());
         } catch (IllegalStateException e) {
             throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EINVAL, e.getMessage());
-        } finally {
-            for (InputStream in : open) {
-                try {
-                    in.close();
-                } catch (IOException ignored) {
-                    // read to its end or refused: nothing is lost by a failed close of a blob read
-                }
-            }
         }
         List<Restored> out = new ArrayList<>();
         try {
             for (int i = 0; i < images.size(); i++) {
                 ProcessImage image = images.get(i);
                 WorkspaceFiles.Restored r = new WorkspaceFiles.Restored(0, 0);
-                Descriptor filesLayer = parts.get(group ? configs.get(i).pid() : 0L).get("files");
+                Descriptor filesLayer = filesLayers.get(image.pid());
                 if (filesLayer != null && files != null) {
                     String user = spec.operator() != null ? spec.operator().name()
                             : processes.info(spec.parentPid()).map(x -> x.owner()).orElse(image.owner());

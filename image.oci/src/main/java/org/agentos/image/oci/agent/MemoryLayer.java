@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.syscall.Errno;
@@ -35,11 +37,30 @@ final class MemoryLayer {
     static Written write(Iterator<MemoryImageEntry> entries, OutputStream out, ObjectMapper json) throws IOException {
         DataOutputStream d = new DataOutputStream(out);
         d.write(MAGIC);
+        Written w = section(d, 0, entries, json);
+        end(d);
+        return w;
+    }
+
+    /** The entries of several members, each tagged with its pid, in the order given. */
+    static List<Written> writeMembers(List<Long> members, List<Iterator<MemoryImageEntry>> entries, OutputStream out, ObjectMapper json)
+            throws IOException {
+        DataOutputStream d = new DataOutputStream(out);
+        d.write(MAGIC);
+        List<Written> out2 = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) out2.add(section(d, members.get(i), entries.get(i), json));
+        end(d);
+        return out2;
+    }
+
+    private static Written section(DataOutputStream d, long member, Iterator<MemoryImageEntry> entries, ObjectMapper json)
+            throws IOException {
         long n = 0;
         long bytes = 0;
         while (entries.hasNext()) {
             MemoryImageEntry e = entries.next();
             ObjectNode h = json.createObjectNode().put("key", e.key()).put("kind", e.blob() != null ? "blob" : "json");
+            if (member != 0) h.put("member", member);
             if (e.working()) h.put("working", true).put("tokens", e.tokens());
             if (e.summary() != null) h.put("summary", e.summary());
             byte[] header = json.writeValueAsBytes(h);
@@ -51,13 +72,35 @@ final class MemoryLayer {
             n++;
             bytes += body.length;
         }
-        d.writeInt(0); // the end: a truncated layer is told apart from a complete one
-        d.flush();
         return new Written(n, bytes);
     }
 
-    /** The entries of a layer, read as they are iterated; a malformed one ends iteration with an IllegalStateException carrying EINVAL. */
+    private static void end(DataOutputStream d) throws IOException {
+        d.writeInt(0); // the end: a truncated layer is told apart from a complete one
+        d.flush();
+    }
+
+    /** An entry and the member (pid at the cut; 0 in an image of one agent) it belongs to. */
+    record Tagged(long member, MemoryImageEntry entry) {}
+
+    /** The entries of an image of one agent. */
     static Iterator<MemoryImageEntry> read(InputStream in, ObjectMapper json, String blob) throws SyscallException {
+        Iterator<Tagged> tagged = readTagged(in, json, blob);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return tagged.hasNext();
+            }
+
+            @Override
+            public MemoryImageEntry next() {
+                return tagged.next().entry();
+            }
+        };
+    }
+
+    /** The entries of a layer, read as they are iterated; a malformed one ends iteration with an IllegalStateException carrying EINVAL. */
+    static Iterator<Tagged> readTagged(InputStream in, ObjectMapper json, String blob) throws SyscallException {
         DataInputStream d = new DataInputStream(in);
         try {
             byte[] magic = d.readNBytes(MAGIC.length);
@@ -66,7 +109,7 @@ final class MemoryLayer {
             throw bad(blob, e.getMessage());
         }
         return new Iterator<>() {
-            private MemoryImageEntry next;
+            private Tagged next;
             private boolean done;
 
             @Override
@@ -83,14 +126,14 @@ final class MemoryLayer {
             }
 
             @Override
-            public MemoryImageEntry next() {
+            public Tagged next() {
                 if (!hasNext()) throw new NoSuchElementException();
-                MemoryImageEntry e = next;
+                Tagged e = next;
                 next = null;
                 return e;
             }
 
-            private MemoryImageEntry readOne() throws SyscallException {
+            private Tagged readOne() throws SyscallException {
                 try {
                     int hl = d.readInt();
                     if (hl == 0) return null;
@@ -106,8 +149,9 @@ final class MemoryLayer {
                     boolean isBlob = "blob".equals(h.path("kind").asText());
                     JsonNode value = isBlob ? null : json.readTree(body);
                     if (!isBlob && value == null) throw bad(blob, "entry '" + h.path("key").asText() + "' has no JSON value");
-                    return new MemoryImageEntry(h.path("key").asText(), value, isBlob ? body : null,
-                            h.path("working").asBoolean(false), h.path("tokens").asInt(0), h.path("summary").asText(null));
+                    return new Tagged(h.path("member").asLong(0), new MemoryImageEntry(h.path("key").asText(), value,
+                            isBlob ? body : null, h.path("working").asBoolean(false), h.path("tokens").asInt(0),
+                            h.path("summary").asText(null)));
                 } catch (EOFException e) {
                     throw bad(blob, "it ends in the middle of an entry");
                 } catch (IOException e) {

@@ -244,15 +244,22 @@ public final class Images implements AgentImages {
     }
 
     private ProcessImage withJournalAndMailbox(ProcessImage i, Proc p) throws SyscallException {
-        List<JsonNode> journal = new ArrayList<>();
+        List<JournalRecord> records = List.of();
         if (k.journaling.on()) {
             try {
-                for (JournalRecord r : k.journal.of(p.pid)) {
-                    if (r.kind() != JournalRecord.EXIT) journal.add(k.json.valueToTree(r));
-                }
+                records = k.journal.of(p.pid);
             } catch (IOException e) {
                 throw new SyscallException(Errno.EIO, "the call journal of process " + p.pid + " could not be read: " + e.getMessage());
             }
+        }
+        return withJournalAndMailbox(i, p, records);
+    }
+
+    /** {@code i} with its journal ({@code records}, read already) and its mailbox. */
+    private ProcessImage withJournalAndMailbox(ProcessImage i, Proc p, List<JournalRecord> records) {
+        List<JsonNode> journal = new ArrayList<>(records.size());
+        for (JournalRecord r : records) {
+            if (r.kind() != JournalRecord.EXIT) journal.add(k.json.valueToTree(r));
         }
         List<Message> mailbox = k.ipc.mailboxImage(p.pid);
         return new ProcessImage(i.format(), i.pid(), i.ppid(), i.owner(), i.program(), i.programBundle(), i.capabilities(),
@@ -456,6 +463,14 @@ public final class Images implements AgentImages {
             }
             // all held: one moment for all of them
             java.util.Set<Long> pidSet = new java.util.HashSet<>(pids);
+            java.util.Map<Long, List<JournalRecord>> journals = java.util.Map.of();
+            if (k.journaling.on()) {
+                try {
+                    journals = k.journal.of(pidSet); // one read of the journal for the whole group
+                } catch (IOException e) {
+                    throw new SyscallException(Errno.EIO, "the call journal could not be read: " + e.getMessage());
+                }
+            }
             java.util.Set<String> owners = new java.util.HashSet<>();
             List<CapabilitySet> caps = new ArrayList<>();
             for (Proc p : members) {
@@ -463,7 +478,7 @@ public final class Images implements AgentImages {
                 synchronized (p) {
                     image = imageLocked(p);
                 }
-                image = withJournalAndMailbox(image, p);
+                image = withJournalAndMailbox(image, p, journals.getOrDefault(p.pid, List.of()));
                 long snapshot = k.procs.nextPid();
                 MemoryManager m = k.mem.snapshot(p, snapshot);
                 Cut cut = new Cut(image, m, m == null ? 0 : snapshot);

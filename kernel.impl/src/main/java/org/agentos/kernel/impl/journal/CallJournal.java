@@ -135,6 +135,19 @@ public final class CallJournal implements AutoCloseable {
         return out;
     }
 
+    /** The records of each of {@code pids}, oldest first, in one read of the file (a group's image). */
+    public java.util.Map<Long, List<JournalRecord>> of(java.util.Set<Long> pids) throws IOException {
+        Journal j = log;
+        if (j != null) j.flush();
+        java.util.Map<Long, List<JournalRecord>> out = new java.util.HashMap<>();
+        for (long pid : pids) out.put(pid, new ArrayList<>());
+        Journal.readWhole(file, b -> {
+            List<JournalRecord> of = out.get(JournalRecord.pidOf(b));
+            if (of != null) of.add(JournalRecord.decode(b, json));
+        });
+        return out;
+    }
+
     /** Rewrites the journal with what the retention keeps, now (queued behind the records appended so far). */
     public void compactNow() {
         Journal j = log;
