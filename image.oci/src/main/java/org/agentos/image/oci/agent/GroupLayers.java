@@ -3,12 +3,9 @@ package org.agentos.image.oci.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -168,10 +165,11 @@ final class GroupLayers {
             throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " of " + d.size() + " bytes is too large");
         }
         Map<Long, List<JsonNode>> out = new HashMap<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(layout.open(d), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                if (line.isBlank()) continue;
-                JsonNode n = json.readTree(line);
+        // one JSON value after another (Jackson's reader over the bytes: no line splitting, no char decoding)
+        try (InputStream raw = layout.open(d);
+             com.fasterxml.jackson.databind.MappingIterator<JsonNode> it = json.readerFor(JsonNode.class).readValues(raw)) {
+            while (it.hasNextValue()) {
+                JsonNode n = it.nextValue();
                 if (n == null || !n.path("member").canConvertToLong() || !n.has(field)) {
                     throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " holds a line that is no member's " + field);
                 }
@@ -181,7 +179,8 @@ final class GroupLayers {
                 }
                 out.computeIfAbsent(member, x -> new ArrayList<>()).add(n.get(field));
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof RuntimeException r && !(r instanceof com.fasterxml.jackson.databind.RuntimeJsonMappingException)) throw r;
             throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " is not JSON lines: " + e.getMessage());
         }
         return out;
@@ -195,10 +194,8 @@ final class GroupLayers {
         java.util.Set<Long> pids = new java.util.HashSet<>();
         for (AgentConfig c : configs) pids.add(c.pid());
         try (InputStream in = layout.open(d)) {
-            Iterator<MemoryLayer.Tagged> it = MemoryLayer.readTagged(in, json, d.digest());
             long last = Long.MIN_VALUE;
-            while (it.hasNext()) {
-                long m = it.next().member();
+            for (long m : MemoryLayer.members(in, json, d.digest())) {
                 if (!pids.contains(m) || m < last) {
                     throw new SyscallException(Errno.EINVAL, "memory layer " + d.digest() + " has an entry of " + m
                             + (pids.contains(m) ? " out of order" : ", no member of the group"));
@@ -207,8 +204,6 @@ final class GroupLayers {
             }
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, e.getMessage());
-        } catch (IllegalStateException e) {
-            throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EINVAL, e.getMessage());
         }
     }
 

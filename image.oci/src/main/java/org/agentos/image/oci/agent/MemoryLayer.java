@@ -99,6 +99,32 @@ final class MemoryLayer {
         };
     }
 
+    /**
+     * The member of each entry of a layer, in order, reading headers only (bodies are skipped):
+     * a check before a group's restore. Malformed: EINVAL.
+     */
+    static List<Long> members(InputStream in, ObjectMapper json, String blob) throws SyscallException {
+        DataInputStream d = new DataInputStream(in);
+        List<Long> out = new ArrayList<>();
+        try {
+            if (!java.util.Arrays.equals(d.readNBytes(MAGIC.length), MAGIC)) throw bad(blob, "it does not start as a memory layer of format 1");
+            for (int hl; (hl = d.readInt()) != 0; ) {
+                if (hl < 0 || hl > MAX_HEADER) throw bad(blob, "an entry header of " + hl + " bytes");
+                JsonNode h = json.readTree(d.readNBytes(hl));
+                if (h == null) throw bad(blob, "an entry without a header");
+                long bl = d.readLong();
+                if (bl < 0 || bl > MAX_BODY) throw bad(blob, "an entry of " + bl + " bytes (at most " + MAX_BODY + ")");
+                d.skipNBytes(bl);
+                out.add(h.path("member").asLong(0));
+            }
+        } catch (EOFException e) {
+            throw bad(blob, "it ends in the middle of an entry");
+        } catch (IOException e) {
+            throw bad(blob, e.getMessage());
+        }
+        return out;
+    }
+
     /** The entries of a layer, read as they are iterated; a malformed one ends iteration with an IllegalStateException carrying EINVAL. */
     static Iterator<Tagged> readTagged(InputStream in, ObjectMapper json, String blob) throws SyscallException {
         DataInputStream d = new DataInputStream(in);

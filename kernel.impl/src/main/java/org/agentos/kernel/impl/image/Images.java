@@ -90,19 +90,22 @@ public final class Images implements AgentImages {
                 image = imageLocked(p);
             }
             image = withJournalAndMailbox(image, p);
-            snapshot = k.procs.nextPid();
-            m = k.mem.snapshot(p, snapshot);
-            if (m == null) snapshot = 0;
+            List<MemoryImageEntry> small = k.mem.smallSpace(p);
+            if (small == null) {
+                snapshot = k.procs.nextPid();
+                m = k.mem.snapshot(p, snapshot);
+                if (m == null) snapshot = 0;
+            }
             whileHeld.run(image);
             auditCut(p);
-            Cut cut = new Cut(image, m, snapshot);
+            Cut cut = new Cut(image, m, snapshot, small);
             snapshot = 0;
             return cut;
         } finally {
             if (snapshot != 0) k.mem.dropSnapshot(snapshot);
             if (!wasPaused && !options.keepPaused()) {
                 try {
-                    k.lifecycle.resume(pid);
+                    k.lifecycle.resume(pid, false);
                 } catch (SyscallException ended) {
                     // it was killed meanwhile: nothing to let go on
                 }
@@ -168,7 +171,7 @@ public final class Images implements AgentImages {
             if (p.state.isTerminal()) throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
             wasPaused = p.state == ProcessState.PAUSED || p.pausePending;
         }
-        if (!wasPaused) k.lifecycle.pause(p.pid);
+        if (!wasPaused) k.lifecycle.pause(p.pid, false);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         long napNanos = 20_000;
         while (true) {
@@ -190,7 +193,7 @@ public final class Images implements AgentImages {
             if (System.nanoTime() - deadline > 0) {
                 if (!wasPaused) {
                     try {
-                        k.lifecycle.resume(p.pid);
+                        k.lifecycle.resume(p.pid, false);
                     } catch (SyscallException ended) {
                         // gone meanwhile
                     }
@@ -232,9 +235,8 @@ public final class Images implements AgentImages {
         }
         if (p.callName != null) tools.put(p.callName, versionOf(p.callName));
         var entry = k.programs.get(p.programName);
-        var info = k.procs.info(p);
         return new ProcessImage(AgentImages.FORMAT, p.pid, p.ppid, p.owner, p.programName,
-                entry == null ? null : entry.bundle(), p.caps.patterns(), p.quotas, info.usage(), tools, kernelVersion,
+                entry == null ? null : entry.bundle(), p.caps.patterns(), p.quotas, p.usage(k.hal.currentTimeMillis()), tools, kernelVersion,
                 k.hal.currentTimeMillis(), k.json.valueToTree(r), List.of(), List.of());
     }
 
@@ -266,16 +268,22 @@ public final class Images implements AgentImages {
                 i.quotas(), i.usage(), i.tools(), i.kernelVersion(), i.cutMillis(), i.state(), journal, mailbox);
     }
 
-    /** A cut: the image and the memory snapshot it reads from until closed. */
+    /** A cut: the image and the memory snapshot it reads from until closed (or, for a small space, its entries). */
     private final class Cut implements AgentCut {
         private final ProcessImage image;
         private final MemoryManager memory;
         private long snapshot;
+        private final List<MemoryImageEntry> copied;
 
         Cut(ProcessImage image, MemoryManager memory, long snapshot) {
+            this(image, memory, snapshot, null);
+        }
+
+        Cut(ProcessImage image, MemoryManager memory, long snapshot, List<MemoryImageEntry> copied) {
             this.image = image;
             this.memory = memory;
             this.snapshot = snapshot;
+            this.copied = copied;
         }
 
         @Override
@@ -285,6 +293,7 @@ public final class Images implements AgentImages {
 
         @Override
         public synchronized Iterator<MemoryImageEntry> memory() throws SyscallException {
+            if (copied != null) return copied.iterator();
             if (snapshot == 0) {
                 if (memory == null) return Collections.emptyIterator();
                 throw new SyscallException(Errno.EINVAL, "the cut is closed");
@@ -348,7 +357,7 @@ public final class Images implements AgentImages {
         } finally {
             if (!wasPaused) {
                 try {
-                    k.lifecycle.resume(pid);
+                    k.lifecycle.resume(pid, false);
                 } catch (SyscallException ended) {
                     // it was killed meanwhile
                 }
@@ -454,7 +463,7 @@ public final class Images implements AgentImages {
                     if (p.state.isTerminal()) throw new SyscallException(Errno.EINVAL, "process " + p.pid + " has already ended");
                     if (p.state == ProcessState.PAUSED || p.pausePending) continue;
                 }
-                k.lifecycle.pause(p.pid);
+                k.lifecycle.pause(p.pid, false);
                 toResume.add(p);
             }
             for (Proc p : members) {
@@ -479,9 +488,15 @@ public final class Images implements AgentImages {
                     image = imageLocked(p);
                 }
                 image = withJournalAndMailbox(image, p, journals.getOrDefault(p.pid, List.of()));
-                long snapshot = k.procs.nextPid();
-                MemoryManager m = k.mem.snapshot(p, snapshot);
-                Cut cut = new Cut(image, m, m == null ? 0 : snapshot);
+                List<MemoryImageEntry> small = k.mem.smallSpace(p);
+                Cut cut;
+                if (small != null) {
+                    cut = new Cut(image, null, 0, small);
+                } else {
+                    long snapshot = k.procs.nextPid();
+                    MemoryManager m = k.mem.snapshot(p, snapshot);
+                    cut = new Cut(image, m, m == null ? 0 : snapshot);
+                }
                 cuts.add(cut);
                 whileHeld.run(image);
                 owners.add(p.owner);
@@ -513,7 +528,7 @@ public final class Images implements AgentImages {
             if (!done || !options.keepPaused()) {
                 for (Proc p : toResume) {
                     try {
-                        k.lifecycle.resume(p.pid);
+                        k.lifecycle.resume(p.pid, false);
                     } catch (SyscallException ended) {
                         // gone meanwhile
                     }
@@ -550,7 +565,7 @@ public final class Images implements AgentImages {
         List<Long> pids = new ArrayList<>();
         for (MemberImage m : members) pids.add(restored.get(m.image().pid()).pid);
         if (!spec.paused()) {
-            for (long pid : pids) k.lifecycle.resume(pid);
+            for (long pid : pids) k.lifecycle.resume(pid, false);
         }
         return pids;
     }

@@ -360,6 +360,34 @@ public final class MemoryCalls {
         }
     }
 
+    /** Below this, a cut copies a user space's entries at once rather than forking it (a fork and its end cost more). */
+    static final long COPY_BELOW_BYTES = 64 << 10;
+    static final long COPY_BELOW_ENTRIES = 64;
+
+    /**
+     * For an image of {@code p}, held at its cut: the entries of a small user space, read now, or
+     * null when it is larger (then {@link #snapshot} it). An empty list when it has no memory.
+     */
+    public List<MemoryImageEntry> smallSpace(Proc p) {
+        synchronized (p) {
+            if (!p.usedMemory) return List.of();
+        }
+        MemoryManager m = enterIfOpen();
+        if (m == null) return manager() == null ? List.of() : null;
+        try {
+            var info = m.space("user/" + p.pid);
+            if (info.isEmpty()) return List.of();
+            if (info.get().bytes() >= COPY_BELOW_BYTES || info.get().entries() >= COPY_BELOW_ENTRIES) return null;
+            List<MemoryImageEntry> out = new ArrayList<>();
+            entries(m, p.pid).forEachRemaining(out::add);
+            return out;
+        } catch (IllegalStateException e) {
+            return null; // read it the other way
+        } finally {
+            leave();
+        }
+    }
+
     /** Whether {@code token}, what a process is blocked on, is a wait for a lock or semaphore. */
     public boolean isSyncWait(Object token) {
         return token instanceof SyncObjects.SyncWaiter;

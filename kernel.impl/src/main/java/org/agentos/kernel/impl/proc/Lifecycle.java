@@ -146,6 +146,11 @@ public final class Lifecycle {
     }
 
     public void pause(long pid) throws SyscallException {
+        pause(pid, true);
+    }
+
+    /** A pause; {@code audited} false for the kernel's own hold at a cut (its checkpoint record says it). */
+    public void pause(long pid, boolean audited) throws SyscallException {
         Proc p = k.procs.lookup(pid);
         if (p == k.procs.init) throw new SyscallException(Errno.EPERM, "init cannot be paused: it adopts and reaps the orphans");
         synchronized (p) {
@@ -164,7 +169,7 @@ public final class Lifecycle {
             }
             k.checkpoints.markDirtyLocked(p);
         }
-        k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "pause", AuditRecord.OK, 0, null, null, null);
+        if (audited) k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "pause", AuditRecord.OK, 0, null, null, null);
     }
 
     /**
@@ -189,6 +194,11 @@ public final class Lifecycle {
     }
 
     public void resume(long pid) throws SyscallException {
+        resume(pid, true);
+    }
+
+    /** A resume; {@code audited} false for the end of the kernel's own hold at a cut. */
+    public void resume(long pid, boolean audited) throws SyscallException {
         Proc p = k.procs.lookup(pid);
         boolean endStop = false;
         synchronized (p) {
@@ -218,7 +228,7 @@ public final class Lifecycle {
             }
             k.checkpoints.markDirtyLocked(p);
         }
-        k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "resume", AuditRecord.OK, 0, null, null, null);
+        if (audited) k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, pid, p.owner, "resume", AuditRecord.OK, 0, null, null, null);
         if (endStop) k.parked.complete(p, SyscallResult.OK);
     }
 

@@ -172,7 +172,7 @@ public final class Proc implements SchedEntity {
         callCounts[n] = 1;
     }
 
-    synchronized Usage usage(long nowMillis) {
+    public synchronized Usage usage(long nowMillis) {
         Map<String, Long> byName = new HashMap<>();
         if (callNames != null) {
             for (int i = 0; i < callNames.length; i++) byName.put(callNames[i], callCounts[i]);
