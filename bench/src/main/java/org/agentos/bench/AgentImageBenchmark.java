@@ -114,6 +114,15 @@ public class AgentImageBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+        // what an image of the 100 MiB agent holds, to read its time as a write speed
+        try (var dirs = Files.list(dir)) {
+            for (Path d : dirs.filter(x -> x.getFileName().toString().startsWith("big-")).limit(1).toList()) {
+                try (var blobs = Files.walk(d)) {
+                    long bytes = blobs.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+                    System.out.println("image of the 100 MiB agent: " + bytes + " bytes");
+                }
+            }
+        }
         Bench.stop(kernel);
         try (var files = Files.walk(dir)) {
             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);

@@ -136,7 +136,7 @@ public final class Images implements AgentImages {
         image = withJournalAndMailbox(image, p);
         if (k.journaling.on()) {
             List<JsonNode> journal = new ArrayList<>(image.journal());
-            journal.add(k.json.valueToTree(answered));
+            journal.add(answered.toJson(k.json));
             image = new ProcessImage(image.format(), image.pid(), image.ppid(), image.owner(), image.program(),
                     image.programBundle(), image.capabilities(), image.quotas(), image.usage(), image.tools(),
                     image.kernelVersion(), image.cutMillis(), image.state(), journal, image.mailbox());
@@ -261,7 +261,7 @@ public final class Images implements AgentImages {
     private ProcessImage withJournalAndMailbox(ProcessImage i, Proc p, List<JournalRecord> records) {
         List<JsonNode> journal = new ArrayList<>(records.size());
         for (JournalRecord r : records) {
-            if (r.kind() != JournalRecord.EXIT) journal.add(k.json.valueToTree(r));
+            if (r.kind() != JournalRecord.EXIT) journal.add(r.toJson(k.json));
         }
         List<Message> mailbox = k.ipc.mailboxImage(p.pid);
         return new ProcessImage(i.format(), i.pid(), i.ppid(), i.owner(), i.program(), i.programBundle(), i.capabilities(),
