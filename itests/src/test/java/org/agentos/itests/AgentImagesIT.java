@@ -141,11 +141,8 @@ class AgentImagesIT {
         first.console("agent:kill " + worker);
 
         String restored = second.console("agent:restore --tag pair " + image);
-        Matcher m = RESTORED.matcher(restored);
-        assertTrue(m.find(), restored);
-        long producerThere = Long.parseLong(m.group(1));
-        assertTrue(m.find(), restored);
-        long workerThere = Long.parseLong(m.group(1));
+        long producerThere = pid(Pattern.compile("as pid (\\d+) \\(producer,"), restored);
+        long workerThere = pid(Pattern.compile("as pid (\\d+) \\(worker,"), restored);
         assertTrue(second.console("agent:wait -t 120 " + producerThere).contains("code 0"));
         String done = second.console("agent:wait -t 120 " + workerThere);
         assertTrue(done.contains("did " + jobs + " jobs (their numbers add up to " + ((long) jobs * (jobs + 1) / 2) + ")"),

@@ -697,6 +697,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     }
 
     @Override
+    public boolean restoreShared(org.agentos.kernel.api.image.SharedImage shared, RestoreSpec spec) throws SyscallException {
+        return kernel().images.restoreShared(shared, spec);
+    }
+
+    @Override
     public long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException {
         return kernel().images.fork(pid, timeoutMillis, paused);
     }

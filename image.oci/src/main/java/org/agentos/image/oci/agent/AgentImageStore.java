@@ -22,7 +22,10 @@ import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.CutOptions;
 import org.agentos.kernel.api.image.GroupCut;
 import org.agentos.kernel.api.image.MemberImage;
+import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.QueueImage;
+import org.agentos.kernel.api.image.SharedImage;
+import org.agentos.kernel.api.memory.SharedSpec;
 import org.agentos.kernel.api.image.ProcessImage;
 import org.agentos.kernel.api.image.RestoreSpec;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -107,10 +110,14 @@ public class AgentImageStore {
 
     /** What a checkpoint wrote: one agent's, or each member's of a group. */
     public record Written(String tag, Descriptor manifest, long pid, String program, long memoryEntries, long memoryBytes,
-                          long files, int mailboxMessages, int journalRecords, List<String> queues) {
+                          long files, int mailboxMessages, int journalRecords, List<String> queues, List<String> shared) {
         static Written of(String tag, Descriptor manifest, AgentConfig c, List<String> queues) {
+            List<String> shared = new ArrayList<>();
+            if (c.shared() != null) {
+                for (AgentConfig.SharedSegment s : c.shared()) shared.add(s.name() + (s.copied() ? " (copied)" : " (named only)"));
+            }
             return new Written(tag, manifest, c.pid(), c.program(), c.memoryEntries(), c.memoryBytes(), c.files(),
-                    c.mailboxMessages(), c.journalRecords(), queues);
+                    c.mailboxMessages(), c.journalRecords(), queues, shared);
         }
     }
 
@@ -205,8 +212,9 @@ public class AgentImageStore {
         return a;
     }
 
-    /** What a restore did, for each agent. */
-    public record Restored(long pid, long origin, String program, String owner, int filesWritten, int filesUnchanged) {}
+    /** What a restore did, for each agent; {@code sharedMade}: the shared segments it made here. */
+    public record Restored(long pid, long origin, String program, String owner, int filesWritten, int filesUnchanged,
+                           List<String> sharedMade) {}
 
     /** Restores an image of one agent ({@link #restoreAll} for a group image too). */
     public Restored restore(Path dir, String tag, RestoreSpec spec) throws SyscallException {
@@ -297,7 +305,31 @@ public class AgentImageStore {
             throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EINVAL, e.getMessage());
         }
         List<Restored> out = new ArrayList<>();
+        List<String> sharedMade = new ArrayList<>();
         try {
+            // shared segments copied with --with-shared, before the agents go on: made unless one of the name exists
+            for (Descriptor d : m.layers()) {
+                if (!"shared".equals(d.annotations().get(PART))) continue;
+                String name = d.annotations().get(MemberLayers.SHARED);
+                AgentConfig.SharedSegment seg = null;
+                for (AgentConfig c : configs) {
+                    if (c.shared() == null) continue;
+                    for (AgentConfig.SharedSegment x : c.shared()) if (x.name().equals(name) && x.copied()) seg = x;
+                }
+                if (seg == null || seg.owner() == null) throw new SyscallException(Errno.EINVAL, "shared layer " + d.digest() + " names no segment of the config");
+                List<MemoryImageEntry> entries = new ArrayList<>();
+                try (InputStream in = layout.open(d)) {
+                    MemoryLayer.read(in, json, d.digest()).forEachRemaining(entries::add);
+                } catch (IOException e) {
+                    throw new SyscallException(Errno.EIO, e.getMessage());
+                } catch (IllegalStateException e) {
+                    throw e.getCause() instanceof SyscallException se ? se : new SyscallException(Errno.EINVAL, e.getMessage());
+                }
+                SharedImage shared = new SharedImage(seg.name(), seg.owner(),
+                        new SharedSpec(seg.persistent(), seg.quotaBytes(), java.util.Set.copyOf(seg.members() == null ? List.of() : seg.members())),
+                        entries);
+                if (kernel.restoreShared(shared, spec)) sharedMade.add(seg.name());
+            }
             for (int i = 0; i < images.size(); i++) {
                 ProcessImage image = images.get(i);
                 WorkspaceFiles.Restored r = new WorkspaceFiles.Restored(0, 0);
@@ -313,7 +345,7 @@ public class AgentImageStore {
                     }
                 }
                 out.add(new Restored(pids.get(i), image.pid(), image.program(), spec.owner() != null ? spec.owner() : image.owner(),
-                        r.written(), r.unchanged()));
+                        r.written(), r.unchanged(), i == 0 ? List.copyOf(sharedMade) : List.of()));
             }
         } catch (SyscallException | RuntimeException e) {
             for (long pid : pids) {

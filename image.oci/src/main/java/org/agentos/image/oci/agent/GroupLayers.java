@@ -70,7 +70,7 @@ final class GroupLayers {
                     image.programBundle(), image.capabilities(), image.quotas(), image.usage(), image.tools(),
                     image.kernelVersion(), image.cutMillis(), Instant.ofEpochMilli(image.cutMillis()).toString(),
                     ws == null ? List.of() : ws.roots(), m.entries(), m.bytes(), image.mailbox().size(), image.journal().size(),
-                    ws == null ? 0 : ws.versions().size()));
+                    ws == null ? 0 : ws.versions().size(), MemberLayers.shared(cuts.get(i))));
         }
         return new Written(layers, configs);
     }
@@ -105,7 +105,7 @@ final class GroupLayers {
         for (Descriptor d : layers) {
             String part = d.annotations().get(MemberLayers.PART);
             if (part == null) throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " is not named as a part of a group");
-            if (part.equals("queue")) continue;
+            if (part.equals("queue") || part.equals("shared")) continue;
             if (part.equals("files")) {
                 long member;
                 try {

@@ -23,6 +23,7 @@ import org.agentos.kernel.api.image.AgentCut;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.ProcessImage;
+import org.agentos.kernel.api.image.SharedImage;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -40,6 +41,8 @@ final class MemberLayers {
     static final String MAILBOX = "application/vnd.agentos.agent.mailbox.v1+json";
     /** Annotation of a layer: which part of an agent it is. */
     static final String PART = "org.agentos.image.part";
+    /** Annotation of a shared segment's layer ({@code --with-shared}): its name. */
+    static final String SHARED = "org.agentos.image.shared";
     /** Annotation of a layer of a group image: the pid (at the cut) of the member it belongs to. */
     static final String MEMBER = "org.agentos.image.member";
     /** The largest state, journal or mailbox layer read (the memory and files layers are streamed). */
@@ -85,10 +88,16 @@ final class MemberLayers {
         ArrayNode mailbox = json.createArrayNode();
         for (Message m : image.mailbox()) mailbox.add(json.valueToTree(m));
         layers.add(part(layout.putBlob(MAILBOX, json.writeValueAsBytes(mailbox)), "mailbox", extra));
+        for (SharedImage s : cut.shared()) { // copied with --with-shared: a layer each, named
+            Map<String, String> a = new LinkedHashMap<>(extra);
+            a.put(SHARED, s.name());
+            layers.add(part(layout.putBlob(MEMORY, out -> MemoryLayer.write(s.entries().iterator(), out, json)), "shared", a));
+        }
         AgentConfig config = new AgentConfig(image.format(), image.pid(), image.ppid(), image.owner(), image.program(),
                 image.programBundle(), image.capabilities(), image.quotas(), image.usage(), image.tools(),
                 image.kernelVersion(), image.cutMillis(), Instant.ofEpochMilli(image.cutMillis()).toString(), ws.roots(),
-                mem[0].entries(), mem[0].bytes(), image.mailbox().size(), image.journal().size(), ws.versions().size());
+                mem[0].entries(), mem[0].bytes(), image.mailbox().size(), image.journal().size(), ws.versions().size(),
+                shared(cut));
         return new Written(layers, config);
     }
 
@@ -96,6 +105,21 @@ final class MemberLayers {
         Map<String, String> a = new LinkedHashMap<>(extra);
         a.put(PART, part);
         return new Descriptor(d.mediaType(), d.digest(), d.size(), null, a);
+    }
+
+    /** The shared segments a cut names, and whether it copied them. */
+    static List<AgentConfig.SharedSegment> shared(AgentCut cut) {
+        java.util.Set<String> copied = new java.util.HashSet<>();
+        for (SharedImage s : cut.shared()) copied.add(s.name());
+        List<AgentConfig.SharedSegment> out = new ArrayList<>();
+        for (SharedImage s : cut.shared()) {
+            out.add(new AgentConfig.SharedSegment(s.name(), s.owner(), s.spec().persistent(), s.spec().quotaBytes(),
+                    List.copyOf(s.spec().members()), true));
+        }
+        for (String name : cut.sharedNames()) {
+            if (!copied.contains(name)) out.add(new AgentConfig.SharedSegment(name, null, false, 0, List.of(), false));
+        }
+        return out;
     }
 
     /** Refuses a config of another format than this reads, naming it. */
@@ -127,7 +151,7 @@ final class MemberLayers {
         for (Descriptor d : layers) {
             String part = d.annotations().get(PART);
             if (part == null) throw new SyscallException(Errno.EINVAL, "layer " + d.digest() + " is not named as a part of an agent");
-            if (part.equals("queue")) continue;
+            if (part.equals("queue") || part.equals("shared")) continue;
             long member = 0;
             if (group) {
                 try {

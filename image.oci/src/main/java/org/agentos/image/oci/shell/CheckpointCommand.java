@@ -50,6 +50,10 @@ public class CheckpointCommand implements Action {
     @Option(name = "--keep-paused", description = "leave the agent paused after the cut (to move it)")
     boolean keepPaused;
 
+    @Option(name = "--with-shared", description = "copy the shared memory segments the agent uses (its capabilities name "
+            + "them) into the image; without, the image names them only")
+    boolean withShared;
+
     @Option(name = "--timeout", description = "milliseconds to wait for a quiet step boundary (default 30000)")
     long timeoutMillis = 30_000;
 
@@ -64,7 +68,7 @@ public class CheckpointCommand implements Action {
             else if (!group.contains(pid)) group.add(pid);
         }
         for (long pid : group) Console.requireOwner(processes, user, pid);
-        CutOptions options = new CutOptions(timeoutMillis, keepPaused);
+        CutOptions options = new CutOptions(timeoutMillis, keepPaused, withShared);
         try {
             List<AgentImageStore.Written> written = group.size() == 1
                     ? List.of(images.checkpoint(group.get(0), Console.directory(output), tag, options, user.name()))
@@ -79,6 +83,9 @@ public class CheckpointCommand implements Action {
                         + w.mailboxMessages() + " messages; journal: " + w.journalRecords() + " records");
             }
             if (!first.queues().isEmpty()) System.out.println("  queues: " + String.join(", ", first.queues()));
+            for (AgentImageStore.Written w : written) {
+                if (!w.shared().isEmpty()) System.out.println("  shared memory: " + String.join(", ", w.shared()));
+            }
             if (keepPaused) System.out.println("  " + (written.size() == 1 ? "the agent stays" : "they stay") + " paused");
             return null;
         } catch (SyscallException e) {

@@ -51,7 +51,8 @@ public class RestoreCommand implements Action {
             for (AgentImageStore.Restored r : all) {
                 System.out.println("restored pid " + r.origin() + " of " + Console.directory(dir) + (tag == null ? "" : ":" + tag)
                         + " as pid " + r.pid() + " (" + r.program() + ", owner " + r.owner() + ")" + (paused ? ", paused" : ""));
-                System.out.println("  files: " + r.filesWritten() + " written, " + r.filesUnchanged() + " unchanged");
+                System.out.println("  files: " + r.filesWritten() + " written, " + r.filesUnchanged() + " unchanged"
+                        + (r.sharedMade().isEmpty() ? "" : "; shared memory made: " + String.join(", ", r.sharedMade())));
             }
             return null;
         } catch (SyscallException e) {

@@ -118,6 +118,39 @@ class AgentImageStoreTest {
         }
     }
 
+    @Test
+    void sharedSegmentsAreNamedOrCopiedWithTheAgentAndNeverOverwriteOnesThatExist() throws Exception {
+        Path shared = dir.resolve("shared");
+        try (Installation a = new Installation(dir.resolve("a")); Installation b = new Installation(dir.resolve("b"))) {
+            var mem = a.kernel.mem.manager();
+            mem.share(org.agentos.kernel.api.memory.MemCaller.operator("alice"), "team",
+                    new org.agentos.kernel.api.memory.SharedSpec(false, 0, Set.of("bob")));
+            mem.put(org.agentos.kernel.api.memory.MemCaller.kernel(), "shared/team", "goal",
+                    org.agentos.kernel.api.memory.MemWrite.json(JSON.getNodeFactory().textNode("ship it"))).toCompletableFuture().get();
+            long pid = a.kernel.spawn(new SpawnSpec("summer", Args.of("limit", 1), "alice", 0, List.of("mem:*:shared/team"), null));
+            AgentImageStore.Written named = a.images.checkpoint(pid, shared, "named", CutOptions.defaults(), "root");
+            assertEquals(List.of("team (named only)"), named.shared());
+            AgentImageStore.Written copied = a.images.checkpoint(pid, shared, "copied", new CutOptions(30_000, false, true), "root");
+            assertEquals(List.of("team (copied)"), copied.shared());
+
+            AgentImageStore.Restored r = b.images.restore(shared, "copied", RestoreSpec.byOperator(ROOT, null, null, false));
+            assertEquals(List.of("team"), r.sharedMade());
+            var there = b.kernel.mem.manager();
+            assertEquals("ship it", there.get(org.agentos.kernel.api.memory.MemCaller.kernel(), "shared/team", "goal").json().asText());
+            assertEquals(Set.of("bob"), there.space("shared/team").orElseThrow().members(), "its spec came along");
+            // here it exists now: a second restore leaves it as it is
+            there.put(org.agentos.kernel.api.memory.MemCaller.kernel(), "shared/team", "goal",
+                    org.agentos.kernel.api.memory.MemWrite.json(JSON.getNodeFactory().textNode("changed here"))).toCompletableFuture().get();
+            AgentImageStore.Restored again = b.images.restore(shared, "copied", RestoreSpec.byOperator(ROOT, null, null, false));
+            assertEquals(List.of(), again.sharedMade());
+            assertEquals("changed here", there.get(org.agentos.kernel.api.memory.MemCaller.kernel(), "shared/team", "goal").json().asText());
+            // a user restores only its own segments
+            SyscallException e = assertThrows(SyscallException.class, () -> b.images.restore(shared, "copied",
+                    RestoreSpec.byOperator(new ConsoleOperator("bob", Set.of("manager")), null, null, false)));
+            assertEquals(Errno.EPERM, e.errno());
+        }
+    }
+
     /** skopeo, the container world's own tool, reads the agent image (scripts/ensure-oci-tools.sh installs it). */
     @Test
     void skopeoReadsTheAgentImage() throws Exception {
@@ -131,6 +164,9 @@ class AgentImageStoreTest {
         JsonNode config = JSON.readTree(run("skopeo", "inspect", "--config", "--raw", "oci:" + image() + ":v1"));
         assertEquals("summer", config.path("program").asText(), config.toString());
         assertEquals("alice", config.path("owner").asText());
+        if (onPath("umoci")) { // umoci reads the layout's index too (it unpacks images, not artifacts: nothing more)
+            assertEquals("v1", run("umoci", "ls", "--layout", image().toString()).strip());
+        }
         // a copy by skopeo checks every blob's digest on the way; the copy restores as well
         run("skopeo", "copy", "oci:" + image() + ":v1", "oci:" + dir.resolve("copy") + ":v1");
         try (Installation b = new Installation(dir.resolve("b"))) {

@@ -12,6 +12,16 @@ public interface AgentCut extends AutoCloseable {
     /** The entries of its user space at the cut, read as they are iterated. */
     Iterator<MemoryImageEntry> memory() throws SyscallException;
 
+    /** The shared segments it uses, by name ({@code shared/<name>}), whether copied or not. */
+    default java.util.List<String> sharedNames() {
+        return java.util.List.of();
+    }
+
+    /** The shared segments copied with {@link CutOptions#withShared()}: their entries at the cut. */
+    default java.util.List<SharedImage> shared() {
+        return java.util.List.of();
+    }
+
     /** Lets go of the memory snapshot. */
     @Override
     void close();

@@ -82,6 +82,14 @@ public interface AgentImages {
      */
     long fork(long pid, long timeoutMillis, boolean paused) throws SyscallException;
 
+    /**
+     * Makes a shared segment of an image where it is restored, as the image's owner (or the restorer
+     * for a process): created with its spec and entries when no segment of that name is here; left as
+     * it is (false) when one is, so that an image never overwrites what others share. The restorer
+     * must be allowed that owner ({@code EPERM}).
+     */
+    boolean restoreShared(SharedImage shared, RestoreSpec spec) throws SyscallException;
+
     /** What runs while the process is held at the cut. */
     @FunctionalInterface
     interface WhileHeld {

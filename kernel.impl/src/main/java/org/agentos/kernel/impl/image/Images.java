@@ -19,6 +19,7 @@ import org.agentos.kernel.api.image.CutOptions;
 import org.agentos.kernel.api.image.GroupCut;
 import org.agentos.kernel.api.image.MemberImage;
 import org.agentos.kernel.api.image.QueueImage;
+import org.agentos.kernel.api.image.SharedImage;
 import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.ProcessImage;
 import org.agentos.kernel.api.image.RestoreSpec;
@@ -96,9 +97,10 @@ public final class Images implements AgentImages {
                 m = k.mem.snapshot(p, snapshot);
                 if (m == null) snapshot = 0;
             }
+            List<SharedImage> shared = k.mem.sharedOf(p.caps, options.withShared());
             whileHeld.run(image);
             auditCut(p);
-            Cut cut = new Cut(image, m, snapshot, small);
+            Cut cut = new Cut(image, m, snapshot, small).withShared(shared).copiedShared(options.withShared());
             snapshot = 0;
             return cut;
         } finally {
@@ -274,9 +276,32 @@ public final class Images implements AgentImages {
         private final MemoryManager memory;
         private long snapshot;
         private final List<MemoryImageEntry> copied;
+        private List<SharedImage> shared = List.of();
 
         Cut(ProcessImage image, MemoryManager memory, long snapshot) {
             this(image, memory, snapshot, null);
+        }
+
+        Cut withShared(List<SharedImage> shared) {
+            this.shared = List.copyOf(shared);
+            return this;
+        }
+
+        @Override
+        public List<String> sharedNames() {
+            return shared.stream().map(SharedImage::name).toList();
+        }
+
+        @Override
+        public List<SharedImage> shared() {
+            return copiedShared ? shared : List.of();
+        }
+
+        private boolean copiedShared;
+
+        Cut copiedShared(boolean copied) {
+            this.copiedShared = copied;
+            return this;
         }
 
         Cut(ProcessImage image, MemoryManager memory, long snapshot, List<MemoryImageEntry> copied) {
@@ -441,6 +466,19 @@ public final class Images implements AgentImages {
         return p;
     }
 
+    @Override
+    public boolean restoreShared(SharedImage shared, RestoreSpec spec) throws SyscallException {
+        if (spec.operator() != null) {
+            if (!spec.operator().sees(shared.owner())) {
+                throw new SyscallException(Errno.EPERM, "shared/" + shared.name() + " is " + shared.owner() + "'s; user "
+                        + spec.operator().name() + " restores only its own (the admin role may restore anyone's)");
+            }
+        } else if (!k.procs.lookup(spec.parentPid()).owner.equals(shared.owner())) {
+            throw new SyscallException(Errno.EPERM, "shared/" + shared.name() + " is " + shared.owner() + "'s, not the restorer's");
+        }
+        return k.mem.restoreShared(shared);
+    }
+
     // ------------------------------------------------------------------ groups
 
     @Override
@@ -497,6 +535,7 @@ public final class Images implements AgentImages {
                     MemoryManager m = k.mem.snapshot(p, snapshot);
                     cut = new Cut(image, m, m == null ? 0 : snapshot);
                 }
+                cut.withShared(k.mem.sharedOf(p.caps, options.withShared())).copiedShared(options.withShared());
                 cuts.add(cut);
                 whileHeld.run(image);
                 owners.add(p.owner);

@@ -388,6 +388,69 @@ public final class MemoryCalls {
         }
     }
 
+    /**
+     * The shared segments {@code caps} name ({@code mem:<op>:shared/<name>}, a name without
+     * wildcards) that exist: what an image of a process says it uses. With {@code copy}, their
+     * entries too, read now (the process is held at its cut).
+     */
+    public List<org.agentos.kernel.api.image.SharedImage> sharedOf(org.agentos.kernel.api.security.CapabilitySet caps, boolean copy)
+            throws SyscallException {
+        MemoryManager m = manager();
+        if (m == null) return List.of();
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        for (String c : caps.patterns()) {
+            String[] f = c.split(":", 3);
+            if (f.length == 3 && f[0].equals("mem") && f[2].startsWith("shared/")) {
+                String name = f[2].substring("shared/".length());
+                if (!name.isEmpty() && name.indexOf('*') < 0 && name.indexOf('?') < 0 && name.indexOf('/') < 0) names.add(name);
+            }
+        }
+        List<org.agentos.kernel.api.image.SharedImage> out = new ArrayList<>();
+        for (String name : names) {
+            var info = m.space("shared/" + name);
+            if (info.isEmpty()) continue;
+            List<MemoryImageEntry> entries = new ArrayList<>();
+            if (copy) {
+                String space = "shared/" + name;
+                String after = null;
+                do {
+                    EntryPage page = m.list(MemCaller.kernel(), space, "", after, 512);
+                    for (EntryInfo e : page.entries()) {
+                        MemEntry v = m.get(MemCaller.kernel(), space, e.key());
+                        entries.add(new MemoryImageEntry(e.key(), v.blob() == null ? v.json() : null, v.blob(), e.working(), e.tokens(),
+                                e.summary()));
+                    }
+                    after = page.next();
+                } while (after != null);
+            }
+            out.add(new org.agentos.kernel.api.image.SharedImage(name, info.get().owner(),
+                    new SharedSpec(info.get().persistent(), info.get().quotaBytes(), info.get().members()), entries));
+        }
+        return out;
+    }
+
+    /** Makes a shared segment from an image: false when one of that name exists (left as it is). */
+    public boolean restoreShared(org.agentos.kernel.api.image.SharedImage shared) throws SyscallException {
+        MemoryManager m = require();
+        String space = "shared/" + shared.name();
+        if (m.space(space).isPresent()) return false;
+        try {
+            m.share(MemCaller.operator(shared.owner()), shared.name(), shared.spec());
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EEXIST) return false;
+            throw e;
+        }
+        List<CompletableFuture<?>> writes = new ArrayList<>();
+        for (MemoryImageEntry e : shared.entries()) {
+            MemWrite w = e.blob() != null ? MemWrite.blob(e.blob()) : MemWrite.json(e.json());
+            if (e.working()) w = w.working(e.tokens(), e.summary());
+            writes.add(m.put(MemCaller.kernel(), space, e.key(), w).toCompletableFuture());
+            if (writes.size() >= 256) awaitAll(writes);
+        }
+        awaitAll(writes);
+        return true;
+    }
+
     /** Whether {@code token}, what a process is blocked on, is a wait for a lock or semaphore. */
     public boolean isSyncWait(Object token) {
         return token instanceof SyncObjects.SyncWaiter;
