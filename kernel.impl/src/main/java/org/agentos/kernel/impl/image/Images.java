@@ -251,7 +251,7 @@ public final class Images implements AgentImages {
         List<JournalRecord> records = List.of();
         if (k.journaling.on()) {
             try {
-                records = k.journal.of(p.pid);
+                records = k.journal.forImage(java.util.Set.of(p.pid)).get(p.pid);
             } catch (IOException e) {
                 throw new SyscallException(Errno.EIO, "the call journal of process " + p.pid + " could not be read: " + e.getMessage());
             }
@@ -513,7 +513,7 @@ public final class Images implements AgentImages {
             java.util.Map<Long, List<JournalRecord>> journals = java.util.Map.of();
             if (k.journaling.on()) {
                 try {
-                    journals = k.journal.of(pidSet); // one read of the journal for the whole group
+                    journals = k.journal.forImage(pidSet); // one read of the journal for the whole group
                 } catch (IOException e) {
                     throw new SyscallException(Errno.EIO, "the call journal could not be read: " + e.getMessage());
                 }

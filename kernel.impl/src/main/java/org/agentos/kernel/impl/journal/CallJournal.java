@@ -135,15 +135,18 @@ public final class CallJournal implements AutoCloseable {
         return out;
     }
 
-    /** The records of each of {@code pids}, oldest first, in one read of the file (a group's image). */
-    public java.util.Map<Long, List<JournalRecord>> of(java.util.Set<Long> pids) throws IOException {
+    /**
+     * The records of each of {@code pids}, oldest first, in one read of the file, for an image:
+     * arguments and results kept as the JSON text they are ({@link JournalRecord#decode(byte[], ObjectMapper, boolean)}).
+     */
+    public java.util.Map<Long, List<JournalRecord>> forImage(java.util.Set<Long> pids) throws IOException {
         Journal j = log;
         if (j != null) j.flush();
         java.util.Map<Long, List<JournalRecord>> out = new java.util.HashMap<>();
         for (long pid : pids) out.put(pid, new ArrayList<>());
         Journal.readWhole(file, b -> {
             List<JournalRecord> of = out.get(JournalRecord.pidOf(b));
-            if (of != null) of.add(JournalRecord.decode(b, json));
+            if (of != null) of.add(JournalRecord.decode(b, json, true));
         });
         return out;
     }

@@ -123,7 +123,16 @@ public record JournalRecord(byte kind, long pid, long seq, long millis, String n
     }
 
     static JournalRecord decode(byte[] b, ObjectMapper json) throws IOException {
-        In in = new In(b);
+        return decode(b, json, false);
+    }
+
+    /**
+     * {@code raw}: arguments and results stay the JSON text they are on disk (a raw-value node that
+     * writes itself out as it is) rather than parsed: an image copies them, and megabytes of arguments
+     * cost a parse and an escaping pass each otherwise.
+     */
+    static JournalRecord decode(byte[] b, ObjectMapper json, boolean raw) throws IOException {
+        In in = new In(b, raw);
         byte kind = (byte) in.read();
         long pid = in.varlong();
         long millis = in.varlong();
@@ -199,10 +208,16 @@ public record JournalRecord(byte kind, long pid, long seq, long millis, String n
 
     private static final class In {
         private final byte[] b;
+        private final boolean raw;
         private int at;
 
         In(byte[] b) {
+            this(b, false);
+        }
+
+        In(byte[] b, boolean raw) {
             this.b = b;
+            this.raw = raw;
         }
 
         int read() throws IOException {
@@ -238,7 +253,10 @@ public record JournalRecord(byte kind, long pid, long seq, long millis, String n
         JsonNode json(ObjectMapper json) throws IOException {
             int n = length();
             if (n == 0) return null;
-            JsonNode node = json.readTree(b, at, n - 1);
+            JsonNode node = raw
+                    ? json.getNodeFactory().rawValueNode(new com.fasterxml.jackson.databind.util.RawValue(
+                            new String(b, at, n - 1, java.nio.charset.StandardCharsets.UTF_8)))
+                    : json.readTree(b, at, n - 1);
             at += n - 1;
             return node;
         }
