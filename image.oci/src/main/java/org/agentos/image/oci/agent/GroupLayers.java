@@ -56,6 +56,15 @@ final class GroupLayers {
         List<List<MemoryLayer.Written>> mem = new ArrayList<>();
         layers.add(part(layout.putBlob(MemberLayers.MEMORY, out -> mem.add(MemoryLayer.writeMembers(members, entries, out, json))),
                 "memory"));
+        java.util.Set<String> sharedWritten = new java.util.HashSet<>();
+        for (AgentCut c : cuts) { // copied with --with-shared: a layer each, once though several members use it
+            for (var seg : c.shared()) {
+                if (!sharedWritten.add(seg.name())) continue;
+                Descriptor d = layout.putBlob(MemberLayers.MEMORY, out -> MemoryLayer.write(seg.entries().iterator(), out, json));
+                layers.add(new Descriptor(d.mediaType(), d.digest(), d.size(), null,
+                        Map.of(MemberLayers.PART, "shared", MemberLayers.SHARED, seg.name())));
+            }
+        }
         List<AgentConfig> configs = new ArrayList<>();
         for (int i = 0; i < cuts.size(); i++) {
             ProcessImage image = cuts.get(i).image();

@@ -144,6 +144,16 @@ class AgentImageStoreTest {
             AgentImageStore.Restored again = b.images.restore(shared, "copied", RestoreSpec.byOperator(ROOT, null, null, false));
             assertEquals(List.of(), again.sharedMade());
             assertEquals("changed here", there.get(org.agentos.kernel.api.memory.MemCaller.kernel(), "shared/team", "goal").json().asText());
+            // a group copies a segment its members share once
+            long other = a.kernel.spawn(new SpawnSpec("summer", Args.of("limit", 1), "alice", 0, List.of("mem:read:shared/team"), null));
+            List<AgentImageStore.Written> both = a.images.checkpointGroup(List.of(pid, other), dir.resolve("shared-group"), "g",
+                    new CutOptions(30_000, false, true), "root");
+            assertEquals(List.of("team (copied)"), both.get(1).shared());
+            JsonNode groupManifest = JSON.readTree(Files.readAllBytes(dir.resolve("shared-group").resolve("blobs/sha256/"
+                    + both.get(0).manifest().digest().substring(7))));
+            long sharedLayers = 0;
+            for (JsonNode l : groupManifest.path("layers")) if ("shared".equals(l.path("annotations").path(MemberLayers.PART).asText())) sharedLayers++;
+            assertEquals(1, sharedLayers);
             // a user restores only its own segments
             SyscallException e = assertThrows(SyscallException.class, () -> b.images.restore(shared, "copied",
                     RestoreSpec.byOperator(new ConsoleOperator("bob", Set.of("manager")), null, null, false)));
