@@ -78,6 +78,8 @@ class AgentImagesIT {
         assertTrue(written.contains("checkpointed pid " + moving + " (notebook)"), written);
         assertTrue(written.contains("files: 1"), written);
         assertTrue(Files.isRegularFile(image.resolve("index.json")), "an OCI image layout");
+        String listed = first.console("agent:images " + image);
+        assertTrue(listed.contains("v1") && listed.contains("notebook") && listed.contains(Long.toString(moving)), listed);
         first.console("agent:kill " + moving); // moved: the copy goes on elsewhere
 
         String restored = second.console("agent:restore --tag v1 " + image);

@@ -212,6 +212,37 @@ public class AgentImageStore {
         return a;
     }
 
+    /** A tagged image of a layout, as agent:images lists it. */
+    public record Listed(String tag, boolean group, List<String> programs, List<Long> origins, List<String> owners,
+                         String created, long bytes, String digest) {}
+
+    /** The images of the layout at {@code dir}, by tag (a tag whose manifest is not an agent's is listed with no program). */
+    public List<Listed> list(Path dir) throws SyscallException {
+        OciLayout layout = OciLayout.open(dir, json);
+        List<Listed> out = new ArrayList<>();
+        for (String tag : layout.tags()) {
+            OciLayout.Manifest m = layout.manifest(tag);
+            boolean group = GROUP_ARTIFACT_TYPE.equals(m.artifactType());
+            long bytes = m.config().size();
+            for (Descriptor d : m.layers()) bytes += d.size();
+            List<String> programs = new ArrayList<>();
+            List<Long> origins = new ArrayList<>();
+            java.util.TreeSet<String> owners = new java.util.TreeSet<>();
+            String created = null;
+            if (group || ARTIFACT_TYPE.equals(m.artifactType())) {
+                JsonNode cfg = layout.json(m.config());
+                created = cfg.path("created").asText(null);
+                for (JsonNode c : group ? cfg.path("members") : List.of(cfg)) {
+                    programs.add(c.path("program").asText("?"));
+                    origins.add(c.path("pid").asLong());
+                    owners.add(c.path("owner").asText("?"));
+                }
+            }
+            out.add(new Listed(tag, group, programs, origins, List.copyOf(owners), created, bytes, m.self().digest()));
+        }
+        return out;
+    }
+
     /** What a restore did, for each agent; {@code sharedMade}: the shared segments it made here. */
     public record Restored(long pid, long origin, String program, String owner, int filesWritten, int filesUnchanged,
                            List<String> sharedMade) {}

@@ -67,6 +67,12 @@ class AgentImageStoreTest {
     void anAgentMovedToASecondInstallationFinishesAsTheUnmovedOneDoes() throws Exception {
         try (Installation a = new Installation(dir.resolve("a")); Installation b = new Installation(dir.resolve("b"))) {
             long original = checkpointed(a);
+            List<AgentImageStore.Listed> listed = a.images.list(image());
+            assertEquals(1, listed.size());
+            assertEquals("v1", listed.get(0).tag());
+            assertEquals(List.of("summer"), listed.get(0).programs());
+            assertEquals(List.of(original), listed.get(0).origins());
+            assertEquals(List.of("alice"), listed.get(0).owners());
             AgentImageStore.Restored r = b.images.restore(image(), "v1", RestoreSpec.byOperator(ROOT, null, null, false));
             assertEquals(original, r.origin());
             assertEquals("alice", r.owner());
