@@ -697,6 +697,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     }
 
     @Override
+    public int restoreHeld(long pid, java.util.List<QueueImage> held) throws SyscallException {
+        return kernel().images.restoreHeld(pid, held);
+    }
+
+    @Override
     public boolean restoreShared(org.agentos.kernel.api.image.SharedImage shared, RestoreSpec spec) throws SyscallException {
         return kernel().images.restoreShared(shared, spec);
     }

@@ -245,7 +245,7 @@ public class AgentImageStore {
 
     /** What a restore did, for each agent; {@code sharedMade}: the shared segments it made here. */
     public record Restored(long pid, long origin, String program, String owner, int filesWritten, int filesUnchanged,
-                           List<String> sharedMade) {}
+                           List<String> sharedMade, int heldPutBack) {}
 
     /** Restores an image of one agent ({@link #restoreAll} for a group image too). */
     public Restored restore(Path dir, String tag, RestoreSpec spec) throws SyscallException {
@@ -375,8 +375,15 @@ public class AgentImageStore {
                         throw new SyscallException(Errno.EIO, e.getMessage());
                     }
                 }
+                int heldPutBack = 0;
+                Descriptor heldLayer = group ? null : parts.get(0L).get("held");
+                if (heldLayer != null) { // in flight to the copy where their queues are here
+                    List<QueueImage> unacked = new ArrayList<>();
+                    for (JsonNode q : MemberLayers.jsonLayer(layout, json, heldLayer)) unacked.add(QueueLayer.read(json, q, heldLayer.digest()));
+                    heldPutBack = kernel.restoreHeld(pids.get(i), unacked);
+                }
                 out.add(new Restored(pids.get(i), image.pid(), image.program(), spec.owner() != null ? spec.owner() : image.owner(),
-                        r.written(), r.unchanged(), i == 0 ? List.copyOf(sharedMade) : List.of()));
+                        r.written(), r.unchanged(), i == 0 ? List.copyOf(sharedMade) : List.of(), heldPutBack));
             }
         } catch (SyscallException | RuntimeException e) {
             for (long pid : pids) {

@@ -39,6 +39,8 @@ final class MemberLayers {
     static final String MEMORY = "application/vnd.agentos.agent.memory.v1";
     static final String FILES = "application/vnd.oci.image.layer.v1.tar";
     static final String MAILBOX = "application/vnd.agentos.agent.mailbox.v1+json";
+    /** The messages an agent received from named queues and had not acked: a queue layer's JSON each. */
+    static final String HELD = "application/vnd.agentos.agent.held.v1+json";
     /** Annotation of a layer: which part of an agent it is. */
     static final String PART = "org.agentos.image.part";
     /** Annotation of a shared segment's layer ({@code --with-shared}): its name. */
@@ -88,6 +90,11 @@ final class MemberLayers {
         ArrayNode mailbox = json.createArrayNode();
         for (Message m : image.mailbox()) mailbox.add(json.valueToTree(m));
         layers.add(part(layout.putBlob(MAILBOX, json.writeValueAsBytes(mailbox)), "mailbox", extra));
+        if (!cut.held().isEmpty()) { // unacked messages it received from named queues
+            ArrayNode held = json.createArrayNode();
+            for (var q : cut.held()) held.add(json.readTree(QueueLayer.write(json, q)));
+            layers.add(part(layout.putBlob(HELD, json.writeValueAsBytes(held)), "held", extra));
+        }
         for (SharedImage s : cut.shared()) { // copied with --with-shared: a layer each, named
             Map<String, String> a = new LinkedHashMap<>(extra);
             a.put(SHARED, s.name());

@@ -52,7 +52,8 @@ public class RestoreCommand implements Action {
                 System.out.println("restored pid " + r.origin() + " of " + Console.directory(dir) + (tag == null ? "" : ":" + tag)
                         + " as pid " + r.pid() + " (" + r.program() + ", owner " + r.owner() + ")" + (paused ? ", paused" : ""));
                 System.out.println("  files: " + r.filesWritten() + " written, " + r.filesUnchanged() + " unchanged"
-                        + (r.sharedMade().isEmpty() ? "" : "; shared memory made: " + String.join(", ", r.sharedMade())));
+                        + (r.sharedMade().isEmpty() ? "" : "; shared memory made: " + String.join(", ", r.sharedMade()))
+                        + (r.heldPutBack() == 0 ? "" : "; unacked messages in flight to it again: " + r.heldPutBack()));
             }
             return null;
         } catch (SyscallException e) {

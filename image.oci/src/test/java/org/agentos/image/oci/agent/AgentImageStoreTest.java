@@ -167,6 +167,24 @@ class AgentImageStoreTest {
         }
     }
 
+    @Test
+    void unackedMessagesGoWithTheAgentToWhereItsQueueIs() throws Exception {
+        Path held = dir.resolve("held");
+        try (Installation a = new Installation(dir.resolve("a")); Installation b = new Installation(dir.resolve("b"))) {
+            for (Installation i : List.of(a, b)) {
+                i.kernel.ipc.create(org.agentos.kernel.api.ipc.QueueSpec.builder("jobs").capacity(10).build(), "alice");
+            }
+            long taker = a.kernel.spawn(new SpawnSpec("taker", Args.none(), "alice", 0, List.of("ipc:*:jobs"), null));
+            a.kernel.ipc.send("jobs", Args.of("job", 1), null);
+            Installation.await("holding it, unacked", () -> "proc.sleep".equals(a.kernel.procs.get(taker).callName));
+            a.images.checkpoint(taker, held, "v1", new CutOptions(10_000, true), "root");
+            a.kernel.kill(taker); // moved: here the message goes back to its queue, as for any receiver that ends
+            AgentImageStore.Restored r = b.images.restore(held, "v1", RestoreSpec.byOperator(ROOT, null, null, false));
+            assertEquals(1, r.heldPutBack(), "in flight to the copy on the installation where its queue is");
+            assertEquals("acked=1 stale=[]", b.exit(r.pid()).reason(), "its ack by id finds the message");
+        }
+    }
+
     /** skopeo, the container world's own tool, reads the agent image (scripts/ensure-oci-tools.sh installs it). */
     @Test
     void skopeoReadsTheAgentImage() throws Exception {

@@ -45,6 +45,7 @@ final class Installation implements AutoCloseable {
         kernel.addProgram(summer(), "test");
         kernel.addProgram(producer(), "test");
         kernel.addProgram(consumer(), "test");
+        kernel.addProgram(taker(), "test");
         fs = VersionedFileSystem.open(Files.createDirectories(dir.resolve("vfs")));
         kernel.images.setCeilings(HOMES);
         images = new AgentImageStore(kernel.images, kernel, fs);
@@ -108,6 +109,18 @@ final class Installation implements AutoCloseable {
             Got acked = new Got(s.count(), s.sum(), s.limit(), 0);
             if (s.count() >= s.limit()) return Step.exit(acked, 0, "count=" + s.count() + " sum=" + s.sum());
             return Step.call(acked, "ipc.recv", Args.of("queue", "jobs", "timeoutMs", 60_000));
+        });
+    }
+
+    /** Receives one message from jobs, holds it unacked for a while (a sleep), then acks it and says how many were acked. */
+    record Taking(int phase, long id) {}
+
+    static Program<Taking> taker() {
+        return program("taker", Taking.class, a -> new Taking(0, 0), (s, last) -> switch (s.phase()) {
+            case 0 -> Step.call(new Taking(1, 0), "ipc.recv", Args.of("queue", "jobs", "timeoutMs", 60_000));
+            case 1 -> Step.call(new Taking(2, last.value().path("messages").path(0).path("id").asLong()), "proc.sleep", Args.of("ms", 1500));
+            case 2 -> Step.call(new Taking(3, s.id()), "ipc.ack", Args.of("queue", "jobs", "ids", Args.none().arrayNode().add(s.id())));
+            default -> Step.exit(s, 0, "acked=" + last.value().path("acked").asInt() + " stale=" + last.value().path("stale"));
         });
     }
 

@@ -22,6 +22,15 @@ public interface AgentCut extends AutoCloseable {
         return java.util.List.of();
     }
 
+    /**
+     * The messages it received from named queues and has not acked, by queue (each {@link QueueImage}
+     * holds those only, all in flight to it): where it is restored, they go in flight to the copy if
+     * their queue is there ({@link AgentImages#restoreHeld}).
+     */
+    default java.util.List<QueueImage> held() {
+        return java.util.List.of();
+    }
+
     /** Lets go of the memory snapshot. */
     @Override
     void close();

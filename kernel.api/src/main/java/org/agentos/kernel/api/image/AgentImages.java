@@ -90,6 +90,14 @@ public interface AgentImages {
      */
     boolean restoreShared(SharedImage shared, RestoreSpec spec) throws SyscallException;
 
+    /**
+     * Puts the unacked messages an image's agent held ({@link AgentCut#held}) in flight to
+     * {@code pid}, its restored copy, in their queues here, ids kept: a queue that is not here, or
+     * that has a message of that id already (the original still holds it), keeps it where it is;
+     * at-least-once delivers it again there. Returns how many were put back.
+     */
+    int restoreHeld(long pid, java.util.List<QueueImage> held) throws SyscallException;
+
     /** What runs while the process is held at the cut. */
     @FunctionalInterface
     interface WhileHeld {

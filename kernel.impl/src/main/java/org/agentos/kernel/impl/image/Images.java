@@ -100,7 +100,8 @@ public final class Images implements AgentImages {
             List<SharedImage> shared = k.mem.sharedOf(p.caps, options.withShared());
             whileHeld.run(image);
             auditCut(p);
-            Cut cut = new Cut(image, m, snapshot, small).withShared(shared).copiedShared(options.withShared());
+            List<QueueImage> held = k.ipc.heldBy(p);
+            Cut cut = new Cut(image, m, snapshot, small).withShared(shared).copiedShared(options.withShared()).withHeld(held);
             snapshot = 0;
             return cut;
         } finally {
@@ -277,6 +278,17 @@ public final class Images implements AgentImages {
         private long snapshot;
         private final List<MemoryImageEntry> copied;
         private List<SharedImage> shared = List.of();
+        private List<QueueImage> held = List.of();
+
+        Cut withHeld(List<QueueImage> held) {
+            this.held = List.copyOf(held);
+            return this;
+        }
+
+        @Override
+        public List<QueueImage> held() {
+            return held;
+        }
 
         Cut(ProcessImage image, MemoryManager memory, long snapshot) {
             this(image, memory, snapshot, null);
@@ -464,6 +476,11 @@ public final class Images implements AgentImages {
             throw e;
         }
         return p;
+    }
+
+    @Override
+    public int restoreHeld(long pid, List<QueueImage> held) throws SyscallException {
+        return k.ipc.restoreHeld(k.procs.lookup(pid), held);
     }
 
     @Override

@@ -220,6 +220,78 @@ public final class Ipc implements MessageQueues {
         }
     }
 
+    /** The messages {@code p} received from named queues and has not acked, a {@code QueueImage} per queue. */
+    public List<org.agentos.kernel.api.image.QueueImage> heldBy(Proc p) {
+        Set<MessageQueue> from;
+        synchronized (p) {
+            from = p.ipcReceivedFrom == null ? Set.of() : Set.copyOf(p.ipcReceivedFrom);
+        }
+        List<org.agentos.kernel.api.image.QueueImage> out = new ArrayList<>();
+        for (MessageQueue q : from) {
+            if (q.mailboxOf != 0) continue;
+            synchronized (q) {
+                if (q.deleted) continue;
+                List<Message> messages = new ArrayList<>();
+                java.util.Map<Long, Long> heldBy = new java.util.HashMap<>();
+                for (MessageQueue.Msg m : q.liveInLine()) {
+                    if (q.inFlight.get(m.id) == m && m.receiver == p.pid) {
+                        messages.add(m.view(q.name));
+                        heldBy.put(m.id, p.pid);
+                    }
+                }
+                if (!messages.isEmpty()) out.add(new org.agentos.kernel.api.image.QueueImage(q.spec, q.owner, messages, heldBy));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(x -> x.spec().name()));
+        return out;
+    }
+
+    /**
+     * Puts messages an image's agent held in flight to {@code p}, its restored copy, in their queues
+     * here: those whose queue is not here, or that has a message of that id, stay where they are.
+     */
+    public int restoreHeld(Proc p, List<org.agentos.kernel.api.image.QueueImage> held) throws SyscallException {
+        int put = 0;
+        long now = kernel.hal.currentTimeMillis();
+        for (var image : held) {
+            MessageQueue q = queues.get(image.spec().name());
+            if (q == null || q.mailboxOf != 0) continue;
+            List<MessageQueue.Msg> msgs = new ArrayList<>();
+            synchronized (q) {
+                if (q.deleted) continue;
+                java.util.Set<Long> present = new java.util.HashSet<>();
+                for (MessageQueue.Msg m : q.liveInLine()) present.add(m.id);
+                for (Message m : image.messages()) {
+                    if (present.contains(m.id()) || q.free() - msgs.size() < 1) continue;
+                    if (Ipc.sizeOf(m.payload()) > MAX_MESSAGE_BYTES) continue;
+                    MessageQueue.Msg msg = q.restored(m.id(), m.from(), m.payload(), m.priority(), m.key(), m.correlationId(),
+                            m.replyTo(), m.sentMillis());
+                    msg.attempts = Math.max(0, m.attempts() - 1);
+                    msgs.add(msg);
+                }
+                if (msgs.isEmpty()) continue;
+                Journal journal = queueLog.journal();
+                if (q.journal != null && journal != null) {
+                    try {
+                        journal.appendAndWait(queueLog.sendRecord(q, msgs));
+                    } catch (IOException e) {
+                        throw new SyscallException(Errno.EIO, "the queue log cannot be written: " + e.getMessage(), e);
+                    }
+                }
+                long bytes = 0;
+                for (MessageQueue.Msg msg : msgs) {
+                    bytes += msg.bytes;
+                    if (q.spec.delivery() == Delivery.AT_MOST_ONCE) q.addReady(msg, now);
+                    else q.deliver(msg, p.pid, now);
+                }
+                q.hold(bytes);
+                put += msgs.size();
+            }
+            if (q.spec.delivery() != Delivery.AT_MOST_ONCE) Receiving.noteReceivedFrom(p, q);
+        }
+        return put;
+    }
+
     /**
      * Makes a queue from a group image: created (EEXIST when one of that name is here), its messages
      * put back in line (a durable queue's written to its log first), those held by a member in flight
