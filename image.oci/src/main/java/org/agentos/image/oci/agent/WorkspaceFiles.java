@@ -157,7 +157,7 @@ final class WorkspaceFiles {
                 if (!regular(e)) continue;
                 String path = pathOf(e, blob);
                 byte[] content = tar.readNBytes((int) Math.min(e.getSize(), Integer.MAX_VALUE - 8));
-                String sha = sha256(content);
+                String sha = org.agentos.image.oci.layout.OciLayout.sha256(content);
                 String now = null;
                 try {
                     FileInfo current = fs.stat(writer, path);
@@ -197,14 +197,6 @@ final class WorkspaceFiles {
             }
         }
         return "/" + trimmed;
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String abbreviate(String s) {

@@ -471,7 +471,8 @@ public final class OciLayout {
         }
     }
 
-    static String sha256(byte[] bytes) {
+    /** The SHA-256 of {@code bytes}, 64 hex digits (what a digest holds after "sha256:"). */
+    public static String sha256(byte[] bytes) {
         return HexFormat.of().formatHex(sha256().digest(bytes));
     }
 

@@ -33,10 +33,10 @@ import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.audit.AuditWriter;
-import org.agentos.kernel.impl.ipc.Ipc;
+import org.agentos.kernel.impl.ipc.QueueImages;
 import org.agentos.kernel.impl.journal.JournalRecord;
 import org.agentos.kernel.impl.journal.JournalRecovery;
-import org.agentos.kernel.impl.mem.MemoryCalls;
+import org.agentos.kernel.impl.mem.MemoryImages;
 import org.agentos.kernel.impl.persist.Checkpoints;
 import org.agentos.kernel.impl.persist.ProcRecord;
 import org.agentos.kernel.impl.proc.Proc;
@@ -83,29 +83,23 @@ public final class Images implements AgentImages {
         Proc p = k.procs.lookup(pid);
         if (p == k.procs.init) throw new SyscallException(Errno.EINVAL, "init is the kernel's; it has no image");
         boolean wasPaused = hold(p, options.timeoutMillis());
-        long snapshot = 0;
-        MemoryManager m = null;
+        Cut cut = null;
         try {
             ProcessImage image;
             synchronized (p) {
                 image = imageLocked(p);
             }
             image = withJournalAndMailbox(image, p);
-            List<MemoryImageEntry> small = k.mem.smallSpace(p);
-            if (small == null) {
-                snapshot = k.procs.nextPid();
-                m = k.mem.snapshot(p, snapshot);
-                if (m == null) snapshot = 0;
-            }
-            List<SharedImage> shared = k.mem.sharedOf(p.caps, options.withShared());
+            List<SharedImage> shared = k.mem.images.sharedOf(p.caps, options.withShared());
+            List<QueueImage> held = k.ipc.images.heldBy(p);
+            cut = memoryCut(p, image).withShared(shared, options.withShared()).withHeld(held); // last: it may hold a snapshot
             whileHeld.run(image);
             auditCut(p);
-            List<QueueImage> held = k.ipc.heldBy(p);
-            Cut cut = new Cut(image, m, snapshot, small).withShared(shared).copiedShared(options.withShared()).withHeld(held);
-            snapshot = 0;
-            return cut;
+            Cut done = cut;
+            cut = null;
+            return done;
         } finally {
-            if (snapshot != 0) k.mem.dropSnapshot(snapshot);
+            if (cut != null) cut.close();
             if (!wasPaused && !options.keepPaused()) {
                 try {
                     k.lifecycle.resume(pid, false);
@@ -114,6 +108,18 @@ public final class Images implements AgentImages {
                 }
             }
         }
+    }
+
+    /**
+     * A cut of {@code p}'s memory with {@code image}: a small space copied now, a larger one
+     * snapshotted copy-on-write (let go when the cut closes). {@code p} is held.
+     */
+    private Cut memoryCut(Proc p, ProcessImage image) throws SyscallException {
+        List<MemoryImageEntry> small = k.mem.images.smallSpace(p);
+        if (small != null) return new Cut(image, null, 0, small);
+        long snapshot = k.procs.nextPid();
+        MemoryManager m = k.mem.images.snapshot(p, snapshot);
+        return new Cut(image, m, m == null ? 0 : snapshot, null);
     }
 
     /** {@link AgentImages#cutSelf}: {@code pid} is in its own call, which holds it. */
@@ -144,17 +150,15 @@ public final class Images implements AgentImages {
                     image.programBundle(), image.capabilities(), image.quotas(), image.usage(), image.tools(),
                     image.kernelVersion(), image.cutMillis(), image.state(), journal, image.mailbox());
         }
-        long snapshot = k.procs.nextPid();
-        MemoryManager m = k.mem.snapshot(p, snapshot);
-        if (m == null) snapshot = 0;
+        Cut cut = memoryCut(p, image);
         try {
             whileHeld.run(image);
             auditCut(p);
-            Cut cut = new Cut(image, m, snapshot);
-            snapshot = 0;
-            return cut;
+            Cut done = cut;
+            cut = null;
+            return done;
         } finally {
-            if (snapshot != 0) k.mem.dropSnapshot(snapshot);
+            if (cut != null) cut.close();
         }
     }
 
@@ -217,7 +221,7 @@ public final class Images implements AgentImages {
      */
     private Object takeBackLocked(Proc p) {
         Object token = p.blockedOn;
-        boolean receive = Ipc.isPlainReceive(token);
+        boolean receive = QueueImages.isPlainReceive(token);
         boolean sleep = "proc.sleep".equals(p.callName) && token == null && p.cancelCall != null;
         boolean lockWait = token != null && k.mem.isSyncWait(token);
         if (!receive && !sleep && !lockWait) return null;
@@ -266,7 +270,7 @@ public final class Images implements AgentImages {
         for (JournalRecord r : records) {
             if (r.kind() != JournalRecord.EXIT) journal.add(r.toJson(k.json));
         }
-        List<Message> mailbox = k.ipc.mailboxImage(p.pid);
+        List<Message> mailbox = k.ipc.images.mailbox(p.pid);
         return new ProcessImage(i.format(), i.pid(), i.ppid(), i.owner(), i.program(), i.programBundle(), i.capabilities(),
                 i.quotas(), i.usage(), i.tools(), i.kernelVersion(), i.cutMillis(), i.state(), journal, mailbox);
     }
@@ -290,12 +294,10 @@ public final class Images implements AgentImages {
             return held;
         }
 
-        Cut(ProcessImage image, MemoryManager memory, long snapshot) {
-            this(image, memory, snapshot, null);
-        }
-
-        Cut withShared(List<SharedImage> shared) {
+        /** The shared segments it uses; {@code copied}: their entries are in the image too. */
+        Cut withShared(List<SharedImage> shared, boolean copied) {
             this.shared = List.copyOf(shared);
+            this.copiedShared = copied;
             return this;
         }
 
@@ -311,10 +313,6 @@ public final class Images implements AgentImages {
 
         private boolean copiedShared;
 
-        Cut copiedShared(boolean copied) {
-            this.copiedShared = copied;
-            return this;
-        }
 
         Cut(ProcessImage image, MemoryManager memory, long snapshot, List<MemoryImageEntry> copied) {
             this.image = image;
@@ -335,12 +333,12 @@ public final class Images implements AgentImages {
                 if (memory == null) return Collections.emptyIterator();
                 throw new SyscallException(Errno.EINVAL, "the cut is closed");
             }
-            return MemoryCalls.entries(memory, snapshot);
+            return MemoryImages.entries(memory, "user/" + snapshot);
         }
 
         @Override
         public synchronized void close() {
-            if (snapshot != 0) k.mem.dropSnapshot(snapshot);
+            if (snapshot != 0) k.mem.images.dropSnapshot(snapshot);
             snapshot = 0;
         }
     }
@@ -382,10 +380,10 @@ public final class Images implements AgentImages {
                 throw e;
             }
             if (snapshot != null && k.journaling.on()) k.journal.append(snapshot, null); // its replay starts at the fork
-            List<Message> mailbox = k.ipc.mailboxImage(p.pid);
+            List<Message> mailbox = k.ipc.images.mailbox(p.pid);
             try {
                 k.lifecycle.enrollRestored(k.procs.init, child, paused, "fork", child.programName + " from pid " + pid
-                        + " (whole agent)", q -> k.ipc.restoreMailbox(q, mailbox));
+                        + " (whole agent)", q -> k.ipc.images.restoreMailbox(q, mailbox));
             } catch (SyscallException | RuntimeException e) {
                 k.exits.end(child, ProcessState.KILLED, 137, "fork failed: " + e.getMessage(), false);
                 throw e;
@@ -461,7 +459,7 @@ public final class Images implements AgentImages {
             p = Checkpoints.rebuild(r, pid, parent.pid, owner, caps, quotas);
             p.budget = TreeBudget.of(pid, p.quotas, parent == k.procs.init ? null : parent.budget);
             p.usedMemory = false;
-            k.mem.restoreSpace(p, memory);
+            k.mem.images.restoreSpace(p, memory);
         } catch (SyscallException | RuntimeException e) {
             k.procs.release(owner);
             throw e;
@@ -469,7 +467,7 @@ public final class Images implements AgentImages {
         try {
             journal(image, pid);
             k.lifecycle.enrollRestored(parent, p, spec.paused(), "restore", r.program() + " from pid " + image.pid(),
-                    q -> k.ipc.restoreMailbox(q, image.mailbox()));
+                    q -> k.ipc.images.restoreMailbox(q, image.mailbox()));
         } catch (SyscallException | RuntimeException e) {
             // in the table already: it ends as a process does, freeing what it holds
             k.exits.end(p, ProcessState.KILLED, 137, "restore failed: " + e.getMessage(), false);
@@ -480,7 +478,7 @@ public final class Images implements AgentImages {
 
     @Override
     public int restoreHeld(long pid, List<QueueImage> held) throws SyscallException {
-        return k.ipc.restoreHeld(k.procs.lookup(pid), held);
+        return k.ipc.images.restoreHeld(k.procs.lookup(pid), held);
     }
 
     @Override
@@ -493,7 +491,7 @@ public final class Images implements AgentImages {
         } else if (!k.procs.lookup(spec.parentPid()).owner.equals(shared.owner())) {
             throw new SyscallException(Errno.EPERM, "shared/" + shared.name() + " is " + shared.owner() + "'s, not the restorer's");
         }
-        return k.mem.restoreShared(shared);
+        return k.mem.images.restoreShared(shared);
     }
 
     // ------------------------------------------------------------------ groups
@@ -543,23 +541,14 @@ public final class Images implements AgentImages {
                     image = imageLocked(p);
                 }
                 image = withJournalAndMailbox(image, p, journals.getOrDefault(p.pid, List.of()));
-                List<MemoryImageEntry> small = k.mem.smallSpace(p);
-                Cut cut;
-                if (small != null) {
-                    cut = new Cut(image, null, 0, small);
-                } else {
-                    long snapshot = k.procs.nextPid();
-                    MemoryManager m = k.mem.snapshot(p, snapshot);
-                    cut = new Cut(image, m, m == null ? 0 : snapshot);
-                }
-                cut.withShared(k.mem.sharedOf(p.caps, options.withShared())).copiedShared(options.withShared());
-                cuts.add(cut);
+                List<SharedImage> shared = k.mem.images.sharedOf(p.caps, options.withShared());
+                cuts.add(memoryCut(p, image).withShared(shared, options.withShared())); // closed on failure from here
                 whileHeld.run(image);
                 owners.add(p.owner);
                 caps.add(p.caps);
             }
             List<QueueImage> queues = new ArrayList<>();
-            for (String q : k.ipc.queuesUsable(owners, caps)) queues.add(k.ipc.queueImage(q, pidSet));
+            for (String q : k.ipc.images.usable(owners, caps)) queues.add(k.ipc.images.of(q, pidSet));
             for (Proc p : members) auditCut(p);
             done = true;
             List<AgentCut> result = List.copyOf(cuts);
@@ -611,7 +600,7 @@ public final class Images implements AgentImages {
                 Proc groupParent = restored.get(m.image().ppid());
                 restored.put(m.image().pid(), restoreUnder(m.image(), m.memory(), held, ceilings, groupParent));
             }
-            for (QueueImage q : queues) k.ipc.restoreQueue(q, restored);
+            for (QueueImage q : queues) k.ipc.images.restoreQueue(q, restored);
             done = true;
         } finally {
             if (!done) {

@@ -6,14 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.memory.EntryInfo;
 import org.agentos.kernel.api.memory.EntryPage;
 import org.agentos.kernel.api.memory.MemCaller;
@@ -65,10 +61,13 @@ public final class MemoryCalls {
 
     /** Locks and semaphores, and who waits for them. */
     public final SyncObjects sync;
+    /** Memory in agent images. */
+    public final MemoryImages images;
 
     public MemoryCalls(Kernel k) {
         this.k = k;
         this.sync = new SyncObjects(k, this);
+        this.images = new MemoryImages(this);
     }
 
     /** A process waiting for the gate to open; its call is made again then. */
@@ -295,7 +294,7 @@ public final class MemoryCalls {
         if (used) exited(p.pid);
     }
 
-    private void exited(long pid) {
+    void exited(long pid) {
         MemoryManager m;
         synchronized (this) {
             if (quiescing || manager == null) {
@@ -338,213 +337,9 @@ public final class MemoryCalls {
         m.fork(parent.pid, child.pid, child.owner);
     }
 
-    /**
-     * For an image of {@code p}: a copy-on-write snapshot of its user space as {@code user/<snapshot>}
-     * (a pid no process gets), read after the cut and let go with {@link #dropSnapshot}. Null when
-     * it has no memory. {@code EAGAIN} during a swap of the memory manager.
-     */
-    public MemoryManager snapshot(Proc p, long snapshot) throws SyscallException {
-        synchronized (p) {
-            if (!p.usedMemory) return null;
-        }
-        MemoryManager m = enterIfOpen();
-        if (m == null) {
-            if (manager() == null) return null; // no manager: nothing is kept
-            throw new SyscallException(Errno.EAGAIN, "the memory manager is being swapped; try again");
-        }
-        try {
-            m.fork(p.pid, snapshot, p.owner);
-            return m;
-        } finally {
-            leave();
-        }
-    }
-
-    /** Below this, a cut copies a user space's entries at once rather than forking it (a fork and its end cost more). */
-    static final long COPY_BELOW_BYTES = 64 << 10;
-    static final long COPY_BELOW_ENTRIES = 64;
-
-    /**
-     * For an image of {@code p}, held at its cut: the entries of a small user space, read now, or
-     * null when it is larger (then {@link #snapshot} it). An empty list when it has no memory.
-     */
-    public List<MemoryImageEntry> smallSpace(Proc p) {
-        synchronized (p) {
-            if (!p.usedMemory) return List.of();
-        }
-        MemoryManager m = enterIfOpen();
-        if (m == null) return manager() == null ? List.of() : null;
-        try {
-            var info = m.space("user/" + p.pid);
-            if (info.isEmpty()) return List.of();
-            if (info.get().bytes() >= COPY_BELOW_BYTES || info.get().entries() >= COPY_BELOW_ENTRIES) return null;
-            List<MemoryImageEntry> out = new ArrayList<>();
-            entries(m, p.pid).forEachRemaining(out::add);
-            return out;
-        } catch (IllegalStateException e) {
-            return null; // read it the other way
-        } finally {
-            leave();
-        }
-    }
-
-    /**
-     * The shared segments {@code caps} name ({@code mem:<op>:shared/<name>}, a name without
-     * wildcards) that exist: what an image of a process says it uses. With {@code copy}, their
-     * entries too, read now (the process is held at its cut).
-     */
-    public List<org.agentos.kernel.api.image.SharedImage> sharedOf(org.agentos.kernel.api.security.CapabilitySet caps, boolean copy)
-            throws SyscallException {
-        MemoryManager m = manager();
-        if (m == null) return List.of();
-        java.util.TreeSet<String> names = new java.util.TreeSet<>();
-        for (String c : caps.patterns()) {
-            String[] f = c.split(":", 3);
-            if (f.length == 3 && f[0].equals("mem") && f[2].startsWith("shared/")) {
-                String name = f[2].substring("shared/".length());
-                if (!name.isEmpty() && name.indexOf('*') < 0 && name.indexOf('?') < 0 && name.indexOf('/') < 0) names.add(name);
-            }
-        }
-        List<org.agentos.kernel.api.image.SharedImage> out = new ArrayList<>();
-        for (String name : names) {
-            var info = m.space("shared/" + name);
-            if (info.isEmpty()) continue;
-            List<MemoryImageEntry> entries = new ArrayList<>();
-            if (copy) {
-                String space = "shared/" + name;
-                String after = null;
-                do {
-                    EntryPage page = m.list(MemCaller.kernel(), space, "", after, 512);
-                    for (EntryInfo e : page.entries()) {
-                        MemEntry v = m.get(MemCaller.kernel(), space, e.key());
-                        entries.add(new MemoryImageEntry(e.key(), v.blob() == null ? v.json() : null, v.blob(), e.working(), e.tokens(),
-                                e.summary()));
-                    }
-                    after = page.next();
-                } while (after != null);
-            }
-            out.add(new org.agentos.kernel.api.image.SharedImage(name, info.get().owner(),
-                    new SharedSpec(info.get().persistent(), info.get().quotaBytes(), info.get().members()), entries));
-        }
-        return out;
-    }
-
-    /** Makes a shared segment from an image: false when one of that name exists (left as it is). */
-    public boolean restoreShared(org.agentos.kernel.api.image.SharedImage shared) throws SyscallException {
-        MemoryManager m = require();
-        String space = "shared/" + shared.name();
-        if (m.space(space).isPresent()) return false;
-        try {
-            m.share(MemCaller.operator(shared.owner()), shared.name(), shared.spec());
-        } catch (SyscallException e) {
-            if (e.errno() == Errno.EEXIST) return false;
-            throw e;
-        }
-        List<CompletableFuture<?>> writes = new ArrayList<>();
-        for (MemoryImageEntry e : shared.entries()) {
-            MemWrite w = e.blob() != null ? MemWrite.blob(e.blob()) : MemWrite.json(e.json());
-            if (e.working()) w = w.working(e.tokens(), e.summary());
-            writes.add(m.put(MemCaller.kernel(), space, e.key(), w).toCompletableFuture());
-            if (writes.size() >= 256) awaitAll(writes);
-        }
-        awaitAll(writes);
-        return true;
-    }
-
     /** Whether {@code token}, what a process is blocked on, is a wait for a lock or semaphore. */
     public boolean isSyncWait(Object token) {
         return token instanceof SyncObjects.SyncWaiter;
-    }
-
-    /** Lets go of a snapshot made by {@link #snapshot}. */
-    public void dropSnapshot(long snapshot) {
-        exited(snapshot);
-    }
-
-    /** Every entry of {@code user/<pid>}, a page at a time, as the kernel reads it. */
-    public static Iterator<MemoryImageEntry> entries(MemoryManager m, long pid) {
-        String space = "user/" + pid;
-        return new Iterator<>() {
-            private Iterator<EntryInfo> page = Collections.emptyIterator();
-            private String after;
-            private boolean last;
-
-            @Override
-            public boolean hasNext() {
-                while (!page.hasNext() && !last) {
-                    EntryPage next;
-                    try {
-                        next = m.list(MemCaller.kernel(), space, "", after, 512);
-                    } catch (SyscallException e) {
-                        throw new IllegalStateException(e.errno() + ": " + e.getMessage(), e);
-                    }
-                    page = next.entries().iterator();
-                    after = next.next();
-                    last = after == null;
-                }
-                return page.hasNext();
-            }
-
-            @Override
-            public MemoryImageEntry next() {
-                if (!hasNext()) throw new NoSuchElementException();
-                EntryInfo info = page.next();
-                MemEntry e;
-                try {
-                    e = m.get(MemCaller.kernel(), space, info.key());
-                } catch (SyscallException x) {
-                    throw new IllegalStateException(x.errno() + ": " + x.getMessage(), x);
-                }
-                return new MemoryImageEntry(info.key(), e.blob() == null ? e.json() : null,
-                        e.blob(), info.working(), info.tokens(), info.summary());
-            }
-        };
-    }
-
-    /**
-     * Fills the user space of {@code p}, a process restored from an image, with its entries
-     * (written as the kernel, durable before it runs). Before {@code p} is in the table.
-     */
-    public void restoreSpace(Proc p, Iterable<MemoryImageEntry> entries) throws SyscallException {
-        Iterator<MemoryImageEntry> it = entries.iterator();
-        if (!it.hasNext()) return;
-        MemoryManager m = enterIfOpen();
-        if (m == null) {
-            throw manager() == null ? new SyscallException(Errno.ENOSYS, "the image has memory and no memory manager is bound "
-                    + "(feature:install agentos-memory)") : new SyscallException(Errno.EAGAIN, "the memory manager is being swapped; try again");
-        }
-        try {
-            synchronized (p) {
-                p.usedMemory = true;
-            }
-            m.processStarted(p.pid, p.owner);
-            String space = "user/" + p.pid;
-            List<CompletableFuture<?>> writes = new ArrayList<>();
-            while (it.hasNext()) {
-                MemoryImageEntry e = it.next();
-                MemWrite w = e.blob() != null ? MemWrite.blob(e.blob()) : MemWrite.json(e.json());
-                if (e.working()) w = w.working(e.tokens(), e.summary());
-                writes.add(m.put(MemCaller.kernel(), space, e.key(), w).toCompletableFuture());
-                if (writes.size() >= 256) awaitAll(writes);
-            }
-            awaitAll(writes);
-        } finally {
-            leave();
-        }
-    }
-
-    private static void awaitAll(List<CompletableFuture<?>> writes) throws SyscallException {
-        try {
-            CompletableFuture.allOf(writes.toArray(new CompletableFuture[0])).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SyscallException(Errno.EINTR, "interrupted while the image's memory was written");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            throw c instanceof SyscallException se ? se : new SyscallException(Errno.EIO, "the image's memory could not be written: " + c);
-        } finally {
-            writes.clear();
-        }
     }
 
     /**
