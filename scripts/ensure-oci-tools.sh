@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Agent images are OCI image layouts, checked with the container world's own tools: skopeo (reads
-# and copies an image, checking every blob's digest) and umoci. Installs them (Debian packages)
-# when missing and this user may; otherwise says which tests are skipped.
+# and copies an image, checking the digest of its config and of every layer), umoci (lists its tags)
+# and oci-image-tool (validates index.json and every manifest). Installs them (Debian packages of
+# those names) when missing and this user may; otherwise says which checks are skipped.
 missing=()
-for tool in skopeo umoci; do
+for tool in skopeo umoci oci-image-tool; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -14,5 +15,5 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     exit 0
   fi
 fi
-echo "note: ${missing[*]} not installed (apt-get install ${missing[*]}): the tests that check images with them are skipped" >&2
+echo "note: ${missing[*]} not installed (apt-get install ${missing[*]}): the image tests skip the checks made with them" >&2
 exit 0

@@ -122,6 +122,7 @@ class AgentImageStoreTest {
             assertEquals("count=" + n + " sum=" + ((long) n * (n + 1) / 2), b.exit(r.get(0).pid()).reason(),
                     "every message once: none lost, none repeated");
         }
+        readByTheOciTools(group);
     }
 
     @Test
@@ -165,6 +166,8 @@ class AgentImageStoreTest {
                     RestoreSpec.byOperator(new ConsoleOperator("bob", Set.of("manager")), null, null, false)));
             assertEquals(Errno.EPERM, e.errno());
         }
+        readByTheOciTools(shared);
+        readByTheOciTools(dir.resolve("shared-group"));
     }
 
     @Test
@@ -183,9 +186,13 @@ class AgentImageStoreTest {
             assertEquals(1, r.heldPutBack(), "in flight to the copy on the installation where its queue is");
             assertEquals("acked=1 stale=[]", b.exit(r.pid()).reason(), "its ack by id finds the message");
         }
+        readByTheOciTools(held);
     }
 
-    /** skopeo, the container world's own tool, reads the agent image (scripts/ensure-oci-tools.sh installs it). */
+    /**
+     * skopeo, the container world's own tool, reads the agent image and finds a flipped byte in it; umoci and
+     * oci-image-tool read it too ({@link #readByTheOciTools}). scripts/ensure-oci-tools.sh installs the three.
+     */
     @Test
     void skopeoReadsTheAgentImage() throws Exception {
         Assumptions.assumeTrue(onPath("skopeo"), "skopeo is not installed (scripts/ensure-oci-tools.sh)");
@@ -198,16 +205,64 @@ class AgentImageStoreTest {
         JsonNode config = JSON.readTree(run("skopeo", "inspect", "--config", "--raw", "oci:" + image() + ":v1"));
         assertEquals("summer", config.path("program").asText(), config.toString());
         assertEquals("alice", config.path("owner").asText());
-        if (onPath("umoci")) { // umoci reads the layout's index too (it unpacks images, not artifacts: nothing more)
-            assertEquals("v1", run("umoci", "ls", "--layout", image().toString()).strip());
-        }
-        // a copy by skopeo checks every blob's digest on the way; the copy restores as well
+        readByTheOciTools(image()); // umoci, oci-image-tool and a digest check of every blob
+        // a copy by skopeo checks the digest of the config and of every layer on the way; the copy restores as well
         run("skopeo", "copy", "oci:" + image() + ":v1", "oci:" + dir.resolve("copy") + ":v1");
         try (Installation b = new Installation(dir.resolve("b"))) {
             AgentImageStore.Restored r = b.images.restore(dir.resolve("copy"), "v1", RestoreSpec.byOperator(ROOT, null, null, false));
             b.send(r.pid(), 2);
             b.send(r.pid(), 3);
             assertEquals("sum=6", b.exit(r.pid()).reason());
+        }
+        // a flipped byte in a layer: skopeo finds it
+        Descriptor memory = layer(OciLayout.open(image(), JSON), "memory");
+        Path blob = image().resolve("blobs/sha256/" + memory.digest().substring(7));
+        byte[] bytes = Files.readAllBytes(blob);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(blob, bytes);
+        String refused = fails("skopeo", "copy", "oci:" + image() + ":v1", "oci:" + dir.resolve("flipped") + ":v1");
+        assertTrue(refused.contains("Digest did not match") && refused.contains(memory.digest()), refused);
+    }
+
+    /**
+     * The OCI tools that are installed read the layout at {@code layout}, each of its tags: umoci lists the
+     * tags; oci-image-tool validates index.json and every manifest the index names (its {@code --type image}
+     * would also check the config as a container's, which an agent's is not); skopeo copies each tag,
+     * checking the digest of its config and of every layer; sha256sum checks every blob, manifests as well
+     * (skopeo does not check a manifest against the digest the index gives it).
+     */
+    private void readByTheOciTools(Path layout) throws Exception {
+        JsonNode index = JSON.readTree(Files.readAllBytes(layout.resolve("index.json")));
+        List<String> tags = new ArrayList<>();
+        List<String> manifests = new ArrayList<>();
+        for (JsonNode d : index.path("manifests")) {
+            tags.add(d.path("annotations").path(OciLayout.REF_NAME).asText());
+            manifests.add(d.path("digest").asText());
+        }
+        assertTrue(!manifests.isEmpty(), index.toString());
+        if (onPath("umoci")) { // umoci unpacks container images, not artifacts: it lists the tags, nothing more
+            assertEquals(Set.copyOf(tags), Set.of(run("umoci", "ls", "--layout", layout.toString()).strip().split("\\s+")));
+        }
+        if (onPath("oci-image-tool")) {
+            String out = run("oci-image-tool", "validate", "--type", "imageIndex", layout.resolve("index.json").toString());
+            assertTrue(out.contains("Validation succeeded"), out);
+            for (String m : manifests) {
+                out = run("oci-image-tool", "validate", "--type", "manifest", layout.resolve("blobs/sha256/" + m.substring(7)).toString());
+                assertTrue(out.contains("Validation succeeded"), out);
+            }
+        }
+        if (onPath("skopeo")) {
+            Path copies = Files.createTempDirectory(dir, "skopeo-copy");
+            for (String tag : tags) run("skopeo", "copy", "oci:" + layout + ":" + tag, "oci:" + copies + ":" + tag);
+        }
+        if (onPath("sha256sum")) {
+            StringBuilder sums = new StringBuilder();
+            try (var blobs = Files.list(layout.resolve("blobs/sha256"))) {
+                for (Path b : blobs.sorted().toList()) sums.append(b.getFileName()).append("  ").append(b).append('\n');
+            }
+            Path list = Files.createTempFile(dir, "blobs", ".sha256");
+            Files.writeString(list, sums);
+            run("sha256sum", "--check", "--strict", "--quiet", list.toString());
         }
     }
 
@@ -350,6 +405,14 @@ class AgentImageStoreTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+        return out;
+    }
+
+    /** Runs {@code cmd}, which must fail; returns what it said. */
+    private static String fails(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor() != 0, String.join(" ", cmd) + " succeeded: " + out);
         return out;
     }
 }
