@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.agentos.image.oci.agent.AgentImageStore;
+import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.image.CutOptions;
 import org.agentos.kernel.api.image.RestoreSpec;
 import org.agentos.kernel.api.process.ProcessState;
@@ -21,6 +22,7 @@ import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 import org.agentos.memory.hierarchical.HierarchicalMemory;
+import org.agentos.vfs.versioned.VersionedFileSystem;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -44,8 +46,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code restoreSmall}: that image restored (paused), per agent. Target: at least 20,000/s.
  * <li>{@code image100MiB}: the image of an agent with 100 MiB of memory; beside it {@code copy100MiB},
  *     100 MiB written with a FileChannel and fsynced. Target: at least half its speed.
- * <li>{@code fork1KiB} and {@code fork100MiB}: agent:fork of an agent with 1 KiB or 100 MiB of memory
- *     (and killing the copy). Target: flat in the size.
+ * <li>{@code fork1KiB} and {@code fork100MiB}: agent:fork of an agent with 1 KiB of memory and a 1 KiB
+ *     file, or 100 MiB of memory and 100 MiB of files (100 of 1 MiB) in its workspace (and killing the
+ *     copy; the workspace copy, made without copying content, stays, as it does for a user). Target:
+ *     flat in the size.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -63,6 +67,7 @@ public class AgentImageBenchmark {
     public record Note(String text, int phase, long ballastMiB) {}
 
     Kernel kernel;
+    VersionedFileSystem files;
     AgentImageStore store;
     Path dir;
     List<Long> small = new ArrayList<>();
@@ -89,11 +94,21 @@ public class AgentImageBenchmark {
                     }
                     return Step.call(s, "ipc.recv", Args.of("timeoutMs", 86_400_000));
                 }), "bench");
-        store = new AgentImageStore(kernel.images, kernel, null);
+        store = new AgentImageStore(kernel.images, kernel, null); // images without files: the figures are memory's
         dir = Files.createTempDirectory("agentos-images");
+        files = VersionedFileSystem.open(dir.resolve("vfs"));
+        kernel.images.setFiles(() -> files); // a fork's workspace is copied
+        FsCaller operator = FsCaller.operator("root", "bench");
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 100; i++) {
+            random.nextBytes(mib);
+            files.write(operator, "/home/bench/big/f" + i, new java.io.ByteArrayInputStream(mib));
+        }
+        files.write(operator, "/home/bench/tiny/note", new java.io.ByteArrayInputStream(KIB.getBytes()));
         for (int i = 0; i < AGENTS; i++) small.add(kernel.spawn(SpawnSpec.of("holder", Args.none())));
-        big = kernel.spawn(SpawnSpec.of("holder", Args.of("ballastMiB", 100)));
-        tiny = kernel.spawn(SpawnSpec.of("holder", Args.none()));
+        big = kernel.spawn(new SpawnSpec("holder", Args.of("ballastMiB", 100), null, 0,
+                List.of("*", "fs:*:/home/bench/big/**"), null));
+        tiny = kernel.spawn(new SpawnSpec("holder", Args.none(), null, 0, List.of("*", "fs:*:/home/bench/tiny/**"), null));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         for (long pid : all()) {
             while (!"ipc.recv".equals(kernel.procs.get(pid).callName) || kernel.procs.get(pid).state != ProcessState.BLOCKED) {
@@ -124,6 +139,7 @@ public class AgentImageBenchmark {
             }
         }
         Bench.stop(kernel);
+        this.files.close();
         try (var files = Files.walk(dir)) {
             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
         }

@@ -111,20 +111,26 @@ class AgentImagesIT {
     }
 
     @Test
-    void aForkOfAnAgentWith100MiBOfMemoryCopiesItAndBothGoOn() throws Exception {
+    void aForkOfAnAgentWith100MiBOfMemoryCopiesItAndItsFilesAndBothGoOn() throws Exception {
         long big = pid(SPAWNED, first.console("agent:spawn -o alice -c 'fs:*:/home/alice/big/**' notebook "
-                + "'{\"dir\":\"/home/alice/big\",\"limit\":1,\"ballastMiB\":100}'"));
-        UnpackedDistribution.waitUntil("100 MiB in its memory, then waiting for mail",
-                () -> first.console("agent:info " + big).contains("waiting on   ipc.recv"), Duration.ofSeconds(120));
+                + "'{\"dir\":\"/home/alice/big\",\"limit\":2,\"ballastMiB\":100}'"));
+        note(first, big, "before");
+        UnpackedDistribution.waitUntil("100 MiB in its memory, a note kept, then waiting for mail",
+                () -> first.console("mem:ls -n 1000 user/" + big).contains("count")
+                        && first.console("agent:info " + big).contains("waiting on   ipc.recv"), Duration.ofSeconds(120));
         String forked = first.console("agent:fork " + big);
         assertTrue(forked.contains("(whole agent)"), forked);
         long copy = pid(FORKED, forked);
+        assertTrue(forked.contains("/home/alice/.forks/" + copy), "says where the copy's files are: " + forked);
         String keys = first.console("mem:ls -n 1000 user/" + copy);
         assertEquals(100, keys.lines().filter(l -> l.contains("ballast-")).count(), keys);
         note(first, big, "original");
         note(first, copy, "copy");
-        assertTrue(first.console("agent:wait -t 60 " + big).contains("1 notes, 8 characters"));
-        assertTrue(first.console("agent:wait -t 60 " + copy).contains("1 notes, 4 characters"));
+        assertTrue(first.console("agent:wait -t 60 " + big).contains("2 notes, 14 characters"));
+        assertTrue(first.console("agent:wait -t 60 " + copy).contains("2 notes, 10 characters"));
+        // each wrote its own notebook: the same path, its own file
+        assertEquals("before\noriginal", first.console("vfs:cat /home/alice/big/notes.txt").strip());
+        assertEquals("before\ncopy", first.console("vfs:cat /home/alice/.forks/" + copy + "/home/alice/big/notes.txt").strip());
     }
 
     @Test

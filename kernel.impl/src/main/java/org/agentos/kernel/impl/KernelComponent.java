@@ -25,6 +25,7 @@ import org.agentos.kernel.api.image.RestoreSpec;
 import org.agentos.kernel.api.security.CapabilityCeilings;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
+import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
@@ -205,6 +206,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile EventAdmin eventAdmin;
 
+    /** The filesystem a whole-agent fork gets a workspace of its own from. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile FileSystem files;
+
     /** Memory-pressure changes as OSGi events, for anyone who subscribes (and for IPC later). */
     private void publish(Map<String, Object> properties) {
         EventAdmin ea = eventAdmin;
@@ -270,6 +275,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         Kernel k = new Kernel(hal, settings);
         if (context != null) k.images.setKernelVersion(context.getBundle().getVersion().toString());
         k.images.setCeilings(ceilings);
+        k.images.setFiles(() -> files);
         k.memory.setEventSink(this::publish);
         k.setEventSink(this::post);
         programs.forEach(k::addProgram);

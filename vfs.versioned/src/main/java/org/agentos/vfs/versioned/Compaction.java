@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
  * (an owner's quota holds its files and their history), and their chunks would otherwise stay
  * in the append-only log for ever. The copy holds the versions kept, oldest first (so a history
  * read back from it expires in the same order), each after the chunks it needs that are not
- * written yet, then the explicit directories; it is fsynced before {@link VersionStore} renames it
+ * written yet, then the explicit directories and the forks' views; it is fsynced before {@link VersionStore} renames it
  * over the log.
  */
 final class Compaction {
@@ -33,10 +33,13 @@ final class Compaction {
         byte[] read(String key) throws IOException;
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Compaction.class);
+
     private Compaction() {}
 
-    static Written write(Path to, Collection<VersionStore.Version> versions, Collection<String> dirs, ChunkReader chunks,
-                         Function<String, VersionStore.Usage> usage) throws IOException {
+    static Written write(Path to, Collection<VersionStore.Version> versions, Collection<String> dirs,
+                         Collection<ForkViews.View> views, ChunkReader chunks, Function<String, VersionStore.Usage> usage)
+            throws IOException {
         Map<String, VersionStore.Location> moved = new HashMap<>();
         List<VersionStore.Version> kept = new ArrayList<>(versions);
         kept.sort(Comparator.comparingLong(VersionStore.Version::time)
@@ -55,9 +58,22 @@ final class Compaction {
                 append(out, at, LogRecords.version(v, usage.apply(v.holder())));
             }
             for (String d : dirs) append(out, at, LogRecords.dir(d));
+            for (ForkViews.View v : views) append(out, at, LogRecords.view(v));
             out.force(true);
             return new Written(at[0], moved);
         }
+    }
+
+    /** Renames the copy over the log (atomically, the directory synced) and opens it. */
+    static FileChannel install(Path copy, Path log) throws IOException {
+        java.nio.file.Files.move(copy, log, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel parent = FileChannel.open(log.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
+            parent.force(true); // the rename itself on disk
+        } catch (IOException e) {
+            LOG.debug("filesystem log: the directory could not be synced: {}", e.toString());
+        }
+        return FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     /** Appends one record ({@code [length][CRC32C][payload]}) at {@code at[0]}; returns where its payload starts. */

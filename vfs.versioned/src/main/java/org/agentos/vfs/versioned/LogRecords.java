@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * The payloads of the filesystem log's records (see {@link VersionStore}), each starting with its
  * type: a chunk (SHA-256 and bytes), a version (and whose quota it counts against, with that
- * owner's usage after it), an explicit directory, the expiry of a kept older version.
+ * owner's usage after it), an explicit directory, the expiry of a kept older version, a fork's
+ * view of the files beginning and ending.
  */
 final class LogRecords {
     static final byte CHUNK = 1;
@@ -20,6 +21,10 @@ final class LogRecords {
     static final byte DIR = 3;
     /** A kept older version expired to make room for its owner's write: owner, version key. */
     static final byte EXPIRE = 4;
+    /** A fork's view of the files begins ({@link ForkViews}): pid, owner, base, its trees. */
+    static final byte VIEW = 5;
+    /** A fork's view ends, as its process did: pid. */
+    static final byte UNVIEW = 6;
 
     private LogRecords() {}
 
@@ -62,6 +67,35 @@ final class LogRecords {
 
     static byte[] expire(String owner, String versionKey) {
         return strings(EXPIRE, owner, versionKey);
+    }
+
+    static byte[] view(ForkViews.View v) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(b)) {
+            out.writeByte(VIEW);
+            out.writeLong(v.pid());
+            out.writeUTF(v.owner());
+            out.writeUTF(v.base());
+            out.writeInt(v.trees().size());
+            for (String t : v.trees()) out.writeUTF(t);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return b.toByteArray();
+    }
+
+    static ForkViews.View readView(DataInputStream in) throws IOException {
+        long pid = in.readLong();
+        String owner = in.readUTF();
+        String base = in.readUTF();
+        int n = in.readInt();
+        List<String> trees = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) trees.add(in.readUTF());
+        return new ForkViews.View(pid, owner, base, List.copyOf(trees));
+    }
+
+    static byte[] unview(long pid) {
+        return java.nio.ByteBuffer.allocate(9).put(UNVIEW).putLong(pid).array();
     }
 
     private static byte[] strings(byte type, String... values) {

@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,34 +33,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The storage engine of the versioned filesystem: an append-only log with an in-memory index.
- *
- * <p>Why a log: every change is new data (a version never changes), so appending is all the
- * store ever does, and one sequential file with group commit writes each byte once. An embedded
- * B-tree store (H2 MVStore was the first engine here) rewrites the copy-on-write pages that every
- * change touches and capped durable 4 KiB writes at ~8k/s on 2 cores; see docs/vfs.md.
- *
- * <p>Records: {@code [int length][int CRC32C][payload]}, payload first byte the type: a chunk
- * (SHA-256 and up to {@value #CHUNK} bytes: content is cut into chunks stored once, so equal
- * content is deduplicated and large files stream in and out chunk by chunk), a version (path,
- * number, size, hash, chunk list, who, when, which syscall, the owner's usage after it), a
- * directory, or the expiry of a kept older version. At open the log is read once to rebuild the index; a torn tail (a crash mid-append)
- * is cut off at the first record whose length or checksum does not hold.
+ * The storage engine of the versioned filesystem: an append-only log of records
+ * {@code [int length][int CRC32C][payload]} ({@link LogRecords}) with an in-memory index, rebuilt
+ * by reading the log once at open (a torn tail is cut at the first record that does not hold).
+ * A version never changes, so appending is all it does (docs/vfs.md says why not a B-tree store).
  *
  * <p>One log thread does all appends, in queue order. A writer queues its new chunks as it reads
- * them (bounded queue: memory stays bounded for any file size), then its version change; the log
- * thread applies a change (quota check, version number, index) when it reaches it — after the
- * writer's chunks, which are then already written — and fsyncs once for everything it appended
- * in a round before acknowledging (group commit). An acknowledged write survives kill -9.
+ * them (bounded queue: memory stays bounded for any file size), then its change; the log thread
+ * applies a change (quota check, version number, index) when it reaches it — after the writer's
+ * chunks — and fsyncs once for everything it appended in a round before acknowledging (group
+ * commit). An acknowledged write survives kill -9.
  */
 final class VersionStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VersionStore.class);
     static final int CHUNK = 64 * 1024;
 
-    /**
-     * Who made a change, for the audit trail; {@code callId} the process's call
-     * ({@code FsCaller.callId()}), null for the console.
-     */
+    /** Who made a change, for the audit trail; {@code callId} the process's call ({@code FsCaller.callId()}), null for the console. */
     record Author(long pid, String owner, String bundle, String syscall, String callId) {
         Author(long pid, String owner, String bundle, String syscall) {
             this(pid, owner, bundle, syscall, null);
@@ -111,6 +97,8 @@ final class VersionStore implements AutoCloseable {
     private final ConcurrentSkipListMap<String, Head> heads = new ConcurrentSkipListMap<>();
     private final ConcurrentHashMap<String, Usage> usage = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<String> dirs = new ConcurrentSkipListSet<>();
+    /** The forks' views of the files. */
+    final ForkViews views = new ForkViews();
     /** Superseded versions kept, per owner: they count against the owner's quota until they expire. */
     private final History history = new History();
     /** pid + NUL + version key. */
@@ -232,6 +220,8 @@ final class VersionStore implements AutoCloseable {
                 if (call != null) byCall.put(call, v);
             }
             case LogRecords.DIR -> dirs.add(in.readUTF());
+            case LogRecords.VIEW -> views.put(LogRecords.readView(in));
+            case LogRecords.UNVIEW -> views.remove(in.readLong());
             case LogRecords.EXPIRE -> {
                 String owner = in.readUTF();
                 forget(owner, in.readUTF());
@@ -358,6 +348,44 @@ final class VersionStore implements AutoCloseable {
             dirs.add(path);
             return new Object[] {LogRecords.dir(path), null};
         });
+    }
+
+    /**
+     * Copies trees ({@link TreeCopy}) as new versions sharing the chunks, so no content is copied,
+     * charged to {@code who}'s owner, and begins {@code view}, in one durable batch: all or nothing.
+     * Returns the files copied.
+     *
+     * @throws SyscallException EEXIST when a copy's place holds something, EQUOTA when the copy does not fit
+     */
+    int copyTrees(List<TreeCopy> copies, Author who, ForkViews.View view) throws SyscallException {
+        int[] copied = {0};
+        publish(() -> {
+            for (TreeCopy c : copies) {
+                if (isDirectory(c.to()) || heads.containsKey(c.to())) throw new SyscallException(Errno.EEXIST, c.to() + " exists already");
+            }
+            TreeCopy.Plan plan = TreeCopy.plan(copies, heads, versions, dirs);
+            Quota quota = quotas.apply(who.owner());
+            Usage after = charge(who.owner(), plan.bytes(), plan.files().size(), quota); // refused before anything changes
+            List<byte[]> records = new ArrayList<>();
+            for (String d : plan.dirs()) {
+                dirs.add(d);
+                records.add(LogRecords.dir(d));
+            }
+            plan.files().forEach((path, v) -> records.add((byte[]) newVersion(path, null, v.size(), v.sha256(), v.chunks(), who,
+                    false, 0, who.owner(), after)[0]));
+            records.addAll(makeRoom(who.owner(), quota));
+            records.add(LogRecords.view(view));
+            views.put(view);
+            copied[0] = plan.files().size();
+            return new Object[] {records, null};
+        });
+        return copied[0];
+    }
+
+    /** Ends process {@code pid}'s view of the files (its copy stays). */
+    void endView(long pid) throws SyscallException {
+        if (views.of(pid) == null) return;
+        publish(() -> new Object[] {views.remove(pid) == null ? List.of() : LogRecords.unview(pid), null});
     }
 
     /** Cuts the stream into chunks and queues each one the store does not have yet. */
@@ -576,25 +604,7 @@ final class VersionStore implements AutoCloseable {
 
     /** The content of a version, read chunk by chunk from the log as the stream is consumed. */
     InputStream open(Version v) {
-        Iterator<String> keys = v.chunks().iterator();
-        return new SequenceInputStream(new java.util.Enumeration<InputStream>() {
-            @Override
-            public boolean hasMoreElements() {
-                return keys.hasNext();
-            }
-
-            @Override
-            public InputStream nextElement() {
-                String key = keys.next();
-                try {
-                    byte[] data = readChunk(key);
-                    if (data == null) throw new IllegalStateException("chunk " + key + " of " + v.path() + " v" + v.number() + " is missing");
-                    return new ByteArrayInputStream(data);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        });
+        return ChunkStream.of(v, this::readChunk);
     }
 
     /**
@@ -654,7 +664,7 @@ final class VersionStore implements AutoCloseable {
         Path tmp = compactFile();
         Compaction.Written written;
         try {
-            written = Compaction.write(tmp, versions.values(), dirs, k -> chunkFrom(log, k), this::usage);
+            written = Compaction.write(tmp, versions.values(), dirs, views.all(), k -> chunkFrom(log, k), this::usage);
         } catch (IOException | RuntimeException e) {
             LOG.warn("filesystem log: compaction failed, the log stays as it was: {}", e.toString());
             try {
@@ -667,14 +677,7 @@ final class VersionStore implements AutoCloseable {
         }
         FileChannel fresh;
         try {
-            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel parent = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-                parent.force(true); // the rename itself on disk
-            } catch (IOException e) {
-                LOG.debug("filesystem log: the directory could not be synced: {}", e.toString());
-            }
-            fresh = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            fresh = Compaction.install(tmp, file);
         } catch (IOException e) {
             // Renamed or not, the old channel still reads the old content: carry on with it.
             LOG.error("filesystem log: the compacted log could not take the log's place: {}", e.toString());

@@ -22,6 +22,7 @@ import org.agentos.kernel.api.fs.FileInfo;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.fs.FsUsage;
+import org.agentos.kernel.api.fs.WorkspaceTrees;
 import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -61,6 +62,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = VersionedFileSystem.Config.class)
 public class VersionedFileSystem implements FileSystem {
     static final String PID = "org.agentos.vfs";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VersionedFileSystem.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final List<String> ROOTS = List.of("home/", "mem/", "proc/", "shared/", "tmp/");
 
@@ -132,6 +134,7 @@ public class VersionedFileSystem implements FileSystem {
     }
 
     private VersionStore store;
+    private ForkViews forks;
     private volatile Map<String, VersionStore.Quota> quotas = Map.of();
     private volatile VersionStore.Quota defaultQuota = VersionStore.Quota.NONE;
     private volatile long tmpLimit = 256L << 20;
@@ -160,6 +163,7 @@ public class VersionedFileSystem implements FileSystem {
         this.audit = audit;
         Files.createDirectories(dir);
         this.store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
+        this.forks = store.views;
         store.setQuotas(this::quotaOf);
     }
 
@@ -171,6 +175,7 @@ public class VersionedFileSystem implements FileSystem {
         else dir = context.getDataFile("vfs").toPath();
         Files.createDirectories(dir);
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
+        forks = store.views;
         store.setQuotas(this::quotaOf);
         configure(config);
     }
@@ -262,6 +267,23 @@ public class VersionedFileSystem implements FileSystem {
                 v.bundle(), v.syscall(), v.restoredFrom());
     }
 
+    /** Where {@code p}, as {@code c} names it, is in the store: a fork's workspace is its own copy. */
+    private String at(FsCaller c, String p) {
+        ForkViews.View v = forks.of(c.viewOf());
+        if (v == null) return p;
+        watchExit(v.pid()); // its view goes when it ends (also after a restart)
+        return v.real(p);
+    }
+
+    /** {@code f} with its path as {@code c} names it. */
+    private FileInfo as(FsCaller c, FileInfo f) {
+        String shown = forks.shown(c.viewOf(), f.path());
+        if (shown.equals(f.path())) return f;
+        if (f.isDirectory()) return FileInfo.directory(shown);
+        return FileInfo.file(shown, f.version(), f.size(), f.sha256(), f.deleted(), f.timeMillis(), f.pid(), f.owner(),
+                f.bundle(), f.syscall(), f.restoredFrom());
+    }
+
     /** Topic of the OSGi event posted for every new version in a versioned workspace. */
     static final String TOPIC_CHANGED = "org/agentos/fs/CHANGED";
 
@@ -284,15 +306,17 @@ public class VersionedFileSystem implements FileSystem {
     public FileInfo write(FsCaller c, String path, InputStream data) throws SyscallException {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, false);
-        if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
-        return changed("write", info(store.write(p, data, author(c))));
+        String s = at(c, p);
+        if (store.isDirectory(s)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
+        return as(c, changed("write", info(store.write(s, data, author(c)))));
     }
 
     @Override
     public FileInfo append(FsCaller c, String path, InputStream data) throws SyscallException {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, true);
-        if (store.isDirectory(p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
+        String s = at(c, p);
+        if (store.isDirectory(s)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
         // Read-modify-write made exact: appends to one path take turns (a striped lock), and the
         // new version is written only if the one it extends is still the latest, so that a plain
         // write that came in between makes it read again rather than be overwritten.
@@ -302,8 +326,8 @@ public class VersionedFileSystem implements FileSystem {
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "reading the data to append failed: " + e.getMessage());
         }
-        synchronized (appendLocks[Math.floorMod(p.hashCode(), appendLocks.length)]) {
-            return changed("append", appendLocked(c, p, tail));
+        synchronized (appendLocks[Math.floorMod(s.hashCode(), appendLocks.length)]) {
+            return as(c, changed("append", appendLocked(c, s, tail)));
         }
     }
 
@@ -348,9 +372,10 @@ public class VersionedFileSystem implements FileSystem {
             case TOP -> throw new SyscallException(Errno.ENOENT, topDirectory(p) ? p + " is a directory" : "no file " + p);
             default -> {
                 if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
+                String s = at(c, p);
                 VersionStore.Version v = version == 0
-                        ? store.latest(p).orElseThrow(() -> notFound(p))
-                        : store.version(p, version).orElseThrow(() -> new SyscallException(Errno.ENOENT,
+                        ? store.latest(s).orElseThrow(() -> notFound(s, p))
+                        : store.version(s, version).orElseThrow(() -> new SyscallException(Errno.ENOENT,
                                 "no version " + version + " of " + p + " (never written, or expired: an owner's "
                                         + "quota holds its files and their history, the oldest history going first)"));
                 if (v.deleted()) throw new SyscallException(Errno.ENOENT, "version " + version + " of " + p + " is a deletion");
@@ -359,8 +384,9 @@ public class VersionedFileSystem implements FileSystem {
         }
     }
 
-    private SyscallException notFound(String p) {
-        return new SyscallException(Errno.ENOENT, store.isDirectory(p) ? p + " is a directory" : "no file " + p);
+    /** ENOENT for {@code p}, which is {@code s} in the store. */
+    private SyscallException notFound(String s, String p) {
+        return new SyscallException(Errno.ENOENT, store.isDirectory(s) ? p + " is a directory" : "no file " + p);
     }
 
     @Override
@@ -386,9 +412,10 @@ public class VersionedFileSystem implements FileSystem {
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
             default -> {
-                var latest = store.latest(p);
-                if (latest.isPresent()) return info(latest.get());
-                if (store.isDirectory(p)) return FileInfo.directory(p);
+                String s = at(c, p);
+                var latest = store.latest(s);
+                if (latest.isPresent()) return as(c, info(latest.get()));
+                if (store.isDirectory(s)) return FileInfo.directory(p);
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
         }
@@ -405,7 +432,7 @@ public class VersionedFileSystem implements FileSystem {
         switch (area(p)) {
             case TMP, TOP -> {
                 if (p.equals("/home") || p.equals("/shared")) {
-                    for (String name : store.list(p)) out.add(entry(p, name));
+                    for (String name : store.list(p)) out.add(entry(c, p, name));
                     return out;
                 }
                 String prefix = p + "/";
@@ -431,18 +458,19 @@ public class VersionedFileSystem implements FileSystem {
                 return MemTree.list(memory(), c, p);
             }
             default -> {
-                if (store.latest(p).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
-                if (!store.isDirectory(p)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
-                for (String name : store.list(p)) out.add(entry(p, name));
+                String s = at(c, p);
+                if (store.latest(s).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
+                if (!store.isDirectory(s)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
+                for (String name : store.list(s)) out.add(entry(c, p, name));
                 return out;
             }
         }
     }
 
-    private FileInfo entry(String dir, String name) {
+    private FileInfo entry(FsCaller c, String dir, String name) {
         String path = (dir.equals("/") ? "" : dir) + "/" + (name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
         if (name.endsWith("/")) return FileInfo.directory(path);
-        return store.latest(path).map(VersionedFileSystem::info).orElse(FileInfo.directory(path));
+        return store.latest(at(c, path)).map(v -> as(c, info(v))).orElse(FileInfo.directory(path));
     }
 
     @Override
@@ -457,7 +485,7 @@ public class VersionedFileSystem implements FileSystem {
             if (f == null) throw new SyscallException(Errno.ENOENT, "no file " + p);
             return FileInfo.file(p, 0, 0, null, true, System.currentTimeMillis(), c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
         }
-        return changed("delete", info(store.delete(p, author(c))));
+        return as(c, changed("delete", info(store.delete(at(c, p), author(c)))));
     }
 
     @Override
@@ -465,7 +493,7 @@ public class VersionedFileSystem implements FileSystem {
         String p = check(c, path, "read");
         if (area(p) == Area.MEM) return MemTree.history(memory(), c, p);
         List<FileInfo> out = new ArrayList<>();
-        for (VersionStore.Version v : store.history(p)) out.add(info(v));
+        for (VersionStore.Version v : store.history(at(c, p))) out.add(as(c, info(v)));
         if (out.isEmpty()) throw new SyscallException(Errno.ENOENT, "no history for " + p);
         return out;
     }
@@ -477,7 +505,7 @@ public class VersionedFileSystem implements FileSystem {
         }
         if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
         List<FileInfo> out = new ArrayList<>();
-        for (VersionStore.Version v : store.madeBy(pid, limit)) out.add(info(v));
+        for (VersionStore.Version v : store.madeBy(pid, limit)) out.add(as(c, info(v)));
         return out;
     }
 
@@ -485,16 +513,18 @@ public class VersionedFileSystem implements FileSystem {
     public String diff(FsCaller c, String path, long from, long to) throws SyscallException {
         String p = check(c, path, "read");
         if (area(p) == Area.MEM) throw new SyscallException(Errno.EINVAL, p + ": /mem keeps only the current value, there is nothing to diff");
-        String a = text(c, p, from);
-        long toVersion = to == 0 ? store.head(p).map(VersionStore.Head::version).orElse(0L) : to;
-        String b = text(c, p, toVersion);
+        String s = at(c, p);
+        String a = text(s, p, from);
+        long toVersion = to == 0 ? store.head(s).map(VersionStore.Head::version).orElse(0L) : to;
+        String b = text(s, p, toVersion);
         String d = LineDiff.unified(a, b, p + " v" + from, p + " v" + toVersion);
         if (d == null) throw new SyscallException(Errno.EINVAL, "the versions differ in too many lines to diff");
         return d;
     }
 
-    private String text(FsCaller c, String p, long version) throws SyscallException {
-        VersionStore.Version v = store.version(p, version)
+    /** Version {@code version} of {@code p}, which is {@code s} in the store, as text. */
+    private String text(String s, String p, long version) throws SyscallException {
+        VersionStore.Version v = store.version(s, version)
                 .orElseThrow(() -> new SyscallException(Errno.ENOENT, "no version " + version + " of " + p));
         if (v.deleted()) return "";
         if (v.size() > 8L << 20) throw new SyscallException(Errno.EINVAL, "version " + version + " is over 8 MiB: too large to diff");
@@ -508,19 +538,43 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo restore(FsCaller c, String path, long version) throws SyscallException {
         String p = writable(c, path);
-        return changed("restore", info(store.restore(p, version, author(c))));
+        return as(c, changed("restore", info(store.restore(at(c, p), version, author(c)))));
     }
 
     @Override
     public FileInfo mkdir(FsCaller c, String path) throws SyscallException {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return FileInfo.directory(p); // /tmp directories exist by their files
-        if (store.latest(p).isPresent()) throw new SyscallException(Errno.EEXIST, p + " is a file");
-        for (String q = VfsPaths.parent(p); !q.equals("/"); q = VfsPaths.parent(q)) {
-            if (store.latest(q).isPresent()) throw new SyscallException(Errno.EEXIST, q + " is a file");
+        String s = at(c, p);
+        if (store.latest(s).isPresent()) throw new SyscallException(Errno.EEXIST, p + " is a file");
+        for (String q = VfsPaths.parent(s); !q.equals("/"); q = VfsPaths.parent(q)) {
+            if (store.latest(q).isPresent()) throw new SyscallException(Errno.EEXIST, forks.shown(c.viewOf(), q) + " is a file");
         }
-        store.mkdir(p, author(c));
+        store.mkdir(s, author(c));
         return FileInfo.directory(p);
+    }
+
+    @Override
+    public String fork(long parent, long child, String owner, List<String> capabilities) throws SyscallException {
+        List<String> trees = new ArrayList<>();
+        for (String t : WorkspaceTrees.of(capabilities)) {
+            try {
+                String n = VfsPaths.normalize(t);
+                if (area(n) == Area.HOME) trees.add(n);
+            } catch (SyscallException unsafe) {
+                // a pattern that names no safe path names no tree
+            }
+        }
+        if (trees.isEmpty()) return null;
+        String base = ForkViews.base(owner, child);
+        List<TreeCopy> copies = new ArrayList<>();
+        for (String t : trees) {
+            String home = "/home/" + t.split("/")[2];
+            copies.add(new TreeCopy(forks.real(parent, t), base + t, forks.real(parent, home + "/" + ForkViews.FORKS)));
+        }
+        store.copyTrees(copies, new VersionStore.Author(child, owner, "kernel", "agent:fork"),
+                new ForkViews.View(child, owner, base, List.copyOf(trees)));
+        return base; // the child is not in the process table yet: its first use of the view watches for its end
     }
 
     @Override
@@ -564,14 +618,23 @@ public class VersionedFileSystem implements FileSystem {
         return out;
     }
 
-    /** A process's /tmp files go when it exits. */
+    /** A process's /tmp files go when it exits, and its view of the files (a fork's copy stays, as files). */
     private void watchExit(long pid) {
         ProcessManager pm = processes;
         if (pid <= 0 || pm == null || tmpWatched.putIfAbsent(pid, Boolean.TRUE) != null) return;
         try {
-            pm.awaitExit(pid).whenComplete((status, e) -> clearTmp(pid));
+            pm.awaitExit(pid).whenComplete((status, e) -> exited(pid));
         } catch (SyscallException gone) {
-            clearTmp(pid);
+            exited(pid);
+        }
+    }
+
+    private void exited(long pid) {
+        clearTmp(pid);
+        try {
+            store.endView(pid);
+        } catch (SyscallException e) {
+            LOG.warn("could not forget the ended fork {}'s view of the files: {}", pid, e.toString());
         }
     }
 

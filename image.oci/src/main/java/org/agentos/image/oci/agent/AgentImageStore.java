@@ -126,7 +126,7 @@ public class AgentImageStore {
      * as {@code tag}. {@code user} names the operator in the files' read records.
      */
     public Written checkpoint(long pid, Path dir, String tag, CutOptions options, String user) throws SyscallException {
-        return write(dir, tag, FsCaller.operator(user, "agent:checkpoint"), held -> kernel.cut(pid, options, held));
+        return write(dir, tag, FsCaller.operator(user, "agent:checkpoint").viewing(pid), held -> kernel.cut(pid, options, held));
     }
 
     /**
@@ -134,7 +134,7 @@ public class AgentImageStore {
      * {@code resultOfCopy} as that call's result.
      */
     public Written checkpointSelf(long pid, Path dir, String tag, String owner, JsonNode resultOfCopy) throws SyscallException {
-        return write(dir, tag, FsCaller.operator(owner, "proc.checkpoint"), held -> kernel.cutSelf(pid, resultOfCopy, held));
+        return write(dir, tag, FsCaller.operator(owner, "proc.checkpoint").viewing(pid), held -> kernel.cutSelf(pid, resultOfCopy, held));
     }
 
     /** How a cut is made. */
@@ -170,7 +170,8 @@ public class AgentImageStore {
         FsCaller reader = FsCaller.operator(user, "agent:checkpoint");
         Map<Long, MemberLayers.Workspace> spaces = new LinkedHashMap<>();
         try (GroupCut group = kernel.cutGroup(pids, options, image -> {
-            MemberLayers.Workspace ws = new MemberLayers.Workspace(fs, reader, new ArrayList<>(), new ArrayList<>());
+            MemberLayers.Workspace ws = new MemberLayers.Workspace(fs, reader.viewing(image.pid()), new ArrayList<>(),
+                    new ArrayList<>());
             ws.list(image);
             spaces.put(image.pid(), ws);
         })) {

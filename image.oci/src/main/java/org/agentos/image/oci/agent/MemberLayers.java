@@ -19,6 +19,7 @@ import org.agentos.image.oci.layout.OciLayout;
 import org.agentos.image.oci.layout.OciLayout.Descriptor;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.fs.FsCaller;
+import org.agentos.kernel.api.fs.WorkspaceTrees;
 import org.agentos.kernel.api.image.AgentCut;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.MemoryImageEntry;
@@ -58,10 +59,13 @@ final class MemberLayers {
             return new Workspace(null, reader, new ArrayList<>(), new ArrayList<>());
         }
 
-        /** Lists the files the image's capabilities make its workspace (while the process is held). */
+        /**
+         * Lists the files the image's capabilities make its workspace (while the process is held),
+         * as the process sees them: a fork's are its own.
+         */
         void list(ProcessImage image) throws SyscallException {
             if (files == null) return;
-            roots.addAll(WorkspaceFiles.roots(image.capabilities()));
+            roots.addAll(WorkspaceTrees.of(image.capabilities()));
             versions.addAll(WorkspaceFiles.list(files, reader, roots));
         }
     }

@@ -6,10 +6,10 @@ import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 import org.agentos.kernel.api.fs.FileInfo;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.fs.FsCaller;
+import org.agentos.kernel.api.fs.WorkspaceTrees;
 import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -18,7 +18,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * The files layer: an agent's workspace (the trees its capabilities let it write) as a plain tar
+ * The files layer: an agent's workspace (the trees its capabilities let it write, as it sees them,
+ * without the forks' copies in a home) as a plain tar
  * of the versions current at the cut, named by path without the leading slash. Restored only
  * where the restored agent may write, as new versions (the history keeps what they replace), and
  * only files whose content differs. A tar from elsewhere is untrusted: links, devices, absolute
@@ -32,34 +33,6 @@ final class WorkspaceFiles {
 
     /** A file version at the cut. */
     record Version(String path, long version, long size, String sha256, long timeMillis) {}
-
-    /**
-     * The directories (or single files) the capability patterns let a process write: each
-     * {@code fs:write:} or {@code fs:*:} pattern up to its first wildcard. Patterns that cover the
-     * whole filesystem or a synthetic tree ({@code /proc}, {@code /mem}) name no workspace.
-     */
-    static List<String> roots(List<String> capabilities) {
-        TreeSet<String> roots = new TreeSet<>();
-        for (String c : capabilities) {
-            String[] f = c.split(":", 3);
-            if (f.length != 3 || !f[0].equals("fs") || !(f[1].equals("write") || f[1].equals("*"))) continue;
-            StringBuilder prefix = new StringBuilder();
-            for (String seg : f[2].split("/")) {
-                if (seg.isEmpty()) continue;
-                if (seg.contains("*") || seg.contains("?") || seg.contains("{") || seg.contains("[")) break;
-                prefix.append('/').append(seg);
-            }
-            String root = prefix.toString();
-            if (root.isEmpty() || root.equals("/proc") || root.startsWith("/proc/") || root.equals("/mem")
-                    || root.startsWith("/mem/")) continue;
-            roots.add(root);
-        }
-        List<String> out = new ArrayList<>();
-        for (String r : roots) { // a tree inside another is in it already
-            if (out.stream().noneMatch(o -> r.startsWith(o + "/"))) out.add(r);
-        }
-        return out;
-    }
 
     /** Every file under {@code roots} as it is now (the process is held at its cut). */
     static List<Version> list(FileSystem fs, FsCaller reader, List<String> roots) throws SyscallException {
@@ -79,6 +52,7 @@ final class WorkspaceFiles {
         while (!dirs.isEmpty()) {
             String dir = dirs.poll();
             for (FileInfo f : fs.list(reader, dir)) {
+                if (f.isDirectory() && WorkspaceTrees.inForks(f.path())) continue; // forks' copies are theirs
                 if (f.isDirectory()) dirs.add(f.path());
                 else if (!f.deleted()) add(out, f);
             }

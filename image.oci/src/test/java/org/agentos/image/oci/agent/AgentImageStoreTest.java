@@ -96,6 +96,22 @@ class AgentImageStoreTest {
     }
 
     @Test
+    void aForksImageHoldsItsOwnWorkspaceAndTheOriginalsHoldsNoForkCopies() throws Exception {
+        try (Installation a = new Installation(dir.resolve("a")); Installation b = new Installation(dir.resolve("b"))) {
+            long original = checkpointed(a);
+            long fork = a.kernel.images.fork(original, 10_000, true);
+            a.write("/home/alice/.forks/" + fork + "/home/alice/notes.txt", "the fork's"); // as the fork would write it
+            AgentImageStore.Written w = a.images.checkpoint(fork, dir.resolve("fork"), "f", CutOptions.defaults(), "root");
+            assertEquals(2, w.files(), "its own two files");
+            AgentImageStore.Written again = a.images.checkpoint(original, dir.resolve("again"), "o", CutOptions.defaults(), "root");
+            assertEquals(2, again.files(), "the original's workspace leaves out the forks' copies in its home");
+            b.images.restore(dir.resolve("fork"), "f", RestoreSpec.byOperator(ROOT, null, null, true));
+            assertEquals("the fork's", b.read("/home/alice/notes.txt"));
+            assertEquals("a,b\n1,2\n", b.read("/home/alice/deep/data.csv"));
+        }
+    }
+
+    @Test
     void aProducerAndConsumerCheckpointedTogetherUnderLoadFinishOnASecondInstallationWithNothingLostOrRepeated() throws Exception {
         int n = 2000;
         Path group = dir.resolve("group");

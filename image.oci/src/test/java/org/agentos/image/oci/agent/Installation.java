@@ -48,6 +48,7 @@ final class Installation implements AutoCloseable {
         kernel.addProgram(taker(), "test");
         fs = VersionedFileSystem.open(Files.createDirectories(dir.resolve("vfs")));
         kernel.images.setCeilings(HOMES);
+        kernel.images.setFiles(() -> fs); // a fork gets its own workspace, as in the distribution
         images = new AgentImageStore(kernel.images, kernel, fs);
     }
 

@@ -49,4 +49,18 @@ public interface FileSystem {
 
     /** Storage per owner, with quotas. */
     List<FsUsage> usage();
+
+    /**
+     * Gives process {@code child}, a fork of {@code parent}, a workspace of its own: the trees
+     * under {@code /home} that {@code capabilities} let it write ({@link WorkspaceTrees}), as the
+     * parent sees them now, copied to {@code /home/<owner>/.forks/<child>/} without copying any
+     * content (the copies share the parent's stored chunks: one small record per file). From then
+     * on the child reads and writes those paths there, and nobody else's writes reach them; its
+     * other paths are everyone's. The copy stays after the child ends, as files of its owner.
+     *
+     * @return the directory of the copy, or null when the capabilities name no tree under /home
+     * @throws SyscallException EQUOTA when the copy does not fit the owner's quota (nothing is copied then)
+     * @since 1.3
+     */
+    String fork(long parent, long child, String owner, List<String> capabilities) throws SyscallException;
 }

@@ -15,13 +15,16 @@ public final class FsCaller {
     private final String syscall;
     private final Predicate<String> permits;
     private final String callId;
+    private final long viewOf;
 
     private FsCaller(long pid, String owner, String bundle, String syscall, Predicate<String> permits) {
-        this(pid, owner, bundle, syscall, permits, null);
+        this(pid, owner, bundle, syscall, permits, null, pid);
     }
 
-    private FsCaller(long pid, String owner, String bundle, String syscall, Predicate<String> permits, String callId) {
+    private FsCaller(long pid, String owner, String bundle, String syscall, Predicate<String> permits, String callId,
+                     long viewOf) {
         this.callId = callId;
+        this.viewOf = viewOf;
         this.pid = pid;
         this.owner = Objects.requireNonNull(owner, "owner");
         this.bundle = bundle;
@@ -31,7 +34,7 @@ public final class FsCaller {
 
     /** The process making system call {@code syscall}, served by {@code bundle}. */
     public static FsCaller of(ToolContext ctx, String syscall, String bundle) {
-        return new FsCaller(ctx.pid(), ctx.owner(), bundle, syscall, ctx::permits, ctx.callId());
+        return new FsCaller(ctx.pid(), ctx.owner(), bundle, syscall, ctx::permits, ctx.callId(), ctx.pid());
     }
 
     /** An operator at the console: pid 0, every permission, {@code user} as the owner. */
@@ -60,6 +63,24 @@ public final class FsCaller {
      * @since 1.2
      */
     public String callId() { return callId; }
+
+    /**
+     * Whose view of the files this caller has: its own process's (a fork's workspace is its own,
+     * see {@link FileSystem#fork}); 0, the files as they are, for the console.
+     *
+     * @since 1.3
+     */
+    public long viewOf() { return viewOf; }
+
+    /**
+     * This caller looking at the files as process {@code pid} sees them (an operator writing a
+     * process's image reads its workspace so); its permissions and its name in the records stay.
+     *
+     * @since 1.3
+     */
+    public FsCaller viewing(long pid) {
+        return new FsCaller(this.pid, owner, bundle, syscall, permits, callId, pid);
+    }
 
     /** Whether the caller holds a capability that permits {@code capability}. */
     public boolean permits(String capability) {

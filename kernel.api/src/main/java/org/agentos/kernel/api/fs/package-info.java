@@ -4,5 +4,5 @@
  * (vfs.versioned); used by the {@code fs.*} system calls, the console and other subsystems.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.agentos.kernel.api.fs;

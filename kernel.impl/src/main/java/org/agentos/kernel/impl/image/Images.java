@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.image.AgentCut;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.CutOptions;
@@ -68,6 +69,13 @@ public final class Images implements AgentImages {
 
     public void setCeilings(CapabilityCeilings ceilings) {
         this.ceilings = ceilings;
+    }
+
+    /** The filesystem a fork gets its own workspace from; none: a fork shares its parent's files. */
+    private volatile java.util.function.Supplier<FileSystem> files = () -> null;
+
+    public void setFiles(java.util.function.Supplier<FileSystem> files) {
+        this.files = files;
     }
 
     /** What a restore does to the new process once it is in the table (its mailbox). */
@@ -369,6 +377,8 @@ public final class Images implements AgentImages {
                 child.callNames = null;
                 child.callCounts = null;
                 child.budget = TreeBudget.of(cpid, child.quotas, null);
+                FileSystem fs = files.get();
+                if (fs != null) fs.fork(pid, cpid, p.owner, p.caps.patterns()); // its own workspace: no content copied
                 MemoryManager m = k.mem.manager();
                 boolean hasMemory;
                 synchronized (p) {

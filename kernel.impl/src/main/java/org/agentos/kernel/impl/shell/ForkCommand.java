@@ -3,6 +3,7 @@ package org.agentos.kernel.impl.shell;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.agentos.kernel.api.fs.WorkspaceTrees;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -20,8 +21,9 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
         + "or with --at starts a new process from the state it had at a step (time travel).",
         detailedDescription = "agent:fork 42 copies agent 42 as it is at its next quiet step boundary: a new process with "
                 + "its owner, capabilities and quotas, a copy-on-write copy of its memory and a copy of its mailbox, made in "
-                + "time independent of their size; both go on (--paused holds the copy). The copy shares the agent's "
-                + "workspace files.\n"
+                + "time independent of their size; both go on (--paused holds the copy). Its workspace (the trees under /home "
+                + "its capabilities let it write) is its own: a copy kept in /home/<owner>/.forks/<pid>, made without copying "
+                + "content, that it reads and writes at the paths it always used; the copy stays when it ends.\n"
                 + "agent:fork --at 12 42 rebuilds the state of step 12 by replaying its journal and makes step 12's call again "
                 + "in the new process; --result '{...}' gives it that result instead (what if the tool had answered this?), "
                 + "--result '{\"errno\":\"EIO\",\"message\":\"...\"}' fails it. A process forked at a step starts with "
@@ -64,7 +66,8 @@ public class ForkCommand implements Action {
             if (result != null) throw ConsoleErrors.of("EINVAL", "--result goes with --at: the step whose result it replaces");
             try {
                 long copy = images.fork(pid, (timeout == null ? 30 : timeout) * 1000, paused);
-                System.out.println("forked pid " + copy + " from pid " + pid + " (whole agent)" + (paused ? ", paused" : ""));
+                System.out.println("forked pid " + copy + " from pid " + pid + " (whole agent)" + (paused ? ", paused" : "")
+                        + workspace(copy));
                 return null;
             } catch (SyscallException e) {
                 throw ConsoleErrors.of(e);
@@ -86,5 +89,13 @@ public class ForkCommand implements Action {
                 () -> debugger.forkAt(pid, step, result));
         System.out.println("forked pid " + child + " from pid " + pid + " at step " + at + (given == null ? "" : ", given " + given));
         return null;
+    }
+
+    /** Where the copy's own workspace is kept, when it has one. */
+    private String workspace(long copy) {
+        return processes.info(copy)
+                .filter(p -> WorkspaceTrees.of(p.capabilities()).stream().anyMatch(t -> t.startsWith("/home/")))
+                .map(p -> "; its workspace: /home/" + p.owner() + "/.forks/" + copy)
+                .orElse("");
     }
 }
