@@ -21,7 +21,7 @@ final class LogRecords {
     static final byte DIR = 3;
     /** A kept older version expired to make room for its owner's write: owner, version key. */
     static final byte EXPIRE = 4;
-    /** A fork's view of the files begins ({@link ForkViews}): pid, owner, base, its trees. */
+    /** A fork's view of the files ({@link ForkViews}): pid, owner, base, its trees, whose view it sees through, ended. */
     static final byte VIEW = 5;
     /** A fork's view ends, as its process did: pid. */
     static final byte UNVIEW = 6;
@@ -78,6 +78,8 @@ final class LogRecords {
             out.writeUTF(v.base());
             out.writeInt(v.trees().size());
             for (String t : v.trees()) out.writeUTF(t);
+            out.writeLong(v.below());
+            out.writeBoolean(v.ended());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -91,7 +93,7 @@ final class LogRecords {
         int n = in.readInt();
         List<String> trees = new ArrayList<>(n);
         for (int i = 0; i < n; i++) trees.add(in.readUTF());
-        return new ForkViews.View(pid, owner, base, List.copyOf(trees));
+        return new ForkViews.View(pid, owner, base, List.copyOf(trees), in.readLong(), in.readBoolean());
     }
 
     static byte[] unview(long pid) {

@@ -221,7 +221,7 @@ final class VersionStore implements AutoCloseable {
             }
             case LogRecords.DIR -> dirs.add(in.readUTF());
             case LogRecords.VIEW -> views.put(LogRecords.readView(in));
-            case LogRecords.UNVIEW -> views.remove(in.readLong());
+            case LogRecords.UNVIEW -> views.end(in.readLong());
             case LogRecords.EXPIRE -> {
                 String owner = in.readUTF();
                 forget(owner, in.readUTF());
@@ -267,10 +267,17 @@ final class VersionStore implements AutoCloseable {
 
     /** Deletes {@code path}: a version that says so; the history stays. ENOENT if there is nothing to delete. */
     Version delete(String path, Author who) throws SyscallException {
+        return delete(path, who, false);
+    }
+
+    /** As {@link #delete(String, Author)}; {@code hidesBelow}: where there is no file, a deletion that hides a fork's file below its layer. */
+    Version delete(String path, Author who, boolean hidesBelow) throws SyscallException {
         return publish(() -> {
             Object[] before = madeBefore(who);
             if (before != null) return before;
+            keepForForks(path);
             Head head = heads.get(path);
+            if (head == null && hidesBelow) return newVersion(path, null, 0, null, List.of(), who, true, 0, who.owner(), usage(who.owner()));
             if (head == null || head.deleted()) throw new SyscallException(Errno.ENOENT, "no file " + path);
             Usage u = charge(head.owner(), -head.size(), -1, Quota.NONE);
             return newVersion(path, head, 0, null, List.of(), who, true, 0, head.owner(), u);
@@ -279,13 +286,18 @@ final class VersionStore implements AutoCloseable {
 
     /** Makes version {@code number}'s content the latest again, as a new version. */
     Version restore(String path, long number, Author who) throws SyscallException {
+        return restore(path, number, path, who);
+    }
+
+    /** Makes version {@code number} of {@code from} the latest content of {@code to} (a fork's layer restores from below it). */
+    Version restore(String from, long number, String to, Author who) throws SyscallException {
         return publish(() -> {
             Object[] before = madeBefore(who);
             if (before != null) return before;
-            Version old = versions.get(LogRecords.versionKey(path, number));
-            if (old == null) throw new SyscallException(Errno.ENOENT, "no version " + number + " of " + path);
-            if (old.deleted()) throw new SyscallException(Errno.EINVAL, "version " + number + " of " + path + " is a deletion");
-            return replaceContent(path, heads.get(path), old.size(), old.sha256(), old.chunks(), who, number);
+            Version old = versions.get(LogRecords.versionKey(from, number));
+            if (old == null) throw new SyscallException(Errno.ENOENT, "no version " + number + " of " + from);
+            if (old.deleted()) throw new SyscallException(Errno.EINVAL, "version " + number + " of " + from + " is a deletion");
+            return replaceContent(to, heads.get(to), old.size(), old.sha256(), old.chunks(), who, number);
         });
     }
 
@@ -295,6 +307,7 @@ final class VersionStore implements AutoCloseable {
      */
     private Object[] replaceContent(String path, Head head, long size, String sha, List<String> keys, Author who,
                                     long restoredFrom) throws SyscallException {
+        keepForForks(path);
         boolean newFile = head == null || head.deleted();
         String owner = newFile ? who.owner() : head.owner();
         Quota quota = quotas.apply(owner);
@@ -350,43 +363,56 @@ final class VersionStore implements AutoCloseable {
         });
     }
 
-    /**
-     * Copies trees ({@link TreeCopy}) as new versions sharing the chunks, so no content is copied,
-     * charged to {@code who}'s owner, and begins {@code view}, in one durable batch: all or nothing.
-     * Returns the files copied.
-     *
-     * @throws SyscallException EEXIST when a copy's place holds something, EQUOTA when the copy does not fit
-     */
-    int copyTrees(List<TreeCopy> copies, Author who, ForkViews.View view) throws SyscallException {
-        int[] copied = {0};
+    /** Begins a fork's view of the files ({@link ForkViews}): one record, whatever its files. EEXIST for a pid that has one. */
+    void addView(ForkViews.View view) throws SyscallException {
         publish(() -> {
-            for (TreeCopy c : copies) {
-                if (isDirectory(c.to()) || heads.containsKey(c.to())) throw new SyscallException(Errno.EEXIST, c.to() + " exists already");
-            }
-            TreeCopy.Plan plan = TreeCopy.plan(copies, heads, versions, dirs);
-            Quota quota = quotas.apply(who.owner());
-            Usage after = charge(who.owner(), plan.bytes(), plan.files().size(), quota); // refused before anything changes
-            List<byte[]> records = new ArrayList<>();
-            for (String d : plan.dirs()) {
-                dirs.add(d);
-                records.add(LogRecords.dir(d));
-            }
-            plan.files().forEach((path, v) -> records.add((byte[]) newVersion(path, null, v.size(), v.sha256(), v.chunks(), who,
-                    false, 0, who.owner(), after)[0]));
-            records.addAll(makeRoom(who.owner(), quota));
-            records.add(LogRecords.view(view));
+            if (views.of(view.pid()) != null) throw new SyscallException(Errno.EEXIST, "pid " + view.pid() + " has a view already");
             views.put(view);
-            copied[0] = plan.files().size();
-            return new Object[] {records, null};
+            return new Object[] {LogRecords.view(view), null};
         });
-        return copied[0];
     }
 
-    /** Ends process {@code pid}'s view of the files (its copy stays). */
+    /** Process {@code pid} ended: its view goes (when no fork of it sees through it); its layer stays. */
     void endView(long pid) throws SyscallException {
         if (views.of(pid) == null) return;
-        publish(() -> new Object[] {views.remove(pid) == null ? List.of() : LogRecords.unview(pid), null});
+        publish(() -> new Object[] {views.end(pid) ? LogRecords.unview(pid) : List.of(), null});
     }
+
+    /** Whether {@code path} has a version (a file, or a deletion). */
+    boolean hasEntry(String path) {
+        return heads.containsKey(path);
+    }
+
+    /** The names directly in {@code dir} whose latest version is a deletion. */
+    List<String> deletedIn(String dir) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Head> e : heads.subMap(dir + "/", dir + "/\uffff").entrySet()) {
+            String rest = e.getKey().substring(dir.length() + 1);
+            if (e.getValue().deleted() && rest.indexOf('/') < 0) out.add(rest);
+        }
+        return out;
+    }
+
+    /**
+     * Keeps, for the forks that see {@code path} through their layer, what they see before it
+     * changes: a version naming the same chunks in their layer, or a deletion where they saw no
+     * file (charged to the fork's owner, never refused). Before the change is charged, so that its
+     * usage counts them; records go in {@link #kept}. Log thread only.
+     */
+    private void keepForForks(String path) {
+        for (ForkViews.Keep k : views.keepBefore(path, heads::containsKey)) {
+            Head h = heads.get(k.seen());
+            Version seen = h == null || h.deleted() ? null : versions.get(LogRecords.versionKey(k.seen(), h.version()));
+            Usage was = usage(k.holder());
+            Usage u = seen == null ? was : new Usage(was.bytes() + seen.size(), was.files() + 1);
+            Author keeper = new Author(0, k.holder(), "vfs", "fork view", null);
+            kept.add((byte[]) newVersion(k.layer(), null, seen == null ? 0 : seen.size(), seen == null ? null : seen.sha256(),
+                    seen == null ? List.of() : seen.chunks(), keeper, seen == null, 0, k.holder(), u)[0]);
+        }
+    }
+
+    /** The records {@link #keepForForks} made in this change, logged before it. Log thread only. */
+    private final List<byte[]> kept = new ArrayList<>();
 
     /** Cuts the stream into chunks and queues each one the store does not have yet. */
     private Chunker.Cut storeChunks(InputStream data) throws SyscallException {
@@ -407,7 +433,7 @@ final class VersionStore implements AutoCloseable {
 
     /** Indexes a new version and returns its log record. Log thread only. */
     private Object[] newVersion(String path, Head head, long size, String sha, List<String> keys, Author who,
-                                boolean deleted, long restoredFrom, String owner, Usage after) {
+                             boolean deleted, long restoredFrom, String owner, Usage after) {
         long number = head == null ? 1 : head.version() + 1;
         Version v = new Version(path, number, size, sha, keys, clock.getAsLong(), who.pid(), who.owner(),
                 who.bundle(), who.syscall(), deleted, restoredFrom, owner);
@@ -491,12 +517,16 @@ final class VersionStore implements AutoCloseable {
                         try {
                             r = c.apply.apply();
                         } catch (SyscallException e) {
+                            for (byte[] k : kept) append(k); // indexed already, and true whether the change is made or not
+                            kept.clear();
                             c.done.completeExceptionally(e);
                             continue;
                         } catch (RuntimeException e) {
                             c.done.completeExceptionally(new SyscallException(Errno.EIO, "storing failed: " + e));
                             continue;
                         }
+                        for (byte[] k : kept) append(k); // what forks saw, before the change
+                        kept.clear();
                         if (r[0] instanceof byte[] one) append(one);
                         else if (r[0] instanceof List<?> several) for (Object one : several) append((byte[]) one);
                         c.result = (Version) r[1];

@@ -267,21 +267,33 @@ public class VersionedFileSystem implements FileSystem {
                 v.bundle(), v.syscall(), v.restoredFrom());
     }
 
-    /** Where {@code p}, as {@code c} names it, is in the store: a fork's workspace is its own copy. */
-    private String at(FsCaller c, String p) {
+    /** The fork's view {@code c} has, or null (watched: it goes when its process ends, also after a restart). */
+    private ForkViews.View view(FsCaller c) {
         ForkViews.View v = forks.of(c.viewOf());
-        if (v == null) return p;
-        watchExit(v.pid()); // its view goes when it ends (also after a restart)
-        return v.real(p);
+        if (v != null) watchExit(v.pid());
+        return v;
     }
 
-    /** {@code f} with its path as {@code c} names it. */
-    private FileInfo as(FsCaller c, FileInfo f) {
-        String shown = forks.shown(c.viewOf(), f.path());
-        if (shown.equals(f.path())) return f;
-        if (f.isDirectory()) return FileInfo.directory(shown);
-        return FileInfo.file(shown, f.version(), f.size(), f.sha256(), f.deleted(), f.timeMillis(), f.pid(), f.owner(),
-                f.bundle(), f.syscall(), f.restoredFrom());
+    /** The store path holding {@code p} as {@code c} sees it: a fork sees its workspace through its layer. */
+    private String seen(FsCaller c, String p) {
+        return view(c) == null ? p : forks.resolve(c.viewOf(), p, store::hasEntry);
+    }
+
+    /** Where {@code c}'s changes to {@code p} go: its fork's layer, in its workspace. */
+    private String upper(FsCaller c, String p) {
+        ForkViews.View v = view(c);
+        return v == null || !v.covers(p) ? p : v.base() + p;
+    }
+
+    /** Whether {@code p} is a directory as {@code c} sees it. */
+    private boolean isDirectory(FsCaller c, String p) {
+        return view(c) == null ? store.isDirectory(p) : forks.anyLayer(c.viewOf(), p, store::isDirectory);
+    }
+
+    /** Version {@code v} as {@code c} names it: at {@code p}. */
+    private static FileInfo info(String p, VersionStore.Version v) {
+        return FileInfo.file(p, v.number(), v.size(), v.sha256(), v.deleted(), v.time(), v.pid(), v.owner(),
+                v.bundle(), v.syscall(), v.restoredFrom());
     }
 
     /** Topic of the OSGi event posted for every new version in a versioned workspace. */
@@ -306,17 +318,18 @@ public class VersionedFileSystem implements FileSystem {
     public FileInfo write(FsCaller c, String path, InputStream data) throws SyscallException {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, false);
-        String s = at(c, p);
-        if (store.isDirectory(s)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
-        return as(c, changed("write", info(store.write(s, data, author(c)))));
+        if (isDirectory(c, p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
+        VersionStore.Version v = store.write(upper(c, p), data, author(c));
+        changed("write", info(v));
+        return info(p, v);
     }
 
     @Override
     public FileInfo append(FsCaller c, String path, InputStream data) throws SyscallException {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return writeTmp(c, p, data, true);
-        String s = at(c, p);
-        if (store.isDirectory(s)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
+        if (isDirectory(c, p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
+        String s = upper(c, p);
         // Read-modify-write made exact: appends to one path take turns (a striped lock), and the
         // new version is written only if the one it extends is still the latest, so that a plain
         // write that came in between makes it read again rather than be overwritten.
@@ -327,7 +340,9 @@ public class VersionedFileSystem implements FileSystem {
             throw new SyscallException(Errno.EIO, "reading the data to append failed: " + e.getMessage());
         }
         synchronized (appendLocks[Math.floorMod(s.hashCode(), appendLocks.length)]) {
-            return as(c, changed("append", appendLocked(c, s, tail)));
+            VersionStore.Version v = appendLocked(c, p, s, tail);
+            changed("append", info(v));
+            return info(p, v);
         }
     }
 
@@ -339,14 +354,15 @@ public class VersionedFileSystem implements FileSystem {
         return locks;
     }
 
-    private FileInfo appendLocked(FsCaller c, String p, byte[] tail) throws SyscallException {
+    /** Appends to {@code p} as {@code c} sees it, writing {@code s} (its fork's layer or {@code p}). */
+    private VersionStore.Version appendLocked(FsCaller c, String p, String s, byte[] tail) throws SyscallException {
         for (int attempt = 0; ; attempt++) {
-            var latest = store.latest(p);
-            long base = latest.map(VersionStore.Version::number).orElse(0L);
+            var latest = store.latest(seen(c, p));
+            long base = store.latest(s).map(VersionStore.Version::number).orElse(0L); // a fork's first change: its layer has none
             InputStream whole = latest.map(v -> (InputStream) new SequenceInputStream(store.open(v), new ByteArrayInputStream(tail)))
                     .orElse(new ByteArrayInputStream(tail));
             try {
-                return info(store.write(p, whole, author(c), base));
+                return store.write(s, whole, author(c), base);
             } catch (SyscallException e) {
                 if (e.errno() != Errno.EAGAIN || attempt >= 64) throw e;
             }
@@ -372,7 +388,7 @@ public class VersionedFileSystem implements FileSystem {
             case TOP -> throw new SyscallException(Errno.ENOENT, topDirectory(p) ? p + " is a directory" : "no file " + p);
             default -> {
                 if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
-                String s = at(c, p);
+                String s = seen(c, p);
                 VersionStore.Version v = version == 0
                         ? store.latest(s).orElseThrow(() -> notFound(s, p))
                         : store.version(s, version).orElseThrow(() -> new SyscallException(Errno.ENOENT,
@@ -412,10 +428,9 @@ public class VersionedFileSystem implements FileSystem {
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
             default -> {
-                String s = at(c, p);
-                var latest = store.latest(s);
-                if (latest.isPresent()) return as(c, info(latest.get()));
-                if (store.isDirectory(s)) return FileInfo.directory(p);
+                var latest = store.latest(seen(c, p));
+                if (latest.isPresent()) return info(p, latest.get());
+                if (isDirectory(c, p)) return FileInfo.directory(p);
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
         }
@@ -458,10 +473,10 @@ public class VersionedFileSystem implements FileSystem {
                 return MemTree.list(memory(), c, p);
             }
             default -> {
-                String s = at(c, p);
-                if (store.latest(s).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
-                if (!store.isDirectory(s)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
-                for (String name : store.list(s)) out.add(entry(c, p, name));
+                if (store.latest(seen(c, p)).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
+                if (!isDirectory(c, p)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
+                List<String> names = view(c) == null ? store.list(p) : forks.names(c.viewOf(), p, store::list, store::deletedIn);
+                for (String name : names) out.add(entry(c, p, name));
                 return out;
             }
         }
@@ -470,7 +485,7 @@ public class VersionedFileSystem implements FileSystem {
     private FileInfo entry(FsCaller c, String dir, String name) {
         String path = (dir.equals("/") ? "" : dir) + "/" + (name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
         if (name.endsWith("/")) return FileInfo.directory(path);
-        return store.latest(at(c, path)).map(v -> as(c, info(v))).orElse(FileInfo.directory(path));
+        return store.latest(seen(c, path)).map(v -> info(path, v)).orElse(FileInfo.directory(path));
     }
 
     @Override
@@ -485,7 +500,11 @@ public class VersionedFileSystem implements FileSystem {
             if (f == null) throw new SyscallException(Errno.ENOENT, "no file " + p);
             return FileInfo.file(p, 0, 0, null, true, System.currentTimeMillis(), c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
         }
-        return as(c, changed("delete", info(store.delete(at(c, p), author(c)))));
+        String s = upper(c, p);
+        boolean hidesBelow = !s.equals(p) && store.latest(seen(c, p)).isPresent(); // a fork deletes what it sees below its layer
+        VersionStore.Version v = store.delete(s, author(c), hidesBelow);
+        changed("delete", info(v));
+        return info(p, v);
     }
 
     @Override
@@ -493,7 +512,7 @@ public class VersionedFileSystem implements FileSystem {
         String p = check(c, path, "read");
         if (area(p) == Area.MEM) return MemTree.history(memory(), c, p);
         List<FileInfo> out = new ArrayList<>();
-        for (VersionStore.Version v : store.history(at(c, p))) out.add(as(c, info(v)));
+        for (VersionStore.Version v : store.history(seen(c, p))) out.add(info(p, v));
         if (out.isEmpty()) throw new SyscallException(Errno.ENOENT, "no history for " + p);
         return out;
     }
@@ -505,7 +524,11 @@ public class VersionedFileSystem implements FileSystem {
         }
         if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
         List<FileInfo> out = new ArrayList<>();
-        for (VersionStore.Version v : store.madeBy(pid, limit)) out.add(as(c, info(v)));
+        ForkViews.View mine = view(c);
+        for (VersionStore.Version v : store.madeBy(pid, limit)) {
+            boolean inLayer = mine != null && v.path().startsWith(mine.base() + "/");
+            out.add(inLayer ? info(v.path().substring(mine.base().length()), v) : info(v));
+        }
         return out;
     }
 
@@ -513,7 +536,7 @@ public class VersionedFileSystem implements FileSystem {
     public String diff(FsCaller c, String path, long from, long to) throws SyscallException {
         String p = check(c, path, "read");
         if (area(p) == Area.MEM) throw new SyscallException(Errno.EINVAL, p + ": /mem keeps only the current value, there is nothing to diff");
-        String s = at(c, p);
+        String s = seen(c, p);
         String a = text(s, p, from);
         long toVersion = to == 0 ? store.head(s).map(VersionStore.Head::version).orElse(0L) : to;
         String b = text(s, p, toVersion);
@@ -538,17 +561,18 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo restore(FsCaller c, String path, long version) throws SyscallException {
         String p = writable(c, path);
-        return as(c, changed("restore", info(store.restore(at(c, p), version, author(c)))));
+        VersionStore.Version v = store.restore(seen(c, p), version, upper(c, p), author(c));
+        changed("restore", info(v));
+        return info(p, v);
     }
 
     @Override
     public FileInfo mkdir(FsCaller c, String path) throws SyscallException {
         String p = writable(c, path);
         if (area(p) == Area.TMP) return FileInfo.directory(p); // /tmp directories exist by their files
-        String s = at(c, p);
-        if (store.latest(s).isPresent()) throw new SyscallException(Errno.EEXIST, p + " is a file");
-        for (String q = VfsPaths.parent(s); !q.equals("/"); q = VfsPaths.parent(q)) {
-            if (store.latest(q).isPresent()) throw new SyscallException(Errno.EEXIST, forks.shown(c.viewOf(), q) + " is a file");
+        String s = upper(c, p);
+        for (String q = p; !q.equals("/"); q = VfsPaths.parent(q)) {
+            if (store.latest(seen(c, q)).isPresent()) throw new SyscallException(Errno.EEXIST, q + " is a file");
         }
         store.mkdir(s, author(c));
         return FileInfo.directory(p);
@@ -567,13 +591,8 @@ public class VersionedFileSystem implements FileSystem {
         }
         if (trees.isEmpty()) return null;
         String base = ForkViews.base(owner, child);
-        List<TreeCopy> copies = new ArrayList<>();
-        for (String t : trees) {
-            String home = "/home/" + t.split("/")[2];
-            copies.add(new TreeCopy(forks.real(parent, t), base + t, forks.real(parent, home + "/" + ForkViews.FORKS)));
-        }
-        store.copyTrees(copies, new VersionStore.Author(child, owner, "kernel", "agent:fork"),
-                new ForkViews.View(child, owner, base, List.copyOf(trees)));
+        // it sees what its parent sees: through the parent's view, if it has one
+        store.addView(new ForkViews.View(child, owner, base, List.copyOf(trees), forks.of(parent) == null ? 0 : parent, false));
         return base; // the child is not in the process table yet: its first use of the view watches for its end
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A whole-agent fork's workspace: its own copy of the parent's trees, made without copying content. */
+/** A whole-agent fork's workspace: a layer of its own over what its parent sees, made with one record. */
 class ForkViewsTest {
     static final List<String> BOOK = List.of("fs:*:/home/alice/book/**", "fs:read:/home/alice/**");
 
@@ -88,9 +88,13 @@ class ForkViewsTest {
         assertEquals(Errno.ENOENT, errno(() -> read(child, "/home/alice/book/ch/b.txt")));
         FileInfo a = fs.stat(child, "/home/alice/book/a.txt");
         assertEquals("/home/alice/book/a.txt", a.path());
-        assertEquals(2, a.version(), "the copy is version 1 of the fork's file");
-        assertEquals(List.of("/home/alice/book/a.txt", "/home/alice/book/a.txt"),
-                fs.history(child, "/home/alice/book/a.txt").stream().map(FileInfo::path).toList());
+        assertEquals(1, a.version(), "the fork's own versions count from its first change");
+        assertEquals(List.of("/home/alice/book/a.txt"), fs.history(child, "/home/alice/book/a.txt").stream().map(FileInfo::path).toList());
+        assertEquals(List.of("/home/alice/book/a.txt", "/home/alice/book/ch", "/home/alice/book/empty", "/home/alice/book/new.txt"),
+                fs.list(child, "/home/alice/book").stream().map(FileInfo::path).toList());
+        assertEquals(List.of(), fs.list(child, "/home/alice/book/ch"), "what it deleted is gone for it only");
+        assertEquals(List.of("/home/alice/book/a.txt", "/home/alice/book/ch", "/home/alice/book/empty"),
+                fs.list(parent, "/home/alice/book").stream().map(FileInfo::path).toList(), "the parent's is as it was");
         assertEquals("everyone's", read(child, "/home/alice/notes.txt"), "outside its workspace the files are everyone's");
 
         // the operator finds the fork's files where they are kept, and as the fork sees them
@@ -159,11 +163,7 @@ class ForkViewsTest {
     void theViewGoesWhenTheForkEndsAndItsCopyStays() throws Exception {
         java.util.concurrent.CompletableFuture<org.agentos.kernel.api.process.ExitStatus> end = new java.util.concurrent.CompletableFuture<>();
         fs.close();
-        fs = new VersionedFileSystem(dir, (org.agentos.kernel.api.process.ProcessManager) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {org.agentos.kernel.api.process.ProcessManager.class}, (proxy, m, args) -> {
-                    if (m.getName().equals("awaitExit") && (long) args[0] == 9) return end;
-                    throw new UnsupportedOperationException(m.getName());
-                }), null);
+        fs = new VersionedFileSystem(dir, endsOn(9, end), null);
         write(process(5), "/home/alice/book/a.txt", "parent's");
         fs.fork(5, 9, "alice", BOOK);
         write(process(9), "/home/alice/book/a.txt", "child's");
@@ -176,13 +176,57 @@ class ForkViewsTest {
     }
 
     @Test
-    void aCopyOverTheQuotaIsRefusedWhole() throws Exception {
-        write(process(5), "/home/alice/book/a.txt", "0123456789");
-        write(process(5), "/home/alice/book/b.txt", "0123456789");
-        fs.setQuotas(new VersionStore.Quota(30, 100), Map.of());
-        assertEquals(Errno.EQUOTA, errno(() -> fs.fork(5, 9, "alice", BOOK)));
-        assertEquals(Errno.ENOENT, errno(() -> fs.stat(operator, "/home/alice/.forks/9")), "nothing was copied");
-        assertEquals("0123456789", read(process(9), "/home/alice/book/a.txt"), "no view: it shares the files");
+    void whatThePartentChangesAfterTheForkTheForkDoesNotSeeAndPaysNothingForUntilThen() throws Exception {
+        FsCaller parent = process(5);
+        write(parent, "/home/alice/book/kept.txt", "0123456789");
+        write(parent, "/home/alice/book/gone.txt", "0123456789");
+        long before = aliceBytes();
+        fs.fork(5, 9, "alice", BOOK);
+        assertEquals(before, aliceBytes(), "a fork costs nothing");
+        write(parent, "/home/alice/book/kept.txt", "changed by the parent");
+        fs.delete(parent, "/home/alice/book/gone.txt");
+        write(parent, "/home/alice/book/born.txt", "made after the fork");
+        FsCaller child = process(9);
+        assertEquals("0123456789", read(child, "/home/alice/book/kept.txt"));
+        assertEquals("0123456789", read(child, "/home/alice/book/gone.txt"), "deleted below: the fork still has it");
+        assertEquals(Errno.ENOENT, errno(() -> read(child, "/home/alice/book/born.txt")));
+        assertEquals(List.of("/home/alice/book/gone.txt", "/home/alice/book/kept.txt"),
+                fs.list(child, "/home/alice/book").stream().map(FileInfo::path).toList());
+        assertEquals("changed by the parent", read(parent, "/home/alice/book/kept.txt"));
+        // the two files kept for the fork are charged to its owner: what was shared is two copies now
+        assertEquals(before + 20 + "changed by the parent".length() - 10 - 10 + "made after the fork".length(), aliceBytes());
+    }
+
+    long aliceBytes() {
+        return fs.usage().stream().filter(u -> u.owner().equals("alice")).mapToLong(org.agentos.kernel.api.fs.FsUsage::bytes).sum();
+    }
+
+    @Test
+    void aForkEndedWhileItsForkLivesStaysUnderIt() throws Exception {
+        java.util.concurrent.CompletableFuture<org.agentos.kernel.api.process.ExitStatus> end = new java.util.concurrent.CompletableFuture<>();
+        fs.close();
+        fs = new VersionedFileSystem(dir, endsOn(9, end), null);
+        write(process(5), "/home/alice/book/a.txt", "first");
+        fs.fork(5, 9, "alice", BOOK);
+        write(process(9), "/home/alice/book/b.txt", "the fork's");
+        fs.fork(9, 12, "alice", BOOK);
+        end.complete(null); // 9 ends; 12 still sees through its layer
+        write(process(5), "/home/alice/book/a.txt", "changed below both");
+        assertEquals("first", read(process(12), "/home/alice/book/a.txt"));
+        assertEquals("the fork's", read(process(12), "/home/alice/book/b.txt"));
+        fs.close();
+        fs = new VersionedFileSystem(dir, null, null);
+        assertEquals("first", read(process(12), "/home/alice/book/a.txt"), "after a restart too");
+        assertEquals("the fork's", read(process(12), "/home/alice/book/b.txt"));
+    }
+
+    static org.agentos.kernel.api.process.ProcessManager endsOn(long pid, java.util.concurrent.CompletableFuture<?> end) {
+        return (org.agentos.kernel.api.process.ProcessManager) java.lang.reflect.Proxy.newProxyInstance(
+                ForkViewsTest.class.getClassLoader(), new Class<?>[] {org.agentos.kernel.api.process.ProcessManager.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("awaitExit")) return (long) args[0] == pid ? end : new java.util.concurrent.CompletableFuture<>();
+                    throw new UnsupportedOperationException(m.getName());
+                });
     }
 
     @Test
@@ -191,6 +235,6 @@ class ForkViewsTest {
         assertEquals(Errno.EEXIST, errno(() -> {
             fs.fork(5, 9, "alice", BOOK);
             fs.fork(5, 9, "alice", BOOK);
-        }), "a pid's copy is made once");
+        }), "a pid's view is made once");
     }
 }

@@ -52,14 +52,15 @@ public interface FileSystem {
 
     /**
      * Gives process {@code child}, a fork of {@code parent}, a workspace of its own: the trees
-     * under {@code /home} that {@code capabilities} let it write ({@link WorkspaceTrees}), as the
-     * parent sees them now, copied to {@code /home/<owner>/.forks/<child>/} without copying any
-     * content (the copies share the parent's stored chunks: one small record per file). From then
-     * on the child reads and writes those paths there, and nobody else's writes reach them; its
-     * other paths are everyone's. The copy stays after the child ends, as files of its owner.
+     * under {@code /home} that {@code capabilities} let it write ({@link WorkspaceTrees}) are seen
+     * through a layer of its own, {@code /home/<owner>/.forks/<child>/}, over what the parent sees
+     * now. Its writes go to its layer; what changes below it after the fork is kept in its layer
+     * first, so it goes on seeing the files of that moment. Constant time: nothing is copied until
+     * something changes, and then only that file's record (the content's chunks are shared). Its
+     * other paths are everyone's. The layer stays after the child ends, as files of its owner.
      *
-     * @return the directory of the copy, or null when the capabilities name no tree under /home
-     * @throws SyscallException EQUOTA when the copy does not fit the owner's quota (nothing is copied then)
+     * @return the directory of its layer, or null when the capabilities name no tree under /home
+     * @throws SyscallException EEXIST when {@code child} has a view already
      * @since 1.3
      */
     String fork(long parent, long child, String owner, List<String> capabilities) throws SyscallException;

@@ -22,8 +22,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
         detailedDescription = "agent:fork 42 copies agent 42 as it is at its next quiet step boundary: a new process with "
                 + "its owner, capabilities and quotas, a copy-on-write copy of its memory and a copy of its mailbox, made in "
                 + "time independent of their size; both go on (--paused holds the copy). Its workspace (the trees under /home "
-                + "its capabilities let it write) is its own: a copy kept in /home/<owner>/.forks/<pid>, made without copying "
-                + "content, that it reads and writes at the paths it always used; the copy stays when it ends.\n"
+                + "its capabilities let it write) is its own, at the paths it always used: a layer in /home/<owner>/.forks/<pid> "
+                + "over the files as they were, holding what it changes (and what changes under it); the layer stays when it ends.\n"
                 + "agent:fork --at 12 42 rebuilds the state of step 12 by replaying its journal and makes step 12's call again "
                 + "in the new process; --result '{...}' gives it that result instead (what if the tool had answered this?), "
                 + "--result '{\"errno\":\"EIO\",\"message\":\"...\"}' fails it. A process forked at a step starts with "
@@ -95,7 +95,7 @@ public class ForkCommand implements Action {
     private String workspace(long copy) {
         return processes.info(copy)
                 .filter(p -> WorkspaceTrees.of(p.capabilities()).stream().anyMatch(t -> t.startsWith("/home/")))
-                .map(p -> "; its workspace: /home/" + p.owner() + "/.forks/" + copy)
+                .map(p -> "; its workspace's layer: /home/" + p.owner() + "/.forks/" + copy)
                 .orElse("");
     }
 }
