@@ -133,7 +133,9 @@ public class VersionedFileSystem implements FileSystem {
         return all.get(0).manager();
     }
 
+    /** Writes go to the store's log; reads go to its index, the forks' views among them. */
     private VersionStore store;
+    private VersionIndex index;
     private ForkViews forks;
     private volatile Map<String, VersionStore.Quota> quotas = Map.of();
     private volatile VersionStore.Quota defaultQuota = VersionStore.Quota.NONE;
@@ -163,8 +165,9 @@ public class VersionedFileSystem implements FileSystem {
         this.audit = audit;
         Files.createDirectories(dir);
         this.store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
-        this.forks = store.views;
-        store.setQuotas(this::quotaOf);
+        this.index = store.index;
+        this.forks = index.views;
+        index.setQuotas(this::quotaOf);
     }
 
     @Activate
@@ -175,8 +178,9 @@ public class VersionedFileSystem implements FileSystem {
         else dir = context.getDataFile("vfs").toPath();
         Files.createDirectories(dir);
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
-        forks = store.views;
-        store.setQuotas(this::quotaOf);
+        index = store.index;
+        forks = index.views;
+        index.setQuotas(this::quotaOf);
         configure(config);
     }
 
@@ -276,7 +280,7 @@ public class VersionedFileSystem implements FileSystem {
 
     /** The store path holding {@code p} as {@code c} sees it: a fork sees its workspace through its layer. */
     private String seen(FsCaller c, String p) {
-        return view(c) == null ? p : forks.resolve(c.viewOf(), p, store::hasEntry);
+        return view(c) == null ? p : forks.resolve(c.viewOf(), p, index::hasEntry);
     }
 
     /** Where {@code c}'s changes to {@code p} go: its fork's layer, in its workspace. */
@@ -287,7 +291,7 @@ public class VersionedFileSystem implements FileSystem {
 
     /** Whether {@code p} is a directory as {@code c} sees it. */
     private boolean isDirectory(FsCaller c, String p) {
-        return view(c) == null ? store.isDirectory(p) : forks.anyLayer(c.viewOf(), p, store::isDirectory);
+        return view(c) == null ? index.isDirectory(p) : forks.anyLayer(c.viewOf(), p, index::isDirectory);
     }
 
     /** Version {@code v} as {@code c} names it: at {@code p}. */
@@ -357,8 +361,8 @@ public class VersionedFileSystem implements FileSystem {
     /** Appends to {@code p} as {@code c} sees it, writing {@code s} (its fork's layer or {@code p}). */
     private VersionStore.Version appendLocked(FsCaller c, String p, String s, byte[] tail) throws SyscallException {
         for (int attempt = 0; ; attempt++) {
-            var latest = store.latest(seen(c, p));
-            long base = store.latest(s).map(VersionStore.Version::number).orElse(0L); // a fork's first change: its layer has none
+            var latest = index.latest(seen(c, p));
+            long base = index.latest(s).map(VersionStore.Version::number).orElse(0L); // a fork's first change: its layer has none
             InputStream whole = latest.map(v -> (InputStream) new SequenceInputStream(store.open(v), new ByteArrayInputStream(tail)))
                     .orElse(new ByteArrayInputStream(tail));
             try {
@@ -390,8 +394,8 @@ public class VersionedFileSystem implements FileSystem {
                 if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
                 String s = seen(c, p);
                 VersionStore.Version v = version == 0
-                        ? store.latest(s).orElseThrow(() -> notFound(s, p))
-                        : store.version(s, version).orElseThrow(() -> new SyscallException(Errno.ENOENT,
+                        ? index.latest(s).orElseThrow(() -> notFound(s, p))
+                        : index.version(s, version).orElseThrow(() -> new SyscallException(Errno.ENOENT,
                                 "no version " + version + " of " + p + " (never written, or expired: an owner's "
                                         + "quota holds its files and their history, the oldest history going first)"));
                 if (v.deleted()) throw new SyscallException(Errno.ENOENT, "version " + version + " of " + p + " is a deletion");
@@ -402,7 +406,7 @@ public class VersionedFileSystem implements FileSystem {
 
     /** ENOENT for {@code p}, which is {@code s} in the store. */
     private SyscallException notFound(String s, String p) {
-        return new SyscallException(Errno.ENOENT, store.isDirectory(s) ? p + " is a directory" : "no file " + p);
+        return new SyscallException(Errno.ENOENT, index.isDirectory(s) ? p + " is a directory" : "no file " + p);
     }
 
     @Override
@@ -428,7 +432,7 @@ public class VersionedFileSystem implements FileSystem {
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
             default -> {
-                var latest = store.latest(seen(c, p));
+                var latest = index.latest(seen(c, p));
                 if (latest.isPresent()) return info(p, latest.get());
                 if (isDirectory(c, p)) return FileInfo.directory(p);
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
@@ -447,7 +451,7 @@ public class VersionedFileSystem implements FileSystem {
         switch (area(p)) {
             case TMP, TOP -> {
                 if (p.equals("/home") || p.equals("/shared")) {
-                    for (String name : store.list(p)) out.add(entry(c, p, name));
+                    for (String name : index.list(p)) out.add(entry(c, p, name));
                     return out;
                 }
                 String prefix = p + "/";
@@ -473,9 +477,9 @@ public class VersionedFileSystem implements FileSystem {
                 return MemTree.list(memory(), c, p);
             }
             default -> {
-                if (store.latest(seen(c, p)).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
+                if (index.latest(seen(c, p)).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
                 if (!isDirectory(c, p)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
-                List<String> names = view(c) == null ? store.list(p) : forks.names(c.viewOf(), p, store::list, store::deletedIn);
+                List<String> names = view(c) == null ? index.list(p) : forks.names(c.viewOf(), p, index::list, index::deletedIn);
                 for (String name : names) out.add(entry(c, p, name));
                 return out;
             }
@@ -485,7 +489,7 @@ public class VersionedFileSystem implements FileSystem {
     private FileInfo entry(FsCaller c, String dir, String name) {
         String path = (dir.equals("/") ? "" : dir) + "/" + (name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
         if (name.endsWith("/")) return FileInfo.directory(path);
-        return store.latest(seen(c, path)).map(v -> info(path, v)).orElse(FileInfo.directory(path));
+        return index.latest(seen(c, path)).map(v -> info(path, v)).orElse(FileInfo.directory(path));
     }
 
     @Override
@@ -501,7 +505,7 @@ public class VersionedFileSystem implements FileSystem {
             return FileInfo.file(p, 0, 0, null, true, System.currentTimeMillis(), c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
         }
         String s = upper(c, p);
-        boolean hidesBelow = !s.equals(p) && store.latest(seen(c, p)).isPresent(); // a fork deletes what it sees below its layer
+        boolean hidesBelow = !s.equals(p) && index.latest(seen(c, p)).isPresent(); // a fork deletes what it sees below its layer
         VersionStore.Version v = store.delete(s, author(c), hidesBelow);
         changed("delete", info(v));
         return info(p, v);
@@ -512,7 +516,7 @@ public class VersionedFileSystem implements FileSystem {
         String p = check(c, path, "read");
         if (area(p) == Area.MEM) return MemTree.history(memory(), c, p);
         List<FileInfo> out = new ArrayList<>();
-        for (VersionStore.Version v : store.history(seen(c, p))) out.add(info(p, v));
+        for (VersionStore.Version v : index.history(seen(c, p))) out.add(info(p, v));
         if (out.isEmpty()) throw new SyscallException(Errno.ENOENT, "no history for " + p);
         return out;
     }
@@ -525,7 +529,7 @@ public class VersionedFileSystem implements FileSystem {
         if (limit <= 0) throw new SyscallException(Errno.EINVAL, "limit must be positive");
         List<FileInfo> out = new ArrayList<>();
         ForkViews.View mine = view(c);
-        for (VersionStore.Version v : store.madeBy(pid, limit)) {
+        for (VersionStore.Version v : index.madeBy(pid, limit)) {
             boolean inLayer = mine != null && v.path().startsWith(mine.base() + "/");
             out.add(inLayer ? info(v.path().substring(mine.base().length()), v) : info(v));
         }
@@ -538,7 +542,7 @@ public class VersionedFileSystem implements FileSystem {
         if (area(p) == Area.MEM) throw new SyscallException(Errno.EINVAL, p + ": /mem keeps only the current value, there is nothing to diff");
         String s = seen(c, p);
         String a = text(s, p, from);
-        long toVersion = to == 0 ? store.head(s).map(VersionStore.Head::version).orElse(0L) : to;
+        long toVersion = to == 0 ? index.head(s).map(VersionStore.Head::version).orElse(0L) : to;
         String b = text(s, p, toVersion);
         String d = LineDiff.unified(a, b, p + " v" + from, p + " v" + toVersion);
         if (d == null) throw new SyscallException(Errno.EINVAL, "the versions differ in too many lines to diff");
@@ -547,7 +551,7 @@ public class VersionedFileSystem implements FileSystem {
 
     /** Version {@code version} of {@code p}, which is {@code s} in the store, as text. */
     private String text(String s, String p, long version) throws SyscallException {
-        VersionStore.Version v = store.version(s, version)
+        VersionStore.Version v = index.version(s, version)
                 .orElseThrow(() -> new SyscallException(Errno.ENOENT, "no version " + version + " of " + p));
         if (v.deleted()) return "";
         if (v.size() > 8L << 20) throw new SyscallException(Errno.EINVAL, "version " + version + " is over 8 MiB: too large to diff");
@@ -572,7 +576,7 @@ public class VersionedFileSystem implements FileSystem {
         if (area(p) == Area.TMP) return FileInfo.directory(p); // /tmp directories exist by their files
         String s = upper(c, p);
         for (String q = p; !q.equals("/"); q = VfsPaths.parent(q)) {
-            if (store.latest(seen(c, q)).isPresent()) throw new SyscallException(Errno.EEXIST, q + " is a file");
+            if (index.latest(seen(c, q)).isPresent()) throw new SyscallException(Errno.EEXIST, q + " is a file");
         }
         store.mkdir(s, author(c));
         return FileInfo.directory(p);
@@ -599,9 +603,9 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public List<FsUsage> usage() {
         List<FsUsage> out = new ArrayList<>();
-        store.usageByOwner().forEach((owner, u) -> {
+        index.usageByOwner().forEach((owner, u) -> {
             VersionStore.Quota q = quotaOf(owner);
-            out.add(new FsUsage(owner, u.bytes(), u.files(), q.bytes(), q.files(), store.historyBytes(owner)));
+            out.add(new FsUsage(owner, u.bytes(), u.files(), q.bytes(), q.files(), index.historyBytes(owner)));
         });
         return out;
     }

@@ -84,7 +84,7 @@ class CrashRecoveryTest {
 
         try (VersionStore store = new VersionStore(file, System::currentTimeMillis)) {
             for (String[] f : acked.values()) {
-                VersionStore.Version v = store.version(f[1], Long.parseLong(f[2]))
+                VersionStore.Version v = store.index.version(f[1], Long.parseLong(f[2]))
                         .orElseThrow(() -> new AssertionError("lost acknowledged " + f[1] + " v" + f[2]));
                 assertEquals(f[3], v.sha256(), f[1] + " v" + f[2]);
                 assertEquals(v.sha256(), sha256(store.open(v)), "content of " + f[1] + " v" + f[2]);
@@ -94,8 +94,8 @@ class CrashRecoveryTest {
             for (int t = 0; t < 4; t++) {
                 for (int i = 0; i < 20; i++) {
                     String path = "/home/crash/t" + t + "/f" + i;
-                    List<VersionStore.Version> h = store.history(path);
-                    var head = store.head(path);
+                    List<VersionStore.Version> h = store.index.history(path);
+                    var head = store.index.head(path);
                     if (h.isEmpty()) {
                         assertTrue(head.isEmpty(), "a head without versions: " + path);
                         continue;
@@ -108,7 +108,7 @@ class CrashRecoveryTest {
                     liveFiles++;
                 }
             }
-            assertEquals(new VersionStore.Usage(liveBytes, liveFiles), store.usage("crash"), "usage agrees with the heads");
+            assertEquals(new VersionStore.Usage(liveBytes, liveFiles), store.index.usage("crash"), "usage agrees with the heads");
         }
     }
 

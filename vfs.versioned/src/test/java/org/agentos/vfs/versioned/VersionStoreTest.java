@@ -61,7 +61,7 @@ class VersionStoreTest {
         // the same call again (the kernel never learned its result): nothing written, the same version
         VersionStore.Version again = store.write("/home/alice/log.txt", text("one\none\n"), first);
         assertEquals(v1, again);
-        assertEquals("one\n", read(store.latest("/home/alice/log.txt").orElseThrow()));
+        assertEquals("one\n", read(store.index.latest("/home/alice/log.txt").orElseThrow()));
         store.close();
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
         assertEquals(1, store.write("/home/alice/log.txt", text("one\none\n"), first).number(), "also after a restart");
@@ -78,13 +78,13 @@ class VersionStoreTest {
         VersionStore.Version v2 = store.write("/home/alice/notes.txt", text("two"), ALICE);
         assertEquals(1, v1.number());
         assertEquals(2, v2.number());
-        assertEquals("two", read(store.latest("/home/alice/notes.txt").orElseThrow()));
-        assertEquals("one", read(store.version("/home/alice/notes.txt", 1).orElseThrow()));
-        List<VersionStore.Version> h = store.history("/home/alice/notes.txt");
+        assertEquals("two", read(store.index.latest("/home/alice/notes.txt").orElseThrow()));
+        assertEquals("one", read(store.index.version("/home/alice/notes.txt", 1).orElseThrow()));
+        List<VersionStore.Version> h = store.index.history("/home/alice/notes.txt");
         assertEquals(List.of(1L, 2L), h.stream().map(VersionStore.Version::number).toList());
         assertEquals(42, h.get(1).pid());
         assertEquals("fs.write", h.get(1).syscall());
-        assertTrue(store.history("/home/alice/notes").isEmpty(), "a prefix of the name is another path");
+        assertTrue(store.index.history("/home/alice/notes").isEmpty(), "a prefix of the name is another path");
     }
 
     @Test
@@ -93,15 +93,15 @@ class VersionStoreTest {
         store.write("/home/alice/a", text("second"), ALICE);
         VersionStore.Version gone = store.delete("/home/alice/a", ALICE);
         assertTrue(gone.deleted());
-        assertTrue(store.latest("/home/alice/a").isEmpty());
-        assertEquals(List.of(), store.list("/home/alice"));
+        assertTrue(store.index.latest("/home/alice/a").isEmpty());
+        assertEquals(List.of(), store.index.list("/home/alice"));
         assertEquals(Errno.ENOENT, assertThrows(SyscallException.class, () -> store.delete("/home/alice/a", ALICE)).errno());
 
         VersionStore.Version back = store.restore("/home/alice/a", 1, ALICE);
         assertEquals(4, back.number());
         assertEquals(1, back.restoredFrom());
-        assertEquals("first", read(store.latest("/home/alice/a").orElseThrow()));
-        assertEquals(4, store.history("/home/alice/a").size());
+        assertEquals("first", read(store.index.latest("/home/alice/a").orElseThrow()));
+        assertEquals(4, store.index.history("/home/alice/a").size());
         assertEquals(Errno.EINVAL, assertThrows(SyscallException.class,
                 () -> store.restore("/home/alice/a", 3, ALICE)).errno(), "3 is the deletion");
         assertEquals(Errno.ENOENT, assertThrows(SyscallException.class,
@@ -114,9 +114,9 @@ class VersionStoreTest {
         store.write("/home/alice/src/Main.java", text("x"), ALICE);
         store.write("/home/alice/src/util/U.java", text("x"), ALICE);
         store.write("/home/alicia/b.txt", text("x"), ALICE);
-        assertEquals(List.of("a.txt", "src/"), store.list("/home/alice"));
-        assertEquals(List.of("Main.java", "util/"), store.list("/home/alice/src"));
-        assertEquals(List.of("alice/", "alicia/"), store.list("/home"));
+        assertEquals(List.of("a.txt", "src/"), store.index.list("/home/alice"));
+        assertEquals(List.of("Main.java", "util/"), store.index.list("/home/alice/src"));
+        assertEquals(List.of("alice/", "alicia/"), store.index.list("/home"));
     }
 
     @Test
@@ -176,54 +176,54 @@ class VersionStoreTest {
     @Test
     void quotasRefuseWritesThatGoOverAndChangeNothing() throws Exception {
         VersionStore.Quota q = new VersionStore.Quota(10, 2);
-        store.setQuotas(owner -> q);
+        store.index.setQuotas(owner -> q);
         store.write("/home/alice/a", text("12345"), ALICE);
         SyscallException bytes = assertThrows(SyscallException.class, () -> store.write("/home/alice/b", text("123456"), ALICE));
         assertEquals(Errno.EQUOTA, bytes.errno());
         assertTrue(bytes.getMessage().contains("11 bytes, its quota is 10"), bytes.getMessage());
-        assertTrue(store.head("/home/alice/b").isEmpty());
+        assertTrue(store.index.head("/home/alice/b").isEmpty());
         store.write("/home/alice/b", text("1"), ALICE);
         SyscallException files = assertThrows(SyscallException.class, () -> store.write("/home/alice/c", text(""), ALICE));
         assertEquals(Errno.EQUOTA, files.errno());
-        assertEquals(new VersionStore.Usage(6, 2), store.usage("alice"));
+        assertEquals(new VersionStore.Usage(6, 2), store.index.usage("alice"));
         store.write("/home/alice/a", text("1234"), ALICE); // shrinking is always allowed
         store.delete("/home/alice/b", ALICE);
-        assertEquals(new VersionStore.Usage(4, 1), store.usage("alice"));
+        assertEquals(new VersionStore.Usage(4, 1), store.index.usage("alice"));
     }
 
     @Test
     void historyCountsAgainstTheQuotaAndTheOldestExpiresToMakeRoom() throws Exception {
-        store.setQuotas(owner -> new VersionStore.Quota(100, 10));
+        store.index.setQuotas(owner -> new VersionStore.Quota(100, 10));
         String ten = "0123456789";
         for (int i = 0; i < 10; i++) store.write("/home/alice/f", text(ten), ALICE); // v1..v10: 10 live, 90 history
-        assertEquals(10, store.usage("alice").bytes());
-        assertEquals(90, store.historyBytes("alice"), "nine older versions of 10 bytes are stored, and counted");
+        assertEquals(10, store.index.usage("alice").bytes());
+        assertEquals(90, store.index.historyBytes("alice"), "nine older versions of 10 bytes are stored, and counted");
         store.write("/home/alice/f", text(ten), ALICE); // v11: v1 expires to keep 100
-        assertEquals(90, store.historyBytes("alice"));
-        assertTrue(store.version("/home/alice/f", 1).isEmpty(), "the oldest version expired");
-        assertEquals(ten, read(store.version("/home/alice/f", 2).orElseThrow()));
+        assertEquals(90, store.index.historyBytes("alice"));
+        assertTrue(store.index.version("/home/alice/f", 1).isEmpty(), "the oldest version expired");
+        assertEquals(ten, read(store.index.version("/home/alice/f", 2).orElseThrow()));
         store.write("/home/alice/g", text(ten + ten + ten), ALICE); // 30 more live: v2..v4 expire
-        assertEquals(40, store.usage("alice").bytes());
-        assertEquals(60, store.historyBytes("alice"));
-        assertTrue(store.version("/home/alice/f", 4).isEmpty());
-        assertTrue(store.version("/home/alice/f", 5).isPresent());
+        assertEquals(40, store.index.usage("alice").bytes());
+        assertEquals(60, store.index.historyBytes("alice"));
+        assertTrue(store.index.version("/home/alice/f", 4).isEmpty());
+        assertTrue(store.index.version("/home/alice/f", 5).isPresent());
         store.delete("/home/alice/g", ALICE); // a deleted file's content is history until it expires
-        assertEquals(10, store.usage("alice").bytes());
-        assertEquals(90, store.historyBytes("alice"));
+        assertEquals(10, store.index.usage("alice").bytes());
+        assertEquals(90, store.index.historyBytes("alice"));
         SyscallException tooBig = assertThrows(SyscallException.class, () -> store.write("/home/alice/h", text("x".repeat(91)), ALICE));
         assertEquals(Errno.EQUOTA, tooBig.errno(), "more than the quota holds even without history: nothing expires");
-        assertEquals(90, store.historyBytes("alice"));
-        assertEquals(0, store.historyBytes("bob"));
+        assertEquals(90, store.index.historyBytes("alice"));
+        assertEquals(0, store.index.historyBytes("bob"));
         store.close();
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
-        assertEquals(90, store.historyBytes("alice"), "expiries are in the log: the same history after a reopen");
-        assertTrue(store.version("/home/alice/f", 4).isEmpty());
-        assertEquals(ten, read(store.version("/home/alice/f", 5).orElseThrow()));
+        assertEquals(90, store.index.historyBytes("alice"), "expiries are in the log: the same history after a reopen");
+        assertTrue(store.index.version("/home/alice/f", 4).isEmpty());
+        assertEquals(ten, read(store.index.version("/home/alice/f", 5).orElseThrow()));
     }
 
     @Test
     void expiredVersionsLeaveTheDiskWhenTheLogIsCompactedAndReadersCarryOn() throws Exception {
-        store.setQuotas(owner -> new VersionStore.Quota(300_000, 100));
+        store.index.setQuotas(owner -> new VersionStore.Quota(300_000, 100));
         store.compactAboveBytes = 1_000_000;
         java.util.Random random = new java.util.Random(7);
         byte[] last = null;
@@ -235,7 +235,7 @@ class VersionStoreTest {
         Thread reader = new Thread(() -> {
             try {
                 while (writing.get()) {
-                    assertEquals("steady", read(store.latest("/shared/stable").orElseThrow()));
+                    assertEquals("steady", read(store.index.latest("/shared/stable").orElseThrow()));
                     reads.incrementAndGet();
                 }
             } catch (Throwable t) {
@@ -249,7 +249,7 @@ class VersionStoreTest {
             random.nextBytes(last);
             store.write("/home/alice/big", new ByteArrayInputStream(last), ALICE);
             // a reader of the latest version meanwhile, across the compactions
-            try (InputStream in = store.open(store.latest("/home/alice/big").orElseThrow())) {
+            try (InputStream in = store.open(store.index.latest("/home/alice/big").orElseThrow())) {
                 assertArrayEquals(last, in.readAllBytes());
             }
         }
@@ -261,17 +261,17 @@ class VersionStoreTest {
         assertTrue(store.compactions() >= 1, "the log was compacted");
         assertTrue(store.logBytes() < 2_000_000, "4 MB were written, what is kept is 300 kB: " + store.logBytes());
         assertEquals(java.nio.file.Files.size(dir.resolve("vfs.log")), store.logBytes());
-        long history = store.historyBytes("alice");
-        VersionStore.Version latest = store.latest("/home/alice/big").orElseThrow();
+        long history = store.index.historyBytes("alice");
+        VersionStore.Version latest = store.index.latest("/home/alice/big").orElseThrow();
         assertEquals(40, latest.number(), "numbers go on");
         store.close();
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
-        try (InputStream in = store.open(store.latest("/home/alice/big").orElseThrow())) {
+        try (InputStream in = store.open(store.index.latest("/home/alice/big").orElseThrow())) {
             assertArrayEquals(last, in.readAllBytes(), "the compacted log reads back");
         }
-        assertEquals("kept", read(store.latest("/home/alice/small").orElseThrow()));
-        assertEquals(history, store.historyBytes("alice"));
-        assertEquals(new VersionStore.Usage(100_004, 2), store.usage("alice"), "usage is counted from the files");
+        assertEquals("kept", read(store.index.latest("/home/alice/small").orElseThrow()));
+        assertEquals(history, store.index.historyBytes("alice"));
+        assertEquals(new VersionStore.Usage(100_004, 2), store.index.usage("alice"), "usage is counted from the files");
         VersionStore.Version next = store.write("/home/alice/big", text("after"), ALICE);
         assertEquals(41, next.number());
     }
@@ -294,11 +294,11 @@ class VersionStoreTest {
         pool.shutdown();
         store.close();
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
-        List<VersionStore.Version> log = store.history("/shared/log");
+        List<VersionStore.Version> log = store.index.history("/shared/log");
         assertEquals(800, log.size());
         for (int i = 0; i < log.size(); i++) assertEquals(i + 1, log.get(i).number());
-        for (int t = 0; t < 8; t++) assertEquals("i99", read(store.latest("/home/w" + t + "/f").orElseThrow()));
-        assertEquals(new VersionStore.Usage(store.latest("/shared/log").orElseThrow().size() + 8 * 3, 9), store.usage("alice"));
+        for (int t = 0; t < 8; t++) assertEquals("i99", read(store.index.latest("/home/w" + t + "/f").orElseThrow()));
+        assertEquals(new VersionStore.Usage(store.index.latest("/shared/log").orElseThrow().size() + 8 * 3, 9), store.index.usage("alice"));
     }
 
     @Test
@@ -311,12 +311,12 @@ class VersionStoreTest {
         java.nio.file.Files.write(file, new byte[] {0, 0, 1, 0, 1, 2, 3, 4, 9, 9}, java.nio.file.StandardOpenOption.APPEND);
         store = new VersionStore(file, System::currentTimeMillis);
         assertEquals(whole, java.nio.file.Files.size(file), "the torn record is cut off");
-        assertEquals("kept", read(store.latest("/home/alice/a").orElseThrow()));
+        assertEquals("kept", read(store.index.latest("/home/alice/a").orElseThrow()));
         store.write("/home/alice/a", text("more"), ALICE);
         store.close();
         store = new VersionStore(file, System::currentTimeMillis);
-        assertEquals(2, store.history("/home/alice/a").size());
-        assertEquals("more", read(store.latest("/home/alice/a").orElseThrow()));
+        assertEquals(2, store.index.history("/home/alice/a").size());
+        assertEquals("more", read(store.index.latest("/home/alice/a").orElseThrow()));
     }
 
     @Test
@@ -329,7 +329,7 @@ class VersionStoreTest {
             ch.write(java.nio.ByteBuffer.wrap(new byte[] {0x55}), afterFirst + 20); // flip a byte in the second write's records
         }
         store = new VersionStore(dir.resolve("vfs.log"), System::currentTimeMillis);
-        assertEquals(1, store.history("/home/alice/a").size(), "the checksum stops replay at the damage");
-        assertEquals("one", read(store.latest("/home/alice/a").orElseThrow()));
+        assertEquals(1, store.index.history("/home/alice/a").size(), "the checksum stops replay at the damage");
+        assertEquals("one", read(store.index.latest("/home/alice/a").orElseThrow()));
     }
 }
