@@ -1,7 +1,5 @@
 package org.agentos.vfs.versioned;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,16 +13,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.agentos.kernel.api.audit.AuditLog;
-import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.fs.FileInfo;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.fs.FsUsage;
 import org.agentos.kernel.api.fs.WorkspaceTrees;
 import org.agentos.kernel.api.memory.MemoryManager;
-import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.subsystem.Subsystems;
 import org.agentos.kernel.api.syscall.Errno;
@@ -46,9 +41,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The versioned filesystem ({@link FileSystem} SPI): workspaces under {@code /home/<owner>} and
- * {@code /shared} kept in a {@link VersionStore}, a per-process scratch {@code /tmp} in memory,
- * a read-only {@code /proc} made from the process table and the audit log, and a read-only
- * {@code /mem} made from the memory manager ({@link MemTree}).
+ * {@code /shared} kept in a {@link VersionStore}, a per-process scratch {@code /tmp} in memory
+ * ({@link TmpFiles}), a read-only {@code /proc} made from the process table and the audit log
+ * ({@link ProcTree}), and a read-only {@code /mem} made from the memory manager ({@link MemTree}).
+ * This class checks capabilities and sends each call to its area, serving the versioned ones
+ * itself, through the forks' views.
  */
 // The filesystem reads the process table and writes the audit log (kernel.admin), adds the fs.* tools
 // and reads memory spaces for /mem (mem.admin: the kernel hides the MemoryManager from bundles without it).
@@ -63,7 +60,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public class VersionedFileSystem implements FileSystem {
     static final String PID = "org.agentos.vfs";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VersionedFileSystem.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final List<String> ROOTS = List.of("home/", "mem/", "proc/", "shared/", "tmp/");
 
     @ObjectClassDefinition(name = "Agent OS versioned filesystem")
@@ -84,9 +80,6 @@ public class VersionedFileSystem implements FileSystem {
         @AttributeDefinition(description = "Bytes all of /tmp may hold (in memory, not versioned)")
         long tmpBytes() default 256L << 20;
     }
-
-    /** A scratch file: in memory, gone when its process exits. */
-    private record TmpFile(byte[] data, long pid, String owner, long timeMillis) {}
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ProcessManager processes;
@@ -139,10 +132,9 @@ public class VersionedFileSystem implements FileSystem {
     private ForkViews forks;
     private volatile Map<String, VersionStore.Quota> quotas = Map.of();
     private volatile VersionStore.Quota defaultQuota = VersionStore.Quota.NONE;
-    private volatile long tmpLimit = 256L << 20;
-    private final ConcurrentSkipListMap<String, TmpFile> tmp = new ConcurrentSkipListMap<>();
-    private final Map<Long, Boolean> tmpWatched = new ConcurrentHashMap<>();
-    private long tmpUsed; // guarded by tmp
+    private final TmpFiles tmp = new TmpFiles(this::watchExit);
+    /** The processes whose exit is watched: their /tmp files and their view of the files go with them. */
+    private final Map<Long, Boolean> exitWatched = new ConcurrentHashMap<>();
 
     public VersionedFileSystem() {}
 
@@ -198,7 +190,7 @@ public class VersionedFileSystem implements FileSystem {
             }
         }
         quotas = Map.copyOf(q);
-        tmpLimit = config.tmpBytes();
+        tmp.limit(config.tmpBytes());
     }
 
     /** Quotas without ConfigAdmin (tests). */
@@ -250,7 +242,7 @@ public class VersionedFileSystem implements FileSystem {
         // the synthetic trees refuse before the capability check: no fs:write grant would help there
         String n = VfsPaths.normalize(path);
         Area a = area(n);
-        if (a == Area.PROC) throw new SyscallException(Errno.EPERM, n + " is read-only (/proc is made by the kernel)");
+        if (a == Area.PROC) throw new SyscallException(Errno.EPERM, n + " " + ProcTree.READ_ONLY);
         if (a == Area.MEM) throw new SyscallException(Errno.EPERM, n + ": " + MemTree.READ_ONLY);
         String p = check(c, path, "write");
         if (a == Area.TOP) {
@@ -321,7 +313,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo write(FsCaller c, String path, InputStream data) throws SyscallException {
         String p = writable(c, path);
-        if (area(p) == Area.TMP) return writeTmp(c, p, data, false);
+        if (area(p) == Area.TMP) return tmp.write(c, p, data, false);
         if (isDirectory(c, p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
         VersionStore.Version v = store.write(upper(c, p), data, author(c));
         changed("write", info(v));
@@ -331,7 +323,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo append(FsCaller c, String path, InputStream data) throws SyscallException {
         String p = writable(c, path);
-        if (area(p) == Area.TMP) return writeTmp(c, p, data, true);
+        if (area(p) == Area.TMP) return tmp.write(c, p, data, true);
         if (isDirectory(c, p)) throw new SyscallException(Errno.EEXIST, p + " is a directory");
         String s = upper(c, p);
         // Read-modify-write made exact: appends to one path take turns (a striped lock), and the
@@ -376,19 +368,10 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public InputStream read(FsCaller c, String path, long version) throws SyscallException {
         String p = check(c, path, "read");
-        switch (area(p)) {
-            case TMP -> {
-                TmpFile f = tmp.get(p);
-                if (f == null) throw new SyscallException(Errno.ENOENT, "no file " + p);
-                return new ByteArrayInputStream(f.data());
-            }
-            case PROC -> {
-                if (procDirectory(c, p)) throw new SyscallException(Errno.ENOENT, p + " is a directory");
-                return new ByteArrayInputStream(procFile(c, p).getBytes(StandardCharsets.UTF_8));
-            }
-            case MEM -> {
-                return MemTree.read(memory(), c, p, version);
-            }
+        return switch (area(p)) {
+            case TMP -> tmp.read(p);
+            case PROC -> ProcTree.read(processes, audit, c, p);
+            case MEM -> MemTree.read(memory(), c, p, version);
             case TOP -> throw new SyscallException(Errno.ENOENT, topDirectory(p) ? p + " is a directory" : "no file " + p);
             default -> {
                 if (version < 0) throw new SyscallException(Errno.EINVAL, "version must be 0 (latest) or positive");
@@ -399,9 +382,9 @@ public class VersionedFileSystem implements FileSystem {
                                 "no version " + version + " of " + p + " (never written, or expired: an owner's "
                                         + "quota holds its files and their history, the oldest history going first)"));
                 if (v.deleted()) throw new SyscallException(Errno.ENOENT, "version " + version + " of " + p + " is a deletion");
-                return store.open(v);
+                yield store.open(v);
             }
-        }
+        };
     }
 
     /** ENOENT for {@code p}, which is {@code s} in the store. */
@@ -412,32 +395,21 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo stat(FsCaller c, String path) throws SyscallException {
         String p = check(c, path, "read");
-        switch (area(p)) {
-            case TMP -> {
-                TmpFile f = tmp.get(p);
-                if (f != null) return FileInfo.file(p, 0, f.data().length, null, false, f.timeMillis(), f.pid(), f.owner(), null, null, 0);
-                String below = tmp.ceilingKey(p + "/");
-                if (below != null && below.startsWith(p + "/")) return FileInfo.directory(p);
-                throw new SyscallException(Errno.ENOENT, "no file " + p);
-            }
-            case PROC -> {
-                if (procDirectory(c, p)) return FileInfo.directory(p);
-                return FileInfo.file(p, 0, procFile(c, p).length(), null, false, System.currentTimeMillis(), 0, "root", null, null, 0);
-            }
-            case MEM -> {
-                return MemTree.stat(memory(), c, p);
-            }
+        return switch (area(p)) {
+            case TMP -> tmp.stat(p);
+            case PROC -> ProcTree.stat(processes, audit, c, p);
+            case MEM -> MemTree.stat(memory(), c, p);
             case TOP -> {
-                if (topDirectory(p)) return FileInfo.directory(p);
+                if (topDirectory(p)) yield FileInfo.directory(p);
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
             default -> {
                 var latest = index.latest(seen(c, p));
-                if (latest.isPresent()) return info(p, latest.get());
-                if (isDirectory(c, p)) return FileInfo.directory(p);
+                if (latest.isPresent()) yield info(p, latest.get());
+                if (isDirectory(c, p)) yield FileInfo.directory(p);
                 throw new SyscallException(Errno.ENOENT, "no file " + p);
             }
-        }
+        };
     }
 
     @Override
@@ -448,42 +420,38 @@ public class VersionedFileSystem implements FileSystem {
             for (String r : ROOTS) out.add(FileInfo.directory("/" + r.substring(0, r.length() - 1)));
             return out;
         }
-        switch (area(p)) {
-            case TMP, TOP -> {
+        return switch (area(p)) {
+            case TOP -> {
                 if (p.equals("/home") || p.equals("/shared")) {
                     for (String name : index.list(p)) out.add(entry(c, p, name));
-                    return out;
+                    yield out;
                 }
-                String prefix = p + "/";
-                java.util.TreeSet<String> names = new java.util.TreeSet<>();
-                for (String k : tmp.tailMap(prefix).keySet()) {
-                    if (!k.startsWith(prefix)) break;
-                    String rest = k.substring(prefix.length());
-                    int s = rest.indexOf('/');
-                    names.add(s < 0 ? rest : rest.substring(0, s) + "/");
-                }
-                for (String n : names) {
-                    out.add(n.endsWith("/") ? FileInfo.directory(prefix + n.substring(0, n.length() - 1)) : stat(c, prefix + n));
-                }
-                if (out.isEmpty() && !p.equals("/tmp") && area(p) == Area.TOP) throw new SyscallException(Errno.ENOENT, "no directory " + p);
-                return out;
+                if (!p.equals("/tmp")) throw new SyscallException(Errno.ENOENT, "no directory " + p);
+                yield children(c, p, tmp.names(p));
             }
-            case PROC -> {
-                for (String name : procList(c, p)) out.add(name.endsWith("/")
-                        ? FileInfo.directory(p + "/" + name.substring(0, name.length() - 1)) : stat(c, p + "/" + name));
-                return out;
-            }
-            case MEM -> {
-                return MemTree.list(memory(), c, p);
-            }
+            case TMP -> children(c, p, tmp.names(p));
+            case PROC -> children(c, p, ProcTree.names(processes, c, p));
+            case MEM -> MemTree.list(memory(), c, p);
             default -> {
                 if (index.latest(seen(c, p)).isPresent()) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
                 if (!isDirectory(c, p)) throw new SyscallException(Errno.ENOENT, "no directory " + p);
                 List<String> names = view(c) == null ? index.list(p) : forks.names(c.viewOf(), p, index::list, index::deletedIn);
                 for (String name : names) out.add(entry(c, p, name));
-                return out;
+                yield out;
             }
+        };
+    }
+
+    /**
+     * The entries of {@code dir} in /tmp or /proc by name (a directory's ending in '/'): each file
+     * as {@link #stat} gives it, so that {@code c} needs fs:read on it too.
+     */
+    private List<FileInfo> children(FsCaller c, String dir, List<String> names) throws SyscallException {
+        List<FileInfo> out = new ArrayList<>();
+        for (String n : names) {
+            out.add(n.endsWith("/") ? FileInfo.directory(dir + "/" + n.substring(0, n.length() - 1)) : stat(c, dir + "/" + n));
         }
+        return out;
     }
 
     private FileInfo entry(FsCaller c, String dir, String name) {
@@ -495,15 +463,7 @@ public class VersionedFileSystem implements FileSystem {
     @Override
     public FileInfo delete(FsCaller c, String path) throws SyscallException {
         String p = writable(c, path);
-        if (area(p) == Area.TMP) {
-            TmpFile f;
-            synchronized (tmp) {
-                f = tmp.remove(p);
-                if (f != null) tmpUsed -= f.data().length;
-            }
-            if (f == null) throw new SyscallException(Errno.ENOENT, "no file " + p);
-            return FileInfo.file(p, 0, 0, null, true, System.currentTimeMillis(), c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
-        }
+        if (area(p) == Area.TMP) return tmp.delete(c, p);
         String s = upper(c, p);
         boolean hidesBelow = !s.equals(p) && index.latest(seen(c, p)).isPresent(); // a fork deletes what it sees below its layer
         VersionStore.Version v = store.delete(s, author(c), hidesBelow);
@@ -610,41 +570,12 @@ public class VersionedFileSystem implements FileSystem {
         return out;
     }
 
-    // ------------------------------------------------------------------ /tmp
-
-    private FileInfo writeTmp(FsCaller c, String p, InputStream data, boolean append) throws SyscallException {
-        byte[] bytes;
-        try {
-            bytes = data.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, tmpLimit + 1));
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, "reading the data to write failed: " + e.getMessage());
-        }
-        long now = System.currentTimeMillis();
-        synchronized (tmp) {
-            TmpFile old = tmp.get(p);
-            if (old != null && old.pid() != c.pid() && c.pid() != 0) {
-                throw new SyscallException(Errno.EPERM, p + " belongs to pid " + old.pid());
-            }
-            byte[] content = append && old != null ? concat(old.data(), bytes) : bytes;
-            long used = tmpUsed - (old == null ? 0 : old.data().length) + content.length;
-            if (used > tmpLimit) throw new SyscallException(Errno.ENOSPC, "/tmp is full (" + tmpLimit + " bytes)");
-            tmp.put(p, new TmpFile(content, c.pid(), c.owner(), now));
-            tmpUsed = used;
-        }
-        watchExit(c.pid());
-        return FileInfo.file(p, 0, tmp.get(p).data().length, null, false, now, c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
+    // ------------------------------------------------------------------ exits
 
     /** A process's /tmp files go when it exits, and its view of the files (a fork's copy stays, as files). */
     private void watchExit(long pid) {
         ProcessManager pm = processes;
-        if (pid <= 0 || pm == null || tmpWatched.putIfAbsent(pid, Boolean.TRUE) != null) return;
+        if (pid <= 0 || pm == null || exitWatched.putIfAbsent(pid, Boolean.TRUE) != null) return;
         try {
             pm.awaitExit(pid).whenComplete((status, e) -> exited(pid));
         } catch (SyscallException gone) {
@@ -662,97 +593,7 @@ public class VersionedFileSystem implements FileSystem {
     }
 
     void clearTmp(long pid) {
-        synchronized (tmp) {
-            tmp.entrySet().removeIf(e -> {
-                if (e.getValue().pid() != pid) return false;
-                tmpUsed -= e.getValue().data().length;
-                return true;
-            });
-        }
-        tmpWatched.remove(pid);
-    }
-
-    // ------------------------------------------------------------------ /proc
-
-    private static final List<String> PROC_FILES = List.of("caps", "status", "trace", "usage");
-
-    private boolean procDirectory(FsCaller c, String p) throws SyscallException {
-        if (p.equals("/proc")) return true;
-        String[] parts = p.substring("/proc/".length()).split("/");
-        if (parts.length == 1) {
-            procInfo(c, parts[0]);
-            return true;
-        }
-        return false;
-    }
-
-    private List<String> procList(FsCaller c, String p) throws SyscallException {
-        ProcessManager pm = processes;
-        if (pm == null) throw new SyscallException(Errno.ENOENT, "/proc: no kernel is running");
-        if (p.equals("/proc")) {
-            List<String> out = new ArrayList<>();
-            // another owner's processes are listed only for a caller holding proc:info:any
-            String only = c.permits(PROC_INFO_ANY) ? null : c.owner();
-            for (ProcessInfo i : pm.list(new org.agentos.kernel.api.process.ProcessQuery(only, null, false, 10_000)).processes()) {
-                out.add(i.pid() + "/");
-            }
-            return out;
-        }
-        if (!procDirectory(c, p)) throw new SyscallException(Errno.EINVAL, p + " is a file, not a directory");
-        return PROC_FILES;
-    }
-
-    /** What a caller needs to see another owner's processes in /proc (their calls carry arguments and results). */
-    static final String PROC_INFO_ANY = "proc:info:any";
-
-    private ProcessInfo procInfo(FsCaller c, String pidText) throws SyscallException {
-        ProcessManager pm = processes;
-        if (pm == null) throw new SyscallException(Errno.ENOENT, "/proc: no kernel is running");
-        long pid;
-        try {
-            pid = Long.parseLong(pidText);
-        } catch (NumberFormatException e) {
-            throw new SyscallException(Errno.ENOENT, "no process '" + pidText + "' in /proc");
-        }
-        ProcessInfo i = pm.info(pid).orElseThrow(() -> new SyscallException(Errno.ENOENT, "no process " + pid));
-        if (!i.owner().equals(c.owner()) && !c.permits(PROC_INFO_ANY)) {
-            throw new SyscallException(Errno.EPERM, "/proc/" + pid + " is a process of " + i.owner() + ": seeing another "
-                    + "owner's processes needs capability " + PROC_INFO_ANY);
-        }
-        return i;
-    }
-
-    private String procFile(FsCaller c, String p) throws SyscallException {
-        String[] parts = p.substring("/proc".length()).split("/");
-        if (parts.length != 3 || !PROC_FILES.contains(parts[2])) {
-            throw new SyscallException(Errno.ENOENT, "no file " + p + " (/proc/<pid>/ has " + String.join(", ", PROC_FILES) + ")");
-        }
-        ProcessInfo i = procInfo(c, parts[1]);
-        Object content = switch (parts[2]) {
-            case "status" -> {
-                Map<String, Object> m = new java.util.LinkedHashMap<>();
-                m.put("pid", i.pid());
-                m.put("ppid", i.ppid());
-                m.put("owner", i.owner());
-                m.put("program", i.program());
-                m.put("state", i.state().name());
-                m.put("class", i.schedClass().label());
-                m.put("nice", i.nice());
-                m.put("waitingOn", i.waitingOn());
-                m.put("exit", i.exit());
-                yield m;
-            }
-            case "caps" -> i.capabilities();
-            case "usage" -> i.usage();
-            default -> {
-                AuditLog log = audit;
-                yield log == null ? List.of() : log.read(new AuditQuery(i.pid(), null, null, 100));
-            }
-        };
-        try {
-            return JSON.writeValueAsString(content) + "\n";
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, "rendering " + p + ": " + e.getMessage());
-        }
+        tmp.clear(pid);
+        exitWatched.remove(pid);
     }
 }
