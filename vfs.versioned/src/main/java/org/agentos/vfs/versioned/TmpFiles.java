@@ -47,6 +47,7 @@ final class TmpFiles {
             throw new SyscallException(Errno.EIO, "reading the data to write failed: " + e.getMessage());
         }
         long now = System.currentTimeMillis();
+        long size;
         synchronized (files) {
             TmpFile old = files.get(p);
             if (old != null && old.pid() != c.pid() && c.pid() != 0) {
@@ -57,9 +58,10 @@ final class TmpFiles {
             if (total > limit) throw new SyscallException(Errno.ENOSPC, "/tmp is full (" + limit + " bytes)");
             files.put(p, new TmpFile(content, c.pid(), c.owner(), now));
             used = total;
+            size = content.length;
         }
-        written.accept(c.pid());
-        return FileInfo.file(p, 0, files.get(p).data().length, null, false, now, c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
+        written.accept(c.pid()); // a process that has ended meanwhile: its files go at once
+        return FileInfo.file(p, 0, size, null, false, now, c.pid(), c.owner(), c.bundle(), c.syscall(), 0);
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -103,6 +103,21 @@ class FsSyscallsTest {
     }
 
     @Test
+    void aTmpWriteOfAProcessThatHasEndedAnswersAndKeepsNothing() throws Exception {
+        fs.close();
+        fs = new VersionedFileSystem(dir, (org.agentos.kernel.api.process.ProcessManager) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.agentos.kernel.api.process.ProcessManager.class}, (proxy, m, a) -> {
+                    if (m.getName().equals("awaitExit")) throw new SyscallException(Errno.ESRCH, "no process " + a[0]);
+                    throw new UnsupportedOperationException(m.getName());
+                }), null);
+        FsSyscalls s = new FsSyscalls();
+        s.fs = fs;
+        for (Tool t : s.tools()) tools.put(t.descriptor().name(), t);
+        assertEquals(5, call(alice, "fs.write", "path", "/tmp/x", "text", "hello").get("size").asLong());
+        assertEquals(Errno.ENOENT, errno(alice, "fs.read", "path", "/tmp/x"), "its files go with it");
+    }
+
+    @Test
     void binaryContentTravelsAsBase64AndReadsArePaged() throws Exception {
         call(alice, "fs.write", "path", "/home/alice/b.bin", "base64", "AP8AAQ==");
         JsonNode r = call(alice, "fs.read", "path", "/home/alice/b.bin");
