@@ -31,9 +31,7 @@ class ConsoleScriptIT {
     @BeforeAll
     static void startWithManyProcesses() throws Exception {
         agentos = UnpackedDistribution.unpack("console-it");
-        httpPort = UnpackedDistribution.freePorts(1)[0];
-        // read when agentos-webconsole installs Pax Web: a free port, not 8181
-        agentos.setProperty("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", httpPort);
+        httpPort = agentos.httpPort; // a free port, not 8181
         agentos.start();
         assertTrue(agentos.console("agent:spawn -o bulk --count " + BULK + " counter '{\"sleepMs\":3600000}'")
                 .contains("spawned " + BULK + " processes"));

@@ -68,7 +68,7 @@ public abstract class KarafTestSupport {
 
     @Configuration
     public Option[] config() {
-        int[] ports = freePorts(3);
+        int[] ports = freePorts(4);
         // the local repository Maven uses (failsafe passes it), so that Karaf resolves the Pax Exam
         // bundles and features from the same place
         String localRepository = System.getProperty("org.ops4j.pax.url.mvn.localRepository");
@@ -87,6 +87,7 @@ public abstract class KarafTestSupport {
                         Integer.toString(ports[1])),
                 editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort",
                         Integer.toString(ports[2])),
+                editConfigurationFilePut("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", Integer.toString(ports[3])),
                 // the demo workload stays idle in tests
                 editConfigurationFilePut("etc/org.agentos.demo.cfg", "processes", "0"),
                 // the test probe drives the kernel through its privileged services, as an operator's tool would

@@ -20,7 +20,7 @@ import java.util.stream.Stream;
 
 /**
  * The distribution as a user has it: the zip this build made, unpacked into {@code target/<name>},
- * on free ports (ssh, RMI), started with {@code bin/start}, driven with {@code bin/agentos-console}
+ * on free ports (ssh, RMI, HTTP), started with {@code bin/start}, driven with {@code bin/agentos-console}
  * and stopped with {@code bin/stop}. Tests outside Karaf (JUnit 5) use it to check what only the
  * real scripts show.
  */
@@ -34,6 +34,8 @@ final class UnpackedDistribution {
 
     final Path home;
     int sshPort;
+    /** The HTTP service's port (the MCP server, the web console). */
+    int httpPort;
 
     private UnpackedDistribution(Path home, int sshPort) {
         this.home = home;
@@ -76,10 +78,12 @@ final class UnpackedDistribution {
         }
     }
 
-    /** Free ports for ssh and JMX, written into etc/. */
+    /** Free ports for ssh, JMX and HTTP, written into etc/. */
     private void newPorts() throws IOException {
-        int[] ports = freePorts(3);
+        int[] ports = freePorts(4);
         sshPort = ports[0];
+        httpPort = ports[3];
+        setProperty("etc/org.ops4j.pax.web.cfg", "org.osgi.service.http.port", ports[3]);
         setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", ports[0]);
         setProperty("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", ports[1]);
         setProperty("etc/org.apache.karaf.management.cfg", "rmiServerPort", ports[2]);

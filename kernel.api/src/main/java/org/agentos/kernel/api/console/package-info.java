@@ -1,0 +1,6 @@
+/**
+ * What every bundle's console commands share: failures printed as one line with an errno.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.agentos.kernel.api.console;

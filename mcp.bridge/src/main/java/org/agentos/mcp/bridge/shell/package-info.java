@@ -1,0 +1,2 @@
+/** The {@code mcp:*} console commands. */
+package org.agentos.mcp.bridge.shell;
