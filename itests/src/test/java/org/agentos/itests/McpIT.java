@@ -124,6 +124,28 @@ class McpIT {
     }
 
     @Test
+    void aSessionsEventStreamSaysWhenToolsComeAndGo() throws Exception {
+        String s = session(alice);
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpResponse<java.util.stream.Stream<String>> stream = http.sendAsync(HttpRequest.newBuilder(endpoint)
+                .header("Authorization", "Bearer " + alice).header("Mcp-Session-Id", s).header("Accept", "text/event-stream")
+                .GET().build(), HttpResponse.BodyHandlers.ofLines()).get(30, TimeUnit.SECONDS);
+        assertEquals(200, stream.statusCode());
+        Thread reader = new Thread(() -> stream.body().forEach(events::add), "mcp-events");
+        reader.setDaemon(true);
+        reader.start();
+        assertFalse(tools(alice, s).contains("text.stats"));
+        agentos.console("feature:install agentos-tools-example");
+        try {
+            UnpackedDistribution.waitUntil("notifications/tools/list_changed on the stream",
+                    () -> events.stream().anyMatch(l -> l.contains("notifications/tools/list_changed")));
+            assertTrue(tools(alice, s).contains("text.stats"), "the new bundle's tools are listed");
+        } finally {
+            agentos.console("feature:uninstall agentos-tools-example");
+        }
+    }
+
+    @Test
     void noTokenAWrongOneOrAForeignOriginIsRefused() throws Exception {
         String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}";
         assertEquals(401, post(null, null, init).statusCode());
@@ -229,6 +251,79 @@ class McpIT {
             System.out.println("MCP conformance, passed: " + passed);
         } finally {
             p.destroy();
+        }
+    }
+
+    /** server-everything, the protocol's reference server, on a free port; the caller destroys it. */
+    static Process everything(Path tools, int port) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("node", tools.resolve("node_modules/.bin/mcp-server-everything").toString(), "streamableHttp")
+                .redirectErrorStream(true).redirectOutput(Path.of("target/server-everything.log").toFile());
+        pb.environment().put("PORT", Integer.toString(port));
+        Process p = pb.start();
+        UnpackedDistribution.waitUntil("server-everything on port " + port, () -> {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+        return p;
+    }
+
+    String waitFor(long pid) {
+        return agentos.console("agent:wait -t 60 " + pid);
+    }
+
+    long spawnCall(String caps, String syscall, String args) {
+        String out = agentos.console("agent:spawn -o alice -c '" + caps + "' call '{\"syscall\":\"" + syscall + "\",\"args\":" + args + "}'");
+        Matcher m = Pattern.compile("spawned pid (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void anMcpServersToolsAreSyscallsThatAgentsCall() throws Exception {
+        Path tools = mcpTools();
+        Assumptions.assumeTrue(tools != null && Files.exists(tools.resolve("node_modules/.bin/mcp-server-everything")),
+                "server-everything is not installed (scripts/ensure-mcp-tools.sh needs Node.js)");
+        int port = UnpackedDistribution.freePorts(1)[0];
+        Process server = everything(tools, port);
+        try {
+            String added = agentos.console("mcp:add everything http://127.0.0.1:" + port + "/mcp");
+            assertTrue(added.contains("mcp.everything.echo") && added.contains("mcp.everything.get_sum"), added);
+            assertTrue(agentos.console("mcp:list").contains("connected"));
+            assertTrue(agentos.console("tool:list mcp.").contains("mcp.everything.echo"), "in the syscall table");
+
+            long echo = spawnCall("tool:mcp.everything.echo", "mcp.everything.echo", "{\"message\":\"hello from an agent\"}");
+            String echoed = waitFor(echo);
+            assertTrue(echoed.contains("code 0") && echoed.contains("Echo: hello from an agent"), echoed);
+            long sum = spawnCall("tool:mcp.everything.get_sum", "mcp.everything.get_sum", "{\"a\":2,\"b\":40}");
+            assertTrue(waitFor(sum).contains("42"), "a second tool, numbers through the schema");
+            long denied = spawnCall("tool:json.query", "mcp.everything.echo", "{\"message\":\"no\"}");
+            assertTrue(waitFor(denied).contains("EPERM"), "its capability is needed");
+            long bad = spawnCall("tool:mcp.everything.echo", "mcp.everything.echo", "{\"message\":7}");
+            assertTrue(waitFor(bad).contains("EINVAL"), "the kernel checks the server's schema");
+
+            // removed while a call is in flight: the call ends with ENOSYS, the tools leave the table
+            long slow = spawnCall("tool:mcp.everything.trigger_long_running_operation", "mcp.everything.trigger_long_running_operation",
+                    "{\"duration\":30,\"steps\":3}");
+            UnpackedDistribution.waitUntil("the long call in flight",
+                    () -> agentos.console("agent:info " + slow).contains("mcp.everything.trigger_long_running_operation"));
+            agentos.console("mcp:remove everything");
+            assertTrue(waitFor(slow).contains("ENOSYS"), "removed mid-call");
+            assertFalse(agentos.console("tool:list mcp.").contains("mcp.everything"));
+            assertFalse(Files.exists(agentos.home.resolve("etc/org.agentos.mcp.server-everything.cfg")));
+
+            // a server that goes away: its tools fail with EIO, nobody waits
+            agentos.console("mcp:add gone http://127.0.0.1:" + port + "/mcp");
+            assertTrue(Files.exists(agentos.home.resolve("etc/org.agentos.mcp.server-gone.cfg")), "kept in etc/");
+            server.destroy();
+            server.waitFor(10, TimeUnit.SECONDS);
+            long lost = spawnCall("tool:mcp.gone.echo", "mcp.gone.echo", "{\"message\":\"anyone?\"}");
+            assertTrue(waitFor(lost).contains("EIO"), "the server is gone");
+            agentos.console("mcp:remove gone");
+        } finally {
+            server.destroy();
         }
     }
 

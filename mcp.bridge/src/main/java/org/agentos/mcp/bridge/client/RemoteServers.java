@@ -1,0 +1,120 @@
+package org.agentos.mcp.bridge.client;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.apache.karaf.config.core.ConfigRepository;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * The MCP servers added here ({@code mcp:add}, {@code mcp:list}, {@code mcp:remove}): each is a
+ * factory configuration of {@link RemoteServer#FACTORY_PID}, kept by Karaf's ConfigRepository as
+ * {@code etc/org.agentos.mcp.server-<name>.cfg}, and the {@link RemoteServer} it makes.
+ */
+@Component(service = RemoteServers.class)
+public class RemoteServers {
+    @Reference
+    ConfigurationAdmin config;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ConfigRepository repository;
+
+    private final List<RemoteServer> running = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addServer(RemoteServer s) {
+        running.add(s);
+    }
+
+    void removeServer(RemoteServer s) {
+        running.remove(s);
+    }
+
+    /** The servers, by name. */
+    public List<RemoteServer> list() {
+        List<RemoteServer> out = new ArrayList<>(running);
+        out.sort(Comparator.comparing(RemoteServer::name));
+        return out;
+    }
+
+    public Optional<RemoteServer> get(String name) {
+        return running.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    /**
+     * Adds server {@code name} at {@code url}. EINVAL for a bad name or URL, EEXIST for a name in use.
+     */
+    public void add(String name, String url, String token, int timeoutSeconds) throws SyscallException {
+        if (name == null || !name.matches("[a-z][a-z0-9_]{0,31}")) {
+            throw new SyscallException(Errno.EINVAL, "a server's name is a lower-case letter, then up to 31 letters, digits or '_' "
+                    + "(its tools become mcp.<name>.<tool>)");
+        }
+        URI u;
+        try {
+            u = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new SyscallException(Errno.EINVAL, "'" + url + "' is not a URL");
+        }
+        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+            throw new SyscallException(Errno.EINVAL, "'" + url + "' is not an http(s) URL (a server started as a command over stdio "
+                    + "is not supported yet)");
+        }
+        if (timeoutSeconds < 1 || timeoutSeconds > 3600) throw new SyscallException(Errno.EINVAL, "the timeout is 1 to 3600 seconds");
+        if (find(name) != null) throw new SyscallException(Errno.EEXIST, "a server named '" + name + "' exists (mcp:remove it first)");
+        Map<String, Object> props = new HashMap<>();
+        props.put("name", name);
+        props.put("url", url);
+        props.put("token", token == null ? "" : token);
+        props.put("timeoutSeconds", timeoutSeconds);
+        try {
+            ConfigRepository etc = repository;
+            if (etc != null) {
+                etc.createFactoryConfiguration(RemoteServer.FACTORY_PID, name, props);
+            } else {
+                Dictionary<String, Object> d = new Hashtable<>(props);
+                config.getFactoryConfiguration(RemoteServer.FACTORY_PID, name, "?").update(d);
+            }
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot store the server: " + e.getMessage());
+        }
+    }
+
+    /** Removes server {@code name}: its tools leave the syscall table. ENOENT when there is none. */
+    public void remove(String name) throws SyscallException {
+        Configuration c = find(name);
+        if (c == null) throw new SyscallException(Errno.ENOENT, "no MCP server named '" + name + "' (mcp:list)");
+        try {
+            ConfigRepository etc = repository;
+            if (etc != null) etc.delete(c.getPid());
+            else c.delete();
+        } catch (Exception e) {
+            throw new SyscallException(Errno.EIO, "cannot remove the server: " + e.getMessage());
+        }
+    }
+
+    private Configuration find(String name) throws SyscallException {
+        try {
+            Configuration[] cs = config.listConfigurations("(service.factoryPid=" + RemoteServer.FACTORY_PID + ")");
+            if (cs != null) for (Configuration c : cs) if (c.getProperties() != null && name.equals(c.getProperties().get("name"))) return c;
+            return null;
+        } catch (IOException | InvalidSyntaxException e) {
+            throw new SyscallException(Errno.EIO, "cannot read the servers: " + e.getMessage());
+        }
+    }
+}

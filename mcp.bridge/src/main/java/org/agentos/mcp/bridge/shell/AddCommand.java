@@ -1,0 +1,68 @@
+package org.agentos.mcp.bridge.shell;
+
+import java.util.List;
+import org.agentos.kernel.api.console.ConsoleError;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.mcp.bridge.client.RemoteServer;
+import org.agentos.mcp.bridge.client.RemoteServers;
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+
+@Service
+@Command(scope = "mcp", name = "add", description = "Connects an MCP server: its tools become syscalls mcp.<name>.<tool> that agents call "
+        + "like any other (capability tool:mcp.<name>.<tool>).",
+        detailedDescription = "mcp:add everything http://localhost:3001/mcp\n"
+                + "mcp:add --token s3cret --timeout 60 search https://search.example.org/mcp\n"
+                + "The server is kept in etc/org.agentos.mcp.server-<name>.cfg and connected again after a restart; while it "
+                + "is away its tools fail with EIO and the bridge keeps trying. mcp:list shows its state and tools.")
+public class AddCommand implements Action {
+    @Reference
+    RemoteServers servers;
+
+    @Option(name = "--token", description = "a bearer token the server wants")
+    String token;
+
+    @Option(name = "--timeout", description = "seconds a call may take (default 30), then ETIMEDOUT")
+    int timeout = 30;
+
+    @Argument(index = 0, name = "name", required = true, description = "a short lower-case name (its tools: mcp.<name>.<tool>)")
+    String name;
+
+    @Argument(index = 1, name = "url", required = true, multiValued = true,
+            description = "the server's streamable HTTP endpoint (servers started as commands are not supported yet)")
+    List<String> target;
+
+    @Override
+    public Object execute() throws InterruptedException {
+        if (target.size() > 1) {
+            throw ConsoleError.of(Errno.ENOSYS, "a server started as a command (stdio) is not supported yet: give its HTTP endpoint");
+        }
+        try {
+            servers.add(name, target.get(0), token, timeout);
+        } catch (SyscallException e) {
+            throw ConsoleError.of(e);
+        }
+        // the connection is made in the background: say how it went, if it goes within a few seconds
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        RemoteServer s = null;
+        while (System.nanoTime() < deadline) {
+            s = servers.get(name).orElse(null);
+            if (s != null && !s.state().equals("connecting")) break;
+            Thread.sleep(100);
+        }
+        if (s == null || s.state().equals("connecting")) {
+            System.out.println("added MCP server '" + name + "' at " + target.get(0) + "; still connecting (mcp:list)");
+        } else if (s.state().equals("connected")) {
+            System.out.println("added MCP server '" + name + "' at " + target.get(0) + ": " + s.tools().size() + " tools");
+            for (String t : s.tools()) System.out.println("  " + t);
+        } else {
+            System.out.println("added MCP server '" + name + "' at " + target.get(0) + ", " + s.state() + " (it keeps trying)");
+        }
+        return null;
+    }
+}
