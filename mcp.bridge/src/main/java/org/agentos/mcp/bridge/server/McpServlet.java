@@ -96,9 +96,34 @@ public class McpServlet extends HttpServlet implements EventHandler {
 
     @Activate
     void activate(Config config, BundleContext context) {
+        start(config, context.getBundle().getVersion().toString());
+    }
+
+    /**
+     * The servlet outside OSGi (benchmarks, embedding in another container): the configuration's
+     * defaults, and no notifications of tool changes (nobody posts the events). {@link #deactivate()} it.
+     */
+    public static McpServlet standalone(SyscallGateway gateway, ProcessManager processes, McpTokens tokens, String version) {
+        McpServlet s = new McpServlet();
+        s.gateway = gateway;
+        s.processes = processes;
+        s.tokens = tokens;
+        s.start(DEFAULTS, version);
+        return s;
+    }
+
+    private static final Config DEFAULTS = new Config() {
+        public Class<? extends java.lang.annotation.Annotation> annotationType() { return Config.class; }
+        public String[] allowedOrigins() { return new String[0]; }
+        public int maxRequestBytes() { return 4 << 20; }
+        public int sessionIdleMinutes() { return 30; }
+        public int maxSessions() { return 10_000; }
+    };
+
+    private void start(Config config, String version) {
         this.config = config;
         sessions = new McpSessions(processes, config.maxSessions());
-        protocol = new McpProtocol(json, gateway, sessions, context.getBundle().getVersion().toString());
+        protocol = new McpProtocol(json, gateway, sessions, version);
         expiry = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "agentos-mcp-sessions");
             t.setDaemon(true);
@@ -110,7 +135,7 @@ public class McpServlet extends HttpServlet implements EventHandler {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         expiry.shutdownNow();
         sessions.closeAll();
     }

@@ -54,6 +54,15 @@ public class McpTokens implements ConfigurationListener {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ConfigRepository repository;
 
+    /** Outside OSGi (tests, benchmarks, embedding): no ConfigAdmin, the tokens in memory only. */
+    private boolean inMemory;
+
+    public static McpTokens inMemory() {
+        McpTokens t = new McpTokens();
+        t.inMemory = true;
+        return t;
+    }
+
     /** By the token's SHA-256 (hex); replaced whole on every change. */
     private volatile Map<String, Grant> byHash = Map.of();
 
@@ -87,10 +96,20 @@ public class McpTokens implements ConfigurationListener {
             throw new SyscallException(Errno.EINVAL, "an owner is 1 to 64 letters, digits, '.', '_', '@' or '-'");
         }
         CapabilitySet.of(capabilities); // EINVAL naming a malformed pattern
-        if (find(name) != null) throw new SyscallException(Errno.EEXIST, "a token named '" + name + "' exists (mcp:token revoke it first)");
+        if (inMemory ? byHash.values().stream().anyMatch(g -> g.name().equals(name)) : find(name) != null) {
+            throw new SyscallException(Errno.EEXIST, "a token named '" + name + "' exists (mcp:token revoke it first)");
+        }
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        if (inMemory) {
+            synchronized (this) {
+                Map<String, Grant> next = new HashMap<>(byHash);
+                next.put(sha256(token), new Grant(name, owner, List.copyOf(capabilities), Instant.now().toString()));
+                byHash = Map.copyOf(next);
+            }
+            return token;
+        }
         Dictionary<String, Object> props = new Hashtable<>();
         props.put("name", name);
         props.put("owner", owner);
@@ -117,6 +136,14 @@ public class McpTokens implements ConfigurationListener {
 
     /** Revokes the token named {@code name}: its next request gets 401. ENOENT when there is none. */
     public void revoke(String name) throws SyscallException {
+        if (inMemory) {
+            synchronized (this) {
+                Map<String, Grant> next = new HashMap<>(byHash);
+                if (!next.values().removeIf(g -> g.name().equals(name))) throw new SyscallException(Errno.ENOENT, "no token named '" + name + "'");
+                byHash = Map.copyOf(next);
+            }
+            return;
+        }
         Configuration c = find(name);
         if (c == null) throw new SyscallException(Errno.ENOENT, "no token named '" + name + "'");
         try {
