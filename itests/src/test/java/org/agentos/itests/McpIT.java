@@ -153,6 +153,8 @@ class McpIT {
         assertEquals(401, wrong.statusCode());
         assertTrue(wrong.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
         assertEquals(403, post(alice, null, init, "Origin", "http://evil.example").statusCode(), "a web page elsewhere");
+        String refusals = agentos.console("kernel:audit --name mcp.refused -n 5000");
+        assertTrue(refusals.contains("EPERM") && refusals.contains("origin http://evil.example is not allowed"), refusals);
         assertEquals(200, post(alice, null, init, "Origin", "http://localhost:3000").statusCode());
     }
 
@@ -174,6 +176,9 @@ class McpIT {
         assertEquals(400, post(alice, null, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}").statusCode(), "no session");
         assertEquals(404, post(alice, "no-such-session", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}").statusCode());
         assertTrue(rpc(alice, s, "ping", null).has("result"), "the session goes on");
+        String refusals = agentos.console("kernel:audit --name mcp.refused -n 5000");
+        assertTrue(refusals.contains("JSON-RPC -32700") && refusals.contains("HTTP 413") && refusals.contains("no session"),
+                "each refusal is audited: " + refusals);
     }
 
     @Test

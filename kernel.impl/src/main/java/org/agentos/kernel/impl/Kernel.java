@@ -514,6 +514,16 @@ public final class Kernel implements ProcessManager, AuditLog {
         audit.sync();
     }
 
+    @Override
+    public void record(String name, String outcome, String owner, String detail) {
+        audit.append(hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, cut(owner == null ? "anonymous" : owner, 64),
+                cut(name, 64), cut(outcome, 32), 0, cut(detail, 1000), null, null);
+    }
+
+    private static String cut(String s, int max) {
+        return s == null ? "" : s.length() <= max ? s : s.substring(0, max);
+    }
+
     // ------------------------------------------------------------------ scheduling and stepping
 
     // ------------------------------------------------------------------ syscalls from outside a program

@@ -616,6 +616,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         kernel().sync();
     }
 
+    @Override
+    public void record(String name, String outcome, String owner, String detail) {
+        kernel().record(name, outcome, owner, detail);
+    }
+
     // ------------------------------------------------------------------ KernelJournal
 
     @Override

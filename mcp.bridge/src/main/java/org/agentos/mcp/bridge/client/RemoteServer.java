@@ -101,6 +101,14 @@ public class RemoteServer {
         HttpMcpClient c = client;
         client = null;
         if (c != null) c.close();
+        closed.countDown();
+    }
+
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+
+    /** Waits until it has closed (its tools out of the table); false after {@code millis}. */
+    boolean awaitClosed(long millis) throws InterruptedException {
+        return closed.await(millis, TimeUnit.MILLISECONDS);
     }
 
     public String name() {

@@ -95,16 +95,28 @@ public class RemoteServers {
         }
     }
 
-    /** Removes server {@code name}: its tools leave the syscall table. ENOENT when there is none. */
+    /**
+     * Removes server {@code name}: its tools leave the syscall table before this returns (or within
+     * 10 s). ENOENT when there is none.
+     */
     public void remove(String name) throws SyscallException {
         Configuration c = find(name);
         if (c == null) throw new SyscallException(Errno.ENOENT, "no MCP server named '" + name + "' (mcp:list)");
+        RemoteServer running = get(name).orElse(null);
         try {
             ConfigRepository etc = repository;
             if (etc != null) etc.delete(c.getPid());
             else c.delete();
         } catch (Exception e) {
             throw new SyscallException(Errno.EIO, "cannot remove the server: " + e.getMessage());
+        }
+        try {
+            if (running != null && !running.awaitClosed(10_000)) {
+                throw new SyscallException(Errno.ETIMEDOUT, "server '" + name + "' is removed, but its tools are still leaving the table");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted while its tools left the table");
         }
     }
 

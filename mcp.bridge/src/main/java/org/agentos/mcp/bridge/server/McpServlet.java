@@ -88,6 +88,11 @@ public class McpServlet extends HttpServlet implements EventHandler {
     @Reference
     transient McpTokens tokens;
 
+    /** Where refusals are recorded; none outside OSGi. */
+    @Reference(cardinality = org.osgi.service.component.annotations.ReferenceCardinality.OPTIONAL,
+            policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC)
+    transient volatile org.agentos.kernel.api.audit.AuditLog audit;
+
     private final transient ObjectMapper json = new ObjectMapper();
     private transient Config config;
     private transient McpSessions sessions;
@@ -157,6 +162,7 @@ public class McpServlet extends HttpServlet implements EventHandler {
             refuse(req, resp, HttpServletResponse.SC_UNAUTHORIZED, "a valid bearer token is required (mcp:token create)");
             return;
         }
+        req.setAttribute(OWNER, grant.get().owner() + " (token " + grant.get().name() + ")");
         String version = req.getHeader(VERSION_HEADER);
         if (version != null && !McpProtocol.SUPPORTED.contains(version)) {
             refuse(req, resp, HttpServletResponse.SC_BAD_REQUEST, "MCP-Protocol-Version " + version + " is not one of "
@@ -182,7 +188,7 @@ public class McpServlet extends HttpServlet implements EventHandler {
     private void post(HttpServletRequest req, HttpServletResponse resp, McpTokens.Grant grant) throws IOException {
         byte[] body = readAtMost(req.getInputStream(), config.maxRequestBytes());
         if (body == null) {
-            error(resp, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, null, McpProtocol.INVALID_REQUEST,
+            error(req, resp, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, null, McpProtocol.INVALID_REQUEST,
                     "the request is larger than " + config.maxRequestBytes() + " bytes");
             return;
         }
@@ -190,24 +196,24 @@ public class McpServlet extends HttpServlet implements EventHandler {
         try {
             msg = json.readTree(body);
         } catch (JsonProcessingException e) {
-            error(resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.PARSE_ERROR, "not JSON: " + e.getOriginalMessage());
+            error(req, resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.PARSE_ERROR, "not JSON: " + e.getOriginalMessage());
             return;
         }
         if (msg == null || msg.isArray()) {
-            error(resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.INVALID_REQUEST,
+            error(req, resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.INVALID_REQUEST,
                     msg == null ? "an empty request" : "a batch: MCP since 2025-06-18 sends one message per request");
             return;
         }
         JsonNode id = msg.get("id");
         if (!msg.isObject() || !"2.0".equals(msg.path("jsonrpc").asText()) || (id != null && !id.isTextual() && !id.isIntegralNumber()
                 && !id.isNull())) {
-            error(resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.INVALID_REQUEST, "not a JSON-RPC 2.0 message");
+            error(req, resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.INVALID_REQUEST, "not a JSON-RPC 2.0 message");
             return;
         }
         String method = msg.path("method").isTextual() ? msg.get("method").asText() : null;
         boolean request = method != null && id != null && !id.isNull();
         if ("initialize".equals(method) && request) {
-            initialize(resp, grant, id, msg.path("params"));
+            initialize(req, resp, grant, id, msg.path("params"));
             return;
         }
         McpSessions.Session s = session(req, resp, grant);
@@ -222,14 +228,15 @@ public class McpServlet extends HttpServlet implements EventHandler {
             r.set("result", protocol.answer(s, method, msg.get("params")));
             reply(resp, r);
         } catch (McpProtocol.RpcError e) {
-            error(resp, HttpServletResponse.SC_OK, id, e.code, e.getMessage());
+            error(req, resp, HttpServletResponse.SC_OK, id, e.code, e.getMessage());
         } catch (RuntimeException e) {
             LOG.warn("MCP {} of session {} failed", method, s.id, e);
-            error(resp, HttpServletResponse.SC_OK, id, McpProtocol.INTERNAL_ERROR, "the server failed: " + e);
+            error(req, resp, HttpServletResponse.SC_OK, id, McpProtocol.INTERNAL_ERROR, "the server failed: " + e);
         }
     }
 
-    private void initialize(HttpServletResponse resp, McpTokens.Grant grant, JsonNode id, JsonNode params) throws IOException {
+    private void initialize(HttpServletRequest req, HttpServletResponse resp, McpTokens.Grant grant, JsonNode id, JsonNode params)
+            throws IOException {
         String client = params.path("clientInfo").path("name").asText("unnamed client");
         if (!client.matches("[\\p{L}\\p{N} ._@/()-]{1,100}")) client = "unnamed client";
         String version = McpProtocol.negotiate(params.path("protocolVersion").asText(""));
@@ -237,7 +244,7 @@ public class McpServlet extends HttpServlet implements EventHandler {
         try {
             s = sessions.open(grant, client, version);
         } catch (SyscallException e) {
-            error(resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, id, McpProtocol.INTERNAL_ERROR, e.errno() + ": " + e.getMessage());
+            error(req, resp, HttpServletResponse.SC_SERVICE_UNAVAILABLE, id, McpProtocol.INTERNAL_ERROR, e.errno() + ": " + e.getMessage());
             return;
         }
         LOG.info("MCP session for token '{}' ({}, client '{}'): principal pid {}", grant.name(), grant.owner(), client, s.pid);
@@ -279,13 +286,13 @@ public class McpServlet extends HttpServlet implements EventHandler {
     private McpSessions.Session session(HttpServletRequest req, HttpServletResponse resp, McpTokens.Grant grant) throws IOException {
         String id = req.getHeader(SESSION_HEADER);
         if (id == null) {
-            error(resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.INVALID_REQUEST, "no " + SESSION_HEADER
+            error(req, resp, HttpServletResponse.SC_BAD_REQUEST, null, McpProtocol.INVALID_REQUEST, "no " + SESSION_HEADER
                     + " header: initialize first");
             return null;
         }
         McpSessions.Session s = sessions.get(id);
         if (s == null) {
-            error(resp, HttpServletResponse.SC_NOT_FOUND, null, McpProtocol.INVALID_REQUEST, "no session " + id
+            error(req, resp, HttpServletResponse.SC_NOT_FOUND, null, McpProtocol.INVALID_REQUEST, "no session " + id
                     + " (it ended, or the server restarted): initialize again");
             return null;
         }
@@ -325,7 +332,9 @@ public class McpServlet extends HttpServlet implements EventHandler {
         json.writeValue(resp.getOutputStream(), body);
     }
 
-    private void error(HttpServletResponse resp, int status, JsonNode id, int code, String message) throws IOException {
+    private void error(HttpServletRequest req, HttpServletResponse resp, int status, JsonNode id, int code, String message)
+            throws IOException {
+        audit(req, status, code, message);
         ObjectNode r = json.createObjectNode().put("jsonrpc", "2.0");
         r.set("id", id);
         r.putObject("error").put("code", code).put("message", message);
@@ -335,9 +344,55 @@ public class McpServlet extends HttpServlet implements EventHandler {
         json.writeValue(resp.getOutputStream(), r);
     }
 
+    /** The request's attribute naming whose token it carries, once checked. */
+    private static final String OWNER = "org.agentos.mcp.owner";
+
+    /**
+     * Every refusal goes into the audit log (name {@code mcp.refused}), at most
+     * {@value #AUDITED_PER_SECOND} a second: a client that floods the endpoint with bad requests
+     * cannot flood the audit log; the next record says how many were left out.
+     */
+    private void audit(HttpServletRequest req, int status, int code, String message) {
+        org.agentos.kernel.api.audit.AuditLog log = audit;
+        if (log == null) return;
+        long now = System.nanoTime() / 1_000_000_000L;
+        long more;
+        synchronized (this) {
+            if (now != auditSecond) {
+                auditSecond = now;
+                auditedThisSecond = 0;
+            }
+            if (++auditedThisSecond > AUDITED_PER_SECOND) {
+                notAudited++;
+                return;
+            }
+            more = notAudited;
+            notAudited = 0;
+        }
+        Object owner = req.getAttribute(OWNER);
+        log.record("mcp.refused", errno(status, code), owner == null ? "anonymous" : owner.toString(), "HTTP " + status
+                + (code == 0 ? "" : ", JSON-RPC " + code) + " to " + req.getRemoteAddr() + ": " + message
+                + (more == 0 ? "" : " (and " + more + " more refusals not recorded)"));
+    }
+
+    static final int AUDITED_PER_SECOND = 50;
+    private transient long auditSecond;
+    private transient int auditedThisSecond;
+    private transient long notAudited;
+
+    /** The errno an audit reader looks for, for an HTTP status or a JSON-RPC error. */
+    static String errno(int status, int code) {
+        if (status == HttpServletResponse.SC_UNAUTHORIZED || status == HttpServletResponse.SC_FORBIDDEN) return "EPERM";
+        if (status == HttpServletResponse.SC_NOT_FOUND) return "ENOENT";
+        if (status == HttpServletResponse.SC_SERVICE_UNAVAILABLE) return "EAGAIN";
+        if (code == McpProtocol.METHOD_NOT_FOUND || status == HttpServletResponse.SC_METHOD_NOT_ALLOWED) return "ENOSYS";
+        if (code == McpProtocol.INTERNAL_ERROR) return "EIO";
+        return "EINVAL";
+    }
+
     /** An HTTP refusal, logged: who was turned away and why. */
     private void refuse(HttpServletRequest req, HttpServletResponse resp, int status, String why) throws IOException {
         LOG.warn("MCP {} {} from {} refused ({}): {}", req.getMethod(), req.getRequestURI(), req.getRemoteAddr(), status, why);
-        error(resp, status, null, McpProtocol.INVALID_REQUEST, why);
+        error(req, resp, status, null, McpProtocol.INVALID_REQUEST, why);
     }
 }
