@@ -333,6 +333,33 @@ class McpIT {
     }
 
     @Test
+    void anMcpServerStartedAsACommandRunsInTheSandboxAndItsToolsAreSyscalls() throws Exception {
+        Path tools = mcpTools();
+        Assumptions.assumeTrue(tools != null && Files.exists(tools.resolve("node_modules/.bin/mcp-server-everything")),
+                "server-everything is not installed (scripts/ensure-mcp-tools.sh needs Node.js)");
+        // the sandbox sees the server's directory only: put the server there, as a user would
+        Path work = agentos.home.resolve("data/agentos/mcp/local");
+        Path from = tools.resolve("node_modules");
+        try (var files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path to = work.resolve("node_modules").resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.createDirectories(to);
+                else if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.copy(f, to);
+            }
+        }
+        String script = "/work/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+        String added = agentos.console("mcp:add local node " + script + " stdio");
+        assertTrue(added.contains("mcp.local.echo"), added);
+        assertTrue(agentos.console("mcp:list").contains("stdio: node " + script), "the list says how it runs");
+        long echo = spawnCall("tool:mcp.local.echo", "mcp.local.echo", "{\"message\":\"over stdio\"}");
+        String echoed = waitFor(echo);
+        assertTrue(echoed.contains("code 0") && echoed.contains("Echo: over stdio"), echoed);
+        agentos.console("mcp:remove local");
+        UnpackedDistribution.waitUntil("the server's process ended with its removal", () -> ProcessHandle.allProcesses()
+                .noneMatch(p -> p.info().commandLine().orElse("").contains(script)));
+    }
+
+    @Test
     void theInspectorListsAndCallsToolsWithAToken() throws Exception {
         Path tools = mcpTools();
         Assumptions.assumeTrue(tools != null, "the MCP tools are not installed (scripts/ensure-mcp-tools.sh needs Node.js)");

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.agentos.kernel.api.hal.CommandStreams;
 import org.agentos.kernel.api.hal.Sandbox;
+import org.agentos.kernel.api.hal.SandboxProcess;
 import org.agentos.kernel.api.hal.SandboxProtection;
 import org.agentos.kernel.api.hal.SandboxResult;
 import org.agentos.kernel.api.hal.SandboxSpec;
@@ -126,6 +127,49 @@ final class LinuxSandbox implements Sandbox {
             return CompletableFuture.failedFuture(e);
         }
         return CommandStreams.whenEnded(l.process, spec.timeout(), this::killTree, timedOut -> finish(l, timedOut), finishing);
+    }
+
+    /**
+     * A command kept running with its streams open to the caller (an MCP server over stdio):
+     * launched and confined as {@link #run}'s, its standard error captured (bounded), killed with
+     * its tree at its timeout or when closed.
+     */
+    @Override
+    public SandboxProcess open(SandboxSpec spec) throws SyscallException {
+        if (unavailable != null) throw new SyscallException(Errno.ENOSYS, unavailable);
+        Path workDir = checkWorkDir(spec.workDir());
+        checkEnvironment(spec.environment());
+        List<String> argv = namespaces() ? bubblewrapCommand(spec, workDir) : sessionCommand(spec);
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile());
+        Map<String, String> env = pb.environment();
+        env.clear();
+        if (!namespaces()) {
+            env.put("PATH", PATH);
+            env.put("HOME", workDir.toString());
+            env.put("LANG", "C.UTF-8");
+            env.putAll(spec.environment());
+        }
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "cannot launch " + spec.command().get(0) + ": " + e.getMessage(), e);
+        }
+        CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(),
+                "sandbox-" + process.pid() + "-stderr");
+        CompletableFuture<Integer> exit = CommandStreams.whenEnded(process, spec.timeout(), this::killTree,
+                timedOut -> timedOut ? 137 : process.exitValue(), finishing);
+        return new SandboxProcess() {
+            @Override public java.io.OutputStream stdin() { return process.getOutputStream(); }
+            @Override public java.io.InputStream stdout() { return process.getInputStream(); }
+            @Override public String stderr() { return err.text(); }
+            @Override public boolean isAlive() { return process.isAlive(); }
+            @Override public CompletionStage<Integer> onExit() { return exit; }
+            @Override public void close() {
+                if (process.isAlive()) killTree(process);
+                if (!namespaces()) killGroup(process.pid());
+            }
+        };
     }
 
     /** Threads that collect a started command's last output and kill what timed out or was cancelled; idle ones end. */

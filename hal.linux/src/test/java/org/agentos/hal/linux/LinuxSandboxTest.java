@@ -151,6 +151,34 @@ class LinuxSandboxTest {
         assertTrue(Files.size(dir.resolve("big")) <= 4096);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"bubblewrap", "session"})
+    void aCommandKeptOpenServesOverItsStreamsAndItsTreeGoesWhenClosed(String mode) throws Exception {
+        LinuxSandbox sandbox = sandbox(mode);
+        Path dir = workDir();
+        String sleeper = "sleep 317." + (System.nanoTime() % 1000); // a command line no other test has
+        var p = sandbox.open(sh(dir, sleeper + " & while read line; do echo \"got $line\"; echo oops >&2; done").build());
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.stdout()))) {
+            p.stdin().write("one\ntwo\n".getBytes());
+            p.stdin().flush();
+            assertEquals("got one", in.readLine());
+            assertEquals("got two", in.readLine());
+            assertTrue(p.isAlive());
+            assertTrue(ProcessHandle.allProcesses().anyMatch(h -> h.info().commandLine().orElse("").contains(sleeper)));
+            p.close();
+            p.onExit().toCompletableFuture().get(5, TimeUnit.SECONDS); // it has ended
+            assertFalse(p.isAlive());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (ProcessHandle.allProcesses().anyMatch(h -> h.isAlive() && h.info().commandLine().orElse("").contains(sleeper))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertFalse(ProcessHandle.allProcesses().anyMatch(h -> h.isAlive() && h.info().commandLine().orElse("").contains(sleeper)),
+                    "what it started went with it");
+        }
+        assertTrue(p.stderr().contains("oops"), p.stderr());
+    }
+
     @Test
     void escapesFromTheWorkspaceFailAndNothingIsWrittenOutsideIt() throws Exception {
         LinuxSandbox sandbox = sandbox("bubblewrap");

@@ -58,6 +58,19 @@ public interface Sandbox {
         }
     }
 
+    /**
+     * Starts {@code spec}'s command with its standard streams open to the caller ({@code stdin()}
+     * of the spec is not used): a process that serves while it runs. Confined as {@link #run}'s
+     * commands are; killed at the spec's timeout.
+     *
+     * @throws SyscallException {@code ENOSYS} when this sandbox runs commands to their end only,
+     *         or cannot launch processes; {@code EINVAL}, {@code EIO} as for {@link #run}
+     * @since 1.2
+     */
+    default SandboxProcess open(SandboxSpec spec) throws SyscallException {
+        throw new SyscallException(Errno.ENOSYS, "this sandbox runs commands to their end only; it cannot keep one open");
+    }
+
     /** What this sandbox enforces on this host, and what it cannot, each with a reason. */
     List<SandboxProtection> protections();
 

@@ -30,7 +30,7 @@ import org.agentos.kernel.api.syscall.SyscallException;
  * response; both are read. Failures are errnos: a server that does not answer {@code EIO}, one
  * that takes longer than the timeout {@code ETIMEDOUT}, a protocol error {@code EIO} with its message.
  */
-final class HttpMcpClient implements AutoCloseable {
+final class HttpMcpClient implements McpClient {
     static final String PROTOCOL = "2025-11-25";
     /** The most of a response read: a server is someone else's, its answers are bounded here. */
     static final int MAX_RESPONSE_BYTES = 16 << 20;
@@ -53,8 +53,8 @@ final class HttpMcpClient implements AutoCloseable {
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
-    /** The lifecycle's first exchange; returns the server's info. */
-    JsonNode initialize() throws SyscallException {
+    @Override
+    public JsonNode initialize() throws SyscallException {
         ObjectNode params = json.createObjectNode().put("protocolVersion", PROTOCOL);
         params.putObject("capabilities");
         params.putObject("clientInfo").put("name", "agentos").put("version", "0.2");
@@ -64,8 +64,8 @@ final class HttpMcpClient implements AutoCloseable {
         return result;
     }
 
-    /** Every tool the server lists, following its pages. */
-    List<JsonNode> listTools() throws SyscallException {
+    @Override
+    public List<JsonNode> listTools() throws SyscallException {
         List<JsonNode> out = new ArrayList<>();
         String cursor = null;
         for (int page = 0; page < 100; page++) {
@@ -79,8 +79,8 @@ final class HttpMcpClient implements AutoCloseable {
         throw new SyscallException(Errno.EIO, endpoint + " lists tools over more than 100 pages");
     }
 
-    /** {@code tools/call}, completed with its result (isError included) or an errno. */
-    CompletableFuture<JsonNode> callTool(String name, JsonNode arguments) {
+    @Override
+    public CompletableFuture<JsonNode> callTool(String name, JsonNode arguments) {
         ObjectNode params = json.createObjectNode().put("name", name);
         params.set("arguments", arguments);
         return request("tools/call", params);
@@ -90,7 +90,8 @@ final class HttpMcpClient implements AutoCloseable {
      * Follows the session's event stream: {@code onListChanged} for each tools/list_changed, and
      * {@code onLost} when a stream that was open ends (the server went away or ended the session).
      */
-    void listen(Runnable onListChanged, Runnable onLost) {
+    @Override
+    public void listen(Runnable onListChanged, Runnable onLost) {
         HttpRequest.Builder b = HttpRequest.newBuilder(endpoint).header("Accept", "text/event-stream").GET();
         String[] h = headers();
         HttpRequest r = (h.length == 0 ? b : b.headers(h)).build(); // no read timeout: the stream lasts

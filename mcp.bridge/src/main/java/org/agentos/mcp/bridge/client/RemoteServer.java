@@ -48,8 +48,18 @@ public class RemoteServer {
         @AttributeDefinition(description = "Its name: its tools are syscalls mcp.<name>.<tool>")
         String name();
 
-        @AttributeDefinition(description = "Its streamable HTTP endpoint, e.g. http://localhost:3001/mcp")
-        String url();
+        @AttributeDefinition(description = "Its streamable HTTP endpoint, e.g. http://localhost:3001/mcp (or a command)")
+        String url() default "";
+
+        @AttributeDefinition(description = "The command that starts it over stdio, in the HAL sandbox, in "
+                + "${karaf.data}/agentos/mcp/<name> (seen there as /work); instead of a url")
+        String[] command() default {};
+
+        @AttributeDefinition(description = "For a command: the memory it may map, in MiB")
+        int memoryMiB() default 2048;
+
+        @AttributeDefinition(description = "For a command: whether it may use the network")
+        boolean network() default false;
 
         @AttributeDefinition(description = "A bearer token to send it (empty: none)")
         String token() default "";
@@ -63,10 +73,16 @@ public class RemoteServer {
 
     private String name;
     private URI url;
+    private List<String> command;
+
+    /** The HAL whose sandbox runs a server given as a command. */
+    @org.osgi.service.component.annotations.Reference(policy = org.osgi.service.component.annotations.ReferencePolicy.DYNAMIC,
+            policyOption = org.osgi.service.component.annotations.ReferencePolicyOption.GREEDY)
+    volatile org.agentos.kernel.api.hal.Hal hal;
     private Config config;
     private BundleContext context;
     private ScheduledExecutorService worker;
-    private volatile HttpMcpClient client;
+    private volatile McpClient client;
     private volatile String state = "connecting";
     /** Syscall name to its registration; changed on the worker thread only. */
     private final Map<String, ServiceRegistration<Tool>> registered = new LinkedHashMap<>();
@@ -77,7 +93,8 @@ public class RemoteServer {
         this.config = config;
         this.context = context;
         this.name = config.name();
-        this.url = URI.create(config.url());
+        this.command = List.of(config.command());
+        this.url = command.isEmpty() ? URI.create(config.url()) : null;
         worker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "agentos-mcp-server-" + name);
             t.setDaemon(true);
@@ -98,7 +115,7 @@ public class RemoteServer {
             for (ServiceRegistration<Tool> r : registered.values()) unregister(r);
             registered.clear();
         }
-        HttpMcpClient c = client;
+        McpClient c = client;
         client = null;
         if (c != null) c.close();
         closed.countDown();
@@ -115,8 +132,9 @@ public class RemoteServer {
         return name;
     }
 
+    /** Its endpoint, or the command that runs it. */
     public String url() {
-        return url.toString();
+        return url != null ? url.toString() : "stdio: " + String.join(" ", command);
     }
 
     /** "connected", "connecting", or "down: <why>". */
@@ -129,36 +147,61 @@ public class RemoteServer {
         return tools;
     }
 
+    /** A client over HTTP, or over stdio to its command started in the HAL sandbox. */
+    private McpClient open() throws SyscallException {
+        Duration timeout = Duration.ofSeconds(Math.max(1, config.timeoutSeconds()));
+        if (url != null) return new HttpMcpClient(JSON, url, config.token(), timeout);
+        org.agentos.kernel.api.hal.Hal h = hal;
+        if (h == null) throw new SyscallException(org.agentos.kernel.api.syscall.Errno.ENOSYS, "no HAL is bound: nothing can run the command");
+        java.nio.file.Path work = workDir(name);
+        org.agentos.kernel.api.hal.Sandbox sandbox = h.sandbox();
+        sandbox.prepareWorkDir(work);
+        org.agentos.kernel.api.hal.SandboxProcess p = sandbox.open(org.agentos.kernel.api.hal.SandboxSpec.builder(command, work)
+                .timeout(Duration.ofDays(3650)).cpuSeconds(Long.MAX_VALUE / 4).memoryBytes((long) Math.max(64, config.memoryMiB()) << 20)
+                .processes(256).network(config.network()).maxOutputBytes(64 * 1024).build());
+        return new StdioMcpClient(JSON, p, "'" + name + "'", timeout);
+    }
+
+    /** Where a server given as a command runs: ${karaf.data}/agentos/mcp/<name>. */
+    public static java.nio.file.Path workDir(String name) {
+        String data = System.getProperty("karaf.data");
+        java.nio.file.Path root = data != null ? java.nio.file.Path.of(data) : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        return root.resolve("agentos").resolve("mcp").resolve(name);
+    }
+
     /** Connects and lists its tools; on failure says why and tries again later. Worker thread. */
     private void connect() {
-        HttpMcpClient c = new HttpMcpClient(JSON, url, config.token(), Duration.ofSeconds(Math.max(1, config.timeoutSeconds())));
+        McpClient c = null;
         try {
+            c = open();
             JsonNode info = c.initialize();
             client = c;
             sync(c.listTools());
-            c.listen(() -> worker.execute(this::relist), () -> worker.execute(() -> lost(c)));
+            McpClient connected = c;
+            c.listen(() -> worker.execute(this::relist), () -> worker.execute(() -> lost(connected)));
             state = "connected";
-            LOG.info("MCP server '{}' at {} ({}): {} tools", name, url, info.path("serverInfo").path("name").asText("?"), tools.size());
+            LOG.info("MCP server '{}' at {} ({}): {} tools", name, url(), info.path("serverInfo").path("name").asText("?"), tools.size());
         } catch (SyscallException e) {
             client = null;
+            if (c != null) c.close();
             state = "down: " + e.errno() + " " + e.getMessage();
-            LOG.warn("MCP server '{}' at {}: {}; trying again in {} s", name, url, state, config.reconnectSeconds());
+            LOG.warn("MCP server '{}' at {}: {}; trying again in {} s", name, url(), state, config.reconnectSeconds());
             if (!worker.isShutdown()) worker.schedule(this::connect, Math.max(1, config.reconnectSeconds()), TimeUnit.SECONDS);
         }
     }
 
     /** Its event stream ended: it went away, or ended our session. Its tools fail with EIO until it is back. */
-    private void lost(HttpMcpClient c) {
+    private void lost(McpClient c) {
         if (client != c || worker.isShutdown()) return;
         client = null;
         c.close();
-        state = "down: its event stream ended; reconnecting";
-        LOG.warn("MCP server '{}' at {}: the event stream ended; reconnecting", name, url);
+        state = "down: it went away; reconnecting";
+        LOG.warn("MCP server '{}' at {}: the event stream ended; reconnecting", name, url());
         worker.schedule(this::connect, Math.max(1, config.reconnectSeconds()), TimeUnit.SECONDS);
     }
 
     private void relist() {
-        HttpMcpClient c = client;
+        McpClient c = client;
         if (c == null) return;
         try {
             sync(c.listTools());

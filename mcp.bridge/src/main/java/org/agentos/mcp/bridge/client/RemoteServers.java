@@ -58,28 +58,36 @@ public class RemoteServers {
     }
 
     /**
-     * Adds server {@code name} at {@code url}. EINVAL for a bad name or URL, EEXIST for a name in use.
+     * Adds server {@code name}: {@code target} is its streamable HTTP endpoint, or the command that
+     * starts it over stdio in the HAL sandbox. EINVAL for a bad name, URL or command, EEXIST for a
+     * name in use.
      */
-    public void add(String name, String url, String token, int timeoutSeconds) throws SyscallException {
+    public void add(String name, List<String> target, String token, int timeoutSeconds) throws SyscallException {
         if (name == null || !name.matches("[a-z][a-z0-9_]{0,31}")) {
             throw new SyscallException(Errno.EINVAL, "a server's name is a lower-case letter, then up to 31 letters, digits or '_' "
                     + "(its tools become mcp.<name>.<tool>)");
         }
-        URI u;
-        try {
-            u = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            throw new SyscallException(Errno.EINVAL, "'" + url + "' is not a URL");
-        }
-        if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
-            throw new SyscallException(Errno.EINVAL, "'" + url + "' is not an http(s) URL (a server started as a command over stdio "
-                    + "is not supported yet)");
+        if (target == null || target.isEmpty()) throw new SyscallException(Errno.EINVAL, "give the server's URL or its command");
+        boolean http = target.size() == 1 && target.get(0).matches("(?i)https?://.*");
+        if (http) {
+            URI u;
+            try {
+                u = URI.create(target.get(0));
+            } catch (IllegalArgumentException e) {
+                throw new SyscallException(Errno.EINVAL, "'" + target.get(0) + "' is not a URL");
+            }
+            if (u.getHost() == null) throw new SyscallException(Errno.EINVAL, "'" + target.get(0) + "' names no host");
+        } else {
+            for (String arg : target) {
+                if (arg.isEmpty() || arg.indexOf('\0') >= 0) throw new SyscallException(Errno.EINVAL, "a command's arguments are not empty and hold no NUL");
+            }
         }
         if (timeoutSeconds < 1 || timeoutSeconds > 3600) throw new SyscallException(Errno.EINVAL, "the timeout is 1 to 3600 seconds");
         if (find(name) != null) throw new SyscallException(Errno.EEXIST, "a server named '" + name + "' exists (mcp:remove it first)");
         Map<String, Object> props = new HashMap<>();
         props.put("name", name);
-        props.put("url", url);
+        if (http) props.put("url", target.get(0));
+        else props.put("command", target.toArray(String[]::new));
         props.put("token", token == null ? "" : token);
         props.put("timeoutSeconds", timeoutSeconds);
         try {

@@ -28,9 +28,9 @@ final class RemoteTool implements Tool {
     private final ToolDescriptor descriptor;
     private final String remoteName;
     private final String server;
-    private final Supplier<HttpMcpClient> client;
+    private final Supplier<McpClient> client;
 
-    RemoteTool(String server, String syscall, JsonNode remote, Duration timeout, Supplier<HttpMcpClient> client) {
+    RemoteTool(String server, String syscall, JsonNode remote, Duration timeout, Supplier<McpClient> client) {
         this.server = server;
         this.remoteName = remote.path("name").asText();
         this.client = client;
@@ -79,7 +79,7 @@ final class RemoteTool implements Tool {
     @Override
     public CompletionStage<JsonNode> callAsync(ToolContext context, JsonNode args) {
         CompletableFuture<JsonNode> out = new CompletableFuture<>();
-        HttpMcpClient c = client.get();
+        McpClient c = client.get();
         if (c == null) {
             out.completeExceptionally(new SyscallException(Errno.EIO, "MCP server '" + server + "' is not connected (mcp:list says why)"));
             return out;

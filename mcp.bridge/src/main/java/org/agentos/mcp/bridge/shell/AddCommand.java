@@ -2,7 +2,6 @@ package org.agentos.mcp.bridge.shell;
 
 import java.util.List;
 import org.agentos.kernel.api.console.ConsoleError;
-import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.mcp.bridge.client.RemoteServer;
 import org.agentos.mcp.bridge.client.RemoteServers;
@@ -17,6 +16,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 @Command(scope = "mcp", name = "add", description = "Connects an MCP server: its tools become syscalls mcp.<name>.<tool> that agents call "
         + "like any other (capability tool:mcp.<name>.<tool>).",
         detailedDescription = "mcp:add everything http://localhost:3001/mcp\n"
+                + "mcp:add files /usr/bin/mcp-server-filesystem /work     (over stdio, in the HAL sandbox, in "
+                + "${karaf.data}/agentos/mcp/files, seen there as /work)\n"
                 + "mcp:add --token s3cret --timeout 60 search https://search.example.org/mcp\n"
                 + "The server is kept in etc/org.agentos.mcp.server-<name>.cfg and connected again after a restart; while it "
                 + "is away its tools fail with EIO and the bridge keeps trying. mcp:list shows its state and tools.")
@@ -33,17 +34,14 @@ public class AddCommand implements Action {
     @Argument(index = 0, name = "name", required = true, description = "a short lower-case name (its tools: mcp.<name>.<tool>)")
     String name;
 
-    @Argument(index = 1, name = "url", required = true, multiValued = true,
-            description = "the server's streamable HTTP endpoint (servers started as commands are not supported yet)")
+    @Argument(index = 1, name = "url | command", required = true, multiValued = true,
+            description = "the server's streamable HTTP endpoint, or the command that starts it over stdio")
     List<String> target;
 
     @Override
     public Object execute() throws InterruptedException {
-        if (target.size() > 1) {
-            throw ConsoleError.of(Errno.ENOSYS, "a server started as a command (stdio) is not supported yet: give its HTTP endpoint");
-        }
         try {
-            servers.add(name, target.get(0), token, timeout);
+            servers.add(name, target, token, timeout);
         } catch (SyscallException e) {
             throw ConsoleError.of(e);
         }
@@ -56,12 +54,12 @@ public class AddCommand implements Action {
             Thread.sleep(100);
         }
         if (s == null || s.state().equals("connecting")) {
-            System.out.println("added MCP server '" + name + "' at " + target.get(0) + "; still connecting (mcp:list)");
+            System.out.println("added MCP server '" + name + "' at " + String.join(" ", target) + "; still connecting (mcp:list)");
         } else if (s.state().equals("connected")) {
-            System.out.println("added MCP server '" + name + "' at " + target.get(0) + ": " + s.tools().size() + " tools");
+            System.out.println("added MCP server '" + name + "' at " + String.join(" ", target) + ": " + s.tools().size() + " tools");
             for (String t : s.tools()) System.out.println("  " + t);
         } else {
-            System.out.println("added MCP server '" + name + "' at " + target.get(0) + ", " + s.state() + " (it keeps trying)");
+            System.out.println("added MCP server '" + name + "' at " + String.join(" ", target) + ", " + s.state() + " (it keeps trying)");
         }
         return null;
     }
