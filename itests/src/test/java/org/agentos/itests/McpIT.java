@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * through bin/agentos-mcp over stdio, and checked with the protocol's own conformance suite and
  * inspector (installed by scripts/ensure-mcp-tools.sh; skipped without Node.js).
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class McpIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TOKEN = Pattern.compile("agentos_mcp_[A-Za-z0-9_-]+");
@@ -357,6 +358,29 @@ class McpIT {
         agentos.console("mcp:remove local");
         UnpackedDistribution.waitUntil("the server's process ended with its removal", () -> ProcessHandle.allProcesses()
                 .noneMatch(p -> p.info().commandLine().orElse("").contains(script)));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // last: it restarts the installation
+    void tokensAndServersOutliveARestart() throws Exception {
+        Path tools = mcpTools();
+        Assumptions.assumeTrue(tools != null && Files.exists(tools.resolve("node_modules/.bin/mcp-server-everything")),
+                "server-everything is not installed (scripts/ensure-mcp-tools.sh needs Node.js)");
+        int port = UnpackedDistribution.freePorts(1)[0];
+        Process server = everything(tools, port);
+        try {
+            assertTrue(agentos.console("mcp:add kept http://127.0.0.1:" + port + "/mcp").contains("mcp.kept.echo"));
+            agentos.stop();
+            agentos.start();
+            UnpackedDistribution.waitUntil("the server connected again after the restart",
+                    () -> agentos.console("mcp:list").contains("connected"));
+            long echo = spawnCall("tool:mcp.kept.echo", "mcp.kept.echo", "{\"message\":\"after a restart\"}");
+            assertTrue(waitFor(echo).contains("Echo: after a restart"));
+            session(alice); // the token still logs in
+            agentos.console("mcp:remove kept");
+        } finally {
+            server.destroy();
+        }
     }
 
     @Test
