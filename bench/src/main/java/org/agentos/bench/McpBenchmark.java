@@ -62,6 +62,7 @@ public class McpBenchmark {
         public Optional<String> provider(String name) { return Optional.ofNullable(k.provider(name)); }
         public SyscallResult call(long pid, String name, JsonNode args) { return k.call(pid, name, args, "bench"); }
         public String bundle() { return "bench"; }
+        public boolean callable(String name) { return k.callableFromOutside(name); }
     }
 
     Kernel kernel;

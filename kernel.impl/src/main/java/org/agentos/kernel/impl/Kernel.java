@@ -388,6 +388,12 @@ public final class Kernel implements ProcessManager, AuditLog {
         return syscalls.descriptors();
     }
 
+    /** Whether {@code name} is in the table and may be made from outside a program (not a call that only parks its caller). */
+    public boolean callableFromOutside(String name) {
+        org.agentos.kernel.impl.syscall.SyscallEntry e = syscalls.get(name);
+        return e != null && e.callableFromOutside();
+    }
+
     /** The descriptor of syscall {@code name}, or null. */
     public ToolDescriptor descriptor(String name) {
         return syscalls.descriptor(name);

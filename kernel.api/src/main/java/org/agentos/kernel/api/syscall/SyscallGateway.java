@@ -32,6 +32,17 @@ public interface SyscallGateway {
      */
     SyscallResult call(long pid, String name, JsonNode args);
 
+    /**
+     * Whether {@code name} can be made through this gateway: it is in the table, and it is not a
+     * call that only parks its own process ({@code proc.sleep}, {@code proc.wait},
+     * {@code ipc.recv}), which {@link #call} refuses with {@code EINVAL}.
+     *
+     * @since 1.3
+     */
+    default boolean callable(String name) {
+        return describe(name).isPresent();
+    }
+
     /** The bundle this gateway speaks for (its symbolic name), as the audit records it. */
     String bundle();
 }

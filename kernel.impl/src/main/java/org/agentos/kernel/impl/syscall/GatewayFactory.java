@@ -80,6 +80,12 @@ public final class GatewayFactory implements ServiceFactory<SyscallGateway> {
         }
 
         @Override
+        public boolean callable(String syscall) {
+            Kernel k = kernel.get();
+            return k != null && k.callableFromOutside(syscall);
+        }
+
+        @Override
         public String bundle() {
             return name;
         }

@@ -59,6 +59,11 @@ public final class SyscallEntry {
     final boolean recordResult;
     final boolean inline;
     final Blocking blocking;
+
+    /** Whether the gateway and the console may make it: not a call that only parks its own caller. */
+    public boolean callableFromOutside() {
+        return blocking != Blocking.ALWAYS;
+    }
     private final String[] capTemplates;
     /** Per template with placeholders: its literal parts around them, split once here so that a call joins strings instead of running a regex. */
     private final String[][] capLiterals;

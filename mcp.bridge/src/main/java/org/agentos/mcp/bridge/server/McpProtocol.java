@@ -85,7 +85,7 @@ final class McpProtocol {
         ObjectNode r = json.createObjectNode();
         ArrayNode tools = r.putArray("tools");
         for (ToolDescriptor d : gateway.tools()) {
-            if (mayCall(d, session.caps)) tools.add(tool(d));
+            if (mayCall(d, session.caps) && gateway.callable(d.name())) tools.add(tool(d)); // not proc.sleep and the like
         }
         return r;
     }

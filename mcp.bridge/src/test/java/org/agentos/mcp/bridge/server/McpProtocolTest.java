@@ -39,6 +39,7 @@ class McpProtocolTest {
         public Optional<String> provider(String name) { return Optional.ofNullable(k.provider(name)); }
         public SyscallResult call(long pid, String name, JsonNode args) { return k.call(pid, name, args, "org.agentos.mcp.bridge"); }
         public String bundle() { return "org.agentos.mcp.bridge"; }
+        public boolean callable(String name) { return k.callableFromOutside(name); }
     }
 
     /** notes.read: needs fs:read:{path}; echo: needs nothing. */
@@ -82,6 +83,8 @@ class McpProtocolTest {
     void aPrincipalSeesOnlyTheToolsItsCapabilitiesCouldPermit() throws Exception {
         List<String> none = names(protocol.answer(session(), "tools/list", null));
         assertTrue(none.contains("test.echo"), none.toString());
+        assertFalse(none.contains("proc.sleep"), "a call that only parks its own process is not offered: " + none);
+        assertTrue(none.contains("proc.getpid"), none.toString());
         assertFalse(none.contains("test.notes"), none.toString());
         List<String> reader = names(protocol.answer(session("fs:read:/home/alice/**"), "tools/list", null));
         assertTrue(reader.contains("test.notes"), reader.toString());
