@@ -124,7 +124,8 @@ final class HttpMcpClient implements McpClient {
         long id = ids.incrementAndGet();
         ObjectNode msg = json.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         msg.set("params", params);
-        return http.sendAsync(post(msg).build(), HttpResponse.BodyHandlers.ofInputStream()).thenApply(resp -> {
+        CompletableFuture<HttpResponse<InputStream>> sent = http.sendAsync(post(msg).build(), HttpResponse.BodyHandlers.ofInputStream());
+        CompletableFuture<JsonNode> exchange = sent.thenApply(resp -> {
             resp.headers().firstValue("Mcp-Session-Id").ifPresent(s -> session = s);
             try (InputStream body = resp.body()) {
                 if (resp.statusCode() == 401 || resp.statusCode() == 403) {
@@ -154,6 +155,20 @@ final class HttpMcpClient implements McpClient {
             }
             return CompletableFuture.failedFuture(c);
         });
+        // a caller that gives up (the kernel's timeout, a kill) stops the exchange and tells the server
+        CompletableFuture<JsonNode> out = new CompletableFuture<>();
+        exchange.whenComplete((r, e) -> {
+            if (e != null) out.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            else out.complete(r);
+        });
+        out.whenComplete((r, e) -> {
+            if (!out.isCancelled()) return;
+            sent.cancel(true);
+            ObjectNode cancelled = json.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/cancelled");
+            cancelled.putObject("params").put("requestId", id).put("reason", "the caller gave up");
+            http.sendAsync(post(cancelled).build(), HttpResponse.BodyHandlers.discarding());
+        });
+        return out;
     }
 
     /** The response with {@code id} among a stream of server-sent events. */

@@ -144,7 +144,7 @@ final class StdioMcpClient implements McpClient {
             waiting.remove(id);
             return CompletableFuture.failedFuture(e);
         }
-        return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, e) -> {
+        CompletableFuture<JsonNode> result = answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((r, e) -> {
             waiting.remove(id);
             if (e != null) {
                 Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -160,6 +160,23 @@ final class StdioMcpClient implements McpClient {
             }
             return r.path("result");
         });
+        // a caller that gives up (the kernel's timeout, a kill) tells the server
+        CompletableFuture<JsonNode> out = new CompletableFuture<>();
+        result.whenComplete((r, e) -> {
+            if (e != null) out.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+            else out.complete(r);
+        });
+        out.whenComplete((r, e) -> {
+            if (!out.isCancelled() || waiting.remove(id) == null) return;
+            ObjectNode cancelled = json.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/cancelled");
+            cancelled.putObject("params").put("requestId", id).put("reason", "the caller gave up");
+            try {
+                send(cancelled);
+            } catch (SyscallException gone) {
+                // it has ended: nothing to cancel
+            }
+        });
+        return out;
     }
 
     private synchronized void send(JsonNode msg) throws SyscallException {
