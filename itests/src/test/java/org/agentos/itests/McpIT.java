@@ -305,6 +305,24 @@ class McpIT {
             assertTrue(echoed.contains("code 0") && echoed.contains("Echo: hello from an agent"), echoed);
             long sum = spawnCall("tool:mcp.everything.get_sum", "mcp.everything.get_sum", "{\"a\":2,\"b\":40}");
             assertTrue(waitFor(sum).contains("42"), "a second tool, numbers through the schema");
+            // a workflow calls it through its typed stub, generated from the server's schema
+            Path relay = Files.createTempDirectory("workflow").resolve("relay.java");
+            Files.writeString(relay, """
+                    import org.agentos.agent.dsl.tools.*;
+
+                    public class Relay {
+                        public record Input(String note) {}
+
+                        public String run(Tools tools, Input in) {
+                            return tools.mcpEverythingEcho(in.note()).json().path("text").asText();
+                        }
+                    }
+                    """);
+            String ran = agentos.console("dsl:run -o alice -c 'tool:mcp.everything.echo' " + relay + " '{\"note\":\"through a workflow\"}'");
+            Matcher wf = Pattern.compile("(\\d+)").matcher(ran);
+            assertTrue(wf.find(), ran);
+            String relayed = waitFor(Long.parseLong(wf.group(1)));
+            assertTrue(relayed.contains("code 0") && relayed.contains("Echo: through a workflow"), relayed);
             long denied = spawnCall("tool:json.query", "mcp.everything.echo", "{\"message\":\"no\"}");
             assertTrue(waitFor(denied).contains("EPERM"), "its capability is needed");
             long bad = spawnCall("tool:mcp.everything.echo", "mcp.everything.echo", "{\"message\":7}");

@@ -93,7 +93,8 @@ final class StubGenerator {
         Stub s = new Stub(d, method, type, params, null);
         List<String> decl = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        Set<String> usedParams = new HashSet<>(Set.of("options"));
+        // names the generated body uses: a tool's argument named so is renamed (an MCP server's get-sum takes "a")
+        Set<String> usedParams = new HashSet<>(Set.of("options", "Stubs", "sys"));
         for (String p : s.params()) {
             String id = unique(identifier(p), usedParams);
             names.add(id);
@@ -113,20 +114,20 @@ final class StubGenerator {
         out.append(doc).append("    public ").append(result).append(' ').append(s.method()).append('(')
                 .append(String.join(", ", decl)).append(") {\n");
         if (optional.isEmpty()) {
-            out.append("        ObjectNode a = Stubs.args(null);\n");
+            out.append("        ObjectNode $a = Stubs.args(null);\n");
         } else {
             out.append("        return ").append(s.method()).append('(').append(String.join(", ", names))
                     .append(names.isEmpty() ? "" : ", ").append("null);\n    }\n");
             out.append(doc).append("    public ").append(result).append(' ').append(s.method()).append('(')
                     .append(String.join(", ", decl)).append(decl.isEmpty() ? "" : ", ").append(s.typeName())
                     .append("Options options) {\n");
-            out.append("        ObjectNode a = Stubs.args(options == null ? null : options.$args);\n");
+            out.append("        ObjectNode $a = Stubs.args(options == null ? null : options.$args);\n");
         }
         for (int i = 0; i < names.size(); i++) {
-            out.append("        Stubs.put(a, ").append(literal(s.params().get(i))).append(", ").append(names.get(i)).append(");\n");
+            out.append("        Stubs.put($a, ").append(literal(s.params().get(i))).append(", ").append(names.get(i)).append(");\n");
         }
         out.append("        return new ").append(result).append("(Stubs.call(sys, ").append(literal(d.name()))
-                .append(", a));\n    }\n");
+                .append(", $a));\n    }\n");
     }
 
     private static String options(String type, JsonNode props, List<String> optional) {

@@ -191,6 +191,34 @@ class WorkflowCheckTest {
     }
 
     @Test
+    void argumentsNamedLikeTheStubsOwnVariablesAreRenamedAndTheStubsStillCompile() throws Exception {
+        // an MCP server's get-sum takes "a" and "b"; any tool may name an argument sys, Stubs or options
+        ObjectMapper json = new ObjectMapper();
+        ToolDescriptor d = ToolDescriptor.builder("mcp.remote.get_sum").args(json.readTree("""
+                {"type":"object","properties":{"a":{"type":"number"},"sys":{"type":"number"},"Stubs":{"type":"string"},
+                "options":{"type":"string"},"extra":{"type":"string"}},"required":["a","sys","Stubs","options"]}""")).build();
+        Tool sum = new Tool() {
+            @Override
+            public ToolDescriptor descriptor() {
+                return d;
+            }
+
+            @Override
+            public JsonNode call(ToolContext ctx, JsonNode args) {
+                return args;
+            }
+        };
+        kernel.addTool(sum, "test");
+        try {
+            WorkflowCheck c = check(workflow("""
+                            return tools.mcpRemoteGetSum(1.0, 2.0, "s", "o", new McpRemoteGetSumOptions().extra("e")).json().toString();"""));
+            assertTrue(c.ok(), problems(c));
+        } finally {
+            kernel.removeTool(sum);
+        }
+    }
+
+    @Test
     void aWorkflowMayNotStartWhenAToolItCallsWentOrChangedIncompatibly() {
         java.util.Map<String, String> tools = java.util.Map.of("text.words", "1.2.0");
         java.util.function.Function<String, ToolDescriptor> at = v -> ToolDescriptor.builder("text.words").version(v).build();
