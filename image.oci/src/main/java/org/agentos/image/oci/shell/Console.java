@@ -1,6 +1,7 @@
 package org.agentos.image.oci.shell;
 
 import java.nio.file.Path;
+import org.agentos.kernel.api.console.CommandException;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.security.ConsoleOperator;
 import org.agentos.kernel.api.syscall.Errno;
@@ -10,20 +11,13 @@ import org.agentos.kernel.api.syscall.SyscallException;
 final class Console {
     private Console() {}
 
-    /** Karaf prints this as one line, "Error executing command: ENOENT: ...", no stack trace. */
-    static IllegalArgumentException error(SyscallException e) {
-        return error(e.errno(), e.getMessage());
+    /** A user error: one line, "Error executing command: ENOENT: ...", no stack trace (kernel.api's CommandException). */
+    static CommandException error(SyscallException e) {
+        return CommandException.of(e);
     }
 
-    static IllegalArgumentException error(Errno errno, String message) {
-        return new IllegalArgumentException(errno.name() + ": " + message, null) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            public synchronized Throwable fillInStackTrace() {
-                return this;
-            }
-        };
+    static CommandException error(Errno errno, String message) {
+        return CommandException.of(errno, message);
     }
 
     /** Refuses a process of another owner to a user without the admin role (Karaf's ACLs know roles, not owners). */

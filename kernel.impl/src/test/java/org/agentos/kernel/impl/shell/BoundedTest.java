@@ -13,7 +13,7 @@ class BoundedTest {
     @Test
     void aStepThatNeverReturnsEndsTheCommandWithETIMEDOUT() {
         long t0 = System.nanoTime();
-        ConsoleErrors.CommandException e = assertThrows(ConsoleErrors.CommandException.class, () -> Bounded.call("the replay", 1, () -> {
+        org.agentos.kernel.api.console.CommandException e = assertThrows(org.agentos.kernel.api.console.CommandException.class, () -> Bounded.call("the replay", 1, () -> {
             long spin = 0;
             long until = System.nanoTime() + 3_000_000_000L; // ignores interrupts, as a buggy step would (for 3 s)
             while (System.nanoTime() < until) spin++;
@@ -26,7 +26,7 @@ class BoundedTest {
     @Test
     void anAnswerOrAnErrnoComesThrough() throws Exception {
         assertEquals(42, Bounded.call("x", 5, () -> 42));
-        ConsoleErrors.CommandException e = assertThrows(ConsoleErrors.CommandException.class,
+        org.agentos.kernel.api.console.CommandException e = assertThrows(org.agentos.kernel.api.console.CommandException.class,
                 () -> Bounded.call("x", 5, () -> {
                     throw new SyscallException(Errno.ENOENT, "no program 'v2' is installed");
                 }));

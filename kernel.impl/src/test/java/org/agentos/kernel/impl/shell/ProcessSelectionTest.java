@@ -62,7 +62,7 @@ class ProcessSelectionTest {
 
     @Test
     void moreThanTenSelectedProcessesAreRefusedWithoutForceAndNoneIsTouched() {
-        ConsoleErrors.CommandException e = assertThrows(ConsoleErrors.CommandException.class,
+        org.agentos.kernel.api.console.CommandException e = assertThrows(org.agentos.kernel.api.console.CommandException.class,
                 () -> ProcessSelection.of("bob", null, null).apply(kernel, p -> true, false, "kill", "killed", kernel::kill, out));
         assertEquals("ECANCELED: 12 processes match owner=bob; add --force to kill more than 10 at once", e.getMessage());
         assertEquals(12, live("bob", null));
@@ -89,23 +89,23 @@ class ProcessSelectionTest {
 
     @Test
     void aSelectionThatMatchesNothingIsEsrch() {
-        ConsoleErrors.CommandException e = assertThrows(ConsoleErrors.CommandException.class,
+        org.agentos.kernel.api.console.CommandException e = assertThrows(org.agentos.kernel.api.console.CommandException.class,
                 () -> ProcessSelection.of("carol", null, null).apply(kernel, p -> true, false, "kill", "killed", kernel::kill, out));
         assertEquals("ESRCH: no process to kill matches owner=carol", e.getMessage());
     }
 
     @Test
     void anUnknownStateIsEinvalNamingTheStates() {
-        ConsoleErrors.CommandException e = assertThrows(ConsoleErrors.CommandException.class,
+        org.agentos.kernel.api.console.CommandException e = assertThrows(org.agentos.kernel.api.console.CommandException.class,
                 () -> ProcessSelection.of(null, null, "sleepy"));
         assertTrue(e.getMessage().startsWith("EINVAL: unknown state 'sleepy'; states: NEW READY"), e.getMessage());
     }
 
     @Test
     void pidsAndASelectionTogetherAreRefused() {
-        assertThrows(ConsoleErrors.CommandException.class,
+        assertThrows(org.agentos.kernel.api.console.CommandException.class,
                 () -> ProcessSelection.requireOneOf(List.of(2L), ProcessSelection.of("alice", null, null), "kill"));
-        assertThrows(ConsoleErrors.CommandException.class,
+        assertThrows(org.agentos.kernel.api.console.CommandException.class,
                 () -> ProcessSelection.requireOneOf(List.of(), ProcessSelection.of(null, null, null), "kill"));
     }
 

@@ -1,7 +1,7 @@
 package org.agentos.mcp.bridge.shell;
 
 import java.util.List;
-import org.agentos.kernel.api.console.ConsoleError;
+import org.agentos.kernel.api.console.CommandException;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.mcp.bridge.client.RemoteServer;
 import org.agentos.mcp.bridge.client.RemoteServers;
@@ -43,7 +43,7 @@ public class AddCommand implements Action {
         try {
             servers.add(name, target, token, timeout);
         } catch (SyscallException e) {
-            throw ConsoleError.of(e);
+            throw CommandException.of(e);
         }
         // the connection is made in the background: say how it went, if it goes within a few seconds
         long deadline = System.nanoTime() + 10_000_000_000L;

@@ -1,6 +1,6 @@
 package org.agentos.mcp.bridge.shell;
 
-import org.agentos.kernel.api.console.ConsoleError;
+import org.agentos.kernel.api.console.CommandException;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.mcp.bridge.client.RemoteServers;
 import org.apache.karaf.shell.api.action.Action;
@@ -26,7 +26,7 @@ public class RemoveCommand implements Action {
         try {
             servers.remove(name);
         } catch (SyscallException e) {
-            throw ConsoleError.of(e);
+            throw CommandException.of(e);
         }
         System.out.println("removed MCP server '" + name + "'");
         return null;

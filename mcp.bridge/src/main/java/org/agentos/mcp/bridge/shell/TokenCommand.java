@@ -2,7 +2,7 @@ package org.agentos.mcp.bridge.shell;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.agentos.kernel.api.console.ConsoleError;
+import org.agentos.kernel.api.console.CommandException;
 import org.agentos.kernel.api.security.CapabilityCeilings;
 import org.agentos.kernel.api.security.ConsoleOperator;
 import org.agentos.kernel.api.syscall.Errno;
@@ -52,15 +52,15 @@ public class TokenCommand implements Action {
                 case "create" -> create();
                 case "list" -> list();
                 case "revoke" -> {
-                    if (name == null) throw ConsoleError.of(Errno.EINVAL, "name the token to revoke (mcp:token list shows them)");
+                    if (name == null) throw CommandException.of(Errno.EINVAL, "name the token to revoke (mcp:token list shows them)");
                     tokens.revoke(name);
                     System.out.println("revoked token '" + name + "'");
                 }
-                default -> throw ConsoleError.of(Errno.EINVAL, "'" + action + "' is not create, list or revoke");
+                default -> throw CommandException.of(Errno.EINVAL, "'" + action + "' is not create, list or revoke");
             }
             return null;
         } catch (SyscallException e) {
-            throw ConsoleError.of(e);
+            throw CommandException.of(e);
         }
     }
 
@@ -68,25 +68,25 @@ public class TokenCommand implements Action {
         for (int i = 0; i < rest.size(); i++) {
             String w = rest.get(i);
             boolean opt = w.equals("-o") || w.equals("--owner") || w.equals("-c") || w.equals("--cap");
-            if (opt && !action.equals("create")) throw ConsoleError.of(Errno.EINVAL, w + " goes with create only");
-            if (opt && i + 1 >= rest.size()) throw ConsoleError.of(Errno.EINVAL, w + " needs a value");
+            if (opt && !action.equals("create")) throw CommandException.of(Errno.EINVAL, w + " goes with create only");
+            if (opt && i + 1 >= rest.size()) throw CommandException.of(Errno.EINVAL, w + " needs a value");
             if (w.equals("-o") || w.equals("--owner")) owner = rest.get(++i);
             else if (w.equals("-c") || w.equals("--cap")) caps.add(rest.get(++i));
-            else if (w.startsWith("-")) throw ConsoleError.of(Errno.EINVAL, "unknown option " + w + " (create takes -o and -c)");
+            else if (w.startsWith("-")) throw CommandException.of(Errno.EINVAL, "unknown option " + w + " (create takes -o and -c)");
             else if (name == null) name = w;
-            else throw ConsoleError.of(Errno.EINVAL, "one token name only ('" + name + "', then '" + w + "')");
+            else throw CommandException.of(Errno.EINVAL, "one token name only ('" + name + "', then '" + w + "')");
         }
     }
 
     private void create() throws SyscallException {
-        if (name == null) throw ConsoleError.of(Errno.EINVAL, "name the token (e.g. the client it is for)");
+        if (name == null) throw CommandException.of(Errno.EINVAL, "name the token (e.g. the client it is for)");
         ConsoleOperator user = ConsoleOperator.current();
         String who = owner == null ? user.name() : owner;
-        if (!user.sees(who)) throw ConsoleError.of(Errno.EPERM, "only administrators make tokens for other owners than themselves");
+        if (!user.sees(who)) throw CommandException.of(Errno.EPERM, "only administrators make tokens for other owners than themselves");
         List<String> granted = new ArrayList<>();
         for (String c : caps) for (String part : c.split(",")) if (!part.isBlank()) granted.add(part.strip());
         if (!user.isAdmin()) {
-            if (ceilings == null) throw ConsoleError.of(Errno.EPERM, "no capability ceilings are known: only administrators make tokens");
+            if (ceilings == null) throw CommandException.of(Errno.EPERM, "no capability ceilings are known: only administrators make tokens");
             ceilings.check(user, granted);
         }
         String token = tokens.create(name, who, granted);

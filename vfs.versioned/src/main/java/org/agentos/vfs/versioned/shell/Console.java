@@ -3,6 +3,7 @@ package org.agentos.vfs.versioned.shell;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import org.agentos.kernel.api.console.CommandException;
 import org.agentos.kernel.api.fs.FsCaller;
 import org.agentos.kernel.api.security.ConsoleOperator;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -28,16 +29,9 @@ final class Console {
                 || cap.startsWith("fs:read:" + home + "/"));
     }
 
-    /** Karaf prints this as one line, "Error executing command: ENOENT: ...", no stack trace. */
-    static IllegalArgumentException error(SyscallException e) {
-        return new IllegalArgumentException(e.errno().name() + ": " + e.getMessage(), null) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            public synchronized Throwable fillInStackTrace() {
-                return this;
-            }
-        };
+    /** A user error: one line, "Error executing command: ENOENT: ...", no stack trace (kernel.api's CommandException). */
+    static CommandException error(SyscallException e) {
+        return CommandException.of(e);
     }
 
     static String time(long millis) {
