@@ -32,6 +32,7 @@ set_prop() { # file key value
 set_prop etc/org.apache.karaf.shell.cfg sshPort "$(free_port)"
 set_prop etc/org.apache.karaf.management.cfg rmiRegistryPort "$(free_port)"
 set_prop etc/org.apache.karaf.management.cfg rmiServerPort "$(free_port)"
+set_prop etc/org.ops4j.pax.web.cfg org.osgi.service.http.port "$(free_port)" # the MCP server and the web console
 
 console() { "$home/bin/agentos-console" "$@"; }
 
