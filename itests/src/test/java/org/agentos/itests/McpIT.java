@@ -260,6 +260,14 @@ class McpIT {
         }
     }
 
+    /** The npm tools' directory when server-everything is there; the test is skipped otherwise. */
+    static Path everythingInstalled() {
+        Path tools = mcpTools();
+        Assumptions.assumeTrue(tools != null && Files.exists(tools.resolve("node_modules/.bin/mcp-server-everything")),
+                "server-everything is not installed (scripts/ensure-mcp-tools.sh needs Node.js)");
+        return tools;
+    }
+
     /** server-everything, the protocol's reference server, on a free port; the caller destroys it. */
     static Process everything(Path tools, int port) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("node", tools.resolve("node_modules/.bin/mcp-server-everything").toString(), "streamableHttp")
@@ -289,9 +297,7 @@ class McpIT {
 
     @Test
     void anMcpServersToolsAreSyscallsThatAgentsCall() throws Exception {
-        Path tools = mcpTools();
-        Assumptions.assumeTrue(tools != null && Files.exists(tools.resolve("node_modules/.bin/mcp-server-everything")),
-                "server-everything is not installed (scripts/ensure-mcp-tools.sh needs Node.js)");
+        Path tools = everythingInstalled();
         int port = UnpackedDistribution.freePorts(1)[0];
         Process server = everything(tools, port);
         try {
@@ -353,9 +359,7 @@ class McpIT {
 
     @Test
     void anMcpServerStartedAsACommandRunsInTheSandboxAndItsToolsAreSyscalls() throws Exception {
-        Path tools = mcpTools();
-        Assumptions.assumeTrue(tools != null && Files.exists(tools.resolve("node_modules/.bin/mcp-server-everything")),
-                "server-everything is not installed (scripts/ensure-mcp-tools.sh needs Node.js)");
+        Path tools = everythingInstalled();
         // the sandbox sees the server's directory only: put the server there, as a user would
         Path work = agentos.home.resolve("data/agentos/mcp/local");
         Path from = tools.resolve("node_modules");
@@ -381,9 +385,7 @@ class McpIT {
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE) // last: it restarts the installation
     void tokensAndServersOutliveARestart() throws Exception {
-        Path tools = mcpTools();
-        Assumptions.assumeTrue(tools != null && Files.exists(tools.resolve("node_modules/.bin/mcp-server-everything")),
-                "server-everything is not installed (scripts/ensure-mcp-tools.sh needs Node.js)");
+        Path tools = everythingInstalled();
         int port = UnpackedDistribution.freePorts(1)[0];
         Process server = everything(tools, port);
         try {

@@ -136,25 +136,7 @@ final class LinuxSandbox implements Sandbox {
      */
     @Override
     public SandboxProcess open(SandboxSpec spec) throws SyscallException {
-        if (unavailable != null) throw new SyscallException(Errno.ENOSYS, unavailable);
-        Path workDir = checkWorkDir(spec.workDir());
-        checkEnvironment(spec.environment());
-        List<String> argv = namespaces() ? bubblewrapCommand(spec, workDir) : sessionCommand(spec);
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(workDir.toFile());
-        Map<String, String> env = pb.environment();
-        env.clear();
-        if (!namespaces()) {
-            env.put("PATH", PATH);
-            env.put("HOME", workDir.toString());
-            env.put("LANG", "C.UTF-8");
-            env.putAll(spec.environment());
-        }
-        Process process;
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, "cannot launch " + spec.command().get(0) + ": " + e.getMessage(), e);
-        }
+        Process process = startConfined(spec);
         CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(),
                 "sandbox-" + process.pid() + "-stderr");
         CompletableFuture<Integer> exit = CommandStreams.whenEnded(process, spec.timeout(), this::killTree,
@@ -184,6 +166,17 @@ final class LinuxSandbox implements Sandbox {
                             CommandStreams.Output err) {}
 
     private Launched launch(SandboxSpec spec) throws SyscallException {
+        long start = System.nanoTime();
+        Process process = startConfined(spec);
+        String name = "sandbox-" + process.pid();
+        CommandStreams.Output out = CommandStreams.capture(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
+        CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
+        CommandStreams.feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
+        return new Launched(spec, process, start, out, err);
+    }
+
+    /** Starts {@code spec}'s command confined: bubblewrap's namespaces, or a session of its own; the sandbox user, rlimits. */
+    private Process startConfined(SandboxSpec spec) throws SyscallException {
         if (unavailable != null) throw new SyscallException(Errno.ENOSYS, unavailable);
         Path workDir = checkWorkDir(spec.workDir());
         checkEnvironment(spec.environment());
@@ -198,18 +191,11 @@ final class LinuxSandbox implements Sandbox {
             env.put("LANG", "C.UTF-8");
             env.putAll(spec.environment());
         }
-        long start = System.nanoTime();
-        Process process;
         try {
-            process = pb.start();
+            return pb.start();
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "cannot launch " + spec.command().get(0) + ": " + e.getMessage(), e);
         }
-        String name = "sandbox-" + process.pid();
-        CommandStreams.Output out = CommandStreams.capture(process.getInputStream(), spec.maxOutputBytes(), name + "-stdout");
-        CommandStreams.Output err = CommandStreams.capture(process.getErrorStream(), spec.maxOutputBytes(), name + "-stderr");
-        CommandStreams.feed(process.getOutputStream(), spec.stdin(), name + "-stdin");
-        return new Launched(spec, process, start, out, err);
     }
 
     /** The result of a command that ended (or was killed at its timeout). */

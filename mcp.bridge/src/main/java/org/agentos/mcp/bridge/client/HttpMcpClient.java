@@ -31,7 +31,6 @@ import org.agentos.kernel.api.syscall.SyscallException;
  * that takes longer than the timeout {@code ETIMEDOUT}, a protocol error {@code EIO} with its message.
  */
 final class HttpMcpClient implements McpClient {
-    static final String PROTOCOL = "2025-11-25";
     /** The most of a response read: a server is someone else's, its answers are bounded here. */
     static final int MAX_RESPONSE_BYTES = 16 << 20;
 
@@ -51,39 +50,6 @@ final class HttpMcpClient implements McpClient {
         this.authorization = bearer == null || bearer.isBlank() ? null : "Bearer " + bearer;
         this.timeout = timeout;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    }
-
-    @Override
-    public JsonNode initialize() throws SyscallException {
-        ObjectNode params = json.createObjectNode().put("protocolVersion", PROTOCOL);
-        params.putObject("capabilities");
-        params.putObject("clientInfo").put("name", "agentos").put("version", "0.2");
-        JsonNode result = join(request("initialize", params));
-        protocol = result.path("protocolVersion").asText(PROTOCOL);
-        notify("notifications/initialized");
-        return result;
-    }
-
-    @Override
-    public List<JsonNode> listTools() throws SyscallException {
-        List<JsonNode> out = new ArrayList<>();
-        String cursor = null;
-        for (int page = 0; page < 100; page++) {
-            ObjectNode params = json.createObjectNode();
-            if (cursor != null) params.put("cursor", cursor);
-            JsonNode r = join(request("tools/list", params));
-            r.path("tools").forEach(out::add);
-            cursor = r.path("nextCursor").asText(null);
-            if (cursor == null || cursor.isEmpty()) return out;
-        }
-        throw new SyscallException(Errno.EIO, endpoint + " lists tools over more than 100 pages");
-    }
-
-    @Override
-    public CompletableFuture<JsonNode> callTool(String name, JsonNode arguments) {
-        ObjectNode params = json.createObjectNode().put("name", name);
-        params.set("arguments", arguments);
-        return request("tools/call", params);
     }
 
     /**
@@ -107,7 +73,18 @@ final class HttpMcpClient implements McpClient {
         });
     }
 
-    private void notify(String method) throws SyscallException {
+    @Override
+    public String describe() {
+        return endpoint.toString();
+    }
+
+    @Override
+    public void initialized(JsonNode result) {
+        protocol = result.path("protocolVersion").asText(PROTOCOL);
+    }
+
+    @Override
+    public void notify(String method) throws SyscallException {
         ObjectNode msg = json.createObjectNode().put("jsonrpc", "2.0").put("method", method);
         try {
             HttpResponse<Void> r = http.send(post(msg).build(), HttpResponse.BodyHandlers.discarding());
@@ -120,7 +97,8 @@ final class HttpMcpClient implements McpClient {
         }
     }
 
-    private CompletableFuture<JsonNode> request(String method, JsonNode params) {
+    @Override
+    public CompletableFuture<JsonNode> request(String method, JsonNode params) {
         long id = ids.incrementAndGet();
         ObjectNode msg = json.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
         msg.set("params", params);
@@ -241,15 +219,6 @@ final class HttpMcpClient implements McpClient {
         if (e instanceof HttpTimeoutException) return new SyscallException(Errno.ETIMEDOUT, endpoint + " did not answer in time");
         if (e instanceof ConnectException) return new SyscallException(Errno.EIO, endpoint + " does not answer (connection refused)");
         return new SyscallException(Errno.EIO, endpoint + ": " + e.getMessage());
-    }
-
-    private JsonNode join(CompletableFuture<JsonNode> f) throws SyscallException {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof SyscallException se) throw se;
-            throw new SyscallException(Errno.EIO, endpoint + ": " + e.getCause());
-        }
     }
 
     @Override

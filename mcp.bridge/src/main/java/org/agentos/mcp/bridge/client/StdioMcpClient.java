@@ -9,8 +9,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -91,35 +89,13 @@ final class StdioMcpClient implements McpClient {
     }
 
     @Override
-    public JsonNode initialize() throws SyscallException {
-        ObjectNode params = json.createObjectNode().put("protocolVersion", HttpMcpClient.PROTOCOL);
-        params.putObject("capabilities");
-        params.putObject("clientInfo").put("name", "agentos").put("version", "0.2");
-        JsonNode r = join(request("initialize", params));
-        send(json.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized"));
-        return r;
+    public String describe() {
+        return "MCP server " + what;
     }
 
     @Override
-    public List<JsonNode> listTools() throws SyscallException {
-        List<JsonNode> out = new ArrayList<>();
-        String cursor = null;
-        for (int page = 0; page < 100; page++) {
-            ObjectNode params = json.createObjectNode();
-            if (cursor != null) params.put("cursor", cursor);
-            JsonNode r = join(request("tools/list", params));
-            r.path("tools").forEach(out::add);
-            cursor = r.path("nextCursor").asText(null);
-            if (cursor == null || cursor.isEmpty()) return out;
-        }
-        throw new SyscallException(Errno.EIO, "MCP server " + what + " lists tools over more than 100 pages");
-    }
-
-    @Override
-    public CompletableFuture<JsonNode> callTool(String name, JsonNode arguments) {
-        ObjectNode params = json.createObjectNode().put("name", name);
-        params.set("arguments", arguments);
-        return request("tools/call", params);
+    public void notify(String method) throws SyscallException {
+        send(json.createObjectNode().put("jsonrpc", "2.0").put("method", method));
     }
 
     @Override
@@ -129,7 +105,8 @@ final class StdioMcpClient implements McpClient {
         if (ended != null) onLost.run();
     }
 
-    private CompletableFuture<JsonNode> request(String method, JsonNode params) {
+    @Override
+    public CompletableFuture<JsonNode> request(String method, JsonNode params) {
         if (ended != null) {
             return CompletableFuture.failedFuture(new SyscallException(Errno.EIO, "MCP server " + what + " has ended: " + ended));
         }
@@ -187,15 +164,6 @@ final class StdioMcpClient implements McpClient {
             out.flush();
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "MCP server " + what + " does not read its input: " + e.getMessage());
-        }
-    }
-
-    private JsonNode join(CompletableFuture<JsonNode> f) throws SyscallException {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof SyscallException se) throw se;
-            throw new SyscallException(Errno.EIO, "MCP server " + what + ": " + e.getCause());
         }
     }
 
