@@ -84,6 +84,8 @@ public class McpBenchmark {
         gateway = new Gateway(kernel);
         McpTokens tokens = McpTokens.inMemory();
         token = tokens.create("bench", "bench", List.of());
+        List<String> others = new ArrayList<>(); // a token holds at most 100 sessions (maxSessionsPerToken)
+        for (int i = 0; i < SESSIONS / 100; i++) others.add(tokens.create("bench" + i, "bench", List.of()));
         servlet = McpServlet.standalone(gateway, kernel, tokens, "bench");
         jetty = new Server(new InetSocketAddress("127.0.0.1", 0));
         ServletContextHandler context = new ServletContextHandler();
@@ -94,15 +96,16 @@ public class McpBenchmark {
         jetty.start();
         endpoint = URI.create("http://127.0.0.1:" + ((ServerConnector) jetty.getConnectors()[0]).getLocalPort() + "/mcp");
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        session = initialize();
+        session = initialize(token);
         call = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"proc.getpid\"}}".getBytes();
         principal = JSON.readTree(mcp()).path("result").path("structuredContent").path("pid").asLong();
         if (principal <= 0) throw new IllegalStateException("no principal: " + mcp());
         // the other sessions, each holding its event stream open
         List<CompletableFuture<HttpResponse<java.util.stream.Stream<String>>>> opened = new ArrayList<>();
         for (int i = 0; i < SESSIONS; i++) {
-            String s = initialize();
-            var f = http.sendAsync(HttpRequest.newBuilder(endpoint).header("Authorization", "Bearer " + token)
+            String t = others.get(i / 100);
+            String s = initialize(t);
+            var f = http.sendAsync(HttpRequest.newBuilder(endpoint).header("Authorization", "Bearer " + t)
                     .header("Mcp-Session-Id", s).header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofLines());
             opened.add(f);
             streams.add(f);
@@ -113,15 +116,15 @@ public class McpBenchmark {
         System.out.println(SESSIONS + 1 + " sessions, " + SESSIONS + " event streams open");
     }
 
-    private String initialize() throws Exception {
-        HttpResponse<String> r = http.send(post(("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+    private String initialize(String as) throws Exception {
+        HttpResponse<String> r = http.send(post(as, ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
                 + "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"1\"}}}").getBytes(), null),
                 HttpResponse.BodyHandlers.ofString());
         return r.headers().firstValue("Mcp-Session-Id").orElseThrow(() -> new IllegalStateException("no session: " + r.body()));
     }
 
-    private HttpRequest post(byte[] body, String s) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint).header("Authorization", "Bearer " + token)
+    private HttpRequest post(String as, byte[] body, String s) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint).header("Authorization", "Bearer " + as)
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (s != null) b.header("Mcp-Session-Id", s);
@@ -138,7 +141,7 @@ public class McpBenchmark {
 
     @Benchmark
     public String mcp() throws Exception {
-        return http.send(post(call, session), HttpResponse.BodyHandlers.ofString()).body();
+        return http.send(post(token, call, session), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Benchmark

@@ -77,6 +77,9 @@ public class McpServlet extends HttpServlet implements EventHandler {
 
         @AttributeDefinition(description = "The most sessions held at once (more: the initialize is refused)")
         int maxSessions() default 10_000;
+
+        @AttributeDefinition(description = "The most sessions one token holds at once: each is a process of its owner")
+        int maxSessionsPerToken() default 100;
     }
 
     @Reference
@@ -123,11 +126,12 @@ public class McpServlet extends HttpServlet implements EventHandler {
         public int maxRequestBytes() { return 4 << 20; }
         public int sessionIdleMinutes() { return 30; }
         public int maxSessions() { return 10_000; }
+        public int maxSessionsPerToken() { return 100; }
     };
 
     private void start(Config config, String version) {
         this.config = config;
-        sessions = new McpSessions(processes, config.maxSessions());
+        sessions = new McpSessions(processes, config.maxSessions(), Math.max(1, config.maxSessionsPerToken()));
         protocol = new McpProtocol(json, gateway, sessions, version);
         expiry = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "agentos-mcp-sessions");

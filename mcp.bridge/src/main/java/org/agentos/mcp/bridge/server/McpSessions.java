@@ -51,16 +51,26 @@ final class McpSessions {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final ProcessManager processes;
     private final int maxSessions;
+    private final int maxPerToken;
 
-    McpSessions(ProcessManager processes, int maxSessions) {
+    /**
+     * At most {@code maxSessions} in all and {@code maxPerToken} for one token: each session is a
+     * process of the token's owner, so one client cannot fill its owner's process quota.
+     */
+    McpSessions(ProcessManager processes, int maxSessions, int maxPerToken) {
         this.processes = processes;
         this.maxSessions = maxSessions;
+        this.maxPerToken = maxPerToken;
     }
 
     /** A new session for {@code grant}, with its principal. EAGAIN when there are as many as allowed. */
     Session open(McpTokens.Grant grant, String client, String protocolVersion) throws SyscallException {
         if (sessions.size() >= maxSessions) {
             throw new SyscallException(Errno.EAGAIN, "the server holds " + maxSessions + " MCP sessions, its most (maxSessions)");
+        }
+        if (sessions.values().stream().filter(s -> s.grant.name().equals(grant.name())).count() >= maxPerToken) {
+            throw new SyscallException(Errno.EAGAIN, "token '" + grant.name() + "' holds " + maxPerToken + " sessions, its most "
+                    + "(maxSessionsPerToken): end one (DELETE) or wait until an idle one ends");
         }
         byte[] b = new byte[24];
         RANDOM.nextBytes(b);

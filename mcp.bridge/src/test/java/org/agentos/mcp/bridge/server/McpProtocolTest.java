@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.stream.StreamSupport;
 import org.agentos.hal.jvm.JvmHal;
 import org.agentos.kernel.api.syscall.Args;
+import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.syscall.Tool;
@@ -61,7 +62,7 @@ class McpProtocolTest {
         kernel.start();
         kernel.addTool(tool("test.echo", null), "test");
         kernel.addTool(tool("test.notes", "fs:read:{path}"), "test");
-        sessions = new McpSessions(kernel, 10);
+        sessions = new McpSessions(kernel, 10, 4);
         protocol = new McpProtocol(JSON, new Gateway(kernel), sessions, "0.2.0");
     }
 
@@ -138,6 +139,15 @@ class McpProtocolTest {
         assertTrue(second != first);
         sessions.close(s);
         kernel.awaitExit(second).toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Test
+    void oneTokenHoldsAtMostItsShareOfSessions() throws Exception {
+        for (int i = 0; i < 4; i++) session();
+        SyscallException full = assertThrows(SyscallException.class, this::session);
+        assertEquals(org.agentos.kernel.api.syscall.Errno.EAGAIN, full.errno());
+        assertTrue(full.getMessage().contains("maxSessionsPerToken"), full.getMessage());
+        sessions.open(new McpTokens.Grant("other", "bob", List.of(), "now"), "another client", McpProtocol.LATEST); // other tokens still may
     }
 
     @Test
