@@ -9,13 +9,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.SyscallResult;
-import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
 import org.agentos.mcp.bridge.server.McpServlet;
@@ -55,18 +53,8 @@ public class McpBenchmark {
     static final ObjectMapper JSON = new ObjectMapper();
     static final JsonNode NO_ARGS = Args.none();
 
-    /** What the kernel's SyscallGateway service gives a bundle, without OSGi. */
-    record Gateway(Kernel k) implements SyscallGateway {
-        public List<ToolDescriptor> tools() { return k.descriptors(); }
-        public Optional<ToolDescriptor> describe(String name) { return Optional.ofNullable(k.descriptor(name)); }
-        public Optional<String> provider(String name) { return Optional.ofNullable(k.provider(name)); }
-        public SyscallResult call(long pid, String name, JsonNode args) { return k.call(pid, name, args, "bench"); }
-        public String bundle() { return "bench"; }
-        public boolean callable(String name) { return k.callableFromOutside(name); }
-    }
-
     Kernel kernel;
-    Gateway gateway;
+    SyscallGateway gateway;
     McpServlet servlet;
     Server jetty;
     HttpClient http;
@@ -81,7 +69,7 @@ public class McpBenchmark {
     public void setUp() throws Exception {
         kernel = Bench.kernel(2, "memory");
         kernel.setScheduler(new RoundRobinScheduler(), "bench");
-        gateway = new Gateway(kernel);
+        gateway = kernel.gateway("bench");
         McpTokens tokens = McpTokens.inMemory();
         token = tokens.create("bench", "bench", List.of());
         List<String> others = new ArrayList<>(); // a token holds at most 100 sessions (maxSessionsPerToken)

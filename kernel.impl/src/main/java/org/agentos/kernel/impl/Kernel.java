@@ -388,6 +388,14 @@ public final class Kernel implements ProcessManager, AuditLog {
         return syscalls.descriptors();
     }
 
+    /**
+     * The syscall gateway outside OSGi (tests, benchmarks, embedding), its calls audited as made
+     * via {@code bundle}; in OSGi each bundle gets its own from the service, with its permission checked.
+     */
+    public org.agentos.kernel.api.syscall.SyscallGateway gateway(String bundle) {
+        return new org.agentos.kernel.impl.syscall.KernelGateway(() -> this, bundle);
+    }
+
     /** Whether {@code name} is in the table and may be made from outside a program (not a call that only parks its caller). */
     public boolean callableFromOutside(String name) {
         org.agentos.kernel.impl.syscall.SyscallEntry e = syscalls.get(name);

@@ -13,7 +13,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,9 +23,6 @@ import org.agentos.hal.linux.LinuxHal;
 import org.agentos.kernel.api.process.ExitStatus;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.syscall.Args;
-import org.agentos.kernel.api.syscall.SyscallGateway;
-import org.agentos.kernel.api.syscall.SyscallResult;
-import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.KernelSettings;
 import org.agentos.kernel.impl.cpu.RoundRobinScheduler;
@@ -71,7 +67,7 @@ class LlmAgentOverHttpTest {
         kernel.setScheduler(new RoundRobinScheduler(), "test");
         kernel.setMemoryManager(HeapMemory.standalone(), "test");
         kernel.start();
-        chat.gateway = gateway(kernel);
+        chat.gateway = kernel.gateway("test");
         kernel.addTool(chat, "test");
         runtime = new AgentRuntime(8, 0, 100_000);
         kernel.addProgram(runtime.program(new LlmAgent()), "test");
@@ -84,35 +80,6 @@ class LlmAgentOverHttpTest {
         server.stop(0);
     }
 
-    /** The descriptors llm.chat advertises, from the kernel's table. */
-    static SyscallGateway gateway(Kernel k) {
-        return new SyscallGateway() {
-            @Override
-            public List<ToolDescriptor> tools() {
-                return k.descriptors();
-            }
-
-            @Override
-            public Optional<ToolDescriptor> describe(String name) {
-                return Optional.ofNullable(k.descriptor(name));
-            }
-
-            @Override
-            public Optional<String> provider(String name) {
-                return Optional.ofNullable(k.provider(name));
-            }
-
-            @Override
-            public SyscallResult call(long pid, String name, JsonNode args) {
-                return k.call(pid, name, args, "test");
-            }
-
-            @Override
-            public String bundle() {
-                return "test";
-            }
-        };
-    }
 
     /** 1 + the assistant messages in a request. */
     static int turn(JsonNode request) {

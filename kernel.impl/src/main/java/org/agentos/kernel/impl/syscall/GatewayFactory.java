@@ -1,14 +1,10 @@
 package org.agentos.kernel.impl.syscall;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.List;
-import java.util.Optional;
 import java.util.function.Supplier;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallGateway;
 import org.agentos.kernel.api.syscall.SyscallResult;
-import org.agentos.kernel.api.syscall.ToolDescriptor;
 import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.security.PermissionRegistry;
 import org.osgi.framework.Bundle;
@@ -40,54 +36,21 @@ public final class GatewayFactory implements ServiceFactory<SyscallGateway> {
         // nothing held per bundle
     }
 
-    private final class BundleGateway implements SyscallGateway {
+    /** A bundle's gateway: every call first checks that the bundle still holds the permission. */
+    private final class BundleGateway extends KernelGateway {
         private final Bundle bundle;
-        private final String name;
 
         BundleGateway(Bundle bundle) {
+            super(kernel, bundle.getSymbolicName());
             this.bundle = bundle;
-            this.name = bundle.getSymbolicName();
         }
 
         @Override
-        public List<ToolDescriptor> tools() {
-            Kernel k = kernel.get();
-            return k == null ? List.of() : k.descriptors();
-        }
-
-        @Override
-        public Optional<ToolDescriptor> describe(String syscall) {
-            Kernel k = kernel.get();
-            return k == null ? Optional.empty() : Optional.ofNullable(k.descriptor(syscall));
-        }
-
-        @Override
-        public Optional<String> provider(String syscall) {
-            Kernel k = kernel.get();
-            return k == null ? Optional.empty() : Optional.ofNullable(k.provider(syscall));
-        }
-
-        @Override
-        public SyscallResult call(long pid, String syscall, JsonNode args) {
-            Kernel k = kernel.get();
-            if (k == null) return SyscallResult.error(Errno.EAGAIN, "the kernel is not running (it may be restarting)");
-            if (!permissions.holds(bundle, KernelPermission.SYSCALL_GATEWAY)) {
-                k.auditDenial(name, KernelPermission.SYSCALL_GATEWAY, "call of " + syscall + " for pid " + pid);
-                return SyscallResult.error(Errno.EPERM, "bundle " + name + " does not hold permission "
-                        + KernelPermission.SYSCALL_GATEWAY + " (perm:list shows grants)");
-            }
-            return k.call(pid, syscall, args, name);
-        }
-
-        @Override
-        public boolean callable(String syscall) {
-            Kernel k = kernel.get();
-            return k != null && k.callableFromOutside(syscall);
-        }
-
-        @Override
-        public String bundle() {
-            return name;
+        SyscallResult refusal(Kernel k, long pid, String syscall) {
+            if (permissions.holds(bundle, KernelPermission.SYSCALL_GATEWAY)) return null;
+            k.auditDenial(bundle(), KernelPermission.SYSCALL_GATEWAY, "call of " + syscall + " for pid " + pid);
+            return SyscallResult.error(Errno.EPERM, "bundle " + bundle() + " does not hold permission "
+                    + KernelPermission.SYSCALL_GATEWAY + " (perm:list shows grants)");
         }
     }
 }

@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.StreamSupport;
 import org.agentos.hal.jvm.JvmHal;
 import org.agentos.kernel.api.syscall.Args;
 import org.agentos.kernel.api.syscall.SyscallException;
-import org.agentos.kernel.api.syscall.SyscallGateway;
-import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.syscall.Tool;
 import org.agentos.kernel.api.syscall.ToolContext;
 import org.agentos.kernel.api.syscall.ToolDescriptor;
@@ -32,16 +29,6 @@ class McpProtocolTest {
     Kernel kernel;
     McpSessions sessions;
     McpProtocol protocol;
-
-    /** What the kernel's SyscallGateway service gives a bundle, without OSGi. */
-    record Gateway(Kernel k) implements SyscallGateway {
-        public List<ToolDescriptor> tools() { return k.descriptors(); }
-        public Optional<ToolDescriptor> describe(String name) { return Optional.ofNullable(k.descriptor(name)); }
-        public Optional<String> provider(String name) { return Optional.ofNullable(k.provider(name)); }
-        public SyscallResult call(long pid, String name, JsonNode args) { return k.call(pid, name, args, "org.agentos.mcp.bridge"); }
-        public String bundle() { return "org.agentos.mcp.bridge"; }
-        public boolean callable(String name) { return k.callableFromOutside(name); }
-    }
 
     /** notes.read: needs fs:read:{path}; echo: needs nothing. */
     static Tool tool(String name, String capability) {
@@ -63,7 +50,7 @@ class McpProtocolTest {
         kernel.addTool(tool("test.echo", null), "test");
         kernel.addTool(tool("test.notes", "fs:read:{path}"), "test");
         sessions = new McpSessions(kernel, 10, 4);
-        protocol = new McpProtocol(JSON, new Gateway(kernel), sessions, "0.2.0");
+        protocol = new McpProtocol(JSON, kernel.gateway("org.agentos.mcp.bridge"), sessions, "0.2.0");
     }
 
     @AfterEach
