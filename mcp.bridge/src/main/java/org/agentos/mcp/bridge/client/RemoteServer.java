@@ -122,6 +122,13 @@ public class RemoteServer {
     }
 
     private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    /** Counted down when the first attempt to connect has ended, either way. */
+    private final java.util.concurrent.CountDownLatch attempted = new java.util.concurrent.CountDownLatch(1);
+
+    /** Waits until its first attempt to connect has ended (connected, or down and why); false after {@code millis}. */
+    boolean awaitFirstAttempt(long millis) throws InterruptedException {
+        return attempted.await(millis, TimeUnit.MILLISECONDS);
+    }
 
     /** Waits until it has closed (its tools out of the table); false after {@code millis}. */
     boolean awaitClosed(long millis) throws InterruptedException {
@@ -180,12 +187,14 @@ public class RemoteServer {
             McpClient connected = c;
             c.listen(() -> worker.execute(this::relist), () -> worker.execute(() -> lost(connected)));
             state = "connected";
+            attempted.countDown();
             LOG.info("MCP server '{}' at {} ({}): {} tools", name, url(), info.path("serverInfo").path("name").asText("?"), tools.size());
         } catch (SyscallException e) {
             client = null;
             if (c != null) c.close();
             state = "down: " + e.errno() + " " + e.getMessage();
             LOG.warn("MCP server '{}' at {}: {}; trying again in {} s", name, url(), state, config.reconnectSeconds());
+            attempted.countDown();
             if (!worker.isShutdown()) worker.schedule(this::connect, Math.max(1, config.reconnectSeconds()), TimeUnit.SECONDS);
         }
     }

@@ -38,12 +38,31 @@ public class RemoteServers {
     private final List<RemoteServer> running = new CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addServer(RemoteServer s) {
+    synchronized void addServer(RemoteServer s) {
         running.add(s);
+        notifyAll(); // for awaitFirstAttempt
     }
 
     void removeServer(RemoteServer s) {
         running.remove(s);
+    }
+
+    /**
+     * Waits at most {@code millis} for server {@code name} (just added: ConfigAdmin and SCR make it
+     * in the background) to appear and end its first attempt to connect. Empty when it has not.
+     */
+    public Optional<RemoteServer> awaitFirstAttempt(String name, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        RemoteServer s;
+        synchronized (this) {
+            while ((s = get(name).orElse(null)) == null) {
+                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) return Optional.empty();
+                wait(left);
+            }
+        }
+        long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        return left > 0 && s.awaitFirstAttempt(left) ? Optional.of(s) : Optional.empty();
     }
 
     /** The servers, by name. */

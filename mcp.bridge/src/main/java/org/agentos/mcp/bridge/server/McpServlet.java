@@ -139,8 +139,11 @@ public class McpServlet extends HttpServlet implements EventHandler {
             return t;
         });
         long idle = TimeUnit.MINUTES.toMillis(Math.max(1, config.sessionIdleMinutes()));
-        expiry.scheduleWithFixedDelay(() -> sessions.expire(idle, g -> tokens.list().stream().anyMatch(t -> t.name().equals(g.name()))),
-                1, 1, TimeUnit.MINUTES);
+        expiry.scheduleWithFixedDelay(() -> {
+            java.util.Set<String> live = new java.util.HashSet<>(); // the tokens once per round, not once per session
+            for (McpTokens.Grant g : tokens.list()) live.add(g.name());
+            sessions.expire(idle, g -> live.contains(g.name()));
+        }, 1, 1, TimeUnit.MINUTES);
     }
 
     @Deactivate

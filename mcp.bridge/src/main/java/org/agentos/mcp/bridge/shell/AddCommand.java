@@ -46,14 +46,8 @@ public class AddCommand implements Action {
             throw CommandException.of(e);
         }
         // the connection is made in the background: say how it went, if it goes within a few seconds
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        RemoteServer s = null;
-        while (System.nanoTime() < deadline) {
-            s = servers.get(name).orElse(null);
-            if (s != null && !s.state().equals("connecting")) break;
-            Thread.sleep(100);
-        }
-        if (s == null || s.state().equals("connecting")) {
+        RemoteServer s = servers.awaitFirstAttempt(name, 10_000).orElse(null);
+        if (s == null) {
             System.out.println("added MCP server '" + name + "' at " + String.join(" ", target) + "; still connecting (mcp:list)");
         } else if (s.state().equals("connected")) {
             System.out.println("added MCP server '" + name + "' at " + String.join(" ", target) + ": " + s.tools().size() + " tools");
