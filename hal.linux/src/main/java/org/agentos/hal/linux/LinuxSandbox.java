@@ -148,8 +148,7 @@ final class LinuxSandbox implements Sandbox {
             @Override public boolean isAlive() { return process.isAlive(); }
             @Override public CompletionStage<Integer> onExit() { return exit; }
             @Override public void close() {
-                if (process.isAlive()) killTree(process);
-                if (!namespaces()) killGroup(process.pid());
+                killTree(process); // also what it left behind once it ended (its process group, in the session mode)
             }
         };
     }
