@@ -329,6 +329,15 @@ class McpIT {
             assertTrue(wf.find(), ran);
             String relayed = waitFor(Long.parseLong(wf.group(1)));
             assertTrue(relayed.contains("code 0") && relayed.contains("Echo: through a workflow"), relayed);
+            // llm-agent, an agent on the runtime: the model is offered the server's tools and asks for them
+            String thinking = agentos.console("agent:spawn -o alice -c 'tool:mcp.everything.*' llm-agent '{\"goal\":\"echo and add\","
+                    + "\"tools\":[\"mcp.everything.echo\",\"mcp.everything.get_sum\"],\"llm\":\"llm.sim\"}'");
+            Matcher llm = Pattern.compile("spawned pid (\\d+)").matcher(thinking);
+            assertTrue(llm.find(), thinking);
+            String answered = waitFor(Long.parseLong(llm.group(1)));
+            assertTrue(answered.contains("code 0") && answered.contains("Done. Echo: sim") && answered.contains("2"), answered);
+            String calls = agentos.console("kernel:audit -p " + llm.group(1) + " -n 50");
+            assertTrue(calls.contains("mcp.everything.echo") && calls.contains("mcp.everything.get_sum"), calls);
             long denied = spawnCall("tool:json.query", "mcp.everything.echo", "{\"message\":\"no\"}");
             assertTrue(waitFor(denied).contains("EPERM"), "its capability is needed");
             long bad = spawnCall("tool:mcp.everything.echo", "mcp.everything.echo", "{\"message\":7}");
