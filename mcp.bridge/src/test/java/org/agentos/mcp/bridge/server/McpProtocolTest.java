@@ -141,5 +141,6 @@ class McpProtocolTest {
     void theNegotiatedVersionIsTheClientsWhenKnownElseTheLatest() {
         assertEquals("2025-06-18", McpProtocol.negotiate("2025-06-18"));
         assertEquals(McpProtocol.LATEST, McpProtocol.negotiate("1999-01-01"));
+        assertEquals("2025-11-25", McpProtocol.negotiate("2026-07-28"), "a stateless-era client falls back to the handshake");
     }
 }
