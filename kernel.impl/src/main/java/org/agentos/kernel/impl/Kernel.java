@@ -110,6 +110,8 @@ public final class Kernel implements ProcessManager, AuditLog {
     public final org.agentos.kernel.impl.image.Images images = new org.agentos.kernel.impl.image.Images(this);
     public final Debugger debugger = new Debugger(this);
     public final Top top = new Top(this);
+    /** Counters for exporters, and the syscall observers. */
+    public final org.agentos.kernel.impl.telemetry.Telemetry telemetry;
     /** LLM gates, byte rates and the byte quota. */
     public final Resources resources;
     /** Tools that are not CPU-bound: the I/O executor, timeouts, retries. */
@@ -142,6 +144,8 @@ public final class Kernel implements ProcessManager, AuditLog {
 
     public Kernel(Hal hal, KernelSettings settings) {
         this.hal = hal;
+        this.telemetry = new org.agentos.kernel.impl.telemetry.Telemetry(this);
+        exits.addListener(telemetry::processEnded);
         this.settings = settings;
         this.json = new ObjectMapper()
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -357,7 +361,11 @@ public final class Kernel implements ProcessManager, AuditLog {
      * do. Returns what happened, as {@code kernel:subsystems} shows it.
      */
     public String setMemoryManager(MemoryManager next, String provider) {
-        return mem.bind(next, provider);
+        MemoryManager before = mem.manager();
+        long t0 = hal.nanoTime();
+        String done = mem.bind(next, provider);
+        if (before != null && next != null && before != next) telemetry.swapped("memory", provider, hal.nanoTime() - t0);
+        return done;
     }
 
     int workers() {

@@ -26,6 +26,10 @@ import org.agentos.kernel.api.security.CapabilityCeilings;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.fs.FileSystem;
+import org.agentos.kernel.api.telemetry.KernelMetrics;
+import org.agentos.kernel.api.telemetry.SyscallMetrics;
+import org.agentos.kernel.api.telemetry.SyscallObserver;
+import org.agentos.kernel.api.telemetry.SystemMetrics;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
@@ -82,20 +86,22 @@ import org.osgi.service.metatype.annotations.Designate;
  * as {@link ProcessManager}, {@link AuditLog}, {@link Subsystems} and {@link MessageQueues}.
  */
 @Component(service = {ProcessManager.class, AuditLog.class, Subsystems.class, MessageQueues.class, KernelMemory.class,
-        SpawnDefaults.class, KernelJournal.class, KernelDebugger.class, AgentImages.class},
+        SpawnDefaults.class, KernelJournal.class, KernelDebugger.class, AgentImages.class, KernelMetrics.class},
         immediate = true,
         configurationPid = "org.agentos.kernel",
         // Privileged: the permission registry's hooks hide these services from bundles without kernel.admin.
         property = KernelPermission.SERVICE_PROPERTY + "=" + KernelPermission.KERNEL_ADMIN)
 @Designate(ocd = KernelConfig.class)
 public class KernelComponent implements ProcessManager, AuditLog, Subsystems, MessageQueues, KernelMemory, SpawnDefaults,
-        KernelJournal, KernelDebugger, AgentImages {
+        KernelJournal, KernelDebugger, AgentImages, KernelMetrics {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KernelComponent.class);
 
     private final Object lock = new Object();
     // What is registered, kept here too, so that a kernel restarted for new settings gets it all.
     private final Map<Program<?>, String> programs = new java.util.LinkedHashMap<>();
     private final Map<Tool, Bundle> tools = new java.util.LinkedHashMap<>();
+    /** Syscall observers and their bundles: told of calls only while the bundle holds kernel.admin. */
+    private final Map<SyscallObserver, Bundle> observers = new java.util.LinkedHashMap<>();
     /** Tools whose bundle does not hold tool.provide: bound by SCR, kept out of the syscall table. */
     private final Set<Tool> refusedTools = new java.util.HashSet<>();
     private final Map<ServiceReference<?>, String> schedulers = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
@@ -286,6 +292,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
             if (permissions.holds(bundle, KernelPermission.TOOL_PROVIDE)) k.addTool(tool, bundle.getSymbolicName());
             else refuse(tool, bundle, k);
         });
+        observers.forEach((o, bundle) -> observe(k, o, bundle));
         if (boundScheduler != null) k.setScheduler(boundScheduler, bundleOf(boundSchedulerRef));
         if (boundMemory != null) k.setMemoryManager(boundMemory, bundleOf(boundMemoryRef));
         return k;
@@ -403,10 +410,47 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         k.auditDenial(bundle.getSymbolicName(), KernelPermission.TOOL_PROVIDE, "tool " + name + " refused");
     }
 
+    /**
+     * A syscall observer sees every tenant's arguments and results: it is told of calls only while
+     * its bundle holds {@code kernel.admin} (a grant or revoke takes effect at once).
+     */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindObserver(SyscallObserver observer, ServiceReference<?> ref) {
+        Bundle bundle = ref.getBundle();
+        if (bundle == null) return;
+        synchronized (lock) {
+            observers.put(observer, bundle);
+            if (kernel != null) observe(kernel, observer, bundle);
+        }
+    }
+
+    void unbindObserver(SyscallObserver observer) {
+        synchronized (lock) {
+            observers.remove(observer);
+            if (kernel != null) kernel.telemetry.removeObserver(observer);
+        }
+    }
+
+    /** Caller holds the lock. */
+    private void observe(Kernel k, SyscallObserver observer, Bundle bundle) {
+        if (permissions.holds(bundle, KernelPermission.KERNEL_ADMIN)) {
+            k.telemetry.addObserver(observer);
+            return;
+        }
+        k.telemetry.removeObserver(observer);
+        LOG.warn("syscall observer {} of bundle {} is not told of calls: the bundle does not hold permission {}",
+                observer.getClass().getName(), bundle.getSymbolicName(), KernelPermission.KERNEL_ADMIN);
+        k.auditDenial(bundle.getSymbolicName(), KernelPermission.KERNEL_ADMIN, "syscall observer refused");
+    }
+
     /** Grants changed: admit tools whose bundle now holds tool.provide, remove those whose bundle lost it. */
     private void recheckTools() {
         synchronized (lock) {
             if (kernel == null) return;
+            observers.forEach((o, bundle) -> {
+                if (permissions.holds(bundle, KernelPermission.KERNEL_ADMIN)) kernel.telemetry.addObserver(o);
+                else kernel.telemetry.removeObserver(o);
+            });
             for (Map.Entry<Tool, Bundle> e : tools.entrySet()) {
                 Tool tool = e.getKey();
                 boolean held = permissions.holds(e.getValue(), KernelPermission.TOOL_PROVIDE);
@@ -737,6 +781,18 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public void deleteSpace(String user, String space) throws SyscallException {
         kernel().mem.deleteSpace(org.agentos.kernel.api.memory.MemCaller.operator(user), space);
+    }
+
+    // ------------------------------------------------------------------ KernelMetrics
+
+    @Override
+    public List<SyscallMetrics> syscalls() {
+        return kernel().telemetry.syscalls();
+    }
+
+    @Override
+    public SystemMetrics system() {
+        return kernel().telemetry.system();
     }
 
     // ------------------------------------------------------------------ MessageQueues

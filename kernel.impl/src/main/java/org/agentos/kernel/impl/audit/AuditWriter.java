@@ -228,6 +228,13 @@ public final class AuditWriter implements AutoCloseable {
         ownerRecordsPerSecond = perSecond;
     }
 
+    /** Records accepted and not yet taken by the writer. */
+    public int backlog() {
+        int n = 0;
+        for (ArrayBlockingQueue<Entry> q : stripes) n += q.size();
+        return n;
+    }
+
     public void append(Entry e) {
         int rate = ownerRecordsPerSecond;
         if (rate > 0 && AuditRecord.SYSCALL.equals(e.kind) && e.owner != null) {

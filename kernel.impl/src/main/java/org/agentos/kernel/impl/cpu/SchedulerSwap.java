@@ -136,6 +136,7 @@ public final class SchedulerSwap {
                     imported, enqueued, pause, done - t0, fallback);
             if (old != next) {
                 lastSwap = report;
+                if (old != null && next != null) k.telemetry.swapped("scheduler", next.name(), pause);
                 if (k.started()) saveSwaps();
                 k.audit.append(k.hal.currentTimeMillis(), AuditRecord.LIFECYCLE, 0, "root", "sched.swap", AuditRecord.OK, 0,
                         report.toString(), null, null);

@@ -200,6 +200,7 @@ public final class Stepper {
             synchronized (p) {
                 p.cpuNanos += ran;
                 p.steps++;
+                k.telemetry.stepped(p, ran);
                 if (p.state != ProcessState.RUNNING) return;
                 k.checkpoints.markDirtyLocked(p);
                 if (fault != null) {

@@ -74,6 +74,11 @@ public final class Images implements AgentImages {
     /** The filesystem a fork gets its own workspace from; none: a fork shares its parent's files. */
     private volatile java.util.function.Supplier<FileSystem> files = () -> null;
 
+    /** The filesystem bound now, or null. */
+    public FileSystem files() {
+        return files.get();
+    }
+
     public void setFiles(java.util.function.Supplier<FileSystem> files) {
         this.files = files;
     }

@@ -90,6 +90,8 @@ public final class Proc implements SchedEntity {
     public boolean usedMemory;
     public ExitStatus exit;
     public long endedMillis;
+    /** Its owner's usage counters, found at its first step or call. */
+    public org.agentos.kernel.impl.telemetry.OwnerCounters ownerCounters;
     CompletableFuture<ExitStatus> exitFuture;
 
     /** Byte-rate limits, allocated on first use (only when a rate is configured). */

@@ -149,6 +149,10 @@ public final class ResourceGate {
         return inFlight;
     }
 
+    public synchronized org.agentos.kernel.api.telemetry.SystemMetrics.Gate metrics() {
+        return new org.agentos.kernel.api.telemetry.SystemMetrics.Gate(resource, limit, inFlight, waiting.size() + outside.size());
+    }
+
     @Override
     public synchronized String toString() {
         return resource + ": " + inFlight + "/" + limit + " in flight, " + (waiting.size() + outside.size()) + " waiting ("

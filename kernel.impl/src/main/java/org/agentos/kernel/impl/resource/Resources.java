@@ -74,6 +74,13 @@ public final class Resources {
         return netBytesPerSecond;
     }
 
+    /** The LLM gates now, for the metrics. */
+    public List<org.agentos.kernel.api.telemetry.SystemMetrics.Gate> gateMetrics() {
+        List<org.agentos.kernel.api.telemetry.SystemMetrics.Gate> out = new ArrayList<>();
+        for (ResourceGate g : gates.values()) out.add(g.metrics());
+        return out;
+    }
+
     /** The arbitrated resources, for kernel:subsystems. */
     public List<String> summary() {
         List<String> out = new ArrayList<>();

@@ -206,6 +206,7 @@ public final class Mediator {
         String detail = r.isOk() ? null : r.message();
         if (via != null) detail = detail == null ? "via " + via : detail + " (via " + via + ")";
         if (p.debug != null) k.debugger.traced(p, name, args, r, endNanos - startNanos, via);
+        k.telemetry.ended(p, e, name, args, r, startNanos, endNanos, via);
         k.audit.append(new AuditWriter.Entry(endNanos, k.now(), AuditRecord.SYSCALL, p.pid, p.owner, name,
                 r.isOk() ? AuditRecord.OK : r.errno().name(), endNanos - startNanos, detail, 0,
                 args == null || args.isEmpty() ? null : args, record ? r.value() : null));

@@ -73,6 +73,8 @@ public final class SyscallEntry {
     private boolean readsOnly;
     volatile boolean removed;
     /** Calls of this tool running on the I/O executor, ended with ENOSYS when the tool goes. */
+    /** Its counters, found at its first call (they outlive the entry: a tool that comes back counts on). */
+    public org.agentos.kernel.impl.telemetry.CallCounters counters;
     public final java.util.Set<InFlightCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**

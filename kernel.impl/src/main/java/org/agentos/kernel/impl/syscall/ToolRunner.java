@@ -138,6 +138,7 @@ public final class ToolRunner {
         public void chargeTokens(long tokens) throws SyscallException {
             synchronized (p) {
                 p.tokens += tokens;
+                k.telemetry.tokens(p, tokens);
                 if (p.tokens > p.quotas.tokens()) {
                     throw new SyscallException(Errno.EQUOTA, "used " + p.tokens + " LLM tokens, its quota is " + p.quotas.tokens());
                 }
