@@ -126,9 +126,12 @@ class TelemetryIT {
             exchange.close();
         });
         collector.start();
-        var cfg = agentos.home.resolve("etc/org.agentos.telemetry.tracing.cfg");
         try {
-            Files.writeString(cfg, "endpoint = http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces\n");
+            assertTrue(Files.readString(agentos.home.resolve("etc/org.agentos.telemetry.tracing.cfg")).contains("enabled = false"),
+                    "off by default");
+            agentos.console("config:property-set -p org.agentos.telemetry.tracing endpoint http://127.0.0.1:"
+                    + collector.getAddress().getPort() + "/v1/traces");
+            agentos.console("config:property-set -p org.agentos.telemetry.tracing enabled true");
             var log = agentos.home.resolve("data/log/karaf.log");
             UnpackedDistribution.waitUntil("the tracer started", () -> Files.readString(log).contains(
                     "tracing agents to http://127.0.0.1:" + collector.getAddress().getPort()));
@@ -155,7 +158,7 @@ class TelemetryIT {
             assertEquals(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR, read.getStatus().getCode());
             assertTrue(read.getStatus().getMessage().startsWith("ENOENT"), read.getStatus().getMessage());
         } finally {
-            Files.deleteIfExists(cfg);
+            agentos.console("config:property-set -p org.agentos.telemetry.tracing enabled false");
             collector.stop(0);
         }
     }

@@ -41,6 +41,14 @@ public class MetricsServlet extends HttpServlet {
 
     private final transient ExpositionFormats formats = ExpositionFormats.init();
 
+    /** Outside OSGi (benchmarks, embedding): the metrics of {@code kernel} and its {@code queues}. */
+    public static MetricsServlet standalone(KernelMetrics kernel, MessageQueues queues) {
+        MetricsServlet s = new MetricsServlet();
+        s.kernel = kernel;
+        s.queues = queues;
+        return s;
+    }
+
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         MetricSnapshots snapshots;

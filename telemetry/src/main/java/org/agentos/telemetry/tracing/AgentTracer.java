@@ -20,8 +20,10 @@ import org.agentos.kernel.api.telemetry.SyscallEvent;
 import org.agentos.kernel.api.telemetry.SyscallObserver;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -30,12 +32,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Traces of agents exported over OTLP (HTTP, protobuf) with OpenTelemetry's SDK. Off by
- * default: the component exists only while etc/org.agentos.telemetry.tracing.cfg does, and
- * without it the kernel has no observer to tell (one volatile read per call). Spans are batched
- * and exported on the SDK's own thread; a full queue drops spans, never holds an agent up.
+ * default ({@code enabled = false} in etc/org.agentos.telemetry.tracing.cfg): the observer is
+ * registered only while tracing is on, so that the kernel, with no observer to tell, spends one
+ * volatile read per call on it. Spans are batched and exported on the SDK's own thread; a full
+ * queue drops spans, never holds an agent up.
  */
 @RequiresPermission(KernelPermission.KERNEL_ADMIN)
-@Component(service = SyscallObserver.class, configurationPid = AgentTracer.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Component(service = {}, immediate = true, configurationPid = AgentTracer.PID)
 @Designate(ocd = AgentTracer.Config.class)
 public class AgentTracer implements SyscallObserver {
     static final String PID = "org.agentos.telemetry.tracing";
@@ -43,6 +46,9 @@ public class AgentTracer implements SyscallObserver {
 
     @ObjectClassDefinition(name = "Agent OS tracing", description = "OpenTelemetry traces of agents and their syscalls, over OTLP")
     public @interface Config {
+        @AttributeDefinition(description = "Whether agents are traced")
+        boolean enabled() default false;
+
         @AttributeDefinition(description = "The OTLP/HTTP traces endpoint of a collector (Jaeger, Tempo, the OpenTelemetry Collector)")
         String endpoint() default "http://localhost:4318/v1/traces";
 
@@ -61,16 +67,35 @@ public class AgentTracer implements SyscallObserver {
 
     private SdkTracerProvider provider;
     private AgentSpans spans;
+    private ServiceRegistration<SyscallObserver> registration;
 
     @Activate
-    void activate(Config config) {
-        if (config.sampleRatio() < 0 || config.sampleRatio() > 1) {
-            throw new IllegalArgumentException("sampleRatio is 0..1, not " + config.sampleRatio());
+    @Modified
+    synchronized void activate(Config config, BundleContext context) {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+            deactivate();
         }
-        OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder().setEndpoint(config.endpoint())
-                .setTimeout(Duration.ofSeconds(Math.max(1, config.exportTimeoutSeconds())))
-                .setComponentLoader(jdkSender()).build();
+        if (!config.enabled()) {
+            LOG.info("tracing is off (enabled = false in etc/{}.cfg)", PID);
+            return;
+        }
+        if (!(config.sampleRatio() >= 0 && config.sampleRatio() <= 1)) {
+            LOG.error("tracing stays off: sampleRatio is 0..1, not {} (etc/{}.cfg)", config.sampleRatio(), PID);
+            return;
+        }
+        OtlpHttpSpanExporter exporter;
+        try {
+            exporter = OtlpHttpSpanExporter.builder().setEndpoint(config.endpoint())
+                    .setTimeout(Duration.ofSeconds(Math.max(1, config.exportTimeoutSeconds())))
+                    .setComponentLoader(jdkSender()).build();
+        } catch (IllegalArgumentException bad) {
+            LOG.error("tracing stays off: {} (endpoint {} in etc/{}.cfg)", bad.getMessage(), config.endpoint(), PID);
+            return;
+        }
         start(BatchSpanProcessor.builder(exporter).build(), config.serviceName(), config.sampleRatio(), config.maxOpenAgents());
+        registration = context.registerService(SyscallObserver.class, this, null);
         LOG.info("tracing agents to {} (sampled {})", config.endpoint(), config.sampleRatio());
     }
 
@@ -83,10 +108,17 @@ public class AgentTracer implements SyscallObserver {
         spans = new AgentSpans(provider.get("org.agentos.telemetry"), maxOpenAgents);
     }
 
+    /** Ends what is open and flushes the spans to the collector. */
     @Deactivate
-    void deactivate() {
+    synchronized void deactivate() {
+        if (registration != null) {
+            registration.unregister();
+            registration = null;
+        }
+        if (provider == null) return;
         spans.endAll(System.currentTimeMillis());
         provider.shutdown().join(10, TimeUnit.SECONDS);
+        provider = null;
     }
 
     /**
