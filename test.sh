@@ -8,5 +8,6 @@ if [ -z "${JAVA_HOME:-}" ] && [ -d /usr/lib/jvm/java-17-openjdk-amd64 ]; then
 fi
 scripts/ensure-bubblewrap.sh
 scripts/ensure-oci-tools.sh
+scripts/ensure-chromium.sh
 scripts/ensure-mcp-tools.sh >/dev/null
 exec mvn -B -ntp verify "$@"

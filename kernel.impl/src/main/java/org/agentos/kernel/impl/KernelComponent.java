@@ -783,6 +783,17 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         kernel().mem.deleteSpace(org.agentos.kernel.api.memory.MemCaller.operator(user), space);
     }
 
+    /** Where kernel:swap and the web view keep a subsystem choice (the kernel's own configuration). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile org.osgi.service.cm.ConfigurationAdmin configAdmin;
+
+    @Override
+    public String choose(String subsystem, String implementation) throws SyscallException {
+        org.osgi.service.cm.ConfigurationAdmin ca = configAdmin;
+        if (ca == null) throw new SyscallException(org.agentos.kernel.api.syscall.Errno.ENOSYS, "ConfigurationAdmin is not running");
+        return SubsystemChoice.choose(ca, this, subsystem, implementation);
+    }
+
     // ------------------------------------------------------------------ KernelMetrics
 
     @Override
@@ -793,6 +804,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public SystemMetrics system() {
         return kernel().telemetry.system();
+    }
+
+    @Override
+    public List<org.agentos.kernel.api.telemetry.ProcessCounters> processes() {
+        return kernel().telemetry.processes();
     }
 
     // ------------------------------------------------------------------ MessageQueues

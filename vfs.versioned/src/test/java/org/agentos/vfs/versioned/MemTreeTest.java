@@ -245,6 +245,7 @@ class MemTreeTest {
         fs.subsystems = new org.agentos.kernel.api.subsystem.Subsystems() {
             public List<org.agentos.kernel.api.subsystem.SubsystemBinding> bindings() { return List.of(); }
             public String bound(String subsystem) { return "memory".equals(subsystem) ? bound[0] : null; }
+            public String choose(String subsystem, String implementation) { throw new UnsupportedOperationException(); }
         };
         // no manager bound by the kernel (or no kernel): the highest-ranked
         assertTrue(names(fs.list(operator, "/mem/shared")).contains("team"));

@@ -8,12 +8,33 @@ package org.agentos.kernel.api.process;
  * @param state        only processes in this state, or null for all
  * @param includeEnded include EXITED and KILLED processes not yet reaped, and init
  * @param limit        at most this many
+ * @param order        sorted by this, then by pid (since 1.3; null: by pid)
+ * @param descending   highest first (since 1.3)
+ * @param after        only processes after this place in the order, or null: the first page (since 1.3)
+ * @param backward     the page before {@code after} instead, still in the order asked for (since 1.3)
  */
-public record ProcessQuery(String owner, String program, ProcessState state, boolean includeEnded, int limit) {
+public record ProcessQuery(String owner, String program, ProcessState state, boolean includeEnded, int limit,
+                           ProcessOrder order, boolean descending, ProcessCursor after, boolean backward) {
     public ProcessQuery {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
         }
+        order = order == null ? ProcessOrder.PID : order;
+    }
+
+    /** The first page, lowest pids first: the form of version 1.2, kept for its callers. */
+    public ProcessQuery(String owner, String program, ProcessState state, boolean includeEnded, int limit) {
+        this(owner, program, state, includeEnded, limit, ProcessOrder.PID, false, null, false);
+    }
+
+    /** This query sorted by {@code order}, highest first when {@code descending}. */
+    public ProcessQuery sorted(ProcessOrder order, boolean descending) {
+        return new ProcessQuery(owner, program, state, includeEnded, limit, order, descending, after, backward);
+    }
+
+    /** The page after {@code cursor} ({@code backward}: before it). */
+    public ProcessQuery from(ProcessCursor cursor, boolean backward) {
+        return new ProcessQuery(owner, program, state, includeEnded, limit, order, descending, cursor, backward);
     }
 
     /** A query of any program: the form of version 1.1, kept for its callers. */

@@ -14,4 +14,13 @@ public interface Subsystems {
      * follows the kernel's choice call by call (the VFS's {@code /mem} reads the bound memory manager).
      */
     String bound(String subsystem);
+
+    /**
+     * Binds {@code implementation} of {@code subsystem} ({@code scheduler}, {@code hal} or
+     * {@code memory}; {@code auto}: the highest-ranked), as {@code kernel:swap} does: the choice is
+     * kept in the kernel's configuration and the swap follows a moment later. Returns what will
+     * happen, in a sentence. EINVAL for another subsystem or a bad name, ENOENT for one not
+     * installed. Since 1.2.
+     */
+    String choose(String subsystem, String implementation) throws org.agentos.kernel.api.syscall.SyscallException;
 }

@@ -18,4 +18,11 @@ public interface KernelMetrics {
 
     /** The system now: one pass over the process table, the gates, the bound subsystems. */
     SystemMetrics system();
+
+    /**
+     * Every live process's counters (init left out): one pass over the process table, a record
+     * per process. For rates, take two and subtract; meant for a view someone is looking at,
+     * not for every scrape.
+     */
+    java.util.List<ProcessCounters> processes();
 }

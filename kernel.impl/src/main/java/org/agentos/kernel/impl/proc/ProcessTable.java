@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessCursor;
 import org.agentos.kernel.api.process.ProcessListing;
+import org.agentos.kernel.api.process.ProcessOrder;
 import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.Quotas;
@@ -151,29 +153,88 @@ public final class ProcessTable {
         }
     }
 
-    /** One pass over the table keeping the {@code limit} lowest matching pids in a bounded heap. */
+    /**
+     * One pass over the table: the matching processes after (or before) the query's cursor in its
+     * order, kept in a heap bounded by the page size, and how many match and come before the
+     * page. So a page costs the same at the start of a million processes as at their end.
+     */
     public ProcessListing list(ProcessQuery q) {
-        PriorityQueue<Proc> lowest = new PriorityQueue<>(Comparator.comparingLong((Proc p) -> p.pid).reversed());
+        ProcessOrder order = q.order();
+        boolean textual = order.textual();
+        // +1 ascending; the walk is the page order, reversed when paging back (the heap keeps the rows nearest the cursor)
+        int pageSign = q.descending() ? -1 : 1;
+        int walkSign = q.backward() ? -pageSign : pageSign;
+        ProcessCursor after = q.after();
+        PriorityQueue<Row> nearest = new PriorityQueue<>((a, b) -> walkSign * compare(b.key, a.key)); // the farthest on top
         int matching = 0;
+        int before = 0; // matching rows before the cursor in the walk (forward), or all rows walked past it (backward)
         for (Proc p : table.values()) {
-            ProcessState state;
+            long number = 0;
+            String text = null;
             synchronized (p) {
-                state = p.state;
+                if (!q.matches(p.pid, p.owner, p.programName, p.state)) continue;
+                if (textual) text = textKey(order, p);
+                else number = numberKey(order, p);
             }
-            if (!q.matches(p.pid, p.owner, p.programName, state)) continue;
             matching++;
-            if (lowest.size() < q.limit()) {
-                lowest.add(p);
-            } else if (p.pid < lowest.peek().pid) {
-                lowest.poll();
-                lowest.add(p);
+            // no allocation for a row that is not kept: a million rows a page
+            if (after != null && walkSign * compare(text, number, p.pid, after) <= 0) {
+                if (!q.backward()) before++;
+                continue;
+            }
+            if (q.backward()) before++;
+            if (nearest.size() < q.limit()) {
+                nearest.add(new Row(p, new ProcessCursor(text, number, p.pid)));
+            } else if (walkSign * compare(text, number, p.pid, nearest.peek().key) < 0) {
+                nearest.poll();
+                nearest.add(new Row(p, new ProcessCursor(text, number, p.pid)));
             }
         }
-        List<Proc> page = new ArrayList<>(lowest);
-        page.sort(Comparator.comparingLong(p -> p.pid));
+        List<Row> page = new ArrayList<>(nearest);
+        page.sort((a, b) -> pageSign * compare(a.key, b.key));
+        // paging back, "before" counted every row before the cursor (or all, for the last page): the rest are ahead
+        int ahead = q.backward() ? before - page.size() : before;
         List<ProcessInfo> out = new ArrayList<>(page.size());
-        for (Proc p : page) out.add(info(p));
-        return new ProcessListing(out, matching);
+        for (Row r : page) out.add(info(r.p));
+        return new ProcessListing(out, matching, ahead);
+    }
+
+    private record Row(Proc p, ProcessCursor key) {}
+
+    private static int compare(ProcessCursor a, ProcessCursor b) {
+        return compare(a.text(), a.number(), a.pid(), b);
+    }
+
+    /** A row's key against a cursor, ascending: the key, then the pid. */
+    private static int compare(String text, long number, long pid, ProcessCursor c) {
+        int k;
+        if (text != null || c.text() != null) {
+            k = text == null ? -1 : c.text() == null ? 1 : text.compareTo(c.text());
+        } else {
+            k = Long.compare(number, c.number());
+        }
+        return k != 0 ? k : Long.compare(pid, c.pid());
+    }
+
+    /** A process's key in a textual order. Holds p. */
+    private static String textKey(ProcessOrder order, Proc p) {
+        return switch (order) {
+            case OWNER -> p.owner;
+            case PROGRAM -> p.programName;
+            default -> p.state.name();
+        };
+    }
+
+    /** A process's key in a numeric order. Holds p. */
+    private static long numberKey(ProcessOrder order, Proc p) {
+        return switch (order) {
+            case STARTED -> p.startedMillis;
+            case CPU -> p.cpuNanos;
+            case STEPS -> p.steps;
+            case SYSCALLS -> p.syscalls;
+            case TOKENS -> p.tokens;
+            default -> p.pid;
+        };
     }
 
     public ProcessInfo info(Proc p) {

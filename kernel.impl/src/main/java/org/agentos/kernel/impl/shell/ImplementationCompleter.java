@@ -18,13 +18,13 @@ public class ImplementationCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
-        delegate.getStrings().add(SwapCommand.AUTO);
+        delegate.getStrings().add(org.agentos.kernel.impl.SubsystemChoice.AUTO);
         String[] words = commandLine.getArguments();
         String subsystem = "scheduler";
         for (int i = 0; i < commandLine.getCursorArgumentIndex() && i < words.length; i++) {
             if (words[i].equals("hal") || words[i].equals("scheduler") || words[i].equals("memory")) subsystem = words[i];
         }
-        delegate.getStrings().addAll(SwapCommand.installed(subsystems, subsystem));
+        delegate.getStrings().addAll(org.agentos.kernel.impl.SubsystemChoice.installed(subsystems, subsystem));
         return delegate.complete(session, commandLine, candidates);
     }
 }

@@ -1,12 +1,8 @@
 package org.agentos.kernel.impl.shell;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.Hashtable;
-import java.util.List;
-import org.agentos.kernel.api.subsystem.SubsystemBinding;
 import org.agentos.kernel.api.subsystem.Subsystems;
+import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.impl.SubsystemChoice;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -14,7 +10,6 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 @Service
@@ -28,9 +23,6 @@ import org.osgi.service.cm.ConfigurationAdmin;
                 + "The choice is kept in the kernel's configuration (PID org.agentos.kernel, Scheduler.target / Hal.target / "
                 + "MemoryManager.target) and so survives a restart.")
 public class SwapCommand implements Action {
-    static final String AUTO = "auto";
-    static final String PID = "org.agentos.kernel";
-
     @Reference
     ConfigurationAdmin configAdmin;
 
@@ -46,43 +38,13 @@ public class SwapCommand implements Action {
     @Completion(ImplementationCompleter.class)
     String implementation;
 
-    /** The names of the installed implementations of {@code subsystem} ("fair (bundle)" -> "fair"). */
-    static List<String> installed(Subsystems subsystems, String subsystem) {
-        List<String> names = new ArrayList<>();
-        for (SubsystemBinding b : subsystems.bindings()) {
-            if (!b.subsystem().equals(subsystem)) continue;
-            for (String c : b.candidates()) names.add(c.split(" ", 2)[0]);
-        }
-        return names;
-    }
-
     @Override
-    public Object execute() throws IOException {
-        String target;
-        if ("scheduler".equals(subsystem)) target = "Scheduler.target";
-        else if ("hal".equals(subsystem)) target = "Hal.target";
-        else if ("memory".equals(subsystem)) target = "MemoryManager.target";
-        else throw ConsoleErrors.of("EINVAL", "subsystem '" + subsystem + "' cannot be swapped from here; subsystems: scheduler, hal, memory");
-        List<String> names = installed(subsystems, subsystem);
-        if (!AUTO.equals(implementation) && !names.contains(implementation)) {
-            throw ConsoleErrors.of("ENOENT", "no " + subsystem + " '" + implementation + "' is installed (installed: "
-                    + String.join(", ", names) + "; feature:list | grep agentos shows the others)");
+    public Object execute() {
+        try {
+            System.out.println(SubsystemChoice.choose(configAdmin, subsystems, subsystem, implementation));
+        } catch (SyscallException e) {
+            throw ConsoleErrors.of(e);
         }
-        if (!implementation.matches("[A-Za-z0-9_.-]+")) {
-            throw ConsoleErrors.of("EINVAL", "bad implementation name '" + implementation + "'");
-        }
-        Configuration c = configAdmin.getConfiguration(PID, "?");
-        Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-        if (AUTO.equals(implementation)) {
-            props.remove(target);
-        } else {
-            props.put(target, "(agentos.subsystem.name=" + implementation + ")");
-        }
-        c.update(props);
-        String what = AUTO.equals(implementation) ? "the highest-ranked one will be bound" : "binding " + implementation;
-        System.out.println(subsystem + ": " + what + ("hal".equals(subsystem)
-                ? "; the kernel restarts on it, checkpointing and restoring every process (kernel:subsystems shows when)"
-                : " (kernel:subsystems shows when it is bound)"));
         return null;
     }
 }

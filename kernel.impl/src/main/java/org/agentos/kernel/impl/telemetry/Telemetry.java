@@ -15,6 +15,7 @@ import org.agentos.kernel.api.memory.MemoryManager;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.telemetry.KernelMetrics;
+import org.agentos.kernel.api.telemetry.ProcessCounters;
 import org.agentos.kernel.api.telemetry.SyscallEvent;
 import org.agentos.kernel.api.telemetry.SyscallMetrics;
 import org.agentos.kernel.api.telemetry.SyscallObserver;
@@ -185,6 +186,19 @@ public final class Telemetry implements KernelMetrics {
         swaps.forEach((s, w) -> swapped.add(w.metrics(s)));
         return new SystemMetrics(states, byOwner, k.dispatcher.size(), k.dispatcher.busy(), k.memory.level().name(),
                 k.resources.gateMetrics(), swapped, memory(), files(), k.audit.backlog());
+    }
+
+    @Override
+    public List<ProcessCounters> processes() {
+        List<ProcessCounters> out = new ArrayList<>();
+        for (Proc p : k.procs.all()) {
+            if (p == k.procs.init) continue;
+            synchronized (p) {
+                if (p.state.isTerminal()) continue;
+                out.add(new ProcessCounters(p.pid, p.owner, p.programName, p.state, p.cpuNanos, p.steps, p.syscalls, p.tokens));
+            }
+        }
+        return out;
     }
 
     private SystemMetrics.Storage memory() {
