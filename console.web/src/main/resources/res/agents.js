@@ -50,7 +50,7 @@
     var body = el('tbody', {}, rows.map(function (r) {
       return el('tr', { 'data-pid': r.pid === undefined ? '' : r.pid }, columns.map(function (c) {
         var v = c.value(r);
-        var td = el('td', { className: c.num ? 'num' : '' });
+        var td = el('td', { className: c.num ? 'num' : c.wrap ? 'wrap' : '' });
         if (v instanceof Node) td.appendChild(v); else td.textContent = c.num ? fmt(v) : (v === undefined || v === null ? '' : String(v));
         return td;
       }));
@@ -147,7 +147,7 @@
       box.appendChild(table('agentos-calls', [
         { title: 'TIME', value: function (r) { return new Date(r.time).toLocaleTimeString(); } },
         { title: 'CALL', value: function (r) { return r.name; } }, { title: 'OUTCOME', value: function (r) { return r.outcome; } },
-        { title: '\u00b5s', num: true, value: function (r) { return r.micros; } }, { title: 'DETAIL', value: function (r) { return r.detail; } }], p.calls || []));
+        { title: '\u00b5s', num: true, value: function (r) { return r.micros; } }, { title: 'DETAIL', wrap: true, value: function (r) { return r.detail; } }], p.calls || []));
       box.appendChild(el('h4', { text: 'Files it changed' }));
       box.appendChild(table('agentos-files', [{ title: 'PATH', value: function (f) { return f.path; } },
         { title: 'VERSION', num: true, value: function (f) { return f.version; } }, { title: 'SIZE', num: true, value: function (f) { return f.size; } }], p.files || []));
@@ -223,7 +223,7 @@
     get('subsystems').then(function (d) {
       view.appendChild(table('agentos-subsystems', [{ title: 'SUBSYSTEM', value: function (b) { return b.subsystem; } },
         { title: 'BOUND', value: function (b) { return b.bound; } }, { title: 'BUNDLE', value: function (b) { return b.bundle; } },
-        { title: 'INSTALLED', value: function (b) { return (b.candidates || []).join(', '); } }, { title: 'NOTE', value: function (b) { return b.note; } }], d.subsystems));
+        { title: 'INSTALLED', wrap: true, value: function (b) { return (b.candidates || []).join(', '); } }, { title: 'NOTE', wrap: true, value: function (b) { return b.note; } }], d.subsystems));
       view.appendChild(el('h4', { text: 'Swaps since the kernel started' }));
       view.appendChild(table('agentos-swaps', [{ title: 'SUBSYSTEM', value: function (s) { return s.subsystem; } },
         { title: 'BOUND', value: function (s) { return s.bound; } }, { title: 'SWAPS', num: true, value: function (s) { return s.count; } },
@@ -273,7 +273,7 @@
         holder.appendChild(table('agentos-audit', [{ title: 'TIME', value: function (r) { return new Date(r.time).toLocaleTimeString(); } },
           { title: 'PID', value: function (r) { return r.pid; } }, { title: 'OWNER', value: function (r) { return r.owner; } },
           { title: 'NAME', value: function (r) { return r.name; } }, { title: 'OUTCOME', value: function (r) { return r.outcome; } },
-          { title: '\u00b5s', num: true, value: function (r) { return r.micros; } }, { title: 'DETAIL', value: function (r) { return r.detail; } }], d.records.slice().reverse()));
+          { title: '\u00b5s', num: true, value: function (r) { return r.micros; } }, { title: 'DETAIL', wrap: true, value: function (r) { return r.detail; } }], d.records.slice().reverse()));
       }).catch(fail);
     }
     view.appendChild(el('div', { className: 'filters' }, [pid, name, outcome, el('button', { id: 'agentos-audit-go', text: 'Show', onclick: load })]));

@@ -156,7 +156,7 @@ class WebViewIT {
     }
 
     @Test
-    void anAdministratorKillsAProcessAndSwapsTheMemoryManager() throws Exception {
+    void anAdministratorKillsAProcessAndSwapsTheMemoryManagerAndTheScheduler() throws Exception {
         long pid = spawned(agentos.console("agent:spawn -o victim counter '{\"limit\":0,\"sleepMs\":60000}'"));
         WebDriver b = browser();
         try {
@@ -181,8 +181,24 @@ class WebViewIT {
             waiting(b).until(d -> d.findElement(By.id("agentos-message")).getText().contains("binding heap"));
             UnpackedDistribution.waitUntil("the memory manager swapped", () -> agentos.console("kernel:subsystems").matches("(?s).*memory\\s+heap.*"));
             waiting(b).until(d -> d.findElement(By.id("agentos-swaps")).getText().contains("heap"));
-            shot(b, "admin-subsystems");
             agentos.console("kernel:swap memory auto");
+            // the scheduler: fair (booted) to priority, installed at runtime, from the web
+            agentos.console("kernel:swap scheduler fair");
+            agentos.console("feature:install agentos-scheduler-priority");
+            b.navigate().refresh();
+            b.findElement(By.id("agentos-tab-subsystems")).click();
+            waiting(b).until(d -> d.findElement(By.id("agentos-swap-scheduler")));
+            waiting(b).ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> {
+                new Select(d.findElement(By.id("agentos-swap-scheduler"))).selectByValue("priority");
+                return true;
+            });
+            b.findElement(By.id("agentos-swap-scheduler-go")).click();
+            waiting(b).until(d -> d.findElement(By.id("agentos-message")).getText().contains("binding priority"));
+            UnpackedDistribution.waitUntil("the scheduler swapped", () -> agentos.console("kernel:subsystems").matches("(?s).*scheduler\\s+priority.*"));
+            waiting(b).until(d -> d.findElement(By.id("agentos-swaps")).getText().contains("priority"));
+            shot(b, "admin-subsystems");
+            assertTrue(agentos.console("kernel:audit --name web.swap -n 5").contains("scheduler: binding priority"), "the swap is audited");
+            agentos.console("kernel:swap scheduler fair");
 
             b.findElement(By.id("agentos-tab-top")).click();
             waiting(b).until(d -> d.findElement(By.id("agentos-top-header")).getText().contains("workers"));

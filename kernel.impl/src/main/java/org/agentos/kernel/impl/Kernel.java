@@ -364,7 +364,7 @@ public final class Kernel implements ProcessManager, AuditLog {
         MemoryManager before = mem.manager();
         long t0 = hal.nanoTime();
         String done = mem.bind(next, provider);
-        if (before != null && next != null && before != next) telemetry.swapped("memory", provider, hal.nanoTime() - t0);
+        if (before != null && next != null && before != next) telemetry.swapped("memory", next.name(), hal.nanoTime() - t0);
         return done;
     }
 
