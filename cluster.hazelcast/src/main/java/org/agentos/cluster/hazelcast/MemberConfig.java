@@ -1,0 +1,46 @@
+package org.agentos.cluster.hazelcast;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+
+/**
+ * The Hazelcast member a node runs, from its settings: TCP-IP join with the listed members only
+ * (no multicast, no cloud discovery), bound to the configured interface, failure detection as
+ * configured, nothing phoned home. Hazelcast's open source edition has no member authentication
+ * or TLS: whoever reaches the port can join (docs/cluster.md, docs/security.md).
+ */
+final class MemberConfig {
+    /** The map of the nodes' published status, keyed by node name. */
+    static final String NODES_MAP = "agentos.nodes";
+    /** The member attribute that carries the node's name. */
+    static final String NODE_ATTRIBUTE = "agentos.node";
+
+    private MemberConfig() {}
+
+    static Config of(NodeSettings s, ClassLoader classLoader) {
+        Config c = new Config();
+        c.setClusterName(s.clusterName());
+        c.setInstanceName("agentos-" + s.name() + "-" + s.port()); // unique in a JVM, as tests run two
+        c.setClassLoader(classLoader);
+        c.setProperty("hazelcast.logging.type", "jdk"); // Karaf's log takes java.util.logging
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.shutdownhook.enabled", "false"); // the bundle ends it, in order
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.setProperty("hazelcast.wait.seconds.before.join", "1");
+        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        c.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(s.failureDetectionSeconds()));
+        c.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, s.name());
+        NetworkConfig net = c.getNetworkConfig();
+        net.setPort(s.port()).setPortAutoIncrement(false);
+        net.getInterfaces().setEnabled(true).addInterface(s.bindInterface());
+        JoinConfig join = net.getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true).setMembers(s.members());
+        // a node's status outlives it by a few rounds at most: the survivors also remove it when it leaves
+        c.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1).setTimeToLiveSeconds(s.failureDetectionSeconds() + 5 * s.publishSeconds()));
+        return c;
+    }
+}

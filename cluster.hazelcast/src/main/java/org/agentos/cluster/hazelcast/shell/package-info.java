@@ -1,0 +1,2 @@
+/** The {@code cluster:*} console commands. */
+package org.agentos.cluster.hazelcast.shell;

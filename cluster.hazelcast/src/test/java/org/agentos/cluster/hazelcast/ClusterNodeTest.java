@@ -1,0 +1,132 @@
+package org.agentos.cluster.hazelcast;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.annotation.Annotation;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.agentos.kernel.api.cluster.Cluster;
+import org.agentos.kernel.api.cluster.NodeStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+
+/** Two nodes in one JVM on loopback, as two installations would be: membership, status, events, names. */
+class ClusterNodeTest {
+    private final List<ClusterNode> started = new ArrayList<>();
+    private final List<Event> events = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        for (ClusterNode n : started) n.deactivate();
+    }
+
+    @Test
+    void twoNodesSeeEachOtherAndHearOneLeave() throws Exception {
+        int[] ports = freePorts(2);
+        String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+        ClusterNode a = start("alpha", ports[0], members);
+        ClusterNode b = start("beta", ports[1], members);
+        await("both nodes up on both", () -> upCount(a) == 2 && upCount(b) == 2);
+        List<NodeStatus> seenByA = a.nodes();
+        assertEquals(List.of("alpha", "beta"), seenByA.stream().map(NodeStatus::name).toList());
+        assertTrue(seenByA.get(0).local());
+        assertFalse(seenByA.get(1).local());
+        assertEquals("127.0.0.1:" + ports[1], seenByA.get(1).address());
+        assertEquals("running", a.state());
+        assertTrue(events.stream().anyMatch(e -> e.getTopic().equals(Cluster.NODE_JOINED) && "beta".equals(e.getProperty("node"))),
+                "alpha heard beta join: " + events);
+
+        b.deactivate();
+        started.remove(b);
+        await("alpha alone", () -> a.nodes().size() == 1);
+        await("alpha heard beta leave", () -> events.stream().anyMatch(e -> e.getTopic().equals(Cluster.NODE_LEFT) && "beta".equals(e.getProperty("node"))));
+        assertEquals(List.of("alpha"), a.nodes().stream().map(NodeStatus::name).toList());
+    }
+
+    @Test
+    void aSecondNodeWithATakenNameDoesNotJoin() throws Exception {
+        int[] ports = freePorts(2);
+        String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+        ClusterNode a = start("same", ports[0], members);
+        await("first up", () -> upCount(a) == 1);
+        ClusterNode b = start("same", ports[1], members);
+        await("second refused", () -> b.state().startsWith("failed"));
+        assertTrue(b.state().contains("node name 'same' is taken"), b.state());
+        assertTrue(b.nodes().isEmpty());
+    }
+
+    @Test
+    void settingsTypedByHandAreCheckedWithOneClearLine() {
+        assertThrows(IllegalArgumentException.class, () -> new NodeSettings("bad name", "agentos", "127.0.0.1", 5701, List.of(), 15, 2));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new NodeSettings("a", "agentos", "127.0.0.1", 70000, List.of(), 15, 2))
+                .getMessage().contains("port 70000"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new NodeSettings("a", "agentos", "127.0.0.1", 5701, List.of("host;rm -rf"), 15, 2)).getMessage().contains("member"));
+        assertEquals(List.of("127.0.0.1:5701", "10.0.0.2"), NodeSettings.members(" 127.0.0.1:5701, 10.0.0.2 "));
+        ClusterNode bad = new ClusterNode();
+        bad.activate(settings("no spaces allowed", 5701, ""));
+        assertTrue(bad.state().startsWith("failed: node name"), bad.state());
+        assertTrue(bad.nodes().isEmpty());
+    }
+
+    private long upCount(ClusterNode n) {
+        return n.nodes().stream().filter(s -> s.state().equals(NodeStatus.UP)).count();
+    }
+
+    private ClusterNode start(String name, int port, String members) {
+        ClusterNode n = new ClusterNode();
+        n.events = new EventAdmin() {
+            public void postEvent(Event e) { events.add(e); }
+            public void sendEvent(Event e) { events.add(e); }
+        };
+        n.activate(settings(name, port, members));
+        started.add(n);
+        return n;
+    }
+
+    static ClusterNode.Settings settings(String name, int port, String members) {
+        return new ClusterNode.Settings() {
+            public Class<? extends Annotation> annotationType() { return ClusterNode.Settings.class; }
+            public String node_name() { return name; }
+            public String cluster_name() { return "test-" + ProcessHandle.current().pid(); }
+            public String bind() { return "127.0.0.1"; }
+            public int port() { return port; }
+            public String members() { return members; }
+            public int failureDetectionSeconds() { return 5; }
+            public int publishSeconds() { return 1; }
+        };
+    }
+
+    static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0);
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket s : held) s.close();
+        }
+        return ports;
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(100);
+        }
+    }
+}

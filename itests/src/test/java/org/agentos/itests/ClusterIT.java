@@ -1,0 +1,85 @@
+package org.agentos.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two installations on one machine (free ports, loopback) as one cluster: each installs
+ * agentos-cluster offline and sees the other in cluster:nodes; an agent on one hears the other
+ * leave when it is killed with SIGKILL, within the failure detection time.
+ */
+class ClusterIT {
+    private static UnpackedDistribution a;
+    private static UnpackedDistribution b;
+
+    @BeforeAll
+    static void start() throws Exception {
+        int[] ports = UnpackedDistribution.freePorts(2);
+        String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+        a = UnpackedDistribution.unpack("cluster-a");
+        b = UnpackedDistribution.unpack("cluster-b");
+        configure(a, "node-a", ports[0], members);
+        configure(b, "node-b", ports[1], members);
+        a.start();
+        b.start();
+        a.console("feature:install agentos-cluster");
+        b.console("feature:install agentos-cluster");
+    }
+
+    static void configure(UnpackedDistribution d, String name, int port, String members) throws Exception {
+        d.setProperty("etc/org.agentos.cluster.cfg", "node.name", name);
+        d.setProperty("etc/org.agentos.cluster.cfg", "port", port);
+        d.setProperty("etc/org.agentos.cluster.cfg", "members", members);
+        d.setProperty("etc/org.agentos.cluster.cfg", "failureDetectionSeconds", 5);
+        d.setProperty("etc/org.agentos.cluster.cfg", "publishSeconds", 1);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (a != null) a.stop();
+        if (b != null) b.stop();
+    }
+
+    static boolean up(String nodes, String name) {
+        return Pattern.compile("(?m)^[ *] " + Pattern.quote(name) + "\\s+127\\.0\\.0\\.1:\\d+\\s+up\\s").matcher(nodes).find();
+    }
+
+    @Test
+    void twoInstallationsFormAClusterAndAnAgentHearsANodeKilled() throws Exception {
+        UnpackedDistribution.waitUntil("both nodes up, seen from both", () -> {
+            String fromA = a.console("cluster:nodes");
+            String fromB = b.console("cluster:nodes");
+            return up(fromA, "node-a") && up(fromA, "node-b") && up(fromB, "node-a") && up(fromB, "node-b");
+        }, Duration.ofSeconds(120));
+        String nodes = a.console("cluster:nodes");
+        assertTrue(nodes.contains("cluster agentos, 2 node(s)"), nodes);
+        assertTrue(Pattern.compile("(?m)^\\* node-a ").matcher(nodes).find(), "this node is marked: " + nodes);
+        assertTrue(b.console("cluster:nodes --json").contains("\"name\" : \"node-a\""));
+
+        // an agent on node-a waits for a node to leave
+        Matcher spawned = Pattern.compile("spawned pid (\\d+)").matcher(a.console(
+                "agent:spawn -c 'ipc:subscribe:org/agentos/cluster/*' watch '{\"topic\":\"org/agentos/cluster/NODE_LEFT\",\"timeoutMs\":120000}'"));
+        assertTrue(spawned.find());
+        long watcher = Long.parseLong(spawned.group(1));
+        UnpackedDistribution.waitUntil("the watcher subscribed", () -> a.console("agent:info " + watcher).contains("ipc.recv"));
+
+        long karaf = Long.parseLong(Files.readString(b.home.resolve("karaf.pid")).strip());
+        assertEquals(0, new ProcessBuilder("kill", "-KILL", Long.toString(karaf)).start().waitFor());
+        ProcessHandle.of(karaf).ifPresent(p -> p.onExit().join());
+        UnpackedDistribution.waitUntil("the watcher heard node-b leave", () -> a.console("agent:info " + watcher).contains("EXITED"),
+                Duration.ofSeconds(60));
+        String info = a.console("agent:info " + watcher);
+        assertTrue(info.contains("node-b"), "the event names the node: " + info);
+        String alone = a.console("cluster:nodes");
+        assertTrue(alone.contains("1 node(s)") && !alone.contains("node-b"), alone);
+        b = null; // killed: nothing to stop
+    }
+}
