@@ -49,7 +49,13 @@ class ClusterIT {
     }
 
     static boolean up(String nodes, String name) {
-        return Pattern.compile("(?m)^[ *] " + Pattern.quote(name) + "\\s+127\\.0\\.0\\.1:\\d+\\s+up\\s").matcher(nodes).find();
+        return Pattern.compile("(?m)^[ *] " + Pattern.quote(name) + "\\s+\\d+\\s+127\\.0\\.0\\.1:\\d+\\s+up\\s").matcher(nodes).find();
+    }
+
+    static long spawnedPid(String out) {
+        Matcher m = Pattern.compile("spawned pid (\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
     }
 
     @Test
@@ -64,11 +70,24 @@ class ClusterIT {
         assertTrue(Pattern.compile("(?m)^\\* node-a ").matcher(nodes).find(), "this node is marked: " + nodes);
         assertTrue(b.console("cluster:nodes --json").contains("\"name\" : \"node-a\""));
 
+        // one pid namespace: each node gives pids in its own range, node n's from n x 10^12
+        // (the kernel applies its new pid floor a moment after the node joined)
+        long[] pids = new long[2];
+        UnpackedDistribution.waitUntil("pids in the nodes' ranges", () -> {
+            pids[0] = spawnedPid(a.console("agent:spawn counter '{\"limit\":1}'"));
+            pids[1] = spawnedPid(b.console("agent:spawn counter '{\"limit\":1}'"));
+            return pids[0] >= 1_000_000_000_000L && pids[1] >= 1_000_000_000_000L;
+        });
+        long onA = pids[0];
+        long onB = pids[1];
+        long numberA = onA / 1_000_000_000_000L;
+        long numberB = onB / 1_000_000_000_000L;
+        assertTrue(numberA >= 1 && numberB >= 1 && numberA != numberB, "pids in two node ranges: " + onA + ", " + onB);
+        assertTrue(Pattern.compile("(?m)^\\* node-a\\s+" + numberA + "\\s").matcher(a.console("cluster:nodes")).find());
+
         // an agent on node-a waits for a node to leave
-        Matcher spawned = Pattern.compile("spawned pid (\\d+)").matcher(a.console(
+        long watcher = spawnedPid(a.console(
                 "agent:spawn -c 'ipc:subscribe:org/agentos/cluster/*' watch '{\"topic\":\"org/agentos/cluster/NODE_LEFT\",\"timeoutMs\":120000}'"));
-        assertTrue(spawned.find());
-        long watcher = Long.parseLong(spawned.group(1));
         UnpackedDistribution.waitUntil("the watcher subscribed", () -> a.console("agent:info " + watcher).contains("ipc.recv"));
 
         long karaf = Long.parseLong(Files.readString(b.home.resolve("karaf.pid")).strip());

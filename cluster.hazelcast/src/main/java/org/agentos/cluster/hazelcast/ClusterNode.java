@@ -4,10 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.cluster.NodeStatus;
 import org.agentos.kernel.api.telemetry.KernelMetrics;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -44,6 +51,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = ClusterNode.Settings.class)
 public class ClusterNode implements Cluster {
     static final String PID = "org.agentos.cluster";
+    static final String KERNEL_PID = "org.agentos.kernel";
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
     @ObjectClassDefinition(name = "Agent OS cluster node", description = "How this installation joins a cluster of installations (Hazelcast)")
@@ -78,10 +86,15 @@ public class ClusterNode implements Cluster {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile EventAdmin events;
 
+    /** Where this node's number becomes the kernel's pid floor. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ConfigurationAdmin configAdmin;
+
     private NodeSettings settings;
     private ScheduledExecutorService executor;
     private volatile HazelcastInstance member;
     private volatile String state = "starting";
+    private volatile int number;
 
     @Activate
     void activate(Settings config) {
@@ -122,7 +135,10 @@ public class ClusterNode implements Cluster {
         try {
             // Hazelcast finds its own services through the context class loader
             self.setContextClassLoader(HazelcastInstance.class.getClassLoader());
-            HazelcastInstance m = Hazelcast.newHazelcastInstance(MemberConfig.of(settings, ClusterNode.class.getClassLoader()));
+            Config config = MemberConfig.of(settings, ClusterNode.class.getClassLoader());
+            // from the member's first moment: a node that joins while this one claims its number is heard too
+            config.addListenerConfig(new ListenerConfig(new Membership()));
+            HazelcastInstance m = Hazelcast.newHazelcastInstance(config);
             String clash = nameTakenBy(m);
             if (clash != null) {
                 m.shutdown();
@@ -130,19 +146,45 @@ public class ClusterNode implements Cluster {
                 LOG.error("cluster node not started: {}", state);
                 return;
             }
-            m.getCluster().addMembershipListener(new Membership());
+            number = NodeNumbers.claim(m, settings.name(), numberFile());
+            raisePidFloor((long) number * NodeNumbers.PIDS_PER_NODE);
             member = m;
             state = "running";
             LOG.info("cluster node {} joined cluster {} at {} with {} member(s)", settings.name(), settings.clusterName(),
                     m.getCluster().getLocalMember().getAddress(), m.getCluster().getMembers().size());
             publish();
             executor.scheduleWithFixedDelay(this::publish, settings.publishSeconds(), settings.publishSeconds(), TimeUnit.SECONDS);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             state = "failed: " + e.getMessage();
             LOG.error("cluster node {} could not start its member on {}:{}: {}", settings.name(), settings.bindInterface(), settings.port(), e.toString());
         } finally {
             self.setContextClassLoader(before);
         }
+    }
+
+    /** Where this node keeps its number across restarts (null outside Karaf). */
+    private static Path numberFile() {
+        String data = System.getProperty("karaf.data");
+        return data == null ? null : Path.of(data, "agentos", "cluster", "node-number");
+    }
+
+    /**
+     * Makes the kernel give pids in this node's range from now on (and from its next start, before
+     * any process is spawned): {@code pidFloor} in its configuration, which it applies live.
+     */
+    private void raisePidFloor(long floor) throws IOException {
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) {
+            LOG.warn("cluster node {}: no ConfigurationAdmin, so the kernel's pids are not in this node's range {}", settings.name(), floor);
+            return;
+        }
+        Configuration c = ca.getConfiguration(KERNEL_PID, "?");
+        Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
+        Object current = props.get("pidFloor");
+        if (current != null && Long.parseLong(current.toString()) >= floor) return;
+        props.put("pidFloor", floor);
+        c.update(props);
+        LOG.info("cluster node {} is node number {}: its pids start at {}", settings.name(), floor / NodeNumbers.PIDS_PER_NODE, floor);
     }
 
     /** The address of another member with this node's name, or null. */
@@ -161,7 +203,7 @@ public class ClusterNode implements Cluster {
         if (m == null) return;
         try {
             IMap<String, String> nodes = m.getMap(MemberConfig.NODES_MAP);
-            nodes.set(settings.name(), json.writeValueAsString(NodeLoad.of(settings.name(), address(m.getCluster().getLocalMember()), kernel,
+            nodes.set(settings.name(), json.writeValueAsString(NodeLoad.of(settings.name(), number, address(m.getCluster().getLocalMember()), kernel,
                     System.currentTimeMillis())));
         } catch (IOException | RuntimeException e) {
             LOG.warn("cluster node {} could not publish its status: {}", settings.name(), e.toString());
@@ -202,10 +244,10 @@ public class ClusterNode implements Cluster {
                 }
             }
             if (s == null) {
-                s = new NodeStatus(name == null ? member.getUuid().toString() : name, address(member), member.localMember(),
+                s = new NodeStatus(name == null ? member.getUuid().toString() : name, 0, address(member), member.localMember(),
                         NodeStatus.JOINING, 0, 0, 0, 0, 0, -1, "", 0);
             } else {
-                s = new NodeStatus(s.name(), s.address(), member.localMember(), s.state(), s.processes(), s.runnable(), s.blocked(),
+                s = new NodeStatus(s.name(), s.number(), s.address(), member.localMember(), s.state(), s.processes(), s.runnable(), s.blocked(),
                         s.workers(), s.busy(), s.loadAverage(), s.memoryLevel(), s.updatedMillis());
             }
             out.add(s);
@@ -234,13 +276,17 @@ public class ClusterNode implements Cluster {
             HazelcastInstance m = member;
             if (m != null && node != null) {
                 // its last status must not outlive it: any survivor may remove it, the first one does
-                executor.execute(() -> {
-                    try {
-                        m.getMap(MemberConfig.NODES_MAP).remove(node);
-                    } catch (RuntimeException ex) {
-                        LOG.debug("could not remove the status of node {}", node, ex);
-                    }
-                });
+                try {
+                    executor.execute(() -> {
+                        try {
+                            m.getMap(MemberConfig.NODES_MAP).remove(node);
+                        } catch (RuntimeException ex) {
+                            LOG.debug("could not remove the status of node {}", node, ex);
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // this node is leaving too: nothing to tidy
+                }
             }
             post(NODE_LEFT, node, e.getMember());
         }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,9 @@ import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.cluster.NodeStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 
@@ -43,6 +48,7 @@ class ClusterNodeTest {
         assertFalse(seenByA.get(1).local());
         assertEquals("127.0.0.1:" + ports[1], seenByA.get(1).address());
         assertEquals("running", a.state());
+        assertEquals(List.of(1, 2), seenByA.stream().map(NodeStatus::number).sorted().toList(), "each node its own number, the smallest free");
         assertTrue(events.stream().anyMatch(e -> e.getTopic().equals(Cluster.NODE_JOINED) && "beta".equals(e.getProperty("node"))),
                 "alpha heard beta join: " + events);
 
@@ -63,6 +69,28 @@ class ClusterNodeTest {
         await("second refused", () -> b.state().startsWith("failed"));
         assertTrue(b.state().contains("node name 'same' is taken"), b.state());
         assertTrue(b.nodes().isEmpty());
+    }
+
+    @Test
+    void aNodeKeepsItsNumberAndNeverTakesALowerOne(@TempDir Path dir) throws Exception {
+        int port = freePorts(1)[0];
+        NodeSettings one = new NodeSettings("numbers", "test-numbers-" + ProcessHandle.current().pid(), "127.0.0.1", port,
+                List.of("127.0.0.1:" + port), 5, 1);
+        HazelcastInstance m = Hazelcast.newHazelcastInstance(MemberConfig.of(one, getClass().getClassLoader()));
+        try {
+            Path n1 = dir.resolve("n1");
+            assertEquals(1, NodeNumbers.claim(m, "n1", n1));
+            assertEquals("1", Files.readString(n1).strip(), "kept on disk");
+            assertEquals(2, NodeNumbers.claim(m, "n2", dir.resolve("n2")));
+            assertEquals(1, NodeNumbers.claim(m, "n1", n1), "claimed again after a restart: the same");
+            Files.writeString(dir.resolve("n3"), "2\n"); // remembers 2, which n2 holds now: the next free above it
+            assertEquals(3, NodeNumbers.claim(m, "n3", dir.resolve("n3")));
+            Files.writeString(dir.resolve("n4"), "x\n");
+            assertTrue(assertThrows(java.io.IOException.class, () -> NodeNumbers.claim(m, "n4", dir.resolve("n4"))).getMessage()
+                    .contains("not a number"));
+        } finally {
+            m.shutdown();
+        }
     }
 
     @Test

@@ -198,6 +198,8 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         try {
             k.setMaxProcessesPerOwner(c.maxProcessesPerOwner());
             k.setAuditRecordsPerOwner(c.auditRecordsPerOwner());
+            if (c.pidFloor() < 0) throw new IllegalArgumentException("pidFloor " + c.pidFloor() + " is negative");
+            if (c.pidFloor() > 0) k.procs.pidsFrom(c.pidFloor());
         } catch (IllegalArgumentException e) {
             LOG.error("EINVAL: {} (PID org.agentos.kernel); keeping the previous limits", e.getMessage());
         }

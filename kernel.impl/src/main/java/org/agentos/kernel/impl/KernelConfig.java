@@ -76,6 +76,11 @@ public @interface KernelConfig {
             + "Lifecycle records are never held back. 0 = no limit. Applied without a restart.")
     int auditRecordsPerOwner() default 2000;
 
+    @AttributeDefinition(description = "Pids given from now on are at least this (0: no floor). A cluster node "
+            + "sets it to its number times 10^12, so that pids are unique in the cluster (docs/cluster.md). "
+            + "Applied without a restart; pids never go down.")
+    long pidFloor() default 0;
+
     @AttributeDefinition(description = "How often memory pressure is checked (ms). Applied without a restart.")
     long memoryPollMillis() default 500;
 

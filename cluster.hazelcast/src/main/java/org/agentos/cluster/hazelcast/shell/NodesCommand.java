@@ -13,7 +13,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "cluster", name = "nodes", description = "The nodes of the cluster: name, address, state, processes, runnable, "
+@Command(scope = "cluster", name = "nodes", description = "The nodes of the cluster: name, number (node n's pids start at n x 10^12), address, state, processes, runnable, "
         + "blocked, busy workers, the host's load, memory level, when each last published (* marks this node).")
 public class NodesCommand implements Action {
     @Reference
@@ -35,11 +35,11 @@ public class NodesCommand implements Action {
         }
         long now = System.currentTimeMillis();
         System.out.printf("cluster %s, %d node(s)%n", cluster.name(), nodes.size());
-        System.out.printf("  %-24s %-22s %-8s %9s %8s %8s %6s %6s %-10s %s%n", "NODE", "ADDRESS", "STATE", "PROCESSES", "RUNNABLE",
+        System.out.printf("  %-24s %3s %-22s %-8s %9s %8s %8s %6s %6s %-10s %s%n", "NODE", "#", "ADDRESS", "STATE", "PROCESSES", "RUNNABLE",
                 "BLOCKED", "BUSY", "LOAD", "MEMORY", "SEEN");
         for (NodeStatus n : nodes) {
             boolean joining = NodeStatus.JOINING.equals(n.state());
-            System.out.printf("%s %-24s %-22s %-8s %9s %8s %8s %6s %6s %-10s %s%n", n.local() ? "*" : " ", n.name(), n.address(), n.state(),
+            System.out.printf("%s %-24s %3s %-22s %-8s %9s %8s %8s %6s %6s %-10s %s%n", n.local() ? "*" : " ", n.name(), n.number() == 0 ? "-" : Integer.toString(n.number()), n.address(), n.state(),
                     joining ? "-" : Long.toString(n.processes()), joining ? "-" : Long.toString(n.runnable()),
                     joining ? "-" : Long.toString(n.blocked()), joining ? "-" : n.busy() + "/" + n.workers(),
                     n.loadAverage() < 0 ? "-" : String.format(Locale.ROOT, "%.2f", n.loadAverage()), joining ? "-" : n.memoryLevel(),
