@@ -85,6 +85,21 @@ class ClusterIT {
         assertTrue(numberA >= 1 && numberB >= 1 && numberA != numberB, "pids in two node ranges: " + onA + ", " + onB);
         assertTrue(Pattern.compile("(?m)^\\* node-a\\s+" + numberA + "\\s").matcher(a.console("cluster:nodes")).find());
 
+        // a process of node-b, seen and acted on from node-a: its node does it, and audits it
+        long sleeper = spawnedPid(b.console("agent:spawn -o remote counter '{\"limit\":0,\"sleepMs\":60000}'"));
+        String everywhere = a.console("agent:ps --cluster -o remote");
+        assertTrue(Pattern.compile("(?m)^node-b\\s+" + sleeper + "\\s").matcher(everywhere).find(), everywhere);
+        assertEquals("1", a.console("agent:ps --cluster --count -o remote").strip());
+        String info = a.console("agent:info " + sleeper);
+        assertTrue(info.contains("node         node-b") && info.contains("owner        remote"), info);
+        assertTrue(a.console("agent:pause " + sleeper).contains("paused " + sleeper + " (on node node-b)"));
+        UnpackedDistribution.waitUntil("paused on node-b", () -> b.console("agent:info " + sleeper).contains("PAUSED"));
+        assertTrue(a.console("agent:kill " + sleeper).contains("killed " + sleeper + " (on node node-b)"));
+        assertTrue(b.console("agent:info " + sleeper).contains("KILLED"));
+        assertTrue(b.console("kernel:audit --name cluster. -n 5").contains("by console user karaf on node node-a"), "audited on node-b");
+        UnpackedDistribution.Result unknown = a.run(Duration.ofSeconds(60), "bin/agentos-console", "agent:info " + (numberB * 1_000_000_000_000L + 999_999));
+        assertTrue(unknown.output().contains("ESRCH") && unknown.output().contains("on node node-b"), unknown.output());
+
         // an agent on node-a waits for a node to leave
         long watcher = spawnedPid(a.console(
                 "agent:spawn -c 'ipc:subscribe:org/agentos/cluster/*' watch '{\"topic\":\"org/agentos/cluster/NODE_LEFT\",\"timeoutMs\":120000}'"));
@@ -95,8 +110,10 @@ class ClusterIT {
         ProcessHandle.of(karaf).ifPresent(p -> p.onExit().join());
         UnpackedDistribution.waitUntil("the watcher heard node-b leave", () -> a.console("agent:info " + watcher).contains("EXITED"),
                 Duration.ofSeconds(60));
-        String info = a.console("agent:info " + watcher);
-        assertTrue(info.contains("node-b"), "the event names the node: " + info);
+        String heard = a.console("agent:info " + watcher);
+        assertTrue(heard.contains("node-b"), "the event names the node: " + heard);
+        UnpackedDistribution.Result gone = a.run(Duration.ofSeconds(60), "bin/agentos-console", "agent:info " + sleeper);
+        assertTrue(gone.output().contains("EIO"), "a pid of a node that left: " + gone.output());
         String alone = a.console("cluster:nodes");
         assertTrue(alone.contains("1 node(s)") && !alone.contains("node-b"), alone);
         b = null; // killed: nothing to stop

@@ -9,7 +9,26 @@ import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hazelcast.core.IExecutorService;
 import java.io.IOException;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
+import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.cluster.ClusterListing;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessListing;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
+import org.agentos.kernel.api.security.ConsoleOperator;
+import org.agentos.kernel.api.security.KernelPermission;
+import org.agentos.kernel.api.security.RequiresPermission;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
 import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -47,6 +66,7 @@ import org.slf4j.LoggerFactory;
  * {@link Cluster#NODE_LEFT} as members come and go, which agents hear through
  * {@code ipc.subscribe}.
  */
+@RequiresPermission(KernelPermission.KERNEL_ADMIN)
 @Component(service = Cluster.class, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ClusterNode.Settings.class)
 public class ClusterNode implements Cluster {
@@ -86,11 +106,23 @@ public class ClusterNode implements Cluster {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile EventAdmin events;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile ProcessManager processes;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile AuditLog audit;
+
     /** Where this node's number becomes the kernel's pid floor. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ConfigurationAdmin configAdmin;
 
+    /** The nodes running in this JVM, by member name: where a request that arrives finds its node. */
+    private static final Map<String, ClusterNode> RUNNING = new ConcurrentHashMap<>();
+    /** How long a request to another node may take. */
+    static final long REQUEST_SECONDS = 10;
+
     private NodeSettings settings;
+    private RemoteRequests requests;
     private ScheduledExecutorService executor;
     private volatile HazelcastInstance member;
     private volatile String state = "starting";
@@ -100,6 +132,7 @@ public class ClusterNode implements Cluster {
     void activate(Settings config) {
         try {
             settings = NodeSettings.of(config);
+            requests = new RemoteRequests(settings.name(), () -> processes, () -> audit);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
             LOG.error("cluster node not started: {} (etc/{}.cfg)", e.getMessage(), PID);
@@ -119,6 +152,7 @@ public class ClusterNode implements Cluster {
         HazelcastInstance m = member;
         member = null;
         if (m != null) {
+            RUNNING.remove(m.getName());
             try {
                 m.getMap(MemberConfig.NODES_MAP).remove(settings.name());
             } catch (RuntimeException e) {
@@ -148,6 +182,7 @@ public class ClusterNode implements Cluster {
             }
             number = NodeNumbers.claim(m, settings.name(), numberFile());
             raisePidFloor((long) number * NodeNumbers.PIDS_PER_NODE);
+            RUNNING.put(m.getName(), this);
             member = m;
             state = "running";
             LOG.info("cluster node {} joined cluster {} at {} with {} member(s)", settings.name(), settings.clusterName(),
@@ -256,6 +291,130 @@ public class ClusterNode implements Cluster {
         return out;
     }
 
+    static ClusterNode running(String memberName) {
+        return RUNNING.get(memberName);
+    }
+
+    RemoteRequests requests() {
+        return requests;
+    }
+
+    @Override
+    public Optional<String> nodeOf(long pid) throws SyscallException {
+        long n = NodeStatus.nodeNumberOf(pid);
+        HazelcastInstance m = member;
+        if (n == 0 || n == number || m == null) return Optional.empty();
+        for (NodeStatus s : nodes()) {
+            if (s.number() == n && !s.local()) return Optional.of(s.name());
+        }
+        IMap<String, Integer> numbers = m.getMap(NodeNumbers.MAP);
+        for (var e : numbers.entrySet()) {
+            if (e.getValue() == n) {
+                throw new SyscallException(Errno.EIO, "pid " + pid + " is of node " + e.getKey() + " (number " + n
+                        + "), which is not in the cluster now");
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<ClusterListing> list(ProcessQuery query, ConsoleOperator operator) throws SyscallException {
+        HazelcastInstance m = running();
+        String body = toJson(query);
+        Map<String, Future<String>> asked = new TreeMap<>();
+        for (Member other : m.getCluster().getMembers()) {
+            String name = other.getAttribute(MemberConfig.NODE_ATTRIBUTE);
+            if (!other.localMember()) asked.put(name, executor(m).submitToMember(task(RemoteRequests.LIST, body, operator), other));
+        }
+        List<ClusterListing> out = new ArrayList<>();
+        ProcessManager pm = processes;
+        if (pm != null) out.add(new ClusterListing(settings.name(), RemoteRequests.list(pm, query, operator), null));
+        for (var e : asked.entrySet()) {
+            try {
+                JsonNode answer = RemoteRequests.answer(await(e.getValue(), e.getKey()));
+                out.add(new ClusterListing(e.getKey(), RemoteRequests.JSON.treeToValue(answer, ProcessListing.class), null));
+            } catch (SyscallException ex) {
+                if (ex.errno() == Errno.EPERM) throw ex;
+                out.add(new ClusterListing(e.getKey(), null, ex.errno() + ": " + ex.getMessage()));
+            } catch (IOException ex) {
+                out.add(new ClusterListing(e.getKey(), null, "EIO: an answer this node cannot read: " + ex.getMessage()));
+            }
+        }
+        out.sort(Comparator.comparing(ClusterListing::node));
+        return out;
+    }
+
+    @Override
+    public ProcessInfo info(long pid, ConsoleOperator operator) throws SyscallException {
+        JsonNode answer = ask(pid, RemoteRequests.INFO, RemoteRequests.JSON.createObjectNode().put("pid", pid).toString(), operator);
+        try {
+            return RemoteRequests.JSON.treeToValue(answer, ProcessInfo.class);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "an answer this node cannot read: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void signal(long pid, Signal signal, ConsoleOperator operator) throws SyscallException {
+        ask(pid, RemoteRequests.SIGNAL, RemoteRequests.JSON.createObjectNode().put("pid", pid).put("signal", signal.name())
+                .put("from", settings.name()).toString(), operator);
+    }
+
+    /** Asks the node whose range {@code pid} is in. */
+    private JsonNode ask(long pid, String operation, String body, ConsoleOperator operator) throws SyscallException {
+        HazelcastInstance m = running();
+        long n = NodeStatus.nodeNumberOf(pid);
+        if (n == 0) throw new SyscallException(Errno.ESRCH, "no process " + pid + " here, and pid " + pid
+                + " is in no node's range (it was given before its node joined a cluster: ask on its node)");
+        String name = null;
+        for (NodeStatus s : nodes()) {
+            if (s.number() == n) name = s.name();
+        }
+        if (name == null) throw new SyscallException(Errno.EIO, "node number " + n + ", which gave pid " + pid + ", is not in the cluster");
+        for (Member other : m.getCluster().getMembers()) {
+            if (name.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
+                return RemoteRequests.answer(await(executor(m).submitToMember(task(operation, body, operator), other), name));
+            }
+        }
+        throw new SyscallException(Errno.EIO, "node " + name + ", which runs pid " + pid + ", left the cluster");
+    }
+
+    private HazelcastInstance running() throws SyscallException {
+        HazelcastInstance m = member;
+        if (m == null) throw new SyscallException(Errno.EIO, "node " + localNode() + " is not in a cluster: its member is " + state);
+        return m;
+    }
+
+    private static IExecutorService executor(HazelcastInstance m) {
+        return m.getExecutorService(MemberConfig.REQUESTS_EXECUTOR);
+    }
+
+    private static RemoteTask task(String operation, String body, ConsoleOperator operator) {
+        return new RemoteTask(operation, body, operator.name(), List.copyOf(operator.roles()));
+    }
+
+    private static String await(Future<String> answer, String node) throws SyscallException {
+        try {
+            return answer.get(REQUEST_SECONDS, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true);
+            throw new SyscallException(Errno.ETIMEDOUT, "node " + node + " did not answer within " + REQUEST_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyscallException(Errno.EINTR, "interrupted while waiting for node " + node);
+        } catch (ExecutionException e) {
+            throw new SyscallException(Errno.EIO, "node " + node + " could not answer: " + e.getCause());
+        }
+    }
+
+    private static String toJson(Object value) throws SyscallException {
+        try {
+            return RemoteRequests.JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EINVAL, "cannot send " + value + ": " + e.getMessage());
+        }
+    }
+
     static String address(Member m) {
         return m.getAddress().getHost() + ":" + m.getAddress().getPort();
     }
@@ -264,6 +423,7 @@ public class ClusterNode implements Cluster {
     private final class Membership implements MembershipListener {
         @Override
         public void memberAdded(MembershipEvent e) {
+            if (e.getMember().localMember()) return; // this node joining is not news to its own agents
             String node = e.getMember().getAttribute(MemberConfig.NODE_ATTRIBUTE);
             LOG.info("cluster: node {} joined ({})", node, address(e.getMember()));
             post(NODE_JOINED, node, e.getMember());

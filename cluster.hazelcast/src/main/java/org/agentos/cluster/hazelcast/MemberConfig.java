@@ -14,6 +14,8 @@ import com.hazelcast.config.NetworkConfig;
 final class MemberConfig {
     /** The map of the nodes' published status, keyed by node name. */
     static final String NODES_MAP = "agentos.nodes";
+    /** The executor other nodes' requests run on (a few threads: each request is one kernel call). */
+    static final String REQUESTS_EXECUTOR = "agentos.requests";
     /** The member attribute that carries the node's name. */
     static final String NODE_ATTRIBUTE = "agentos.node";
 
@@ -41,6 +43,7 @@ final class MemberConfig {
         join.getTcpIpConfig().setEnabled(true).setMembers(s.members());
         // a node's status outlives it by a few rounds at most: the survivors also remove it when it leaves
         c.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1).setTimeToLiveSeconds(s.failureDetectionSeconds() + 5 * s.publishSeconds()));
+        c.getExecutorConfig(REQUESTS_EXECUTOR).setPoolSize(4).setQueueCapacity(1000);
         return c;
     }
 }

@@ -1,11 +1,22 @@
 package org.agentos.kernel.api.cluster;
 
 import java.util.List;
+import java.util.Optional;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessQuery;
+import org.agentos.kernel.api.security.ConsoleOperator;
+import org.agentos.kernel.api.syscall.SyscallException;
 
 /**
  * The cluster this installation is a node of. Nodes joining and leaving are also posted as events
  * ({@link #NODE_JOINED}, {@link #NODE_LEFT}, properties {@code node} and {@code address}) that
  * agents hear through {@code ipc.subscribe}.
+ *
+ * <p>One process namespace: node n gives pids from n × {@link NodeStatus#PIDS_PER_NODE}, so a pid
+ * names its node. A request about another node's process is executed by that node, which checks
+ * the operator it carries as its own console would: an administrator acts on any process, anyone
+ * else on their own. Hazelcast's open source edition does not authenticate members: the identity
+ * is as trustworthy as the cluster's network (docs/cluster.md).
  */
 @org.osgi.annotation.versioning.ProviderType
 public interface Cluster {
@@ -26,4 +37,28 @@ public interface Cluster {
 
     /** This node's member: {@code starting}, {@code running}, or {@code failed: <why>}. */
     String state();
+
+    /** What a remote process is sent. */
+    enum Signal { KILL, TERMINATE, PAUSE, RESUME }
+
+    /**
+     * The node that runs {@code pid} when it is another live node (by the pid's range), or empty:
+     * this node's, a pid given before its node joined, or a range no node ever had. EIO when the
+     * pid's node was in the cluster and is not now.
+     */
+    Optional<String> nodeOf(long pid) throws SyscallException;
+
+    /**
+     * Every node's page of processes matching {@code query}, each as {@code operator} may see them
+     * (an administrator everyone's; anyone else their own: another owner named is EPERM), this
+     * node's included, ordered by node name. A node that does not answer within seconds is listed
+     * with its error.
+     */
+    List<ClusterListing> list(ProcessQuery query, ConsoleOperator operator) throws SyscallException;
+
+    /** A process of another node, asked of that node: ESRCH, EPERM (not the operator's), EIO (its node is gone). */
+    ProcessInfo info(long pid, ConsoleOperator operator) throws SyscallException;
+
+    /** Sends a process of another node {@code signal}, audited on that node with the operator's name. */
+    void signal(long pid, Signal signal, ConsoleOperator operator) throws SyscallException;
 }

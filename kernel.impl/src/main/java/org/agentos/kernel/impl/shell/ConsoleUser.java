@@ -36,6 +36,11 @@ final class ConsoleUser {
         return op.name();
     }
 
+    /** Who this is, as another node of a cluster is told. */
+    ConsoleOperator operator() {
+        return op;
+    }
+
     /** The user's roles, sorted. */
     Set<String> roles() {
         return new TreeSet<>(op.roles());

@@ -3,9 +3,11 @@ package org.agentos.kernel.impl.shell;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.syscall.SyscallException;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -14,10 +16,14 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 
 @Service
-@Command(scope = "agent", name = "info", description = "Shows one process: state, capabilities, quotas, usage by syscall.")
+@Command(scope = "agent", name = "info", description = "Shows one process: state, capabilities, quotas, usage by syscall; in a cluster, any node's.")
 public class InfoCommand implements Action {
     @Reference
     ProcessManager processes;
+
+    /** Another node's pid is asked of its node (agentos-cluster installed). */
+    @Reference(optional = true)
+    Cluster cluster;
 
     @Argument(index = 0, name = "pid", required = true, description = "process id")
     @Completion(PidCompleter.class)
@@ -25,11 +31,22 @@ public class InfoCommand implements Action {
 
     @Override
     public Object execute() {
-        ProcessInfo p = processes.info(pid).orElseThrow(() -> ConsoleErrors.of("ESRCH", "no process " + pid));
-        ConsoleUser.current().requireOwnerOf(processes, pid); // capabilities and usage are the owner's to see
+        String node = ClusterPids.nodeOf(processes, cluster, pid).orElse(null);
+        ProcessInfo p;
+        if (node != null) {
+            try {
+                p = cluster.info(pid, ConsoleUser.current().operator()); // its node checks the user's right to see it
+            } catch (SyscallException e) {
+                throw ConsoleErrors.of(e);
+            }
+        } else {
+            p = processes.info(pid).orElseThrow(() -> ConsoleErrors.of("ESRCH", "no process " + pid));
+            ConsoleUser.current().requireOwnerOf(processes, pid); // capabilities and usage are the owner's to see
+        }
         Quotas q = p.quotas();
         var out = System.out;
         out.println("pid          " + p.pid());
+        if (node != null) out.println("node         " + node);
         out.println("ppid         " + p.ppid());
         out.println("owner        " + p.owner());
         out.println("program      " + p.program());

@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl.shell;
 
 import java.util.List;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -15,10 +16,15 @@ import org.apache.karaf.shell.support.completers.StringsCompleter;
 @Command(scope = "agent", name = "kill", description = "Ends processes now (kill), or asks them to end (--term, catchable).",
         detailedDescription = "Give pids, or choose processes with -o/-p/-s (e.g. agent:kill -o alice -p counter); "
                 + "more than " + ProcessSelection.FORCE_ABOVE + " chosen that way need --force. "
-                + "Users without the admin role may signal only their own processes (owner = user name).")
+                + "Users without the admin role may signal only their own processes (owner = user name). "
+                + "In a cluster, a pid of another node is signalled on that node.")
 public class KillCommand implements Action {
     @Reference
     ProcessManager processes;
+
+    /** Another node's pid is signalled on its node (agentos-cluster installed). */
+    @Reference(optional = true)
+    Cluster cluster;
 
     @Option(name = "-t", aliases = "--term", description = "send a catchable terminate request instead of killing")
     boolean term;
@@ -54,9 +60,8 @@ public class KillCommand implements Action {
             else selection.apply(processes, p -> true, force, "kill", "killed", processes::kill, System.out);
             return null;
         }
-        user.requireOwnerOf(processes, pids);
-        if (term) Pids.each(pids, pid -> processes.terminate(pid), "terminate requested for");
-        else Pids.each(pids, pid -> processes.kill(pid), "killed");
+        if (term) ClusterPids.each(processes, cluster, user, pids, Cluster.Signal.TERMINATE, processes::terminate, "terminate requested for");
+        else ClusterPids.each(processes, cluster, user, pids, Cluster.Signal.KILL, processes::kill, "killed");
         return null;
     }
 }

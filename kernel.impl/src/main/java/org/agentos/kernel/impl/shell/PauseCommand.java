@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl.shell;
 
 import java.util.List;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessState;
 import org.apache.karaf.shell.api.action.Action;
@@ -19,6 +20,10 @@ import org.apache.karaf.shell.support.completers.StringsCompleter;
 public class PauseCommand implements Action {
     @Reference
     ProcessManager processes;
+
+    /** Another node's pid is paused on its node (agentos-cluster installed). */
+    @Reference(optional = true)
+    Cluster cluster;
 
     @Option(name = "-o", aliases = "--owner", description = "every live process of this owner")
     @Completion(OwnerCompleter.class)
@@ -46,8 +51,7 @@ public class PauseCommand implements Action {
         ProcessSelection selection = ProcessSelection.of(owner, program, state);
         ProcessSelection.requireOneOf(pids, selection, "pause");
         if (selection.isEmpty()) {
-            user.requireOwnerOf(processes, pids);
-            Pids.each(pids, pid -> processes.pause(pid), "paused");
+            ClusterPids.each(processes, cluster, user, pids, Cluster.Signal.PAUSE, processes::pause, "paused");
         } else {
             selection = user.restrict(selection);
             selection.apply(processes, p -> p.state() != ProcessState.PAUSED && !p.pausePending(), force, "pause", "paused",

@@ -1,6 +1,7 @@
 package org.agentos.kernel.impl.shell;
 
 import java.util.List;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessState;
 import org.apache.karaf.shell.api.action.Action;
@@ -19,6 +20,10 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 public class ResumeCommand implements Action {
     @Reference
     ProcessManager processes;
+
+    /** Another node's pid is resumed on its node (agentos-cluster installed). */
+    @Reference(optional = true)
+    Cluster cluster;
 
     @Option(name = "-o", aliases = "--owner", description = "the paused processes of this owner")
     @Completion(OwnerCompleter.class)
@@ -42,8 +47,7 @@ public class ResumeCommand implements Action {
         ProcessSelection selection = ProcessSelection.of(owner, program, null);
         ProcessSelection.requireOneOf(pids, selection, "resume");
         if (selection.isEmpty()) {
-            user.requireOwnerOf(processes, pids);
-            Pids.each(pids, pid -> processes.resume(pid), "resumed");
+            ClusterPids.each(processes, cluster, user, pids, Cluster.Signal.RESUME, processes::resume, "resumed");
         } else {
             selection = user.restrict(selection);
             selection.apply(processes, p -> p.state() == ProcessState.PAUSED || p.pausePending(), force, "resume", "resumed",

@@ -1,0 +1,128 @@
+package org.agentos.cluster.hazelcast;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.cluster.Cluster;
+import org.agentos.kernel.api.process.ProcessInfo;
+import org.agentos.kernel.api.process.ProcessListing;
+import org.agentos.kernel.api.process.ProcessManager;
+import org.agentos.kernel.api.process.ProcessQuery;
+import org.agentos.kernel.api.security.ConsoleOperator;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallException;
+
+/**
+ * The receiving side of another node's request: this node's kernel does it, after the same
+ * checks its own console makes for the operator the request carries (an administrator may see
+ * and act on any process, anyone else on their own), and an act is audited here with the
+ * operator's and the asking node's names.
+ */
+final class RemoteRequests {
+    static final String LIST = "list";
+    static final String INFO = "info";
+    static final String SIGNAL = "signal";
+
+    static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final String node;
+    private final Supplier<ProcessManager> processes;
+    private final Supplier<AuditLog> audit;
+
+    RemoteRequests(String node, Supplier<ProcessManager> processes, Supplier<AuditLog> audit) {
+        this.node = node;
+        this.processes = processes;
+        this.audit = audit;
+    }
+
+    String serve(RemoteTask task) {
+        ConsoleOperator operator = new ConsoleOperator(task.user, Set.copyOf(task.roles));
+        try {
+            ProcessManager pm = processes.get();
+            if (pm == null) throw new SyscallException(Errno.EIO, "node " + node + " has no kernel running");
+            JsonNode body = JSON.readTree(task.body);
+            return switch (task.operation) {
+                case LIST -> JSON.writeValueAsString(list(pm, JSON.treeToValue(body, ProcessQuery.class), operator));
+                case INFO -> JSON.writeValueAsString(visible(pm, body.path("pid").asLong(), operator));
+                case SIGNAL -> signal(pm, body.path("pid").asLong(), Cluster.Signal.valueOf(body.path("signal").asText()), operator,
+                        body.path("from").asText("?"));
+                default -> throw new SyscallException(Errno.EINVAL, "no request '" + task.operation + "'");
+            };
+        } catch (SyscallException e) {
+            return error(e.errno().name(), e.getMessage());
+        } catch (IOException | IllegalArgumentException e) {
+            return error("EINVAL", "a request this node cannot read: " + e.getMessage());
+        }
+    }
+
+    static ProcessListing list(ProcessManager pm, ProcessQuery q, ConsoleOperator operator) throws SyscallException {
+        if (!operator.isAdmin()) {
+            if (q.owner() != null && !q.owner().equals(operator.name())) {
+                throw new SyscallException(Errno.EPERM, "processes of " + q.owner() + " are not yours; only administrators list other owners'");
+            }
+            q = new ProcessQuery(operator.name(), q.program(), q.state(), q.includeEnded(), q.limit(), q.order(), q.descending(),
+                    q.after(), q.backward());
+        }
+        return pm.list(q);
+    }
+
+    private ProcessInfo visible(ProcessManager pm, long pid, ConsoleOperator operator) throws SyscallException {
+        ProcessInfo p = pm.info(pid).orElseThrow(() -> new SyscallException(Errno.ESRCH, "no process " + pid + " on node " + node));
+        if (!operator.sees(p.owner())) {
+            throw new SyscallException(Errno.EPERM, "process " + pid + " belongs to " + p.owner() + "; only administrators act on other owners' processes");
+        }
+        return p;
+    }
+
+    private String signal(ProcessManager pm, long pid, Cluster.Signal signal, ConsoleOperator operator, String from) throws SyscallException {
+        visible(pm, pid, operator);
+        String name = "cluster." + signal.name().toLowerCase(java.util.Locale.ROOT);
+        try {
+            switch (signal) {
+                case KILL -> pm.kill(pid);
+                case TERMINATE -> pm.terminate(pid);
+                case PAUSE -> pm.pause(pid);
+                case RESUME -> pm.resume(pid);
+            }
+        } catch (SyscallException e) {
+            record(name, e.errno().name(), operator, "pid " + pid + " from node " + from + ": " + e.getMessage());
+            throw e;
+        }
+        record(name, "ok", operator, "pid " + pid + " by console user " + operator.name() + " on node " + from);
+        ObjectNode ok = JSON.createObjectNode().put("pid", pid).put("signal", signal.name());
+        return ok.toString();
+    }
+
+    private void record(String name, String outcome, ConsoleOperator operator, String detail) {
+        AuditLog log = audit.get();
+        if (log != null) log.record(name, outcome, operator.name(), detail);
+    }
+
+    static String error(String errno, String message) {
+        return JSON.createObjectNode().put("errno", errno).put("message", message).toString();
+    }
+
+    /** The answer's value, or its error as the SyscallException it was. */
+    static JsonNode answer(String json) throws SyscallException {
+        try {
+            JsonNode n = JSON.readTree(json);
+            if (n.has("errno")) {
+                Errno errno;
+                try {
+                    errno = Errno.valueOf(n.get("errno").asText());
+                } catch (IllegalArgumentException e) {
+                    errno = Errno.EIO;
+                }
+                throw new SyscallException(errno, n.path("message").asText());
+            }
+            return n;
+        } catch (IOException e) {
+            throw new SyscallException(Errno.EIO, "an answer this node cannot read: " + e.getMessage());
+        }
+    }
+}
