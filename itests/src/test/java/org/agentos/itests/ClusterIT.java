@@ -86,7 +86,17 @@ class ClusterIT {
         assertTrue(Pattern.compile("(?m)^\\* node-a\\s+" + numberA + "\\s").matcher(a.console("cluster:nodes")).find());
 
         // a process of node-b, seen and acted on from node-a: its node does it, and audits it
-        long sleeper = spawnedPid(b.console("agent:spawn -o remote counter '{\"limit\":0,\"sleepMs\":60000}'"));
+        // placed from node-a: node-b's console runs the spawn as the same operator, with its own checks
+        String placed = a.console("agent:spawn --node node-b -o remote counter '{\"limit\":0,\"sleepMs\":60000}'");
+        assertTrue(placed.contains("on node node-b"), placed);
+        long sleeper = spawnedPid(placed);
+        assertEquals(numberB, sleeper / 1_000_000_000_000L, "a pid of node-b's range");
+        String quoted = a.console("agent:spawn --node node-b counter '{\"limit\":1,\"note\":\"a $HOME b\"}'");
+        assertTrue(quoted.contains("on node node-b"), "arguments with quotes cross intact: " + quoted);
+        long auto = spawnedPid(a.console("agent:spawn --node auto counter '{\"limit\":1}'"));
+        assertTrue(auto / 1_000_000_000_000L == numberA || auto / 1_000_000_000_000L == numberB);
+        UnpackedDistribution.Result nowhere = a.run(Duration.ofSeconds(60), "bin/agentos-console", "agent:spawn --node nowhere counter");
+        assertTrue(nowhere.output().contains("ENOENT") && nowhere.output().contains("no node 'nowhere'"), nowhere.output());
         String everywhere = a.console("agent:ps --cluster -o remote");
         assertTrue(Pattern.compile("(?m)^node-b\\s+" + sleeper + "\\s").matcher(everywhere).find(), everywhere);
         assertEquals("1", a.console("agent:ps --cluster --count -o remote").strip());

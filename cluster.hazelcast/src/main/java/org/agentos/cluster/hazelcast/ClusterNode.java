@@ -20,6 +20,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.cluster.ClusterListing;
+import org.agentos.kernel.api.cluster.SpawnOrder;
+import org.apache.karaf.shell.api.console.SessionFactory;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -112,6 +114,10 @@ public class ClusterNode implements Cluster {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile AuditLog audit;
 
+    /** Karaf's shell, where another node's agent:spawn runs as its operator. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile SessionFactory sessions;
+
     /** Where this node's number becomes the kernel's pid floor. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ConfigurationAdmin configAdmin;
@@ -132,7 +138,7 @@ public class ClusterNode implements Cluster {
     void activate(Settings config) {
         try {
             settings = NodeSettings.of(config);
-            requests = new RemoteRequests(settings.name(), () -> processes, () -> audit);
+            requests = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
             LOG.error("cluster node not started: {} (etc/{}.cfg)", e.getMessage(), PID);
@@ -358,6 +364,33 @@ public class ClusterNode implements Cluster {
     public void signal(long pid, Signal signal, ConsoleOperator operator) throws SyscallException {
         ask(pid, RemoteRequests.SIGNAL, RemoteRequests.JSON.createObjectNode().put("pid", pid).put("signal", signal.name())
                 .put("from", settings.name()).toString(), operator);
+    }
+
+    @Override
+    public String place(String node) throws SyscallException {
+        List<NodeStatus> all = nodes();
+        if (all.isEmpty()) running();
+        if (AUTO.equals(node)) {
+            return Placement.leastLoaded(all).map(NodeStatus::name)
+                    .orElseThrow(() -> new SyscallException(Errno.EAGAIN, "no node has published its load yet; try again in a moment"));
+        }
+        for (NodeStatus s : all) {
+            if (s.name().equals(node)) return s.name();
+        }
+        throw new SyscallException(Errno.ENOENT, "no node '" + node + "' in cluster " + name() + " (cluster:nodes lists them)");
+    }
+
+    @Override
+    public String spawn(String node, SpawnOrder order, ConsoleOperator operator) throws SyscallException {
+        HazelcastInstance m = running();
+        String body = toJson(order);
+        for (Member other : m.getCluster().getMembers()) {
+            if (node.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
+                JsonNode answer = RemoteRequests.answer(await(executor(m).submitToMember(task(RemoteRequests.SPAWN, body, operator), other), node));
+                return answer.path("printed").asText();
+            }
+        }
+        throw new SyscallException(Errno.ENOENT, "no node '" + node + "' in cluster " + name() + " (cluster:nodes lists them)");
     }
 
     /** Asks the node whose range {@code pid} is in. */

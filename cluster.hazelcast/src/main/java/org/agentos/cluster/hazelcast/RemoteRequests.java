@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.cluster.Cluster;
+import org.agentos.kernel.api.cluster.SpawnOrder;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -16,6 +17,7 @@ import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.security.ConsoleOperator;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.apache.karaf.shell.api.console.SessionFactory;
 
 /**
  * The receiving side of another node's request: this node's kernel does it, after the same
@@ -27,17 +29,20 @@ final class RemoteRequests {
     static final String LIST = "list";
     static final String INFO = "info";
     static final String SIGNAL = "signal";
+    static final String SPAWN = "spawn";
 
     static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final String node;
     private final Supplier<ProcessManager> processes;
     private final Supplier<AuditLog> audit;
+    private final Supplier<SessionFactory> sessions;
 
-    RemoteRequests(String node, Supplier<ProcessManager> processes, Supplier<AuditLog> audit) {
+    RemoteRequests(String node, Supplier<ProcessManager> processes, Supplier<AuditLog> audit, Supplier<SessionFactory> sessions) {
         this.node = node;
         this.processes = processes;
         this.audit = audit;
+        this.sessions = sessions;
     }
 
     String serve(RemoteTask task) {
@@ -51,6 +56,8 @@ final class RemoteRequests {
                 case INFO -> JSON.writeValueAsString(visible(pm, body.path("pid").asLong(), operator));
                 case SIGNAL -> signal(pm, body.path("pid").asLong(), Cluster.Signal.valueOf(body.path("signal").asText()), operator,
                         body.path("from").asText("?"));
+                case SPAWN -> JSON.createObjectNode().put("printed", ConsoleOnNode.run(sessions.get(), operator,
+                        ConsoleOnNode.spawnLine(JSON.treeToValue(body, SpawnOrder.class)))).toString();
                 default -> throw new SyscallException(Errno.EINVAL, "no request '" + task.operation + "'");
             };
         } catch (SyscallException e) {

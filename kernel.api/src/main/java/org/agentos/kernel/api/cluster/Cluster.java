@@ -61,4 +61,20 @@ public interface Cluster {
 
     /** Sends a process of another node {@code signal}, audited on that node with the operator's name. */
     void signal(long pid, Signal signal, ConsoleOperator operator) throws SyscallException;
+
+    /** {@code agent:spawn --node auto}: the node the placement rule chooses. */
+    String AUTO = "auto";
+
+    /**
+     * The node a spawn placed on {@code node} goes to: that node when it is up, or for
+     * {@link #AUTO} the least loaded one (fewest runnable processes per CPU worker; then the lower
+     * memory level; then fewer processes; then the name). ENOENT for a node not in the cluster.
+     */
+    String place(String node) throws SyscallException;
+
+    /**
+     * Runs {@code order} on {@code node} as that node's {@code agent:spawn} would for
+     * {@code operator}, its checks included; returns what that command printed.
+     */
+    String spawn(String node, SpawnOrder order, ConsoleOperator operator) throws SyscallException;
 }

@@ -3,6 +3,8 @@ package org.agentos.kernel.impl.shell;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import org.agentos.kernel.api.cluster.Cluster;
+import org.agentos.kernel.api.cluster.SpawnOrder;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.process.SpawnSpec;
@@ -76,6 +78,14 @@ public class SpawnCommand implements Action {
     @Option(name = "--count", description = "how many identical processes to start")
     int count = 1;
 
+    @Option(name = "--node", description = "the cluster node to run it on, or auto (the least loaded); that node's console "
+            + "checks the options for you (agentos-cluster)")
+    @Completion(value = NodeCompleter.class)
+    String node;
+
+    @Reference(optional = true)
+    Cluster cluster;
+
     @Override
     public Object execute() throws Exception {
         JsonNode parsed;
@@ -102,6 +112,7 @@ public class SpawnCommand implements Action {
             throw ConsoleErrors.of("EINVAL", e.getMessage());
         }
         ConsoleUser user = ConsoleUser.current();
+        if (node != null && elsewhere(user, parsed)) return null;
         String forOwner = user.ownerFor(owner, null); // null: the kernel's default owner, root
         if (!user.isAdmin()) holdToRole(user, sc);
         SpawnSpec spec = new SpawnSpec(program, parsed, forOwner, nice, caps, q, sc);
@@ -117,6 +128,20 @@ public class SpawnCommand implements Action {
         }
         System.out.println(count == 1 ? "spawned pid " + first : "spawned " + count + " processes, pids " + first + ".." + last);
         return null;
+    }
+
+    /** Runs the spawn on another node when --node names one (or auto chooses one); false: this node's. */
+    private boolean elsewhere(ConsoleUser user, JsonNode parsed) {
+        if (cluster == null) throw ConsoleErrors.of("EINVAL", "--node needs this installation in a cluster (feature:install agentos-cluster)");
+        try {
+            String target = cluster.place(node);
+            if (target.equals(cluster.localNode())) return false;
+            System.out.println(cluster.spawn(target, new SpawnOrder(program, parsed.toString(), owner, nice, schedClass, caps, cpuMs, wallMs,
+                    maxSyscalls, maxTokens, maxBytes, count), user.operator()) + " on node " + target);
+            return true;
+        } catch (SyscallException e) {
+            throw ConsoleErrors.of(e);
+        }
     }
 
     /**
