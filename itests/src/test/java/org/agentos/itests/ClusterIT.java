@@ -52,6 +52,12 @@ class ClusterIT {
         return Pattern.compile("(?m)^[ *] " + Pattern.quote(name) + "\\s+\\d+\\s+127\\.0\\.0\\.1:\\d+\\s+up\\s").matcher(nodes).find();
     }
 
+    /** The count in a counter's state, as agent:state prints it. */
+    static long count(String state) {
+        Matcher m = Pattern.compile("\"count\"\\s*:\\s*(\\d+)").matcher(state);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     static long spawnedPid(String out) {
         Matcher m = Pattern.compile("spawned pid (\\d+)").matcher(out);
         assertTrue(m.find(), out);
@@ -109,6 +115,26 @@ class ClusterIT {
         assertTrue(b.console("kernel:audit --name cluster. -n 5").contains("by console user karaf on node node-a"), "audited on node-b");
         UnpackedDistribution.Result unknown = a.run(Duration.ofSeconds(60), "bin/agentos-console", "agent:info " + (numberB * 1_000_000_000_000L + 999_999));
         assertTrue(unknown.output().contains("ESRCH") && unknown.output().contains("on node node-b"), unknown.output());
+
+        // moving a counter from node-b to node-a mid-way: it goes on from its count there, and the original ends
+        long mover = spawnedPid(a.console("agent:spawn --node node-b -o moving counter '{\"limit\":40,\"sleepMs\":100}'"));
+        UnpackedDistribution.waitUntil("counted a while on node-b", () -> count(b.console("agent:state " + mover)) >= 5);
+        String moved = a.console("agent:move " + mover + " node-a");
+        Matcher to = Pattern.compile("moved pid " + mover + " to node node-a as pid (\\d+)").matcher(moved);
+        assertTrue(to.find(), moved);
+        long copy = Long.parseLong(to.group(1));
+        assertEquals(numberA, copy / 1_000_000_000_000L, "the copy has a pid of its new node");
+        assertTrue(b.console("agent:info " + mover).contains("KILLED"), "the original ended after the copy ran");
+        assertTrue(count(a.console("agent:state " + copy)) >= 5, "the copy went on from the count it had, not from 0");
+        UnpackedDistribution.waitUntil("the copy finished", () -> a.console("agent:info " + copy).contains("EXITED"));
+        assertTrue(a.console("agent:info " + copy).contains("counted to 40"));
+        UnpackedDistribution.Result same = a.run(Duration.ofSeconds(60), "bin/agentos-console", "agent:move " + copy + " node-a");
+        assertTrue(same.output().contains("EINVAL"), same.output());
+
+        // draining node-b moves every live process it has to node-a
+        String drained = a.console("cluster:drain node-b");
+        assertTrue(drained.contains("drained node node-b:") && !drained.contains("stayed"), drained);
+        assertEquals("0", b.console("agent:ps --count").strip(), "node-b is empty: " + b.console("agent:ps"));
 
         // an agent on node-a waits for a node to leave
         long watcher = spawnedPid(a.console(

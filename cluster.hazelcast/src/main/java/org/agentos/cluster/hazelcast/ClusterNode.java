@@ -126,9 +126,15 @@ public class ClusterNode implements Cluster {
     private static final Map<String, ClusterNode> RUNNING = new ConcurrentHashMap<>();
     /** How long a request to another node may take. */
     static final long REQUEST_SECONDS = 10;
+    /** How long a move may take: the cut waits up to 30 s for a quiet step boundary, then the image travels. */
+    static final long MOVE_SECONDS = 300;
+    /** Processes one drain moves at most (run it again for more); and how long it may take. */
+    static final int DRAIN_MOST = 100_000;
+    static final long DRAIN_SECONDS = 24 * 3600;
 
     private NodeSettings settings;
     private RemoteRequests requests;
+    private Moves moves;
     private ScheduledExecutorService executor;
     private volatile HazelcastInstance member;
     private volatile String state = "starting";
@@ -138,7 +144,9 @@ public class ClusterNode implements Cluster {
     void activate(Settings config) {
         try {
             settings = NodeSettings.of(config);
-            requests = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions);
+            MoveInbox inbox = MoveInbox.ofThisNode();
+            moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, this::askNode);
+            requests = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
             LOG.error("cluster node not started: {} (etc/{}.cfg)", e.getMessage(), PID);
@@ -393,6 +401,65 @@ public class ClusterNode implements Cluster {
         throw new SyscallException(Errno.ENOENT, "no node '" + node + "' in cluster " + name() + " (cluster:nodes lists them)");
     }
 
+    @Override
+    public String move(long pid, String node, ConsoleOperator operator) throws SyscallException {
+        Optional<String> there = nodeOf(pid);
+        if (there.isPresent()) { // its node moves it
+            return ask(pid, RemoteRequests.MOVE, RemoteRequests.JSON.createObjectNode().put("pid", pid).put("node", node).toString(), operator)
+                    .path("said").asText();
+        }
+        String target = AUTO.equals(node) ? placeElsewhere() : place(node);
+        return moves.move(pid, target, operator);
+    }
+
+    @Override
+    public List<String> drain(String node, ConsoleOperator operator) throws SyscallException {
+        String target = place(node);
+        if (!target.equals(settings.name())) {
+            JsonNode said = askNode(target, RemoteRequests.DRAIN, "{}", null, operator);
+            List<String> lines = new ArrayList<>();
+            said.path("lines").forEach(l -> lines.add(l.asText()));
+            return lines;
+        }
+        ProcessManager pm = processes;
+        if (pm == null) throw new SyscallException(Errno.EIO, "node " + node + " has no kernel running");
+        List<String> lines = new ArrayList<>();
+        int moved = 0;
+        int stayed = 0;
+        for (ProcessInfo p : pm.list(new ProcessQuery(null, null, null, false, DRAIN_MOST)).processes()) {
+            if (p.ppid() == 0) continue; // init
+            try {
+                lines.add(moves.move(p.pid(), placeElsewhere(), operator));
+                moved++;
+            } catch (SyscallException e) {
+                lines.add("stayed: pid " + p.pid() + " (" + e.errno() + ": " + e.getMessage() + ")");
+                stayed++;
+            }
+        }
+        lines.add("drained node " + node + ": " + moved + " moved" + (stayed == 0 ? "" : ", " + stayed + " stayed"));
+        return lines;
+    }
+
+    /** The least loaded node but this one. */
+    private String placeElsewhere() throws SyscallException {
+        List<NodeStatus> others = nodes().stream().filter(n -> !n.local()).toList();
+        return Placement.leastLoaded(others).map(NodeStatus::name)
+                .orElseThrow(() -> new SyscallException(Errno.EAGAIN, "no other node is up to move to (cluster:nodes)"));
+    }
+
+    /** Sends {@code operation} to the node named {@code node}. */
+    com.fasterxml.jackson.databind.JsonNode askNode(String node, String operation, String body, byte[] data, ConsoleOperator operator)
+            throws SyscallException {
+        HazelcastInstance m = running();
+        for (Member other : m.getCluster().getMembers()) {
+            if (node.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
+                RemoteTask t = new RemoteTask(operation, body, operator.name(), List.copyOf(operator.roles()), data);
+                return RemoteRequests.answer(await(executor(m).submitToMember(t, other), node, seconds(operation)));
+            }
+        }
+        throw new SyscallException(Errno.EIO, "node " + node + " is not in the cluster");
+    }
+
     /** Asks the node whose range {@code pid} is in. */
     private JsonNode ask(long pid, String operation, String body, ConsoleOperator operator) throws SyscallException {
         HazelcastInstance m = running();
@@ -406,7 +473,7 @@ public class ClusterNode implements Cluster {
         if (name == null) throw new SyscallException(Errno.EIO, "node number " + n + ", which gave pid " + pid + ", is not in the cluster");
         for (Member other : m.getCluster().getMembers()) {
             if (name.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
-                return RemoteRequests.answer(await(executor(m).submitToMember(task(operation, body, operator), other), name));
+                return RemoteRequests.answer(await(executor(m).submitToMember(task(operation, body, operator), other), name, seconds(operation)));
             }
         }
         throw new SyscallException(Errno.EIO, "node " + name + ", which runs pid " + pid + ", left the cluster");
@@ -426,12 +493,21 @@ public class ClusterNode implements Cluster {
         return new RemoteTask(operation, body, operator.name(), List.copyOf(operator.roles()));
     }
 
+    private static long seconds(String operation) {
+        if (operation.equals(RemoteRequests.DRAIN)) return DRAIN_SECONDS;
+        return operation.equals(RemoteRequests.MOVE) || operation.equals(RemoteRequests.RESTORE) ? MOVE_SECONDS : REQUEST_SECONDS;
+    }
+
     private static String await(Future<String> answer, String node) throws SyscallException {
+        return await(answer, node, REQUEST_SECONDS);
+    }
+
+    private static String await(Future<String> answer, String node, long seconds) throws SyscallException {
         try {
-            return answer.get(REQUEST_SECONDS, TimeUnit.SECONDS);
+            return answer.get(seconds, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
             answer.cancel(true);
-            throw new SyscallException(Errno.ETIMEDOUT, "node " + node + " did not answer within " + REQUEST_SECONDS + " s");
+            throw new SyscallException(Errno.ETIMEDOUT, "node " + node + " did not answer within " + seconds + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SyscallException(Errno.EINTR, "interrupted while waiting for node " + node);

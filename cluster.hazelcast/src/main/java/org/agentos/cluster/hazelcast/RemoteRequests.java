@@ -30,6 +30,10 @@ final class RemoteRequests {
     static final String INFO = "info";
     static final String SIGNAL = "signal";
     static final String SPAWN = "spawn";
+    static final String PUT = "put";
+    static final String RESTORE = "restore";
+    static final String MOVE = "move";
+    static final String DRAIN = "drain";
 
     static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -37,12 +41,19 @@ final class RemoteRequests {
     private final Supplier<ProcessManager> processes;
     private final Supplier<AuditLog> audit;
     private final Supplier<SessionFactory> sessions;
+    private final MoveInbox inbox;
+    private final Supplier<Moves> moves;
+    private final Cluster cluster;
 
-    RemoteRequests(String node, Supplier<ProcessManager> processes, Supplier<AuditLog> audit, Supplier<SessionFactory> sessions) {
+    RemoteRequests(String node, Supplier<ProcessManager> processes, Supplier<AuditLog> audit, Supplier<SessionFactory> sessions,
+                   MoveInbox inbox, Supplier<Moves> moves, Cluster cluster) {
         this.node = node;
         this.processes = processes;
         this.audit = audit;
         this.sessions = sessions;
+        this.inbox = inbox;
+        this.moves = moves;
+        this.cluster = cluster;
     }
 
     String serve(RemoteTask task) {
@@ -58,12 +69,36 @@ final class RemoteRequests {
                         body.path("from").asText("?"));
                 case SPAWN -> JSON.createObjectNode().put("printed", ConsoleOnNode.run(sessions.get(), operator,
                         ConsoleOnNode.spawnLine(JSON.treeToValue(body, SpawnOrder.class)))).toString();
+                case PUT -> {
+                    inbox.put(body.path("move").asText(null), body.path("path").asText(null), body.path("offset").asLong(-1), task.data);
+                    yield "{}";
+                }
+                case RESTORE -> restore(body.path("move").asText(null), operator);
+                case MOVE -> JSON.createObjectNode().put("said", moves.get().move(body.path("pid").asLong(), body.path("node").asText(),
+                        operator)).toString();
+                case DRAIN -> {
+                    ObjectNode out = JSON.createObjectNode();
+                    var lines = out.putArray("lines");
+                    cluster.drain(node, operator).forEach(lines::add);
+                    yield out.toString();
+                }
                 default -> throw new SyscallException(Errno.EINVAL, "no request '" + task.operation + "'");
             };
         } catch (SyscallException e) {
             return error(e.errno().name(), e.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             return error("EINVAL", "a request this node cannot read: " + e.getMessage());
+        }
+    }
+
+    /** An image that arrived, started here as the operator's agent:restore; its directory goes either way. */
+    private String restore(String move, ConsoleOperator operator) throws SyscallException {
+        try {
+            String printed = ConsoleOnNode.run(sessions.get(), operator,
+                    new ConsoleOnNode.Line("agent:restore $agentos_0", java.util.Map.of("agentos_0", inbox.dir(move).toString())));
+            return JSON.createObjectNode().put("printed", printed).toString();
+        } finally {
+            inbox.delete(move);
         }
     }
 

@@ -19,13 +19,20 @@ final class RemoteTask implements Callable<String>, Serializable, HazelcastInsta
     final String body;
     final String user;
     final ArrayList<String> roles;
+    /** Bytes that go with it (a piece of an image on its way), or null. */
+    final byte[] data;
     private transient HazelcastInstance member;
 
     RemoteTask(String operation, String body, String user, List<String> roles) {
+        this(operation, body, user, roles, null);
+    }
+
+    RemoteTask(String operation, String body, String user, List<String> roles, byte[] data) {
         this.operation = operation;
         this.body = body;
         this.user = user;
         this.roles = new ArrayList<>(roles);
+        this.data = data;
     }
 
     @Override

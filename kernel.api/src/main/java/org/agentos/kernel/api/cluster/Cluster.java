@@ -77,4 +77,21 @@ public interface Cluster {
      * {@code operator}, its checks included; returns what that command printed.
      */
     String spawn(String node, SpawnOrder order, ConsoleOperator operator) throws SyscallException;
+
+    /**
+     * Moves {@code pid} to {@code node} ({@link #AUTO}: the least loaded other node): its node
+     * cuts it at a quiet step boundary and keeps it paused, the image goes through the cluster,
+     * {@code node} restores and starts it, and only then does the original end; when any step
+     * fails the original goes on. Both consoles' checks apply to the operator (checkpoint,
+     * restore and kill are administrators' commands). Returns what happened, in a sentence
+     * naming the new pid.
+     */
+    String move(long pid, String node, ConsoleOperator operator) throws SyscallException;
+
+    /**
+     * Moves every live process of {@code node} (init aside) to the least loaded other nodes, one at
+     * a time, as {@link #move} does; done by that node, so that pids given before it joined the
+     * cluster are its own. Returns a line per process (moved, or why it stayed) and a summary.
+     */
+    List<String> drain(String node, ConsoleOperator operator) throws SyscallException;
 }
