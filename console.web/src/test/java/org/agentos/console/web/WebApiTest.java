@@ -46,6 +46,12 @@ class WebApiTest {
         kernel.stop();
     }
 
+    static List<Long> pids(JsonNode page) {
+        List<Long> pids = new java.util.ArrayList<>();
+        page.get("processes").forEach(r -> pids.add(r.get("pid").asLong()));
+        return pids;
+    }
+
     static Params params(String... kv) {
         Map<String, String[]> m = new HashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put(kv[i], new String[] {kv[i + 1]});
@@ -60,7 +66,7 @@ class WebApiTest {
         assertEquals(25, second.get("ahead").asInt());
         assertTrue(second.get("processes").get(0).get("pid").asLong() > first.get("processes").get(24).get("pid").asLong());
         ObjectNode back = api.list(params("owner", "odd", "limit", "25", "before", second.get("first").asText()), ADMIN);
-        assertEquals(first.get("processes"), back.get("processes"));
+        assertEquals(pids(first), pids(back), "the page before the second is the first (the rows' counters move: the processes run)");
         ObjectNode last = api.list(params("owner", "odd", "limit", "25", "last", "true"), ADMIN);
         assertEquals(35, last.get("ahead").asInt(), "the last 25 rows");
         assertEquals(25, last.get("processes").size());
