@@ -145,7 +145,20 @@ public class ClusterNode implements Cluster {
         try {
             settings = NodeSettings.of(config);
             MoveInbox inbox = MoveInbox.ofThisNode();
-            moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, this::askNode);
+            moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, new Moves.Remote() {
+                public JsonNode ask(String node, String operation, String body, byte[] data, ConsoleOperator operator) throws SyscallException {
+                    return askNode(node, operation, body, data, operator);
+                }
+
+                public Future<String> submit(String node, String operation, String body, byte[] data, ConsoleOperator operator)
+                        throws SyscallException {
+                    return submitTo(node, operation, body, data, operator);
+                }
+
+                public String await(Future<String> answer, String node) throws SyscallException {
+                    return ClusterNode.await(answer, node, REQUEST_SECONDS);
+                }
+            });
             requests = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
@@ -447,14 +460,17 @@ public class ClusterNode implements Cluster {
                 .orElseThrow(() -> new SyscallException(Errno.EAGAIN, "no other node is up to move to (cluster:nodes)"));
     }
 
+    /** Sends {@code operation} to the node named {@code node} and waits for its answer. */
+    JsonNode askNode(String node, String operation, String body, byte[] data, ConsoleOperator operator) throws SyscallException {
+        return RemoteRequests.answer(await(submitTo(node, operation, body, data, operator), node, seconds(operation)));
+    }
+
     /** Sends {@code operation} to the node named {@code node}. */
-    com.fasterxml.jackson.databind.JsonNode askNode(String node, String operation, String body, byte[] data, ConsoleOperator operator)
-            throws SyscallException {
+    Future<String> submitTo(String node, String operation, String body, byte[] data, ConsoleOperator operator) throws SyscallException {
         HazelcastInstance m = running();
         for (Member other : m.getCluster().getMembers()) {
             if (node.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
-                RemoteTask t = new RemoteTask(operation, body, operator.name(), List.copyOf(operator.roles()), data);
-                return RemoteRequests.answer(await(executor(m).submitToMember(t, other), node, seconds(operation)));
+                return executor(m).submitToMember(new RemoteTask(operation, body, operator.name(), List.copyOf(operator.roles()), data), other);
             }
         }
         throw new SyscallException(Errno.EIO, "node " + node + " is not in the cluster");

@@ -37,7 +37,16 @@ final class Moves {
     interface Remote {
         com.fasterxml.jackson.databind.JsonNode ask(String node, String operation, String body, byte[] data, ConsoleOperator operator)
                 throws SyscallException;
+
+        /** The same, answered later: several pieces are on their way at once. */
+        java.util.concurrent.Future<String> submit(String node, String operation, String body, byte[] data, ConsoleOperator operator)
+                throws SyscallException;
+
+        String await(java.util.concurrent.Future<String> answer, String node) throws SyscallException;
     }
+
+    /** Pieces on their way at once: a round trip each would leave the network idle between them. */
+    static final int WINDOW = 8;
 
     private final String here;
     private final MoveInbox outbox;
@@ -64,20 +73,26 @@ final class Moves {
         Path dir = outbox.dir(id);
         long started = System.nanoTime();
         run(operator, "agent:checkpoint --keep-paused -o $agentos_0 " + pid, dir.toString());
+        long cut = System.nanoTime();
         boolean copyRuns = false;
         try {
             long bytes = send(dir, id, target, operator);
+            long sent = System.nanoTime();
             String printed = remote.ask(target, RemoteRequests.RESTORE, RemoteRequests.JSON.createObjectNode().put("move", id).toString(),
                     null, operator).path("printed").asText();
             Matcher m = RESTORED.matcher(printed);
             if (!m.find()) throw new SyscallException(Errno.EIO, "node " + target + " restored it but said: " + printed);
             copyRuns = true;
+            long restored = System.nanoTime();
             long copy = Long.parseLong(m.group(1));
             run(operator, "agent:kill " + pid);
-            double ms = (System.nanoTime() - started) / 1e6;
-            LOG.info("moved pid {} to node {} as pid {} ({} bytes, {} ms)", pid, target, copy, bytes, String.format("%.1f", ms));
-            return String.format(java.util.Locale.ROOT, "moved pid %d to node %s as pid %d (%,d bytes of image, %.0f ms)", pid, target, copy,
-                    bytes, ms);
+            long ended = System.nanoTime();
+            String said = String.format(java.util.Locale.ROOT,
+                    "moved pid %d to node %s as pid %d (%,d bytes of image, %.0f ms: cut %.0f, sent %.0f, restored %.0f, original ended %.0f)",
+                    pid, target, copy, bytes, (ended - started) / 1e6, (cut - started) / 1e6, (sent - cut) / 1e6, (restored - sent) / 1e6,
+                    (ended - restored) / 1e6);
+            LOG.info(said);
+            return said;
         } finally {
             outbox.delete(id);
             if (!copyRuns && before.state() != ProcessState.PAUSED) {
@@ -90,9 +105,10 @@ final class Moves {
         }
     }
 
-    /** Every file of the image to {@code target}, piece by piece; the bytes sent. */
+    /** Every file of the image to {@code target}, piece by piece, {@link #WINDOW} at a time; the bytes sent. */
     private long send(Path dir, String id, String target, ConsoleOperator operator) throws SyscallException {
         long total = 0;
+        java.util.ArrayDeque<java.util.concurrent.Future<String>> inFlight = new java.util.ArrayDeque<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 String relative = dir.relativize(file).toString();
@@ -102,15 +118,19 @@ final class Moves {
                     do {
                         piece = in.readNBytes(PIECE);
                         if (piece.length == 0 && offset > 0) break;
-                        remote.ask(target, RemoteRequests.PUT, RemoteRequests.JSON.createObjectNode().put("move", id).put("path", relative)
-                                .put("offset", offset).toString(), piece, operator);
+                        if (inFlight.size() == WINDOW) RemoteRequests.answer(remote.await(inFlight.removeFirst(), target));
+                        inFlight.addLast(remote.submit(target, RemoteRequests.PUT, RemoteRequests.JSON.createObjectNode().put("move", id)
+                                .put("path", relative).put("offset", offset).toString(), piece, operator));
                         offset += piece.length;
                     } while (piece.length == PIECE);
                     total += offset;
                 }
             }
+            while (!inFlight.isEmpty()) RemoteRequests.answer(remote.await(inFlight.removeFirst(), target));
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "cannot read the image of move " + id + ": " + e.getMessage());
+        } finally {
+            for (var f : inFlight) f.cancel(true);
         }
         return total;
     }
