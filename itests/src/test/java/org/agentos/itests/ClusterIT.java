@@ -108,6 +108,18 @@ class ClusterIT {
         assertEquals("1", a.console("agent:ps --cluster --count -o remote").strip());
         String info = a.console("agent:info " + sleeper);
         assertTrue(info.contains("node         node-b") && info.contains("owner        remote"), info);
+        // a user without the admin role: node-b checks them as its own console would
+        UnpackedDistribution.Result notHers = a.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "alice", "agent:kill " + sleeper);
+        assertTrue(notHers.output().contains("EPERM") && notHers.output().contains("belongs to remote"), notHers.output());
+        UnpackedDistribution.Result asBob = a.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "alice",
+                "agent:spawn --node node-b -o bob counter '{\"limit\":1}'");
+        assertTrue(asBob.output().contains("EPERM") && asBob.output().contains("acts only as owner alice"), asBob.output());
+        UnpackedDistribution.Result hers = a.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "alice",
+                "agent:spawn --node node-b counter '{\"limit\":0,\"sleepMs\":60000}'");
+        assertTrue(hers.output().contains("on node node-b"), hers.output());
+        UnpackedDistribution.Result herView = a.run(Duration.ofSeconds(60), "bin/agentos-console", "-u", "alice", "agent:ps --cluster");
+        assertTrue(herView.output().contains("alice") && !herView.output().contains("remote") && !herView.output().contains("demo-"),
+                "alice sees her own processes on every node: " + herView.output());
         assertTrue(a.console("agent:pause " + sleeper).contains("paused " + sleeper + " (on node node-b)"));
         UnpackedDistribution.waitUntil("paused on node-b", () -> b.console("agent:info " + sleeper).contains("PAUSED"));
         assertTrue(a.console("agent:kill " + sleeper).contains("killed " + sleeper + " (on node node-b)"));
