@@ -29,13 +29,7 @@ stop_all() {
 }
 trap 'stop_all; rm -rf "$work"' EXIT
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+. bench/free-port.sh
 set_prop() { # node file key value
   local f="$work/$1/$2"
   if grep -q "^[[:space:]]*$3[[:space:]]*=" "$f" 2>/dev/null; then sed -i "s|^[[:space:]]*$3[[:space:]]*=.*|$3 = $4|" "$f"; else echo "$3 = $4" >>"$f"; fi

@@ -14,13 +14,7 @@ stop_all() {
 }
 trap 'stop_all; rm -rf "$work"' EXIT
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+. bench/free-port.sh
 set_prop() { # file key value
   local f="$home/$1"
   if grep -q "^[[:space:]]*$2[[:space:]]*=" "$f" 2>/dev/null; then
