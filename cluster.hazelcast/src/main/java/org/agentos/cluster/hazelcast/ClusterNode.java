@@ -1,5 +1,6 @@
 package org.agentos.cluster.hazelcast;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
@@ -9,19 +10,24 @@ import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.hazelcast.core.IExecutorService;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.cluster.ClusterListing;
+import org.agentos.kernel.api.cluster.NodeStatus;
 import org.agentos.kernel.api.cluster.SpawnOrder;
-import org.apache.karaf.shell.api.console.SessionFactory;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -31,19 +37,8 @@ import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.security.RequiresPermission;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
-import java.nio.file.Path;
-import java.util.Dictionary;
-import java.util.Hashtable;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.agentos.kernel.api.cluster.Cluster;
-import org.agentos.kernel.api.cluster.NodeStatus;
 import org.agentos.kernel.api.telemetry.KernelMetrics;
+import org.apache.karaf.shell.api.console.SessionFactory;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -122,18 +117,12 @@ public class ClusterNode implements Cluster {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ConfigurationAdmin configAdmin;
 
-    /** The nodes running in this JVM, by member name: where a request that arrives finds its node. */
-    private static final Map<String, ClusterNode> RUNNING = new ConcurrentHashMap<>();
-    /** How long a request to another node may take. */
-    static final long REQUEST_SECONDS = 10;
-    /** How long a move may take: the cut waits up to 30 s for a quiet step boundary, then the image travels. */
-    static final long MOVE_SECONDS = 300;
-    /** Processes one drain moves at most (run it again for more); and how long it may take. */
+    /** Processes one drain moves at most (run it again for more). */
     static final int DRAIN_MOST = 100_000;
-    static final long DRAIN_SECONDS = 24 * 3600;
 
     private NodeSettings settings;
-    private RemoteRequests requests;
+    private RemoteRequests served;
+    private NodeRequests requests;
     private Moves moves;
     private ScheduledExecutorService executor;
     private volatile HazelcastInstance member;
@@ -145,21 +134,9 @@ public class ClusterNode implements Cluster {
         try {
             settings = NodeSettings.of(config);
             MoveInbox inbox = MoveInbox.ofThisNode();
-            moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, new Moves.Remote() {
-                public JsonNode ask(String node, String operation, String body, byte[] data, ConsoleOperator operator) throws SyscallException {
-                    return askNode(node, operation, body, data, operator);
-                }
-
-                public Future<String> submit(String node, String operation, String body, byte[] data, ConsoleOperator operator)
-                        throws SyscallException {
-                    return submitTo(node, operation, body, data, operator);
-                }
-
-                public String await(Future<String> answer, String node) throws SyscallException {
-                    return ClusterNode.await(answer, node, REQUEST_SECONDS);
-                }
-            });
-            requests = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this);
+            requests = new NodeRequests(() -> member, () -> "node " + localNode() + " is not in a cluster: its member is " + state);
+            moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, requests);
+            served = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
             LOG.error("cluster node not started: {} (etc/{}.cfg)", e.getMessage(), PID);
@@ -179,7 +156,7 @@ public class ClusterNode implements Cluster {
         HazelcastInstance m = member;
         member = null;
         if (m != null) {
-            RUNNING.remove(m.getName());
+            RemoteRequests.withdraw(m.getName());
             try {
                 m.getMap(MemberConfig.NODES_MAP).remove(settings.name());
             } catch (RuntimeException e) {
@@ -209,7 +186,7 @@ public class ClusterNode implements Cluster {
             }
             number = NodeNumbers.claim(m, settings.name(), numberFile());
             raisePidFloor((long) number * NodeNumbers.PIDS_PER_NODE);
-            RUNNING.put(m.getName(), this);
+            RemoteRequests.serve(m.getName(), served);
             member = m;
             state = "running";
             LOG.info("cluster node {} joined cluster {} at {} with {} member(s)", settings.name(), settings.clusterName(),
@@ -318,14 +295,6 @@ public class ClusterNode implements Cluster {
         return out;
     }
 
-    static ClusterNode running(String memberName) {
-        return RUNNING.get(memberName);
-    }
-
-    RemoteRequests requests() {
-        return requests;
-    }
-
     @Override
     public Optional<String> nodeOf(long pid) throws SyscallException {
         long n = NodeStatus.nodeNumberOf(pid);
@@ -346,19 +315,13 @@ public class ClusterNode implements Cluster {
 
     @Override
     public List<ClusterListing> list(ProcessQuery query, ConsoleOperator operator) throws SyscallException {
-        HazelcastInstance m = running();
-        String body = toJson(query);
-        Map<String, Future<String>> asked = new TreeMap<>();
-        for (Member other : m.getCluster().getMembers()) {
-            String name = other.getAttribute(MemberConfig.NODE_ATTRIBUTE);
-            if (!other.localMember()) asked.put(name, executor(m).submitToMember(task(RemoteRequests.LIST, body, operator), other));
-        }
+        Map<String, Future<String>> asked = requests.submitToOthers(RemoteRequests.LIST, NodeRequests.toJson(query), operator);
         List<ClusterListing> out = new ArrayList<>();
         ProcessManager pm = processes;
         if (pm != null) out.add(new ClusterListing(settings.name(), RemoteRequests.list(pm, query, operator), null));
         for (var e : asked.entrySet()) {
             try {
-                JsonNode answer = RemoteRequests.answer(await(e.getValue(), e.getKey()));
+                JsonNode answer = RemoteRequests.answer(NodeRequests.await(e.getValue(), e.getKey(), NodeRequests.REQUEST_SECONDS));
                 out.add(new ClusterListing(e.getKey(), RemoteRequests.JSON.treeToValue(answer, ProcessListing.class), null));
             } catch (SyscallException ex) {
                 if (ex.errno() == Errno.EPERM) throw ex;
@@ -390,7 +353,7 @@ public class ClusterNode implements Cluster {
     @Override
     public String place(String node) throws SyscallException {
         List<NodeStatus> all = nodes();
-        if (all.isEmpty()) running();
+        if (all.isEmpty()) requests.running();
         if (AUTO.equals(node)) {
             return Placement.leastLoaded(all).map(NodeStatus::name)
                     .orElseThrow(() -> new SyscallException(Errno.EAGAIN, "no node has published its load yet; try again in a moment"));
@@ -403,15 +366,7 @@ public class ClusterNode implements Cluster {
 
     @Override
     public String spawn(String node, SpawnOrder order, ConsoleOperator operator) throws SyscallException {
-        HazelcastInstance m = running();
-        String body = toJson(order);
-        for (Member other : m.getCluster().getMembers()) {
-            if (node.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
-                JsonNode answer = RemoteRequests.answer(await(executor(m).submitToMember(task(RemoteRequests.SPAWN, body, operator), other), node));
-                return answer.path("printed").asText();
-            }
-        }
-        throw new SyscallException(Errno.ENOENT, "no node '" + node + "' in cluster " + name() + " (cluster:nodes lists them)");
+        return requests.ask(node, RemoteRequests.SPAWN, NodeRequests.toJson(order), null, operator).path("printed").asText();
     }
 
     @Override
@@ -429,7 +384,7 @@ public class ClusterNode implements Cluster {
     public List<String> drain(String node, ConsoleOperator operator) throws SyscallException {
         String target = place(node);
         if (!target.equals(settings.name())) {
-            JsonNode said = askNode(target, RemoteRequests.DRAIN, "{}", null, operator);
+            JsonNode said = requests.ask(target, RemoteRequests.DRAIN, "{}", null, operator);
             List<String> lines = new ArrayList<>();
             said.path("lines").forEach(l -> lines.add(l.asText()));
             return lines;
@@ -460,25 +415,9 @@ public class ClusterNode implements Cluster {
                 .orElseThrow(() -> new SyscallException(Errno.EAGAIN, "no other node is up to move to (cluster:nodes)"));
     }
 
-    /** Sends {@code operation} to the node named {@code node} and waits for its answer. */
-    JsonNode askNode(String node, String operation, String body, byte[] data, ConsoleOperator operator) throws SyscallException {
-        return RemoteRequests.answer(await(submitTo(node, operation, body, data, operator), node, seconds(operation)));
-    }
-
-    /** Sends {@code operation} to the node named {@code node}. */
-    Future<String> submitTo(String node, String operation, String body, byte[] data, ConsoleOperator operator) throws SyscallException {
-        HazelcastInstance m = running();
-        for (Member other : m.getCluster().getMembers()) {
-            if (node.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
-                return executor(m).submitToMember(new RemoteTask(operation, body, operator.name(), List.copyOf(operator.roles()), data), other);
-            }
-        }
-        throw new SyscallException(Errno.EIO, "node " + node + " is not in the cluster");
-    }
-
     /** Asks the node whose range {@code pid} is in. */
     private JsonNode ask(long pid, String operation, String body, ConsoleOperator operator) throws SyscallException {
-        HazelcastInstance m = running();
+        requests.running();
         long n = NodeStatus.nodeNumberOf(pid);
         if (n == 0) throw new SyscallException(Errno.ESRCH, "no process " + pid + " here, and pid " + pid
                 + " is in no node's range (it was given before its node joined a cluster: ask on its node)");
@@ -487,57 +426,7 @@ public class ClusterNode implements Cluster {
             if (s.number() == n) name = s.name();
         }
         if (name == null) throw new SyscallException(Errno.EIO, "node number " + n + ", which gave pid " + pid + ", is not in the cluster");
-        for (Member other : m.getCluster().getMembers()) {
-            if (name.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) {
-                return RemoteRequests.answer(await(executor(m).submitToMember(task(operation, body, operator), other), name, seconds(operation)));
-            }
-        }
-        throw new SyscallException(Errno.EIO, "node " + name + ", which runs pid " + pid + ", left the cluster");
-    }
-
-    private HazelcastInstance running() throws SyscallException {
-        HazelcastInstance m = member;
-        if (m == null) throw new SyscallException(Errno.EIO, "node " + localNode() + " is not in a cluster: its member is " + state);
-        return m;
-    }
-
-    private static IExecutorService executor(HazelcastInstance m) {
-        return m.getExecutorService(MemberConfig.REQUESTS_EXECUTOR);
-    }
-
-    private static RemoteTask task(String operation, String body, ConsoleOperator operator) {
-        return new RemoteTask(operation, body, operator.name(), List.copyOf(operator.roles()));
-    }
-
-    private static long seconds(String operation) {
-        if (operation.equals(RemoteRequests.DRAIN)) return DRAIN_SECONDS;
-        return operation.equals(RemoteRequests.MOVE) || operation.equals(RemoteRequests.RESTORE) ? MOVE_SECONDS : REQUEST_SECONDS;
-    }
-
-    private static String await(Future<String> answer, String node) throws SyscallException {
-        return await(answer, node, REQUEST_SECONDS);
-    }
-
-    private static String await(Future<String> answer, String node, long seconds) throws SyscallException {
-        try {
-            return answer.get(seconds, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true);
-            throw new SyscallException(Errno.ETIMEDOUT, "node " + node + " did not answer within " + seconds + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SyscallException(Errno.EINTR, "interrupted while waiting for node " + node);
-        } catch (ExecutionException e) {
-            throw new SyscallException(Errno.EIO, "node " + node + " could not answer: " + e.getCause());
-        }
-    }
-
-    private static String toJson(Object value) throws SyscallException {
-        try {
-            return RemoteRequests.JSON.writeValueAsString(value);
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EINVAL, "cannot send " + value + ": " + e.getMessage());
-        }
+        return requests.ask(name, operation, body, null, operator);
     }
 
     static String address(Member m) {

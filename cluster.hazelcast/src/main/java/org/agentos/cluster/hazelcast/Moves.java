@@ -34,17 +34,6 @@ final class Moves {
     static final int PIECE = 1 << 20;
     private static final Pattern RESTORED = Pattern.compile("as pid (\\d+)");
 
-    interface Remote {
-        com.fasterxml.jackson.databind.JsonNode ask(String node, String operation, String body, byte[] data, ConsoleOperator operator)
-                throws SyscallException;
-
-        /** The same, answered later: several pieces are on their way at once. */
-        java.util.concurrent.Future<String> submit(String node, String operation, String body, byte[] data, ConsoleOperator operator)
-                throws SyscallException;
-
-        String await(java.util.concurrent.Future<String> answer, String node) throws SyscallException;
-    }
-
     /** Pieces on their way at once: a round trip each would leave the network idle between them. */
     static final int WINDOW = 8;
 
@@ -52,9 +41,9 @@ final class Moves {
     private final MoveInbox outbox;
     private final Supplier<ProcessManager> processes;
     private final Supplier<SessionFactory> sessions;
-    private final Remote remote;
+    private final NodeRequests remote;
 
-    Moves(String here, MoveInbox outbox, Supplier<ProcessManager> processes, Supplier<SessionFactory> sessions, Remote remote) {
+    Moves(String here, MoveInbox outbox, Supplier<ProcessManager> processes, Supplier<SessionFactory> sessions, NodeRequests remote) {
         this.here = here;
         this.outbox = outbox;
         this.processes = processes;
@@ -118,7 +107,7 @@ final class Moves {
                     do {
                         piece = in.readNBytes(PIECE);
                         if (piece.length == 0 && offset > 0) break;
-                        if (inFlight.size() == WINDOW) RemoteRequests.answer(remote.await(inFlight.removeFirst(), target));
+                        if (inFlight.size() == WINDOW) RemoteRequests.answer(NodeRequests.await(inFlight.removeFirst(), target, NodeRequests.REQUEST_SECONDS));
                         inFlight.addLast(remote.submit(target, RemoteRequests.PUT, RemoteRequests.JSON.createObjectNode().put("move", id)
                                 .put("path", relative).put("offset", offset).toString(), piece, operator));
                         offset += piece.length;
@@ -126,7 +115,7 @@ final class Moves {
                     total += offset;
                 }
             }
-            while (!inFlight.isEmpty()) RemoteRequests.answer(remote.await(inFlight.removeFirst(), target));
+            while (!inFlight.isEmpty()) RemoteRequests.answer(NodeRequests.await(inFlight.removeFirst(), target, NodeRequests.REQUEST_SECONDS));
         } catch (IOException e) {
             throw new SyscallException(Errno.EIO, "cannot read the image of move " + id + ": " + e.getMessage());
         } finally {

@@ -37,6 +37,22 @@ final class RemoteRequests {
 
     static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** The nodes serving in this JVM, by member name: where a request that arrives finds its node. */
+    private static final java.util.Map<String, RemoteRequests> SERVING = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static void serve(String memberName, RemoteRequests requests) {
+        SERVING.put(memberName, requests);
+    }
+
+    static void withdraw(String memberName) {
+        SERVING.remove(memberName);
+    }
+
+    /** The node a request that arrived at {@code memberName} is for, or null when it is stopping. */
+    static RemoteRequests at(String memberName) {
+        return SERVING.get(memberName);
+    }
+
     private final String node;
     private final Supplier<ProcessManager> processes;
     private final Supplier<AuditLog> audit;

@@ -42,8 +42,8 @@ final class RemoteTask implements Callable<String>, Serializable, HazelcastInsta
 
     @Override
     public String call() {
-        ClusterNode node = ClusterNode.running(member.getName());
+        RemoteRequests node = RemoteRequests.at(member.getName());
         if (node == null) return RemoteRequests.error("EIO", "the node is stopping");
-        return node.requests().serve(this);
+        return node.serve(this);
     }
 }
