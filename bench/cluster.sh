@@ -10,6 +10,7 @@
 #   spawn       --count <spawns> counters: on this node; --node of another node; three nodes at once
 #   move        agent:move of a small agent (a counter), three times; of an agent with 100 MiB of
 #               memory (a notebook with 100 MiB of ballast), beside agent:checkpoint of it alone
+#   drain       cluster:drain of a node with 200 counters more than its demo
 #   detection   kill -9 of a node to the others' cluster:nodes no longer showing it
 # Prints one line per measurement. Leaves nothing running and deletes the copies.
 set -uo pipefail
@@ -99,6 +100,11 @@ t=$(now); c n1 "agent:checkpoint -o $work/alone $pid" >/dev/null; s=$(since "$t"
 echo "agent:checkpoint alone of the 100 MiB agent on n1: $s s ($(du -sh "$work/alone" | cut -f1))"
 t=$(now); out=$(c n1 "agent:move $pid n2"); s=$(since "$t")
 echo "move the 100 MiB agent n1 -> n2: $s s at the console; the move itself: $(echo "$out" | grep -o '[0-9,]* bytes of image, [^)]*')"
+
+c n2 "agent:spawn -o draining --count 200 counter '{\"limit\":0,\"sleepMs\":1000}'" >/dev/null
+n=$(c n2 "agent:ps --count" | tr -d '\r' | tail -n 1)
+t=$(now); out=$(c n1 "cluster:drain n2"); s=$(since "$t")
+echo "drain n2 ($n processes, 4 moves at once): $s s: $(echo "$out" | tail -n 1)"
 
 t=$(now)
 pkill -9 -f "karaf.home=$work/n3" 2>/dev/null

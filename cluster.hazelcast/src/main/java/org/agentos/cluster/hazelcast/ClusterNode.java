@@ -117,8 +117,9 @@ public class ClusterNode implements Cluster {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile ConfigurationAdmin configAdmin;
 
-    /** Processes one drain moves at most (run it again for more). */
+    /** Processes one drain moves at most (run it again for more), and how many at once. */
     static final int DRAIN_MOST = 100_000;
+    static final int DRAIN_PARALLEL = 4;
 
     private NodeSettings settings;
     private RemoteRequests served;
@@ -391,21 +392,45 @@ public class ClusterNode implements Cluster {
         }
         ProcessManager pm = processes;
         if (pm == null) throw new SyscallException(Errno.EIO, "node " + node + " has no kernel running");
-        List<String> lines = new ArrayList<>();
-        int moved = 0;
-        int stayed = 0;
-        for (ProcessInfo p : pm.list(new ProcessQuery(null, null, null, false, DRAIN_MOST)).processes()) {
-            if (p.ppid() == 0) continue; // init
-            try {
-                lines.add(moves.move(p.pid(), placeElsewhere(), operator));
-                moved++;
-            } catch (SyscallException e) {
-                lines.add("stayed: pid " + p.pid() + " (" + e.errno() + ": " + e.getMessage() + ")");
-                stayed++;
+        List<ProcessInfo> live = pm.list(new ProcessQuery(null, null, null, false, DRAIN_MOST)).processes();
+        // several moves at once: each waits mostly on its cut and on the network, not on this node's CPU
+        java.util.concurrent.ExecutorService movers = Executors.newFixedThreadPool(DRAIN_PARALLEL, r -> {
+            Thread t = new Thread(r, "agentos-drain");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<String>> outcomes = new ArrayList<>();
+            for (ProcessInfo p : live) {
+                if (p.ppid() == 0) continue; // init
+                outcomes.add(movers.submit(() -> {
+                    try {
+                        return moves.move(p.pid(), placeElsewhere(), operator);
+                    } catch (SyscallException e) {
+                        return "stayed: pid " + p.pid() + " (" + e.errno() + ": " + e.getMessage() + ")";
+                    }
+                }));
             }
+            List<String> lines = new ArrayList<>();
+            int stayed = 0;
+            for (Future<String> f : outcomes) {
+                String line;
+                try {
+                    line = f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    line = "stayed: " + e.getCause();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SyscallException(Errno.EINTR, "interrupted while draining node " + node);
+                }
+                if (line.startsWith("stayed")) stayed++;
+                lines.add(line);
+            }
+            lines.add("drained node " + node + ": " + (lines.size() - stayed) + " moved" + (stayed == 0 ? "" : ", " + stayed + " stayed"));
+            return lines;
+        } finally {
+            movers.shutdownNow();
         }
-        lines.add("drained node " + node + ": " + moved + " moved" + (stayed == 0 ? "" : ", " + stayed + " stayed"));
-        return lines;
     }
 
     /** The least loaded node but this one. */
