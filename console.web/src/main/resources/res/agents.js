@@ -281,7 +281,32 @@
     load();
   }
 
-  var tabs = { processes: processes, top: top, subsystems: subsystemsView, queues: queuesView, memory: memoryView, audit: auditView };
+  // ---------------------------------------------------------------- the cluster's nodes
+  function nodesView() {
+    view.textContent = '';
+    var head = el('p', { id: 'agentos-cluster' });
+    var holder = el('div');
+    view.appendChild(head);
+    view.appendChild(holder);
+    every(2000, function () {
+      get('nodes').then(function (d) {
+        if (!d.nodes) { head.textContent = d.note; return; }
+        head.textContent = 'cluster ' + d.cluster + ', this node ' + d.local + ' (' + d.state + '), ' + d.nodes.length + ' node(s)';
+        holder.textContent = '';
+        holder.appendChild(table('agentos-nodes', [{ title: 'NODE', value: function (n) { return (n.local ? '* ' : '') + n.name; } },
+          { title: '#', num: true, value: function (n) { return n.number; } }, { title: 'ADDRESS', value: function (n) { return n.address; } },
+          { title: 'STATE', value: function (n) { return n.state; } }, { title: 'PROCESSES', num: true, value: function (n) { return n.processes; } },
+          { title: 'RUNNABLE', num: true, value: function (n) { return n.runnable; } }, { title: 'BLOCKED', num: true, value: function (n) { return n.blocked; } },
+          { title: 'BUSY', value: function (n) { return n.busy + '/' + n.workers; } },
+          { title: 'LOAD', num: true, value: function (n) { return n.loadAverage < 0 ? '' : n.loadAverage; } },
+          { title: 'MEMORY', value: function (n) { return n.memoryLevel; } },
+          { title: 'SEEN', value: function (n) { return n.updatedMillis ? Math.max(0, Math.round((Date.now() - n.updatedMillis) / 1000)) + ' s ago' : ''; } }], d.nodes));
+      }).catch(fail);
+    });
+  }
+
+  var tabs = { processes: processes, top: top, subsystems: subsystemsView, queues: queuesView, memory: memoryView, audit: auditView,
+    nodes: nodesView };
   function tab(name) {
     say('', true);
     Array.prototype.forEach.call(document.querySelectorAll('#agentos-tabs button'), function (b) { b.className = b.dataset.tab === name ? 'active' : ''; });

@@ -3,8 +3,14 @@ package org.agentos.itests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -75,6 +81,14 @@ class ClusterIT {
         assertTrue(nodes.contains("cluster agentos, 2 node(s)"), nodes);
         assertTrue(Pattern.compile("(?m)^\\* node-a ").matcher(nodes).find(), "this node is marked: " + nodes);
         assertTrue(b.console("cluster:nodes --json").contains("\"name\" : \"node-a\""));
+        // the web view's Nodes tab reads the same through its JSON API
+        HttpResponse<String> web = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + a.httpPort + "/system/console/agents/nodes.json"))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("karaf:karaf".getBytes(StandardCharsets.UTF_8)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, web.statusCode(), web.body());
+        assertTrue(web.body().contains("\"cluster\":\"agentos\"") && web.body().contains("\"name\":\"node-b\"")
+                && web.body().contains("\"local\":\"node-a\""), web.body());
 
         // one pid namespace: each node gives pids in its own range, node n's from n x 10^12
         // (the kernel applies its new pid floor a moment after the node joined)

@@ -209,6 +209,8 @@ class WebViewIT {
             b.findElement(By.id("agentos-audit-go")).click();
             waiting(b).until(d -> d.findElement(By.id("agentos-audit")).getText().contains("web.kill"));
             shot(b, "admin-audit");
+            b.findElement(By.id("agentos-tab-nodes")).click();
+            waiting(b).until(d -> d.findElement(By.id("agentos-cluster")).getText().contains("not a cluster node"));
         } finally {
             b.quit();
         }

@@ -14,6 +14,7 @@ import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 import org.agentos.console.web.api.ApiException;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.console.web.api.Caller;
 import org.agentos.console.web.api.Params;
 import org.agentos.console.web.api.ProcessesApi;
@@ -66,6 +67,10 @@ public class AgentsPlugin extends HttpServlet {
     transient KernelMetrics kernel;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     transient volatile FileSystem files;
+
+    /** The cluster this installation is a node of, when agentos-cluster is installed. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    transient volatile Cluster cluster;
     /** Every manager installed; the page shows the one the kernel has bound. */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     transient volatile List<MemoryManager> memories = new CopyOnWriteArrayList<>();
@@ -130,6 +135,7 @@ public class AgentsPlugin extends HttpServlet {
             case "process" -> processesApi.one(params(req).number("pid", -1, 1, Long.MAX_VALUE), caller);
             case "top" -> systemApi.top(params(req), System.nanoTime(), caller);
             case "history" -> systemApi.history();
+            case "nodes" -> systemApi.nodes(cluster);
             case "subsystems" -> systemApi.subsystems();
             case "queues" -> systemApi.queues(params(req), caller);
             case "spaces" -> systemApi.spaces(params(req), caller);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.function.Supplier;
 import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueStats;
 import org.agentos.kernel.api.memory.MemoryManager;
@@ -72,6 +73,15 @@ public final class SystemApi {
     public ObjectNode history() {
         ObjectNode out = json.createObjectNode();
         out.set("points", json.valueToTree(history.points()));
+        return out;
+    }
+
+    /** The cluster's nodes (what cluster:nodes shows), or a note when this installation is not a node. */
+    public ObjectNode nodes(Cluster cluster) {
+        ObjectNode out = json.createObjectNode();
+        if (cluster == null) return out.put("note", "this installation is not a cluster node (feature:install agentos-cluster; docs/cluster.md)");
+        out.put("cluster", cluster.name()).put("local", cluster.localNode()).put("state", cluster.state());
+        out.set("nodes", json.valueToTree(cluster.nodes()));
         return out;
     }
 
