@@ -89,6 +89,11 @@ class ClusterIT {
         assertEquals(200, web.statusCode(), web.body());
         assertTrue(web.body().contains("\"cluster\":\"agentos\"") && web.body().contains("\"name\":\"node-b\"")
                 && web.body().contains("\"local\":\"node-a\""), web.body());
+        // and Prometheus scrapes them
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.httpPort + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("agentos_cluster_nodes{state=\"up\"} 2") && metrics.contains("agentos_cluster_node_processes{node=\"node-b\"}"),
+                metrics.lines().filter(l -> l.contains("cluster")).toList().toString());
 
         // one pid namespace: each node gives pids in its own range, node n's from n x 10^12
         // (the kernel applies its new pid floor a moment after the node joined)

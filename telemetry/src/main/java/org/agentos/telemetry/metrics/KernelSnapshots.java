@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.agentos.kernel.api.ipc.Delivery;
+import org.agentos.kernel.api.cluster.Cluster;
+import org.agentos.kernel.api.cluster.NodeStatus;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueStats;
 import org.agentos.kernel.api.process.ProcessState;
@@ -38,11 +40,36 @@ final class KernelSnapshots {
     private KernelSnapshots() {}
 
     static MetricSnapshots of(KernelMetrics kernel, MessageQueues queues) {
+        return of(kernel, queues, null);
+    }
+
+    /** With {@code cluster} (agentos-cluster installed): its nodes too, a label per node (as many as the cluster has). */
+    static MetricSnapshots of(KernelMetrics kernel, MessageQueues queues, Cluster cluster) {
         List<MetricSnapshot> out = new ArrayList<>();
         syscalls(kernel.syscalls(), out);
         system(kernel.system(), out);
         if (queues != null) queues(queues.queues(), out);
+        if (cluster != null) cluster(cluster.nodes(), out);
         return new MetricSnapshots(out);
+    }
+
+    private static void cluster(List<NodeStatus> nodes, List<MetricSnapshot> out) {
+        GaugeSnapshot.Builder byState = GaugeSnapshot.builder().name("agentos_cluster_nodes").help("The cluster's nodes, by state");
+        java.util.Map<String, Long> states = new java.util.TreeMap<>(java.util.Map.of(NodeStatus.UP, 0L, NodeStatus.JOINING, 0L));
+        for (NodeStatus n : nodes) states.merge(n.state(), 1L, Long::sum);
+        states.forEach((state, n) -> byState.dataPoint(gauge(n, "state", state)));
+        out.add(byState.build());
+        GaugeSnapshot.Builder processes = GaugeSnapshot.builder().name("agentos_cluster_node_processes")
+                .help("Live processes of each node, as it last published them");
+        GaugeSnapshot.Builder runnable = GaugeSnapshot.builder().name("agentos_cluster_node_runnable")
+                .help("Runnable processes of each node, as it last published them");
+        for (NodeStatus n : nodes) {
+            if (!NodeStatus.UP.equals(n.state())) continue;
+            processes.dataPoint(gauge(n.processes(), "node", n.name()));
+            runnable.dataPoint(gauge(n.runnable(), "node", n.name()));
+        }
+        out.add(processes.build());
+        out.add(runnable.build());
     }
 
     private static void syscalls(List<SyscallMetrics> calls, List<MetricSnapshot> out) {

@@ -9,6 +9,7 @@ import javax.servlet.Servlet;
 import javax.servlet.http.HttpServlet;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.security.RequiresPermission;
@@ -39,6 +40,10 @@ public class MetricsServlet extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     transient volatile MessageQueues queues;
 
+    /** The cluster's nodes, when agentos-cluster is installed. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    transient volatile Cluster cluster;
+
     private final transient ExpositionFormats formats = ExpositionFormats.init();
 
     /** Outside OSGi (benchmarks, embedding): the metrics of {@code kernel} and its {@code queues}. */
@@ -53,7 +58,7 @@ public class MetricsServlet extends HttpServlet {
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         MetricSnapshots snapshots;
         try {
-            snapshots = KernelSnapshots.of(kernel, queues);
+            snapshots = KernelSnapshots.of(kernel, queues, cluster);
         } catch (RuntimeException e) {
             // the kernel restarting for new settings: say so, the next scrape gets figures
             LOG.debug("metrics scrape failed", e);

@@ -93,4 +93,34 @@ class KernelSnapshotsTest {
         assertTrue(after.containsKey("agentos_queue_messages{delivery=\"at_least_once\",status=\"dead_letter\"}"), after.toString());
         assertTrue(after.containsKey("agentos_audit_backlog_records"));
     }
+
+    @Test
+    void aClusterNodeExportsTheNodesByStateAndEachNodesProcesses() throws Exception {
+        org.agentos.kernel.api.cluster.Cluster cluster = new org.agentos.kernel.api.cluster.Cluster() {
+            public String localNode() { return "a"; }
+            public String name() { return "agentos"; }
+            public String state() { return "running"; }
+            public List<org.agentos.kernel.api.cluster.NodeStatus> nodes() {
+                return List.of(new org.agentos.kernel.api.cluster.NodeStatus("a", 1, "127.0.0.1:1", true, "up", 230, 3, 200, 2, 1, 0.5, "NORMAL", 0),
+                        new org.agentos.kernel.api.cluster.NodeStatus("b", 2, "127.0.0.1:2", false, "up", 12, 1, 10, 2, 0, 0.4, "NORMAL", 0),
+                        new org.agentos.kernel.api.cluster.NodeStatus("c", 0, "127.0.0.1:3", false, "joining", 0, 0, 0, 0, 0, -1, "", 0));
+            }
+            public java.util.Optional<String> nodeOf(long pid) { return java.util.Optional.empty(); }
+            public List<org.agentos.kernel.api.cluster.ClusterListing> list(org.agentos.kernel.api.process.ProcessQuery q,
+                    org.agentos.kernel.api.security.ConsoleOperator o) { return List.of(); }
+            public org.agentos.kernel.api.process.ProcessInfo info(long pid, org.agentos.kernel.api.security.ConsoleOperator o) { return null; }
+            public void signal(long pid, Signal s, org.agentos.kernel.api.security.ConsoleOperator o) {}
+            public String place(String node) { return node; }
+            public String spawn(String node, org.agentos.kernel.api.cluster.SpawnOrder order, org.agentos.kernel.api.security.ConsoleOperator o) { return ""; }
+            public String move(long pid, String node, org.agentos.kernel.api.security.ConsoleOperator o) { return ""; }
+            public List<String> drain(String node, org.agentos.kernel.api.security.ConsoleOperator o) { return List.of(); }
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ExpositionFormats.init().getPrometheusTextFormatWriter().write(out, KernelSnapshots.of(kernel.telemetry, kernel.ipc(), cluster));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("agentos_cluster_nodes{state=\"up\"} 2.0"), text);
+        assertTrue(text.contains("agentos_cluster_nodes{state=\"joining\"} 1.0"), text);
+        assertTrue(text.contains("agentos_cluster_node_processes{node=\"b\"} 12.0"), text);
+        assertFalse(text.contains("node=\"c\""), "a joining node has published nothing yet: " + text);
+    }
 }
