@@ -71,11 +71,34 @@ final class UnpackedDistribution {
         for (int attempt = 1; ; attempt++) {
             long logBefore = Files.exists(logFile()) ? Files.size(logFile()) : 0;
             run(home, Duration.ofSeconds(60), "bin/start");
-            if (awaitConsole(logBefore) || attempt == 3) return;
-            // a port chosen free was taken before Karaf bound it: on other ports, again
-            stop();
+            try {
+                if (awaitConsole(logBefore) || attempt == 3) return;
+                // a port chosen free was taken before Karaf bound it: on other ports, again
+                stop();
+            } catch (AssertionError hung) {
+                // A first boot that never answered was seen twice on 2026-12-07 (karaf.log ends at
+                // pax-logging's start): keep the threads for whoever looks into it, then boot again.
+                if (attempt == 3) throw hung;
+                killHung(attempt);
+            }
             newPorts();
         }
+    }
+
+    /** Saves a thread dump of a Karaf that does not answer (target/<name>-hung-<attempt>.txt) and kills it. */
+    private void killHung(int attempt) throws Exception {
+        Path pidFile = home.resolve("karaf.pid");
+        if (!Files.exists(pidFile)) return;
+        String pid = Files.readString(pidFile).strip();
+        Path dump = home.getParent().resolveSibling(home.getParent().getFileName() + "-hung-" + attempt + ".txt");
+        String jstack = Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
+        Result r = run(home, Duration.ofSeconds(60), jstack, pid);
+        Files.writeString(dump, r.output + "\n--- karaf.log ---\n" + (Files.exists(logFile()) ? Files.readString(logFile()) : ""));
+        System.err.println("Karaf in " + home + " did not answer; its threads are in " + dump + "; booting it again");
+        ProcessHandle.of(Long.parseLong(pid)).ifPresent(h -> {
+            h.destroyForcibly();
+            h.onExit().join();
+        });
     }
 
     /** Free ports for ssh, JMX and HTTP, written into etc/. */
