@@ -19,6 +19,8 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,7 +29,10 @@ import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.cluster.ClusterListing;
 import org.agentos.kernel.api.cluster.NodeStatus;
+import org.agentos.kernel.api.cluster.RemoteCaller;
+import org.agentos.kernel.api.cluster.RemoteQueues;
 import org.agentos.kernel.api.cluster.SpawnOrder;
+import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -37,6 +42,7 @@ import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.security.RequiresPermission;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.telemetry.KernelMetrics;
 import org.apache.karaf.shell.api.console.SessionFactory;
 import org.osgi.service.cm.Configuration;
@@ -64,9 +70,9 @@ import org.slf4j.LoggerFactory;
  * {@code ipc.subscribe}.
  */
 @RequiresPermission(KernelPermission.KERNEL_ADMIN)
-@Component(service = Cluster.class, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = {Cluster.class, RemoteQueues.class}, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ClusterNode.Settings.class)
-public class ClusterNode implements Cluster {
+public class ClusterNode implements Cluster, RemoteQueues {
     static final String PID = "org.agentos.cluster";
     static final String KERNEL_PID = "org.agentos.kernel";
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
@@ -109,6 +115,10 @@ public class ClusterNode implements Cluster {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile AuditLog audit;
 
+    /** This node's queues, which other nodes' processes call. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile MessageQueues queues;
+
     /** Karaf's shell, where another node's agent:spawn runs as its operator. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile SessionFactory sessions;
@@ -125,6 +135,7 @@ public class ClusterNode implements Cluster {
     private RemoteRequests served;
     private NodeRequests requests;
     private Moves moves;
+    private QueueCalls queueCalls;
     private ScheduledExecutorService executor;
     private volatile HazelcastInstance member;
     private volatile String state = "starting";
@@ -137,7 +148,9 @@ public class ClusterNode implements Cluster {
             MoveInbox inbox = MoveInbox.ofThisNode();
             requests = new NodeRequests(() -> member, () -> "node " + localNode() + " is not in a cluster: its member is " + state);
             moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, requests);
-            served = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this);
+            served = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this,
+                    () -> queues);
+            queueCalls = new QueueCalls(settings.name(), () -> member);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
             LOG.error("cluster node not started: {} (etc/{}.cfg)", e.getMessage(), PID);
@@ -454,6 +467,25 @@ public class ClusterNode implements Cluster {
         return requests.ask(name, operation, body, null, operator);
     }
 
+    @Override
+    public Optional<String> holderOf(String queue) throws SyscallException {
+        QueueCalls q = queueCalls;
+        return q == null ? Optional.empty() : q.holderOf(queue);
+    }
+
+    @Override
+    public CompletionStage<SyscallResult> call(String node, String call, JsonNode args, RemoteCaller caller) {
+        QueueCalls q = queueCalls;
+        if (q == null) return CompletableFuture.completedFuture(SyscallResult.error(Errno.EIO, "node " + localNode() + " is not in a cluster: " + state));
+        return q.call(node, call, args, caller);
+    }
+
+    @Override
+    public void forget(String queue) {
+        QueueCalls q = queueCalls;
+        if (q != null) q.forget(queue);
+    }
+
     static String address(Member m) {
         return m.getAddress().getHost() + ":" + m.getAddress().getPort();
     }
@@ -487,6 +519,7 @@ public class ClusterNode implements Cluster {
                     // this node is leaving too: nothing to tidy
                 }
             }
+            if (node != null && queueCalls != null) queueCalls.forgetNode(node);
             post(NODE_LEFT, node, e.getMember());
         }
 

@@ -5,11 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.cluster.SpawnOrder;
+import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -17,6 +21,7 @@ import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.security.ConsoleOperator;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
 import org.apache.karaf.shell.api.console.SessionFactory;
 
 /**
@@ -60,9 +65,10 @@ final class RemoteRequests {
     private final MoveInbox inbox;
     private final Supplier<Moves> moves;
     private final Cluster cluster;
+    private final Supplier<MessageQueues> queues;
 
     RemoteRequests(String node, Supplier<ProcessManager> processes, Supplier<AuditLog> audit, Supplier<SessionFactory> sessions,
-                   MoveInbox inbox, Supplier<Moves> moves, Cluster cluster) {
+                   MoveInbox inbox, Supplier<Moves> moves, Cluster cluster, Supplier<MessageQueues> queues) {
         this.node = node;
         this.processes = processes;
         this.audit = audit;
@@ -70,6 +76,37 @@ final class RemoteRequests {
         this.inbox = inbox;
         this.moves = moves;
         this.cluster = cluster;
+        this.queues = queues;
+    }
+
+    /** How long a queue call may take here: only a durable send waits, for its group commit. */
+    static final long QUEUE_CALL_SECONDS = 30;
+
+    /** A queue call of another node's process, run by this node's kernel, which checks it (MessageQueues.callFrom). */
+    String serveQueueCall(QueueTask task) {
+        MessageQueues q = queues.get();
+        if (q == null) return error("EIO", "node " + node + " has no kernel running");
+        try {
+            JsonNode args = JSON.readTree(task.args);
+            if (task.call.equals(QueueTask.WHERE)) {
+                String name = args.path("queue").asText("");
+                return JSON.createObjectNode().put("ok", !name.startsWith("@") && q.stats(name).isPresent()).toString();
+            }
+            SyscallResult r = q.callFrom(task.caller(), task.call, args).toCompletableFuture().get(QUEUE_CALL_SECONDS, TimeUnit.SECONDS);
+            if (!r.isOk()) return error(r.errno().name(), r.message());
+            ObjectNode out = JSON.createObjectNode();
+            out.set("ok", r.value());
+            return out.toString();
+        } catch (IOException e) {
+            return error("EINVAL", "a queue call this node cannot read: " + e.getMessage());
+        } catch (TimeoutException e) {
+            return error("ETIMEDOUT", "node " + node + " did not finish the call within " + QUEUE_CALL_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error("EINTR", "node " + node + " is stopping");
+        } catch (ExecutionException e) {
+            return error("EIO", "node " + node + " failed the call: " + e.getCause());
+        }
     }
 
     String serve(RemoteTask task) {

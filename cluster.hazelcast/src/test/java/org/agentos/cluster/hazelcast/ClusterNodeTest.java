@@ -15,7 +15,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.reflect.Proxy;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.cluster.Cluster;
+import org.agentos.kernel.api.cluster.RemoteCaller;
+import org.agentos.kernel.api.ipc.Delivery;
+import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.ipc.QueueStats;
+import org.agentos.kernel.api.syscall.Errno;
+import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.cluster.NodeStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -105,6 +117,49 @@ class ClusterNodeTest {
         bad.activate(settings("no spaces allowed", 5701, ""));
         assertTrue(bad.state().startsWith("failed: node name"), bad.state());
         assertTrue(bad.nodes().isEmpty());
+    }
+
+    @Test
+    void aQueueCallGoesToTheNodeThatHoldsTheQueueWithItsCaller() throws Exception {
+        int[] ports = freePorts(2);
+        String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+        ClusterNode a = start("alpha", ports[0], members);
+        ClusterNode b = start("beta", ports[1], members);
+        List<Object[]> calls = new CopyOnWriteArrayList<>();
+        // beta's kernel holds "jobs": it answers a send with ids, refuses bob, and has nothing else
+        b.queues = (MessageQueues) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {MessageQueues.class}, (proxy, method, args) -> {
+            switch (method.getName()) {
+                case "stats":
+                    return "jobs".equals(args[0]) ? Optional.of(new QueueStats("jobs", "alice", Delivery.AT_LEAST_ONCE, false, 8, 0, 0, 0, 0,
+                            0, 0, 0, 0, 0, 0, 0, 0, 0, java.util.Set.of())) : Optional.empty();
+                case "callFrom":
+                    RemoteCaller c = (RemoteCaller) args[0];
+                    calls.add(new Object[] {c, args[1], args[2]});
+                    return CompletableFuture.completedFuture(c.owner().equals("bob") ? SyscallResult.error(Errno.EPERM, "not a member")
+                            : SyscallResult.ok(new ObjectMapper().readTree("{\"ids\":[1]}")));
+                default:
+                    throw new UnsupportedOperationException(method.getName());
+            }
+        });
+        await("both nodes up on both", () -> upCount(a) == 2 && upCount(b) == 2);
+        assertEquals(Optional.of("beta"), a.holderOf("jobs"));
+        assertEquals(Optional.empty(), a.holderOf("nowhere"));
+        assertEquals(Optional.empty(), b.holderOf("jobs"), "beta holds it itself: no other node does");
+        JsonNode args = new ObjectMapper().readTree("{\"queue\":\"jobs\",\"payload\":{\"job\":1}}");
+        SyscallResult sent = a.call("beta", "ipc.send", args, new RemoteCaller(7, "alice", null, List.of("ipc:send:jobs")))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(sent.isOk(), sent.toString());
+        assertEquals(1, sent.value().path("ids").get(0).asLong());
+        RemoteCaller seen = (RemoteCaller) calls.get(0)[0];
+        assertEquals(new RemoteCaller(7, "alice", "alpha", List.of("ipc:send:jobs")), seen, "the caller as it is on its node, named by it");
+        assertEquals("ipc.send", calls.get(0)[1]);
+        assertEquals(args, calls.get(0)[2]);
+        SyscallResult refused = a.call("beta", "ipc.send", args, new RemoteCaller(8, "bob", null, List.of("ipc:send:jobs")))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(Errno.EPERM, refused.errno(), "the holder's refusal, as the errno it was");
+        SyscallResult gone = a.call("gamma", "ipc.send", args, new RemoteCaller(7, "alice", null, List.of()))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(Errno.EIO, gone.errno());
     }
 
     private long upCount(ClusterNode n) {

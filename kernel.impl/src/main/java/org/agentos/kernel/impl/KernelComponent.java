@@ -1,5 +1,6 @@
 package org.agentos.kernel.impl;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,24 +14,21 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.agentos.kernel.api.audit.AuditLog;
+import org.agentos.kernel.api.audit.AuditQuery;
+import org.agentos.kernel.api.audit.AuditRecord;
+import org.agentos.kernel.api.cluster.RemoteCaller;
+import org.agentos.kernel.api.cluster.RemoteQueues;
+import org.agentos.kernel.api.fs.FileSystem;
+import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.image.AgentCut;
 import org.agentos.kernel.api.image.AgentImages;
 import org.agentos.kernel.api.image.CutOptions;
 import org.agentos.kernel.api.image.GroupCut;
 import org.agentos.kernel.api.image.MemberImage;
-import org.agentos.kernel.api.image.QueueImage;
 import org.agentos.kernel.api.image.MemoryImageEntry;
 import org.agentos.kernel.api.image.ProcessImage;
+import org.agentos.kernel.api.image.QueueImage;
 import org.agentos.kernel.api.image.RestoreSpec;
-import org.agentos.kernel.api.security.CapabilityCeilings;
-import org.agentos.kernel.api.audit.AuditQuery;
-import org.agentos.kernel.api.audit.AuditRecord;
-import org.agentos.kernel.api.fs.FileSystem;
-import org.agentos.kernel.api.telemetry.KernelMetrics;
-import org.agentos.kernel.api.telemetry.SyscallMetrics;
-import org.agentos.kernel.api.telemetry.SyscallObserver;
-import org.agentos.kernel.api.telemetry.SystemMetrics;
-import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueSpec;
@@ -45,13 +43,19 @@ import org.agentos.kernel.api.process.ProgramInfo;
 import org.agentos.kernel.api.process.SpawnSpec;
 import org.agentos.kernel.api.program.Program;
 import org.agentos.kernel.api.sched.Scheduler;
+import org.agentos.kernel.api.security.CapabilityCeilings;
 import org.agentos.kernel.api.security.KernelPermission;
 import org.agentos.kernel.api.subsystem.SubsystemBinding;
 import org.agentos.kernel.api.subsystem.Subsystems;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallGateway;
+import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.syscall.Tool;
+import org.agentos.kernel.api.telemetry.KernelMetrics;
+import org.agentos.kernel.api.telemetry.SyscallMetrics;
+import org.agentos.kernel.api.telemetry.SyscallObserver;
+import org.agentos.kernel.api.telemetry.SystemMetrics;
 import org.agentos.kernel.impl.debug.Debugger;
 import org.agentos.kernel.impl.journal.JournalRecord;
 import org.agentos.kernel.impl.resource.MemoryGovernor;
@@ -218,6 +222,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile FileSystem files;
 
+    /** Queues other nodes of the cluster hold, where ipc.* calls on a name this node lacks go (the cluster bundle). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile RemoteQueues remoteQueues;
+
     /** Memory-pressure changes as OSGi events, for anyone who subscribes (and for IPC later). */
     private void publish(Map<String, Object> properties) {
         EventAdmin ea = eventAdmin;
@@ -284,6 +292,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         if (context != null) k.images.setKernelVersion(context.getBundle().getVersion().toString());
         k.images.setCeilings(ceilings);
         k.images.setFiles(() -> files);
+        k.ipc.elsewhere.setRemote(() -> remoteQueues);
         k.memory.setEventSink(this::publish);
         k.setEventSink(this::post);
         programs.forEach(k::addProgram);
@@ -853,5 +862,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public Message send(String queue, com.fasterxml.jackson.databind.JsonNode payload, String key) throws SyscallException {
         return kernel().ipc.send(queue, payload, key);
+    }
+
+    @Override
+    public CompletionStage<SyscallResult> callFrom(RemoteCaller caller, String call, JsonNode args) {
+        return kernel().ipc.callFrom(caller, call, args);
     }
 }

@@ -3,7 +3,10 @@ package org.agentos.kernel.api.ipc;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.agentos.kernel.api.cluster.RemoteCaller;
 import org.agentos.kernel.api.syscall.SyscallException;
+import org.agentos.kernel.api.syscall.SyscallResult;
 
 /**
  * The kernel's message queues for operators and bundles (the console's {@code ipc:*} commands).
@@ -38,4 +41,15 @@ public interface MessageQueues {
      * Returns the message, or the original one when {@code key} was a duplicate.
      */
     Message send(String queue, JsonNode payload, String key) throws SyscallException;
+
+    /**
+     * A queue call that a process of another node of the cluster made on a queue of this node:
+     * {@code ipc.send}, {@code ipc.recv}, {@code ipc.ack} or {@code ipc.nack} with the arguments
+     * the syscall takes. This node checks it as it checks its own processes' calls: the capability
+     * the call needs, among those the caller holds; the queue's owner and members; the owner's
+     * byte quota. It never waits for room or for messages: {@code EAGAIN} (the caller's node waits
+     * and asks again). A durable send completes once it is on disk here. Messages the caller
+     * receives are in flight for its pid, as for a local receiver.
+     */
+    CompletionStage<SyscallResult> callFrom(RemoteCaller caller, String call, JsonNode args);
 }

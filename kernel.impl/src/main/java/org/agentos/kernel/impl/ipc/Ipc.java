@@ -10,10 +10,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agentos.kernel.api.cluster.RemoteCaller;
 import org.agentos.kernel.api.ipc.Delivery;
 import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
@@ -64,6 +66,10 @@ public final class Ipc implements MessageQueues {
     public final QueueImages images = new QueueImages(this);
     /** Events for agents (ipc.subscribe). */
     public final Events events;
+    /** This node's processes' calls on queues other nodes hold (cluster). */
+    public final CallsToOtherNodes elsewhere;
+    /** Other nodes' processes' calls on this node's queues (cluster). */
+    private final CallsFromOtherNodes fromElsewhere = new CallsFromOtherNodes(this);
 
     public Ipc(Kernel kernel) {
         this.kernel = kernel;
@@ -71,6 +77,7 @@ public final class Ipc implements MessageQueues {
         this.events = new Events(kernel, this);
         this.sending = new Sending(kernel, this);
         this.receiving = new Receiving(kernel, this);
+        this.elsewhere = new CallsToOtherNodes(kernel, this);
     }
 
     static String mailboxName(long pid) {
@@ -316,6 +323,41 @@ public final class Ipc implements MessageQueues {
         public Outgoing(JsonNode payload, int priority, String key, String correlationId, String replyTo) {
             this(payload, sizeOf(payload), priority, key, correlationId, replyTo);
         }
+
+        /** The messages of ipc.send's arguments: {@code payload} (one) or {@code messages} (a batch). */
+        public static List<Outgoing> batchOf(JsonNode args) throws SyscallException {
+            JsonNode messages = args.get("messages");
+            if (messages == null) return List.of(of(args));
+            if (args.has("payload") || args.has("key") || args.has("priority")) {
+                throw new SyscallException(Errno.EINVAL, "give payload (one message) or messages (a batch), not both");
+            }
+            int n = messages.size();
+            List<Outgoing> batch = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) batch.add(of(messages.get(i)));
+            return batch;
+        }
+
+        /** One message of ipc.send's arguments (the fields of the call that are not the message's own are passed over). */
+        static Outgoing of(JsonNode m) {
+            JsonNode payload = com.fasterxml.jackson.databind.node.NullNode.instance;
+            int priority = 0;
+            String key = null;
+            String correlationId = null;
+            String replyTo = null;
+            for (var it = m.fields(); it.hasNext(); ) {
+                var f = it.next();
+                JsonNode v = f.getValue();
+                switch (f.getKey()) {
+                    case "payload" -> payload = v;
+                    case "priority" -> priority = v.asInt(0);
+                    case "key" -> key = v.isNull() ? null : v.asText();
+                    case "correlationId" -> correlationId = v.isNull() ? null : v.asText();
+                    case "replyTo" -> replyTo = v.isNull() ? null : v.asText();
+                    default -> { } // queue, timeoutMs, messages: not the message's own
+                }
+            }
+            return new Outgoing(payload, priority, key, correlationId, replyTo);
+        }
     }
 
     /** The bytes a payload takes as JSON (what a send is charged). */
@@ -545,6 +587,11 @@ public final class Ipc implements MessageQueues {
         }
         if (moved > 0) kernel.auditEvent("ipc.redrive", q.owner, moved + " dead letters back to " + q.name);
         return moved;
+    }
+
+    @Override
+    public CompletionStage<SyscallResult> callFrom(RemoteCaller caller, String call, JsonNode args) {
+        return fromElsewhere.call(caller, call, args);
     }
 
     @Override

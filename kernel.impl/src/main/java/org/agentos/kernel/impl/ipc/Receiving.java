@@ -50,16 +50,21 @@ public final class Receiving {
 
     /** Takes up to max messages for p (one correlated reply, when asked for); holds q. */
     List<MessageQueue.Msg> pollFor(MessageQueue q, Proc p, int max, String correlationId, long now) {
+        return pollFor(q, p.pid, p, max, correlationId, now);
+    }
+
+    /** As above for receiver {@code pid}, a process of this node ({@code local}) or of another (null). */
+    List<MessageQueue.Msg> pollFor(MessageQueue q, long pid, Proc local, int max, String correlationId, long now) {
         List<MessageQueue.Msg> got = new ArrayList<>(Math.min(max, q.readyCount()));
         while (got.size() < max) {
             MessageQueue.Msg m = q.poll(correlationId);
             if (m == null) break;
-            q.deliver(m, p.pid, now);
+            q.deliver(m, pid, now);
             got.add(m);
             if (correlationId != null) break;
         }
         if (q.spec.delivery() == Delivery.AT_MOST_ONCE) ipc.sending.releaseDelivered(q, got);
-        else if (!got.isEmpty()) noteReceivedFrom(p, q);
+        else if (!got.isEmpty() && local != null) noteReceivedFrom(local, q);
         return got;
     }
 
@@ -123,6 +128,11 @@ public final class Receiving {
 
     /** Acks messages p received from {@code name}: they are done. Returns {acked, stale: [ids not in flight for p]}. */
     public SyscallResult ack(Proc p, String name, List<Long> ids) throws SyscallException {
+        return ack(p.pid, name, ids);
+    }
+
+    /** As above, for receiver {@code pid} (of this node or another). */
+    SyscallResult ack(long pid, String name, List<Long> ids) throws SyscallException {
         MessageQueue q = ipc.queue(name);
         ObjectNode r = k.json.createObjectNode();
         ArrayNode stale = r.putArray("stale");
@@ -135,7 +145,7 @@ public final class Receiving {
             }
             for (long id : ids) {
                 MessageQueue.Msg m = q.inFlight.get(id);
-                if (m == null || m.receiver != p.pid) {
+                if (m == null || m.receiver != pid) {
                     stale.add(id);
                     continue;
                 }
@@ -155,6 +165,11 @@ public final class Receiving {
 
     /** Gives messages back: delivered again (requeue), or straight to the dead-letter queue. */
     public SyscallResult nack(Proc p, String name, List<Long> ids, boolean requeue) throws SyscallException {
+        return nack(p.pid, name, ids, requeue);
+    }
+
+    /** As above, for receiver {@code pid} (of this node or another). */
+    SyscallResult nack(long pid, String name, List<Long> ids, boolean requeue) throws SyscallException {
         MessageQueue q = ipc.queue(name);
         ObjectNode r = k.json.createObjectNode();
         ArrayNode stale = r.putArray("stale");
@@ -167,7 +182,7 @@ public final class Receiving {
             }
             for (long id : ids) {
                 MessageQueue.Msg m = q.inFlight.get(id);
-                if (m == null || m.receiver != p.pid) {
+                if (m == null || m.receiver != pid) {
                     stale.add(id);
                     continue;
                 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -221,24 +220,17 @@ public final class KernelSyscalls {
                         "required":["queue"],"additionalProperties":false}""".formatted(QUEUE, Ipc.MAX_BATCH, TIMEOUT)))
                 .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
                 (p, a, fromOutside) -> {
-                    List<Ipc.Outgoing> batch;
-                    JsonNode messages = a.get("messages");
-                    if (messages != null) {
-                        if (a.has("payload") || a.has("key") || a.has("priority")) {
-                            throw new SyscallException(Errno.EINVAL, "give payload (one message) or messages (a batch), not both");
-                        }
-                        int n = messages.size();
-                        batch = new ArrayList<>(n);
-                        for (int i = 0; i < n; i++) batch.add(outgoing(messages.get(i)));
-                    } else {
-                        batch = List.of(outgoing(a));
-                    }
+                    List<Ipc.Outgoing> batch = Ipc.Outgoing.batchOf(a);
                     // what the queue will hold for the sender counts against its byte quota, as bytes moved
                     long bytes = 0;
                     for (Ipc.Outgoing o : batch) bytes += o.bytes();
                     k.chargeBytes(p, bytes);
                     // Made from outside the program (the gateway), a send cannot block the process: EAGAIN instead.
                     long timeout = fromOutside ? 0 : a.path("timeoutMs").asLong(-1);
+                    String node = k.ipc.elsewhere.holderOf(a.get("queue").asText());
+                    if (node != null) {
+                        return fromOutside ? k.ipc.elsewhere.now(p, node, "ipc.send", a) : k.ipc.elsewhere.park(p, node, "ipc.send", a, timeout);
+                    }
                     return k.ipc.sending.send(p, a.get("queue").asText(), batch, timeout, fromOutside);
                 });
 
@@ -249,20 +241,37 @@ public final class KernelSyscalls {
                         {"type":"object","properties":{%s,"max":{"type":"integer","minimum":1,"maximum":%s},%s},
                         "additionalProperties":false}""".formatted(QUEUE, Ipc.MAX_BATCH, TIMEOUT)))
                 .determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
-                (p, a) -> k.ipc.receiving.recv(p, a.hasNonNull("queue") ? a.get("queue").asText() : null, a.path("max").asInt(1),
-                        a.path("timeoutMs").asLong(-1)));
+                (p, a) -> {
+                    String queue = a.hasNonNull("queue") ? a.get("queue").asText() : null;
+                    String node = k.ipc.elsewhere.holderOf(queue);
+                    if (node != null) {
+                        if (!p.caps.permits("ipc:recv:" + queue)) {
+                            throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + queue + "', which pid " + p.pid
+                                    + " does not hold");
+                        }
+                        return k.ipc.elsewhere.park(p, node, "ipc.recv", a, a.path("timeoutMs").asLong(-1));
+                    }
+                    return k.ipc.receiving.recv(p, queue, a.path("max").asInt(1), a.path("timeoutMs").asLong(-1));
+                });
 
         k.syscalls.addKernelCall(describe(k, "ipc.ack", "marks messages received from an at-least-once or exactly-once queue as done",
                 """
                         {"type":"object","properties":{%s,%s},"required":["queue","ids"],"additionalProperties":false}""".formatted(QUEUE, IDS), Determinism.RECORDED),
-                (p, a) -> k.ipc.receiving.ack(p, a.get("queue").asText(), longs(a.get("ids"))));
+                (p, a) -> {
+                    String node = k.ipc.elsewhere.holderOf(a.get("queue").asText());
+                    return node != null ? k.ipc.elsewhere.now(p, node, "ipc.ack", a) : k.ipc.receiving.ack(p, a.get("queue").asText(), longs(a.get("ids")));
+                });
 
         k.syscalls.addKernelCall(describe(k, "ipc.nack", "gives received messages back: delivered again (requeue, the default) or to the "
                         + "dead-letter queue (requeue false)",
                 """
                         {"type":"object","properties":{%s,%s,"requeue":{"type":"boolean"}},"required":["queue","ids"],
                         "additionalProperties":false}""".formatted(QUEUE, IDS), Determinism.RECORDED),
-                (p, a) -> k.ipc.receiving.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true)));
+                (p, a) -> {
+                    String node = k.ipc.elsewhere.holderOf(a.get("queue").asText());
+                    return node != null ? k.ipc.elsewhere.now(p, node, "ipc.nack", a)
+                            : k.ipc.receiving.nack(p, a.get("queue").asText(), longs(a.get("ids")), a.path("requeue").asBoolean(true));
+                });
 
         k.syscalls.addBlockingKernelCall(ToolDescriptor.builder("ipc.request").version("0.1.0")
                 .description("sends payload with a correlation id and the caller's mailbox as replyTo, then waits for the reply "
@@ -272,6 +281,10 @@ public final class KernelSyscalls {
                         "maxLength":256},%s},"required":["queue"],"additionalProperties":false}""".formatted(QUEUE, TIMEOUT)))
                 .capabilities("ipc:send:{queue}").determinism(Determinism.RECORDED).timeout(Duration.ofDays(1)).build(),
                 (p, a) -> {
+                    if (k.ipc.elsewhere.holderOf(a.get("queue").asText()) != null) {
+                        throw new SyscallException(Errno.EINVAL, "queue '" + a.get("queue").asText() + "' is on another node, and a reply "
+                                + "comes to a mailbox, which is this node's: ipc.send with a reply queue's name in the payload instead");
+                    }
                     JsonNode payload = a.path("payload").isMissingNode() ? NullNode.instance : a.get("payload");
                     k.chargeBytes(p, Ipc.sizeOf(payload));
                     return k.ipc.receiving.request(p, a.get("queue").asText(), payload, a.hasNonNull("key") ? a.get("key").asText() : null,
@@ -325,27 +338,6 @@ public final class KernelSyscalls {
      * batch item, or the arguments of a single send (whose other fields are ignored here). A
      * batch of 100 is 100 of these per call, so no lookup per field.
      */
-    private static Ipc.Outgoing outgoing(JsonNode m) {
-        JsonNode payload = NullNode.instance;
-        int priority = 0;
-        String key = null;
-        String correlationId = null;
-        String replyTo = null;
-        for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            JsonNode v = f.getValue();
-            switch (f.getKey()) {
-                case "payload" -> payload = v;
-                case "priority" -> priority = v.asInt(0);
-                case "key" -> key = v.isNull() ? null : v.asText();
-                case "correlationId" -> correlationId = v.isNull() ? null : v.asText();
-                case "replyTo" -> replyTo = v.isNull() ? null : v.asText();
-                default -> { } // queue, timeoutMs, messages: not the message's own
-            }
-        }
-        return new Ipc.Outgoing(payload, priority, key, correlationId, replyTo);
-    }
-
     private static List<Long> longs(JsonNode array) {
         List<Long> out = new ArrayList<>(array.size());
         for (JsonNode n : array) out.add(n.asLong());
