@@ -31,6 +31,11 @@ class ClusterIT {
     private static UnpackedDistribution a;
     private static UnpackedDistribution b;
     private static UnpackedDistribution c;
+    /** node-b after its SIGKILL, to start again; and the agent the others restarted meanwhile. */
+    private static UnpackedDistribution lost;
+    private static long survivor;
+    private static long survivorCopy;
+    private static String survivorNode;
 
     @BeforeAll
     static void start() throws Exception {
@@ -59,6 +64,7 @@ class ClusterIT {
         d.setProperty("etc/org.agentos.cluster.cfg", "members", members);
         d.setProperty("etc/org.agentos.cluster.cfg", "failureDetectionSeconds", 5);
         d.setProperty("etc/org.agentos.cluster.cfg", "publishSeconds", 1);
+        d.setProperty("etc/org.agentos.cluster.cfg", "replicateSeconds", 2);
     }
 
     @AfterAll
@@ -66,6 +72,7 @@ class ClusterIT {
         if (a != null) a.stop();
         if (b != null) b.stop();
         if (c != null) c.stop();
+        if (lost != null && lost != b) lost.stop();
     }
 
     static boolean up(String nodes, String name) {
@@ -214,6 +221,14 @@ class ClusterIT {
                 "agent:spawn -c 'ipc:subscribe:org/agentos/cluster/*' watch '{\"topic\":\"org/agentos/cluster/NODE_LEFT\",\"timeoutMs\":120000}'"));
         UnpackedDistribution.waitUntil("the watcher subscribed", () -> a.console("agent:info " + watcher).contains("ipc.recv"));
 
+        // an agent of node-b whose image the cluster keeps (node-b cuts one every 2 s here)
+        survivor = spawnedPid(b.console("agent:spawn -o survivor counter '{\"limit\":100000,\"sleepMs\":100}'"));
+        UnpackedDistribution.waitUntil("its image kept in the cluster", () -> Pattern.compile("(?m)^node-b\\s+" + survivor
+                + "\\s+survivor\\s+counter\\s").matcher(a.console("cluster:images")).find());
+        UnpackedDistribution.waitUntil("a later image", () -> count(b.console("agent:state " + survivor)) >= 20);
+        System.out.println(a.console("cluster:images"));
+        long countedBeforeLoss = count(b.console("agent:state " + survivor));
+
         long karaf = Long.parseLong(Files.readString(b.home.resolve("karaf.pid")).strip());
         assertEquals(0, new ProcessBuilder("kill", "-KILL", Long.toString(karaf)).start().waitFor());
         ProcessHandle.of(karaf).ifPresent(p -> p.onExit().join());
@@ -225,6 +240,40 @@ class ClusterIT {
         assertTrue(gone.output().contains("EIO"), "a pid of a node that left: " + gone.output());
         String alone = a.console("cluster:nodes");
         assertTrue(alone.contains("2 node(s)") && !alone.contains("node-b"), alone);
+
+        // the oldest member left restarts node-b's agent from its last image on the least loaded node
+        String[] takeover = new String[1];
+        UnpackedDistribution.waitUntil("node-b's agent restarted elsewhere", () -> {
+            takeover[0] = a.console("kernel:audit --name cluster.takeover -n 50") + "\n" + c.console("kernel:audit --name cluster.takeover -n 50");
+            return takeover[0].contains("pid " + survivor + " (counter, survivor) of node node-b restarted");
+        }, Duration.ofSeconds(60));
+        Matcher where = Pattern.compile("pid " + survivor + " \\(counter, survivor\\) of node node-b restarted on node (node-[ac]) as pid (\\d+)")
+                .matcher(takeover[0]);
+        assertTrue(where.find(), takeover[0]);
+        survivorNode = where.group(1);
+        survivorCopy = Long.parseLong(where.group(2));
+        UnpackedDistribution on = survivorNode.equals("node-a") ? a : c;
+        long resumedAt = count(on.console("agent:state " + survivorCopy));
+        assertTrue(resumedAt >= 10 && resumedAt <= countedBeforeLoss + 30, "it went on from its image's count, not from 0: " + resumedAt
+                + " (it had counted " + countedBeforeLoss + " shortly before)");
+        UnpackedDistribution.waitUntil("the copy counts on", () -> count(on.console("agent:state " + survivorCopy)) > resumedAt);
+        assertTrue(!a.console("cluster:images").contains("node-b "), "its image is used up: " + a.console("cluster:images"));
+        lost = b;
         b = null; // killed: nothing to stop
+    }
+
+    @Test
+    @Order(3)
+    void aLostNodeThatComesBackEndsTheAgentsTakenOverAndNothingRunsTwice() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(lost != null && survivorCopy != 0, "node-b was lost and its agent taken over");
+        lost.start(); // its kernel restores its agents held, until the cluster says
+        b = lost;
+        UnpackedDistribution.waitUntil("node-b back in the cluster", () -> up(a.console("cluster:nodes"), "node-b"), Duration.ofSeconds(120));
+        UnpackedDistribution.waitUntil("node-b ended its own copy of the agent taken over",
+                () -> b.console("agent:info " + survivor).contains("KILLED"), Duration.ofSeconds(60));
+        assertTrue(b.console("kernel:audit --name cluster.fenced -n 5").contains("pid " + survivor + " (counter, survivor) ended here"),
+                b.console("kernel:audit --name cluster.fenced -n 5"));
+        UnpackedDistribution on = survivorNode.equals("node-a") ? a : c;
+        assertTrue(!on.console("agent:info " + survivorCopy).contains("KILLED"), "the copy goes on where it was restarted");
     }
 }

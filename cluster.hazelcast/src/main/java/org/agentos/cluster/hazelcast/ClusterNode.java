@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.cluster.ClusterListing;
+import org.agentos.kernel.api.cluster.KeptImage;
 import org.agentos.kernel.api.cluster.NodeStatus;
 import org.agentos.kernel.api.cluster.RemoteCaller;
 import org.agentos.kernel.api.cluster.RemoteQueues;
@@ -45,6 +46,8 @@ import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
 import org.agentos.kernel.api.telemetry.KernelMetrics;
 import org.apache.karaf.shell.api.console.SessionFactory;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -56,6 +59,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -99,6 +104,10 @@ public class ClusterNode implements Cluster, RemoteQueues {
 
         @AttributeDefinition(description = "Seconds between two publications of this node's load")
         int publishSeconds() default 2;
+
+        @AttributeDefinition(description = "Seconds between two rounds of images of this node's agents kept in the cluster, "
+                + "from which the others restart them if this node is lost (0: none kept, none restarted)")
+        int replicateSeconds() default 10;
     }
 
     private final ObjectMapper json = new ObjectMapper();
@@ -136,21 +145,28 @@ public class ClusterNode implements Cluster, RemoteQueues {
     private NodeRequests requests;
     private Moves moves;
     private QueueCalls queueCalls;
+    private Replicas replicas;
+    private int replicateSeconds;
+    private ServiceRegistration<EventHandler> exits;
     private ScheduledExecutorService executor;
     private volatile HazelcastInstance member;
     private volatile String state = "starting";
     private volatile int number;
 
     @Activate
-    void activate(Settings config) {
+    void activate(Settings config, BundleContext context) {
         try {
             settings = NodeSettings.of(config);
+            if (config.replicateSeconds() < 0) throw new IllegalArgumentException("replicateSeconds " + config.replicateSeconds() + " is negative");
+            replicateSeconds = config.replicateSeconds();
             MoveInbox inbox = MoveInbox.ofThisNode();
             requests = new NodeRequests(() -> member, () -> "node " + localNode() + " is not in a cluster: its member is " + state);
             moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, requests);
             served = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this,
                     () -> queues);
             queueCalls = new QueueCalls(settings.name(), () -> member);
+            replicas = new Replicas(settings.name(), () -> member, () -> processes, () -> sessions, () -> audit, this::nodes, inbox, moves,
+                    requests);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
             LOG.error("cluster node not started: {} (etc/{}.cfg)", e.getMessage(), PID);
@@ -162,15 +178,42 @@ public class ClusterNode implements Cluster, RemoteQueues {
             return t;
         });
         executor.execute(this::startMember);
+        if (context != null) {
+            // an agent that ended is not to be restarted elsewhere: its image goes at once
+            Dictionary<String, Object> topics = new Hashtable<>();
+            topics.put(EventConstants.EVENT_TOPIC, PROCESS_EXITED);
+            exits = context.registerService(EventHandler.class, e -> {
+                if (e.getProperty("pid") instanceof Long pid && member != null) executor.execute(() -> replicas.ended(pid));
+            }, topics);
+        }
     }
+
+    /** The kernel's event for a process that ended. */
+    static final String PROCESS_EXITED = "org/agentos/process/EXITED";
 
     @Deactivate
     void deactivate() {
-        if (executor != null) executor.shutdownNow();
+        if (exits != null) {
+            try {
+                exits.unregister();
+            } catch (IllegalStateException gone) {
+                // unregistered with the bundle
+            }
+        }
+        if (executor != null) {
+            executor.shutdownNow();
+            try { // a round of images under way ends before this node's images are withdrawn
+                executor.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         HazelcastInstance m = member;
         member = null;
         if (m != null) {
             RemoteRequests.withdraw(m.getName());
+            // a node that stops in order restores its own agents when it starts again: nobody takes them over
+            replicas.withdraw(m);
             try {
                 m.getMap(MemberConfig.NODES_MAP).remove(settings.name());
             } catch (RuntimeException e) {
@@ -199,7 +242,7 @@ public class ClusterNode implements Cluster, RemoteQueues {
                 return;
             }
             number = NodeNumbers.claim(m, settings.name(), numberFile());
-            raisePidFloor((long) number * NodeNumbers.PIDS_PER_NODE);
+            configureKernel((long) number * NodeNumbers.PIDS_PER_NODE);
             RemoteRequests.serve(m.getName(), served);
             member = m;
             state = "running";
@@ -207,6 +250,10 @@ public class ClusterNode implements Cluster, RemoteQueues {
                     m.getCluster().getLocalMember().getAddress(), m.getCluster().getMembers().size());
             publish();
             executor.scheduleWithFixedDelay(this::publish, settings.publishSeconds(), settings.publishSeconds(), TimeUnit.SECONDS);
+            for (String line : replicas.releaseHeld()) LOG.info("cluster node {}: {}", settings.name(), line);
+            if (replicateSeconds > 0) {
+                executor.scheduleWithFixedDelay(this::replicate, replicateSeconds, replicateSeconds, TimeUnit.SECONDS);
+            }
         } catch (IOException | RuntimeException e) {
             state = "failed: " + e.getMessage();
             LOG.error("cluster node {} could not start its member on {}:{}: {}", settings.name(), settings.bindInterface(), settings.port(), e.toString());
@@ -221,11 +268,21 @@ public class ClusterNode implements Cluster, RemoteQueues {
         return data == null ? null : Path.of(data, "agentos", "cluster", "node-number");
     }
 
+    private void replicate() {
+        try {
+            replicas.replicate();
+        } catch (RuntimeException e) {
+            LOG.warn("cluster node {}: a round of images failed: {}", settings.name(), e.toString());
+        }
+    }
+
     /**
      * Makes the kernel give pids in this node's range from now on (and from its next start, before
-     * any process is spawned): {@code pidFloor} in its configuration, which it applies live.
+     * any process is spawned): {@code pidFloor} in its configuration, which it applies live; and,
+     * when this node keeps images in the cluster, hold what its next restart restores until the
+     * cluster says whether it was taken over meanwhile ({@code recoverHeld}).
      */
-    private void raisePidFloor(long floor) throws IOException {
+    private void configureKernel(long floor) throws IOException {
         ConfigurationAdmin ca = configAdmin;
         if (ca == null) {
             LOG.warn("cluster node {}: no ConfigurationAdmin, so the kernel's pids are not in this node's range {}", settings.name(), floor);
@@ -234,8 +291,12 @@ public class ClusterNode implements Cluster, RemoteQueues {
         Configuration c = ca.getConfiguration(KERNEL_PID, "?");
         Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
         Object current = props.get("pidFloor");
-        if (current != null && Long.parseLong(current.toString()) >= floor) return;
-        props.put("pidFloor", floor);
+        boolean hold = replicateSeconds > 0;
+        if (current != null && Long.parseLong(current.toString()) >= floor && String.valueOf(hold).equals(String.valueOf(props.get("recoverHeld")))) {
+            return;
+        }
+        if (current == null || Long.parseLong(current.toString()) < floor) props.put("pidFloor", floor);
+        props.put("recoverHeld", hold);
         c.update(props);
         LOG.info("cluster node {} is node number {}: its pids start at {}", settings.name(), floor / NodeNumbers.PIDS_PER_NODE, floor);
     }
@@ -468,6 +529,16 @@ public class ClusterNode implements Cluster, RemoteQueues {
     }
 
     @Override
+    public List<KeptImage> images(ConsoleOperator operator) throws SyscallException {
+        requests.running();
+        List<KeptImage> out = new ArrayList<>();
+        for (Replica r : replicas.all()) {
+            if (operator.sees(r.owner())) out.add(new KeptImage(r.node(), r.pid(), r.owner(), r.program(), r.steps(), r.cutMillis(), r.bytes()));
+        }
+        return out;
+    }
+
+    @Override
     public Optional<String> holderOf(String queue) throws SyscallException {
         QueueCalls q = queueCalls;
         return q == null ? Optional.empty() : q.holderOf(queue);
@@ -520,6 +591,13 @@ public class ClusterNode implements Cluster, RemoteQueues {
                 }
             }
             if (node != null && queueCalls != null) queueCalls.forgetNode(node);
+            if (node != null && replicateSeconds > 0) {
+                try {
+                    executor.execute(() -> replicas.nodeLeft(node));
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    // this node is leaving too
+                }
+            }
             post(NODE_LEFT, node, e.getMember());
         }
 

@@ -95,7 +95,7 @@ final class Moves {
     }
 
     /** Every file of the image to {@code target}, piece by piece, {@link #WINDOW} at a time; the bytes sent. */
-    private long send(Path dir, String id, String target, ConsoleOperator operator) throws SyscallException {
+    long send(Path dir, String id, String target, ConsoleOperator operator) throws SyscallException {
         long total = 0;
         java.util.ArrayDeque<java.util.concurrent.Future<String>> inFlight = new java.util.ArrayDeque<>();
         try (Stream<Path> files = Files.walk(dir)) {

@@ -114,7 +114,7 @@ class ClusterNodeTest {
                 () -> new NodeSettings("a", "agentos", "127.0.0.1", 5701, List.of("host;rm -rf"), 15, 2)).getMessage().contains("member"));
         assertEquals(List.of("127.0.0.1:5701", "10.0.0.2"), NodeSettings.members(" 127.0.0.1:5701, 10.0.0.2 "));
         ClusterNode bad = new ClusterNode();
-        bad.activate(settings("no spaces allowed", 5701, ""));
+        bad.activate(settings("no spaces allowed", 5701, ""), null);
         assertTrue(bad.state().startsWith("failed: node name"), bad.state());
         assertTrue(bad.nodes().isEmpty());
     }
@@ -172,7 +172,7 @@ class ClusterNodeTest {
             public void postEvent(Event e) { events.add(e); }
             public void sendEvent(Event e) { events.add(e); }
         };
-        n.activate(settings(name, port, members));
+        n.activate(settings(name, port, members), null);
         started.add(n);
         return n;
     }
@@ -187,6 +187,7 @@ class ClusterNodeTest {
             public String members() { return members; }
             public int failureDetectionSeconds() { return 5; }
             public int publishSeconds() { return 1; }
+            public int replicateSeconds() { return 0; }
         };
     }
 

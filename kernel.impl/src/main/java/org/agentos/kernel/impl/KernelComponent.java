@@ -201,6 +201,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     private static void applyLiveSettings(Kernel k, KernelConfig c) {
         try {
             k.setMaxProcessesPerOwner(c.maxProcessesPerOwner());
+            k.checkpoints.holdAtRestore(c.recoverHeld());
             k.setAuditRecordsPerOwner(c.auditRecordsPerOwner());
             if (c.pidFloor() < 0) throw new IllegalArgumentException("pidFloor " + c.pidFloor() + " is negative");
             if (c.pidFloor() > 0) k.procs.pidsFrom(c.pidFloor());

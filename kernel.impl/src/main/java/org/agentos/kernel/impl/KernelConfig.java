@@ -81,6 +81,11 @@ public @interface KernelConfig {
             + "Applied without a restart; pids never go down.")
     long pidFloor() default 0;
 
+    @AttributeDefinition(description = "Restore processes held (PAUSED) at a restart until the cluster says whether "
+            + "another node took them over while this one was away; set by a cluster node at its first join "
+            + "(docs/cluster.md). Read at the next start.")
+    boolean recoverHeld() default false;
+
     @AttributeDefinition(description = "How often memory pressure is checked (ms). Applied without a restart.")
     long memoryPollMillis() default 500;
 

@@ -164,6 +164,47 @@ class ImagesTest {
     }
 
     @Test
+    void aCutToMoveThatComesDuringAnotherCutKeepsTheAgentPaused() throws Exception {
+        try (KernelHarness a = kernel("a")) {
+            long pid = a.kernel.spawn(new SpawnSpec("summer", Args.of("limit", 2), "alice", 0, List.of(), null));
+            send(a, pid, 5);
+            KernelHarness.await("summed", () -> storedSum(a, pid) == 5);
+            java.util.concurrent.CountDownLatch inFirst = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch letFirstGo = new java.util.concurrent.CountDownLatch(1);
+            // a cut that lets it go on (a cluster's image of it), still under way when a move cuts it to keep it paused
+            Thread first = new Thread(() -> {
+                try {
+                    a.kernel.images.cut(pid, CutOptions.defaults(), i -> {
+                        inFirst.countDown();
+                        try {
+                            letFirstGo.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }).close();
+                } catch (SyscallException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            first.start();
+            assertTrue(inFirst.await(10, TimeUnit.SECONDS));
+            java.util.concurrent.CompletableFuture<Void> second = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    a.kernel.images.cut(pid, new CutOptions(10_000, true), i -> { }).close();
+                } catch (SyscallException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(100);
+            assertTrue(!second.isDone(), "the second cut waits for the first");
+            letFirstGo.countDown();
+            first.join(10_000);
+            second.get(10, TimeUnit.SECONDS);
+            assertEquals(ProcessState.PAUSED, a.state(pid), "the first cut's end did not let go of the second's hold");
+        }
+    }
+
+    @Test
     void aRestoredCopyRunsBesideItsOriginalOnTheSameKernel() throws Exception {
         try (KernelHarness a = kernel("a")) {
             long original = a.kernel.spawn(new SpawnSpec("summer", Args.of("limit", 2), "alice", 0, List.of(), null));

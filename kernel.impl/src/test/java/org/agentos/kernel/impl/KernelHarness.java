@@ -29,8 +29,14 @@ final class KernelHarness implements AutoCloseable {
     }
 
     KernelHarness(Hal hal, KernelSettings settings) {
+        this(hal, settings, k -> { });
+    }
+
+    /** {@code beforeStart}: what the component's live settings would set before the kernel restores its processes. */
+    KernelHarness(Hal hal, KernelSettings settings, java.util.function.Consumer<Kernel> beforeStart) {
         kernel = new Kernel(hal, settings);
         kernel.setScheduler(new RoundRobinScheduler(), "test");
+        beforeStart.accept(kernel);
         kernel.start();
     }
 
@@ -74,6 +80,11 @@ final class KernelHarness implements AutoCloseable {
 
     static KernelHarness persistent(Path dir) {
         return new KernelHarness(KernelSettings.defaults(dir).withWorkers(2));
+    }
+
+    /** A persistent kernel of a cluster node: what it restores at its start is held until the cluster says. */
+    static KernelHarness persistentHeld(Path dir) {
+        return new KernelHarness(HAL, KernelSettings.defaults(dir).withWorkers(2), k -> k.checkpoints.holdAtRestore(true));
     }
 
     ProcessInfo info(long pid) {

@@ -71,6 +71,34 @@ class PersistenceTest {
     }
 
     @Test
+    void aClusterNodesProcessesAreHeldAtRestartUntilResumed() throws Exception {
+        long counter;
+        long paused;
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            install(h.kernel);
+            counter = h.kernel.spawn(SpawnSpec.of("slowcount", Args.of("limit", 1000)));
+            paused = h.kernel.spawn(SpawnSpec.of("sleeper", null));
+            KernelHarness.await("some progress", () -> h.info(counter).usage().steps() >= 5);
+            h.awaitState(paused, ProcessState.BLOCKED);
+            h.kernel.pause(paused);
+        }
+        try (KernelHarness h = KernelHarness.persistentHeld(dir)) {
+            install(h.kernel);
+            ProcessInfo held = h.info(counter);
+            assertEquals(ProcessState.PAUSED, held.state(), "another node may have taken it over meanwhile");
+            assertEquals(org.agentos.kernel.api.cluster.Cluster.HELD_AT_RESTART, held.waitingOn());
+            assertEquals(ProcessState.PAUSED, h.state(paused));
+            assertTrue(h.info(paused).waitingOn() == null || !h.info(paused).waitingOn().equals(held.waitingOn()),
+                    "paused by its operator is not held by the restart");
+            long steps = held.usage().steps();
+            Thread.sleep(100);
+            assertEquals(steps, h.info(counter).usage().steps(), "held: no step runs");
+            h.kernel.resume(counter);
+            KernelHarness.await("it goes on once resumed", () -> h.info(counter).usage().steps() > steps);
+        }
+    }
+
+    @Test
     void aCheckpointEndsWhileBusyProcessesKeepChanging() throws Exception {
         try (KernelHarness h = KernelHarness.persistent(dir)) {
             install(h.kernel);

@@ -114,6 +114,7 @@ class KernelSnapshotsTest {
             public String spawn(String node, org.agentos.kernel.api.cluster.SpawnOrder order, org.agentos.kernel.api.security.ConsoleOperator o) { return ""; }
             public String move(long pid, String node, org.agentos.kernel.api.security.ConsoleOperator o) { return ""; }
             public List<String> drain(String node, org.agentos.kernel.api.security.ConsoleOperator o) { return List.of(); }
+            public List<org.agentos.kernel.api.cluster.KeptImage> images(org.agentos.kernel.api.security.ConsoleOperator o) { return List.of(); }
         };
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ExpositionFormats.init().getPrometheusTextFormatWriter().write(out, KernelSnapshots.of(kernel.telemetry, kernel.ipc(), cluster));

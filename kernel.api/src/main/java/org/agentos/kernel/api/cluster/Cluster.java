@@ -23,6 +23,14 @@ public interface Cluster {
     String NODE_JOINED = "org/agentos/cluster/NODE_JOINED";
     String NODE_LEFT = "org/agentos/cluster/NODE_LEFT";
 
+    /**
+     * What a process waits on when a restart restored it held, PAUSED, because its node is in a
+     * cluster ({@code recoverHeld} in the kernel's configuration): while the node was away another
+     * node may have restarted it from its image. The cluster node, once it has joined again, ends
+     * the ones taken over and lets the others go on; without it, {@code agent:resume} does.
+     */
+    String HELD_AT_RESTART = "held at restart: its cluster says whether another node took it over";
+
     /** This node's name. */
     String localNode();
 
@@ -94,4 +102,10 @@ public interface Cluster {
      * cluster are its own. Returns a line per process (moved, or why it stayed) and a summary.
      */
     List<String> drain(String node, ConsoleOperator operator) throws SyscallException;
+
+    /**
+     * The agents' images kept in the cluster, of every node (those {@code operator} sees: an
+     * administrator all, anyone else their own), by node and pid.
+     */
+    List<KeptImage> images(ConsoleOperator operator) throws SyscallException;
 }

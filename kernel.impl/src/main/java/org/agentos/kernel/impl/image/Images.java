@@ -95,6 +95,13 @@ public final class Images implements AgentImages {
     public AgentCut cut(long pid, CutOptions options, AgentImages.WhileHeld whileHeld) throws SyscallException {
         Proc p = k.procs.lookup(pid);
         if (p == k.procs.init) throw new SyscallException(Errno.EINVAL, "init is the kernel's; it has no image");
+        // one cut at a time: two at once would see it held by the other, and the first to end would let it go
+        synchronized (p.cutLock) {
+            return cutLocked(p, pid, options, whileHeld);
+        }
+    }
+
+    private AgentCut cutLocked(Proc p, long pid, CutOptions options, AgentImages.WhileHeld whileHeld) throws SyscallException {
         boolean wasPaused = hold(p, options.timeoutMillis());
         Cut cut = null;
         try {

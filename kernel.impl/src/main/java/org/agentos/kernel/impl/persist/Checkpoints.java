@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.sched.SchedClass;
@@ -110,6 +111,13 @@ public final class Checkpoints {
         return p.state == ProcessState.RUNNING && p.callName == null ? p.stepSeq : p.journalSeq;
     }
 
+    private volatile boolean holdAtRestore;
+
+    /** Whether {@link #restore} holds the processes it restores (a cluster node's: {@link Cluster#HELD_AT_RESTART}). */
+    public void holdAtRestore(boolean hold) {
+        this.holdAtRestore = hold;
+    }
+
     /** Rebuilds the process table from checkpoint records; interrupted calls are made again. */
     public void restore(Map<Long, ProcRecord> records) {
         long maxPid = 1;
@@ -138,6 +146,9 @@ public final class Checkpoints {
                 }
             } else if (s.isTerminal()) {
                 p.state = s;
+            } else if (holdAtRestore) { // another node may have restarted it meanwhile: the cluster says
+                p.state = ProcessState.PAUSED;
+                p.waitingOn = Cluster.HELD_AT_RESTART;
             } else {
                 p.state = ProcessState.READY; // RUNNING, BLOCKED, READY: run again from the last checkpoint
             }

@@ -60,6 +60,8 @@ public final class Proc implements SchedEntity {
     public java.util.ArrayDeque<com.fasterxml.jackson.databind.node.ObjectNode> pendingSignals;
     /** What a blocked call waits on (an IPC waiter): a wake-up must name it, so that it cannot complete a later call. */
     public Object blockedOn;
+    /** Held through a cut of this process: a second cut waits, so the first one's resume cannot let go of the second's hold. */
+    public final Object cutLock = new Object();
     /** At-least-once queues this process received from: on its exit, what it did not ack is delivered again at once. */
     public java.util.Set<MessageQueue> ipcReceivedFrom;
     /** For proc.sleep: wake-up time in epoch milliseconds, kept so a restart resumes the sleep. */
