@@ -125,6 +125,25 @@ class ClusterIT {
 
     @Test
     @Order(2)
+    void anAgentStartsAChildOnAnotherNodeWhenItHoldsTheCapability() throws Exception {
+        long parent = spawnedPid(a.console("agent:spawn -o pipeline -c proc:spawn -c cluster:spawn:node-c -c 'ipc:recv:jobs' call "
+                + "'{\"syscall\":\"proc.spawn\",\"args\":{\"program\":\"counter\",\"node\":\"node-c\",\"args\":{\"limit\":1}}}'"));
+        UnpackedDistribution.waitUntil("the parent's call answered", () -> a.console("agent:info " + parent).contains("EXITED"));
+        Matcher child = Pattern.compile("\"pid\":(\\d+),\"node\":\"node-c\"").matcher(a.console("agent:info " + parent));
+        assertTrue(child.find(), a.console("agent:info " + parent));
+        String there = c.console("agent:info " + child.group(1));
+        assertTrue(there.contains("owner        pipeline") && there.contains("counted to 1"), "node-c ran it as the parent's owner: " + there);
+        assertTrue(c.console("kernel:audit --name proc.spawn.remote -n 5").contains("for pid " + parent + " of node node-a"),
+                "audited on node-c with who asked");
+        // to node-b it holds no capability: refused on its own node
+        long refused = spawnedPid(a.console("agent:spawn -o pipeline -c proc:spawn -c cluster:spawn:node-c call "
+                + "'{\"syscall\":\"proc.spawn\",\"args\":{\"program\":\"counter\",\"node\":\"node-b\"}}'"));
+        UnpackedDistribution.waitUntil("refused", () -> a.console("agent:info " + refused).contains("EXITED"));
+        assertTrue(a.console("agent:info " + refused).contains("cluster:spawn:node-b"), a.console("agent:info " + refused));
+    }
+
+    @Test
+    @Order(3)
     void threeInstallationsFormAClusterAndAnAgentHearsANodeKilled() throws Exception {
         String nodes = a.console("cluster:nodes");
         assertTrue(nodes.contains("cluster agentos, 3 node(s)"), nodes);
@@ -263,7 +282,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aLostNodeThatComesBackEndsTheAgentsTakenOverAndNothingRunsTwice() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(lost != null && survivorCopy != 0, "node-b was lost and its agent taken over");
         lost.start(); // its kernel restores its agents held, until the cluster says

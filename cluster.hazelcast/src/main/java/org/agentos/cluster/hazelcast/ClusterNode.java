@@ -31,7 +31,7 @@ import org.agentos.kernel.api.cluster.ClusterListing;
 import org.agentos.kernel.api.cluster.KeptImage;
 import org.agentos.kernel.api.cluster.NodeStatus;
 import org.agentos.kernel.api.cluster.RemoteCaller;
-import org.agentos.kernel.api.cluster.RemoteQueues;
+import org.agentos.kernel.api.cluster.RemoteCalls;
 import org.agentos.kernel.api.cluster.SpawnOrder;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.process.ProcessInfo;
@@ -75,9 +75,9 @@ import org.slf4j.LoggerFactory;
  * {@code ipc.subscribe}.
  */
 @RequiresPermission(KernelPermission.KERNEL_ADMIN)
-@Component(service = {Cluster.class, RemoteQueues.class}, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = {Cluster.class, RemoteCalls.class}, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ClusterNode.Settings.class)
-public class ClusterNode implements Cluster, RemoteQueues {
+public class ClusterNode implements Cluster, RemoteCalls {
     static final String PID = "org.agentos.cluster";
     static final String KERNEL_PID = "org.agentos.kernel";
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
@@ -144,7 +144,7 @@ public class ClusterNode implements Cluster, RemoteQueues {
     private RemoteRequests served;
     private NodeRequests requests;
     private Moves moves;
-    private QueueCalls queueCalls;
+    private ProcessCalls processCalls;
     private Replicas replicas;
     private int replicateSeconds;
     private ServiceRegistration<EventHandler> exits;
@@ -164,7 +164,7 @@ public class ClusterNode implements Cluster, RemoteQueues {
             moves = new Moves(settings.name(), inbox, () -> processes, () -> sessions, requests);
             served = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this,
                     () -> queues);
-            queueCalls = new QueueCalls(settings.name(), () -> member);
+            processCalls = new ProcessCalls(settings.name(), () -> member);
             replicas = new Replicas(settings.name(), () -> member, () -> processes, () -> sessions, () -> audit, this::nodes, inbox, moves,
                     requests);
         } catch (IllegalArgumentException e) {
@@ -540,20 +540,20 @@ public class ClusterNode implements Cluster, RemoteQueues {
 
     @Override
     public Optional<String> holderOf(String queue) throws SyscallException {
-        QueueCalls q = queueCalls;
+        ProcessCalls q = processCalls;
         return q == null ? Optional.empty() : q.holderOf(queue);
     }
 
     @Override
     public CompletionStage<SyscallResult> call(String node, String call, JsonNode args, RemoteCaller caller) {
-        QueueCalls q = queueCalls;
+        ProcessCalls q = processCalls;
         if (q == null) return CompletableFuture.completedFuture(SyscallResult.error(Errno.EIO, "node " + localNode() + " is not in a cluster: " + state));
         return q.call(node, call, args, caller);
     }
 
     @Override
     public void forget(String queue) {
-        QueueCalls q = queueCalls;
+        ProcessCalls q = processCalls;
         if (q != null) q.forget(queue);
     }
 
@@ -590,7 +590,7 @@ public class ClusterNode implements Cluster, RemoteQueues {
                     // this node is leaving too: nothing to tidy
                 }
             }
-            if (node != null && queueCalls != null) queueCalls.forgetNode(node);
+            if (node != null && processCalls != null) processCalls.forgetNode(node);
             if (node != null && replicateSeconds > 0) {
                 try {
                     executor.execute(() -> replicas.nodeLeft(node));

@@ -16,8 +16,8 @@ final class MemberConfig {
     static final String NODES_MAP = "agentos.nodes";
     /** The executor other nodes' requests run on (a few threads: each request is one kernel call). */
     static final String REQUESTS_EXECUTOR = "agentos.requests";
-    /** The executor queue calls of other nodes' processes run on: each is short and never waits. */
-    static final String QUEUES_EXECUTOR = "agentos.queues";
+    /** The executor other nodes' processes' calls run on (queues, spawns): each is short and never waits. */
+    static final String CALLS_EXECUTOR = "agentos.calls";
     /** The member attribute that carries the node's name. */
     static final String NODE_ATTRIBUTE = "agentos.node";
 
@@ -46,7 +46,7 @@ final class MemberConfig {
         // a node's status outlives it by a few rounds at most: the survivors also remove it when it leaves
         c.addMapConfig(new MapConfig(NODES_MAP).setBackupCount(1).setTimeToLiveSeconds(s.failureDetectionSeconds() + 5 * s.publishSeconds()));
         c.getExecutorConfig(REQUESTS_EXECUTOR).setPoolSize(4).setQueueCapacity(1000);
-        c.getExecutorConfig(QUEUES_EXECUTOR).setPoolSize(4).setQueueCapacity(100_000);
+        c.getExecutorConfig(CALLS_EXECUTOR).setPoolSize(4).setQueueCapacity(100_000);
         return c;
     }
 }

@@ -5,19 +5,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.cluster.Cluster;
+import org.agentos.kernel.api.cluster.RemoteCaller;
 import org.agentos.kernel.api.cluster.SpawnOrder;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessQuery;
+import org.agentos.kernel.api.process.Quotas;
+import org.agentos.kernel.api.process.SpawnSpec;
+import org.agentos.kernel.api.sched.SchedClass;
+import org.agentos.kernel.api.security.CapabilitySet;
 import org.agentos.kernel.api.security.ConsoleOperator;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
@@ -83,12 +89,13 @@ final class RemoteRequests {
     static final long QUEUE_CALL_SECONDS = 30;
 
     /** A queue call of another node's process, run by this node's kernel, which checks it (MessageQueues.callFrom). */
-    String serveQueueCall(QueueTask task) {
+    String serveProcessCall(ProcessCallTask task) {
         MessageQueues q = queues.get();
         if (q == null) return error("EIO", "node " + node + " has no kernel running");
         try {
             JsonNode args = JSON.readTree(task.args);
-            if (task.call.equals(QueueTask.WHERE)) {
+            if (task.call.equals("proc.spawn")) return spawnFor(task.caller(), args);
+            if (task.call.equals(ProcessCallTask.WHERE)) {
                 String name = args.path("queue").asText("");
                 return JSON.createObjectNode().put("ok", !name.startsWith("@") && q.stats(name).isPresent()).toString();
             }
@@ -141,6 +148,38 @@ final class RemoteRequests {
             return error(e.errno().name(), e.getMessage());
         } catch (IOException | IllegalArgumentException e) {
             return error("EINVAL", "a request this node cannot read: " + e.getMessage());
+        }
+    }
+
+    /** A child a process of another node asked for: it needs cluster:spawn:<this node>, and its node's word on who it is. */
+    private String spawnFor(RemoteCaller caller, JsonNode args) throws IOException {
+        ProcessManager pm = processes.get();
+        if (pm == null) return error("EIO", "node " + node + " has no kernel running");
+        try {
+            if (!CapabilitySet.of(caller.capabilities()).permits("cluster:spawn:" + node)) {
+                String why = "pid " + caller.pid() + " of node " + caller.node() + " does not hold cluster:spawn:" + node;
+                record("proc.spawn.remote", "EPERM", new ConsoleOperator(caller.owner(), Set.of()), why);
+                return error("EPERM", why);
+            }
+            List<String> caps = null;
+            if (args.has("capabilities")) {
+                caps = new java.util.ArrayList<>();
+                for (JsonNode c : args.get("capabilities")) caps.add(c.asText());
+            }
+            JsonNode q = args.path("quotas");
+            Quotas quotas = q.isObject() ? new Quotas(q.path("cpuNanos").asLong(Quotas.UNLIMITED), q.path("wallMillis").asLong(Quotas.UNLIMITED),
+                    q.path("syscalls").asLong(Quotas.UNLIMITED), q.path("bytes").asLong(Quotas.UNLIMITED), q.path("tokens").asLong(Quotas.UNLIMITED))
+                    : null;
+            SpawnSpec spec = new SpawnSpec(args.path("program").asText(), args.get("args"), caller.owner(), args.path("nice").asInt(0), caps,
+                    quotas, args.hasNonNull("class") ? SchedClass.parse(args.get("class").asText()) : null);
+            long pid = pm.spawnFor(caller, spec);
+            ObjectNode out = JSON.createObjectNode();
+            out.putObject("ok").put("pid", pid).put("node", node);
+            return out.toString();
+        } catch (SyscallException e) {
+            return error(e.errno().name(), e.getMessage());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return error("EINVAL", "a spawn this node cannot read: " + e.getMessage());
         }
     }
 

@@ -467,6 +467,11 @@ public final class Kernel implements ProcessManager, AuditLog {
         return lifecycle.spawn(procs.init, spec, true);
     }
 
+    @Override
+    public long spawnFor(org.agentos.kernel.api.cluster.RemoteCaller caller, SpawnSpec spec) throws SyscallException {
+        return lifecycle.spawnFor(caller, spec);
+    }
+
     /** Syscall records one owner may add to the audit log per second (0: no limit); applied at once. */
     public void setAuditRecordsPerOwner(int perSecond) {
         audit.setOwnerRecordsPerSecond(perSecond);

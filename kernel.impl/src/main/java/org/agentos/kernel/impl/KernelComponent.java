@@ -17,7 +17,7 @@ import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.cluster.RemoteCaller;
-import org.agentos.kernel.api.cluster.RemoteQueues;
+import org.agentos.kernel.api.cluster.RemoteCalls;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.hal.Hal;
 import org.agentos.kernel.api.image.AgentCut;
@@ -225,7 +225,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
 
     /** Queues other nodes of the cluster hold, where ipc.* calls on a name this node lacks go (the cluster bundle). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile RemoteQueues remoteQueues;
+    volatile RemoteCalls remoteQueues;
 
     /** Memory-pressure changes as OSGi events, for anyone who subscribes (and for IPC later). */
     private void publish(Map<String, Object> properties) {
@@ -605,6 +605,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public long spawn(SpawnSpec spec) throws SyscallException {
         return kernel().spawn(spec);
+    }
+
+    @Override
+    public long spawnFor(RemoteCaller caller, SpawnSpec spec) throws SyscallException {
+        return kernel().spawnFor(caller, spec);
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.cluster.RemoteCaller;
-import org.agentos.kernel.api.cluster.RemoteQueues;
+import org.agentos.kernel.api.cluster.RemoteCalls;
 import org.agentos.kernel.api.ipc.Delivery;
 import org.agentos.kernel.api.ipc.QueueSpec;
 import org.agentos.kernel.api.ipc.QueueStats;
@@ -50,7 +50,7 @@ class QueuesAcrossNodesTest {
     }
 
     /** Node {@code name}'s view of the other node: where its queues are, and calls made there. */
-    private final class Link implements RemoteQueues {
+    private final class Link implements RemoteCalls {
         final String here;
         final String there;
         final Kernel other;
@@ -59,6 +59,18 @@ class QueuesAcrossNodesTest {
             this.here = here;
             this.there = there;
             this.other = other;
+        }
+
+        @Override
+        public String localNode() {
+            return here;
+        }
+
+        @Override
+        public String place(String node) throws SyscallException {
+            if (node.equals(here) || node.equals(there)) return node;
+            if (node.equals("auto")) return there;
+            throw new SyscallException(Errno.ENOENT, "no node '" + node + "'");
         }
 
         @Override
@@ -71,7 +83,17 @@ class QueuesAcrossNodesTest {
             calls.incrementAndGet();
             try { // as over the network: the arguments as text
                 JsonNode sent = JSON.readTree(JSON.writeValueAsString(args));
-                return other.ipc.callFrom(new RemoteCaller(caller.pid(), caller.owner(), here, caller.capabilities()), call, sent);
+                RemoteCaller named = new RemoteCaller(caller.pid(), caller.owner(), here, caller.capabilities());
+                if (call.equals("proc.spawn")) { // as the cluster bundle serves it
+                    java.util.List<String> caps = new java.util.ArrayList<>();
+                    sent.path("capabilities").forEach(c -> caps.add(c.asText()));
+                    long pid = other.spawnFor(named, new SpawnSpec(sent.get("program").asText(), sent.get("args"), null, sent.path("nice").asInt(),
+                            caps, null, null));
+                    return java.util.concurrent.CompletableFuture.completedFuture(SyscallResult.ok(JSON.createObjectNode().put("pid", pid)));
+                }
+                return other.ipc.callFrom(named, call, sent);
+            } catch (SyscallException e) {
+                return java.util.concurrent.CompletableFuture.completedFuture(SyscallResult.error(e));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -202,6 +224,29 @@ class QueuesAcrossNodesTest {
         long asker = spawn(b, "alice", "onecall", Args.of("syscall", "ipc.request", "args", Args.of("queue", "jobs", "payload", 1)),
                 "ipc:send:jobs");
         assertTrue(exit(b, asker).reason().contains("on another node"));
+    }
+
+    @Test
+    void aProcessStartsAChildOnAnotherNodeWithinItsOwnCapabilities() throws Exception {
+        // holds cluster:spawn:b, so its child may go to b; with no more than its own capabilities
+        long parent = spawn(a, "alice", "onecall", Args.of("syscall", "proc.spawn", "args", Args.of("program", "onecall", "node", "b",
+                "args", Args.of("syscall", "proc.getpid"), "capabilities", Args.none().arrayNode().add("ipc:send:jobs"))),
+                "proc:spawn", "cluster:spawn:b", "ipc:send:*");
+        ExitStatus s = exit(a, parent);
+        assertEquals(0, s.code(), s.reason());
+        long child = JSON.readTree(s.reason()).path("pid").asLong(-1);
+        assertTrue(child >= 1_000_000_000_000L, "a pid of node b: " + s.reason());
+        var info = b.kernel.info(child).orElseThrow();
+        assertEquals("alice", info.owner());
+        assertEquals(List.of("ipc:send:jobs"), info.capabilities());
+        // without the capability for that node: refused on its own node
+        long refused = spawn(a, "alice", "onecall", Args.of("syscall", "proc.spawn", "args", Args.of("program", "onecall", "node", "b")),
+                "proc:spawn");
+        assertTrue(exit(a, refused).reason().contains("cluster:spawn:b"));
+        // more capabilities than it holds: refused, whichever node checks
+        long greedy = spawn(a, "alice", "onecall", Args.of("syscall", "proc.spawn", "args", Args.of("program", "onecall", "node", "b",
+                "capabilities", Args.none().arrayNode().add("fs:*:/**"))), "proc:spawn", "cluster:spawn:*");
+        assertTrue(exit(a, greedy).reason().contains("EPERM"), exit(a, greedy).reason());
     }
 
     @Test

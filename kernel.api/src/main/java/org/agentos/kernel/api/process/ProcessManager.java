@@ -22,6 +22,17 @@ public interface ProcessManager {
 
     long spawn(SpawnSpec spec) throws SyscallException;
 
+    /**
+     * A child that a process of another node of the cluster asked for ({@code proc.spawn} with a
+     * {@code node}), started here as a child of init: its owner is the caller's (whatever
+     * {@code spec} says), its capabilities at most the caller's (checked here again), its
+     * quotas {@code spec}'s. The owner's process limit here applies. Audited with who asked.
+     *
+     * @throws SyscallException {@code EPERM} capabilities beyond the caller's, {@code ENOENT} no
+     *         such program here, {@code EAGAIN} the owner's limit
+     */
+    long spawnFor(org.agentos.kernel.api.cluster.RemoteCaller caller, SpawnSpec spec) throws SyscallException;
+
     /** Holds the process at its next syscall boundary. */
     void pause(long pid) throws SyscallException;
 

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.agentos.kernel.api.cluster.RemoteCaller;
-import org.agentos.kernel.api.cluster.RemoteQueues;
+import org.agentos.kernel.api.cluster.RemoteCalls;
 import org.agentos.kernel.api.syscall.Errno;
 import org.agentos.kernel.api.syscall.SyscallException;
 import org.agentos.kernel.api.syscall.SyscallResult;
@@ -17,8 +17,9 @@ import org.agentos.kernel.impl.Kernel;
 import org.agentos.kernel.impl.proc.Proc;
 
 /**
- * This node's processes calling queues another node of the cluster holds: the call goes to that
- * node, which checks and runs it (as {@link CallsFromOtherNodes}); meanwhile the process is
+ * This node's processes calling queues another node of the cluster holds (and spawning children
+ * there): the call goes to that node, which checks and runs it (as {@link CallsFromOtherNodes});
+ * meanwhile the process is
  * BLOCKED and holds no thread. As that node never waits, a send to a full queue or a receive
  * from an empty one is asked again here, 5 ms later and then twice as late each time up to
  * 100 ms, until it goes through or the call's timeout passes.
@@ -31,7 +32,7 @@ public final class CallsToOtherNodes {
 
     private final Kernel k;
     private final Ipc ipc;
-    private volatile Supplier<RemoteQueues> remote = () -> null;
+    private volatile Supplier<RemoteCalls> remote = () -> null;
 
     CallsToOtherNodes(Kernel k, Ipc ipc) {
         this.k = k;
@@ -39,14 +40,14 @@ public final class CallsToOtherNodes {
     }
 
     /** Where the cluster's queues are found (the cluster bundle, when it is installed). */
-    public void setRemote(Supplier<RemoteQueues> remote) {
+    public void setRemote(Supplier<RemoteCalls> remote) {
         this.remote = remote;
     }
 
     /** The node that holds queue {@code name}, when this node does not and another does; null otherwise. */
     public String holderOf(String name) throws SyscallException {
         if (name == null || name.startsWith("@") || ipc.queues.containsKey(name)) return null;
-        RemoteQueues r = remote.get();
+        RemoteCalls r = remote.get();
         return r == null ? null : r.holderOf(name).orElse(null);
     }
 
@@ -56,7 +57,7 @@ public final class CallsToOtherNodes {
      * {@code EAGAIN} at once) has passed.
      */
     public SyscallResult park(Proc p, String node, String call, JsonNode args, long timeoutMs) throws SyscallException {
-        RemoteQueues r = present();
+        RemoteCalls r = present();
         String queue = args.path("queue").asText();
         ObjectNode asked = args.deepCopy();
         asked.remove("timeoutMs");
@@ -71,7 +72,7 @@ public final class CallsToOtherNodes {
         return null;
     }
 
-    private void ask(RemoteQueues r, Proc p, CompletableFuture<Void> token, String node, String call, String queue, ObjectNode args,
+    private void ask(RemoteCalls r, Proc p, CompletableFuture<Void> token, String node, String call, String queue, ObjectNode args,
                      long timeoutMs, long deadline, long backoff) {
         r.call(node, call, args, callerOf(p)).whenComplete((result, failure) -> {
             if (token.isCancelled()) { // killed or terminated meanwhile
@@ -102,7 +103,7 @@ public final class CallsToOtherNodes {
     }
 
     /** Messages received for a process that is gone: back to the queue at once, not after its visibility timeout. */
-    private void giveBack(RemoteQueues r, Proc p, String node, String call, String queue, SyscallResult received) {
+    private void giveBack(RemoteCalls r, Proc p, String node, String call, String queue, SyscallResult received) {
         if (!call.equals("ipc.recv") || received == null || !received.isOk()) return;
         ObjectNode nack = k.json.createObjectNode().put("queue", queue).put("requeue", true);
         var ids = nack.putArray("ids");
@@ -112,7 +113,7 @@ public final class CallsToOtherNodes {
 
     /** Makes {@code call} at {@code node} for {@code p} and waits for the answer on this thread (ack, nack, a send from outside). */
     public SyscallResult now(Proc p, String node, String call, JsonNode args) throws SyscallException {
-        RemoteQueues r = present();
+        RemoteCalls r = present();
         ObjectNode asked = args.deepCopy();
         asked.remove("timeoutMs");
         try {
@@ -129,8 +130,13 @@ public final class CallsToOtherNodes {
         }
     }
 
-    private RemoteQueues present() throws SyscallException {
-        RemoteQueues r = remote.get();
+    /** The cluster's calls, or null when this node is in none. */
+    public RemoteCalls remote() {
+        return remote.get();
+    }
+
+    private RemoteCalls present() throws SyscallException {
+        RemoteCalls r = remote.get();
         if (r == null) throw new SyscallException(Errno.EIO, "this node has left its cluster");
         return r;
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Future;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.process.ExitStatus;
+import org.agentos.kernel.api.cluster.RemoteCaller;
 import org.agentos.kernel.api.process.ProcessState;
 import org.agentos.kernel.api.process.Quotas;
 import org.agentos.kernel.api.process.SpawnSpec;
@@ -97,6 +98,60 @@ public final class Lifecycle {
         p.budget = TreeBudget.of(pid, quotas, byOperator ? null : parent.budget); // an operator's spawn starts a new tree
         p.programState = state;
         enroll(parent, p, "spawn");
+        return pid;
+    }
+
+    /**
+     * {@code proc.spawn} with a {@code node}: the child starts there (null returned when that is
+     * this node: a child here as usual). The caller needs {@code cluster:spawn:<node>}; the child
+     * gets what a child here would (capabilities and quotas within the caller's, no less nice),
+     * and that node checks it again. The child is that node's init's: it is reached by pid (signals
+     * as {@code agent:kill}), not waited for.
+     */
+    public SyscallResult spawnOnNode(Proc parent, SpawnSpec spec, String wanted) throws SyscallException {
+        org.agentos.kernel.api.cluster.RemoteCalls r = k.ipc.elsewhere.remote();
+        if (r == null) throw new SyscallException(Errno.EINVAL, "node '" + wanted + "': this installation is not in a cluster");
+        String node = r.place(wanted);
+        if (node.equals(r.localNode())) return null;
+        if (!parent.caps.permits("cluster:spawn:" + node)) {
+            throw new SyscallException(Errno.EPERM, "a child on node " + node + " needs capability 'cluster:spawn:" + node
+                    + "', which pid " + parent.pid + " does not hold");
+        }
+        if (spec.nice() < parent.nice) {
+            throw new SyscallException(Errno.EPERM, "a child may not be less nice (" + spec.nice() + ") than its parent (" + parent.nice + ")");
+        }
+        SchedClass schedClass = spec.schedClass() == null ? parent.schedClass : spec.schedClass();
+        if (schedClass.compareTo(parent.schedClass) < 0) {
+            throw new SyscallException(Errno.EPERM, "a child may not run in a higher scheduling class (" + schedClass.label()
+                    + ") than its parent (" + parent.schedClass.label() + ")");
+        }
+        CapabilitySet caps = spec.capabilities() == null ? parent.caps : parent.caps.attenuate(CapabilitySet.of(spec.capabilities()));
+        Quotas quotas = withinParentsWallTime(spec.quotas() == null ? parent.quotas : spec.quotas().min(parent.quotas), parent);
+        com.fasterxml.jackson.databind.node.ObjectNode args = k.json.createObjectNode().put("program", spec.program())
+                .put("nice", spec.nice()).put("class", schedClass.label());
+        args.set("args", spec.args());
+        var capList = args.putArray("capabilities");
+        caps.patterns().forEach(capList::add);
+        args.set("quotas", k.json.valueToTree(quotas));
+        SyscallResult r0 = k.ipc.elsewhere.now(parent, node, "proc.spawn", args);
+        if (r0.isOk()) {
+            k.auditEvent("proc.spawn.remote", parent.owner, "pid " + parent.pid + " started pid " + r0.value().path("pid").asLong()
+                    + " (" + spec.program() + ") on node " + node);
+        }
+        return r0;
+    }
+
+    /**
+     * A child a process of another node asked for: a child of init here, the caller's owner,
+     * capabilities within the caller's (as its own node attenuated them: checked again here).
+     */
+    public long spawnFor(RemoteCaller caller, SpawnSpec spec) throws SyscallException {
+        CapabilitySet held = CapabilitySet.of(caller.capabilities());
+        CapabilitySet caps = spec.capabilities() == null ? held : held.attenuate(CapabilitySet.of(spec.capabilities()));
+        long pid = spawn(k.procs.init, new SpawnSpec(spec.program(), spec.args(), caller.owner(), spec.nice(), caps.patterns(),
+                spec.quotas(), spec.schedClass()), true);
+        k.auditEvent("proc.spawn.remote", caller.owner(), "pid " + pid + " (" + spec.program() + ") for pid " + caller.pid()
+                + " of node " + caller.node());
         return pid;
     }
 

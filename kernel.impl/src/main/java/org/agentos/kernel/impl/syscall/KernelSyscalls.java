@@ -74,7 +74,8 @@ public final class KernelSyscalls {
                 (p, a) -> k.lifecycle.stopSelf(p, a.path("reason").asText("stopped itself")));
 
         k.syscalls.addKernelCall(ToolDescriptor.builder("proc.spawn").version("0.1.0")
-                .description("starts a child process running a program; it gets at most the caller's capabilities and quotas")
+                .description("starts a child process running a program; it gets at most the caller's capabilities and quotas; "
+                        + "node (a cluster node's name, or auto) starts it on another node, with capability cluster:spawn:<node>")
                 .args(schema(k, """
                         {"type":"object","properties":{"program":{"type":"string","minLength":1,"maxLength":128},
                         "args":{"type":"object"},"nice":{"type":"integer","minimum":-20,"maximum":19},
@@ -82,9 +83,10 @@ public final class KernelSyscalls {
                         "items":{"type":"string"},"maxItems":64},"quotas":{"type":"object",
                         "properties":{"cpuNanos":{"type":"integer","minimum":1},"wallMillis":{"type":"integer",
                         "minimum":1},"syscalls":{"type":"integer","minimum":1},"bytes":{"type":"integer","minimum":0},
-                        "tokens":{"type":"integer","minimum":0}},"additionalProperties":false}},
+                        "tokens":{"type":"integer","minimum":0}},"additionalProperties":false},
+                        "node":{"type":"string","minLength":1,"maxLength":64}},
                         "required":["program"],"additionalProperties":false}"""))
-                .capabilities("proc:spawn").determinism(Determinism.RECORDED).timeout(Duration.ofSeconds(5)).build(),
+                .capabilities("proc:spawn").determinism(Determinism.RECORDED).timeout(Duration.ofSeconds(15)).build(),
                 (p, a) -> {
                     List<String> caps = null;
                     if (a.has("capabilities")) {
@@ -101,6 +103,10 @@ public final class KernelSyscalls {
                     SpawnSpec spec = new SpawnSpec(a.get("program").asText(), a.get("args"), null,
                             a.path("nice").asInt(p.nice), caps, q,
                             a.has("class") ? SchedClass.parse(a.get("class").asText()) : null);
+                    if (a.hasNonNull("node")) {
+                        SyscallResult there = k.lifecycle.spawnOnNode(p, spec, a.get("node").asText());
+                        if (there != null) return there;
+                    }
                     long pid = k.lifecycle.spawn(p, spec, false);
                     return SyscallResult.ok(k.json.createObjectNode().put("pid", pid));
                 });

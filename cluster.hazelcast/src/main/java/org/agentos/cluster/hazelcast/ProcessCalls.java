@@ -26,7 +26,7 @@ import org.agentos.kernel.api.syscall.SyscallResult;
  * second when not, forgotten when the holder answers ENOENT or leaves): no directory to keep in
  * step, and a queue's calls go straight to its node afterwards.
  */
-final class QueueCalls {
+final class ProcessCalls {
     static final long FOUND_NANOS = TimeUnit.SECONDS.toNanos(60);
     static final long NOT_FOUND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -36,7 +36,7 @@ final class QueueCalls {
     private final Supplier<HazelcastInstance> member;
     private final Map<String, Found> found = new ConcurrentHashMap<>();
 
-    QueueCalls(String here, Supplier<HazelcastInstance> member) {
+    ProcessCalls(String here, Supplier<HazelcastInstance> member) {
         this.here = here;
         this.member = member;
     }
@@ -53,7 +53,7 @@ final class QueueCalls {
         for (Member other : m.getCluster().getMembers()) {
             if (other.localMember()) continue;
             asked.add(Map.entry(String.valueOf(other.getAttribute(MemberConfig.NODE_ATTRIBUTE)),
-                    executor(m).submitToMember(new QueueTask(QueueTask.WHERE, args, nobody), other)));
+                    executor(m).submitToMember(new ProcessCallTask(ProcessCallTask.WHERE, args, nobody), other)));
         }
         String holder = null;
         for (var e : asked) {
@@ -81,7 +81,7 @@ final class QueueCalls {
             return CompletableFuture.completedFuture(SyscallResult.error(Errno.EIO, "node " + node + ", which holds the queue, "
                     + "is not in the cluster now"));
         }
-        QueueTask task = new QueueTask(call, args.toString(), new RemoteCaller(caller.pid(), caller.owner(), here, caller.capabilities()));
+        ProcessCallTask task = new ProcessCallTask(call, args.toString(), new RemoteCaller(caller.pid(), caller.owner(), here, caller.capabilities()));
         executor(m).submitToMember(task, target, new ExecutionCallback<String>() {
             @Override
             public void onResponse(String answer) {
@@ -114,6 +114,6 @@ final class QueueCalls {
     }
 
     private static IExecutorService executor(HazelcastInstance m) {
-        return m.getExecutorService(MemberConfig.QUEUES_EXECUTOR);
+        return m.getExecutorService(MemberConfig.CALLS_EXECUTOR);
     }
 }

@@ -9,13 +9,13 @@ import java.util.concurrent.Callable;
 import org.agentos.kernel.api.cluster.RemoteCaller;
 
 /**
- * A queue call a process makes on a queue another node holds ({@code ipc.send}, {@code ipc.recv},
- * {@code ipc.ack}, {@code ipc.nack}, or {@link #WHERE}: does that node hold it), with who makes
- * it. Run on the holding member by that member's node; its answer is JSON: {@code {"ok": value}}
- * or {@code {"errno":..., "message":...}}. Queue calls have an executor of their own, so that
- * they never wait behind a move.
+ * A call a process makes that runs on another node: on a queue that node holds ({@code ipc.send},
+ * {@code ipc.recv}, {@code ipc.ack}, {@code ipc.nack}, or {@link #WHERE}: does it hold it), or
+ * {@code proc.spawn} there, with who makes it. Run on that member by its node; the answer is
+ * JSON: {@code {"ok": value}} or {@code {"errno":..., "message":...}}. These calls have an
+ * executor of their own, so that they never wait behind a move.
  */
-final class QueueTask implements Callable<String>, Serializable, HazelcastInstanceAware {
+final class ProcessCallTask implements Callable<String>, Serializable, HazelcastInstanceAware {
     private static final long serialVersionUID = 1L;
     /** Whether the node holds the queue the arguments name: {@code {"ok": true|false}}. */
     static final String WHERE = "where";
@@ -28,7 +28,7 @@ final class QueueTask implements Callable<String>, Serializable, HazelcastInstan
     final ArrayList<String> capabilities;
     private transient HazelcastInstance member;
 
-    QueueTask(String call, String args, RemoteCaller caller) {
+    ProcessCallTask(String call, String args, RemoteCaller caller) {
         this.call = call;
         this.args = args;
         this.pid = caller.pid();
@@ -50,6 +50,6 @@ final class QueueTask implements Callable<String>, Serializable, HazelcastInstan
     public String call() {
         RemoteRequests node = RemoteRequests.at(member.getName());
         if (node == null) return RemoteRequests.error("EIO", "the node is stopping");
-        return node.serveQueueCall(this);
+        return node.serveProcessCall(this);
     }
 }
