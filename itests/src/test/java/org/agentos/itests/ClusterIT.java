@@ -263,7 +263,7 @@ class ClusterIT {
         // the oldest member left restarts node-b's agent from its last image on the least loaded node
         String[] takeover = new String[1];
         UnpackedDistribution.waitUntil("node-b's agent restarted elsewhere", () -> {
-            takeover[0] = a.console("kernel:audit --name cluster.takeover -n 50") + "\n" + c.console("kernel:audit --name cluster.takeover -n 50");
+            takeover[0] = a.console("kernel:audit --name cluster.takeover -n 100000") + "\n" + c.console("kernel:audit --name cluster.takeover -n 100000");
             return takeover[0].contains("pid " + survivor + " (counter, survivor) of node node-b restarted");
         }, Duration.ofSeconds(60));
         Matcher where = Pattern.compile("pid " + survivor + " \\(counter, survivor\\) of node node-b restarted on node (node-[ac]) as pid (\\d+)")

@@ -53,6 +53,12 @@ final class Replicas {
     static final ConsoleOperator SYSTEM = new ConsoleOperator("cluster", Set.of(ConsoleOperator.ADMIN_ROLE));
     /** An image larger than this is not replicated (logged): the map holds every image in memory. */
     static final long MOST_BYTES = 64L << 20;
+    /**
+     * Images one round cuts at most, the agents whose image is oldest first: a round of a node
+     * with thousands of busy agents stays bounded, and each agent's image is at most a few
+     * rounds old.
+     */
+    static final int MOST_PER_ROUND = 100;
     /** How long a node's claim to keep a held pid stands against a takeover still under way. */
     static final long KEPT_SECONDS = 120;
     /** How long the note that a pid was taken over stays, for its node's return. */
@@ -70,6 +76,8 @@ final class Replicas {
     private final NodeRequests requests;
     /** Steps each agent had at its last image: one that has not stepped since is not cut again. */
     private final Map<Long, Long> stepsAtImage = new ConcurrentHashMap<>();
+    /** When each agent's last image was cut (ms): the oldest go first. */
+    private final Map<Long, Long> imagedAt = new ConcurrentHashMap<>();
     private volatile long lastTakeoverMillis = -1;
 
     Replicas(String here, Supplier<HazelcastInstance> member, Supplier<ProcessManager> processes, Supplier<SessionFactory> sessions,
@@ -94,16 +102,21 @@ final class Replicas {
         if (m == null || pm == null) return;
         IMap<String, Replica> map = m.getMap(MAP);
         Set<Long> live = new HashSet<>();
+        List<ProcessInfo> due = new ArrayList<>();
         for (ProcessInfo p : pm.list(new ProcessQuery(null, null, null, false, ClusterNode.DRAIN_MOST)).processes()) {
             if (p.ppid() == 0 || p.state().isTerminal() || Cluster.HELD_AT_RESTART.equals(p.waitingOn())) continue;
             live.add(p.pid());
             Long before = stepsAtImage.get(p.pid());
-            if (before != null && before == p.usage().steps()) continue;
+            if (before == null || before != p.usage().steps()) due.add(p);
+        }
+        due.sort(java.util.Comparator.comparingLong(p -> imagedAt.getOrDefault(p.pid(), 0L)));
+        for (ProcessInfo p : due.subList(0, Math.min(MOST_PER_ROUND, due.size()))) {
             try {
                 Replica r = cut(p);
                 if (r == null) continue;
                 map.set(Replica.key(here, p.pid()), r);
                 stepsAtImage.put(p.pid(), p.usage().steps());
+                imagedAt.put(p.pid(), r.cutMillis());
             } catch (SyscallException e) {
                 LOG.debug("no image of pid {} this round: {}", p.pid(), e.getMessage());
             } catch (RuntimeException e) {
@@ -111,6 +124,7 @@ final class Replicas {
             }
         }
         stepsAtImage.keySet().retainAll(live);
+        imagedAt.keySet().retainAll(live);
         for (String key : map.keySet()) {
             if (key.startsWith(here + "/") && !live.contains(pidOf(key))) map.delete(key);
         }
@@ -133,6 +147,7 @@ final class Replicas {
     void ended(long pid) {
         HazelcastInstance m = member.get();
         stepsAtImage.remove(pid);
+        imagedAt.remove(pid);
         if (m != null) m.getMap(MAP).delete(Replica.key(here, pid));
     }
 
