@@ -240,6 +240,11 @@ class ClusterIT {
                 "agent:spawn -c 'ipc:subscribe:org/agentos/cluster/*' watch '{\"topic\":\"org/agentos/cluster/NODE_LEFT\",\"timeoutMs\":120000}'"));
         UnpackedDistribution.waitUntil("the watcher subscribed", () -> a.console("agent:info " + watcher).contains("ipc.recv"));
 
+        // a durable queue of node-b, filled from node-a: the cluster keeps a copy of what is not done
+        assertTrue(b.console("ipc:create -d at-least-once --durable -c 100 -m pipeline orders").contains("orders"));
+        long filler = spawnedPid(a.console("agent:spawn -o pipeline -c 'ipc:send:orders' producer '{\"queue\":\"orders\",\"count\":10}'"));
+        UnpackedDistribution.waitUntil("ten orders sent from node-a", () -> a.console("agent:info " + filler).contains("sent 10 jobs"));
+
         // an agent of node-b whose image the cluster keeps (node-b cuts one every 2 s here)
         survivor = spawnedPid(b.console("agent:spawn -o survivor counter '{\"limit\":100000,\"sleepMs\":100}'"));
         UnpackedDistribution.waitUntil("its image kept in the cluster", () -> Pattern.compile("(?m)^node-b\\s+" + survivor
@@ -277,6 +282,13 @@ class ClusterIT {
                 + " (it had counted " + countedBeforeLoss + " shortly before)");
         UnpackedDistribution.waitUntil("the copy counts on", () -> count(on.console("agent:state " + survivorCopy)) > resumedAt);
         assertTrue(!a.console("cluster:images").contains("node-b "), "its image is used up: " + a.console("cluster:images"));
+
+        // node-b's durable queue is made again on the oldest member from the cluster's copy: all ten orders, once each
+        UnpackedDistribution.waitUntil("node-b's durable queue taken over", () -> (a.console("kernel:audit --name cluster.takeover -n 100000")
+                + c.console("kernel:audit --name cluster.takeover -n 100000")).contains("durable queue orders of node node-b now held by node"));
+        long taker = spawnedPid(c.console("agent:spawn -o pipeline -c 'ipc:recv:orders' worker '{\"queue\":\"orders\",\"workMs\":0,\"idleMs\":3000}'"));
+        UnpackedDistribution.waitUntil("the orders done on node-c", () -> c.console("agent:info " + taker).contains("EXITED"));
+        assertTrue(c.console("agent:info " + taker).contains("did 10 jobs (their numbers add up to 55)"), c.console("agent:info " + taker));
         lost = b;
         b = null; // killed: nothing to stop
     }
@@ -294,5 +306,8 @@ class ClusterIT {
                 b.console("kernel:audit --name cluster.fenced -n 5"));
         UnpackedDistribution on = survivorNode.equals("node-a") ? a : c;
         assertTrue(!on.console("agent:info " + survivorCopy).contains("KILLED"), "the copy goes on where it was restarted");
+        // and its durable queue, restored from its own disk, is dropped: another node holds it now
+        UnpackedDistribution.waitUntil("node-b dropped its copy of the queue", () -> !b.console("ipc:queues").contains("orders"));
+        assertTrue(b.console("kernel:audit --name cluster.fenced -n 20").contains("durable queue orders dropped here"));
     }
 }

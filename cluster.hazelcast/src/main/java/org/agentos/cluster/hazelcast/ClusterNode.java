@@ -30,10 +30,13 @@ import org.agentos.kernel.api.cluster.Cluster;
 import org.agentos.kernel.api.cluster.ClusterListing;
 import org.agentos.kernel.api.cluster.KeptImage;
 import org.agentos.kernel.api.cluster.NodeStatus;
+import org.agentos.kernel.api.cluster.QueueMirror;
 import org.agentos.kernel.api.cluster.RemoteCaller;
 import org.agentos.kernel.api.cluster.RemoteCalls;
 import org.agentos.kernel.api.cluster.SpawnOrder;
+import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
+import org.agentos.kernel.api.ipc.QueueSpec;
 import org.agentos.kernel.api.process.ProcessInfo;
 import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
@@ -75,9 +78,9 @@ import org.slf4j.LoggerFactory;
  * {@code ipc.subscribe}.
  */
 @RequiresPermission(KernelPermission.KERNEL_ADMIN)
-@Component(service = {Cluster.class, RemoteCalls.class}, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(service = {Cluster.class, RemoteCalls.class, QueueMirror.class}, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ClusterNode.Settings.class)
-public class ClusterNode implements Cluster, RemoteCalls {
+public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
     static final String PID = "org.agentos.cluster";
     static final String KERNEL_PID = "org.agentos.kernel";
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
@@ -146,6 +149,7 @@ public class ClusterNode implements Cluster, RemoteCalls {
     private Moves moves;
     private ProcessCalls processCalls;
     private Replicas replicas;
+    private QueueCopies queueCopies;
     private int replicateSeconds;
     private ServiceRegistration<EventHandler> exits;
     private ScheduledExecutorService executor;
@@ -165,6 +169,7 @@ public class ClusterNode implements Cluster, RemoteCalls {
             served = new RemoteRequests(settings.name(), () -> processes, () -> audit, () -> sessions, inbox, () -> moves, this,
                     () -> queues);
             processCalls = new ProcessCalls(settings.name(), () -> member);
+            queueCopies = new QueueCopies(settings.name(), () -> member, () -> queues, () -> audit);
             replicas = new Replicas(settings.name(), () -> member, () -> processes, () -> sessions, () -> audit, this::nodes, inbox, moves,
                     requests);
         } catch (IllegalArgumentException e) {
@@ -214,6 +219,7 @@ public class ClusterNode implements Cluster, RemoteCalls {
             RemoteRequests.withdraw(m.getName());
             // a node that stops in order restores its own agents when it starts again: nobody takes them over
             replicas.withdraw(m);
+            queueCopies.withdraw(m);
             try {
                 m.getMap(MemberConfig.NODES_MAP).remove(settings.name());
             } catch (RuntimeException e) {
@@ -251,6 +257,7 @@ public class ClusterNode implements Cluster, RemoteCalls {
             publish();
             executor.scheduleWithFixedDelay(this::publish, settings.publishSeconds(), settings.publishSeconds(), TimeUnit.SECONDS);
             for (String line : replicas.releaseHeld()) LOG.info("cluster node {}: {}", settings.name(), line);
+            for (String line : queueCopies.joined()) LOG.info("cluster node {}: {}", settings.name(), line);
             if (replicateSeconds > 0) {
                 executor.scheduleWithFixedDelay(this::replicate, replicateSeconds, replicateSeconds, TimeUnit.SECONDS);
             }
@@ -271,6 +278,8 @@ public class ClusterNode implements Cluster, RemoteCalls {
     private void replicate() {
         try {
             replicas.replicate();
+            HazelcastInstance m = member;
+            if (m != null) queueCopies.sweep(m);
         } catch (RuntimeException e) {
             LOG.warn("cluster node {}: a round of images failed: {}", settings.name(), e.toString());
         }
@@ -538,6 +547,28 @@ public class ClusterNode implements Cluster, RemoteCalls {
         return out;
     }
 
+    // ------------------------------------------------------------------ QueueMirror: durable queues kept in the cluster
+
+    @Override
+    public void created(QueueSpec spec, String owner) {
+        if (queueCopies != null) queueCopies.created(spec, owner);
+    }
+
+    @Override
+    public void deleted(String queue) {
+        if (queueCopies != null) queueCopies.deleted(queue);
+    }
+
+    @Override
+    public CompletionStage<Void> sent(String queue, List<Message> messages) {
+        return queueCopies == null ? CompletableFuture.completedFuture(null) : queueCopies.sent(queue, messages);
+    }
+
+    @Override
+    public void done(String queue, List<Long> ids) {
+        if (queueCopies != null) queueCopies.done(queue, ids);
+    }
+
     @Override
     public Optional<String> holderOf(String queue) throws SyscallException {
         ProcessCalls q = processCalls;
@@ -593,7 +624,11 @@ public class ClusterNode implements Cluster, RemoteCalls {
             if (node != null && processCalls != null) processCalls.forgetNode(node);
             if (node != null && replicateSeconds > 0) {
                 try {
-                    executor.execute(() -> replicas.nodeLeft(node));
+                    executor.execute(() -> {
+                        replicas.nodeLeft(node);
+                        HazelcastInstance running = member;
+                        if (running != null) queueCopies.sweep(running);
+                    });
                 } catch (java.util.concurrent.RejectedExecutionException stopping) {
                     // this node is leaving too
                 }

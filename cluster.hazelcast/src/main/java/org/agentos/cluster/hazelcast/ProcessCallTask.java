@@ -1,11 +1,7 @@
 package org.agentos.cluster.hazelcast;
 
-import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastInstanceAware;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import org.agentos.kernel.api.cluster.RemoteCaller;
 
 /**
@@ -15,7 +11,7 @@ import org.agentos.kernel.api.cluster.RemoteCaller;
  * JSON: {@code {"ok": value}} or {@code {"errno":..., "message":...}}. These calls have an
  * executor of their own, so that they never wait behind a move.
  */
-final class ProcessCallTask implements Callable<String>, Serializable, HazelcastInstanceAware {
+final class ProcessCallTask extends TaskForNode {
     private static final long serialVersionUID = 1L;
     /** Whether the node holds the queue the arguments name: {@code {"ok": true|false}}. */
     static final String WHERE = "where";
@@ -26,7 +22,6 @@ final class ProcessCallTask implements Callable<String>, Serializable, Hazelcast
     final String owner;
     final String node;
     final ArrayList<String> capabilities;
-    private transient HazelcastInstance member;
 
     ProcessCallTask(String call, String args, RemoteCaller caller) {
         this.call = call;
@@ -42,14 +37,7 @@ final class ProcessCallTask implements Callable<String>, Serializable, Hazelcast
     }
 
     @Override
-    public void setHazelcastInstance(HazelcastInstance member) {
-        this.member = member;
-    }
-
-    @Override
-    public String call() {
-        RemoteRequests node = RemoteRequests.at(member.getName());
-        if (node == null) return RemoteRequests.error("EIO", "the node is stopping");
+    String servedBy(RemoteRequests node) {
         return node.serveProcessCall(this);
     }
 }

@@ -17,6 +17,7 @@ import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.audit.AuditQuery;
 import org.agentos.kernel.api.audit.AuditRecord;
 import org.agentos.kernel.api.cluster.RemoteCaller;
+import org.agentos.kernel.api.cluster.QueueMirror;
 import org.agentos.kernel.api.cluster.RemoteCalls;
 import org.agentos.kernel.api.fs.FileSystem;
 import org.agentos.kernel.api.hal.Hal;
@@ -227,6 +228,10 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile RemoteCalls remoteQueues;
 
+    /** Where durable queues are kept in the cluster as well (the cluster bundle). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile QueueMirror queueMirror;
+
     /** Memory-pressure changes as OSGi events, for anyone who subscribes (and for IPC later). */
     private void publish(Map<String, Object> properties) {
         EventAdmin ea = eventAdmin;
@@ -294,6 +299,7 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
         k.images.setCeilings(ceilings);
         k.images.setFiles(() -> files);
         k.ipc.elsewhere.setRemote(() -> remoteQueues);
+        k.ipc.setMirror(() -> queueMirror);
         k.memory.setEventSink(this::publish);
         k.setEventSink(this::post);
         programs.forEach(k::addProgram);
@@ -863,6 +869,11 @@ public class KernelComponent implements ProcessManager, AuditLog, Subsystems, Me
     @Override
     public int redrive(String queue, int max) throws SyscallException {
         return kernel().ipc.redrive(queue, max);
+    }
+
+    @Override
+    public QueueStats restore(org.agentos.kernel.api.image.QueueImage image) throws SyscallException {
+        return kernel().ipc.restore(image);
     }
 
     @Override

@@ -67,6 +67,66 @@ class DurableQueueTest {
         }
     }
 
+    /** What the cluster's copy of the durable queues was told, in order. */
+    static final class RecordingMirror implements org.agentos.kernel.api.cluster.QueueMirror {
+        final List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile java.util.concurrent.CompletableFuture<Void> nextSend = java.util.concurrent.CompletableFuture.completedFuture(null);
+
+        public void created(QueueSpec spec, String owner) { told.add("created " + spec.name() + " " + owner); }
+        public void deleted(String queue) { told.add("deleted " + queue); }
+        public java.util.concurrent.CompletionStage<Void> sent(String queue, List<Message> messages) {
+            told.add("sent " + queue + " " + messages.stream().map(m -> m.id() + "=" + m.payload().asText()).toList());
+            return nextSend;
+        }
+        public void done(String queue, List<Long> ids) { told.add("done " + queue + " " + ids); }
+    }
+
+    @Test
+    void aClusterKeepsACopyOfADurableQueueAndASendWaitsForIt() throws Exception {
+        try (KernelHarness h = KernelHarness.persistent(dir)) {
+            Kernel k = h.kernel;
+            RecordingMirror mirror = new RecordingMirror();
+            k.ipc.setMirror(() -> mirror);
+            k.ipc.create(durable("jobs", Delivery.AT_LEAST_ONCE), "alice");
+            k.ipc.create(QueueSpec.builder("fleeting").build(), "alice");
+            assertEquals(List.of("created jobs alice"), mirror.told, "only durable queues are kept in the cluster");
+            mirror.nextSend = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Message> sent = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return k.ipc.send("jobs", TextNode.valueOf("one"), null);
+                } catch (org.agentos.kernel.api.syscall.SyscallException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            KernelHarness.await("the copy asked for", () -> mirror.told.size() == 2);
+            Thread.sleep(100);
+            assertTrue(!sent.isDone(), "not acknowledged before the cluster has it");
+            mirror.nextSend.complete(null);
+            long id = sent.get(10, TimeUnit.SECONDS).id();
+            assertEquals("sent jobs [" + id + "=one]", mirror.told.get(1));
+            k.addProgram(TestPrograms.program("acker", TestPrograms.Count.class, a -> new TestPrograms.Count(0, 0),
+                    (st, last) -> switch ((int) st.n()) {
+                        case 0 -> org.agentos.kernel.api.program.Step.call(new TestPrograms.Count(1, 0), "ipc.recv", Args.of("queue", "jobs"));
+                        case 1 -> org.agentos.kernel.api.program.Step.call(new TestPrograms.Count(2, 0), "ipc.ack", Args.of("queue", "jobs",
+                                "ids", Args.none().arrayNode().add(last.value().get("messages").get(0).get("id").asLong())));
+                        default -> org.agentos.kernel.api.program.Step.exit(st, 0);
+                    }), "test");
+            long acker = k.spawn(new SpawnSpec("acker", null, "alice", 0, List.of("ipc:recv:jobs"), null));
+            k.awaitExit(acker).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            KernelHarness.await("the ack told", () -> mirror.told.contains("done jobs [" + id + "]"));
+            k.ipc.delete("jobs");
+            assertEquals("deleted jobs", mirror.told.get(mirror.told.size() - 1));
+            // a lost node's queue, taken over from its copy: the messages with their ids, in line
+            k.ipc.restore(new org.agentos.kernel.api.image.QueueImage(durable("orders", Delivery.EXACTLY_ONCE), "bob",
+                    List.of(new Message(41, "orders", 7, TextNode.valueOf("a"), 0, "k-a", null, null, 1, 0),
+                            new Message(42, "orders", 7, TextNode.valueOf("b"), 0, "k-b", null, null, 0, 0)), null));
+            assertEquals(List.of(41L, 42L), k.ipc.peek("orders", 10).stream().map(Message::id).toList());
+            assertEquals("bob", k.ipc.stats("orders").orElseThrow().owner());
+            assertTrue(mirror.told.contains("created orders bob"), "its new holder keeps it in the cluster from now on");
+            assertTrue(k.ipc.send("orders", TextNode.valueOf("c"), null).id() > 42, "new ids after the restored ones");
+        }
+    }
+
     @Test
     void ackedMessagesAndDeadLettersAreRememberedAcrossARestart() throws Exception {
         try (KernelHarness h = KernelHarness.persistent(dir)) {

@@ -52,4 +52,11 @@ public interface MessageQueues {
      * receives are in flight for its pid, as for a local receiver.
      */
     CompletionStage<SyscallResult> callFrom(RemoteCaller caller, String call, JsonNode args);
+
+    /**
+     * Makes a queue as {@code image} holds it, its messages ready with their ids (a durable queue of
+     * a lost node, taken over from its copy in the cluster). {@code EEXIST} when one of that name
+     * is here.
+     */
+    QueueStats restore(org.agentos.kernel.api.image.QueueImage image) throws SyscallException;
 }

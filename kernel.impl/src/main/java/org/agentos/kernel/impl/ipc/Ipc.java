@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agentos.kernel.api.cluster.QueueMirror;
 import org.agentos.kernel.api.cluster.RemoteCaller;
 import org.agentos.kernel.api.ipc.Delivery;
 import org.agentos.kernel.api.ipc.Message;
@@ -70,6 +71,8 @@ public final class Ipc implements MessageQueues {
     public final CallsToOtherNodes elsewhere;
     /** Other nodes' processes' calls on this node's queues (cluster). */
     private final CallsFromOtherNodes fromElsewhere = new CallsFromOtherNodes(this);
+    /** Where durable queues are kept beside this node's disk (the cluster bundle, when installed). */
+    private volatile java.util.function.Supplier<QueueMirror> mirror = () -> null;
 
     public Ipc(Kernel kernel) {
         this.kernel = kernel;
@@ -78,6 +81,16 @@ public final class Ipc implements MessageQueues {
         this.sending = new Sending(kernel, this);
         this.receiving = new Receiving(kernel, this);
         this.elsewhere = new CallsToOtherNodes(kernel, this);
+    }
+
+    /** Where durable queues are kept in the cluster as well (the cluster bundle, when installed). */
+    public void setMirror(java.util.function.Supplier<QueueMirror> mirror) {
+        this.mirror = mirror;
+    }
+
+    /** The cluster's copy of the durable queues, or null. */
+    QueueMirror mirror() {
+        return mirror.get();
     }
 
     static String mailboxName(long pid) {
@@ -215,6 +228,8 @@ public final class Ipc implements MessageQueues {
             }
         }
         kernel.auditEvent("ipc.create", owner, spec.name() + " (" + spec.delivery().label() + ", capacity " + spec.capacity() + ")");
+        QueueMirror m = spec.durable() ? mirror() : null;
+        if (m != null) m.created(spec, owner);
         return q.stats();
     }
 
@@ -287,6 +302,8 @@ public final class Ipc implements MessageQueues {
         if (q.mailboxOf == 0) kernel.auditEvent("ipc.delete", q.owner, q.name);
         Journal journal = queueLog.journal();
         if (q.spec.durable() && journal != null) journal.append(queueLog.bytes(kernel.json.createObjectNode().put("t", "delete").put("q", q.name)), null);
+        QueueMirror m = q.spec.durable() && q.mailboxOf == 0 ? mirror() : null;
+        if (m != null) m.deleted(q.name);
     }
 
     /** A process ended: its mailbox goes, and what it received but did not ack is delivered again at once. */
@@ -592,6 +609,12 @@ public final class Ipc implements MessageQueues {
     @Override
     public CompletionStage<SyscallResult> callFrom(RemoteCaller caller, String call, JsonNode args) {
         return fromElsewhere.call(caller, call, args);
+    }
+
+    @Override
+    public QueueStats restore(org.agentos.kernel.api.image.QueueImage image) throws SyscallException {
+        images.restoreQueue(image, java.util.Map.of());
+        return queue(image.spec().name()).stats();
     }
 
     @Override

@@ -54,6 +54,8 @@ final class QueueLog {
 
     /** Journals that messages {@code ids} of q are done (acked, or received at-most-once), in one record. */
     void journalDone(MessageQueue q, List<Long> ids, Journal.Done then) {
+        org.agentos.kernel.api.cluster.QueueMirror mirror = q.spec.durable() ? ipc.mirror() : null;
+        if (mirror != null) mirror.done(q.name, ids);
         Journal journal = log;
         if (journal == null) {
             if (then != null) then.run(null);

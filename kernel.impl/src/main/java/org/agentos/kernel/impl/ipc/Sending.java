@@ -189,6 +189,14 @@ public final class Sending {
                 return;
             }
             long now = k.hal.currentTimeMillis();
+            // the cluster's copy is asked for before a receiver can see them, so that its ack comes after
+            org.agentos.kernel.api.cluster.QueueMirror mirror = ipc.mirror();
+            java.util.concurrent.CompletionStage<Void> mirrored = null;
+            if (mirror != null) {
+                List<org.agentos.kernel.api.ipc.Message> copies = new ArrayList<>(msgs.size());
+                for (MessageQueue.Msg x : msgs) copies.add(x.view(q.name));
+                mirrored = mirror.sent(q.name, copies);
+            }
             synchronized (q) {
                 q.reserved -= msgs.size();
                 for (MessageQueue.Msg x : msgs) q.reservedIds.remove(x.id);
@@ -203,7 +211,16 @@ public final class Sending {
                     ipc.receiving.serveReceivers(q, now);
                 }
             }
-            then.accept(null);
+            if (mirrored == null) {
+                then.accept(null);
+                return;
+            }
+            // acknowledged once the cluster has them too; on this node's disk they are in any case
+            mirrored.whenComplete((v, failure2) -> {
+                if (failure2 != null) Ipc.LOG.warn("queue {}: {} message(s) on this node's disk only, not in the cluster: {}", q.name,
+                        msgs.size(), failure2.toString());
+                then.accept(null);
+            });
         });
     }
 
