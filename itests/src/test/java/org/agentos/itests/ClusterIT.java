@@ -85,6 +85,12 @@ class ClusterIT {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
+    static String exitLine(String info) {
+        Matcher m = Pattern.compile("(?m)^exit .*$").matcher(info);
+        assertTrue(m.find(), info);
+        return m.group();
+    }
+
     static long spawnedPid(String out) {
         Matcher m = Pattern.compile("spawned pid (\\d+)").matcher(out);
         assertTrue(m.find(), out);
@@ -217,6 +223,7 @@ class ClusterIT {
 
         // moving a counter from node-b to node-a mid-way: it goes on from its count there, and the original ends
         long mover = spawnedPid(a.console("agent:spawn --node node-b -o moving counter '{\"limit\":40,\"sleepMs\":100}'"));
+        long twin = spawnedPid(c.console("agent:spawn -o moving counter '{\"limit\":40,\"sleepMs\":100}'")); // the same, never moved
         UnpackedDistribution.waitUntil("counted a while on node-b", () -> count(b.console("agent:state " + mover)) >= 5);
         String moved = a.console("agent:move " + mover + " node-a");
         Matcher to = Pattern.compile("moved pid " + mover + " to node node-a as pid (\\d+)").matcher(moved);
@@ -227,6 +234,9 @@ class ClusterIT {
         assertTrue(count(a.console("agent:state " + copy)) >= 5, "the copy went on from the count it had, not from 0");
         UnpackedDistribution.waitUntil("the copy finished", () -> a.console("agent:info " + copy).contains("EXITED"));
         assertTrue(a.console("agent:info " + copy).contains("counted to 40"));
+        UnpackedDistribution.waitUntil("the unmoved twin finished", () -> c.console("agent:info " + twin).contains("EXITED"));
+        assertEquals(exitLine(c.console("agent:info " + twin)), exitLine(a.console("agent:info " + copy)), "moved or not, the same result");
+        assertEquals(count(c.console("agent:state " + twin)), count(a.console("agent:state " + copy)), "and the same final state");
         UnpackedDistribution.Result same = a.run(Duration.ofSeconds(60), "bin/agentos-console", "agent:move " + copy + " node-a");
         assertTrue(same.output().contains("EINVAL"), same.output());
 
