@@ -319,5 +319,10 @@ class ClusterIT {
         // and its durable queue, restored from its own disk, is dropped: another node holds it now
         UnpackedDistribution.waitUntil("node-b dropped its copy of the queue", () -> !b.console("ipc:queues").contains("orders"));
         assertTrue(b.console("kernel:audit --name cluster.fenced -n 20").contains("durable queue orders dropped here"));
+        // a node that leaves the cluster for good no longer holds its processes at a restart
+        assertEquals("true", c.console("config:property-get -p org.agentos.kernel recoverHeld").strip());
+        c.console("feature:uninstall agentos-cluster");
+        UnpackedDistribution.waitUntil("node-c's kernel lets its processes go at a restart",
+                () -> c.console("config:property-get -p org.agentos.kernel recoverHeld").strip().equals("false"));
     }
 }

@@ -152,6 +152,7 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
     private QueueCopies queueCopies;
     private int replicateSeconds;
     private ServiceRegistration<EventHandler> exits;
+    private BundleContext context;
     private ScheduledExecutorService executor;
     private volatile HazelcastInstance member;
     private volatile String state = "starting";
@@ -159,6 +160,7 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
 
     @Activate
     void activate(Settings config, BundleContext context) {
+        this.context = context;
         try {
             settings = NodeSettings.of(config);
             if (config.replicateSeconds() < 0) throw new IllegalArgumentException("replicateSeconds " + config.replicateSeconds() + " is negative");
@@ -226,6 +228,14 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
                 LOG.debug("could not withdraw this node's status", e);
             }
             m.shutdown(); // a graceful leave: the others hear NODE_LEFT at once
+        }
+        if (context != null && !frameworkStopping()) {
+            // the bundle itself stops (feature:uninstall, a stop): the kernel must not hold its processes at its next start
+            try {
+                holdAtRestart(false);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("the kernel still holds its processes at its next start (recoverHeld in etc/{}.cfg): {}", KERNEL_PID, e.toString());
+            }
         }
         state = "stopped";
     }
@@ -308,6 +318,24 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
         props.put("recoverHeld", hold);
         c.update(props);
         LOG.info("cluster node {} is node number {}: its pids start at {}", settings.name(), floor / NodeNumbers.PIDS_PER_NODE, floor);
+    }
+
+    private boolean frameworkStopping() {
+        try {
+            return context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException gone) {
+            return true;
+        }
+    }
+
+    private void holdAtRestart(boolean hold) throws IOException {
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) return;
+        Configuration c = ca.getConfiguration(KERNEL_PID, "?");
+        Dictionary<String, Object> props = c.getProperties();
+        if (props == null || String.valueOf(hold).equals(String.valueOf(props.get("recoverHeld")))) return;
+        props.put("recoverHeld", hold);
+        c.update(props);
     }
 
     /** The address of another member with this node's name, or null. */
