@@ -231,6 +231,7 @@ class ClusterIT {
         long copy = Long.parseLong(to.group(1));
         assertEquals(numberA, copy / 1_000_000_000_000L, "the copy has a pid of its new node");
         assertTrue(b.console("agent:info " + mover).contains("KILLED"), "the original ended after the copy ran");
+        assertTrue(b.console("agent:info " + mover).contains("moved to     node node-a as pid " + copy), "its old pid leads to the copy");
         assertTrue(count(a.console("agent:state " + copy)) >= 5, "the copy went on from the count it had, not from 0");
         UnpackedDistribution.waitUntil("the copy finished", () -> a.console("agent:info " + copy).contains("EXITED"));
         assertTrue(a.console("agent:info " + copy).contains("counted to 40"));
@@ -291,6 +292,8 @@ class ClusterIT {
         assertTrue(resumedAt >= 10 && resumedAt <= countedBeforeLoss + 30, "it went on from its image's count, not from 0: " + resumedAt
                 + " (it had counted " + countedBeforeLoss + " shortly before)");
         UnpackedDistribution.waitUntil("the copy counts on", () -> count(on.console("agent:state " + survivorCopy)) > resumedAt);
+        UnpackedDistribution.Result asked = a.run(Duration.ofSeconds(60), "bin/agentos-console", "agent:info " + survivor);
+        assertTrue(asked.output().contains("runs on node " + survivorNode + " as pid " + survivorCopy), "its old pid leads to it: " + asked.output());
         assertTrue(!a.console("cluster:images").contains("node-b "), "its image is used up: " + a.console("cluster:images"));
 
         // node-b's durable queue is made again on the oldest member from the cluster's copy: all ten orders, once each

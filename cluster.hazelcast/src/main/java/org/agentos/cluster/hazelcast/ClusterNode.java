@@ -266,8 +266,7 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
                     m.getCluster().getLocalMember().getAddress(), m.getCluster().getMembers().size());
             publish();
             executor.scheduleWithFixedDelay(this::publish, settings.publishSeconds(), settings.publishSeconds(), TimeUnit.SECONDS);
-            for (String line : replicas.releaseHeld()) LOG.info("cluster node {}: {}", settings.name(), line);
-            for (String line : queueCopies.joined()) LOG.info("cluster node {}: {}", settings.name(), line);
+            settle();
             if (replicateSeconds > 0) {
                 executor.scheduleWithFixedDelay(this::replicate, replicateSeconds, replicateSeconds, TimeUnit.SECONDS);
             }
@@ -349,9 +348,30 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
     }
 
     /** This node's load into the map, for the others' cluster:nodes and placement. */
+    /**
+     * What a (re)joined node decides once its kernel is bound: the processes its restart held go on
+     * or end, its durable queues are kept or dropped. Every round, as the kernel may bind after the
+     * join, and restarts in place (a changed setting) hold its processes again.
+     */
+    private void settle() {
+        try {
+            for (String line : replicas.releaseHeld()) LOG.info("cluster node {}: {}", settings.name(), line);
+            if (!queuesSettled) {
+                List<String> said = new ArrayList<>();
+                queuesSettled = queueCopies.joined(said);
+                for (String line : said) LOG.info("cluster node {}: {}", settings.name(), line);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cluster node {}: {}", settings.name(), e.toString());
+        }
+    }
+
+    private volatile boolean queuesSettled;
+
     void publish() {
         HazelcastInstance m = member;
         if (m == null) return;
+        settle();
         try {
             IMap<String, String> nodes = m.getMap(MemberConfig.NODES_MAP);
             nodes.set(settings.name(), json.writeValueAsString(NodeLoad.of(settings.name(), number, address(m.getCluster().getLocalMember()), kernel,
@@ -414,6 +434,10 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
         if (n == 0 || n == number || m == null) return Optional.empty();
         for (NodeStatus s : nodes()) {
             if (s.number() == n && !s.local()) return Optional.of(s.name());
+        }
+        Optional<String> now = relocated(pid);
+        if (now.isPresent()) {
+            throw new SyscallException(Errno.ESRCH, "pid " + pid + " is not in the cluster now: it runs on node " + now.get());
         }
         IMap<String, Integer> numbers = m.getMap(NodeNumbers.MAP);
         for (var e : numbers.entrySet()) {
@@ -563,6 +587,20 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
         }
         if (name == null) throw new SyscallException(Errno.EIO, "node number " + n + ", which gave pid " + pid + ", is not in the cluster");
         return requests.ask(name, operation, body, null, operator);
+    }
+
+    @Override
+    public Optional<String> relocated(long pid) {
+        HazelcastInstance m = member;
+        if (m == null) return Optional.empty();
+        try {
+            String to = m.<Long, String>getMap(Moves.MOVED_MAP).get(pid);
+            if (to == null) to = m.<Long, String>getMap(Replicas.TAKEN_MAP).get(pid);
+            if (to == null || !to.contains("/") || to.startsWith("kept:") || to.startsWith("taking:")) return Optional.empty();
+            return Optional.of(to.replace("/", " as pid "));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

@@ -33,6 +33,8 @@ final class Moves {
     /** The size of the pieces an image travels in. */
     static final int PIECE = 1 << 20;
     private static final Pattern RESTORED = Pattern.compile("as pid (\\d+)");
+    /** Where moved processes run now: old pid to "node/newpid", kept a week (Cluster.relocated). */
+    static final String MOVED_MAP = "agentos.moved";
 
     /** Pieces on their way at once: a round trip each would leave the network idle between them. */
     static final int WINDOW = 8;
@@ -74,6 +76,11 @@ final class Moves {
             copyRuns = true;
             long restored = System.nanoTime();
             long copy = Long.parseLong(m.group(1));
+            try {
+                remote.running().<Long, String>getMap(MOVED_MAP).set(pid, target + "/" + copy, Replicas.TAKEN_DAYS, java.util.concurrent.TimeUnit.DAYS);
+            } catch (SyscallException | RuntimeException e) {
+                LOG.warn("the move of pid {} is not noted in the cluster (its old pid will not lead to the copy): {}", pid, e.toString());
+            }
             run(operator, "agent:kill " + pid);
             long ended = System.nanoTime();
             String said = String.format(java.util.Locale.ROOT,

@@ -118,15 +118,14 @@ final class QueueCopies implements QueueMirror {
     // ------------------------------------------------------------------ this node (re)joining
 
     /**
-     * This node joined: each durable queue it holds is dropped if another node took it over
+     * This node joined (false: its kernel is not bound yet): each durable queue it holds is dropped if another node took it over
      * while this one was away, and otherwise kept in the cluster from now on (its ready messages
      * written again: the copy may be gone with a whole cluster's restart).
      */
-    List<String> joined() {
+    boolean joined(List<String> said) {
         HazelcastInstance m = member.get();
         MessageQueues mq = queues.get();
-        List<String> said = new ArrayList<>();
-        if (m == null || mq == null) return said;
+        if (m == null || mq == null) return false; // the kernel is not bound yet: the next round
         IMap<String, String> taken = m.getMap(TAKEN);
         for (QueueStats q : mq.queues()) {
             if (!q.durable() || q.name().startsWith("@")) continue;
@@ -155,10 +154,10 @@ final class QueueCopies implements QueueMirror {
                 LOG.warn("durable queue {}: {}", q.name(), e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return said;
+                return true;
             }
         }
-        return said;
+        return true;
     }
 
     /**

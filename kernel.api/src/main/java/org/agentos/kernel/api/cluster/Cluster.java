@@ -108,4 +108,13 @@ public interface Cluster {
      * administrator all, anyone else their own), by node and pid.
      */
     List<KeptImage> images(ConsoleOperator operator) throws SyscallException;
+
+    /**
+     * Where a process that was moved ({@code agent:move}) or restarted from its image after its
+     * node was lost runs now, as "node-a as pid 1000000000042": the cluster keeps these for a
+     * week, so that an old pid still leads to its process. Empty when it was neither.
+     */
+    default Optional<String> relocated(long pid) {
+        return Optional.empty();
+    }
 }

@@ -40,7 +40,7 @@ public class InfoCommand implements Action {
                 throw ConsoleErrors.of(e);
             }
         } else {
-            p = processes.info(pid).orElseThrow(() -> ConsoleErrors.of("ESRCH", "no process " + pid));
+            p = processes.info(pid).orElseThrow(() -> ConsoleErrors.of("ESRCH", "no process " + pid + movedTo()));
             ConsoleUser.current().requireOwnerOf(processes, pid); // capabilities and usage are the owner's to see
         }
         Quotas q = p.quotas();
@@ -53,6 +53,7 @@ public class InfoCommand implements Action {
         out.println("state        " + p.state() + (p.pausePending() ? " (pause pending)" : ""));
         if (p.waitingOn() != null) out.println("waiting on   " + p.waitingOn());
         if (p.exit() != null) out.println("exit         code " + p.exit().code() + ": " + p.exit().reason());
+        if (p.state().isTerminal() && cluster != null) cluster.relocated(pid).ifPresent(to -> out.println("moved to     node " + to));
         out.println("class        " + p.schedClass().label());
         out.println("nice         " + p.nice());
         out.println("capabilities " + (p.capabilities().isEmpty() ? "(none)" : String.join(" ", p.capabilities())));
@@ -68,6 +69,11 @@ public class InfoCommand implements Action {
         byName.forEach((name, n) -> out.println("  " + name + " " + n));
         if (!p.children().isEmpty()) out.println("children     " + p.children());
         return null;
+    }
+
+    /** ": it runs on node X as pid Y now", when it was moved or taken over in a cluster. */
+    private String movedTo() {
+        return cluster == null ? "" : cluster.relocated(pid).map(to -> " here: it runs on node " + to + " now").orElse("");
     }
 
     private static String limit(long v, double unit, String suffix) {
