@@ -13,7 +13,6 @@ import com.hazelcast.map.IMap;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.agentos.kernel.api.audit.AuditLog;
@@ -38,7 +36,6 @@ import org.agentos.kernel.api.ipc.Message;
 import org.agentos.kernel.api.ipc.MessageQueues;
 import org.agentos.kernel.api.ipc.QueueSpec;
 import org.agentos.kernel.api.process.ProcessInfo;
-import org.agentos.kernel.api.process.ProcessListing;
 import org.agentos.kernel.api.process.ProcessManager;
 import org.agentos.kernel.api.process.ProcessQuery;
 import org.agentos.kernel.api.security.ConsoleOperator;
@@ -75,7 +72,10 @@ import org.slf4j.LoggerFactory;
  * activating thread, so Karaf's start does not wait for the join), publishes its load every few
  * seconds into a map the other nodes read (partitioned, with a backup), and posts {@link Cluster#NODE_JOINED} and
  * {@link Cluster#NODE_LEFT} as members come and go, which agents hear through
- * {@code ipc.subscribe}.
+ * {@code ipc.subscribe}. The rest it wires and hands on: what operators ask ({@link OperatorCalls}),
+ * processes' calls to other nodes ({@link ProcessCalls}), requests served here
+ * ({@link RemoteRequests}), agents' images and takeovers ({@link Replicas}), durable queues'
+ * copies ({@link QueueCopies}).
  */
 @RequiresPermission(KernelPermission.KERNEL_ADMIN)
 @Component(service = {Cluster.class, RemoteCalls.class, QueueMirror.class}, configurationPid = ClusterNode.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -150,6 +150,7 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
     private ProcessCalls processCalls;
     private Replicas replicas;
     private QueueCopies queueCopies;
+    private OperatorCalls operators;
     private int replicateSeconds;
     private ServiceRegistration<EventHandler> exits;
     private BundleContext context;
@@ -174,6 +175,8 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
             queueCopies = new QueueCopies(settings.name(), () -> member, () -> queues, () -> audit);
             replicas = new Replicas(settings.name(), () -> member, () -> processes, () -> sessions, () -> audit, this::nodes, inbox, moves,
                     requests);
+            operators = new OperatorCalls(settings.name(), settings.clusterName(), () -> member, () -> number, () -> processes, requests, moves,
+                    replicas);
         } catch (IllegalArgumentException e) {
             state = "failed: " + e.getMessage() + " (etc/" + PID + ".cfg)";
             LOG.error("cluster node not started: {} (etc/{}.cfg)", e.getMessage(), PID);
@@ -398,219 +401,62 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
 
     @Override
     public List<NodeStatus> nodes() {
-        HazelcastInstance m = member;
-        if (m == null) return List.of();
-        IMap<String, String> published = m.getMap(MemberConfig.NODES_MAP);
-        Map<String, String> all = Map.copyOf(published);
-        List<NodeStatus> out = new ArrayList<>();
-        for (Member member : m.getCluster().getMembers()) {
-            String name = member.getAttribute(MemberConfig.NODE_ATTRIBUTE);
-            String status = name == null ? null : all.get(name);
-            NodeStatus s = null;
-            if (status != null) {
-                try {
-                    s = json.readValue(status, NodeStatus.class);
-                } catch (IOException e) {
-                    LOG.warn("node {} published a status this node cannot read: {}", name, e.getMessage());
-                }
-            }
-            if (s == null) {
-                s = new NodeStatus(name == null ? member.getUuid().toString() : name, 0, address(member), member.localMember(),
-                        NodeStatus.JOINING, 0, 0, 0, 0, 0, -1, "", 0);
-            } else {
-                s = new NodeStatus(s.name(), s.number(), s.address(), member.localMember(), s.state(), s.processes(), s.runnable(), s.blocked(),
-                        s.workers(), s.busy(), s.loadAverage(), s.memoryLevel(), s.updatedMillis());
-            }
-            out.add(s);
-        }
-        out.sort(Comparator.comparing(NodeStatus::name));
-        return out;
+        return operators == null ? List.of() : operators.nodes();
     }
 
     @Override
     public Optional<String> nodeOf(long pid) throws SyscallException {
-        long n = NodeStatus.nodeNumberOf(pid);
-        HazelcastInstance m = member;
-        if (n == 0 || n == number || m == null) return Optional.empty();
-        for (NodeStatus s : nodes()) {
-            if (s.number() == n && !s.local()) return Optional.of(s.name());
-        }
-        Optional<String> now = relocated(pid);
-        if (now.isPresent()) {
-            throw new SyscallException(Errno.ESRCH, "pid " + pid + " is not in the cluster now: it runs on node " + now.get());
-        }
-        IMap<String, Integer> numbers = m.getMap(NodeNumbers.MAP);
-        for (var e : numbers.entrySet()) {
-            if (e.getValue() == n) {
-                throw new SyscallException(Errno.EIO, "pid " + pid + " is of node " + e.getKey() + " (number " + n
-                        + "), which is not in the cluster now");
-            }
-        }
-        return Optional.empty();
+        return operators == null ? Optional.empty() : operators.nodeOf(pid);
     }
 
     @Override
     public List<ClusterListing> list(ProcessQuery query, ConsoleOperator operator) throws SyscallException {
-        Map<String, Future<String>> asked = requests.submitToOthers(RemoteRequests.LIST, NodeRequests.toJson(query), operator);
-        List<ClusterListing> out = new ArrayList<>();
-        ProcessManager pm = processes;
-        if (pm != null) out.add(new ClusterListing(settings.name(), RemoteRequests.list(pm, query, operator), null));
-        for (var e : asked.entrySet()) {
-            try {
-                JsonNode answer = RemoteRequests.answer(NodeRequests.await(e.getValue(), e.getKey(), NodeRequests.REQUEST_SECONDS));
-                out.add(new ClusterListing(e.getKey(), RemoteRequests.JSON.treeToValue(answer, ProcessListing.class), null));
-            } catch (SyscallException ex) {
-                if (ex.errno() == Errno.EPERM) throw ex;
-                out.add(new ClusterListing(e.getKey(), null, ex.errno() + ": " + ex.getMessage()));
-            } catch (IOException ex) {
-                out.add(new ClusterListing(e.getKey(), null, "EIO: an answer this node cannot read: " + ex.getMessage()));
-            }
-        }
-        out.sort(Comparator.comparing(ClusterListing::node));
-        return out;
+        return operators().list(query, operator);
     }
 
     @Override
     public ProcessInfo info(long pid, ConsoleOperator operator) throws SyscallException {
-        JsonNode answer = ask(pid, RemoteRequests.INFO, RemoteRequests.JSON.createObjectNode().put("pid", pid).toString(), operator);
-        try {
-            return RemoteRequests.JSON.treeToValue(answer, ProcessInfo.class);
-        } catch (IOException e) {
-            throw new SyscallException(Errno.EIO, "an answer this node cannot read: " + e.getMessage());
-        }
+        return operators().info(pid, operator);
     }
 
     @Override
     public void signal(long pid, Signal signal, ConsoleOperator operator) throws SyscallException {
-        ask(pid, RemoteRequests.SIGNAL, RemoteRequests.JSON.createObjectNode().put("pid", pid).put("signal", signal.name())
-                .put("from", settings.name()).toString(), operator);
+        operators().signal(pid, signal, operator);
     }
 
     @Override
     public String place(String node) throws SyscallException {
-        List<NodeStatus> all = nodes();
-        if (all.isEmpty()) requests.running();
-        if (AUTO.equals(node)) {
-            return Placement.leastLoaded(all).map(NodeStatus::name)
-                    .orElseThrow(() -> new SyscallException(Errno.EAGAIN, "no node has published its load yet; try again in a moment"));
-        }
-        for (NodeStatus s : all) {
-            if (s.name().equals(node)) return s.name();
-        }
-        throw new SyscallException(Errno.ENOENT, "no node '" + node + "' in cluster " + name() + " (cluster:nodes lists them)");
+        return operators().place(node);
     }
 
     @Override
     public String spawn(String node, SpawnOrder order, ConsoleOperator operator) throws SyscallException {
-        return requests.ask(node, RemoteRequests.SPAWN, NodeRequests.toJson(order), null, operator).path("printed").asText();
+        return operators().spawn(node, order, operator);
     }
 
     @Override
     public String move(long pid, String node, ConsoleOperator operator) throws SyscallException {
-        Optional<String> there = nodeOf(pid);
-        if (there.isPresent()) { // its node moves it
-            return ask(pid, RemoteRequests.MOVE, RemoteRequests.JSON.createObjectNode().put("pid", pid).put("node", node).toString(), operator)
-                    .path("said").asText();
-        }
-        String target = AUTO.equals(node) ? placeElsewhere() : place(node);
-        return moves.move(pid, target, operator);
+        return operators().move(pid, node, operator);
     }
 
     @Override
     public List<String> drain(String node, ConsoleOperator operator) throws SyscallException {
-        String target = place(node);
-        if (!target.equals(settings.name())) {
-            JsonNode said = requests.ask(target, RemoteRequests.DRAIN, "{}", null, operator);
-            List<String> lines = new ArrayList<>();
-            said.path("lines").forEach(l -> lines.add(l.asText()));
-            return lines;
-        }
-        ProcessManager pm = processes;
-        if (pm == null) throw new SyscallException(Errno.EIO, "node " + node + " has no kernel running");
-        List<ProcessInfo> live = pm.list(new ProcessQuery(null, null, null, false, DRAIN_MOST)).processes();
-        // several moves at once: each waits mostly on its cut and on the network, not on this node's CPU
-        java.util.concurrent.ExecutorService movers = Executors.newFixedThreadPool(DRAIN_PARALLEL, r -> {
-            Thread t = new Thread(r, "agentos-drain");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<String>> outcomes = new ArrayList<>();
-            for (ProcessInfo p : live) {
-                if (p.ppid() == 0) continue; // init
-                outcomes.add(movers.submit(() -> {
-                    try {
-                        return moves.move(p.pid(), placeElsewhere(), operator);
-                    } catch (SyscallException e) {
-                        return "stayed: pid " + p.pid() + " (" + e.errno() + ": " + e.getMessage() + ")";
-                    }
-                }));
-            }
-            List<String> lines = new ArrayList<>();
-            int stayed = 0;
-            for (Future<String> f : outcomes) {
-                String line;
-                try {
-                    line = f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    line = "stayed: " + e.getCause();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SyscallException(Errno.EINTR, "interrupted while draining node " + node);
-                }
-                if (line.startsWith("stayed")) stayed++;
-                lines.add(line);
-            }
-            lines.add("drained node " + node + ": " + (lines.size() - stayed) + " moved" + (stayed == 0 ? "" : ", " + stayed + " stayed"));
-            return lines;
-        } finally {
-            movers.shutdownNow();
-        }
-    }
-
-    /** The least loaded node but this one. */
-    private String placeElsewhere() throws SyscallException {
-        List<NodeStatus> others = nodes().stream().filter(n -> !n.local()).toList();
-        return Placement.leastLoaded(others).map(NodeStatus::name)
-                .orElseThrow(() -> new SyscallException(Errno.EAGAIN, "no other node is up to move to (cluster:nodes)"));
-    }
-
-    /** Asks the node whose range {@code pid} is in. */
-    private JsonNode ask(long pid, String operation, String body, ConsoleOperator operator) throws SyscallException {
-        requests.running();
-        long n = NodeStatus.nodeNumberOf(pid);
-        if (n == 0) throw new SyscallException(Errno.ESRCH, "no process " + pid + " here, and pid " + pid
-                + " is in no node's range (it was given before its node joined a cluster: ask on its node)");
-        String name = null;
-        for (NodeStatus s : nodes()) {
-            if (s.number() == n) name = s.name();
-        }
-        if (name == null) throw new SyscallException(Errno.EIO, "node number " + n + ", which gave pid " + pid + ", is not in the cluster");
-        return requests.ask(name, operation, body, null, operator);
+        return operators().drain(node, operator);
     }
 
     @Override
     public Optional<String> relocated(long pid) {
-        HazelcastInstance m = member;
-        if (m == null) return Optional.empty();
-        try {
-            String to = m.<Long, String>getMap(Moves.MOVED_MAP).get(pid);
-            if (to == null) to = m.<Long, String>getMap(Replicas.TAKEN_MAP).get(pid);
-            if (to == null || !to.contains("/") || to.startsWith("kept:") || to.startsWith("taking:")) return Optional.empty();
-            return Optional.of(to.replace("/", " as pid "));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
+        return operators == null ? Optional.empty() : operators.relocated(pid);
     }
 
     @Override
     public List<KeptImage> images(ConsoleOperator operator) throws SyscallException {
-        requests.running();
-        List<KeptImage> out = new ArrayList<>();
-        for (Replica r : replicas.all()) {
-            if (operator.sees(r.owner())) out.add(new KeptImage(r.node(), r.pid(), r.owner(), r.program(), r.steps(), r.cutMillis(), r.bytes()));
-        }
-        return out;
+        return operators().images(operator);
+    }
+
+    private OperatorCalls operators() throws SyscallException {
+        if (operators == null) throw new SyscallException(Errno.EIO, "node " + localNode() + " is not in a cluster: its member is " + state);
+        return operators;
     }
 
     // ------------------------------------------------------------------ QueueMirror: durable queues kept in the cluster
