@@ -173,8 +173,7 @@ public class ClusterNode implements Cluster, RemoteCalls, QueueMirror {
                     () -> queues);
             processCalls = new ProcessCalls(settings.name(), () -> member);
             queueCopies = new QueueCopies(settings.name(), () -> member, () -> queues, () -> audit);
-            replicas = new Replicas(settings.name(), () -> member, () -> processes, () -> sessions, () -> audit, this::nodes, inbox, moves,
-                    requests);
+            replicas = new Replicas(settings.name(), () -> member, () -> processes, () -> sessions, () -> audit, this::nodes, inbox, moves);
             operators = new OperatorCalls(settings.name(), settings.clusterName(), () -> member, () -> number, () -> processes, requests, moves,
                     replicas);
         } catch (IllegalArgumentException e) {

@@ -23,6 +23,27 @@ final class MemberConfig {
 
     private MemberConfig() {}
 
+    /** The member of node {@code node}, or null when it is not in the cluster. */
+    static com.hazelcast.cluster.Member memberNamed(com.hazelcast.core.HazelcastInstance m, String node) {
+        for (com.hazelcast.cluster.Member other : m.getCluster().getMembers()) {
+            if (node.equals(other.getAttribute(NODE_ATTRIBUTE))) return other;
+        }
+        return null;
+    }
+
+    /** The names of the nodes in the cluster now. */
+    static java.util.Set<String> nodeNames(com.hazelcast.core.HazelcastInstance m) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (com.hazelcast.cluster.Member x : m.getCluster().getMembers()) names.add(String.valueOf(x.getAttribute(NODE_ATTRIBUTE)));
+        return names;
+    }
+
+    /** Whether this member is the oldest, which takes over what lost nodes leave (its list comes first on every member). */
+    static boolean oldest(com.hazelcast.core.HazelcastInstance m) {
+        var members = m.getCluster().getMembers();
+        return !members.isEmpty() && members.iterator().next().localMember();
+    }
+
     static Config of(NodeSettings s, ClassLoader classLoader) {
         Config c = new Config();
         c.setClusterName(s.clusterName());

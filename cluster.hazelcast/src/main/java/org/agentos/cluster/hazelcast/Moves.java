@@ -69,13 +69,9 @@ final class Moves {
         try {
             long bytes = send(dir, id, target, operator);
             long sent = System.nanoTime();
-            String printed = remote.ask(target, RemoteRequests.RESTORE, RemoteRequests.JSON.createObjectNode().put("move", id).toString(),
-                    null, operator).path("printed").asText();
-            Matcher m = RESTORED.matcher(printed);
-            if (!m.find()) throw new SyscallException(Errno.EIO, "node " + target + " restored it but said: " + printed);
+            long copy = restoreThere(id, target, operator);
             copyRuns = true;
             long restored = System.nanoTime();
-            long copy = Long.parseLong(m.group(1));
             try {
                 remote.running().<Long, String>getMap(MOVED_MAP).set(pid, target + "/" + copy, Replicas.TAKEN_DAYS, java.util.concurrent.TimeUnit.DAYS);
             } catch (SyscallException | RuntimeException e) {
@@ -99,6 +95,20 @@ final class Moves {
                 }
             }
         }
+    }
+
+    /** Has {@code target} restore the image its inbox received as move {@code id}, as {@code operator}; the new pid. */
+    long restoreThere(String id, String target, ConsoleOperator operator) throws SyscallException {
+        String printed = remote.ask(target, RemoteRequests.RESTORE, RemoteRequests.JSON.createObjectNode().put("move", id).toString(),
+                null, operator).path("printed").asText();
+        return restoredPid(target, printed);
+    }
+
+    /** The pid {@code agent:restore} printed it restored as. */
+    static long restoredPid(String node, String printed) throws SyscallException {
+        Matcher m = RESTORED.matcher(printed);
+        if (!m.find()) throw new SyscallException(Errno.EIO, "node " + node + " restored it but said: " + printed);
+        return Long.parseLong(m.group(1));
     }
 
     /** Every file of the image to {@code target}, piece by piece, {@link #WINDOW} at a time; the bytes sent. */

@@ -48,9 +48,8 @@ final class NodeRequests {
     /** Sends {@code operation} to the node named {@code node}; EIO when it is not a member. */
     Future<String> submit(String node, String operation, String body, byte[] data, ConsoleOperator operator) throws SyscallException {
         HazelcastInstance m = running();
-        for (Member other : m.getCluster().getMembers()) {
-            if (node.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) return executor(m).submitToMember(task(operation, body, data, operator), other);
-        }
+        Member other = MemberConfig.memberNamed(m, node);
+        if (other != null) return executor(m).submitToMember(task(operation, body, data, operator), other);
         throw new SyscallException(Errno.EIO, "node " + node + " is not in the cluster");
     }
 

@@ -72,10 +72,7 @@ final class ProcessCalls {
         CompletableFuture<SyscallResult> out = new CompletableFuture<>();
         HazelcastInstance m = member.get();
         if (m == null) return CompletableFuture.completedFuture(SyscallResult.error(Errno.EIO, "this node is not in a cluster now"));
-        Member target = null;
-        for (Member other : m.getCluster().getMembers()) {
-            if (node.equals(other.getAttribute(MemberConfig.NODE_ATTRIBUTE))) target = other;
-        }
+        Member target = MemberConfig.memberNamed(m, node);
         if (target == null) {
             forgetNode(node);
             return CompletableFuture.completedFuture(SyscallResult.error(Errno.EIO, "node " + node + ", which holds the queue, "

@@ -2,14 +2,12 @@ package org.agentos.cluster.hazelcast;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -183,12 +181,9 @@ final class QueueCopies implements QueueMirror {
 
     /** On the oldest member: the durable queues of nodes not in the cluster made again here from their copies. */
     void sweep(HazelcastInstance m) {
-        Set<Member> members = m.getCluster().getMembers();
-        if (members.isEmpty() || !members.iterator().next().localMember()) return;
         MessageQueues mq = queues.get();
-        if (mq == null) return;
-        Set<String> present = new HashSet<>();
-        for (Member x : members) present.add(String.valueOf(x.getAttribute(MemberConfig.NODE_ATTRIBUTE)));
+        if (!MemberConfig.oldest(m) || mq == null) return;
+        Set<String> present = MemberConfig.nodeNames(m);
         IMap<String, String> all = m.getMap(QUEUES);
         for (Map.Entry<String, String> e : all.entrySet()) {
             try {

@@ -167,9 +167,7 @@ final class RemoteRequests {
                 for (JsonNode c : args.get("capabilities")) caps.add(c.asText());
             }
             JsonNode q = args.path("quotas");
-            Quotas quotas = q.isObject() ? new Quotas(q.path("cpuNanos").asLong(Quotas.UNLIMITED), q.path("wallMillis").asLong(Quotas.UNLIMITED),
-                    q.path("syscalls").asLong(Quotas.UNLIMITED), q.path("bytes").asLong(Quotas.UNLIMITED), q.path("tokens").asLong(Quotas.UNLIMITED))
-                    : null;
+            Quotas quotas = q.isObject() ? Quotas.fromJson(q) : null;
             SpawnSpec spec = new SpawnSpec(args.path("program").asText(), args.get("args"), caller.owner(), args.path("nice").asInt(0), caps,
                     quotas, args.hasNonNull("class") ? SchedClass.parse(args.get("class").asText()) : null);
             long pid = pm.spawnFor(caller, spec);

@@ -1,6 +1,5 @@
 package org.agentos.cluster.hazelcast;
 
-import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.io.IOException;
@@ -16,8 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.agentos.kernel.api.audit.AuditLog;
 import org.agentos.kernel.api.cluster.Cluster;
@@ -63,7 +60,6 @@ final class Replicas {
     static final long KEPT_SECONDS = 120;
     /** How long the note that a pid was taken over stays, for its node's return. */
     static final long TAKEN_DAYS = 7;
-    private static final Pattern RESTORED = Pattern.compile("as pid (\\d+)");
 
     private final String here;
     private final Supplier<HazelcastInstance> member;
@@ -73,7 +69,6 @@ final class Replicas {
     private final Supplier<List<NodeStatus>> nodes;
     private final MoveInbox inbox;
     private final Moves moves;
-    private final NodeRequests requests;
     /** Steps each agent had at its last image: one that has not stepped since is not cut again. */
     private final Map<Long, Long> stepsAtImage = new ConcurrentHashMap<>();
     /** When each agent's last image was cut (ms): the oldest go first. */
@@ -81,7 +76,7 @@ final class Replicas {
     private volatile long lastTakeoverMillis = -1;
 
     Replicas(String here, Supplier<HazelcastInstance> member, Supplier<ProcessManager> processes, Supplier<SessionFactory> sessions,
-             Supplier<AuditLog> audit, Supplier<List<NodeStatus>> nodes, MoveInbox inbox, Moves moves, NodeRequests requests) {
+             Supplier<AuditLog> audit, Supplier<List<NodeStatus>> nodes, MoveInbox inbox, Moves moves) {
         this.here = here;
         this.member = member;
         this.processes = processes;
@@ -90,7 +85,6 @@ final class Replicas {
         this.nodes = nodes;
         this.inbox = inbox;
         this.moves = moves;
-        this.requests = requests;
     }
 
     // ------------------------------------------------------------------ replication
@@ -192,10 +186,8 @@ final class Replicas {
      * restarted on the least loaded node and noted as taken over.
      */
     synchronized void sweep(HazelcastInstance m) {
-        Set<Member> members = m.getCluster().getMembers();
-        if (members.isEmpty() || !members.iterator().next().localMember()) return;
-        Set<String> present = new HashSet<>();
-        for (Member x : members) present.add(String.valueOf(x.getAttribute(MemberConfig.NODE_ATTRIBUTE)));
+        if (!MemberConfig.oldest(m)) return;
+        Set<String> present = MemberConfig.nodeNames(m);
         IMap<String, Replica> map = m.getMap(MAP);
         for (String key : map.keySet()) {
             String node = key.substring(0, key.lastIndexOf('/'));
@@ -243,18 +235,12 @@ final class Replicas {
             for (Map.Entry<String, byte[]> f : r.files().entrySet()) {
                 inbox.put(id, f.getKey(), 0, f.getValue());
             }
-            String printed;
-            if (target.equals(here)) {
-                printed = ConsoleOnNode.run(sessions.get(), SYSTEM, new ConsoleOnNode.Line("agent:restore $agentos_0",
-                        Map.of("agentos_0", dir.toString())));
-            } else {
+            if (!target.equals(here)) {
                 moves.send(dir, id, target, SYSTEM);
-                printed = requests.ask(target, RemoteRequests.RESTORE, RemoteRequests.JSON.createObjectNode().put("move", id).toString(),
-                        null, SYSTEM).path("printed").asText();
+                return moves.restoreThere(id, target, SYSTEM);
             }
-            Matcher m = RESTORED.matcher(printed);
-            if (!m.find()) throw new SyscallException(Errno.EIO, "node " + target + " restored it but said: " + printed);
-            return Long.parseLong(m.group(1));
+            return Moves.restoredPid(here, ConsoleOnNode.run(sessions.get(), SYSTEM, new ConsoleOnNode.Line("agent:restore $agentos_0",
+                    Map.of("agentos_0", dir.toString()))));
         } finally {
             inbox.delete(id);
         }

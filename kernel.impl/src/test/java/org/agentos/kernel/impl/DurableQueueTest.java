@@ -99,7 +99,6 @@ class DurableQueueTest {
                 }
             });
             KernelHarness.await("the copy asked for", () -> mirror.told.size() == 2);
-            Thread.sleep(100);
             assertTrue(!sent.isDone(), "not acknowledged before the cluster has it");
             mirror.nextSend.complete(null);
             long id = sent.get(10, TimeUnit.SECONDS).id();

@@ -188,14 +188,17 @@ class ImagesTest {
             });
             first.start();
             assertTrue(inFirst.await(10, TimeUnit.SECONDS));
-            java.util.concurrent.CompletableFuture<Void> second = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            java.util.concurrent.CompletableFuture<Void> second = new java.util.concurrent.CompletableFuture<>();
+            Thread secondCut = new Thread(() -> {
                 try {
                     a.kernel.images.cut(pid, new CutOptions(10_000, true), i -> { }).close();
-                } catch (SyscallException e) {
-                    throw new IllegalStateException(e);
+                    second.complete(null);
+                } catch (SyscallException | RuntimeException e) {
+                    second.completeExceptionally(e);
                 }
             });
-            Thread.sleep(100);
+            secondCut.start();
+            KernelHarness.await("the second cut at the first one's lock", () -> secondCut.getState() == Thread.State.BLOCKED);
             assertTrue(!second.isDone(), "the second cut waits for the first");
             letFirstGo.countDown();
             first.join(10_000);

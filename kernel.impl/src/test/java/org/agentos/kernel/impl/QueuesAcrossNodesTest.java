@@ -209,9 +209,10 @@ class QueuesAcrossNodesTest {
     @Test
     void aRemoteReceiverWaitsForWhatIsSentLaterAndTimesOutOnNothing() throws Exception {
         a.kernel.ipc.create(QueueSpec.builder("jobs").build(), "alice");
+        int before = calls.get();
         long waiter = spawn(b, "alice", "onecall", Args.of("syscall", "ipc.recv", "args", Args.of("queue", "jobs", "timeoutMs", 10_000)),
                 "ipc:recv:jobs");
-        Thread.sleep(300); // it asked a few times meanwhile
+        KernelHarness.await("the empty queue asked a few times", () -> calls.get() >= before + 3);
         a.kernel.ipc.send("jobs", JSON.readTree("{\"late\":true}"), null);
         ExitStatus s = exit(b, waiter);
         assertEquals(0, s.code(), s.reason());

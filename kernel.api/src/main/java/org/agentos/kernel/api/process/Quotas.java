@@ -16,6 +16,15 @@ public record Quotas(long cpuNanos, long wallMillis, long syscalls, long bytes, 
     public static final long UNLIMITED = Long.MAX_VALUE;
     public static final Quotas NONE = new Quotas(UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED, UNLIMITED);
 
+    /**
+     * The quotas of a JSON object with any of {@code cpuNanos}, {@code wallMillis}, {@code syscalls},
+     * {@code bytes}, {@code tokens} ({@code proc.spawn}'s {@code quotas}); a field left out is unlimited.
+     */
+    public static Quotas fromJson(com.fasterxml.jackson.databind.JsonNode j) {
+        return new Quotas(j.path("cpuNanos").asLong(UNLIMITED), j.path("wallMillis").asLong(UNLIMITED), j.path("syscalls").asLong(UNLIMITED),
+                j.path("bytes").asLong(UNLIMITED), j.path("tokens").asLong(UNLIMITED));
+    }
+
     public Quotas {
         if (cpuNanos <= 0 || wallMillis <= 0 || syscalls <= 0 || bytes < 0 || tokens < 0) {
             throw new IllegalArgumentException("quotas must be positive (cpu, wall, syscalls) or non-negative (bytes, tokens)");

@@ -60,7 +60,7 @@ final class CallsFromOtherNodes {
         String refused = null;
         if (!caps.permits(capability)) {
             refused = "needs capability '" + capability + "', which pid " + c.pid() + " of node " + c.node() + " does not hold";
-        } else if (!q.owner.equals(c.owner()) && !q.spec.members().contains(c.owner()) && !caps.permits("ipc:admin")) {
+        } else if (!Sending.reaches(c.owner(), caps, q)) {
             refused = "queue '" + q.name + "' belongs to owner " + q.owner + ", which has not made " + c.owner() + " a member (pid "
                     + c.pid() + " of node " + c.node() + ")";
         }
@@ -77,11 +77,7 @@ final class CallsFromOtherNodes {
                         + "which is its own node's (send a reply queue's name in the payload)");
             }
         }
-        Ipc.roomFor(q, batch);
-        if (batch.size() > q.spec.capacity()) {
-            throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + q.name + "' of capacity "
-                    + q.spec.capacity());
-        }
+        Sending.fits(q, batch);
         long now = ipc.kernel.hal.currentTimeMillis();
         ObjectNode r = ipc.kernel.json.createObjectNode();
         synchronized (q) {

@@ -59,8 +59,7 @@ public final class CallsToOtherNodes {
     public SyscallResult park(Proc p, String node, String call, JsonNode args, long timeoutMs) throws SyscallException {
         RemoteCalls r = present();
         String queue = args.path("queue").asText();
-        ObjectNode asked = args.deepCopy();
-        asked.remove("timeoutMs");
+        ObjectNode asked = withoutTimeout(args);
         CompletableFuture<Void> token = new CompletableFuture<>();
         synchronized (p) {
             p.blockedOn = token;
@@ -114,8 +113,7 @@ public final class CallsToOtherNodes {
     /** Makes {@code call} at {@code node} for {@code p} and waits for the answer on this thread (ack, nack, a send from outside). */
     public SyscallResult now(Proc p, String node, String call, JsonNode args) throws SyscallException {
         RemoteCalls r = present();
-        ObjectNode asked = args.deepCopy();
-        asked.remove("timeoutMs");
+        ObjectNode asked = withoutTimeout(args);
         try {
             SyscallResult answer = r.call(node, call, asked, callerOf(p)).toCompletableFuture().get(ANSWER_SECONDS, TimeUnit.SECONDS);
             if (answer.errno() == Errno.ENOENT) r.forget(args.path("queue").asText());
@@ -139,6 +137,13 @@ public final class CallsToOtherNodes {
         RemoteCalls r = remote.get();
         if (r == null) throw new SyscallException(Errno.EIO, "this node has left its cluster");
         return r;
+    }
+
+    /** The call's arguments as the other node gets them: it never waits, so no timeout (this node keeps it). */
+    private static ObjectNode withoutTimeout(JsonNode args) {
+        ObjectNode asked = args.deepCopy();
+        asked.remove("timeoutMs");
+        return asked;
     }
 
     private static RemoteCaller callerOf(Proc p) {

@@ -39,13 +39,18 @@ public final class Receiving {
             q = ipc.mailbox(p);
         } else {
             if (name.startsWith("@")) throw new SyscallException(Errno.EPERM, "only process " + name.substring(1) + " receives from " + name);
-            if (!p.caps.permits("ipc:recv:" + name)) {
-                throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + name + "', which pid " + p.pid + " does not hold");
-            }
+            mayReceive(p, name);
             q = ipc.queue(name);
             ipc.sending.mayReach(p, q);
         }
         return ipc.take(p, q, max, null, timeoutMs, "ipc.recv " + q.name);
+    }
+
+    /** EPERM unless {@code p} holds {@code ipc:recv:<name>} (its queue here or on another node). */
+    public static void mayReceive(Proc p, String name) throws SyscallException {
+        if (!p.caps.permits("ipc:recv:" + name)) {
+            throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + name + "', which pid " + p.pid + " does not hold");
+        }
     }
 
     /** Takes up to max messages for p (one correlated reply, when asked for); holds q. */

@@ -36,11 +36,7 @@ public final class Sending {
         MessageQueue q = ipc.target(name);
         mayReach(p, q);
         mayWrite(p, q, batch);
-        ipc.roomFor(q, batch);
-        if (batch.size() > q.spec.capacity()) {
-            throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + name
-                    + "' of capacity " + q.spec.capacity());
-        }
+        fits(q, batch);
         // a durable send made again after a crash (its result never reached the process): answered, not sent twice
         String callId = fromOutside || !q.spec.durable() ? null : org.agentos.kernel.impl.syscall.CallJournaling.callId(p);
         long[] sentBefore = callId == null ? null : ipc.queueLog.sentBy(callId);
@@ -110,9 +106,23 @@ public final class Sending {
      * Mailboxes have their own rule ({@link #mayWrite}); ack and nack touch only what the caller received.
      */
     static void mayReach(Proc p, MessageQueue q) throws SyscallException {
-        if (q.mailboxOf != 0 || q.owner.equals(p.owner) || q.spec.members().contains(p.owner) || p.caps.permits("ipc:admin")) return;
+        if (q.mailboxOf != 0 || reaches(p.owner, p.caps, q)) return;
         throw new SyscallException(Errno.EPERM, "queue '" + q.name + "' belongs to owner " + q.owner + ", which has not made "
                 + p.owner + " a member (pid " + p.pid + ")");
+    }
+
+    /** Whether a process of {@code owner} holding {@code caps} may use named queue {@code q} (the rule above). */
+    static boolean reaches(String owner, org.agentos.kernel.api.security.CapabilitySet caps, MessageQueue q) {
+        return q.owner.equals(owner) || q.spec.members().contains(owner) || caps.permits("ipc:admin");
+    }
+
+    /** EINVAL/ENOSPC unless {@code batch} can ever go into {@code q}: each message's size, the owner's bytes, the capacity. */
+    static void fits(MessageQueue q, List<Outgoing> batch) throws SyscallException {
+        Ipc.roomFor(q, batch);
+        if (batch.size() > q.spec.capacity()) {
+            throw new SyscallException(Errno.EINVAL, batch.size() + " messages can never fit queue '" + q.name
+                    + "' of capacity " + q.spec.capacity());
+        }
     }
 
     /**

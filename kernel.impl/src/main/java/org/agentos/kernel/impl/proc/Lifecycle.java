@@ -53,27 +53,19 @@ public final class Lifecycle {
         if (spec.nice() < -20 || spec.nice() > 19) {
             throw new SyscallException(Errno.EINVAL, "nice must be between -20 and 19, not " + spec.nice());
         }
-        if (!byOperator && spec.nice() < parent.nice) {
-            throw new SyscallException(Errno.EPERM, "a child may not be less nice (" + spec.nice()
-                    + ") than its parent (" + parent.nice + ")");
-        }
-        SchedClass schedClass = spec.schedClass();
-        if (schedClass == null) {
-            schedClass = byOperator ? SchedClass.NORMAL : parent.schedClass;
-        } else if (!byOperator && schedClass.compareTo(parent.schedClass) < 0) {
-            throw new SyscallException(Errno.EPERM, "a child may not run in a higher scheduling class ("
-                    + schedClass.label() + ") than its parent (" + parent.schedClass.label() + ")");
-        }
+        SchedClass schedClass;
         CapabilitySet caps;
-        if (spec.capabilities() == null) {
-            caps = byOperator ? defaultCaps : parent.caps;
+        Quotas quotas;
+        if (byOperator) {
+            schedClass = spec.schedClass() == null ? SchedClass.NORMAL : spec.schedClass();
+            caps = spec.capabilities() == null ? defaultCaps : CapabilitySet.of(spec.capabilities());
+            quotas = spec.quotas() == null ? parent.quotas : spec.quotas();
         } else {
-            CapabilitySet wanted = CapabilitySet.of(spec.capabilities());
-            caps = byOperator ? wanted : parent.caps.attenuate(wanted);
+            ChildTerms terms = childTerms(parent, spec);
+            schedClass = terms.schedClass();
+            caps = terms.caps();
+            quotas = terms.quotas();
         }
-        Quotas quotas = spec.quotas() == null ? parent.quotas
-                : byOperator ? spec.quotas() : spec.quotas().min(parent.quotas);
-        if (!byOperator) quotas = withinParentsWallTime(quotas, parent);
         String owner;
         if (byOperator) {
             owner = k.procs.canonicalOwner(spec.owner() == null ? "root" : spec.owner());
@@ -101,6 +93,28 @@ public final class Lifecycle {
         return pid;
     }
 
+    /** What a process's child gets, here or on another node. */
+    private record ChildTerms(SchedClass schedClass, CapabilitySet caps, Quotas quotas) {}
+
+    /**
+     * A child is no less nice and in no higher scheduling class than its parent, and gets at most
+     * its parent's capabilities and quotas (its wall time ending no later than the parent's).
+     */
+    private ChildTerms childTerms(Proc parent, SpawnSpec spec) throws SyscallException {
+        if (spec.nice() < parent.nice) {
+            throw new SyscallException(Errno.EPERM, "a child may not be less nice (" + spec.nice()
+                    + ") than its parent (" + parent.nice + ")");
+        }
+        SchedClass schedClass = spec.schedClass() == null ? parent.schedClass : spec.schedClass();
+        if (schedClass.compareTo(parent.schedClass) < 0) {
+            throw new SyscallException(Errno.EPERM, "a child may not run in a higher scheduling class ("
+                    + schedClass.label() + ") than its parent (" + parent.schedClass.label() + ")");
+        }
+        CapabilitySet caps = spec.capabilities() == null ? parent.caps : parent.caps.attenuate(CapabilitySet.of(spec.capabilities()));
+        Quotas quotas = spec.quotas() == null ? parent.quotas : spec.quotas().min(parent.quotas);
+        return new ChildTerms(schedClass, caps, withinParentsWallTime(quotas, parent));
+    }
+
     /**
      * {@code proc.spawn} with a {@code node}: the child starts there (null returned when that is
      * this node: a child here as usual). The caller needs {@code cluster:spawn:<node>}; the child
@@ -117,22 +131,13 @@ public final class Lifecycle {
             throw new SyscallException(Errno.EPERM, "a child on node " + node + " needs capability 'cluster:spawn:" + node
                     + "', which pid " + parent.pid + " does not hold");
         }
-        if (spec.nice() < parent.nice) {
-            throw new SyscallException(Errno.EPERM, "a child may not be less nice (" + spec.nice() + ") than its parent (" + parent.nice + ")");
-        }
-        SchedClass schedClass = spec.schedClass() == null ? parent.schedClass : spec.schedClass();
-        if (schedClass.compareTo(parent.schedClass) < 0) {
-            throw new SyscallException(Errno.EPERM, "a child may not run in a higher scheduling class (" + schedClass.label()
-                    + ") than its parent (" + parent.schedClass.label() + ")");
-        }
-        CapabilitySet caps = spec.capabilities() == null ? parent.caps : parent.caps.attenuate(CapabilitySet.of(spec.capabilities()));
-        Quotas quotas = withinParentsWallTime(spec.quotas() == null ? parent.quotas : spec.quotas().min(parent.quotas), parent);
+        ChildTerms terms = childTerms(parent, spec);
         com.fasterxml.jackson.databind.node.ObjectNode args = k.json.createObjectNode().put("program", spec.program())
-                .put("nice", spec.nice()).put("class", schedClass.label());
+                .put("nice", spec.nice()).put("class", terms.schedClass().label());
         args.set("args", spec.args());
         var capList = args.putArray("capabilities");
-        caps.patterns().forEach(capList::add);
-        args.set("quotas", k.json.valueToTree(quotas));
+        terms.caps().patterns().forEach(capList::add);
+        args.set("quotas", k.json.valueToTree(terms.quotas()));
         SyscallResult r0 = k.ipc.elsewhere.now(parent, node, "proc.spawn", args);
         if (r0.isOk()) {
             k.auditEvent("proc.spawn.remote", parent.owner, "pid " + parent.pid + " started pid " + r0.value().path("pid").asLong()

@@ -93,13 +93,7 @@ public final class KernelSyscalls {
                         caps = new ArrayList<>();
                         for (JsonNode c : a.get("capabilities")) caps.add(c.asText());
                     }
-                    Quotas q = null;
-                    if (a.has("quotas")) {
-                        JsonNode j = a.get("quotas");
-                        q = new Quotas(j.path("cpuNanos").asLong(Quotas.UNLIMITED), j.path("wallMillis").asLong(Quotas.UNLIMITED),
-                                j.path("syscalls").asLong(Quotas.UNLIMITED), j.path("bytes").asLong(Quotas.UNLIMITED),
-                                j.path("tokens").asLong(Quotas.UNLIMITED));
-                    }
+                    Quotas q = a.has("quotas") ? Quotas.fromJson(a.get("quotas")) : null;
                     SpawnSpec spec = new SpawnSpec(a.get("program").asText(), a.get("args"), null,
                             a.path("nice").asInt(p.nice), caps, q,
                             a.has("class") ? SchedClass.parse(a.get("class").asText()) : null);
@@ -251,10 +245,7 @@ public final class KernelSyscalls {
                     String queue = a.hasNonNull("queue") ? a.get("queue").asText() : null;
                     String node = k.ipc.elsewhere.holderOf(queue);
                     if (node != null) {
-                        if (!p.caps.permits("ipc:recv:" + queue)) {
-                            throw new SyscallException(Errno.EPERM, "ipc.recv needs capability 'ipc:recv:" + queue + "', which pid " + p.pid
-                                    + " does not hold");
-                        }
+                        org.agentos.kernel.impl.ipc.Receiving.mayReceive(p, queue);
                         return k.ipc.elsewhere.park(p, node, "ipc.recv", a, a.path("timeoutMs").asLong(-1));
                     }
                     return k.ipc.receiving.recv(p, queue, a.path("max").asInt(1), a.path("timeoutMs").asLong(-1));
